@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from wangge.access.models import ApiToken, AuditEntry, RoleAssignment
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("user", "role", "region", "department")
+    list_filter = ("role",)
+    raw_id_fields = ("user", "region")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked")
+    readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Append-only: the admin may read the log but never edit or delete it."""
+
+    list_display = ("pk", "at", "username", "action", "object_type", "object_id", "channel")
+    list_filter = ("action", "channel", "object_type")
+    search_fields = ("username", "object_id")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

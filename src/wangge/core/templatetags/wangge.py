@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from wangge.access.scoping import Scope
+
+register = template.Library()
+
+
+@register.filter
+def covers(scope: Scope | None, code: str) -> bool:
+    """Whether a breadcrumb ancestor may be linked: only regions inside the user's scope."""
+    return bool(scope and scope.covers_code(code))
+
+
+@register.filter
+def percent(part: Any, whole: Any) -> str:
+    try:
+        return f"{100.0 * float(part) / float(whole):.1f}%" if float(whole) else "0%"
+    except (TypeError, ValueError):
+        return "—"

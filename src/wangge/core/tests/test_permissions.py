@@ -1,0 +1,168 @@
+"""Every page and every API endpoint, as every role: nothing outside scope, nothing unmasked.
+
+URLs are discovered from the URL resolver and the OpenAPI schema, so a new page or endpoint is
+walked automatically; a path parameter this walker cannot fill fails the test instead of being
+skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from wangge.api import api
+from wangge.core.testing import SampleDistrict
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["admin", "street", "community", "grid", "police", "nobody"]
+SKIP_PREFIXES = ("admin/", "i18n/", "api/", "static/")
+# Pages that hold no personal data and need no login.
+PUBLIC = {"login/", "logout/", "health"}
+
+
+def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    found: list[tuple[str, URLPattern]] = []
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            found += _patterns(entry, route)
+        else:
+            found.append((route, entry))
+    return found
+
+
+def _param_values(sample: SampleDistrict) -> dict[str, list[tuple[Any, str]]]:
+    """For each path parameter: (value, code of the grid/region that owns it)."""
+    regions = [sample.district, sample.street, *sample.communities, *sample.grids]
+    return {
+        "code": [(r.code, r.code) for r in regions],
+        "building_id": [(b.pk, b.grid.code) for b in sample.buildings if b.grid],
+        "household_id": [(h.pk, h.grid.code) for h in sample.households if h.grid],
+        "person_id": [(p.pk, p.grid.code) for p in sample.persons if p.grid],
+    }
+
+
+def _in_scope(role: str, owner_code: str, sample: SampleDistrict) -> bool:
+    user = sample.users[role]
+    roots = [a.region.code for a in user.role_assignments.select_related("region")]
+    return any(owner_code.startswith(root) for root in roots)
+
+
+def _assert_no_leak(body: str, sample: SampleDistrict, role: str, where: str) -> None:
+    for person in sample.persons:
+        assert person.id_number not in body, f"{where}: unmasked ID number shown to {role}"
+        assert person.phone not in body, f"{where}: unmasked phone shown to {role}"
+        if person.grid and not _in_scope(role, person.grid.code, sample):
+            assert person.name not in body, f"{where}: out-of-scope person shown to {role}"
+
+
+def _client(role: str, sample: SampleDistrict) -> Client:
+    client = Client()
+    client.force_login(sample.users[role])
+    return client
+
+
+def _fill(route: str, sample: SampleDistrict) -> list[tuple[str, str | None]]:
+    """Concrete URLs for a route, each with the code of the region that owns the object."""
+    params = re.findall(r"<(?:\w+:)?(\w+)>|\{(\w+)\}", route)
+    names = [a or b for a, b in params]
+    if not names:
+        return [(route, None)]
+    values = _param_values(sample)
+    assert len(names) == 1, f"walker cannot fill {route}"
+    name = names[0]
+    assert name in values, f"walker has no values for parameter {name!r} in {route}"
+    urls = []
+    for value, owner in values[name]:
+        url = re.sub(r"<(?:\w+:)?\w+>|\{\w+\}", str(value), route)
+        urls.append((url, owner))
+    return urls
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_respects_scope_and_masking(role: str, sample: SampleDistrict) -> None:
+    client = _client(role, sample)
+    walked = 0
+    for route, _pattern in _patterns(get_resolver()):
+        if route.startswith(SKIP_PREFIXES) or route in PUBLIC:
+            continue
+        for url, owner in _fill(route, sample):
+            method = "post" if url.endswith("/reveal/") else "get"
+            response = getattr(client, method)("/" + url, {"q": "测"} if "search" in url else {})
+            walked += 1
+            body = response.content.decode()
+            if owner is not None and not _in_scope(role, owner, sample):
+                assert response.status_code in (403, 404), f"{role} reached {url}"
+            elif url.endswith("/reveal/"):
+                allowed = role in {"admin", "street", "community"}
+                assert response.status_code == (200 if allowed else 403), (role, url)
+                continue  # the one response meant to carry full identifiers
+            elif role == "nobody" and owner is not None:
+                assert response.status_code in (403, 404)
+            else:
+                assert response.status_code in (200, 302), f"{role} {url}: {response.status_code}"
+            _assert_no_leak(body, sample, role, url)
+    assert walked > 20
+
+
+def _api_routes() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    routes = []
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            routes.append((method, path))
+    return routes
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_api_endpoint_respects_scope_and_masking(role: str, sample: SampleDistrict) -> None:
+    client = _client(role, sample)
+    walked = 0
+    for method, path in _api_routes():
+        route = path.lstrip("/")
+        for url, owner in _fill(route, sample):
+            query = {"q": "测"} if url.endswith("/search") else {}
+            response = getattr(client, method)("/" + url, query)
+            walked += 1
+            assert response.status_code != 500
+            assert response["Content-Type"].startswith("application/json")
+            body = json.dumps(response.json(), ensure_ascii=False)
+            if owner is not None and not _in_scope(role, owner, sample):
+                assert response.status_code in (403, 404), f"{role} reached {url}"
+                assert "message" in response.json()
+            elif url.endswith("/reveal"):
+                allowed = role in {"admin", "street", "community"}
+                assert response.status_code == (200 if allowed else 403), (role, url)
+                continue
+            elif role == "nobody" and owner is not None:
+                assert response.status_code in (403, 404)
+            else:
+                assert response.status_code == 200, f"{role} {url}: {response.content[:200]!r}"
+            _assert_no_leak(body, sample, role, url)
+    assert walked > 20
+
+
+def test_anonymous_visitors_are_sent_to_login(sample: SampleDistrict) -> None:
+    client = Client()
+    for route, _pattern in _patterns(get_resolver()):
+        if route.startswith(SKIP_PREFIXES) or route in PUBLIC:
+            continue
+        for url, _owner in _fill(route, sample)[:1]:
+            response = client.get("/" + url)
+            assert response.status_code in (302, 405), url
+            if response.status_code == 302:
+                assert "/login/" in response["Location"]
+
+
+def test_api_without_credentials_is_refused_with_json(sample: SampleDistrict) -> None:
+    for method, path in _api_routes():
+        url = _fill(path.lstrip("/"), sample)[0][0]
+        response = getattr(Client(), method)("/" + url)
+        assert response.status_code == 401, url
+        assert "message" in response.json()

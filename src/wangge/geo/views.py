@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from wangge.core.web import service_errors
+from wangge.geo import services
+
+
+@login_required
+@service_errors
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    summary = services.region_summary(request.user, code)
+    return render(request, "geo/region_detail.html", {"summary": summary, "region": summary.region})
+
+
+@login_required
+@service_errors
+def region_map(request: HttpRequest, code: str) -> HttpResponse:
+    region = services.get_region(request.user, code)
+    return render(
+        request,
+        "geo/region_map.html",
+        {
+            "region": region,
+            "tile_url": settings.WANGGE_TILE_URL,
+            "tile_crs": settings.WANGGE_TILE_CRS,
+        },
+    )
+
+
+@login_required
+@service_errors
+def region_features(request: HttpRequest, code: str) -> HttpResponse:
+    return JsonResponse(services.region_map_features(request.user, code))

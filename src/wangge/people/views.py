@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from wangge.access.scoping import can_reveal_identifiers
+from wangge.core.web import service_errors
+from wangge.people import services
+
+
+@login_required
+@service_errors
+def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+    file = services.get_household_file(request.user, household_id)
+    return render(
+        request,
+        "people/household_detail.html",
+        {"file": file, "household": file.household, "can_reveal": can_reveal_identifiers(request.user)},
+    )
+
+
+@login_required
+@service_errors
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = services.get_person(request.user, person_id)
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "residences": services.person_residences(person),
+            "can_reveal": can_reveal_identifiers(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+@service_errors
+def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
+    revealed = services.reveal_identifiers(request.user, person_id)
+    return render(request, "people/_revealed.html", {"revealed": revealed})
+
+
+@login_required
+@service_errors
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    results = services.search_people(request.user, query) if query else []
+    template = "people/_search_results.html" if request.headers.get("HX-Request") else "people/search.html"
+    return render(request, template, {"query": query, "results": results})

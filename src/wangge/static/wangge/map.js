@@ -1,0 +1,40 @@
+// Region map: grid polygons and building points from the region's GeoJSON endpoint.
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el || !window.L) { return; }
+  var map = L.map(el, { preferCanvas: true, zoomControl: true });
+  if (el.dataset.tiles) {
+    L.tileLayer(el.dataset.tiles, { maxZoom: 19, subdomains: "1234" }).addTo(map);
+  } else {
+    el.classList.add("no-tiles");
+  }
+  var styles = {
+    district: { color: "#555", weight: 2, fill: false },
+    street: { color: "#1f4e79", weight: 3, fill: false },
+    community: { color: "#1565c0", weight: 2.5, fillOpacity: 0.04 },
+    grid: { color: "#e07b00", weight: 1.2, dashArray: "4 3", fillOpacity: 0.08 }
+  };
+  var url = el.dataset.features + (el.dataset.tileCrs === "gcj02" ? "?crs=gcj02" : "");
+  fetch(url, { credentials: "same-origin" })
+    .then(function (r) { return r.json(); })
+    .then(function (data) {
+      var layer = L.geoJSON(data, {
+        style: function (f) { return styles[f.properties.level] || styles.grid; },
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, { radius: 5, color: "#2e7d32", weight: 1, fillOpacity: 0.8 });
+        },
+        onEachFeature: function (f, lyr) {
+          var p = f.properties;
+          var label = p.kind === "building"
+            ? p.name + "<br>" + p.rooms + " " + (el.dataset.labelRooms || "")
+            : p.name + " <small>" + p.code + "</small>";
+          lyr.bindPopup('<a href="' + p.url + '">' + label + "</a>");
+          if (p.kind === "region" && p.level === "grid") { lyr.bindTooltip(p.name, { sticky: true }); }
+        }
+      }).addTo(map);
+      var bounds = layer.getBounds();
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([39.9, 116.4], 13); }
+      el.dataset.loaded = String(data.features.length);
+    });
+})();

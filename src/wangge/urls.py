@@ -1,0 +1,17 @@
+"""URL map: each app owns its pages; the REST API lives under /api/ (docs at /api/docs)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from wangge.api import api
+
+urlpatterns = [
+    path("", include("wangge.core.urls")),
+    path("", include("wangge.access.urls")),
+    path("regions/", include("wangge.geo.urls")),
+    path("buildings/", include("wangge.addresses.urls")),
+    path("people/", include("wangge.people.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
