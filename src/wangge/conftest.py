@@ -17,3 +17,11 @@ def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def sample(db: None) -> SampleDistrict:
     return build_sample_district()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations(django_db_blocker: object) -> None:
+    """The English UI is tested, so its catalogue must be compiled even on a fresh clone."""
+    from django.core.management import call_command
+
+    call_command("compile_translations", verbosity=0)

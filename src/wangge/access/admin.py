@@ -4,20 +4,20 @@ from wangge.access.models import ApiToken, AuditEntry, RoleAssignment
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleAssignmentAdmin(admin.ModelAdmin):
     list_display = ("user", "role", "region", "department")
     list_filter = ("role",)
     raw_id_fields = ("user", "region")
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEntryAdmin(admin.ModelAdmin):
     """Append-only: the admin may read the log but never edit or delete it."""
 
     list_display = ("pk", "at", "username", "action", "object_type", "object_id", "channel")

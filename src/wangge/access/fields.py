@@ -24,7 +24,7 @@ def data_cipher() -> DataCipher:
     return DataCipher.from_hex(settings.WANGGE_DATA_KEY)
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     description = "SM4-GCM encrypted text"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
@@ -41,7 +41,7 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return data_cipher().encrypt(str(value))
 
 
-class BlindIndexField(models.CharField):  # type: ignore[type-arg]
+class BlindIndexField(models.CharField):
     """SM3-HMAC of the normalised plaintext of another field, for exact-value lookups."""
 
     def __init__(self, *args: Any, source: str = "", normalizer: str = "", **kwargs: Any):

@@ -104,3 +104,6 @@ class AuditHead(models.Model):
 
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_id}"

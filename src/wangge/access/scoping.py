@@ -39,7 +39,7 @@ def scope_for(user: Any) -> Scope:
         return NO_SCOPE
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     scope = _compute_scope(user)
     setattr(user, _CACHE_ATTR, scope)
     return scope

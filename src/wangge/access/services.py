@@ -58,7 +58,7 @@ def assign_role(
     if role not in ROLE_LEVELS:
         raise ServiceError(f"未知角色：{role}")
     if region.level not in ROLE_LEVELS[role]:
-        allowed = "、".join(RegionLevel(level).label for level in ROLE_LEVELS[role])
+        allowed = "、".join(str(RegionLevel(level).label) for level in ROLE_LEVELS[role])
         raise ServiceError(
             f"角色“{Role(role).label}”只能授权到{allowed}，不能授权到{region.get_level_display()}"
         )

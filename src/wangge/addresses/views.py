@@ -12,4 +12,6 @@ from wangge.core.web import service_errors
 @service_errors
 def building_detail(request: HttpRequest, building_id: int) -> HttpResponse:
     file = services.get_building(request.user, building_id)
-    return render(request, "addresses/building_detail.html", {"file": file, "building": file.building})
+    return render(
+        request, "addresses/building_detail.html", {"file": file, "building": file.building}
+    )

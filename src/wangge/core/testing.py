@@ -91,7 +91,7 @@ def build_sample_district() -> SampleDistrict:
         )
         lon = LON0 + (g_index + 0.5) * STEP
         building = Building.objects.create(
-            community=grid.parent,
+            community=communities[g_index // 2],
             grid=grid,
             road="幸福路",
             number=str(10 + g_index),

@@ -18,8 +18,6 @@ def service_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         try:
             return view(request, *args, **kwargs)
         except ServiceError as exc:
-            return render(
-                request, "core/error.html", {"message": exc.message}, status=exc.status
-            )
+            return render(request, "core/error.html", {"message": exc.message}, status=exc.status)
 
     return wrapper

@@ -4,7 +4,7 @@ from wangge.geo.models import Region, StaffAssignment
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegionAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name")
@@ -12,7 +12,7 @@ class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(StaffAssignment)
-class StaffAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StaffAssignmentAdmin(admin.ModelAdmin):
     list_display = ("region", "post", "name", "department")
     list_filter = ("post",)
     search_fields = ("name", "region__name")

@@ -62,11 +62,18 @@ class RegionSummary:
 def region_summary(user: Any, code: str, *, channel: str = "web") -> RegionSummary:
     region = get_region(user, code)
     grids = grid_ids_under(region)
-    rooms = Room.objects.visible_to(user).filter(grid_id__in=grids).aggregate(
-        total=Count("pk"), rented=Count("pk", filter=Q(use=RoomUse.RENTED))
+    rooms = (
+        Room.objects.visible_to(user)
+        .filter(grid_id__in=grids)
+        .aggregate(total=Count("pk"), rented=Count("pk", filter=Q(use=RoomUse.RENTED)))
     )
-    persons = Person.objects.visible_to(user).filter(grid_id__in=grids).aggregate(
-        total=Count("pk"), floating=Count("pk", filter=~Q(residence_type=ResidenceType.REGISTERED))
+    persons = (
+        Person.objects.visible_to(user)
+        .filter(grid_id__in=grids)
+        .aggregate(
+            total=Count("pk"),
+            floating=Count("pk", filter=~Q(residence_type=ResidenceType.REGISTERED)),
+        )
     )
     audit.record(user, AuditAction.VIEW, "region", region.code, channel=channel)
     return RegionSummary(

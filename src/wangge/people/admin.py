@@ -6,12 +6,12 @@ from wangge.people.models import Person, Tag
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TagAdmin(admin.ModelAdmin):
     list_display = ("code", "name")
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PersonAdmin(admin.ModelAdmin):
     list_display = ("name", "gender", "id_number_masked", "phone_masked", "residence_type", "grid")
     list_filter = ("residence_type", "gender")
     search_fields = ("name",)

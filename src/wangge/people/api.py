@@ -1,6 +1,5 @@
 """Persons and households over the API: scoped like the UI, identifiers masked unless revealed."""
 
-
 import datetime
 from typing import Any
 
@@ -117,9 +116,7 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilter]) -> Any:
         queryset = queryset.filter(tags__code=filters.tag)
     if filters.residence_type:
         queryset = queryset.filter(residence_type=filters.residence_type)
-    audit.record(
-        request.user, AuditAction.LIST, "person", "", channel="api", detail=filters.dict()
-    )
+    audit.record(request.user, AuditAction.LIST, "person", "", channel="api", detail=filters.dict())
     return queryset
 
 

@@ -1,177 +1,356 @@
-"""Citizen ID numbers (公民身份号码) per GB 11643-1999, as pure functions.
+"""Chinese citizen ID numbers (公民身份号码, GB 11643-1999).
 
-Ledgers carry ID numbers typed by hand, pasted from other systems and mangled by Excel, so the
-rules here separate three questions: can the text be cleaned into a candidate (normalise), is the
-candidate a possible number (check), and if it fails only its check digit, which valid numbers are
-one typo away (repair_candidates) — the caller decides whether other evidence picks exactly one.
+Ledgers arrive from Excel sheets typed by hand over many years, so the same
+person shows up as ``110105194912310021``, ``１１０１０５…``, ``110105 1949 1231 002x``
+or a 15-digit pre-1999 number.  Everything here turns those spellings into one
+canonical 18-character form and explains, in Chinese, why a value is rejected so
+that grid workers can fix the source sheet instead of guessing.
+
+Deliberately pure Python with no Django import: the importer, the linkage job and
+the demo-data generator call these functions outside any request, and the tests
+run without a database.
+
+Decisions worth knowing:
+
+* Province prefixes follow GB/T 2260: mainland 11-15, 21-23, 31-37, 41-46, 50-54,
+  61-65, plus 71 (台湾), 81 (香港), 82 (澳门) and 83.  81/82/83 are accepted because
+  港澳台居民居住证 (since 2018) use 810000/820000/830000 with the same layout and
+  check digit, and those residents are registered in the community like anyone
+  else.  The "91 = 国外" code seen in many copied validation scripts is not part of
+  GB/T 2260 and no citizen number carries it; a leading 9 is reported as the 2023
+  外国人永久居留身份证, which shares the check digit but not the structure.
+* A mainland region code whose digits 3-4 are ``00`` is rejected: GB/T 2260 never
+  gives a prefecture that code (directly administered counties use ``90``), so it
+  only appears when someone typed a province code or zero-padded.
+* Birth dates must be real calendar days, not in the future and not before 1880.
+* The decoded fields (birth date, gender, region) are only filled when the number
+  is valid, so callers can never take a birth date from a number that may carry a
+  typo in exactly those digits.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
-# GB/T 2260 province-level codes (71 台湾, 81 香港, 82 澳门 appear on numbers issued to residents
-# of those regions; 83 is the Taiwan residence-permit prefix).
-PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+__all__ = [
+    "IdNumberCheck",
+    "check_digit",
+    "check_id_number",
+    "is_valid_id_number",
+    "make_id_number",
+    "mask_id_number",
+    "normalize_id_number",
+    "repair_candidates",
+    "upgrade_15_to_18",
+]
+
+WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_MAP = "10X98765432"
+EARLIEST_BIRTH = date(1880, 1, 1)
+
+MAINLAND_PROVINCES: frozenset[str] = frozenset(
+    f"{n:02d}"
+    for n in (
+        *range(11, 16),
+        *range(21, 24),
+        *range(31, 38),
+        *range(41, 47),
+        *range(50, 55),
+        *range(61, 66),
+    )
 )
-_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９ＸｘＡＢＣＤＥＦ"}
-_SEPARATORS = re.compile(r"[\s\-‐‑–—_.·'\"`]+")
-_EARLIEST_BIRTH = datetime.date(1880, 1, 1)
+# 台湾 (GB/T 2260 lists it; a few settled residents' records use it) and the
+# 港澳台居民居住证 prefixes.  These have no prefecture level below them.
+SPECIAL_PROVINCES: frozenset[str] = frozenset({"71", "81", "82", "83"})
+PROVINCE_CODES: frozenset[str] = MAINLAND_PROVINCES | SPECIAL_PROVINCES
+
+# Modular inverses of the weights mod 11, so a one-digit repair is solved directly
+# instead of trying all ten digits at every position.
+_INVERSE_WEIGHTS: tuple[int, ...] = tuple(pow(w, -1, 11) for w in WEIGHTS)
+_CHECK_RESIDUE: dict[str, int] = {ch: i for i, ch in enumerate(CHECK_MAP)}
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Look-alikes of X that input methods and copy-paste produce (multiplication sign,
+# Cyrillic and Greek capitals/smalls); NFKC leaves them alone.
+_X_LOOKALIKES = str.maketrans({"×": "X", "Х": "X", "х": "X", "Χ": "X", "χ": "X", "x": "X"})
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―]+")
+_EXCEL_TRAILING_ZERO = re.compile(r"^(\d+)\.0+$")
+_SCIENTIFIC = re.compile(r"^\d+(?:\.\d+)?E[+-]?\d+$")
+_ID18 = re.compile(r"^\d{17}[\dX]$")
+_ID15 = re.compile(r"^\d{15}$")
+
+# Above 2**53 a float cannot hold every integer, so an 18-digit number that went
+# through a spreadsheet as a number has already lost its last digits.
+_FLOAT_EXACT_LIMIT = 2**53
 
 Gender = Literal["男", "女"]
 
 
-def normalize_id_number(raw: str | int | float | None) -> str:
-    if raw is None:
-        return ""
-    if isinstance(raw, float):
-        if raw != raw:  # NaN from an empty spreadsheet cell
-            return ""
-        raw = f"{raw:.0f}"
-    text = str(raw).translate(_FULLWIDTH).strip()
-    if text.endswith(".0"):
-        text = text[:-2]
-    text = text.lstrip("'")  # Excel's "store as text" apostrophe
-    text = _SEPARATORS.sub("", text)
-    return text.upper()
-
-
-def check_digit(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
-
-
-def upgrade_15_to_18(id15: str) -> str:
-    body = id15[:6] + "19" + id15[6:15]
-    return body + check_digit(body)
-
-
-def _birth(digits8: str) -> datetime.date | None:
-    try:
-        return datetime.date(int(digits8[:4]), int(digits8[4:6]), int(digits8[6:8]))
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class IdNumberCheck:
-    raw: str
+    """Outcome of validating one ID number.
+
+    ``valid`` is True exactly when ``normalized`` is set; the decoded fields are
+    only filled for valid numbers (see module docstring for why).
+    """
+
+    raw: str | int | float | None
     normalized: str | None
     valid: bool
     reason: str | None
-    birth_date: datetime.date | None = None
+    birth_date: date | None = None
     gender: Gender | None = None
     region_code: str | None = None
     upgraded_from_15: bool = False
 
 
-def _invalid(raw: str, reason: str) -> IdNumberCheck:
-    return IdNumberCheck(raw=raw, normalized=None, valid=False, reason=reason)
+def normalize_id_number(raw: str | int | float | None) -> str:
+    """Reduce the many ways people type an ID number to one comparable string.
+
+    This does not validate; it only removes noise that never carries meaning
+    (whitespace, dashes, full-width forms, Excel's ``.0`` and leading apostrophe,
+    lower-case or look-alike X) so that validation and blind indexes see the same
+    value whatever sheet it came from.
+    """
+    if raw is None or isinstance(raw, bool):
+        return ""
+    if isinstance(raw, int):
+        return str(raw)
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return ""
+        return f"{raw:.0f}" if raw.is_integer() else repr(raw)
+    text = unicodedata.normalize("NFKC", raw.translate(_ZERO_WIDTH))
+    text = _SEPARATORS.sub("", text)
+    # Excel's "force text" apostrophe and quotes pasted from CSV exports.
+    text = text.strip("'\"`‘’“”")
+    text = text.translate(_X_LOOKALIKES)
+    match = _EXCEL_TRAILING_ZERO.match(text)
+    if match:
+        text = match.group(1)
+    if _SCIENTIFIC.match(text.upper()):
+        text = text.upper()
+    return text
 
 
-def check_id_number(
-    raw: str | int | float | None, *, today: datetime.date | None = None
-) -> IdNumberCheck:
-    raw_text = "" if raw is None else str(raw)
+def check_digit(first17: str) -> str:
+    """Return the MOD 11-2 check character for the first 17 digits."""
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
+        raise ValueError("前17位必须是17个数字")
+    return CHECK_MAP[_weighted_sum(first17) % 11]
+
+
+def upgrade_15_to_18(id15: str) -> str:
+    """Convert a pre-1999 15-digit number to its 18-digit form.
+
+    15-digit numbers were only issued to people born in the 1900s, so the century
+    is always ``19``; the check digit is then computed as for any 18-digit number.
+    """
+    if len(id15) != 15 or not id15.isascii() or not id15.isdigit():
+        raise ValueError("15位旧号必须是15个数字")
+    first17 = id15[:6] + "19" + id15[6:]
+    return first17 + check_digit(first17)
+
+
+def check_id_number(raw: str | int | float | None, *, today: date | None = None) -> IdNumberCheck:
+    """Validate an ID number and decode it, explaining any failure in Chinese.
+
+    ``today`` is injectable so that "birth date in the future" is testable and so a
+    batch import uses one reference day for every row.
+    """
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) >= _FLOAT_EXACT_LIMIT:
+        return _invalid(raw, "数字被Excel当成数值保存，后几位已丢失，请把该列设为文本后重新录入")
     text = normalize_id_number(raw)
     if not text:
-        return _invalid(raw_text, "身份证号码为空")
-    if "E+" in text or "E-" in text:
-        return _invalid(raw_text, "身份证号码被Excel转成了科学计数法，后几位已丢失，请核对原始证件")
-    upgraded = False
+        return _invalid(raw, "身份证号为空")
+    if _SCIENTIFIC.match(text):
+        return _invalid(raw, "数字被Excel转成科学计数法，后几位已丢失")
+    bad = _first_illegal_char(text)
+    if bad is not None:
+        return _invalid(raw, bad)
     if len(text) == 15:
         if not text.isdigit():
-            return _invalid(raw_text, "15位旧身份证号码只能由数字组成")
-        birth15 = _birth("19" + text[6:12])
-        if birth15 is None:
-            return _invalid(raw_text, f"出生日期无效：19{text[6:12]}")
-        text = upgrade_15_to_18(text)
+            return _invalid(raw, "含非法字符：15位旧号不能含 X")
+        full = upgrade_15_to_18(text)
         upgraded = True
-    if len(text) != 18:
-        return _invalid(raw_text, f"长度应为18位（或15位旧号），实际为{len(text)}位")
-    if not (text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
-        return _invalid(raw_text, "含非法字符：前17位应为数字，最后一位为数字或X")
-    if text[:2] not in PROVINCE_CODES:
-        return _invalid(raw_text, f"行政区划代码无效：前两位 {text[:2]} 不是省级代码")
-    birth = _birth(text[6:14])
-    if birth is None:
-        return _invalid(raw_text, f"出生日期无效：{text[6:14]}")
-    today = today or datetime.date.today()
-    if birth > today or birth < _EARLIEST_BIRTH:
-        return _invalid(raw_text, f"出生日期不合理：{birth.isoformat()}")
-    expected = check_digit(text[:17])
-    if text[17] != expected:
-        return _invalid(raw_text, f"校验位错误：应为 {expected}，实际为 {text[17]}")
+    elif len(text) == 18:
+        full = text
+        upgraded = False
+    else:
+        return _invalid(raw, f"长度应为18位（或15位旧号），实际为{len(text)}位")
+
+    problem = _region_problem(full[:6])
+    if problem is not None:
+        return _invalid(raw, problem)
+    birth, problem = _parse_birth(full[6:14], today or date.today())
+    if problem is not None:
+        return _invalid(raw, problem)
+    expected = check_digit(full[:17])
+    if full[17] != expected:
+        return _invalid(raw, f"校验位错误：应为 {expected}，实际为 {full[17]}")
     return IdNumberCheck(
-        raw=raw_text,
-        normalized=text,
+        raw=raw,
+        normalized=full,
         valid=True,
         reason=None,
         birth_date=birth,
-        gender="男" if int(text[16]) % 2 == 1 else "女",
-        region_code=text[:6],
+        gender="男" if int(full[16]) % 2 == 1 else "女",
+        region_code=full[:6],
         upgraded_from_15=upgraded,
     )
 
 
-def is_valid_id_number(raw: str | int | float | None) -> bool:
-    return check_id_number(raw).valid
+def is_valid_id_number(raw: str | int | float | None, *, today: date | None = None) -> bool:
+    """Shorthand for callers that only need a yes/no (filters, form validators)."""
+    return check_id_number(raw, today=today).valid
 
 
-def repair_candidates(raw: str) -> list[str]:
-    """Valid numbers one substitution or one adjacent swap away from an 18-character typo."""
+def repair_candidates(raw: str, *, today: date | None = None) -> list[str]:
+    """List every valid number one typo away from an 18-character number.
+
+    A "typo" is one changed character or one swapped adjacent pair - the two
+    mistakes that dominate hand-typed numbers.  Linkage only uses a repair when
+    other evidence (name, birth date) selects exactly one candidate, so the list
+    must be complete and contain nothing invalid.  Numbers that are already valid,
+    15-digit numbers (no check digit to guide a repair) and other lengths give an
+    empty list.
+
+    Substitutions are solved algebraically (weights are invertible mod 11), so the
+    cost is a few dozen integer operations plus full validation of at most ~35
+    candidates.
+    """
     text = normalize_id_number(raw)
-    if len(text) != 18 or is_valid_id_number(text):
+    if len(text) != 18 or not text.isascii():
         return []
-    found: set[str] = set()
-    chars = list(text)
-    for i in range(18):
-        original = chars[i]
-        for replacement in "0123456789X" if i == 17 else "0123456789":
-            if replacement == original:
-                continue
-            chars[i] = replacement
-            candidate = "".join(chars)
-            if is_valid_id_number(candidate):
-                found.add(candidate)
-        chars[i] = original
+    reference = today or date.today()
+    if check_id_number(text, today=reference).valid:
+        return []
+
+    candidates: set[str] = set()
+    body, last = text[:17], text[17]
+    non_digits = [i for i, ch in enumerate(body) if not ch.isdigit()]
+
+    if len(non_digits) > 1:
+        return []
+    if non_digits:
+        # Only replacing the one bad character can possibly help.
+        j = non_digits[0]
+        residue = _CHECK_RESIDUE.get(last)
+        if residue is not None:
+            rest = sum(int(ch) * w for i, (ch, w) in enumerate(zip(body, WEIGHTS)) if i != j)
+            digit = ((residue - rest) * _INVERSE_WEIGHTS[j]) % 11
+            if digit <= 9:
+                candidates.add(text[:j] + str(digit) + text[j + 1 :])
+    else:
+        total = _weighted_sum(body)
+        # Change the check character itself.
+        candidates.add(body + CHECK_MAP[total % 11])
+        residue = _CHECK_RESIDUE.get(last)
+        if residue is not None:
+            for i, ch in enumerate(body):
+                old = int(ch)
+                new = (old + (residue - total) * _INVERSE_WEIGHTS[i]) % 11
+                if new <= 9 and new != old:
+                    candidates.add(text[:i] + str(new) + text[i + 1 :])
+
     for i in range(17):
-        if chars[i] == chars[i + 1]:
-            continue
-        swapped = chars[:]
-        swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
-        candidate = "".join(swapped)
-        if is_valid_id_number(candidate):
-            found.add(candidate)
-    return sorted(found)
+        a, b = text[i], text[i + 1]
+        if a != b:
+            candidates.add(text[:i] + b + a + text[i + 2 :])
+
+    return sorted(c for c in candidates if c != text and check_id_number(c, today=reference).valid)
 
 
-def mask_id_number(value: str) -> str:
-    """`110101********123X`: region and last four stay, birth date and sequence are hidden."""
-    text = normalize_id_number(value)
-    if len(text) == 18:
+def mask_id_number(s: str) -> str:
+    """Hide the birth date and sequence so a screen or export cannot identify a person.
+
+    The region (first 6) and the last 4 (last 3 for 15-digit) stay visible because
+    staff use them to tell people apart on a list.  Anything that is not ID-shaped
+    keeps at most its first and last character, and the full value is never
+    returned, even for very short input.
+    """
+    text = normalize_id_number(s)
+    if not text:
+        return ""
+    if _ID18.match(text):
         return text[:6] + "*" * 8 + text[-4:]
-    if len(text) == 15:
+    if _ID15.match(text):
         return text[:6] + "*" * 6 + text[-3:]
     if len(text) <= 2:
         return "*" * len(text)
     return text[0] + "*" * (len(text) - 2) + text[-1]
 
 
-def make_id_number(region_code: str, birth: datetime.date, sequence: int, gender: str) -> str:
-    """Build a valid number: the 3-digit sequence's last digit is odd for men, even for women."""
-    if len(region_code) != 6 or not region_code.isdigit():
-        raise ValueError("行政区划代码应为6位数字")
-    seq = sequence % 1000
-    male = gender in ("男", "M", "m", "male")
-    if (seq % 2 == 1) != male:
-        seq = (seq + 1) % 1000 if seq < 999 else 998 if not male else 997
-    body = f"{region_code}{birth:%Y%m%d}{seq:03d}"
-    return body + check_digit(body)
+def make_id_number(region_code: str, birth: date, sequence: int, gender: str) -> str:
+    """Build a valid 18-digit number for demo data and tests.
+
+    ``sequence`` (0-499) picks the 3-digit order code among those of the requested
+    gender, so every (sequence, gender) pair maps to a distinct number and no
+    caller has to know that the parity of the 17th digit encodes gender.
+    ``gender`` accepts 男/女 as well as M/F/male/female.
+    """
+    if len(region_code) != 6 or not region_code.isascii() or not region_code.isdigit():
+        raise ValueError("行政区划代码必须是6位数字")
+    problem = _region_problem(region_code)
+    if problem is not None:
+        raise ValueError(problem)
+    if not 0 <= sequence <= 499:
+        raise ValueError("顺序号必须在0到499之间")
+    if birth < EARLIEST_BIRTH:
+        raise ValueError("出生日期不能早于1880年")
+    key = gender.strip().lower()
+    if key in ("男", "m", "male"):
+        odd = 1
+    elif key in ("女", "f", "female"):
+        odd = 0
+    else:
+        raise ValueError(f"性别应为男或女，实际为{gender}")
+    first17 = f"{region_code}{birth:%Y%m%d}{sequence * 2 + odd:03d}"
+    return first17 + check_digit(first17)
+
+
+def _weighted_sum(digits17: str) -> int:
+    return sum(int(ch) * w for ch, w in zip(digits17, WEIGHTS))
+
+
+def _invalid(raw: str | int | float | None, reason: str) -> IdNumberCheck:
+    return IdNumberCheck(raw=raw, normalized=None, valid=False, reason=reason)
+
+
+def _first_illegal_char(text: str) -> str | None:
+    for i, ch in enumerate(text):
+        if ch.isascii() and ch.isdigit():
+            continue
+        if ch == "X":
+            if i == len(text) - 1:
+                continue
+            return "含非法字符：X 只能出现在最后一位"
+        return f"含非法字符：{ch}"
+    return None
+
+
+def _region_problem(region: str) -> str | None:
+    province = region[:2]
+    if province not in PROVINCE_CODES:
+        if province.startswith("9"):
+            return "行政区划代码无效：以9开头的是外国人永久居留身份证号码，不是公民身份号码"
+        return f"行政区划代码无效：前两位 {province} 不是省级代码"
+    if province in MAINLAND_PROVINCES and region[2:4] == "00":
+        return f"行政区划代码无效：{region} 的第3-4位为00，不是地市级代码"
+    return None
+
+
+def _parse_birth(yyyymmdd: str, today: date) -> tuple[date | None, str | None]:
+    try:
+        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return None, f"出生日期无效：{yyyymmdd}"
+    if born > today:
+        return None, f"出生日期无效：{yyyymmdd} 晚于今天"
+    if born < EARLIEST_BIRTH:
+        return None, f"出生日期无效：{yyyymmdd} 早于1880年"
+    return born, None

@@ -68,7 +68,12 @@ class Person(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="persons", verbose_name=_("标签"))
     grid = models.ForeignKey(
-        Region, models.PROTECT, null=True, blank=True, related_name="persons", verbose_name=_("网格")
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="persons",
+        verbose_name=_("网格"),
     )
     household = models.ForeignKey(
         "Household",
@@ -117,7 +122,12 @@ class HouseholdQuerySet(GridScopedQuerySet):
 
 class Household(models.Model):
     room = models.ForeignKey(
-        Room, models.PROTECT, null=True, blank=True, related_name="households", verbose_name=_("户室")
+        Room,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name=_("户室"),
     )
     grid = models.ForeignKey(
         Region,

@@ -26,11 +26,11 @@ SEARCH_LIMIT = 50
 
 
 def visible_persons(user: Any) -> QuerySet[Person]:
-    return Person.objects.visible_to(user)  # type: ignore[no-any-return]
+    return Person.objects.visible_to(user)
 
 
 def visible_households(user: Any) -> QuerySet[Household]:
-    return Household.objects.visible_to(user)  # type: ignore[no-any-return]
+    return Household.objects.visible_to(user)
 
 
 def get_person(user: Any, person_id: int, *, channel: str = "web") -> Person:

@@ -17,7 +17,11 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     return render(
         request,
         "people/household_detail.html",
-        {"file": file, "household": file.household, "can_reveal": can_reveal_identifiers(request.user)},
+        {
+            "file": file,
+            "household": file.household,
+            "can_reveal": can_reveal_identifiers(request.user),
+        },
     )
 
 
@@ -49,5 +53,7 @@ def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results = services.search_people(request.user, query) if query else []
-    template = "people/_search_results.html" if request.headers.get("HX-Request") else "people/search.html"
+    template = (
+        "people/_search_results.html" if request.headers.get("HX-Request") else "people/search.html"
+    )
     return render(request, template, {"query": query, "results": results})

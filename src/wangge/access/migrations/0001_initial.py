@@ -6,75 +6,175 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geo', '0001_initial'),
+        ("geo", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditHead',
+            name="AuditHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_id', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='', max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_id", models.BigIntegerField(default=0)),
+                ("last_hash", models.CharField(default="", max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(default='', max_length=100, verbose_name='名称')),
-                ('prefix', models.CharField(db_index=True, max_length=8)),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked', models.BooleanField(default=False)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(default="", max_length=100, verbose_name="名称")),
+                ("prefix", models.CharField(db_index=True, max_length=8)),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked", models.BooleanField(default=False)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API令牌',
-                'verbose_name_plural': 'API令牌',
+                "verbose_name": "API令牌",
+                "verbose_name_plural": "API令牌",
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('username', models.CharField(blank=True, default='', max_length=150, verbose_name='用户')),
-                ('action', models.CharField(choices=[('view', '查看'), ('list', '列表'), ('search', '搜索'), ('reveal', '查看完整信息'), ('create', '新增'), ('update', '修改'), ('delete', '删除'), ('import', '导入'), ('export', '导出'), ('login', '登录'), ('login_failed', '登录失败')], max_length=16, verbose_name='操作')),
-                ('object_type', models.CharField(blank=True, default='', max_length=50, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, default='', max_length=64, verbose_name='对象')),
-                ('channel', models.CharField(default='web', max_length=16, verbose_name='渠道')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='详情')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                (
+                    "username",
+                    models.CharField(blank=True, default="", max_length=150, verbose_name="用户"),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "查看"),
+                            ("list", "列表"),
+                            ("search", "搜索"),
+                            ("reveal", "查看完整信息"),
+                            ("create", "新增"),
+                            ("update", "修改"),
+                            ("delete", "删除"),
+                            ("import", "导入"),
+                            ("export", "导出"),
+                            ("login", "登录"),
+                            ("login_failed", "登录失败"),
+                        ],
+                        max_length=16,
+                        verbose_name="操作",
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(
+                        blank=True, default="", max_length=50, verbose_name="对象类型"
+                    ),
+                ),
+                (
+                    "object_id",
+                    models.CharField(blank=True, default="", max_length=64, verbose_name="对象"),
+                ),
+                ("channel", models.CharField(default="web", max_length=16, verbose_name="渠道")),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="详情")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计日志',
-                'verbose_name_plural': '审计日志',
-                'ordering': ['pk'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_object')],
+                "verbose_name": "审计日志",
+                "verbose_name_plural": "审计日志",
+                "ordering": ["pk"],
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="audit_object")],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('district_admin', '区网格中心管理员'), ('street_officer', '街道工作人员'), ('community_officer', '社区工作人员'), ('grid_worker', '网格员'), ('department_handler', '部门承办人')], max_length=32, verbose_name='角色')),
-                ('department', models.CharField(blank=True, default='', max_length=100, verbose_name='部门')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='role_assignments', to='geo.region', verbose_name='区域')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("district_admin", "区网格中心管理员"),
+                            ("street_officer", "街道工作人员"),
+                            ("community_officer", "社区工作人员"),
+                            ("grid_worker", "网格员"),
+                            ("department_handler", "部门承办人"),
+                        ],
+                        max_length=32,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "department",
+                    models.CharField(blank=True, default="", max_length=100, verbose_name="部门"),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role_assignments",
+                        to="geo.region",
+                        verbose_name="区域",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色授权',
-                'verbose_name_plural': '角色授权',
-                'constraints': [models.UniqueConstraint(fields=('user', 'role', 'region'), name='role_assignment_unique')],
+                "verbose_name": "角色授权",
+                "verbose_name_plural": "角色授权",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "role", "region"), name="role_assignment_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -5,71 +5,168 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geo', '0001_initial'),
+        ("geo", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('road', models.CharField(max_length=100, verbose_name='街路巷')),
-                ('number', models.CharField(max_length=30, verbose_name='门牌号')),
-                ('name', models.CharField(blank=True, default='', max_length=50, verbose_name='楼栋号')),
-                ('kind', models.CharField(choices=[('apartment', '楼房'), ('courtyard', '平房院落')], default='apartment', max_length=16, verbose_name='类型')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='经度')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='纬度')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='community_buildings', to='geo.region', verbose_name='社区')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='grid_buildings', to='geo.region', verbose_name='网格')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("road", models.CharField(max_length=100, verbose_name="街路巷")),
+                ("number", models.CharField(max_length=30, verbose_name="门牌号")),
+                (
+                    "name",
+                    models.CharField(blank=True, default="", max_length=50, verbose_name="楼栋号"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("apartment", "楼房"), ("courtyard", "平房院落")],
+                        default="apartment",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="经度")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="纬度")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="community_buildings",
+                        to="geo.region",
+                        verbose_name="社区",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grid_buildings",
+                        to="geo.region",
+                        verbose_name="网格",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '楼栋',
-                'verbose_name_plural': '楼栋',
-                'ordering': ['road', 'number', 'name'],
+                "verbose_name": "楼栋",
+                "verbose_name_plural": "楼栋",
+                "ordering": ["road", "number", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=20, verbose_name='单元号')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='units', to='addresses.building')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=20, verbose_name="单元号")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="units",
+                        to="addresses.building",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '单元',
-                'verbose_name_plural': '单元',
-                'ordering': ['building', 'name'],
+                "verbose_name": "单元",
+                "verbose_name_plural": "单元",
+                "ordering": ["building", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address_code', models.CharField(max_length=64, unique=True, verbose_name='地址编码')),
-                ('name', models.CharField(max_length=30, verbose_name='户室号')),
-                ('use', models.CharField(choices=[('owner_occupied', '自住'), ('rented', '出租'), ('vacant', '空置'), ('commercial', '商用'), ('other', '其他')], default='owner_occupied', max_length=16, verbose_name='用途')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='经度')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='纬度')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rooms', to='addresses.building')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rooms', to='geo.region', verbose_name='网格')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='rooms', to='addresses.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "address_code",
+                    models.CharField(max_length=64, unique=True, verbose_name="地址编码"),
+                ),
+                ("name", models.CharField(max_length=30, verbose_name="户室号")),
+                (
+                    "use",
+                    models.CharField(
+                        choices=[
+                            ("owner_occupied", "自住"),
+                            ("rented", "出租"),
+                            ("vacant", "空置"),
+                            ("commercial", "商用"),
+                            ("other", "其他"),
+                        ],
+                        default="owner_occupied",
+                        max_length=16,
+                        verbose_name="用途",
+                    ),
+                ),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="经度")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="纬度")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rooms",
+                        to="addresses.building",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rooms",
+                        to="geo.region",
+                        verbose_name="网格",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rooms",
+                        to="addresses.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户室',
-                'verbose_name_plural': '户室',
-                'ordering': ['building', 'unit__name', 'name'],
+                "verbose_name": "户室",
+                "verbose_name_plural": "户室",
+                "ordering": ["building", "unit__name", "name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('community', 'road', 'number', 'name'), name='building_unique_address'),
+            model_name="building",
+            constraint=models.UniqueConstraint(
+                fields=("community", "road", "number", "name"), name="building_unique_address"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(fields=('building', 'name'), name='unit_unique_name'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                fields=("building", "name"), name="unit_unique_name"
+            ),
         ),
     ]

@@ -78,7 +78,7 @@ def _fill(route: str, sample: SampleDistrict) -> list[tuple[str, str | None]]:
     assert len(names) == 1, f"walker cannot fill {route}"
     name = names[0]
     assert name in values, f"walker has no values for parameter {name!r} in {route}"
-    urls = []
+    urls: list[tuple[str, str | None]] = []
     for value, owner in values[name]:
         url = re.sub(r"<(?:\w+:)?\w+>|\{\w+\}", str(value), route)
         urls.append((url, owner))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import polib
+import polib  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.management.base import BaseCommand
 

@@ -1,0 +1,45 @@
+"""Passwords use Argon2; API tokens are stored as digests and can be revoked."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from wangge.access.models import ApiToken, AuditEntry
+from wangge.access.services import create_api_token
+from wangge.core.testing import SampleDistrict
+
+pytestmark = pytest.mark.django_db
+
+
+def test_passwords_are_hashed_with_argon2(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    user = get_user_model().objects.create_user("argon", password="correct horse")
+    assert user.password.startswith("argon2$")
+    assert user.check_password("correct horse")
+
+
+def test_tokens_are_shown_once_and_stored_as_digests(sample: SampleDistrict):
+    token = create_api_token(None, sample.users["grid"], "测试")
+    stored = ApiToken.objects.get(user=sample.users["grid"])
+    assert token not in (stored.digest, stored.prefix) and stored.prefix == token[:8]
+    response = Client().get("/api/persons", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    assert response.json()["count"] == len(sample.persons_in(sample.grids[0]))
+    assert Client().get("/api/persons", HTTP_X_API_KEY=token).status_code == 200
+
+
+def test_revoked_and_wrong_tokens_are_refused(sample: SampleDistrict):
+    token = create_api_token(None, sample.users["grid"])
+    ApiToken.objects.update(revoked=True)
+    response = Client().get("/api/persons", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 401
+    assert "令牌" in response.json()["message"]
+    assert Client().get("/api/persons", HTTP_AUTHORIZATION="Bearer wg_nope").status_code == 401
+
+
+def test_logins_and_failed_logins_are_audited(sample: SampleDistrict):
+    client = Client()
+    client.post("/login/", {"username": "grid", "password": "wrong"})
+    client.post("/login/", {"username": "grid", "password": "test-pass-123"})
+    actions = list(AuditEntry.objects.values_list("action", flat=True))
+    assert "login_failed" in actions and "login" in actions

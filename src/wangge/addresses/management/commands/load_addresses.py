@@ -1,0 +1,29 @@
+"""`wangge load-addresses FILE`: load the standard address registry, all or nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from wangge.addresses.services import load_addresses
+from wangge.core.errors import ValidationFailed
+
+
+class Command(BaseCommand):
+    help = "导入标准地址（addresses.csv 或 .xlsx；中英文表头均可）。有任何错误则不导入。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            summary = load_addresses(None, options["file"])
+        except FileNotFoundError as exc:
+            raise CommandError(f"找不到文件：{options['file']}") from exc
+        except ValidationFailed as exc:
+            raise CommandError(exc.report()) from exc
+        self.stdout.write(
+            f"已导入 {summary.rows} 个户室：新建楼栋 {summary.buildings_created}，"
+            f"新建户室 {summary.rooms_created}，更新户室 {summary.rooms_updated}。"
+        )

@@ -1,0 +1,162 @@
+"""The `addresses.csv`/`.xlsx` interchange format of the standard address registry (no Django).
+
+One row per room. English or Chinese headers (DESIGN.md); `building`/`unit` may be empty for
+courtyard houses. Every problem is collected with its row number so a clerk can fix the file in
+one pass; the loader stores nothing unless the whole file is clean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wangge.core.errors import Problem
+from wangge.core.tabular import Sheet, TabularError, iter_records, read_sheets
+
+HEADERS: dict[str, tuple[str, ...]] = {
+    "address_code": ("address_code", "地址编码"),
+    "community_code": ("community_code", "社区编码"),
+    "road": ("road", "街路巷"),
+    "number": ("number", "门牌号"),
+    "building": ("building", "楼栋号"),
+    "unit": ("unit", "单元号"),
+    "room": ("room", "户室号"),
+    "lat": ("lat", "纬度"),
+    "lon": ("lon", "经度"),
+    "use": ("use", "用途", "房屋用途"),
+}
+REQUIRED = ("address_code", "community_code", "road", "number", "room", "lat", "lon")
+USES = {
+    "自住": "owner_occupied",
+    "出租": "rented",
+    "空置": "vacant",
+    "商用": "commercial",
+    "其他": "other",
+}
+USES.update({v: v for v in list(USES.values())})
+# Mainland China, generously: a point outside is a swapped lat/lon or a projected coordinate.
+LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)
+
+
+@dataclass(frozen=True)
+class AddressRow:
+    row: int
+    address_code: str
+    community_code: str
+    road: str
+    number: str
+    building: str
+    unit: str
+    room: str
+    lat: float
+    lon: float
+    use: str
+
+
+def _header_map(header: list[str]) -> dict[str, str]:
+    cleaned = {h.strip().lower(): h for h in header if h and h.strip()}
+    mapping: dict[str, str] = {}
+    for field, names in HEADERS.items():
+        for name in names:
+            if name.lower() in cleaned:
+                mapping[field] = cleaned[name.lower()]
+                break
+    return mapping
+
+
+def _strip_suffix(value: str, *suffixes: str) -> str:
+    for suffix in suffixes:
+        if value.endswith(suffix) and len(value) > len(suffix):
+            return value[: -len(suffix)]
+    return value
+
+
+def parse_rows(sheet: Sheet, where: str) -> tuple[list[AddressRow], list[Problem]]:
+    if not sheet.rows:
+        return [], [Problem(where, "文件为空")]
+    mapping = _header_map(sheet.rows[0])
+    missing = [f for f in REQUIRED if f not in mapping]
+    if missing:
+        names = "、".join(f"{HEADERS[f][1]}（{f}）" for f in missing)
+        return [], [Problem(f"{where}第1行", f"缺少必需的列：{names}")]
+    rows: list[AddressRow] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for line, record in iter_records(sheet):
+        at = f"{where}第{line}行"
+        values = {f: record.get(col, "").strip() for f, col in mapping.items()}
+        bad = [HEADERS[f][1] for f in REQUIRED if not values.get(f)]
+        if bad:
+            problems.append(Problem(at, f"{'、'.join(bad)}不能为空"))
+            continue
+        code = values["address_code"]
+        if code in seen:
+            problems.append(Problem(at, f"地址编码 {code} 与第{seen[code]}行重复"))
+            continue
+        seen[code] = line
+        try:
+            lat, lon = float(values["lat"]), float(values["lon"])
+        except ValueError:
+            problems.append(
+                Problem(at, f"经纬度不是数字：纬度“{values['lat']}”，经度“{values['lon']}”")
+            )
+            continue
+        if not (LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
+            hint = "（纬度和经度是否填反了？）" if LON_RANGE[0] <= lat <= LON_RANGE[1] else ""
+            problems.append(Problem(at, f"坐标({lon}, {lat})不在中国境内，应为WGS-84经纬度{hint}"))
+            continue
+        use_text = values.get("use", "") or "自住"
+        if use_text not in USES:
+            problems.append(
+                Problem(at, f"用途“{use_text}”无效，应为：自住、出租、空置、商用、其他")
+            )
+            continue
+        rows.append(
+            AddressRow(
+                row=line,
+                address_code=code,
+                community_code=values["community_code"],
+                road=values["road"],
+                number=_strip_suffix(values["number"], "号"),
+                building=_strip_suffix(values.get("building", ""), "号楼", "栋", "幢", "座", "楼"),
+                unit=_strip_suffix(values.get("unit", ""), "单元"),
+                room=_strip_suffix(values["room"], "室", "户"),
+                lat=lat,
+                lon=lon,
+                use=USES[use_text],
+            )
+        )
+    if not rows and not problems:
+        problems.append(Problem(where, "文件中没有数据行"))
+    return rows, problems
+
+
+def read_address_file(
+    path: str | Path, *, data: bytes | None = None
+) -> tuple[list[AddressRow], list[Problem]]:
+    name = Path(path).name
+    try:
+        sheets = read_sheets(path, data=data)
+    except TabularError as exc:
+        return [], [Problem("", str(exc))]
+    rows: list[AddressRow] = []
+    problems: list[Problem] = []
+    first_seen: dict[str, str] = {}
+    for sheet in sheets:
+        if not any(any(cell for cell in row) for row in sheet.rows):
+            continue
+        where = f"{name}" + (f"［{sheet.name}］" if sheet.name else "")
+        sheet_rows, sheet_problems = parse_rows(sheet, where)
+        problems += sheet_problems
+        for row in sheet_rows:
+            if row.address_code in first_seen:
+                problems.append(
+                    Problem(
+                        f"{where}第{row.row}行",
+                        f"地址编码 {row.address_code} 与{first_seen[row.address_code]}重复",
+                    )
+                )
+                continue
+            first_seen[row.address_code] = f"{where}第{row.row}行"
+            rows.append(row)
+    return rows, problems

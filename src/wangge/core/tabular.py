@@ -1,0 +1,100 @@
+"""Reading the tabular files offices bring (CSV in any common Chinese encoding, xlsx, xls).
+
+Pure Python, no Django: the registry loader uses it now and the ledger import builds on it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+# Tried in order; GB18030 is a superset of GBK and GB2312, so it also reads their files.
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+
+
+class TabularError(ValueError):
+    """The file cannot be read at all; the message says why in Chinese."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str  # '' for CSV
+    rows: list[list[str]]  # every cell as text; row i is spreadsheet row i + 1
+
+
+def decode_csv_bytes(data: bytes, *, filename: str = "") -> str:
+    for encoding in CSV_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TabularError(
+        f"{filename or '文件'}：无法识别文本编码（已尝试 UTF-8、GBK/GB18030），请另存为UTF-8的CSV"
+    )
+
+
+def cell_text(value: object) -> str:
+    """Spreadsheet cells as the text a clerk sees, without Excel's float artefacts."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_sheets(path: str | Path, *, data: bytes | None = None) -> list[Sheet]:
+    path = Path(path)
+    raw = data if data is not None else path.read_bytes()
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(raw, path.name)
+    if suffix in {".csv", ".txt", ""}:
+        text = decode_csv_bytes(raw, filename=path.name)
+        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        return [Sheet("", rows)]
+    raise TabularError(f"{path.name}：不支持的文件类型“{suffix}”，请使用 .csv、.xlsx 或 .xls")
+
+
+def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
+    from python_calamine import CalamineWorkbook
+
+    if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and filename.lower().endswith(".xlsx"):
+        raise TabularError(f"{filename}：文件已加密（设置了打开密码），请取消密码后再导入")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except Exception as exc:  # calamine raises several error types for broken files
+        raise TabularError(f"{filename}：Excel文件已损坏或格式不正确（{exc}）") from exc
+    sheets = []
+    for name in workbook.sheet_names:
+        try:
+            values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise TabularError(f"{filename}：工作表“{name}”无法读取（{exc}）") from exc
+        sheets.append(Sheet(name, [[cell_text(v) for v in row] for row in values]))
+    return sheets
+
+
+def iter_records(sheet: Sheet, header_row: int = 0) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows under a header as dicts, with the row number the spreadsheet shows (1-based)."""
+    header = sheet.rows[header_row]
+    for index in range(header_row + 1, len(sheet.rows)):
+        row = sheet.rows[index]
+        if not any(cell for cell in row):
+            continue
+        padded = row + [""] * (len(header) - len(row))
+        yield index + 1, {h: padded[i] for i, h in enumerate(header) if h}

@@ -1,0 +1,76 @@
+"""Household files, search and reveal: scoped to the actor, audited, masked unless revealed."""
+
+import datetime
+
+import pytest
+
+from wangge.access.models import AuditEntry
+from wangge.core.errors import Forbidden, NotFound, ServiceError
+from wangge.core.testing import SampleDistrict
+from wangge.people import services
+from wangge.people.models import Residence
+
+pytestmark = pytest.mark.django_db
+
+
+def test_household_file_lists_current_and_former_members(sample: SampleDistrict):
+    household = sample.households[0]
+    mover = sample.persons[4]  # lives in another household of the same grid
+    services.move_person(
+        sample.users["admin"], mover, household, relation="other", since=datetime.date(2024, 1, 1)
+    )
+    file = services.get_household_file(sample.users["grid"], household.pk)
+    assert {r.person.pk for r in file.current} == {*[p.pk for p in sample.persons[:2]], mover.pk}
+    previous = services.get_household_file(sample.users["community"], sample.households[2].pk)
+    assert mover.pk in {r.person.pk for r in previous.former}
+    assert Residence.objects.filter(person=mover).count() == 2
+
+
+def test_household_outside_scope_is_not_found(sample: SampleDistrict):
+    with pytest.raises(NotFound):
+        services.get_household_file(sample.users["grid"], sample.households[-1].pk)
+
+
+def test_opening_a_person_is_audited(sample: SampleDistrict):
+    person = sample.persons[0]
+    services.get_person(sample.users["community"], person.pk)
+    entry = AuditEntry.objects.latest("pk")
+    assert (entry.username, entry.action, entry.object_id) == ("community", "view", str(person.pk))
+
+
+def test_search_by_id_number_phone_name_and_address(sample: SampleDistrict):
+    admin = sample.users["admin"]
+    person = sample.persons[3]
+    assert services.search_people(admin, person.id_number.lower()) == [person]
+    assert services.search_people(admin, f"+86 {person.phone[:3]} {person.phone[3:]}") == [person]
+    assert person in services.search_people(admin, person.name[:1])
+    by_address = services.search_people(admin, "幸福路10号3号楼2单元302")
+    assert {p.pk for p in by_address} == {sample.persons[2].pk, sample.persons[3].pk}
+
+
+def test_search_stays_within_scope(sample: SampleDistrict):
+    outsider = sample.persons[-1]
+    assert services.search_people(sample.users["grid"], outsider.id_number) == []
+    names = {p.pk for p in services.search_people(sample.users["grid"], outsider.name)}
+    assert outsider.pk not in names
+
+
+def test_search_refuses_absurd_queries(sample: SampleDistrict):
+    with pytest.raises(ServiceError, match="过长"):
+        services.search_people(sample.users["admin"], "王" * 101)
+    assert services.search_people(sample.users["admin"], "   ") == []
+
+
+def test_reveal_needs_the_permission_and_is_audited(sample: SampleDistrict):
+    person = sample.persons[0]
+    with pytest.raises(Forbidden):
+        services.reveal_identifiers(sample.users["grid"], person.pk)
+    revealed = services.reveal_identifiers(sample.users["community"], person.pk)
+    assert revealed.id_number == person.id_number
+    entry = AuditEntry.objects.latest("pk")
+    assert entry.action == "reveal" and entry.object_id == str(person.pk)
+
+
+def test_reveal_outside_scope_is_not_found_even_with_the_permission(sample: SampleDistrict):
+    with pytest.raises(NotFound):
+        services.reveal_identifiers(sample.users["community"], sample.persons[-1].pk)

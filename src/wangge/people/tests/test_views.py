@@ -1,0 +1,87 @@
+"""Pages as a user meets them: Chinese by default, English on request, masked identifiers."""
+
+import pytest
+from django.test import Client
+
+from wangge.core.testing import SampleDistrict
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def grid_client(sample: SampleDistrict) -> Client:
+    client = Client()
+    client.force_login(sample.users["grid"])
+    return client
+
+
+def test_household_page_shows_members_masked(sample: SampleDistrict, grid_client: Client):
+    household = sample.households[0]
+    page = grid_client.get(f"/people/households/{household.pk}/").content.decode()
+    assert "一户一档" in page and "家庭成员" in page
+    for person in sample.persons[:2]:
+        assert person.name in page
+        assert person.id_number_masked in page
+        assert person.id_number not in page
+    assert "幸福路10号3号楼2单元301" in page
+
+
+def test_person_page_offers_reveal_only_to_permitted_roles(sample: SampleDistrict):
+    person = sample.persons[0]
+    officer = Client()
+    officer.force_login(sample.users["community"])
+    assert "查看完整信息" in officer.get(f"/people/{person.pk}/").content.decode()
+    revealed = officer.post(f"/people/{person.pk}/reveal/").content.decode()
+    assert person.id_number in revealed and person.phone in revealed
+    worker = Client()
+    worker.force_login(sample.users["grid"])
+    assert "查看完整信息" not in worker.get(f"/people/{person.pk}/").content.decode()
+    assert worker.post(f"/people/{person.pk}/reveal/").status_code == 403
+
+
+def test_out_of_scope_pages_explain_in_chinese(sample: SampleDistrict, grid_client: Client):
+    response = grid_client.get(f"/people/households/{sample.households[-1].pk}/")
+    assert response.status_code == 404
+    assert "不在您的管辖范围内" in response.content.decode()
+    response = grid_client.get(f"/regions/{sample.street.code}/")
+    assert response.status_code == 403
+
+
+def test_region_page_counts(sample: SampleDistrict):
+    client = Client()
+    client.force_login(sample.users["street"])
+    page = client.get(f"/regions/{sample.street.code}/").content.decode()
+    assert "京广路街道" in page and "幸福一村社区" in page and "金台里社区" in page
+    assert "50.0%" in page  # half of the sample lives in rented rooms as floating population
+
+
+def test_english_is_selectable(sample: SampleDistrict, grid_client: Client):
+    grid_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = grid_client.get(f"/people/households/{sample.households[0].pk}/").content.decode()
+    assert "Household file" in page
+    grid_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = grid_client.get(f"/people/households/{sample.households[0].pk}/").content.decode()
+    assert "一户一档" in page
+
+
+def test_search_page_and_htmx_fragment(sample: SampleDistrict, grid_client: Client):
+    person = sample.persons[0]
+    page = grid_client.get("/people/search/", {"q": person.name}).content.decode()
+    assert "<html" in page and person.name in page
+    fragment = grid_client.get(
+        "/people/search/", {"q": person.name}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<html" not in fragment and person.name in fragment
+
+
+def test_home_sends_a_single_region_user_to_their_map(sample: SampleDistrict, grid_client):
+    response = grid_client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/regions/{sample.grids[0].code}/map/"
+
+
+def test_map_features_are_geojson_of_the_region(sample: SampleDistrict, grid_client: Client):
+    data = grid_client.get(f"/regions/{sample.grids[0].code}/features.geojson").json()
+    kinds = {f["properties"]["kind"] for f in data["features"]}
+    assert kinds == {"region", "building"}
+    assert len([f for f in data["features"] if f["properties"]["kind"] == "building"]) == 1
