@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "wangge.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -131,7 +131,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Front-end libraries come from npm (package.json); they are served from node_modules, never
 # copied into the repository.
 _npm = REPO_DIR / "node_modules"
-STATICFILES_DIRS = [
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
+STATICFILES_DIRS += [
     (prefix, _npm / path)
     for prefix, path in [
         ("vendor/leaflet", "leaflet/dist"),

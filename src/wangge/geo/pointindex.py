@@ -59,8 +59,10 @@ class GridIndex:
     """Assign lon/lat points to grid polygons.
 
     Build once per set of grids (cheap: tens of milliseconds for hundreds of
-    grids) and call :meth:`locate` as often as needed; the index is read-only
-    and safe to share between threads.
+    grids) and call :meth:`locate` as often as needed; the index is read-only.
+    GEOS prepared geometries build their point locator lazily on first use,
+    without locking (libgeos/geos#825), so the constructor runs one test per
+    polygon; after that concurrent ``locate`` calls only read shared state.
 
     ``codes`` keeps the order of the input; :meth:`locate` returns positions
     in it.  Codes must be unique because they are the tie-break key.
@@ -92,6 +94,13 @@ class GridIndex:
         self._by_rank = by_rank
         self._tree = shapely.STRtree(self._geoms)
         self._build_raster()
+        # Warm-up (see class docstring): initialise every prepared polygon's
+        # point locator now, in one thread, instead of racily in locate().
+        # The point must lie in the polygon's envelope or GEOS answers from
+        # the envelope alone, so use one of its own vertices.
+        for geom in self._geoms[~shapely.is_empty(self._geoms)]:
+            vx, vy = shapely.get_coordinates(geom)[0]
+            shapely.intersects_xy(geom, vx, vy)
 
     # ------------------------------------------------------------------ build
 
@@ -125,9 +134,9 @@ class GridIndex:
         self._x0, self._y0, self._x1, self._y1 = x0, y0, x1, y1
         self._nx, self._ny, self._dx, self._dy = nx, ny, dx, dy
 
-        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
-        ix = ix.ravel()
-        iy = iy.ravel()
+        # Row-major cell numbering: cell = iy * nx + ix, as in locate().
+        ix = np.tile(np.arange(nx, dtype=np.float64), ny)
+        iy = np.repeat(np.arange(ny, dtype=np.float64), nx)
         mx, my = dx * _CELL_MARGIN, dy * _CELL_MARGIN
         cells = shapely.box(
             x0 + ix * dx - mx, y0 + iy * dy - my, x0 + (ix + 1) * dx + mx, y0 + (iy + 1) * dy + my

@@ -17,8 +17,9 @@ Decisions worth knowing:
   港澳台居民居住证 (since 2018) use 810000/820000/830000 with the same layout and
   check digit, and those residents are registered in the community like anyone
   else.  The "91 = 国外" code seen in many copied validation scripts is not part of
-  GB/T 2260 and no citizen number carries it; a leading 9 is reported as the 2023
-  外国人永久居留身份证, which shares the check digit but not the structure.
+  GB/T 2260 and no citizen number carries it; 9 followed by a province code is
+  reported as the 2023 外国人永久居留身份证, which shares the check digit but not
+  the structure (digits 4-6 are a nationality code, not a region).
 * A mainland region code whose digits 3-4 are ``00`` is rejected: GB/T 2260 never
   gives a prefecture that code (directly administered counties use ``90``), so it
   only appears when someone typed a province code or zero-padded.
@@ -134,7 +135,9 @@ def normalize_id_number(raw: str | int | float | None) -> str:
         text = match.group(1)
     if _SCIENTIFIC.match(text.upper()):
         text = text.upper()
-    return text
+    # Removing separators can bring a letter next to a stray combining mark; a
+    # final NFKC makes the result a fixed point, so normalising twice is harmless.
+    return unicodedata.normalize("NFKC", text)
 
 
 def check_digit(first17: str) -> str:
@@ -288,18 +291,20 @@ def mask_id_number(s: str) -> str:
 def make_id_number(region_code: str, birth: date, sequence: int, gender: str) -> str:
     """Build a valid 18-digit number for demo data and tests.
 
-    ``sequence`` (0-499) picks the 3-digit order code among those of the requested
-    gender, so every (sequence, gender) pair maps to a distinct number and no
-    caller has to know that the parity of the 17th digit encodes gender.
-    ``gender`` accepts 男/女 as well as M/F/male/female.
+    ``sequence`` is the 3-digit order code (0-999).  Its last bit is flipped when
+    needed so that the 17th digit's parity matches ``gender``; callers therefore
+    never need to know that rule, but two sequences differing only in the lowest
+    bit give the same number for a given gender.  ``gender`` accepts 男/女 as well
+    as M/F/male/female.  Raises ``ValueError`` for anything that could not yield a
+    valid number.
     """
     if len(region_code) != 6 or not region_code.isascii() or not region_code.isdigit():
         raise ValueError("行政区划代码必须是6位数字")
     problem = _region_problem(region_code)
     if problem is not None:
         raise ValueError(problem)
-    if not 0 <= sequence <= 499:
-        raise ValueError("顺序号必须在0到499之间")
+    if not 0 <= sequence <= 999:
+        raise ValueError("顺序码必须在0到999之间")
     if birth < EARLIEST_BIRTH:
         raise ValueError("出生日期不能早于1880年")
     key = gender.strip().lower()
@@ -309,7 +314,9 @@ def make_id_number(region_code: str, birth: date, sequence: int, gender: str) ->
         odd = 0
     else:
         raise ValueError(f"性别应为男或女，实际为{gender}")
-    first17 = f"{region_code}{birth:%Y%m%d}{sequence * 2 + odd:03d}"
+    if sequence % 2 != odd:
+        sequence ^= 1
+    first17 = f"{region_code}{birth:%Y%m%d}{sequence:03d}"
     return first17 + check_digit(first17)
 
 
@@ -336,7 +343,8 @@ def _first_illegal_char(text: str) -> str | None:
 def _region_problem(region: str) -> str | None:
     province = region[:2]
     if province not in PROVINCE_CODES:
-        if province.startswith("9"):
+        # 2023 外国人永久居留身份证: 9, then the issuing province, then a country code.
+        if province.startswith("9") and region[1:3] in MAINLAND_PROVINCES:
             return "行政区划代码无效：以9开头的是外国人永久居留身份证号码，不是公民身份号码"
         return f"行政区划代码无效：前两位 {province} 不是省级代码"
     if province in MAINLAND_PROVINCES and region[2:4] == "00":

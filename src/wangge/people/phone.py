@@ -1,25 +1,68 @@
-"""Chinese phone numbers: mobiles and fixed lines as ledgers write them."""
+"""Chinese phone numbers as community ledgers actually contain them.
+
+A phone column in a 台账 holds mobiles with or without +86, fixed lines written
+``(010)62345678`` or ``0371-6612345转8``, full-width digits, Excel damage
+(``13812345678.0``, ``1.38123E+10``) and often two numbers in one cell.  Phones are
+matched through a blind index, so every spelling of one number has to become the
+same canonical string, and anything rejected must say why in Chinese so the grid
+worker can correct the sheet.
+
+Canonical forms:
+
+* mobile: 11 digits, ``13812345678`` (second digit 3-9);
+* fixed line with area code: ``010-62345678`` / ``0371-6612345``, plus ``-123`` for
+  an extension;
+* fixed line without area code: just the 7-8 local digits (the area is unknown, so
+  nothing is invented).
+
+Pure Python, no Django import, so importers and tests can use it anywhere.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９＋－（）"}
-_SPLIT = re.compile(r"[/／、,，;；|]|\s{2,}|或")
-_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE][+]?\d+$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-# Area codes: 010, 02X, or 0 + 3 digits starting 3-9; local numbers have 7 or 8 digits.
-_LANDLINE = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))(\d{7,8})(\d{1,6})?$")
-_LOCAL = re.compile(r"^[2-9]\d{6,7}$")
+__all__ = ["PhoneCheck", "PhoneKind", "check_phone", "mask_phone"]
 
 PhoneKind = Literal["mobile", "landline"]
+
+# Area codes with three digits (all other mainland codes have four).  Every city
+# behind them moved to 8-digit local numbers in the 1990s.
+THREE_DIGIT_AREAS: frozenset[str] = frozenset(
+    {"010", "020", "021", "022", "023", "024", "025", "026", "027", "028", "029"}
+)
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Separators between several numbers in one cell.  Whitespace is not one of them
+# because "138 1234 5678" is a single number; see _parse_segment for that case.
+_SPLIT = re.compile(r"[/、,;|\n\r]+|或|及")
+_EXCEL_TRAILING_ZERO = re.compile(r"^(\d+)\.0+$")
+_SCIENTIFIC = re.compile(r"^(\d+)(?:\.(\d+))?E\+?(\d+)$")
+_EXTENSION_WORDS = re.compile(r"转|分机|ext\.?|x|#", re.IGNORECASE)
+_LABEL_WORDS = re.compile(r"tel|phone|mobile|mob|cell|fax", re.IGNORECASE)
+_CJK_OR_COLON = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff:]+")
+_INTERNATIONAL = re.compile(r"^(?:\+|00)\s*86")
+_ALLOWED_PUNCTUATION = frozenset(" -()[].")
+_DIGIT_GROUPS = re.compile(r"\d+")
+
+_SCIENTIFIC_REASON = "数字被Excel转成科学计数法，后几位已丢失"
+_EMPTY_REASON = "电话号码为空"
 
 
 @dataclass(frozen=True)
 class PhoneCheck:
-    raw: str
+    """Outcome of reading one phone cell.
+
+    ``normalized`` is the preferred number (the first valid mobile, else the first
+    valid number); other valid numbers from the same cell are kept in ``others`` so
+    nothing a resident gave is silently lost.
+    """
+
+    raw: str | int | float | None
     normalized: str | None
     kind: PhoneKind | None
     valid: bool
@@ -27,75 +70,253 @@ class PhoneCheck:
     others: tuple[str, ...] = ()
 
 
-def _clean(part: str) -> tuple[str, str | None]:
-    """Return (digits with a hyphen kept after a bracketed/hyphenated area code, extension)."""
-    text = part.translate(_FULLWIDTH).strip()
-    if text.endswith(".0"):
-        text = text[:-2]
-    extension = None
-    m = re.search(r"(?:转|ext\.?|x)\s*(\d{1,6})$", text, re.IGNORECASE)
-    if m:
-        extension = m.group(1)
-        text = text[: m.start()]
-    text = re.sub(r"^(\+|00)?86[\s\-]*", "", text) if re.match(r"^(\+|00)86", text) else text
-    digits = re.sub(r"\D", "", text)
-    if len(digits) == 13 and digits.startswith("86") and _MOBILE.match(digits[2:]):
-        digits = digits[2:]
-    return digits, extension
-
-
-def _check_one(part: str) -> tuple[str | None, PhoneKind | None, str | None]:
-    stripped = part.translate(_FULLWIDTH).strip()
-    if _SCIENTIFIC.match(stripped):
-        return None, None, "数字被Excel转成科学计数法，后几位已丢失"
-    digits, extension = _clean(part)
-    if not digits:
-        return None, None, "电话号码为空或不含数字"
-    if _MOBILE.match(digits):
-        return digits, "mobile", None
-    if digits.startswith("1") and len(digits) == 11:
-        return None, None, f"手机号码号段无效：{digits[:3]}"
-    if digits.startswith("1"):
-        return None, None, f"手机号码应为11位，实际为{len(digits)}位"
-    m = _LANDLINE.match(digits)
-    if m:
-        area, local, ext = m.group(1), m.group(2), m.group(3) or extension
-        if len(local) == 7 and ext and len(area) == 3:
-            # 010 numbers are 8 digits: a 7-digit split means the first ext digit belongs to local.
-            local, ext = local + ext[0], ext[1:] or None
-        normalized = f"{area}-{local}" + (f"-{ext}" if ext else "")
-        return normalized, "landline", None
-    if _LOCAL.match(digits):
-        return digits + (f"-{extension}" if extension else ""), "landline", None
-    return None, None, f"无法识别的电话号码：{part.strip()[:30]}"
+@dataclass(frozen=True)
+class _Parsed:
+    normalized: str | None
+    kind: PhoneKind | None
+    reason: str | None
 
 
 def check_phone(raw: str | int | float | None) -> PhoneCheck:
-    if raw is None or (isinstance(raw, float) and raw != raw):
-        return PhoneCheck("", None, None, False, "电话号码为空")
-    raw_text = f"{raw:.0f}" if isinstance(raw, float) else str(raw)
-    parts = [p for p in _SPLIT.split(raw_text) if p and p.strip()]
-    if not parts:
-        return PhoneCheck(raw_text, None, None, False, "电话号码为空")
-    results = [_check_one(p) for p in parts]
-    valid = [(n, k) for n, k, _ in results if n]
+    """Parse a phone cell, preferring a mobile when the cell holds several numbers.
+
+    A mobile is preferred because it reaches the person rather than a household or
+    workplace, which is what grid workers need when they follow up.
+    """
+    text = _to_text(raw)
+    segments = [seg for seg in _SPLIT.split(text) if seg.strip()]
+    parsed: list[_Parsed] = []
+    for segment in segments:
+        parsed.extend(_parse_segment(segment))
+    valid = [p for p in parsed if p.normalized is not None]
     if not valid:
-        return PhoneCheck(raw_text, None, None, False, results[0][2])
-    mobiles = [v for v in valid if v[1] == "mobile"]
-    first = mobiles[0] if mobiles else valid[0]
-    others = tuple(n for n, _ in valid if n != first[0])
-    return PhoneCheck(raw_text, first[0], first[1], True, None, others)
+        reason = next((p.reason for p in parsed if p.reason), _EMPTY_REASON)
+        return PhoneCheck(raw=raw, normalized=None, kind=None, valid=False, reason=reason)
+    primary = next((p for p in valid if p.kind == "mobile"), valid[0])
+    others: list[str] = []
+    for p in valid:
+        if p.normalized and p.normalized != primary.normalized and p.normalized not in others:
+            others.append(p.normalized)
+    return PhoneCheck(
+        raw=raw,
+        normalized=primary.normalized,
+        kind=primary.kind,
+        valid=True,
+        reason=None,
+        others=tuple(others),
+    )
 
 
-def mask_phone(value: str) -> str:
-    """`138****5678` for mobiles, `010-****5678` for fixed lines; never the full number."""
-    text = value.strip()
-    if _MOBILE.match(text):
-        return text[:3] + "****" + text[-4:]
-    if "-" in text:
-        area, _, rest = text.partition("-")
-        local = rest.split("-")[0]
-        return f"{area}-****{local[-4:]}" if len(local) > 4 else f"{area}-****"
+def mask_phone(s: str) -> str:
+    """Hide the subscriber digits while leaving enough to tell numbers apart.
+
+    Mobiles keep the carrier prefix and last four; fixed lines keep the area code
+    (useful to spot an out-of-town number) and last four; anything else keeps only
+    its last two characters.  The full value is never returned.
+    """
+    check = check_phone(s)
+    if check.valid and check.normalized:
+        return "/".join(_mask_normalized(n) for n in (check.normalized, *check.others))
+    text = "".join(unicodedata.normalize("NFKC", s).split())
     if len(text) <= 2:
         return "*" * len(text)
     return "*" * (len(text) - 2) + text[-2:]
+
+
+def _mask_normalized(number: str) -> str:
+    if number.startswith("1"):
+        return number[:3] + "****" + number[-4:]
+    if number.startswith("0"):
+        area, local = number.split("-")[:2]
+        return f"{area}-****{local[-4:]}"
+    local = number.split("-")[0]
+    return "*" * (len(local) - 2) + local[-2:]
+
+
+def _to_text(raw: str | int | float | None) -> str:
+    if raw is None or isinstance(raw, bool):
+        return ""
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return ""
+        return f"{raw:.0f}" if raw.is_integer() else repr(raw)
+    if isinstance(raw, int):
+        return str(raw)
+    return unicodedata.normalize("NFKC", raw.translate(_ZERO_WIDTH))
+
+
+def _parse_segment(segment: str) -> list[_Parsed]:
+    """Parse one separator-delimited piece, splitting on spaces only as a fallback.
+
+    "13812345678 010-62345678" is two numbers, but "010 6234 5678" is one; trying
+    the whole piece first and accepting a whitespace split only when every part is
+    valid on its own keeps both readings right.
+    """
+    whole = _parse_one(segment)
+    if whole.normalized is not None:
+        return [whole]
+    tokens = segment.split()
+    if len(tokens) >= 2:
+        parts = [_parse_one(token) for token in tokens]
+        if all(p.normalized is not None for p in parts):
+            return parts
+    return [whole]
+
+
+def _parse_one(segment: str) -> _Parsed:
+    text = segment.strip()
+    match = _EXCEL_TRAILING_ZERO.match(text)
+    if match:
+        text = match.group(1)
+    scientific = _SCIENTIFIC.match(text.upper())
+    if scientific:
+        recovered = _recover_scientific(text.upper())
+        if recovered is None:
+            return _Parsed(None, None, _SCIENTIFIC_REASON)
+        text = recovered
+
+    international = False
+    stripped = text.lstrip()
+    intl_match = _INTERNATIONAL.match(stripped)
+    if intl_match:
+        international = True
+        text = stripped[intl_match.end() :]
+    elif stripped.startswith("+") or re.match(r"^00\d", stripped):
+        return _Parsed(None, None, "不支持境外号码（国家代码不是86）")
+
+    # Extension markers become '#'; labels and annotations such as 手机：or （本人）
+    # carry no digits and are dropped.
+    text = re.sub(r"转|分机", "#", text)
+    text = _LABEL_WORDS.sub("", text)
+    text = _EXTENSION_WORDS.sub("#", text)
+    text = _CJK_OR_COLON.sub("", text)
+    main, marker, extension_text = text.partition("#")
+    extension: str | None = None
+    if marker:
+        extension = "".join(_DIGIT_GROUPS.findall(extension_text))
+        if not 1 <= len(extension) <= 6 or not _only_allowed(extension_text):
+            return _Parsed(None, None, "分机号无效：应为1-6位数字")
+    for ch in main:
+        if not (ch.isascii() and ch.isdigit()) and ch not in _ALLOWED_PUNCTUATION:
+            return _Parsed(None, None, f"含非法字符：{ch}")
+
+    groups = _DIGIT_GROUPS.findall(main)
+    digits = "".join(groups)
+    if not digits:
+        return _Parsed(None, None, _EMPTY_REASON)
+
+    if international:
+        if digits[0] != "0" and not (
+            len(digits) >= 2 and digits[0] == "1" and digits[1] in "3456789"
+        ):
+            # +86 drops the trunk 0 of a fixed line: +86 10 62345678 is 010-62345678.
+            digits = "0" + digits
+            groups[0] = "0" + groups[0]
+    elif len(digits) == 13 and digits.startswith("86") and _is_mobile(digits[2:]):
+        return _Parsed(digits[2:], "mobile", None) if extension is None else _mobile_extension()
+    if len(digits) == 12 and digits.startswith("01") and _is_mobile(digits[1:]):
+        # A 0 dialled before a mobile from another city (long-distance habit).
+        digits = digits[1:]
+
+    if digits[0] == "1":
+        return _parse_mobile(digits, extension)
+    if digits[0] == "0":
+        return _parse_landline(digits, groups, extension)
+    if len(digits) == 10 and digits[:3] in ("400", "800"):
+        return _Parsed(None, None, "400/800开头的是企业客服号码，不是个人电话")
+    local, ext, problem = _split_local(digits, groups, extension)
+    if problem is not None or local is None:
+        return _Parsed(None, None, problem or f"号码位数不对：实际为{len(digits)}位")
+    return _Parsed(local + (f"-{ext}" if ext else ""), "landline", None)
+
+
+def _parse_mobile(digits: str, extension: str | None) -> _Parsed:
+    if len(digits) != 11:
+        return _Parsed(None, None, f"手机号应为11位，实际为{len(digits)}位")
+    if digits[1] not in "3456789":
+        return _Parsed(None, None, f"手机号号段无效：第二位应为3-9，实际为{digits[1]}")
+    if extension is not None:
+        return _mobile_extension()
+    return _Parsed(digits, "mobile", None)
+
+
+def _mobile_extension() -> _Parsed:
+    return _Parsed(None, None, "手机号不能带分机号")
+
+
+def _parse_landline(digits: str, groups: list[str], extension: str | None) -> _Parsed:
+    if digits.startswith("00"):
+        return _Parsed(None, None, "不支持境外号码（国家代码不是86）")
+    if digits.startswith("01") and not digits.startswith("010"):
+        return _Parsed(None, None, f"区号无效：{digits[:3]}")
+    area_length = 3 if digits[:3] in THREE_DIGIT_AREAS else 4
+    area = digits[:area_length]
+    rest = digits[area_length:]
+    rest_groups = _drop_prefix(groups, area_length)
+    local, ext, problem = _split_local(rest, rest_groups, extension)
+    if problem is not None or local is None:
+        return _Parsed(None, None, problem or f"本地号码应为7-8位，实际为{len(rest)}位")
+    if area_length == 3 and len(local) != 8:
+        return _Parsed(None, None, f"区号{area}的本地号码应为8位，实际为{len(local)}位")
+    return _Parsed(f"{area}-{local}" + (f"-{ext}" if ext else ""), "landline", None)
+
+
+def _split_local(
+    rest: str, groups: list[str], extension: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """Separate local number and extension.
+
+    Without a marker like 转 an extension is only recognised when the writer set
+    it apart as its own digit group ("010-62345678-123"); a run of digits is never
+    cut at a guessed position.
+    """
+    local: str | None = None
+    if len(rest) in (7, 8):
+        local = rest
+    elif extension is None and len(rest) > 8 and len(groups) >= 2:
+        last = groups[-1]
+        if 1 <= len(last) <= 6 and len(rest) - len(last) in (7, 8):
+            local, extension = rest[: -len(last)], last
+    if local is None:
+        return None, None, f"本地号码应为7-8位，实际为{len(rest)}位"
+    if local[0] in "01":
+        return None, None, "本地号码不能以0或1开头"
+    return local, extension, None
+
+
+def _drop_prefix(groups: list[str], n: int) -> list[str]:
+    """Digit groups left after removing the first ``n`` digits (the area code)."""
+    remaining: list[str] = []
+    for group in groups:
+        if n >= len(group):
+            n -= len(group)
+            continue
+        remaining.append(group[n:])
+        n = 0
+    return remaining
+
+
+def _recover_scientific(text: str) -> str | None:
+    """Undo Excel's scientific notation only when every digit is still present."""
+    match = _SCIENTIFIC.match(text)
+    if match is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    if value != value.to_integral_value():
+        return None
+    whole = str(int(value))
+    significant = (match.group(1) + (match.group(2) or "")).lstrip("0")
+    if len(significant) < len(whole):
+        return None
+    return whole
+
+
+def _is_mobile(digits: str) -> bool:
+    return len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789" and digits.isdigit()
+
+
+def _only_allowed(text: str) -> bool:
+    return all((ch.isascii() and ch.isdigit()) or ch in _ALLOWED_PUNCTUATION for ch in text)

@@ -3,7 +3,7 @@
   "use strict";
   var el = document.getElementById("map");
   if (!el || !window.L) { return; }
-  var map = L.map(el, { preferCanvas: true, zoomControl: true });
+  var map = L.map(el, { zoomControl: true });
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, subdomains: "1234" }).addTo(map);
   } else {
@@ -13,16 +13,20 @@
     district: { color: "#555", weight: 2, fill: false },
     street: { color: "#1f4e79", weight: 3, fill: false },
     community: { color: "#1565c0", weight: 2.5, fillOpacity: 0.04 },
-    grid: { color: "#e07b00", weight: 1.2, dashArray: "4 3", fillOpacity: 0.08 }
+    grid: { color: "#e07b00", weight: 1.2, dashArray: "4 3", fillOpacity: 0.08 },
+    building: { color: "#1b5e20", fillColor: "#2e7d32", weight: 1, fillOpacity: 0.85 }
   };
   var url = el.dataset.features + (el.dataset.tileCrs === "gcj02" ? "?crs=gcj02" : "");
   fetch(url, { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (data) {
       var layer = L.geoJSON(data, {
-        style: function (f) { return styles[f.properties.level] || styles.grid; },
+        style: function (f) {
+          if (f.properties.kind === "building") { return styles.building; }
+          return styles[f.properties.level] || styles.grid;
+        },
         pointToLayer: function (f, latlng) {
-          return L.circleMarker(latlng, { radius: 5, color: "#2e7d32", weight: 1, fillOpacity: 0.8 });
+          return L.circleMarker(latlng, { radius: 6, className: "wg-building" });
         },
         onEachFeature: function (f, lyr) {
           var p = f.properties;
