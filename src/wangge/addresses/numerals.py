@@ -1,74 +1,56 @@
-"""Chinese numerals and full-width characters in hand-typed addresses.
+"""Chinese numerals, character width and script normalisation for hand-typed addresses.
 
-Office ledgers are typed by many hands: "三号楼二单元三〇一", "拾号院", "３号楼",
-"一百零一号".  Before an address can be compared with the registry every number in
-it has to become the same Arabic string, so this module gives three small tools:
+Office ledgers write the same room as "3号楼2单元301", "三号楼二单元三〇一", "３号楼２单元３０１"
+or "叁號樓貳單元301".  Before any address can be matched against the standard registry, these
+spellings have to collapse to one form.  This module holds the pieces that do so and that are
+useful on their own:
 
-* :func:`to_halfwidth` folds full-width digits, letters and punctuation (typed with
-  a Chinese IME in full-width mode) to ASCII;
-* :func:`chinese_to_int` / :func:`int_to_chinese` read and write Chinese numerals,
-  both the counted style ("一百零一") and the digit-by-digit style ("一〇一",
-  "幺零一") that clerks use for room numbers;
-* :func:`arabize` rewrites numeral runs inside free text to Arabic digits, but only
-  where the run is followed by an address unit marker (号/楼/单元/室…).
+* :func:`chinese_to_int` / :func:`int_to_chinese` -- Chinese numerals both ways (positional
+  "一百零一", colloquial "一百一", digit-by-digit "三〇一", financial "壹佰零壹");
+* :func:`to_halfwidth` -- full-width digits, letters and punctuation to ASCII;
+* :func:`to_simplified` -- traditional to simplified characters, char by char;
+* :func:`rewrite_numerals` -- turn the numeral runs that are *address numbers* ("十号",
+  "三号楼", "二单元") into Arabic digits while leaving place names ("三里屯", "一村") alone.
 
-The last one is a heuristic, and the ambiguity is real: numerals are also part of
-place names (三里屯, 十里河, 一村, 三门峡, 五道口, 四合院).  Converting a run only when
-a marker follows leaves most names alone, because in a name the numeral is followed
-by an ordinary character.  The markers 里 and 门 are "weak": 三里屯 and 三门峡 put
-them right after a numeral, so a run before a weak marker is converted only when the
-marker is itself followed by another number or ends the text ("二门三〇一",
-"2门301").  What still goes wrong: a name that ends in a numeral and is directly
-followed by a strong marker ("西四十号" is read as 西 + 40号), and names such as "九号
-公馆" written with their own marker.  These are rare in ledgers and the matcher
-treats an unknown road with suspicion anyway.
-
-Everything here is pure and allocation-light: the parser runs it on every row of a
-million-row import.
+Everything here is pure Python with no Django import, and speed matters: the ledger import
+normalises a million addresses, so the translations are precomputed ``str.translate`` tables
+and compiled regular expressions.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Final
+from pathlib import Path
+from typing import Final, Literal
 
 __all__ = [
+    "ADDRESS_MARKERS",
     "NUMERAL_CHARS",
-    "arabize",
     "chinese_to_int",
     "int_to_chinese",
-    "int_to_chinese_digits",
+    "normalize_text",
+    "numerals_to_digits",
+    "rewrite_numerals",
     "to_halfwidth",
+    "to_simplified",
 ]
 
-# -- full-width → half-width --------------------------------------------------
+# --------------------------------------------------------------------------------------------
+# Numeral tables
+# --------------------------------------------------------------------------------------------
 
-_HALFWIDTH: Final[dict[int, int]] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-_HALFWIDTH[0x3000] = 0x20  # ideographic space
-_HALFWIDTH[0xFFE5] = ord("¥")  # keep the yen/yuan sign meaningful rather than dropped
-
-
-def to_halfwidth(text: str) -> str:
-    """Fold full-width ASCII (U+FF01–U+FF5E) and the ideographic space to ASCII.
-
-    Only the block that mirrors ASCII is touched; CJK punctuation such as "，" or
-    "、" stays, since callers decide for themselves whether it is a separator.
-    """
-    if text.isascii():
-        return text
-    return text.translate(_HALFWIDTH)
-
-
-# -- reading numerals -----------------------------------------------------------
-
+#: Digit characters.  Traditional forms (兩, 貳, 陸) are listed too so the functions also work
+#: on text that has not been through :func:`to_simplified`.  "幺" is the spoken "one" used when
+#: reading numbers digit by digit (幺零幺); it only ever appears in digit strings.
 _DIGITS: Final[dict[str, int]] = {
     "零": 0,
     "〇": 0,
-    "○": 0,  # U+25CB, what many IMEs insert for 〇
+    "○": 0,  # U+25CB WHITE CIRCLE: a very common stand-in for 〇 typed from symbol palettes
+    "洞": 0,  # radio/spoken zero; only reached in digit-by-digit strings
     "一": 1,
     "壹": 1,
-    "幺": 1,  # spoken "yao" in digit-by-digit numbers (幺零一)
+    "幺": 1,
     "二": 2,
     "贰": 2,
     "貳": 2,
@@ -76,7 +58,6 @@ _DIGITS: Final[dict[str, int]] = {
     "兩": 2,
     "三": 3,
     "叁": 3,
-    "參": 3,
     "四": 4,
     "肆": 4,
     "五": 5,
@@ -91,6 +72,9 @@ _DIGITS: Final[dict[str, int]] = {
     "九": 9,
     "玖": 9,
 }
+# "洞" is deliberately *not* part of NUMERAL_CHARS below: it is an ordinary word ("山洞") far
+# more often than a zero, so rewrite_numerals never starts or extends a run with it.
+
 _SMALL_UNITS: Final[dict[str, int]] = {
     "十": 10,
     "拾": 10,
@@ -99,130 +83,135 @@ _SMALL_UNITS: Final[dict[str, int]] = {
     "千": 1000,
     "仟": 1000,
 }
-_BIG_UNITS: Final[dict[str, int]] = {
-    "万": 10_000,
-    "萬": 10_000,
-    "亿": 100_000_000,
-    "億": 100_000_000,
-}
+_BIG_UNITS: Final[dict[str, int]] = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+# 廿 (20) and 卅 (30) still show up in old door plates and dates.
+_TENS: Final[dict[str, int]] = {"廿": 20, "卅": 30}
 
-NUMERAL_CHARS: Final[frozenset[str]] = (
-    frozenset(_DIGITS) | frozenset(_SMALL_UNITS) | frozenset(_BIG_UNITS)
+#: Every character that may be part of a numeral run.
+NUMERAL_CHARS: Final[frozenset[str]] = frozenset(
+    (set(_DIGITS) - {"洞"}) | set(_SMALL_UNITS) | set(_BIG_UNITS) | set(_TENS)
 )
-"""Every character :func:`chinese_to_int` understands (Arabic digits aside)."""
 
-_INF: Final = 10**20
+_STANDARD_DIGITS: Final = "零一二三四五六七八九"
+_FINANCIAL_DIGITS: Final = "零壹贰叁肆伍陆柒捌玖"
+_STANDARD_UNITS: Final = ("", "十", "百", "千")
+_FINANCIAL_UNITS: Final = ("", "拾", "佰", "仟")
+
+
+def _digit_string(text: str) -> int | None:
+    """Read a digit-by-digit numeral ("三〇一" → 301, "一零一" → 101)."""
+    value = 0
+    for ch in text:
+        digit = _DIGITS.get(ch)
+        if digit is None:
+            return None
+        value = value * 10 + digit
+    return value
+
+
+def _positional(text: str) -> int | None:
+    """Read a positional numeral with 十百千万亿, including colloquial shortenings.
+
+    Colloquial Chinese drops the last unit: "一百一" is 110 and "三万五" is 35 000.  That rule is
+    applied only when no 零 was written, because "一百零一" spells out that the trailing digit
+    is units (101).
+    """
+    total = 0  # value of completed 亿 groups
+    high = 0  # value of completed 万 groups below the current 亿
+    section = 0  # value below 万
+    digit = -1  # pending digit, -1 when none
+    last_small = 100_000  # last small unit in this section (must strictly decrease)
+    last_unit = 0  # the unit that the pending digit follows (for colloquial shortening)
+    zero_seen = False
+    for ch in text:
+        d = _DIGITS.get(ch)
+        if d is not None:
+            if ch == "幺" or ch == "洞":  # spoken digits never occur in positional numbers
+                return None
+            if digit >= 0:
+                return None  # two digits in a row ("三四十") is not a positional numeral
+            if d == 0:
+                zero_seen = True
+                continue
+            digit = d
+            continue
+        tens = _TENS.get(ch)
+        if tens is not None:
+            if digit >= 0 or section % 100 != 0 or last_small <= 10:
+                return None
+            section += tens
+            last_small = 10
+            last_unit = 10
+            zero_seen = False
+            continue
+        small = _SMALL_UNITS.get(ch)
+        if small is not None:
+            if small >= last_small:
+                return None
+            if digit < 0:
+                # A bare 十 means 一十 ("十一", "三百十"?).  Bare 百/千 is not a number.
+                if small != 10:
+                    return None
+                digit = 1
+            section += digit * small
+            digit = -1
+            last_small = small
+            last_unit = small
+            zero_seen = False
+            continue
+        big = _BIG_UNITS.get(ch)
+        if big is not None:
+            if digit >= 0:
+                section += digit
+                digit = -1
+            if big == 10_000:
+                if section == 0 or high:
+                    return None
+                high = section * 10_000
+            else:
+                group = high + section
+                if group == 0:
+                    return None
+                total = (total + group) * 100_000_000
+                high = 0
+            section = 0
+            last_small = 100_000
+            last_unit = big
+            zero_seen = False
+            continue
+        return None
+    if digit >= 0:
+        if not zero_seen and last_unit >= 100:
+            section += digit * (last_unit // 10)
+        else:
+            section += digit
+    return total + high + section
 
 
 def chinese_to_int(text: str) -> int | None:
-    """Read a Chinese (or plain Arabic) numeral; ``None`` when it is not one.
+    """Return the value of a Chinese numeral, or ``None`` when ``text`` is not one.
 
-    Accepted forms, all of which appear in ledgers:
-
-    * counted: "十一", "二十", "一百零一", "两千", "一万零五", "壹佰零壹", "一十一";
-    * colloquial abbreviations: "一百一" = 110, "三千五" = 3500, "两万三" = 23000;
-    * digit by digit, when no 十/百/千/万 occurs: "三〇一" = 301, "幺零一" = 101,
-      "一一" = 11;
-    * Arabic digits (after :func:`to_halfwidth`): "301", "０３０１".
-
-    Mixed forms such as "1十" or "3〇1" are rejected rather than guessed, and so are
-    malformed counts ("十十", "一百二百", "零一百"): the caller then keeps the original
-    text, which is safer than inventing a number.
+    Accepts simplified, traditional and financial characters (一/壹, 两, 十/拾, 万/萬 …),
+    positional numerals ("二十", "一百零一", "一万零二十"), colloquial ones ("一百一" = 110)
+    and digit-by-digit strings ("三〇一" = 301, used for room numbers).  A string made only of
+    digits is always read digit by digit, so "二〇" is 20 and a single "三" is 3.  Arabic
+    digits are accepted too so that callers can pass a mixed token through unchanged.
     """
     if not text:
         return None
     if text.isascii():
         return int(text) if text.isdigit() else None
-    return _chinese_to_int(text)
+    if all(ch in _DIGITS for ch in text):
+        return _digit_string(text)
+    return _positional(text)
 
 
-@lru_cache(maxsize=4096)
-def _chinese_to_int(text: str) -> int | None:
-    # Cached: ledgers repeat the same few hundred numerals millions of times.
-    halfwidth = to_halfwidth(text)
-    if halfwidth.isascii():
-        return int(halfwidth) if halfwidth.isdigit() else None
-    if any(ch not in NUMERAL_CHARS for ch in text):
-        return None
-    if not any(ch in _SMALL_UNITS or ch in _BIG_UNITS for ch in text):
-        # Digit-by-digit style: "三〇一".
-        value = 0
-        for ch in text:
-            value = value * 10 + _DIGITS[ch]
-        return value
-    return _read_counted(text)
-
-
-def _read_counted(text: str) -> int | None:
-    """Read the counted style ("一百零一"); ``None`` for anything malformed."""
-    total = 0  # sections closed by 万/亿
-    section = 0  # value below the current big unit
-    digit: int | None = None  # a digit waiting for its unit
-    last_small = _INF  # units inside a section must strictly decrease
-    last_big = _INF
-    zero_seen = False  # a 零 marks a gap ("一百零一"), so no colloquial scaling
-    for ch in text:
-        d = _DIGITS.get(ch)
-        if d is not None:
-            if d == 0:
-                if digit is not None or (section == 0 and total == 0):
-                    return None  # "三零百" or a leading 零
-                zero_seen = True
-                continue
-            if digit is not None:
-                return None  # two digits in a row: "一二十"
-            digit = d
-            continue
-        unit = _SMALL_UNITS.get(ch)
-        if unit is not None:
-            if unit >= last_small:
-                return None
-            if zero_seen and unit * 10 >= last_small:
-                return None  # "一千零一百": the 零 stands for nothing
-            if digit is None:
-                if unit != 10:
-                    return None  # a bare 百/千 is not a number in an address
-                digit = 1  # "十一", "一百十"
-            section += digit * unit
-            digit = None
-            last_small = unit
-            zero_seen = False
-            continue
-        big = _BIG_UNITS[ch]
-        if digit is not None:
-            section += digit
-            digit = None
-        if section == 0 or big >= last_big:
-            return None
-        total += section * big
-        section = 0
-        last_small = _INF
-        last_big = big
-        zero_seen = False
-    if digit is not None:
-        if not zero_seen and last_small != _INF and last_small >= 100:
-            section += digit * (last_small // 10)  # "一百一" = 110
-        elif not zero_seen and last_small == _INF and last_big != _INF and section == 0:
-            section += digit * (last_big // 10)  # "两万三" = 23000
-        else:
-            section += digit
-    elif zero_seen:
-        return None  # trailing 零: "一百零"
-    return total + section
-
-
-# -- writing numerals -----------------------------------------------------------
-
-_DIGIT_CHARS: Final = "零一二三四五六七八九"
-_FINANCIAL_CHARS: Final = "零壹贰叁肆伍陆柒捌玖"
-
-
-def _section_to_chinese(n: int, digits: str, units: str) -> str:
-    """Write 1..9999 in counted style; units is e.g. "十百千"."""
+def _four_digits(n: int, digits: str, units: tuple[str, ...], *, leading: bool) -> str:
+    """Spell 0 < n < 10000, inserting 零 for inner gaps; ``leading`` drops 一 before 十."""
     out: list[str] = []
     zero_pending = False
-    for power in (1000, 100, 10, 1):
-        d = n // power % 10
+    for power in (3, 2, 1, 0):
+        d = n // 10**power % 10
         if d == 0:
             if out:
                 zero_pending = True
@@ -230,107 +219,228 @@ def _section_to_chinese(n: int, digits: str, units: str) -> str:
         if zero_pending:
             out.append(digits[0])
             zero_pending = False
-        out.append(digits[d])
-        if power > 1:
-            out.append(units[{10: 0, 100: 1, 1000: 2}[power]])
+        if not (leading and not out and power == 1 and d == 1 and units[1] == "十"):
+            out.append(digits[d])
+        out.append(units[power])
     return "".join(out)
 
 
-def int_to_chinese(n: int, *, financial: bool = False) -> str:
-    """Write a non-negative integer in counted style: 101 → "一百零一", 10 → "十".
+def int_to_chinese(n: int, *, style: Literal["standard", "financial", "digits"] = "standard") -> str:
+    """Spell a non-negative integer in Chinese.
 
-    The inverse of :func:`chinese_to_int` (the property tests round-trip it), used to
-    generate test ledgers and to show numbers the way residents write them.
-    ``financial`` selects 壹贰叁 and 拾佰仟, as on receipts.
+    ``standard`` gives "一百零一", "十二", "二万零三十"; ``financial`` the anti-fraud forms
+    "壹佰零壹" (always with 壹 before 拾); ``digits`` reads digit by digit with 〇 ("三〇一") as
+    room numbers are often written.  The output is what people actually type, so it is used to
+    generate test data and round-trips through :func:`chinese_to_int`.
     """
     if n < 0:
-        raise ValueError("负数没有中文门牌写法")
-    if n >= 10**12:
-        raise ValueError("数字过大（最多写到千亿）")
-    digits = _FINANCIAL_CHARS if financial else _DIGIT_CHARS
-    units = "拾佰仟" if financial else "十百千"
-    bigs = ("", "万", "亿")
+        raise ValueError("只支持非负整数")
+    if style == "digits":
+        return "".join("〇一二三四五六七八九"[int(c)] for c in str(n))
+    financial = style == "financial"
+    digits = _FINANCIAL_DIGITS if financial else _STANDARD_DIGITS
+    units = _FINANCIAL_UNITS if financial else _STANDARD_UNITS
     if n == 0:
         return digits[0]
-    sections: list[int] = []
+    groups: list[int] = []
     while n:
-        sections.append(n % 10_000)
+        groups.append(n % 10_000)
         n //= 10_000
+    big_names = ["", "万", "亿", "万亿"]
+    if len(groups) > len(big_names):
+        raise ValueError("数值过大")
     out: list[str] = []
     zero_pending = False
-    for index in range(len(sections) - 1, -1, -1):
-        section = sections[index]
-        if section == 0:
-            zero_pending = bool(out)
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            if out:
+                zero_pending = True
             continue
-        if out and (zero_pending or section < 1000):
+        if out and (zero_pending or group < 1000):
             out.append(digits[0])
         zero_pending = False
-        out.append(_section_to_chinese(section, digits, units))
-        out.append(bigs[index])
-    text = "".join(out)
-    # "一十二" is written "十二" when it leads the number (not "一百一十二").
-    lead = digits[1] + units[0]
-    if text.startswith(lead):
-        text = text[1:]
-    return text
+        out.append(_four_digits(group, digits, units, leading=not out))
+        out.append(big_names[index])
+    return "".join(out)
 
 
-def int_to_chinese_digits(n: int) -> str:
-    """Write a non-negative integer digit by digit: 301 → "三〇一" (room-number style)."""
-    if n < 0:
-        raise ValueError("负数没有中文门牌写法")
-    return "".join("〇一二三四五六七八九"[int(ch)] for ch in str(n))
+# --------------------------------------------------------------------------------------------
+# Width and script
+# --------------------------------------------------------------------------------------------
+
+# Full-width ASCII block U+FF01..U+FF5E maps to U+0021..U+007E; U+3000 is the ideographic space.
+_HALFWIDTH: Final[dict[int, int]] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_HALFWIDTH[0x3000] = 0x20
 
 
-# -- rewriting numeral runs inside text -----------------------------------------
+def to_halfwidth(text: str) -> str:
+    """Replace full-width digits, letters and punctuation ("３号楼Ａ座") with ASCII ones."""
+    return text.translate(_HALFWIDTH)
 
-_STRONG_MARKERS: Final = (
+
+# A small built-in map for address vocabulary, used only if OpenCC's dictionary file cannot be
+# found (the package is a declared dependency, so this is belt and braces).
+_FALLBACK_T2S: Final = (
+    "號号樓楼棟栋單单門门層层戶户區区縣县鄉乡鎮镇園园廣广東东陽阳華华興兴龍龙鳳凤橋桥豐丰"
+    "慶庆壽寿寧宁雙双萬万兩两億亿貳贰陸陆莊庄條条衚胡衕同裡里裏里間间館馆會会員员學学鐵铁"
+    "電电車车發发開开運运農农業业國国際际紅红綠绿藍蓝黃黄寶宝麗丽灣湾漢汉義义禮礼鄭郑劉刘"
+    "張张陳陈楊杨趙赵孫孙馬马羅罗鄧邓許许蘇苏齊齐魯鲁遼辽蘭兰陝陕閩闽滬沪體体綜综環环線线"
+    "輝辉愛爱樂乐歡欢進进遠远達达順顺榮荣聯联寬宽錦锦鄰邻衛卫網网屬属廠厂場场濱滨長长灣湾"
+    "單单號号幢幢巷巷坊坊鄉乡堡堡歲岁廟庙塔塔嶺岭嶼屿灘滩溝沟窪洼澤泽湧涌興兴"
+)
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, int]:
+    """Build the char→char traditional→simplified table once.
+
+    OpenCC's own converter segments phrases and is far too slow for a million rows (tens of
+    microseconds per string), so only its character dictionary is used, as a ``str.translate``
+    table.  Where OpenCC lists several simplified candidates and the character itself is one of
+    them (乾 → 干/乾, 於 → 于/於), the character is kept: it is valid simplified text, common in
+    place names (乾县), and a wrong rewrite would break matching.
+    """
+    table: dict[int, int] = {}
+    try:
+        import opencc
+
+        path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (ImportError, OSError):
+        lines = []
+    for line in lines:
+        key, _, values = line.partition("\t")
+        options = values.split()
+        if len(key) != 1 or not options or key in options:
+            continue
+        target = options[0]
+        if len(target) == 1:
+            table[ord(key)] = ord(target)
+    if not table:
+        pairs = _FALLBACK_T2S
+        for i in range(0, len(pairs) - 1, 2):
+            if pairs[i] != pairs[i + 1]:
+                table[ord(pairs[i])] = ord(pairs[i + 1])
+    return table
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese, character by character ("朝陽區" → "朝阳区")."""
+    return text.translate(_t2s_table())
+
+
+@lru_cache(maxsize=1)
+def _normalize_table() -> dict[int, int | None]:
+    """One combined table: half-width, simplified, upper-case letters, unified dashes."""
+    table: dict[int, int | None] = dict(_t2s_table())
+    table.update(_HALFWIDTH)
+    # Full-width lower-case letters go straight to upper-case ASCII.
+    for cp in range(ord("ａ"), ord("ｚ") + 1):
+        table[cp] = cp - 0xFEE0 - 32
+    for cp in range(ord("a"), ord("z") + 1):
+        table[cp] = cp - 32
+    # Hyphen look-alikes that people type between building, unit and room numbers.
+    for ch in "－‐‑‒–—―−﹣ｰー~～〜_＿":
+        table[ord(ch)] = ord("-")
+    table[ord("＃")] = ord("#")
+    table[ord("○")] = ord("〇")
+    return table
+
+
+def normalize_text(text: str) -> str:
+    """Half-width, simplified, upper-case, single kind of hyphen: the first step of parsing."""
+    return text.translate(_normalize_table())
+
+
+# --------------------------------------------------------------------------------------------
+# Rewriting numerals inside addresses
+# --------------------------------------------------------------------------------------------
+
+#: Markers after which a numeral is an address number, longest first for the regex.
+ADDRESS_MARKERS: Final[tuple[str, ...]] = (
     "单元",
-    "單元",
     "号",
-    "號",
     "楼",
-    "樓",
     "栋",
-    "棟",
     "幢",
     "座",
+    "门",
     "层",
-    "層",
     "室",
     "户",
-    "戶",
     "院",
     "弄",
     "巷",
+    "里",
 )
-_WEAK_MARKERS: Final = ("里", "裡", "门", "門")
 
-_RUN_CHARS: Final = "".join(sorted(NUMERAL_CHARS))
-_RUN_BEFORE_MARKER: Final = re.compile(
-    f"[{_RUN_CHARS}]+(?=(?:{'|'.join(_STRONG_MARKERS)}))"
-    f"|[{_RUN_CHARS}]+(?=(?:{'|'.join(_WEAK_MARKERS)})(?:[-0-9{_RUN_CHARS}]|$))"
+# Markers that are also ordinary name characters: 三里屯, 十里河, 三门峡, 八里庄, 五层楼?  After
+# these, a numeral is only rewritten when what follows the marker is not another ordinary
+# Chinese character (i.e. it is a digit, a numeral, another marker, punctuation or the end).
+_AMBIGUOUS_MARKERS: Final = frozenset("楼座门层院弄巷里")
+
+_NUMERAL_CLASS: Final = "".join(sorted(NUMERAL_CHARS))
+_MARKER_ALT: Final = "|".join(ADDRESS_MARKERS)
+_RUN_BEFORE_MARKER: Final = re.compile(f"([{_NUMERAL_CLASS}]+)(?=({_MARKER_ALT})(.?))", re.S)
+# A trailing run right after a marker: "二单元三〇一" ends with a room number without 室.
+_TRAILING_RUN: Final = re.compile(
+    f"(?<=号|楼|栋|幢|座|元|门|层|院)([{_NUMERAL_CLASS}]+)(?=$|[^\\u3400-\\u9fff])"
 )
-_HAS_NUMERAL: Final = re.compile(f"[{_RUN_CHARS}]")
+_ANY_RUN: Final = re.compile(f"[{_NUMERAL_CLASS}]+")
+_MARKER_START: Final = frozenset(m[0] for m in ADDRESS_MARKERS)
 
 
-def _replace_run(match: re.Match[str]) -> str:
-    value = chinese_to_int(match.group())
-    return match.group() if value is None else str(value)
+def _is_plain_cjk(ch: str) -> bool:
+    """A CJK ideograph that is neither a numeral nor the first character of a marker."""
+    return (
+        "\u3400" <= ch <= "\u9fff" and ch not in NUMERAL_CHARS and ch not in _MARKER_START
+    )
 
 
-def arabize(text: str) -> str:
-    """Rewrite numeral runs that stand before an address marker as Arabic numbers.
+def _replace_before_marker(match: re.Match[str]) -> str:
+    run, marker, after = match.group(1), match.group(2), match.group(3)
+    if marker in _AMBIGUOUS_MARKERS and after and _is_plain_cjk(after):
+        return run  # 三里屯, 十里河, 三门峡: a place name, not a number
+    value = chinese_to_int(run)
+    return run if value is None else str(value)
 
-    "幸福路十号院三号楼二单元三〇一室" → "幸福路10号院3号楼2单元301室", while
-    "三里屯" and "幸福一村" stay as they are.  Markers: 号 楼 栋 幢 座 单元 层 室 户 院
-    弄 巷 (strong: always a number before them) and 里 门 (weak: only when another
-    number or the end of the text follows, because of 三里屯 and 三门峡).  A run that
-    is not a well-formed numeral (for example "十十") is left untouched.  A run at the
-    very end of the text with no marker ("二单元三〇一") is left for the caller, which
-    knows whether it sits in a room position.
+
+def _replace_any(match: re.Match[str]) -> str:
+    value = chinese_to_int(match.group(0))
+    return match.group(0) if value is None else str(value)
+
+
+def rewrite_numerals(text: str) -> str:
+    """Rewrite Chinese numerals that are address numbers to Arabic digits.
+
+    A numeral run is rewritten when it is immediately followed by one of
+    :data:`ADDRESS_MARKERS` ("十号" → "10号", "三号楼二单元" → "3号楼2单元", "三〇一室" →
+    "301室"), or when it ends the text (or precedes a non-Chinese character) right after a
+    marker ("二单元三〇一" → "2单元301").
+
+    **The ambiguity.**  Numerals are also ordinary parts of names: 三里屯, 十里河, 八里庄 and
+    三门峡 have a numeral before a marker character, while 幸福一村 or 五道口 have one before
+    some other character.  Runs before a non-marker are never touched, so 一村 stays.  For the
+    markers that double as name characters (楼座门层院弄巷里) the run is rewritten only if the
+    character after the marker is not another plain Chinese character: "三里屯" and "十里河"
+    stay, but "幸福三里3号楼" becomes "幸福3里3号楼", and "北医三院" (at the end of the text)
+    becomes "北医3院".  Road names are therefore compared through :func:`numerals_to_digits`,
+    which rewrites *every* run, so both spellings reach the same key.  A run that is not a valid
+    numeral ("百" alone, "三四十") is left as written.
     """
-    if not _HAS_NUMERAL.search(text):
+    if not any(ch in NUMERAL_CHARS for ch in text):
         return text
-    return _RUN_BEFORE_MARKER.sub(_replace_run, text)
+    text = _RUN_BEFORE_MARKER.sub(_replace_before_marker, text)
+    return _TRAILING_RUN.sub(_replace_any, text)
+
+
+def numerals_to_digits(text: str) -> str:
+    """Rewrite every valid Chinese numeral run to digits ("东四十条" → "东40条").
+
+    Too aggressive for display, but deterministic, which is what a comparison key needs: the
+    registry's "幸福三里" and a ledger's "幸福3里" both become "幸福3里".
+    """
+    if not any(ch in NUMERAL_CHARS for ch in text):
+        return text
+    return _ANY_RUN.sub(_replace_any, text)

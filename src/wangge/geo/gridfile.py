@@ -411,7 +411,8 @@ def _check_code_shape(
         )
     if parent is not None:
         if parent == code:
-            return  # reported as a cycle
+            out.add(index, code, "parent_code 不能是自身编码")
+            return
         if not (code.startswith(parent) and len(code) > len(parent)):
             hint = ""
             if level in _RECOMMENDED_LEN and _RECOMMENDED_LEN[level] > len(parent):
@@ -429,16 +430,31 @@ def _translate_reason(reason: str) -> str:
     return f"{zh}（{reason}）" if zh else reason
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _ring_array(ring: Any) -> np.ndarray | str:
-    """A GeoJSON ring as an (n, 2) float array, or a Chinese reason why not."""
+    """A GeoJSON ring as an (n, 2) float array (altitude dropped), or a Chinese reason why not."""
     if not isinstance(ring, list):
         return f"环必须是坐标数组，实际为{_type_name(ring)}"
+    bad = "每个坐标必须是由 2 个（或 3 个）数字组成的数组 [经度, 纬度]"
     try:
         arr = np.array(ring)
-    except (ValueError, TypeError):
-        return "环中的坐标格式不一致（每个坐标应为 [经度, 纬度]）"
-    if arr.ndim != 2 or arr.shape[1] not in (2, 3) or arr.dtype.kind not in "iuf":
-        return "每个坐标必须是由 2 个（或 3 个）数字组成的数组 [经度, 纬度]"
+        fast = arr.ndim == 2 and arr.shape[1] >= 2 and arr.dtype.kind in "iuf"
+    except (ValueError, TypeError, OverflowError):
+        fast = False
+    if not fast:
+        # Slow path: positions of mixed length (2-D and 3-D mixed is legal
+        # GeoJSON) or something that is not a number at all.
+        if not all(
+            isinstance(p, list) and len(p) >= 2 and all(_is_number(v) for v in p) for p in ring
+        ):
+            return bad
+        try:
+            arr = np.array([p[:2] for p in ring], dtype=np.float64).reshape(-1, 2)
+        except OverflowError:
+            return "坐标中含有非有限数值"
     if arr.shape[0] < 4:
         return f"环至少需要 4 个坐标点（首尾相同），实际只有 {arr.shape[0]} 个"
     arr = arr[:, :2].astype(np.float64)
@@ -594,8 +610,8 @@ def _report_cycles(by_code: dict[str, _Parsed], out: _Collector) -> set[str]:
             on_cycle.update(cycle)
             first = min(cycle, key=lambda c: by_code[c].index)
             chain = " → ".join([*cycle, cycle[0]])
-            msg = "parent_code 不能是自身编码" if len(cycle) == 1 else f"上级关系形成循环：{chain}"
-            out.add(by_code[first].index, first, msg)
+            if len(cycle) > 1:  # a self-parent was reported with the code checks
+                out.add(by_code[first].index, first, f"上级关系形成循环：{chain}")
         for done in path:
             state[done] = 2
     return on_cycle

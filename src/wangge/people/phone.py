@@ -231,9 +231,13 @@ def _parse_one(segment: str) -> _Parsed:
 
 
 def _parse_mobile(digits: str, extension: str | None) -> _Parsed:
+    mobile_prefix = len(digits) >= 2 and digits[1] in "3456789"
     if len(digits) != 11:
+        if not mobile_prefix:
+            # 110, 12345 and the like: service numbers, not a mangled mobile.
+            return _Parsed(None, None, f"号码位数不对：实际为{len(digits)}位")
         return _Parsed(None, None, f"手机号应为11位，实际为{len(digits)}位")
-    if digits[1] not in "3456789":
+    if not mobile_prefix:
         return _Parsed(None, None, f"手机号号段无效：第二位应为3-9，实际为{digits[1]}")
     if extension is not None:
         return _mobile_extension()
