@@ -83,7 +83,12 @@ _SMALL_UNITS: Final[dict[str, int]] = {
     "千": 1000,
     "仟": 1000,
 }
-_BIG_UNITS: Final[dict[str, int]] = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+_BIG_UNITS: Final[dict[str, int]] = {
+    "万": 10_000,
+    "萬": 10_000,
+    "亿": 100_000_000,
+    "億": 100_000_000,
+}
 # 廿 (20) and 卅 (30) still show up in old door plates and dates.
 _TENS: Final[dict[str, int]] = {"廿": 20, "卅": 30}
 
@@ -225,7 +230,9 @@ def _four_digits(n: int, digits: str, units: tuple[str, ...], *, leading: bool) 
     return "".join(out)
 
 
-def int_to_chinese(n: int, *, style: Literal["standard", "financial", "digits"] = "standard") -> str:
+def int_to_chinese(
+    n: int, *, style: Literal["standard", "financial", "digits"] = "standard"
+) -> str:
     """Spell a non-negative integer in Chinese.
 
     ``standard`` gives "一百零一", "十二", "二万零三十"; ``financial`` the anti-fraud forms
@@ -393,9 +400,7 @@ _MARKER_START: Final = frozenset(m[0] for m in ADDRESS_MARKERS)
 
 def _is_plain_cjk(ch: str) -> bool:
     """A CJK ideograph that is neither a numeral nor the first character of a marker."""
-    return (
-        "\u3400" <= ch <= "\u9fff" and ch not in NUMERAL_CHARS and ch not in _MARKER_START
-    )
+    return "\u3400" <= ch <= "\u9fff" and ch not in NUMERAL_CHARS and ch not in _MARKER_START
 
 
 def _replace_before_marker(match: re.Match[str]) -> str:

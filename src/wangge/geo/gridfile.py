@@ -168,15 +168,16 @@ def read_grid_file(
     """Parse and validate a ``grids.geojson`` file; return (features, errors).
 
     ``data`` is the file's bytes, a path (``os.PathLike``, or a ``str`` that
-    does not start with ``{``), or the JSON text itself (a ``str`` starting
-    with ``{``).  ``existing`` maps codes of regions already stored to
+    does not start with ``{`` or ``[``), or the JSON text itself (a ``str``
+    starting with ``{`` or ``[`` after whitespace).  ``existing`` maps codes of regions already stored to
     ``(level, geometry or None)``, so a file of grids may hang under stored
     communities and be checked against their boundaries.
 
     Every problem found is returned, never raised.  ``features`` holds every
-    feature that could be read at all (first occurrence of each code), sorted
-    parents-first then by code; **import them only if ``errors`` is empty** --
-    a partially valid tree is not safe to store.
+    feature whose code, name, level and geometry could be read (first
+    occurrence of each code; the geometry may still be invalid), sorted
+    parents-first, then by code.  **Import them only if ``errors`` is
+    empty** -- a partially valid tree is not safe to store.
     """
     out = _Collector()
     existing = existing or {}
@@ -196,7 +197,7 @@ def read_grid_file(
     by_code = _check_duplicates(parsed, out)
     _check_hierarchy(by_code, existing, out)
     _check_containment(by_code, existing, out)
-    _check_sibling_overlaps(parsed, out)
+    _check_sibling_overlaps(by_code, out)
 
     depth = _depths(by_code)
     ordered = sorted(by_code.values(), key=lambda p: (depth[p.code], p.code))
@@ -204,12 +205,12 @@ def read_grid_file(
         RegionFeature(
             code=p.code,
             name=p.name,
-            level=p.level or "",
+            level=p.level,
             parent_code=p.parent_code,
             geometry=p.geometry,
         )
         for p in ordered
-        if p.geometry is not None
+        if p.geometry is not None and p.level is not None and p.name
     ]
     errors = sorted(out.errors, key=lambda e: -1 if e.feature_index is None else e.feature_index)
     return features, errors
@@ -447,10 +448,10 @@ def _ring_array(ring: Any) -> np.ndarray | str:
     if not fast:
         # Slow path: positions of mixed length (2-D and 3-D mixed is legal
         # GeoJSON) or something that is not a number at all.
-        if not all(
-            isinstance(p, list) and len(p) >= 2 and all(_is_number(v) for v in p) for p in ring
-        ):
-            return bad
+        for k, p in enumerate(ring):
+            if not (isinstance(p, list) and len(p) >= 2 and all(_is_number(v) for v in p)):
+                shown = json.dumps(p, ensure_ascii=False)[:40]
+                return f"第 {k + 1} 个坐标 {shown} 无效，{bad}"
         try:
             arr = np.array([p[:2] for p in ring], dtype=np.float64).reshape(-1, 2)
         except OverflowError:
@@ -653,14 +654,10 @@ def _check_containment(
             )
 
 
-def _check_sibling_overlaps(parsed: list[_Parsed], out: _Collector) -> None:
+def _check_sibling_overlaps(by_code: dict[str, _Parsed], out: _Collector) -> None:
     """Regions with the same parent must not overlap (touching is fine)."""
     groups: dict[str | None, list[_Parsed]] = {}
-    seen: set[str] = set()
-    for item in parsed:
-        if item.code in seen:
-            continue  # duplicate, already reported
-        seen.add(item.code)
+    for item in by_code.values():
         if item.geometry_ok:
             groups.setdefault(item.parent_code, []).append(item)
     for members in groups.values():

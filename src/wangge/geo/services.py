@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
+import shapely.geometry
+from django.db import transaction
 from django.db.models import Count, Q
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
 from wangge.access.scoping import scope_for
 from wangge.addresses.models import Building, Room, RoomUse
-from wangge.core.errors import Forbidden, NotFound
+from wangge.core.errors import Forbidden, NotFound, Problem, ServiceError, ValidationFailed
+from wangge.geo.coords import wgs84_to_gcj02_array
+from wangge.geo.gridfile import read_grid_file
 from wangge.geo.models import Region, RegionLevel, StaffAssignment
 from wangge.people.models import Household, Person, ResidenceType
 
@@ -89,15 +96,30 @@ def region_summary(user: Any, code: str, *, channel: str = "web") -> RegionSumma
     )
 
 
-def region_map_features(user: Any, code: str) -> dict[str, Any]:
-    """GeoJSON of a region, its descendants' polygons and its buildings as points."""
+def _to_gcj02(coords: np.ndarray) -> np.ndarray:
+    lon, lat = wgs84_to_gcj02_array(coords[:, 0], coords[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def region_map_features(user: Any, code: str, *, crs: str = "wgs84") -> dict[str, Any]:
+    """GeoJSON of a region, its descendants' polygons and its buildings as points.
+
+    Coordinates are stored in WGS-84; with crs="gcj02" they are shifted for base maps (AMap,
+    Tencent) that draw in GCJ-02, so polygons sit on the right streets.
+    """
+    if crs not in ("wgs84", "gcj02"):
+        raise ServiceError(f"不支持的坐标系：{crs}（可用 wgs84 或 gcj02）")
     region = get_region(user, code)
     features: list[dict[str, Any]] = []
     for node in Region.objects.subtree(region.code).exclude(boundary=""):
+        geometry = json.loads(node.boundary)
+        if crs == "gcj02":
+            shifted = shapely.transform(shapely.geometry.shape(geometry), _to_gcj02)
+            geometry = shapely.geometry.mapping(shifted)
         features.append(
             {
                 "type": "Feature",
-                "geometry": json.loads(node.boundary),
+                "geometry": geometry,
                 "properties": {
                     "kind": "region",
                     "code": node.code,
@@ -113,7 +135,12 @@ def region_map_features(user: Any, code: str) -> dict[str, Any]:
         .annotate(room_count=Count("rooms"))
         .values("pk", "road", "number", "name", "lon", "lat", "room_count")
     )
-    for b in buildings:
+    rows = list(buildings)
+    if crs == "gcj02" and rows:
+        lons, lats = wgs84_to_gcj02_array([b["lon"] for b in rows], [b["lat"] for b in rows])
+        for b, lon, lat in zip(rows, lons.tolist(), lats.tolist(), strict=True):
+            b["lon"], b["lat"] = lon, lat
+    for b in rows:
         label = f"{b['road']}{b['number']}号" + (f"{b['name']}号楼" if b["name"] else "")
         features.append(
             {
@@ -128,3 +155,71 @@ def region_map_features(user: Any, code: str) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+@dataclass(frozen=True)
+class GridLoadSummary:
+    created: int
+    updated: int
+
+
+def load_grids(actor: Any, source: str | Path | bytes, *, channel: str = "cli") -> GridLoadSummary:
+    """Validate a grids.geojson completely against itself and the stored tree, then write it.
+
+    Nothing is written unless every feature passes: a half-loaded tree would leave rooms and
+    people hanging under regions that do not exist.
+    """
+    from wangge.access.models import Role
+
+    if actor is not None and not (
+        actor.is_superuser or Role.DISTRICT_ADMIN in scope_for(actor).roles
+    ):
+        raise Forbidden("只有区网格中心管理员可以导入网格")
+    stored = {
+        r.code: r for r in Region.objects.only("pk", "code", "level", "boundary", "parent_id")
+    }
+    existing = {
+        code: (r.level, shapely.from_geojson(r.boundary) if r.boundary else None)
+        for code, r in stored.items()
+    }
+    data = source if isinstance(source, bytes) else Path(source)
+    name = "grids.geojson" if isinstance(source, bytes) else Path(source).name
+    features, errors = read_grid_file(data, existing=existing)
+    if errors:
+        problems = [
+            Problem(
+                f"要素 {e.code}"
+                if e.code
+                else (f"第{e.feature_index + 1}个要素" if e.feature_index is not None else name),
+                e.message,
+            )
+            for e in errors
+        ]
+        raise ValidationFailed(f"{name}：发现 {len(problems)} 个问题，未导入任何数据", problems)
+    created = updated = 0
+    with transaction.atomic():
+        for feature in features:  # parents first
+            centroid = feature.geometry.centroid
+            values = {
+                "name": feature.name,
+                "level": feature.level,
+                "parent": stored.get(feature.parent_code) if feature.parent_code else None,
+                "boundary": shapely.to_geojson(feature.geometry),
+                "centroid_lon": centroid.x,
+                "centroid_lat": centroid.y,
+            }
+            region, was_created = Region.objects.update_or_create(
+                code=feature.code, defaults=values
+            )
+            stored[region.code] = region
+            created += was_created
+            updated += not was_created
+        audit.record(
+            actor,
+            AuditAction.IMPORT,
+            "grids",
+            name,
+            channel=channel,
+            detail={"created": created, "updated": updated},
+        )
+    return GridLoadSummary(created=created, updated=updated)

@@ -34,4 +34,5 @@ def region_map(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @service_errors
 def region_features(request: HttpRequest, code: str) -> HttpResponse:
-    return JsonResponse(services.region_map_features(request.user, code))
+    crs = request.GET.get("crs", "wgs84")
+    return JsonResponse(services.region_map_features(request.user, code, crs=crs))

@@ -67,9 +67,9 @@ def test_normalisation_is_idempotent(text):
 
 
 @given(
-    st.lists(
-        st.sampled_from(list("王伟張偉阿卜杜拉買提 ·•・．.　ＪohnＳ")), max_size=15
-    ).map("".join)
+    st.lists(st.sampled_from(list("王伟張偉阿卜杜拉買提 ·•・．.　ＪohnＳ")), max_size=15).map(
+        "".join
+    )
 )
 def test_normalisation_is_idempotent_on_name_like_text(text):
     once = normalize_name(text)

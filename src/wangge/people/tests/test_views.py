@@ -85,3 +85,16 @@ def test_map_features_are_geojson_of_the_region(sample: SampleDistrict, grid_cli
     kinds = {f["properties"]["kind"] for f in data["features"]}
     assert kinds == {"region", "building"}
     assert len([f for f in data["features"] if f["properties"]["kind"] == "building"]) == 1
+
+
+def test_map_features_shift_to_gcj02_for_chinese_base_maps(sample, grid_client):
+    from wangge.geo.coords import wgs84_to_gcj02
+
+    url = f"/regions/{sample.grids[0].code}/features.geojson"
+    plain = grid_client.get(url).json()["features"]
+    shifted = grid_client.get(url, {"crs": "gcj02"}).json()["features"]
+    point = next(f for f in plain if f["properties"]["kind"] == "building")
+    moved = next(f for f in shifted if f["properties"]["kind"] == "building")
+    expected = wgs84_to_gcj02(*point["geometry"]["coordinates"])
+    assert moved["geometry"]["coordinates"] == pytest.approx(list(expected), abs=1e-9)
+    assert grid_client.get(url, {"crs": "bd09"}).status_code == 400
