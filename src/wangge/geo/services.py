@@ -60,6 +60,7 @@ class RegionSummary:
     households: int
     residents: int
     floating: int
+    breakdown: list[dict[str, Any]]
 
     @property
     def floating_share(self) -> float:
@@ -82,10 +83,11 @@ def region_summary(user: Any, code: str, *, channel: str = "web") -> RegionSumma
             floating=Count("pk", filter=~Q(residence_type=ResidenceType.REGISTERED)),
         )
     )
+    children = list(region.children.select_related("parent").order_by("code"))
     audit.record(user, AuditAction.VIEW, "region", region.code, channel=channel)
     return RegionSummary(
         region=region,
-        children=list(region.children.select_related("parent").order_by("code")),
+        children=children,
         staff=list(region.staff.select_related("user").order_by("post", "name")),
         buildings=Building.objects.visible_to(user).filter(grid_id__in=grids).count(),
         rooms=rooms["total"],
@@ -93,7 +95,32 @@ def region_summary(user: Any, code: str, *, channel: str = "web") -> RegionSumma
         households=Household.objects.visible_to(user).filter(grid_id__in=grids).count(),
         residents=persons["total"],
         floating=persons["floating"],
+        breakdown=_child_breakdown(user, children, grids),
     )
+
+
+def _child_breakdown(user: Any, children: list[Region], grids: list[int]) -> list[dict[str, Any]]:
+    """Residents per child region, registered vs floating: one grouped query, summed by prefix."""
+    if not children:
+        return []
+    grid_codes = dict(Region.objects.filter(pk__in=grids).values_list("pk", "code"))
+    rows = (
+        Person.objects.visible_to(user)
+        .filter(grid_id__in=grids)
+        .values("grid_id", "residence_type")
+        .annotate(n=Count("pk"))
+    )
+    totals = {
+        c.code: {"name": c.name, "code": c.code, "registered": 0, "floating": 0} for c in children
+    }
+    for row in rows:
+        code = grid_codes.get(row["grid_id"], "")
+        child = next((c for c in totals if code.startswith(c)), None)
+        if child is None:
+            continue
+        kind = "registered" if row["residence_type"] == ResidenceType.REGISTERED else "floating"
+        totals[child][kind] += row["n"]
+    return list(totals.values())
 
 
 def _to_gcj02(coords: np.ndarray) -> np.ndarray:

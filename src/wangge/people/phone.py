@@ -224,9 +224,12 @@ def _parse_one(segment: str) -> _Parsed:
         return _parse_landline(digits, groups, extension)
     if len(digits) == 10 and digits[:3] in ("400", "800"):
         return _Parsed(None, None, "400/800开头的是企业客服号码，不是个人电话")
-    local, ext, problem = _split_local(digits, groups, extension)
-    if problem is not None or local is None:
-        return _Parsed(None, None, problem or f"号码位数不对：实际为{len(digits)}位")
+    options = _split_local(digits, groups, extension)
+    if not options:
+        return _Parsed(None, None, f"号码位数不对：实际为{len(digits)}位")
+    local, ext = options[0]
+    if local[0] in "01":
+        return _Parsed(None, None, "本地号码不能以0或1开头")
     return _Parsed(local + (f"-{ext}" if ext else ""), "landline", None)
 
 
@@ -257,35 +260,45 @@ def _parse_landline(digits: str, groups: list[str], extension: str | None) -> _P
     area = digits[:area_length]
     rest = digits[area_length:]
     rest_groups = _drop_prefix(groups, area_length)
-    local, ext, problem = _split_local(rest, rest_groups, extension)
-    if problem is not None or local is None:
-        return _Parsed(None, None, problem or f"本地号码应为7-8位，实际为{len(rest)}位")
-    if area_length == 3 and len(local) != 8:
-        return _Parsed(None, None, f"区号{area}的本地号码应为8位，实际为{len(local)}位")
+    options = _split_local(rest, rest_groups, extension)
+    if not options:
+        return _Parsed(None, None, f"本地号码应为7-8位，实际为{len(rest)}位")
+    if area_length == 3:
+        # Every city with a 3-digit area code has 8-digit local numbers.
+        eight = [option for option in options if len(option[0]) == 8]
+        if not eight:
+            return _Parsed(None, None, f"区号{area}的本地号码应为8位，实际为{len(options[0][0])}位")
+        options = eight
+    local, ext = options[0]
+    if local[0] in "01":
+        return _Parsed(None, None, "本地号码不能以0或1开头")
     return _Parsed(f"{area}-{local}" + (f"-{ext}" if ext else ""), "landline", None)
 
 
 def _split_local(
     rest: str, groups: list[str], extension: str | None
-) -> tuple[str | None, str | None, str | None]:
-    """Separate local number and extension.
+) -> list[tuple[str, str | None]]:
+    """Possible (local number, extension) readings, most likely first.
 
     Without a marker like 转 an extension is only recognised when the writer set
     it apart as its own digit group ("010-62345678-123"); a run of digits is never
-    cut at a guessed position.
+    cut at a guessed position.  "6234-5678" is one local number written in two
+    halves, but "6612345-6" is a complete local number followed by an extension -
+    which is also the canonical form this module produces, so it must read back
+    the same way.
     """
-    local: str | None = None
-    if len(rest) in (7, 8):
-        local = rest
-    elif extension is None and len(rest) > 8 and len(groups) >= 2:
+    whole: tuple[str, str | None] | None = (rest, extension) if len(rest) in (7, 8) else None
+    split: tuple[str, str | None] | None = None
+    if extension is None and len(groups) >= 2:
         last = groups[-1]
-        if 1 <= len(last) <= 6 and len(rest) - len(last) in (7, 8):
-            local, extension = rest[: -len(last)], last
-    if local is None:
-        return None, None, f"本地号码应为7-8位，实际为{len(rest)}位"
-    if local[0] in "01":
-        return None, None, "本地号码不能以0或1开头"
-    return local, extension, None
+        head = len(rest) - len(last)
+        if 1 <= len(last) <= 6 and head in (7, 8):
+            split = (rest[:head], last)
+    if split is not None and len(groups[-2]) >= 7:
+        ordered = [split, whole]
+    else:
+        ordered = [whole, split]
+    return [option for option in ordered if option is not None]
 
 
 def _drop_prefix(groups: list[str], n: int) -> list[str]:

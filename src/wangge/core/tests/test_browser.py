@@ -95,6 +95,7 @@ def test_phone_layout_and_english(browser: Any, live_server: Any, sample: Sample
     assert page.locator("path.wg-building").count() == len(sample.buildings)
     page.screenshot(path=SHOTS / "map-street-phone.png")
     page.goto(f"{live_server.url}/regions/{sample.street.code}/")
+    page.wait_for_selector("#breakdown-chart[data-rendered] svg")
     page.click("button[value=en]")
     page.wait_for_selector("text=Actual population")
     page.screenshot(path=SHOTS / "region-english-phone.png", full_page=True)

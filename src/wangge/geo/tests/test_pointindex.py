@@ -135,3 +135,17 @@ def test_million_points_fast():
     out = index.locate(xs, ys)
     assert time.perf_counter() - t < 1.5
     assert 700_000 < (out >= 0).sum() < 900_000
+
+
+def test_points_on_polygon_and_raster_edges_match_naive():
+    # Unit squares whose edges coincide with raster cell edges (binary fractions),
+    # queried on a lattice hitting edges and corners exactly.
+    grids = [
+        (f"{(7 * i + 3 * j) % 100:02d}{i}{j}", box(i, j, i + 1, j + 1))
+        for i in range(10)
+        for j in range(10)
+    ]
+    index = GridIndex(grids)
+    ticks = np.arange(-1, 45) / 4
+    xs, ys = (a.ravel() for a in np.meshgrid(ticks, ticks))
+    assert index.locate_codes(xs, ys) == naive(grids, xs.tolist(), ys.tolist())
