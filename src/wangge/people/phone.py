@@ -316,7 +316,9 @@ def _drop_prefix(groups: list[str], n: int) -> list[str]:
 def _recover_scientific(text: str) -> str | None:
     """Undo Excel's scientific notation only when every digit is still present."""
     match = _SCIENTIFIC.match(text)
-    if match is None:
+    # No phone number has more than ~20 digits; a larger exponent is not a phone
+    # and would make the integer conversion below needlessly expensive.
+    if match is None or int(match.group(3)[-3:]) > 20 or len(match.group(3).lstrip("0")) > 2:
         return None
     try:
         value = Decimal(text)
