@@ -98,3 +98,22 @@ def test_map_features_shift_to_gcj02_for_chinese_base_maps(sample, grid_client):
     expected = wgs84_to_gcj02(*point["geometry"]["coordinates"])
     assert moved["geometry"]["coordinates"] == pytest.approx(list(expected), abs=1e-9)
     assert grid_client.get(url, {"crs": "bd09"}).status_code == 400
+
+
+def test_household_page_query_count_does_not_grow_with_members(
+    sample: SampleDistrict, grid_client: Client, django_assert_max_num_queries
+):
+    household = sample.households[0]
+    for person in sample.persons[2:4]:  # same grid: more members, same number of queries
+        from wangge.people.models import Residence
+
+        Residence.objects.create(person=person, household=household, relation="other")
+    with django_assert_max_num_queries(20):
+        assert grid_client.get(f"/people/households/{household.pk}/").status_code == 200
+
+
+def test_building_page_query_count_is_bounded(
+    sample: SampleDistrict, grid_client: Client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(20):
+        assert grid_client.get(f"/buildings/{sample.buildings[0].pk}/").status_code == 200

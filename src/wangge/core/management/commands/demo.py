@@ -23,10 +23,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", type=int, default=3000, help="实有人口数（约数），默认3000")
-        parser.add_argument("--seed", type=int, default=20201, help="随机种子，相同种子生成相同数据")
         parser.add_argument(
-            "--reset", action="store_true", help="删除现有演示数据后按新参数重建"
+            "--seed", type=int, default=20201, help="随机种子，相同种子生成相同数据"
         )
+        parser.add_argument("--reset", action="store_true", help="删除现有演示数据后按新参数重建")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
