@@ -335,7 +335,7 @@ _COURTYARD_ROOMS = (
 _POLICE_STATION = "朝阳分局京广路派出所"
 _HEALTH_CENTRE = "京广路社区卫生服务中心"
 
-_DUTIES = {
+_DUTIES: dict[str, str] = {
     StaffPost.GRID_LEADER: "统筹本网格巡查走访、矛盾纠纷排查和事件上报，督促网格员履职",
     StaffPost.GRID_WORKER: "入户走访，采集更新人口、房屋信息，排查安全隐患，发现问题及时上报",
     StaffPost.POLICE: "治安巡逻，流动人口和出租房屋管理，矛盾纠纷调解",

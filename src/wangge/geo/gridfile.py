@@ -566,8 +566,20 @@ def _check_hierarchy(
 ) -> None:
     """Unknown parents, cycles, and level order (first occurrence of each code)."""
     in_cycle = _report_cycles(by_code, out)
+    depths = [LEVEL_DEPTH[i.level] for i in by_code.values() if i.level in LEVEL_DEPTH]
+    top_depth = min(depths, default=0)
     for item in by_code.values():
         parent = item.parent_code
+        if parent is None and item.level in LEVEL_DEPTH and LEVEL_DEPTH[item.level] > top_depth:
+            # Only the file's top level may float free; a lower region without a parent is a
+            # forgotten parent_code, not a new tree.
+            out.add(
+                item.index,
+                item.code,
+                f"缺少上级编码（parent_code）：只有文件中最高层级"
+                f"（{LEVEL_LABELS[LEVELS[top_depth]]}）的区域可以没有上级",
+            )
+            continue
         if parent is None or item.code in in_cycle:
             continue
         if item.level == "district":

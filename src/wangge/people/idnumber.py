@@ -244,7 +244,9 @@ def repair_candidates(raw: str, *, today: date | None = None) -> list[str]:
         j = non_digits[0]
         residue = _CHECK_RESIDUE.get(last)
         if residue is not None:
-            rest = sum(int(ch) * w for i, (ch, w) in enumerate(zip(body, WEIGHTS)) if i != j)
+            rest = sum(
+                int(ch) * w for i, (ch, w) in enumerate(zip(body, WEIGHTS, strict=True)) if i != j
+            )
             digit = ((residue - rest) * _INVERSE_WEIGHTS[j]) % 11
             if digit <= 9:
                 candidates.add(text[:j] + str(digit) + text[j + 1 :])
@@ -321,7 +323,7 @@ def make_id_number(region_code: str, birth: date, sequence: int, gender: str) ->
 
 
 def _weighted_sum(digits17: str) -> int:
-    return sum(int(ch) * w for ch, w in zip(digits17, WEIGHTS))
+    return sum(int(ch) * w for ch, w in zip(digits17, WEIGHTS, strict=True))
 
 
 def _invalid(raw: str | int | float | None, reason: str) -> IdNumberCheck:

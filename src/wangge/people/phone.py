@@ -294,10 +294,8 @@ def _split_local(
         head = len(rest) - len(last)
         if 1 <= len(last) <= 6 and head in (7, 8):
             split = (rest[:head], last)
-    if split is not None and len(groups[-2]) >= 7:
-        ordered = [split, whole]
-    else:
-        ordered = [whole, split]
+    unbroken_local = split is not None and len(groups[-2]) >= 7
+    ordered = [split, whole] if unbroken_local else [whole, split]
     return [option for option in ordered if option is not None]
 
 
@@ -318,7 +316,10 @@ def _recover_scientific(text: str) -> str | None:
     match = _SCIENTIFIC.match(text)
     # No phone number has more than ~20 digits; a larger exponent is not a phone
     # and would make the integer conversion below needlessly expensive.
-    if match is None or int(match.group(3)[-3:]) > 20 or len(match.group(3).lstrip("0")) > 2:
+    if match is None:
+        return None
+    exponent = match.group(3).lstrip("0")
+    if len(exponent) > 2 or int(exponent or "0") > 20:
         return None
     try:
         value = Decimal(text)

@@ -418,3 +418,36 @@ def test_invalid_geometry_skips_spatial_checks_without_crashing():
     features[3]["geometry"] = bowtie
     errors = errors_of(fc(*features))
     assert [e.feature_index for e in errors] == [3]
+
+
+def test_a_lower_region_without_parent_is_a_forgotten_parent_code():
+    ring = [[116.40, 39.90], [116.41, 39.90], [116.41, 39.91], [116.40, 39.91], [116.40, 39.90]]
+    geometry = {"type": "Polygon", "coordinates": [ring]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "code": "110105001",
+                    "name": "街道",
+                    "level": "street",
+                    "parent_code": None,
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "code": "110105001001",
+                    "name": "社区",
+                    "level": "community",
+                    "parent_code": "",
+                },
+            },
+        ],
+    }
+    _features, errors = read_grid_file(json.dumps(doc))
+    assert {e.code for e in errors} == {"110105001001"}
+    assert any("缺少上级编码" in e.message for e in errors)
