@@ -57,3 +57,11 @@ def test_pure_logic_imports_no_django(relative: str):
             names = [node.module]
         for name in names:
             assert not name.startswith("django"), f"{relative} imports {name}"
+
+
+@pytest.mark.django_db
+def test_unknown_urls_answer_in_the_callers_language(client):
+    api = client.get("/api/no-such-thing")
+    assert api.status_code == 404 and "接口不存在" in api.json()["message"]
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and "页面不存在" in page.content.decode()
