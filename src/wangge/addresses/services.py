@@ -179,10 +179,10 @@ def _write_registry(placed: list[tuple[AddressRow, Region]]) -> RegistryLoadSumm
         building = buildings[
             (community_ids[row.community_code], row.road, row.number, row.building)
         ]
-        unit = units.get((building.pk, row.unit)) if row.unit else None
-        values = {
+        room_unit = units.get((building.pk, row.unit)) if row.unit else None
+        values: dict[str, Any] = {
             "building": building,
-            "unit": unit,
+            "unit": room_unit,
             "name": row.room,
             "use": row.use,
             "grid": grid,
@@ -193,8 +193,8 @@ def _write_registry(placed: list[tuple[AddressRow, Region]]) -> RegistryLoadSumm
         if room is None:
             new_rooms.append(Room(address_code=row.address_code, **values))
         elif any(getattr(room, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(room, key, value)
+            for field_name, value in values.items():
+                setattr(room, field_name, value)
             changed.append(room)
     Room.objects.bulk_create(new_rooms, batch_size=2000)
     Room.objects.bulk_update(

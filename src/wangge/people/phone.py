@@ -168,8 +168,7 @@ def _parse_one(segment: str) -> _Parsed:
     match = _EXCEL_TRAILING_ZERO.match(text)
     if match:
         text = match.group(1)
-    scientific = _SCIENTIFIC.match(text.upper())
-    if scientific:
+    if _SCIENTIFIC.match(text.upper()):
         recovered = _recover_scientific(text.upper())
         if recovered is None:
             return _Parsed(None, None, _SCIENTIFIC_REASON)

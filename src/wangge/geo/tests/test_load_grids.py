@@ -51,8 +51,9 @@ def test_a_good_file_builds_the_tree(tmp_path):
     summary = load_grids(None, _write(tmp_path, list(reversed(_tree()))))  # order does not matter
     assert (summary.created, summary.updated) == (5, 0)
     grid = Region.objects.get(code="110105001001002")
-    assert grid.parent.code == "110105001001" and grid.level == "grid"
-    assert grid.boundary_geojson["type"] == "Polygon"
+    assert grid.parent is not None and grid.parent.code == "110105001001"
+    assert grid.level == "grid"
+    assert (grid.boundary_geojson or {})["type"] == "Polygon"
     assert grid.centroid_lon == pytest.approx(116.415)
 
 
