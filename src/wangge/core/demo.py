@@ -317,21 +317,7 @@ _COMMUNITIES: tuple[_CommunityPlan, ...] = (
 )
 # Ground floors on these roads are mostly shops (商用).
 _MAIN_ROADS = frozenset({"东三环中路", "光华路", "金台路", "团结湖路", "工体东路", "幸福路"})
-_COURTYARD_ROOMS = (
-    "1",
-    "2",
-    "3",
-    "4",
-    "东1",
-    "东2",
-    "东3",
-    "西1",
-    "西2",
-    "西3",
-    "南1",
-    "南2",
-    "北1",
-)
+_COURTYARD_ROOMS = ("1", "2", "3", "4", "东1", "东2", "东3", "西1", "西2", "西3", "南1", "南2", "北1")  # fmt: skip
 _POLICE_STATION = "朝阳分局京广路派出所"
 _HEALTH_CENTRE = "京广路社区卫生服务中心"
 
@@ -606,7 +592,6 @@ class _Member:
     surname: str | None = None
     kind: str = ResidenceType.REGISTERED
     origin: tuple[str, str] | None = None  # (ID region code, registered residence) if not local
-    since: datetime.date | None = None
 
 
 def _years_before(date: datetime.date, years: float) -> datetime.date:
@@ -656,10 +641,6 @@ class DemoGenerator:
         self._ethnicities = _weighted(_ETHNICITIES)
 
     # -- regions and staff ------------------------------------------------------------------
-
-    @property
-    def grid_codes(self) -> list[str]:
-        return [grid.code for grid in self._grids]
 
     def regions(self) -> list[RegionRow]:
         layout = self._layout
@@ -869,7 +850,7 @@ class DemoGenerator:
                 name = (member.surname or self._surname(rng)) + self._given_name(
                     rng, member.gender, member.birth
                 )
-            since = member.since or max(move_in, member.birth)
+            since = max(move_in, member.birth)
             if member.relation == Relation.PARENT and rng.random() < 0.5:
                 since = since + datetime.timedelta(
                     days=rng.randint(0, max(0, (REFERENCE_DATE - since).days - 1))

@@ -55,7 +55,7 @@ class Command(BaseCommand):
     def _print(self, summary: DemoSummary) -> None:
         out = self.stdout
         c = summary.counts
-        out.write(summary.message + f"（用时 {summary.seconds:.1f} 秒）")
+        out.write(f"{summary.message}，用时 {summary.seconds:.1f} 秒")
         out.write("")
         rows = [
             ("社区", c["communities"]),
