@@ -166,7 +166,7 @@ def main() -> None:
             ]
             report(label, samples)
         _, data = api.request(
-            "GET", "/api/search?" + urllib.parse.urlencode({"q": persons[0].id_number}), auth
+            "GET", "/api/search?" + urllib.parse.urlencode({"q": persons[0].id_number}), None, auth
         )
         assert json.loads(data)[0]["name"] == persons[0].name, "search must find the person"
     finally:

@@ -392,7 +392,7 @@ _MARKER_ALT: Final = "|".join(ADDRESS_MARKERS)
 _RUN_BEFORE_MARKER: Final = re.compile(f"([{_NUMERAL_CLASS}]+)(?=({_MARKER_ALT})(.?))", re.S)
 # A trailing run right after a marker: "二单元三〇一" ends with a room number without 室.
 _TRAILING_RUN: Final = re.compile(
-    f"(?<=号|楼|栋|幢|座|元|门|层|院)([{_NUMERAL_CLASS}]+)(?=$|[^\\u3400-\\u9fff])"
+    f"(?<=号|楼|栋|幢|座|元|门|层|院)([{_NUMERAL_CLASS}]+)(?=$|[^\\u3400-\\u9fff{_NUMERAL_CLASS}])"
 )
 _ANY_RUN: Final = re.compile(f"[{_NUMERAL_CLASS}]+")
 _MARKER_START: Final = frozenset(m[0] for m in ADDRESS_MARKERS)

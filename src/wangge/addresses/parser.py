@@ -36,8 +36,18 @@ Names are recognised by their suffix: 省/自治区, 市, 区/县/旗, 街道/�
 社区/居委会/村委会, then the road (路 街 大街 大道 道 巷 胡同 弄 条, or 里 after at
 least two characters, so 三里屯 is not a road "三里") and the compound (a name that
 runs straight into a number: 幸福一村小区3号楼, or ends in 小区/花园/家园/苑/园…).
-A name ending in 里 directly followed by a building ("金台里5号楼") is taken as a
-compound, since 里 compounds hold buildings while roads hold door numbers.
+After the door number only a name with such a suffix is a compound ("10号院幸福小区
+3号楼"), so "10号院西厢12" keeps 西厢12 as the room.  A name ending in 里 directly
+followed by a building ("金台里5号楼") is taken as a compound, since 里 compounds hold
+buildings while roads hold door numbers.  A direction right after the road type is
+kept with the road ("幸福路北10号" → road 幸福路北) for the matcher to compare with
+幸福北路.
+
+Known limits, all genuinely ambiguous in writing: "10-3-301" is read as 楼栋-单元-户室,
+never as 门牌号 10 + 3-301; "5楼" alone is building 5, not the fifth floor; a Shanghai
+lane stays part of the road ("XX路123弄5号": road XX路123弄, 门牌号 5, which is how
+such registries list it); numerals glued to a name and a marker
+("西四十号") are read as a number (see :mod:`wangge.addresses.numerals`).
 
 Everything the parser cannot place goes to ``rest``; :func:`parse_address` never
 raises, whatever it is given, because one odd cell must not stop a million-row
@@ -46,22 +56,21 @@ import.  Results are cached: ledgers repeat the same address on many rows.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Final
 
-from wangge.addresses.numerals import NUMERAL_CHARS, arabize, chinese_to_int, to_halfwidth
+from wangge.addresses import numerals
+from wangge.addresses.numerals import NUMERAL_CHARS, chinese_to_int
 
 __all__ = [
     "ParsedAddress",
     "fold",
     "format_address",
-    "normalize_text",
     "parse_address",
+    "prepare_text",
     "strip_leading_zeros",
-    "to_simplified",
 ]
 
 
@@ -91,58 +100,6 @@ class ParsedAddress:
 
 # -- folding -------------------------------------------------------------------
 
-# Address characters, used only when OpenCC's dictionary cannot be read.
-_FALLBACK_T2S: Final = dict(
-    zip(
-        "號樓棟單門區縣鄉鎮幹幾廣東陽衛國華興豐園內層戶裡條劃橋莊灣場廈寧圖書館醫處"
-        "營農業輝來臨時黃龍鳳環關廟閣貿權團結齊勝濱羅遼嶺麗覽藝聯總遠適選",
-        "号楼栋单门区县乡镇干几广东阳卫国华兴丰园内层户里条划桥庄湾场厦宁图书馆医处"
-        "营农业辉来临时黄龙凤环关庙阁贸权团结齐胜滨罗辽岭丽览艺联总远适选",
-        strict=True,
-    )
-)
-
-
-@cache
-def _t2s_table() -> dict[int, str]:
-    """Character table from OpenCC's TSCharacters, minus characters that are also simplified.
-
-    Phrase-level OpenCC is about a hundred times slower than ``str.translate`` and buys
-    nothing for addresses.  Characters such as 乾, 於 or 阪 are valid simplified
-    characters in their own right (乾县, 大阪) that OpenCC converts only inside
-    phrases, so a character table must leave them (and anything else GB2312 encodes,
-    except 後) alone.  Built once per process from about 4,000 lines.
-    """
-    table = {ord(k): v for k, v in _FALLBACK_T2S.items()}
-    try:
-        import opencc
-
-        path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
-        with open(path, encoding="utf-8") as handle:
-            rows = [line.rstrip("\n").split("\t") for line in handle if "\t" in line]
-    except (ImportError, OSError):  # pragma: no cover - opencc is a hard dependency
-        return table
-    values = {v for _, targets in rows for v in targets.split()}
-    for key, targets in rows:
-        if len(key) != 1 or key in values or not targets.split():
-            continue
-        try:
-            key.encode("gb2312")
-        except UnicodeEncodeError:
-            table[ord(key)] = targets.split()[0]
-        else:
-            if key == "後":
-                table[ord(key)] = targets.split()[0]
-    return table
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → simplified, character by character (朝陽區 → 朝阳区)."""
-    if text.isascii():
-        return text
-    return text.translate(_t2s_table())
-
-
 _LEADING_ZEROS: Final = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 
@@ -169,46 +126,37 @@ def fold(text: str) -> str:
 
     Half-width, simplified, upper-case, no spaces, every numeral run as Arabic digits
     and no leading zeros: "０３０１" → "301", "三" → "3", "东三" → "东3", "a" → "A".
-    Unlike :func:`~wangge.addresses.numerals.arabize` this converts numerals
+    Unlike :func:`~wangge.addresses.numerals.rewrite_numerals` this converts numerals
     anywhere, which is right for codes and wrong for names, so use it on codes only.
     Cached because a registry repeats the same codes in every building.
     """
-    folded = _SPACE.sub("", to_simplified(to_halfwidth(text)).upper())
+    folded = _SPACE.sub("", numerals.normalize_text(text))
     if not folded.isascii():
         folded = _NUMERAL_RUN.sub(_numeral_to_digits, folded)
     return strip_leading_zeros(folded)
 
 
-_DASHES: Final = str.maketrans(
-    {
-        "—": "-",
-        "–": "-",
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "−": "-",
-        "―": "-",
-        "～": "-",
-        "~": "-",
-        "﹣": "-",
-        "#": "号",
-        "＃": "号",
-        "°": "",
-    }
+_MORE: Final = str.maketrans({"#": "号", "°": ""})
+_NUMERAL_OR_DIGIT: Final = "0-9" + "".join(sorted(NUMERAL_CHARS))
+# Brackets carry no address information; their content is kept ("(3号楼)").
+_BRACKETS: Final = re.compile(r"[()\[\]{}<>（）【】〔〕《》「」『』\"'“”‘’]")
+# Between two numbers, any run of spaces and punctuation separates them ("3 2 301",
+# "3/2/301", "3，2，301" → "3-2-301"); elsewhere punctuation just goes.
+_SEPARATORS: Final = r"\s/\\._,，、。;；:：!！?？*…·"
+_BETWEEN_DIGITS: Final = re.compile(
+    f"(?<=[A-Z{_NUMERAL_OR_DIGIT}])[{_SEPARATORS}]+(?=[{_NUMERAL_OR_DIGIT}])"
 )
-# Brackets and punctuation carry no address information; their content is kept.
-_DROP: Final = re.compile(r"[()\[\]{}<>（）【】〔〕《》「」『』\"'“”‘’,，、。;；:：!！?？*…·]")
-_BETWEEN_DIGITS: Final = re.compile(r"(?<=[0-9A-Z])\s*[\s/\\._]\s*(?=[0-9])")
+_DROP: Final = re.compile(f"[{_SEPARATORS}]+")
 _LABEL: Final = re.compile(
     r"^(?:家庭|现|现居|户籍|居住|常住|联系|详细|通讯|实际居住)?(?:住址|地址)(?:为|是)?"
 )
-_ORDINAL: Final = re.compile(r"第(?=[0-9])")
+_ORDINAL: Final = re.compile(f"第+(?=[{_NUMERAL_OR_DIGIT}])")
 _NUMERAL_AFTER_MARK: Final = re.compile(
     f"(?:(?<=[单元门楼号层室户院座栋幢\\-0-9])[{_NUMERAL_CLASS}]+$)|(?:(?<=[之附])[{_NUMERAL_CLASS}]+)"
 )
 
 
-def normalize_text(text: str) -> str:
+def prepare_text(text: str) -> str:
     """Fold free text before parsing: the steps every ledger needs, in order.
 
     Half-width; simplified characters; upper-case letters ("a座" → "A座");
@@ -219,15 +167,14 @@ def normalize_text(text: str) -> str:
     numeral run ending the text right after a marker ("二单元三〇一") or following
     之/附 ("10号之一"); "第" before a number goes ("第3单元").
     """
-    s = to_simplified(to_halfwidth(text)).upper().translate(_DASHES)
-    s = _BETWEEN_DIGITS.sub("-", s)
-    s = _SPACE.sub("", s)
-    s = _DROP.sub("", s)
+    s = _BRACKETS.sub("", numerals.normalize_text(text).translate(_MORE))
+    s = _DROP.sub("", _BETWEEN_DIGITS.sub("-", s))
     s = _LABEL.sub("", s)
-    s = arabize(s)
-    if not s.isascii():
-        s = _NUMERAL_AFTER_MARK.sub(_numeral_to_digits, s)
-    return _ORDINAL.sub("", s)
+    if s.isascii():
+        return s
+    s = _ORDINAL.sub("", s)
+    s = numerals.rewrite_numerals(s)
+    return _NUMERAL_AFTER_MARK.sub(_numeral_to_digits, s)
 
 
 # -- grammar ---------------------------------------------------------------------
@@ -260,6 +207,9 @@ _COMMUNITY: Final = re.compile(
     "(?:社区居民委员会|社区居委会|社区|居民委员会|居委会|村民委员会|村委会)"
     f"(?!居|村|委){_NOT_ROADWARD}"
 )
+_MUNICIPALITIES: Final = ("北京", "天津", "上海", "重庆")
+_ADMIN_HINT: Final = re.compile("[省市区县旗州盟道镇乡木社委会]")
+_FIRST_DIGIT: Final = re.compile("[0-9]")
 _ADMIN: Final = (
     ("province", _PROVINCE),
     ("city", _CITY),
@@ -277,6 +227,9 @@ _ROAD: Final = re.compile(
 _COMPOUND_SUFFIX: Final = (
     "小区|花园|家园|公寓|大厦|广场|新村|新城|嘉园|苑|园|庭|府|城|村|里|湾|居|邸|坊|宿舍|大院|社区"
 )
+_COMPOUND_AFTER_NUMBER: Final = re.compile(
+    f"{_name('号楼栋幢座室户层')}{{1,20}}?(?:{_COMPOUND_SUFFIX})(?=[甲乙丙丁]?[0-9]|[A-Z]|$)"
+)
 _COMPOUND: Final = re.compile(
     f"{_name('号楼栋幢座室户层')}{{2,20}}?"
     f"(?:(?=[甲乙丙丁]?[0-9]|[A-Z][0-9]*(?:座|栋|幢|号?楼))|(?:{_COMPOUND_SUFFIX})$)"
@@ -293,7 +246,7 @@ _NUMBER: Final = re.compile(
     r"([甲乙丙丁]?)([0-9]+)(?:[-之]([0-9]+))?(号院|号|院|弄)(?![楼栋幢座])(?:[之附]([0-9]+)号?)?"
 )
 _BUILDING: Final = re.compile(
-    rf"({_ID}|[甲乙丙丁][0-9]*)(号楼|号栋|号幢|号座|栋|幢|座|楼|号)(?!院)"
+    rf"({_ID}|[甲乙丙丁][0-9]+)(号楼|号栋|号幢|号座|栋|幢|座|楼|号)(?!院)"
 )
 _UNIT: Final = re.compile(r"([0-9]+|[A-Z])(?:单元|门)")
 _FLOOR: Final = re.compile(r"(-|B|负|地下)?([0-9]+)层")
@@ -323,10 +276,14 @@ def parse_address(text: str) -> ParsedAddress:
 
 
 def _parse(text: str) -> ParsedAddress:
-    s = normalize_text(text)
+    s = prepare_text(text)
     found: dict[str, str] = {}
     rest: list[str] = []
-    admin_next = 0  # admin levels are written top-down; never go back up
+    # Admin levels are written top-down and never go back up.  Most ledger rows have
+    # none at all, so skip their (comparatively slow) patterns when no admin suffix
+    # character occurs before the first digit.
+    head = _FIRST_DIGIT.split(s, maxsplit=1)[0]
+    admin_next = 0 if _ADMIN_HINT.search(head) else len(_ADMIN)
     pos = 0
     end = len(s)
     while pos < end:
@@ -339,7 +296,7 @@ def _parse(text: str) -> ParsedAddress:
         )
         ch = s[pos]
         if not tail and not ("0" <= ch <= "9") and "road" not in found:
-            if admin_next == 0:
+            if admin_next == 0 or (pos == 0 and head.startswith(_MUNICIPALITIES)):
                 m = _MUNICIPALITY.match(s, pos)
                 if m:
                     found["city"] = m.group(1) + "市"
@@ -365,7 +322,9 @@ def _parse(text: str) -> ParsedAddress:
                 pos = m.end()
                 continue
         if "compound" not in found and "building" not in found and not ("0" <= ch <= "9"):
-            m = _COMPOUND.match(s, pos)
+            # Before any number a name running into digits is a compound; after the
+            # door number only a name with a compound suffix is (not 西厢12).
+            m = (_COMPOUND_AFTER_NUMBER if tail else _COMPOUND).match(s, pos)
             if m:
                 found["compound"] = m.group()
                 admin_next = len(_ADMIN)
@@ -375,6 +334,9 @@ def _parse(text: str) -> ParsedAddress:
         if step:
             pos = step
             admin_next = len(_ADMIN)
+            continue
+        if ch == "-":
+            pos += 1  # a separator between tokens ("10号-3-2-301"), not content
             continue
         m = _JUNK.match(s, pos)
         assert m is not None  # "." matches any single character

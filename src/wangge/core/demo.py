@@ -124,14 +124,14 @@ _GIVEN: dict[tuple[str, str], tuple[tuple[str, float], ...]] = {
         ("英", 1), ("兰", 1), ("珍", 1), ("霞", 1), ("华", 1),
     ),
     ("mid", "男"): (
-        ("伟", 12), ("勇", 5), ("军", 5), ("磊", 6), ("强", 5), ("涛", 4), ("斌", 4),
+        ("伟", 7), ("勇", 5), ("军", 5), ("磊", 6), ("强", 5), ("涛", 4), ("斌", 4),
         ("杰", 4), ("刚", 3), ("鹏", 3), ("超", 3), ("明", 3), ("波", 3), ("辉", 3),
         ("亮", 2), ("峰", 3), ("建平", 1), ("海涛", 2), ("志刚", 2), ("立新", 1), ("卫东", 1),
         ("红军", 1), ("志勇", 2), ("晓东", 2), ("建伟", 1), ("永刚", 1), ("海波", 1),
         ("文斌", 1), ("宏伟", 1), ("国栋", 1), ("振宇", 1), ("俊杰", 1), ("建新", 1),
     ),
     ("mid", "女"): (
-        ("娜", 9), ("静", 9), ("敏", 7), ("丽", 7), ("艳", 6), ("娟", 5), ("霞", 3),
+        ("娜", 6), ("静", 6), ("敏", 6), ("丽", 7), ("艳", 6), ("娟", 5), ("霞", 3),
         ("燕", 4), ("芳", 6), ("颖", 2), ("倩", 2), ("婷", 2), ("丹", 2), ("红", 4), ("梅", 2),
         ("洁", 2), ("玲", 2), ("丽娟", 1), ("秀梅", 1), ("晓燕", 2), ("海燕", 2), ("红梅", 1),
         ("春梅", 1), ("丽华", 1), ("晓红", 1), ("雪梅", 1), ("艳红", 1), ("美玲", 1),
@@ -437,6 +437,7 @@ class Batch:
     households: list[HouseholdRow] = field(default_factory=list)
     persons: list[PersonRow] = field(default_factory=list)
     residences: list[ResidenceRow] = field(default_factory=list)
+    staff: list[StaffRow] = field(default_factory=list)  # 楼栋长 of the batch's buildings
 
 
 # --------------------------------------------------------------------------------------------
@@ -594,6 +595,20 @@ class _Member:
     origin: tuple[str, str] | None = None  # (ID region code, registered residence) if not local
 
 
+def _apportion(total: int, weights: Sequence[float]) -> list[int]:
+    """Split total in proportion to weights, in whole numbers that add up to total exactly.
+
+    Largest remainders, so ``--size 500000`` means 500,000 residents, not "about".
+    """
+    scale = total / sum(weights)
+    shares = [w * scale for w in weights]
+    whole = [int(s) for s in shares]
+    by_remainder = sorted(range(len(shares)), key=lambda i: whole[i] - shares[i])
+    for i in by_remainder[: total - sum(whole)]:
+        whole[i] += 1
+    return whole
+
+
 def _years_before(date: datetime.date, years: float) -> datetime.date:
     return date - datetime.timedelta(days=round(years * 365.2425))
 
@@ -623,15 +638,18 @@ class DemoGenerator:
         self._grid_counts = [max(plan_rng.randint(3, 6), scale) for _ in _COMMUNITIES]
         self._layout = _layout(geo_rng, self._grid_counts)
         weights = [[plan_rng.uniform(0.6, 1.4) for _ in grids] for grids in self._layout.grids]
-        total_weight = sum(sum(w) for w in weights)
+        targets = iter(_apportion(size, [w for grid_weights in weights for w in grid_weights]))
         self._grids: list[_GridPlan] = []
         for c_index, (plan, polys) in enumerate(zip(_COMMUNITIES, self._layout.grids, strict=True)):
             community_code = f"{STREET_CODE}{c_index + 1:03d}"
             for g_index, poly in enumerate(polys):
-                target = round(size * weights[c_index][g_index] / total_weight)
                 self._grids.append(
                     _GridPlan(
-                        f"{community_code}{g_index + 1:03d}", plan, community_code, poly, target
+                        f"{community_code}{g_index + 1:03d}",
+                        plan,
+                        community_code,
+                        poly,
+                        next(targets),
                     )
                 )
         self._surnames = _weighted(_SURNAMES)
@@ -672,9 +690,13 @@ class DemoGenerator:
         return rows
 
     def staff(self) -> list[StaffRow]:
-        """定人定岗: per grid 网格长, 网格员, 片警, 片医; per community 物业, 楼栋长, 志愿者."""
+        """定人定岗: per grid 网格长, 网格员, 片警, 片医; per community 物业 and 志愿者.
+
+        楼栋长 are residents of their building, so they come with the buildings in ``batches()``.
+        """
         rng = random.Random(f"{self.seed}/staff")
         rows: list[StaffRow] = []
+        phones: set[int] = set()
 
         def add(region: str, post: str, department: str, age: tuple[int, int] = (24, 55)) -> None:
             gender = "男" if rng.random() < 0.5 else "女"
@@ -682,7 +704,7 @@ class DemoGenerator:
             rows.append(
                 StaffRow(
                     region, post, self._name(rng, gender, birth), department,
-                    self._mobile(rng), _DUTIES[post],
+                    self._mobile(rng, phones), _DUTIES[post],
                 )
             )  # fmt: skip
 
@@ -698,8 +720,6 @@ class DemoGenerator:
             extra = self.size // 25000
             for _ in range(rng.randint(1, 2) + extra // 4):
                 add(community_code, StaffPost.PROPERTY, plan.property_company)
-            for _ in range(rng.randint(2, 5) + extra):
-                add(community_code, StaffPost.BUILDING_LEADER, "", (45, 72))
             for _ in range(rng.randint(3, 8) + extra):
                 add(community_code, StaffPost.VOLUNTEER, f"{plan.name}志愿服务队", (18, 72))
         return rows
@@ -709,6 +729,8 @@ class DemoGenerator:
     def batches(self, batch_persons: int = BATCH_SIZE) -> Iterator[Batch]:
         """The address registry and population, building by building, in batches."""
         state = _State(rng=random.Random(f"{self.seed}/people"))
+        # Staff phones are drawn from their own stream; residents must not get one of them.
+        state.phones.update(int(row.phone) for row in self.staff())
         batch = Batch()
         for grid in self._grids:
             placer = _Placer(grid.polygon, random.Random(f"{self.seed}/place/{grid.code}"))
@@ -782,8 +804,12 @@ class DemoGenerator:
             )
         )  # fmt: skip
         label = f"{road}{number}号" + (f"{name}号楼" if name else "")
+        first_person = len(batch.persons)
         for r_index, (unit, room_name, floor) in enumerate(layout):
             use = self._room_use(rng, kind, floor, road)
+            if use in (RoomUse.OWNER_OCCUPIED, RoomUse.RENTED) and remaining <= 0:
+                # The grid is full: the rest of the building is not lived in, and says so.
+                use = RoomUse.VACANT
             room_key = state.rooms
             state.rooms += 1
             batch.rooms.append(
@@ -794,7 +820,40 @@ class DemoGenerator:
             )  # fmt: skip
             if use in (RoomUse.OWNER_OCCUPIED, RoomUse.RENTED):
                 address = label + (f"{unit}单元" if unit else "") + room_name
-                self._household(state, grid, room_key, use == RoomUse.RENTED, address, batch)
+                remaining -= self._household(
+                    state, grid, room_key, use == RoomUse.RENTED, address, batch, remaining
+                )
+        if kind == BuildingKind.APARTMENT:
+            self._building_leader(state, grid, label, batch, first_person)
+
+    @staticmethod
+    def _building_leader(
+        state: _State, grid: _GridPlan, label: str, batch: Batch, first_person: int
+    ) -> None:
+        """Some 楼房 have a 楼栋长: a registered resident of that very building, with their phone."""
+        rng = state.rng
+        if rng.random() >= 0.35:
+            return
+        candidates = [
+            p
+            for p in batch.persons[first_person:]
+            if p.residence_type == ResidenceType.REGISTERED
+            and p.phone.startswith("1")
+            and 35 <= _age(p.birth_date) <= 75
+        ]
+        if not candidates:
+            return
+        leader = rng.choice(candidates)
+        batch.staff.append(
+            StaffRow(
+                grid.code,
+                StaffPost.BUILDING_LEADER,
+                leader.name,
+                f"{grid.community.name.removesuffix('社区')}社区居委会",
+                leader.phone,
+                f"{label}楼栋长：{_DUTIES[StaffPost.BUILDING_LEADER]}",
+            )
+        )
 
     @staticmethod
     def _room_use(rng: random.Random, kind: str, floor: int, road: str) -> str:
@@ -821,9 +880,13 @@ class DemoGenerator:
         rental: bool,
         address: str,
         batch: Batch,
-    ) -> None:
+        limit: int,
+    ) -> int:
+        """Add one household of at most ``limit`` persons; return how many persons it has."""
         rng = state.rng
         members = self._tenants(rng) if rental else self._family(rng)
+        # The grid's last household is cut to fit (head first, so the head always stays).
+        del members[max(1, limit) :]
         household_key = state.households
         state.households += 1
         state.rental_flags.append(rental)
@@ -855,7 +918,7 @@ class DemoGenerator:
                 since = since + datetime.timedelta(
                     days=rng.randint(0, max(0, (REFERENCE_DATE - since).days - 1))
                 )
-            phone = self._member_phone(rng, member, phones)
+            phone = self._member_phone(rng, member, phones, state.phones)
             id_number = state.id_number(code, member.birth, member.gender)
             batch.persons.append(
                 PersonRow(
@@ -869,6 +932,7 @@ class DemoGenerator:
         self._tag(rng, members, rental, batch)
         head_key = state.persons - len(members)
         batch.households.append(HouseholdRow(household_key, room_key, grid.code, head_key, rental))
+        return len(members)
 
     def _surnames_for(self, rng: random.Random, members: list[_Member]) -> None:
         """Children take the father's surname, the head's father shares the head's."""
@@ -1148,10 +1212,30 @@ class DemoGenerator:
         return REFERENCE_DATE - datetime.timedelta(days=days)
 
     @staticmethod
-    def _mobile(rng: random.Random) -> str:
-        return rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+    def _mobile(rng: random.Random, used: set[int]) -> str:
+        """A mobile number nobody else in the demo has.
 
-    def _member_phone(self, rng: random.Random, member: _Member, phones: list[str]) -> str:
+        Strangers sharing a number would make phone search and record linkage look broken;
+        family members who share one do so on purpose (see ``_member_phone``).
+        """
+        while True:
+            number = rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+            if int(number) not in used:
+                used.add(int(number))
+                return number
+
+    @staticmethod
+    def _landline(rng: random.Random, used: set[int]) -> str:
+        while True:
+            number = f"010-{rng.choice('68')}{rng.randrange(10**7):07d}"  # 座机
+            key = int(number.replace("-", ""))
+            if key not in used:
+                used.add(key)
+                return number
+
+    def _member_phone(
+        self, rng: random.Random, member: _Member, phones: list[str], used: set[int]
+    ) -> str:
         """Mobiles for adults; children and some old people share a family member's number."""
         age = _age(member.birth)
         if age < 12:
@@ -1159,10 +1243,10 @@ class DemoGenerator:
         if age >= 80 and rng.random() < 0.5:
             if phones:
                 return phones[0]
-            return f"010-{rng.choice('68')}{rng.randrange(10**7):07d}"  # 座机
+            return self._landline(rng, used)
         if phones and rng.random() < 0.05:
             return phones[0]
-        phone = self._mobile(rng)
+        phone = self._mobile(rng, used)
         phones.append(phone)
         return phone
 
@@ -1191,6 +1275,7 @@ class _State:
         self.persons = 0
         self.rental_flags = bytearray()
         self._ids: set[int] = set()
+        self.phones: set[int] = set()  # numbers handed out so far, as integers (smaller)
         self._numbers: dict[str, int] = {}
         self._compound: dict[str, tuple[str, str, int, int]] = {}
 
@@ -1303,7 +1388,15 @@ _ACCOUNTS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("police", Role.DEPARTMENT_HANDLER, STREET_CODE, "派出所", False),
 )
 DEMO_USERNAMES = tuple(account[0] for account in _ACCOUNTS)
-_ADMIN_APPS = ("geo", "addresses", "people", "access", "auth")
+# Demo accounts carry this address (.invalid is reserved, RFC 2606), so a rebuild can tell its own
+# "admin" from a real administrator who happens to have that name.
+DEMO_EMAIL_DOMAIN = "demo.wangge.invalid"
+# Apps whose data the demo admin may edit in the Django admin; users, roles and the audit log it
+# may only look at there. With auth.change_user an is_staff account could tick its own
+# "superuser" box and escape the role scoping the demo exists to show; roles are granted through
+# access.services.assign_role, which is audited.
+_ADMIN_APPS = ("geo", "addresses", "people")
+_ADMIN_VIEW_ONLY_APPS = ("access", "auth")
 
 
 def _marker() -> dict[str, Any] | None:
@@ -1405,6 +1498,7 @@ def build_demo(
                 f"已有规模 {marker.get('size')}、种子 {marker.get('seed')} 的演示数据；"
                 "要按新的参数重建，请加 --reset（将删除现有演示数据）"
             )
+    _check_usernames_free()
     generator = DemoGenerator(size, seed)
     with transaction.atomic():
         if present:
@@ -1467,20 +1561,7 @@ def _write(generator: DemoGenerator, report: ProgressCallback) -> None:
         ]
         for region in Region.objects.bulk_create(objs):
             region_pk[region.code] = region.pk
-    StaffAssignment.objects.bulk_create(
-        [
-            StaffAssignment(
-                region_id=region_pk[row.region_code],
-                post=row.post,
-                name=row.name,
-                department=row.department,
-                phone=row.phone,
-                duties=row.duties,
-            )
-            for row in generator.staff()
-        ],
-        batch_size=BATCH_SIZE,
-    )
+    _write_staff(generator.staff(), region_pk)
     base_building = _next_pk(Building)
     base_unit = _next_pk(Unit)
     base_room = _next_pk(Room)
@@ -1587,11 +1668,29 @@ def _write(generator: DemoGenerator, report: ProgressCallback) -> None:
             ],
             batch_size=BATCH_SIZE,
         )
+        _write_staff(batch.staff, region_pk)
         done += len(batch.persons)
         report("楼栋、户室、住户与人员", done, generator.size)
     _reset_sequences()
     report("演示账号", done, generator.size)
     _make_users(region_pk)
+
+
+def _write_staff(rows: Sequence[StaffRow], region_pk: dict[str, int]) -> None:
+    StaffAssignment.objects.bulk_create(
+        [
+            StaffAssignment(
+                region_id=region_pk[row.region_code],
+                post=row.post,
+                name=row.name,
+                department=row.department,
+                phone=row.phone,
+                duties=row.duties,
+            )
+            for row in rows
+        ],
+        batch_size=BATCH_SIZE,
+    )
 
 
 def _reset_sequences() -> None:
@@ -1605,6 +1704,28 @@ def _reset_sequences() -> None:
                 cursor.execute(sql)
 
 
+def _check_usernames_free() -> None:
+    """Refuse to take over a real account that is called admin, street, community, grid or police.
+
+    Otherwise a server whose administrator happens to be "admin" would get the public demo
+    password. Accounts the demo made earlier (marked by their e-mail domain, or holding a role in
+    the demo district from before the marker existed) are reused.
+    """
+    foreign = [
+        user.get_username()
+        for user in get_user_model().objects.filter(username__in=DEMO_USERNAMES)
+        if user.email != f"{user.get_username()}@{DEMO_EMAIL_DOMAIN}"
+        and not RoleAssignment.objects.filter(
+            user=user, region__code__startswith=DISTRICT_CODE
+        ).exists()
+    ]
+    if foreign:
+        raise DemoExists(
+            f"用户名 {'、'.join(sorted(foreign))} 已被非演示账号占用；"
+            "为免改动其密码和权限，请先给这些账号改名，再生成演示数据"
+        )
+
+
 def _make_users(region_pk: dict[str, int]) -> None:
     user_model = get_user_model()
     regions = {r.code: r for r in Region.objects.filter(pk__in=region_pk.values())}
@@ -1612,7 +1733,9 @@ def _make_users(region_pk: dict[str, int]) -> None:
         user = user_model.objects.filter(username=username).first()
         if user is None:
             user = user_model(username=username)
+        user.email = f"{username}@{DEMO_EMAIL_DOMAIN}"
         user.is_staff = is_staff
+        user.is_superuser = False  # a superuser would see everything: no scoping to show
         user.is_active = True
         user.set_password(DEMO_PASSWORD)
         user.save()
@@ -1620,7 +1743,13 @@ def _make_users(region_pk: dict[str, int]) -> None:
         if username == "admin":
             # is_staff opens the Django admin; these let it show the registry there.
             user.user_permissions.set(
-                Permission.objects.filter(content_type__app_label__in=_ADMIN_APPS)
+                Permission.objects.filter(
+                    Q(content_type__app_label__in=_ADMIN_APPS)
+                    | Q(
+                        content_type__app_label__in=_ADMIN_VIEW_ONLY_APPS,
+                        codename__startswith="view_",
+                    )
+                )
             )
         if username == "grid":
             worker = (

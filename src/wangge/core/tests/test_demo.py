@@ -16,6 +16,7 @@ import pytest
 import shapely
 from django.contrib.auth import get_user_model
 
+from wangge.access.audit import verify_chain
 from wangge.access.models import AuditEntry
 from wangge.addresses.models import Building, Room, RoomUse
 from wangge.core.demo import (
@@ -27,6 +28,7 @@ from wangge.core.demo import (
     build_demo,
 )
 from wangge.geo.models import Region, RegionLevel, StaffAssignment, StaffPost
+from wangge.geo.pointindex import GridIndex
 from wangge.people.idnumber import check_id_number
 from wangge.people.models import Household, Person, Residence, ResidenceType
 
@@ -54,7 +56,7 @@ def test_builds_the_district(demo: DemoSummary) -> None:
     counts = summary.counts
     assert counts["communities"] == 5
     assert 15 <= counts["grids"] <= 30
-    assert 0.9 * SIZE <= counts["residents"] <= 1.25 * SIZE
+    assert counts["residents"] == SIZE
     assert counts["rooms"] >= counts["households"] > 0
     assert counts["rented_rooms"] > 0
     assert {a.username for a in summary.accounts} == {
@@ -69,6 +71,9 @@ def test_builds_the_district(demo: DemoSummary) -> None:
     assert names["110105001005"] == "呼家楼社区"
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_staff and admin.check_password(DEMO_PASSWORD)
+    # Staff status must not let the demo admin make itself superuser in the Django admin.
+    assert not admin.is_superuser and not admin.has_perm("auth.change_user")
+    assert admin.has_perm("people.change_person") and admin.has_perm("access.view_auditentry")
     grid_user = get_user_model().objects.get(username="grid")
     worker = StaffAssignment.objects.get(user=grid_user)
     assert worker.post == StaffPost.GRID_WORKER and worker.region.code == "110105001001001"
@@ -116,6 +121,21 @@ def test_other_size_needs_reset(demo: DemoSummary) -> None:
     assert get_user_model().objects.filter(username="grid").count() == 1
 
 
+def test_reset_keeps_the_audit_chain_intact(demo: DemoSummary) -> None:
+    build_demo(size=SIZE + 50, seed=SEED, reset=True)
+    checked, problem = verify_chain()
+    assert problem is None and checked > 0
+
+
+def test_never_takes_over_a_real_account_named_admin() -> None:
+    real = get_user_model().objects.create_user("admin", password="real-secret-1")
+    with pytest.raises(DemoExists):
+        build_demo(size=SIZE, seed=SEED)
+    real.refresh_from_db()
+    assert real.check_password("real-secret-1")
+    assert not Region.objects.filter(code="110105").exists()
+
+
 def test_never_touches_a_district_it_did_not_build() -> None:
     Region.objects.create(code="110105", name="朝阳区", level=RegionLevel.DISTRICT)
     with pytest.raises(DemoExists):
@@ -139,11 +159,17 @@ def test_id_numbers_valid_and_consistent(demo: DemoSummary) -> None:
 
 
 def test_buildings_inside_their_grid(demo: DemoSummary) -> None:
-    polygons = {r.pk: shapely.from_geojson(r.boundary) for r in Region.objects.filter(level="grid")}
-    for building in Building.objects.all():
+    grids = list(Region.objects.filter(level="grid"))
+    polygons = {r.pk: shapely.from_geojson(r.boundary) for r in grids}
+    buildings = list(Building.objects.select_related("grid"))
+    for building in buildings:
         assert building.grid_id is not None
         assert polygons[building.grid_id].contains(shapely.Point(building.lon, building.lat))
         assert building.grid.parent_id == building.community_id
+    # The platform's own point-in-grid lookup agrees, so a re-assignment would move nobody.
+    index = GridIndex([(r.code, polygons[r.pk]) for r in grids])
+    located = index.locate_codes([b.lon for b in buildings], [b.lat for b in buildings])
+    assert located == [b.grid.code for b in buildings]
     for room in Room.objects.select_related("building"):
         assert room.grid_id == room.building.grid_id
     for household in Household.objects.select_related("room"):
@@ -194,6 +220,12 @@ def test_population_looks_like_a_beijing_street(demo: DemoSummary) -> None:
         assert household.head is not None and household.head.household_id == household.pk
     rented = set(Room.objects.filter(use=RoomUse.RENTED).values_list("pk", flat=True))
     assert all(h.room_id in rented for h in Household.objects.filter(is_rental=True))
+    # Family members may share a phone; strangers never do.
+    households_by_phone = defaultdict(set)
+    for p in persons:
+        if p.phone:
+            households_by_phone[p.phone].add(p.household_id)
+    assert all(len(h) == 1 for h in households_by_phone.values())
     sizes = Counter(p.household_id for p in persons)
     for person in Person.objects.filter(tags__code="elderly_alone"):
         assert person.age(REFERENCE_DATE) >= 70 and sizes[person.household_id] == 1
@@ -220,3 +252,17 @@ def test_each_account_sees_only_its_region(demo: DemoSummary) -> None:
         assert visible.exists()
         if username == "grid":
             assert visible.count() < total
+
+
+def test_building_leaders_live_in_their_building() -> None:
+    build_demo(size=1500, seed=SEED)  # at 300 the grids are too small for many 楼房
+    leaders = list(StaffAssignment.objects.filter(post=StaffPost.BUILDING_LEADER))
+    assert leaders
+    for leader in leaders:
+        assert leader.region.level == RegionLevel.GRID
+        label = leader.duties.split("楼栋长")[0]
+        homes = Person.objects.filter(name=leader.name, phone_index=leader.phone_index)
+        assert any(
+            p.household.room.building.label == label and p.grid_id == leader.region_id
+            for p in homes.select_related("household__room__building")
+        ), (leader.name, label)
