@@ -59,17 +59,39 @@ def naive(grids: list[tuple[str, shapely.Geometry]], xs: np.ndarray, ys: np.ndar
     return out
 
 
+def stored_grids() -> list[tuple[str, shapely.Geometry]]:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+    django.setup()
+    from wangge.geo.models import Region, RegionLevel
+
+    rows = Region.objects.filter(level=RegionLevel.GRID).exclude(boundary="")
+    return [(r.code, shapely.from_geojson(r.boundary)) for r in rows]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--grids", type=int, default=200)
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument(
+        "--from-db",
+        action="store_true",
+        help="use the grids stored in the platform (WANGGE_DATA_DIR, e.g. the 500k demo)",
+    )
     args = ap.parse_args(argv)
 
-    grids = make_grids(args.grids, args.seed)
+    if args.from_db:
+        grids = stored_grids()
+        x0, y0, x1, y1 = shapely.total_bounds([g for _, g in grids]).tolist()
+    else:
+        grids = make_grids(args.grids, args.seed)
+        x0, y0, x1, y1 = BOX
     nverts = int(sum(shapely.get_num_coordinates(g) for _, g in grids))
     rng = np.random.default_rng(args.seed + 1)
-    x0, y0, x1, y1 = BOX
     # 5% margin so some points fall outside every grid.
     mx, my = (x1 - x0) * 0.05, (y1 - y0) * 0.05
     xs = rng.uniform(x0 - mx, x1 + mx, args.points)
