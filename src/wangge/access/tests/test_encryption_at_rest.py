@@ -33,7 +33,7 @@ def test_rows_hold_ciphertext_only(sample: SampleDistrict):
     assert "sm4g1:" in dump
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="greps the embedded SQLite file")
+@pytest.mark.sqlite_file
 def test_the_sqlite_file_never_contains_plaintext(tmp_path: Path):
     env = {**os.environ, "WANGGE_DATA_DIR": str(tmp_path)}
     env.pop("WANGGE_DATABASE_URL", None)
