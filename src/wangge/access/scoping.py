@@ -89,3 +89,16 @@ def can_reveal_identifiers(user: Any) -> bool:
         and getattr(user, "is_authenticated", False)
         and user.has_perm("people.reveal_identifiers")
     )
+
+
+def require_district_admin(actor: Any, task: str) -> None:
+    """Registry-wide changes (users, grids, addresses) belong to the district grid centre.
+
+    `actor=None` is the command line, run by the machine's operator.
+    """
+    if actor is None:
+        return
+    if not (actor.is_superuser or Role.DISTRICT_ADMIN in scope_for(actor).roles):
+        from wangge.core.errors import Forbidden
+
+        raise Forbidden(f"只有区网格中心管理员可以{task}")

@@ -12,8 +12,8 @@ from django.utils import timezone
 from wangge.access import audit
 from wangge.access.crypto import sm3_hex
 from wangge.access.models import ApiToken, Role, RoleAssignment
-from wangge.access.scoping import forget_scope, scope_for
-from wangge.core.errors import Forbidden, ServiceError
+from wangge.access.scoping import forget_scope, require_district_admin
+from wangge.core.errors import ServiceError
 from wangge.geo.models import Region, RegionLevel
 
 # Which region level each role may be bound to, and whether it may reveal full identifiers.
@@ -43,18 +43,11 @@ def _reveal_group() -> Group:
     return group
 
 
-def _require_admin(actor: Any) -> None:
-    if actor is None:  # command line, run by the machine's operator
-        return
-    if not (actor.is_superuser or Role.DISTRICT_ADMIN in scope_for(actor).roles):
-        raise Forbidden("只有区网格中心管理员可以管理用户和角色")
-
-
 @transaction.atomic
 def assign_role(
     actor: Any, user: Any, role: str, region: Region, *, department: str = ""
 ) -> RoleAssignment:
-    _require_admin(actor)
+    require_district_admin(actor, "管理用户和角色")
     if role not in ROLE_LEVELS:
         raise ServiceError(f"未知角色：{role}")
     if region.level not in ROLE_LEVELS[role]:
@@ -87,7 +80,7 @@ def _digest(token: str) -> str:
 def create_api_token(actor: Any, user: Any, name: str = "") -> str:
     """Return the new token once; only its digest is kept."""
     if actor is not None and actor != user:
-        _require_admin(actor)
+        require_district_admin(actor, "为其他用户生成API令牌")
     token = "wg_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, prefix=token[:8], digest=_digest(token))
     audit.record(actor, audit.AuditAction.CREATE, "api_token", user.pk, detail={"name": name})

@@ -12,9 +12,10 @@ from django.db.models import Count, Prefetch, Q
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
+from wangge.access.scoping import require_district_admin
 from wangge.addresses.models import Building, BuildingKind, Room, Unit
 from wangge.addresses.registry_file import AddressRow, read_address_file
-from wangge.core.errors import Forbidden, NotFound, Problem, ValidationFailed
+from wangge.core.errors import NotFound, Problem, ValidationFailed
 from wangge.geo.models import Region, RegionLevel
 from wangge.geo.pointindex import GridIndex
 from wangge.people.models import Household
@@ -63,21 +64,11 @@ class RegistryLoadSummary:
     rooms_updated: int
 
 
-def _require_registry_admin(actor: Any) -> None:
-    if actor is None:  # the command line, run by the machine's operator
-        return
-    from wangge.access.models import Role
-    from wangge.access.scoping import scope_for
-
-    if not (actor.is_superuser or Role.DISTRICT_ADMIN in scope_for(actor).roles):
-        raise Forbidden("只有区网格中心管理员可以导入标准地址")
-
-
 def load_addresses(
     actor: Any, path: str | Path, *, data: bytes | None = None, channel: str = "cli"
 ) -> RegistryLoadSummary:
     """Validate the whole file, place every room in a grid, then write it all or nothing."""
-    _require_registry_admin(actor)
+    require_district_admin(actor, "导入标准地址")
     rows, problems = read_address_file(path, data=data)
     name = Path(path).name
     communities = {

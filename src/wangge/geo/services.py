@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
-from wangge.access.scoping import scope_for
+from wangge.access.scoping import require_district_admin, scope_for
 from wangge.addresses.models import Building, Room, RoomUse
 from wangge.core.errors import Forbidden, NotFound, Problem, ServiceError, ValidationFailed
 from wangge.geo.coords import wgs84_to_gcj02_array
@@ -196,12 +196,7 @@ def load_grids(actor: Any, source: str | Path | bytes, *, channel: str = "cli") 
     Nothing is written unless every feature passes: a half-loaded tree would leave rooms and
     people hanging under regions that do not exist.
     """
-    from wangge.access.models import Role
-
-    if actor is not None and not (
-        actor.is_superuser or Role.DISTRICT_ADMIN in scope_for(actor).roles
-    ):
-        raise Forbidden("只有区网格中心管理员可以导入网格")
+    require_district_admin(actor, "导入网格")
     stored = {
         r.code: r for r in Region.objects.only("pk", "code", "level", "boundary", "parent_id")
     }

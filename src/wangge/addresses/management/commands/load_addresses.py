@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from wangge.addresses.services import load_addresses
-from wangge.core.errors import ValidationFailed
+from wangge.core.commands import run_loader
 
 
 class Command(BaseCommand):
@@ -17,12 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            summary = load_addresses(None, options["file"])
-        except FileNotFoundError as exc:
-            raise CommandError(f"找不到文件：{options['file']}") from exc
-        except ValidationFailed as exc:
-            raise CommandError(exc.report()) from exc
+        summary = run_loader(load_addresses, options["file"])
         self.stdout.write(
             f"已导入 {summary.rows} 个户室：新建楼栋 {summary.buildings_created}，"
             f"新建户室 {summary.rooms_created}，更新户室 {summary.rooms_updated}。"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from wangge.core.errors import ValidationFailed
+from wangge.core.commands import run_loader
 from wangge.geo.services import load_grids
 
 
@@ -17,10 +17,5 @@ class Command(BaseCommand):
         parser.add_argument("file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            summary = load_grids(None, options["file"])
-        except FileNotFoundError as exc:
-            raise CommandError(f"找不到文件：{options['file']}") from exc
-        except ValidationFailed as exc:
-            raise CommandError(exc.report()) from exc
+        summary = run_loader(load_grids, options["file"])
         self.stdout.write(f"已导入区域：新建 {summary.created}，更新 {summary.updated}。")
