@@ -9,6 +9,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
+from wangge.access.scoping import can_reveal_identifiers
 from wangge.people import services
 from wangge.people.models import Household, Person, Residence
 
@@ -19,7 +20,7 @@ class PersonOut(Schema):
     id: int
     name: str
     gender: str
-    birth_date: datetime.date | None
+    age: int | None
     id_number_masked: str
     phone_masked: str
     ethnicity: str
@@ -33,6 +34,10 @@ class PersonOut(Schema):
         return obj.grid.code if obj.grid else None
 
     @staticmethod
+    def resolve_age(obj: Person) -> int | None:
+        return obj.age()
+
+    @staticmethod
     def resolve_tags(obj: Person) -> list[str]:
         return [t.name for t in obj.tags.all()]
 
@@ -40,6 +45,13 @@ class PersonOut(Schema):
 class PersonDetailOut(PersonOut):
     registered_residence: str
     address: str | None
+    # The full birth date plus the masked ID (which hides exactly the birth date) would give the
+    # whole ID number away, so it is shown only to those who may reveal identifiers anyway.
+    birth_date: datetime.date | None
+
+    @staticmethod
+    def resolve_birth_date(obj: Person, context: dict[str, Any]) -> datetime.date | None:
+        return obj.birth_date if can_reveal_identifiers(context["request"].user) else None
 
     @staticmethod
     def resolve_address(obj: Person) -> str | None:

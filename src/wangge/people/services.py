@@ -21,6 +21,7 @@ from wangge.addresses.models import Room
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.people.identifiers import id_number_key, phone_key
 from wangge.people.idnumber import normalize_id_number
+from wangge.people.names import normalize_name
 from wangge.people.models import Household, Person, Residence
 
 SEARCH_LIMIT = 50
@@ -122,7 +123,7 @@ def _name_prefix(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
 
 
 def search_people(
-    user: Any, query: str, *, limit: int = SEARCH_LIMIT, channel: str = "web"
+    user: Any, query: str, *, limit: int | None = None, channel: str = "web"
 ) -> list[Person]:
     """Find persons in scope by ID number, phone (exact, via blind index), name or address."""
     text = "".join(query.split())
@@ -145,9 +146,9 @@ def search_people(
         results = _address_search(base, text)
         kind = "address"
     else:
-        results = _name_prefix(base, text).order_by("name", "pk")
+        results = _name_prefix(base, normalize_name(text)).order_by("name", "pk")
         kind = "name"
-    found = list(results[:limit])
+    found = list(results[: limit or SEARCH_LIMIT])
     audit.record(
         user,
         AuditAction.SEARCH,

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from wangge.access.scoping import can_reveal_identifiers
+from wangge.core.errors import ServiceError
 from wangge.core.web import service_errors
 from wangge.people import services
 
@@ -52,8 +53,22 @@ def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
 @service_errors
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    results = services.search_people(request.user, query) if query else []
+    error = ""
+    try:
+        results = services.search_people(request.user, query) if query else []
+    except ServiceError as exc:  # shown beside the form, so the user can correct the query
+        results, error = [], exc.message
     template = (
         "people/_search_results.html" if request.headers.get("HX-Request") else "people/search.html"
     )
-    return render(request, template, {"query": query, "results": results})
+    return render(
+        request,
+        template,
+        {
+            "query": query[:100],
+            "results": results,
+            "error": error,
+            "truncated": len(results) >= services.SEARCH_LIMIT,
+            "limit": services.SEARCH_LIMIT,
+        },
+    )

@@ -43,3 +43,14 @@ def test_logins_and_failed_logins_are_audited(sample: SampleDistrict):
     client.post("/login/", {"username": "grid", "password": "test-pass-123"})
     actions = list(AuditEntry.objects.values_list("action", flat=True))
     assert "login_failed" in actions and "login" in actions
+
+
+def test_repeated_failed_logins_lock_the_account_for_a_while(sample: SampleDistrict):
+    client = Client()
+    for _ in range(5):
+        client.post("/login/", {"username": "grid", "password": "wrong"})
+    response = client.post("/login/", {"username": "grid", "password": "test-pass-123"})
+    assert response.status_code == 200  # the form again, not a redirect
+    assert "登录失败次数过多" in response.content.decode()
+    other = Client().post("/login/", {"username": "street", "password": "test-pass-123"})
+    assert other.status_code == 302  # other accounts are unaffected

@@ -54,10 +54,16 @@ def _in_scope(role: str, owner_code: str, sample: SampleDistrict) -> bool:
     return any(owner_code.startswith(root) for root in roots)
 
 
+REVEALING_ROLES = {"admin", "street", "community"}
+
+
 def _assert_no_leak(body: str, sample: SampleDistrict, role: str, where: str) -> None:
     for person in sample.persons:
         assert person.id_number not in body, f"{where}: unmasked ID number shown to {role}"
         assert person.phone not in body, f"{where}: unmasked phone shown to {role}"
+        if role not in REVEALING_ROLES and person.birth_date:
+            # masked ID + full birth date = the whole ID number
+            assert person.birth_date.isoformat() not in body, f"{where}: birth date to {role}"
         if person.grid and not _in_scope(role, person.grid.code, sample):
             assert person.name not in body, f"{where}: out-of-scope person shown to {role}"
 

@@ -117,3 +117,27 @@ def test_building_page_query_count_is_bounded(
 ):
     with django_assert_max_num_queries(20):
         assert grid_client.get(f"/buildings/{sample.buildings[0].pk}/").status_code == 200
+
+
+def test_search_says_when_results_are_cut_off(sample: SampleDistrict, monkeypatch):
+    from wangge.people import services
+
+    client = Client()
+    client.force_login(sample.users["street"])
+    monkeypatch.setattr(services, "SEARCH_LIMIT", 1)
+    page = client.get("/people/search/", {"q": "王"}).content.decode()  # two 王 in the street
+    assert page.count('href="/people/households/') == 1
+    assert "只显示前 1 条结果" in page
+
+
+def test_search_errors_are_shown_beside_the_form(sample: SampleDistrict, grid_client):
+    response = grid_client.get("/people/search/", {"q": "王" * 150})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "搜索内容过长" in page and 'name="q"' in page
+
+
+def test_traditional_characters_find_simplified_names(sample: SampleDistrict, grid_client):
+    person = sample.persons[1]  # 李测1
+    page = grid_client.get("/people/search/", {"q": "李測1"}).content.decode()
+    assert person.name in page
