@@ -2,6 +2,10 @@ from django.contrib import admin
 
 from wangge.access.models import ApiToken, AuditEntry, RoleAssignment
 
+admin.site.site_header = "网格平台管理 Wangge administration"
+admin.site.site_title = "网格平台管理"
+admin.site.index_title = "区网格中心"
+
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
@@ -21,6 +25,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     """Append-only: the admin may read the log but never edit or delete it."""
 
     list_display = ("pk", "at", "username", "action", "object_type", "object_id", "channel")
+    ordering = ("-pk",)
     list_filter = ("action", "channel", "object_type")
     search_fields = ("username", "object_id")
 

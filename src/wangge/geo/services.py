@@ -60,6 +60,7 @@ class RegionSummary:
     households: int
     residents: int
     floating: int
+    overseas: int
     breakdown: list[dict[str, Any]]
 
     @property
@@ -80,7 +81,8 @@ def region_summary(user: Any, code: str, *, channel: str = "web") -> RegionSumma
         .filter(grid_id__in=grids)
         .aggregate(
             total=Count("pk"),
-            floating=Count("pk", filter=~Q(residence_type=ResidenceType.REGISTERED)),
+            floating=Count("pk", filter=Q(residence_type=ResidenceType.FLOATING)),
+            overseas=Count("pk", filter=Q(residence_type=ResidenceType.OVERSEAS)),
         )
     )
     children = list(region.children.select_related("parent").order_by("code"))
@@ -95,6 +97,7 @@ def region_summary(user: Any, code: str, *, channel: str = "web") -> RegionSumma
         households=Household.objects.visible_to(user).filter(grid_id__in=grids).count(),
         residents=persons["total"],
         floating=persons["floating"],
+        overseas=persons["overseas"],
         breakdown=_child_breakdown(user, children, grids),
     )
 
@@ -111,15 +114,15 @@ def _child_breakdown(user: Any, children: list[Region], grids: list[int]) -> lis
         .annotate(n=Count("pk"))
     )
     totals = {
-        c.code: {"name": c.name, "code": c.code, "registered": 0, "floating": 0} for c in children
+        c.code: {"name": c.name, "code": c.code, "registered": 0, "floating": 0, "overseas": 0}
+        for c in children
     }
     for row in rows:
         code = grid_codes.get(row["grid_id"], "")
         child = next((c for c in totals if code.startswith(c)), None)
         if child is None:
             continue
-        kind = "registered" if row["residence_type"] == ResidenceType.REGISTERED else "floating"
-        totals[child][kind] += row["n"]
+        totals[child][row["residence_type"]] += row["n"]
     return list(totals.values())
 
 
@@ -245,3 +248,38 @@ def load_grids(actor: Any, source: str | Path | bytes, *, channel: str = "cli") 
             detail={"created": created, "updated": updated},
         )
     return GridLoadSummary(created=created, updated=updated)
+
+
+BUILDING_LIST_LIMIT = 500
+
+
+def region_buildings(user: Any, region: Region) -> list[Building]:
+    """Buildings of a community or grid with room and resident counts, for the region page."""
+    return list(
+        Building.objects.visible_to(user)
+        .filter(grid_id__in=grid_ids_under(region))
+        .select_related("grid")
+        .annotate(
+            room_count=Count("rooms", distinct=True),
+            resident_count=Count("rooms__households__current_members", distinct=True),
+        )
+        .order_by("road", "number", "name")[:BUILDING_LIST_LIMIT]
+    )
+
+
+def region_households(user: Any, region: Region) -> Any:
+    """A grid's households, newest structure first: the grid worker's door-to-door list."""
+    return (
+        Household.objects.visible_to(user)
+        .filter(grid_id__in=grid_ids_under(region))
+        .select_related("head", "room__building", "room__unit")
+        .annotate(members=Count("current_members"))
+        .order_by(
+            "room__building__road",
+            "room__building__number",
+            "room__building__name",
+            "room__unit__name",
+            "room__name",
+            "pk",
+        )
+    )

@@ -1,19 +1,31 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from wangge.core.web import service_errors
 from wangge.geo import services
+from wangge.geo.models import RegionLevel
 
 
 @login_required
 @service_errors
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     summary = services.region_summary(request.user, code)
-    return render(request, "geo/region_detail.html", {"summary": summary, "region": summary.region})
+    region = summary.region
+    context: dict[str, Any] = {"summary": summary, "region": region}
+    if region.level in (RegionLevel.COMMUNITY, RegionLevel.GRID):
+        context["buildings"] = services.region_buildings(request.user, region)
+        context["building_limit"] = services.BUILDING_LIST_LIMIT
+    if region.level == RegionLevel.GRID:
+        paginator = Paginator(services.region_households(request.user, region), 50)
+        context["households"] = paginator.get_page(request.GET.get("page"))
+    return render(request, "geo/region_detail.html", context)
 
 
 @login_required

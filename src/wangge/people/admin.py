@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from wangge.people.models import Person, Tag
+from wangge.people.models import Household, Person, Tag
 
 
 @admin.register(Tag)
@@ -12,11 +12,19 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ("name", "gender", "id_number_masked", "phone_masked", "residence_type", "grid")
+    list_display = ("name", "gender", "masked_id_number", "masked_phone", "residence_type", "grid")
     list_filter = ("residence_type", "gender")
     search_fields = ("name",)
-    fields = ("name", "gender", "birth_date", "id_number_masked", "phone_masked", "residence_type")
+    fields = ("name", "gender", "birth_date", "masked_id_number", "masked_phone", "residence_type")
     readonly_fields = fields
+
+    @admin.display(description="身份证号（脱敏）")
+    def masked_id_number(self, obj: Person) -> str:
+        return obj.id_number_masked
+
+    @admin.display(description="电话（脱敏）")
+    def masked_phone(self, obj: Person) -> str:
+        return obj.phone_masked
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
@@ -26,3 +34,11 @@ class PersonAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ("pk", "head", "room", "grid", "is_rental")
+    list_filter = ("is_rental",)
+    raw_id_fields = ("room", "grid", "head")
+    list_select_related = ("head", "room__building", "room__unit", "grid")

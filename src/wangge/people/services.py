@@ -21,8 +21,8 @@ from wangge.addresses.models import Room
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.people.identifiers import id_number_key, phone_key
 from wangge.people.idnumber import normalize_id_number
-from wangge.people.names import normalize_name
 from wangge.people.models import Household, Person, Residence
+from wangge.people.names import normalize_name
 
 SEARCH_LIMIT = 50
 

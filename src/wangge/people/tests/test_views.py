@@ -141,3 +141,12 @@ def test_traditional_characters_find_simplified_names(sample: SampleDistrict, gr
     person = sample.persons[1]  # 李测1
     page = grid_client.get("/people/search/", {"q": "李測1"}).content.decode()
     assert person.name in page
+
+
+def test_grid_page_lists_its_households_and_buildings(sample: SampleDistrict, grid_client):
+    page = grid_client.get(f"/regions/{sample.grids[0].code}/").content.decode()
+    assert "本网格住户" in page
+    for household in sample.households[:2]:
+        assert f'href="/people/households/{household.pk}/"' in page
+    assert f'href="/people/households/{sample.households[2].pk}/"' not in page
+    assert f'href="/buildings/{sample.buildings[0].pk}/"' in page

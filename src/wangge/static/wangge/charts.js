@@ -11,11 +11,12 @@
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     legend: { top: 0 },
     grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
-    xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { interval: 0, rotate: rows.length > 6 ? 30 : 0 } },
+    xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { interval: 0, rotate: (rows.length > 6 || el.clientWidth / rows.length < 90) ? 35 : 0 } },
     yAxis: { type: "value" },
     series: [
       { name: el.dataset.registered, type: "bar", stack: "p", data: rows.map(function (r) { return r.registered; }), itemStyle: { color: "#1565c0" } },
-      { name: el.dataset.floating, type: "bar", stack: "p", data: rows.map(function (r) { return r.floating; }), itemStyle: { color: "#e07b00" } }
+      { name: el.dataset.floating, type: "bar", stack: "p", data: rows.map(function (r) { return r.floating; }), itemStyle: { color: "#e07b00" } },
+      { name: el.dataset.overseas, type: "bar", stack: "p", data: rows.map(function (r) { return r.overseas; }), itemStyle: { color: "#6a1b9a" } }
     ]
   });
   el.dataset.rendered = "1";
