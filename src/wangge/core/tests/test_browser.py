@@ -66,6 +66,9 @@ def test_grid_worker_clicks_from_map_to_household_file(
     head = sample.persons[0]
     assert head.name in body and head.id_number_masked in body and head.id_number not in body
     page.screenshot(path=SHOTS / "household.png", full_page=True)
+    page.click(".breadcrumb a:last-of-type")  # back up to the grid: the door-to-door list
+    page.wait_for_selector("#households table")
+    page.screenshot(path=SHOTS / "grid-page.png", full_page=True)
     page.close()
 
 
