@@ -76,15 +76,17 @@ def region_summary(user: Any, code: str, *, channel: str = "web") -> RegionSumma
         .filter(grid_id__in=grids)
         .aggregate(total=Count("pk"), rented=Count("pk", filter=Q(use=RoomUse.RENTED)))
     )
-    persons = (
+    # One grouped pass over the (grid, residence_type) index gives totals and the breakdown.
+    by_grid_and_type = list(
         Person.objects.visible_to(user)
         .filter(grid_id__in=grids)
-        .aggregate(
-            total=Count("pk"),
-            floating=Count("pk", filter=Q(residence_type=ResidenceType.FLOATING)),
-            overseas=Count("pk", filter=Q(residence_type=ResidenceType.OVERSEAS)),
-        )
+        .values_list("grid_id", "residence_type")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    by_type: dict[str, int] = {}
+    for _grid, kind, n in by_grid_and_type:
+        by_type[kind] = by_type.get(kind, 0) + n
     children = list(region.children.select_related("parent").order_by("code"))
     audit.record(user, AuditAction.VIEW, "region", region.code, channel=channel)
     return RegionSummary(
@@ -95,35 +97,29 @@ def region_summary(user: Any, code: str, *, channel: str = "web") -> RegionSumma
         rooms=rooms["total"],
         rented_rooms=rooms["rented"],
         households=Household.objects.visible_to(user).filter(grid_id__in=grids).count(),
-        residents=persons["total"],
-        floating=persons["floating"],
-        overseas=persons["overseas"],
-        breakdown=_child_breakdown(user, children, grids),
+        residents=sum(by_type.values()),
+        floating=by_type.get(ResidenceType.FLOATING, 0),
+        overseas=by_type.get(ResidenceType.OVERSEAS, 0),
+        breakdown=_child_breakdown(children, grids, by_grid_and_type),
     )
 
 
-def _child_breakdown(user: Any, children: list[Region], grids: list[int]) -> list[dict[str, Any]]:
-    """Residents per child region, registered vs floating: one grouped query, summed by prefix."""
+def _child_breakdown(
+    children: list[Region], grids: list[int], counts: list[tuple[int, str, int]]
+) -> list[dict[str, Any]]:
+    """Residents per child region by residence type, summed from per-grid counts by code prefix."""
     if not children:
         return []
     grid_codes = dict(Region.objects.filter(pk__in=grids).values_list("pk", "code"))
-    rows = (
-        Person.objects.visible_to(user)
-        .filter(grid_id__in=grids)
-        .values("grid_id", "residence_type")
-        .annotate(n=Count("pk"))
-    )
-    totals = {
-        c.code: {"name": c.name, "code": c.code, "registered": 0, "floating": 0, "overseas": 0}
-        for c in children
+    numbers: dict[str, dict[str, int]] = {
+        c.code: {"registered": 0, "floating": 0, "overseas": 0} for c in children
     }
-    for row in rows:
-        code = grid_codes.get(row["grid_id"], "")
-        child = next((c for c in totals if code.startswith(c)), None)
-        if child is None:
-            continue
-        totals[child][row["residence_type"]] += row["n"]
-    return list(totals.values())
+    for grid_id, kind, n in counts:
+        code = grid_codes.get(grid_id, "")
+        child = next((c for c in numbers if code.startswith(c)), None)
+        if child is not None:
+            numbers[child][kind] += n
+    return [{"name": c.name, "code": c.code, **numbers[c.code]} for c in children]
 
 
 def _to_gcj02(coords: np.ndarray) -> np.ndarray:

@@ -90,7 +90,11 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
-        indexes = [models.Index(fields=["grid", "name"], name="person_grid_name")]
+        indexes = [
+            models.Index(fields=["grid", "name"], name="person_grid_name"),
+            # region statistics count residents per grid and type from this index alone
+            models.Index(fields=["grid", "residence_type"], name="person_grid_type"),
+        ]
         permissions = [
             ("reveal_identifiers", "可查看完整身份证号和电话"),
         ]
