@@ -129,4 +129,6 @@ class Room(models.Model):
     @property
     def label(self) -> str:
         unit = f"{self.unit.name}单元" if self.unit_id and self.unit else ""
-        return f"{self.building.label}{unit}{self.name}"
+        # 301 → 301室 (the written form); names such as 东3 stay as they are.
+        room = f"{self.name}室" if self.name.isdigit() else self.name
+        return f"{self.building.label}{unit}{room}"

@@ -221,7 +221,8 @@ def _parse_one(segment: str) -> _Parsed:
         return _parse_mobile(digits, extension)
     if digits[0] == "0":
         return _parse_landline(digits, groups, extension)
-    if len(digits) == 10 and digits[:3] in ("400", "800"):
+    # 400/800 numbers are one 10-digit run (or 3-3-4); "40000000-00" is a local line + extension.
+    if len(digits) == 10 and digits[:3] in ("400", "800") and len(groups[0]) not in (7, 8):
         return _Parsed(None, None, "400/800开头的是企业客服号码，不是个人电话")
     options = _split_local(digits, groups, extension)
     if not options:

@@ -36,7 +36,7 @@ def test_filters(sample: SampleDistrict, street_api: Client):
 def test_household_file(sample: SampleDistrict, street_api: Client):
     household = sample.households[0]
     data = street_api.get(f"/api/households/{household.pk}").json()
-    assert data["household"]["address"] == "幸福路10号3号楼2单元301"
+    assert data["household"]["address"] == "幸福路10号3号楼2单元301室"
     assert {m["person"]["name"] for m in data["members"]} == {p.name for p in sample.persons[:2]}
     assert data["former_members"] == []
 
