@@ -7,14 +7,13 @@ import os
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from wangge.core.testing import SampleDistrict, build_sample_district
+
 # CI must be repeatable and must not fail on a busy machine's timing: fixed examples, no deadline.
 # Locally the default profile keeps exploring new examples.
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
-from django.contrib.auth.hashers import make_password  # noqa: F401  (warms the hasher import)
-
-from wangge.core.testing import SampleDistrict, build_sample_district
 
 
 @pytest.fixture(autouse=True)
