@@ -1531,7 +1531,7 @@ def _next_pk(model: Any) -> int:
 
 
 def _write(generator: DemoGenerator, report: ProgressCallback) -> None:
-    report("区域与人员岗位", 0, generator.size)
+    report("区域、标签与岗位", 0, generator.size)
     tags = {}
     for code, name, description in _TAGS:
         tag, _ = Tag.objects.get_or_create(

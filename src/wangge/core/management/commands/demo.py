@@ -87,8 +87,9 @@ class Command(BaseCommand):
             )
         out.write("")
         out.write(
-            "运行 `wangge serve` 后在浏览器打开 http://127.0.0.1:8000/ ，用上面的账号登录；"
-            "admin 账号还可进入 http://127.0.0.1:8000/admin/ 。"
+            "用上面的账号登录网格平台（scripts/demo 会接着启动服务；单独运行时用 "
+            "`wangge serve [--host] [--port]`，默认 http://127.0.0.1:8000/）。"
+            "admin 账号还可进入 /admin/ 管理后台。"
         )
 
 
