@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wangge.access.models import AuditAction, AuditEntry
+from wangge.access.models import AuditAction, AuditEntry, RoleAssignment
 
 # Failed log-ins are counted from the audit log, so every server process sees the same count.
 MAX_FAILURES = 5
@@ -34,3 +34,24 @@ class LoginForm(AuthenticationForm):
         if username and recent_failures(username[:150]) >= MAX_FAILURES:
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         return super().clean()
+
+
+class RoleAssignmentForm(forms.ModelForm):
+    """A role is valid only at its level (grid worker → grid …); checked before saving."""
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["user", "role", "region", "department"]
+
+    def clean(self) -> dict[str, Any]:
+        from wangge.access.services import ROLE_LEVELS
+        from wangge.geo.models import RegionLevel
+
+        data = super().clean() or {}
+        role, region = data.get("role"), data.get("region")
+        if role and region and region.level not in ROLE_LEVELS.get(role, set()):
+            allowed = "、".join(str(RegionLevel(level).label) for level in ROLE_LEVELS[role])
+            raise forms.ValidationError(
+                f"该角色只能授权到{allowed}，不能授权到{region.get_level_display()}"
+            )
+        return data

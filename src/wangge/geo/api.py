@@ -3,8 +3,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from wangge.access.masking import mask_phone
 from wangge.geo import services
-from wangge.geo.models import Region
+from wangge.geo.models import Region, StaffAssignment
 
 router = Router(tags=["regions"])
 
@@ -29,12 +30,31 @@ class RegionStatsOut(Schema):
     households: int
     residents: int
     floating: int
+    overseas: int
+
+
+class StaffOut(Schema):
+    post: str
+    post_label: str
+    name: str
+    department: str
+    duties: str
+    phone_masked: str
+
+    @staticmethod
+    def resolve_post_label(obj: StaffAssignment) -> str:
+        return str(obj.get_post_display())
+
+    @staticmethod
+    def resolve_phone_masked(obj: StaffAssignment) -> str:
+        return mask_phone(obj.phone) if obj.phone else ""
 
 
 class RegionDetailOut(Schema):
     region: RegionOut
     boundary: dict[str, Any] | None
     children: list[RegionOut]
+    staff: list[StaffOut]
     stats: RegionStatsOut
 
 
@@ -53,6 +73,7 @@ def get_region(request: HttpRequest, code: str) -> Any:
         "region": s.region,
         "boundary": s.region.boundary_geojson,
         "children": s.children,
+        "staff": s.staff,
         "stats": {
             "buildings": s.buildings,
             "rooms": s.rooms,
@@ -60,5 +81,6 @@ def get_region(request: HttpRequest, code: str) -> Any:
             "households": s.households,
             "residents": s.residents,
             "floating": s.floating,
+            "overseas": s.overseas,
         },
     }

@@ -54,3 +54,45 @@ def test_repeated_failed_logins_lock_the_account_for_a_while(sample: SampleDistr
     assert "登录失败次数过多" in response.content.decode()
     other = Client().post("/login/", {"username": "street", "password": "test-pass-123"})
     assert other.status_code == 302  # other accounts are unaffected
+
+
+def test_roles_are_granted_only_at_their_level(sample: SampleDistrict):
+    from wangge.access.services import assign_role
+    from wangge.core.errors import ServiceError
+
+    with pytest.raises(ServiceError, match="只能授权到网格"):
+        assign_role(None, sample.users["nobody"], "grid_worker", sample.street)
+    from wangge.core.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        assign_role(sample.users["street"], sample.users["nobody"], "grid_worker", sample.grids[0])
+
+
+def test_admin_grants_roles_through_the_service(sample: SampleDistrict):
+    from django.contrib.auth import get_user_model
+
+    superuser = get_user_model().objects.create_superuser("root", password="x" * 12)
+    client = Client()
+    client.force_login(superuser)
+    url = "/admin/access/roleassignment/add/"
+    bad = client.post(
+        url,
+        {
+            "user": sample.users["nobody"].pk,
+            "role": "grid_worker",
+            "region": sample.street.pk,
+            "department": "",
+        },
+    )
+    assert bad.status_code == 200 and "只能授权到网格" in bad.content.decode()
+    good = client.post(
+        url,
+        {
+            "user": sample.users["nobody"].pk,
+            "role": "grid_worker",
+            "region": sample.grids[1].pk,
+            "department": "",
+        },
+    )
+    assert good.status_code == 302
+    assert AuditEntry.objects.filter(detail__assign_role="grid_worker").exists()

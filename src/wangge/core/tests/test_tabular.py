@@ -1,0 +1,68 @@
+"""Reading office files: encodings, sheets, Excel cell types, and files that cannot be read."""
+
+import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from wangge.core.tabular import TabularError, cell_text, iter_records, read_sheets
+
+ROWS = [["姓名", "身份证号码", "住址"], ["张三", "11010519491231002X", "幸福路10号"]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_in_every_common_chinese_encoding(tmp_path: Path, encoding: str):
+    path = tmp_path / "ledger.csv"
+    path.write_bytes("\n".join(",".join(r) for r in ROWS).encode(encoding))
+    [sheet] = read_sheets(path)
+    assert sheet.name == "" and sheet.rows == ROWS
+
+
+def test_unknown_encoding_is_refused_with_the_file_name(tmp_path: Path):
+    path = tmp_path / "乱码.csv"
+    path.write_bytes(bytes(range(0x80, 0x100)) * 4)
+    with pytest.raises(TabularError, match="乱码.csv：无法识别文本编码"):
+        read_sheets(path)
+
+
+def test_xlsx_with_several_sheets_and_typed_cells(tmp_path: Path):
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "第1网格"
+    first.append(["姓名", "出生日期", "电话", "门牌号"])
+    first.append(["张三", datetime.date(2020, 5, 18), 13812345678, 10.0])
+    second = workbook.create_sheet("第2网格")
+    second.append(["姓名"])
+    second.append(["李四"])
+    path = tmp_path / "ledger.xlsx"
+    workbook.save(path)
+    sheets = read_sheets(path)
+    assert [s.name for s in sheets] == ["第1网格", "第2网格"]
+    assert sheets[0].rows[1] == ["张三", "2020-05-18", "13812345678", "10"]
+    assert list(iter_records(sheets[1])) == [(2, {"姓名": "李四"})]
+
+
+def test_password_protected_and_corrupt_workbooks_are_named(tmp_path: Path):
+    locked = tmp_path / "加密.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    with pytest.raises(TabularError, match="已加密"):
+        read_sheets(locked)
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"PK\x03\x04garbage")
+    with pytest.raises(TabularError, match="已损坏"):
+        read_sheets(broken)
+
+
+def test_unsupported_file_types_say_which_are_supported(tmp_path: Path):
+    with pytest.raises(TabularError, match=r"\.csv、\.xlsx 或 \.xls"):
+        read_sheets(tmp_path / "ledger.pdf", data=b"%PDF")
+
+
+def test_cell_text_undoes_excel_float_artefacts():
+    assert cell_text(13812345678.0) == "13812345678"
+    assert cell_text(3.5) == "3.5"
+    assert cell_text(datetime.datetime(2020, 5, 18)) == "2020-05-18"
+    assert cell_text(True) == "是"
+    assert cell_text(float("nan")) == ""
+    assert cell_text("  幸福路 ") == "幸福路"
