@@ -1,5 +1,7 @@
 """The REST API as a department's system meets it: token auth, pagination, JSON errors."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -88,3 +90,18 @@ def test_openapi_docs_are_served(street_api: Client):
     assert docs.status_code == 200
     page = docs.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn." not in page  # works offline
+
+
+def test_region_detail_lists_staff_with_masked_phones(sample: SampleDistrict, street_api: Client):
+    data = street_api.get(f"/api/regions/{sample.grids[0].code}").json()
+    assert data["staff"] == [
+        {
+            "post": "grid_worker",
+            "post_label": "网格员",
+            "name": "网格员0",
+            "department": "",
+            "duties": "",
+            "phone_masked": "139****0000",
+        }
+    ]
+    assert "13900000000" not in json.dumps(data)
