@@ -68,7 +68,11 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, {"message": "未认证：请提供有效的API令牌（Authorization: Bearer …）"}, status=401
+        request,
+        {
+            "message": "未认证：请登录，或提供有效的API令牌（Authorization: Bearer wg_… 或 X-API-Key）"
+        },
+        status=401,
     )
 
 
