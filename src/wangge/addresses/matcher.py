@@ -56,7 +56,7 @@ Pure Python, no Django: the importer feeds rows from the database into :class:`R
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, Literal
@@ -520,22 +520,12 @@ class AddressMatcher:
             by_building = by_number.get(nk)
             if by_building is None:
                 continue
-            if building is not None:
-                bkeys = [building]
-            elif "" in by_building:
-                bkeys = [""]
-            else:
-                bkeys = list(by_building)
+            bkeys = _candidate_keys(by_building, building)
             for bk in bkeys:
                 by_unit = by_building.get(bk)
                 if by_unit is None:
                     continue
-                if unit is not None:
-                    ukeys = [unit]
-                elif "" in by_unit:
-                    ukeys = [""]
-                else:
-                    ukeys = list(by_unit)
+                ukeys = _candidate_keys(by_unit, unit)
                 for uk in ukeys:
                     by_room = by_unit.get(uk)
                     if by_room is None:
@@ -844,3 +834,12 @@ def _pinyin(text: str) -> str:
     from pypinyin import lazy_pinyin
 
     return " ".join(lazy_pinyin(text))
+
+
+def _candidate_keys(options: Mapping[str, object], written: str | None) -> list[str]:
+    """Keys to try for a building or unit: the written one, else the bare '' one, else all."""
+    if written is not None:
+        return [written]
+    if "" in options:
+        return [""]
+    return list(options)
