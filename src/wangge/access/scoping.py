@@ -51,8 +51,6 @@ def forget_scope(user: Any) -> None:
 
 
 def _compute_scope(user: Any) -> Scope:
-    from django.db.models import Q
-
     from wangge.access.models import RoleAssignment
     from wangge.geo.models import Region, RegionLevel
 
@@ -67,11 +65,8 @@ def _compute_scope(user: Any) -> Scope:
     for code in sorted({a.region.code for a in assignments}, key=len):
         if not any(code.startswith(root) for root in roots):
             roots.append(code)
-    query = Q(pk__in=[])
-    for root in roots:
-        query |= Q(code__startswith=root)
     grid_ids = frozenset(
-        Region.objects.filter(query, level=RegionLevel.GRID).values_list("pk", flat=True)
+        Region.objects.subtree(*roots).filter(level=RegionLevel.GRID).values_list("pk", flat=True)
     )
     district_level = any(a.region.level == RegionLevel.DISTRICT for a in assignments)
     return Scope(

@@ -28,9 +28,15 @@ LEVEL_DEPTH = {
 
 
 class RegionQuerySet(models.QuerySet["Region"]):
-    def subtree(self, code: str) -> RegionQuerySet:
-        # Codes extend their parent's code (GB/T 2260 then local digits), so a subtree is a prefix.
-        return self.filter(code__startswith=code)
+    def subtree(self, *codes: str) -> RegionQuerySet:
+        """The regions under any of `codes`, themselves included (none for no codes).
+
+        Codes extend their parent's code (GB/T 2260 then local digits), so a subtree is a prefix.
+        """
+        query = models.Q(pk__in=[])
+        for code in codes:
+            query |= models.Q(code__startswith=code)
+        return self.filter(query)
 
     def visible_to(self, user: Any) -> RegionQuerySet:
         from wangge.access.scoping import scope_for
@@ -38,10 +44,7 @@ class RegionQuerySet(models.QuerySet["Region"]):
         scope = scope_for(user)
         if scope.unrestricted:
             return self.all()
-        query = models.Q(pk__in=[])
-        for code in scope.root_codes:
-            query |= models.Q(code__startswith=code)
-        return self.filter(query)
+        return self.subtree(*scope.root_codes)
 
 
 class Region(models.Model):
