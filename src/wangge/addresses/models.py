@@ -98,10 +98,6 @@ class RoomUse(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class RoomQuerySet(GridScopedQuerySet):
-    pass
-
-
 class Room(models.Model):
     address_code = models.CharField(_("地址编码"), max_length=64, unique=True)
     building = models.ForeignKey(Building, models.CASCADE, related_name="rooms")
@@ -116,7 +112,7 @@ class Room(models.Model):
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
 
-    objects = RoomQuerySet.as_manager()
+    objects = GridScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["building", "unit__name", "name"]

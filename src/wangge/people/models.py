@@ -44,10 +44,6 @@ class Tag(models.Model):
         return self.name
 
 
-class PersonQuerySet(GridScopedQuerySet):
-    pass
-
-
 class Person(models.Model):
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     id_number = EncryptedTextField(_("身份证号码"), blank=True, default="")
@@ -86,7 +82,7 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PersonQuerySet.as_manager()
+    objects = GridScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]
@@ -120,10 +116,6 @@ class Person(models.Model):
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-class HouseholdQuerySet(GridScopedQuerySet):
-    pass
-
-
 class Household(models.Model):
     room = models.ForeignKey(
         Room,
@@ -149,7 +141,7 @@ class Household(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = HouseholdQuerySet.as_manager()
+    objects = GridScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
