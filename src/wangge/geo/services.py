@@ -52,6 +52,7 @@ def grid_ids_under(region: Region) -> list[int]:
 @dataclass(frozen=True)
 class RegionSummary:
     region: Region
+    grid_ids: list[int]
     children: list[Region]
     staff: list[StaffAssignment]
     buildings: int
@@ -91,6 +92,7 @@ def region_summary(user: Any, code: str, *, channel: str = "web") -> RegionSumma
     audit.record(user, AuditAction.VIEW, "region", region.code, channel=channel)
     return RegionSummary(
         region=region,
+        grid_ids=grids,
         children=children,
         staff=list(region.staff.select_related("user").order_by("post", "name")),
         buildings=Building.objects.visible_to(user).filter(grid_id__in=grids).count(),
@@ -249,11 +251,11 @@ def load_grids(actor: Any, source: str | Path | bytes, *, channel: str = "cli") 
 BUILDING_LIST_LIMIT = 500
 
 
-def region_buildings(user: Any, region: Region) -> list[Building]:
+def region_buildings(user: Any, grid_ids: list[int]) -> list[Building]:
     """Buildings of a community or grid with room and resident counts, for the region page."""
     return list(
         Building.objects.visible_to(user)
-        .filter(grid_id__in=grid_ids_under(region))
+        .filter(grid_id__in=grid_ids)
         .select_related("grid")
         .annotate(
             room_count=Count("rooms", distinct=True),
@@ -263,11 +265,11 @@ def region_buildings(user: Any, region: Region) -> list[Building]:
     )
 
 
-def region_households(user: Any, region: Region) -> Any:
+def region_households(user: Any, grid_ids: list[int]) -> Any:
     """A grid's households, newest structure first: the grid worker's door-to-door list."""
     return (
         Household.objects.visible_to(user)
-        .filter(grid_id__in=grid_ids_under(region))
+        .filter(grid_id__in=grid_ids)
         .select_related("head", "room__building", "room__unit")
         .annotate(members=Count("current_members"))
         .order_by(

@@ -20,10 +20,10 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = summary.region
     context: dict[str, Any] = {"summary": summary, "region": region}
     if region.level in (RegionLevel.COMMUNITY, RegionLevel.GRID):
-        context["buildings"] = services.region_buildings(request.user, region)
+        context["buildings"] = services.region_buildings(request.user, summary.grid_ids)
         context["building_limit"] = services.BUILDING_LIST_LIMIT
     if region.level == RegionLevel.GRID:
-        paginator = Paginator(services.region_households(request.user, region), 50)
+        paginator = Paginator(services.region_households(request.user, summary.grid_ids), 50)
         context["households"] = paginator.get_page(request.GET.get("page"))
     return render(request, "geo/region_detail.html", context)
 
