@@ -83,12 +83,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from wangge.addresses.api import router as addresses_router
+    from wangge.cases.api import router as cases_router
+    from wangge.fusion.api import router as fusion_router
     from wangge.geo.api import router as geo_router
     from wangge.people.api import router as people_router
 
     api.add_router("/regions", geo_router)
     api.add_router("/", addresses_router)
     api.add_router("/", people_router)
+    api.add_router("/imports", fusion_router)
+    api.add_router("/cases", cases_router)
 
 
 _register_routers()

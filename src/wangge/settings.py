@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "wangge.geo",
     "wangge.addresses",
     "wangge.people",
+    "wangge.fusion",
+    "wangge.cases",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,8 @@ urlpatterns = [
     path("regions/", include("wangge.geo.urls")),
     path("buildings/", include("wangge.addresses.urls")),
     path("people/", include("wangge.people.urls")),
+    path("imports/", include("wangge.fusion.urls")),
+    path("cases/", include("wangge.cases.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FusionConfig(AppConfig):
+    name = "wangge.fusion"
+    verbose_name = "台账汇聚"
