@@ -1,0 +1,450 @@
+"""Which ledger column holds which fact about whom: the synonym table and value sniffing.
+
+Offices name the same column a dozen ways (姓名/名字/居民姓名/承租人姓名 …) and a rental ledger
+holds two people per row: the tenant who lives in the room and the landlord who owns it. A
+column is therefore mapped to a *(role, field)* pair; only the resident role feeds the person
+record of that row, and the registered address (户籍地) never stands in for where someone lives.
+
+Pure Python, no Django: the CLI `wangge fuse` maps columns without a database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+# Fields a column can hold, with their Chinese labels for the mapping screen.
+FIELDS: Final[dict[str, str]] = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "phone": "联系电话",
+    "address": "居住地址",
+    "compound": "小区/院落",
+    "building": "楼栋号",
+    "unit": "单元号",
+    "room": "户室号",
+    "birth_date": "出生日期",
+    "age": "年龄",
+    "gender": "性别",
+    "ethnicity": "民族",
+    "relation": "与户主关系",
+    "household_no": "户号",
+    "residence_type": "人口类型",
+    "registered_address": "户籍地址",
+    "community": "所属社区",
+    "grid": "所属网格",
+    "record_date": "登记日期",
+    "note": "备注",
+    "serial": "序号",
+}
+
+# Roles a column can belong to. RESIDENT is the person the row is about.
+RESIDENT: Final = "resident"
+ROLES: Final[dict[str, str]] = {
+    RESIDENT: "居民本人",
+    "owner": "房东/产权人",
+    "head": "户主",
+    "contact": "联系人/监护人",
+}
+
+IGNORE: Final = ""  # field value of a column that is not imported
+
+# Role words at the start of a header. Tenants are residents; landlords are owners.
+_ROLE_PREFIXES: Final[tuple[tuple[str, str], ...]] = (
+    ("承租人", RESIDENT),
+    ("承租方", RESIDENT),
+    ("租住人", RESIDENT),
+    ("租户", RESIDENT),
+    ("租客", RESIDENT),
+    ("居住人", RESIDENT),
+    ("居民", RESIDENT),
+    ("住户", RESIDENT),
+    ("人员", RESIDENT),
+    ("被检测人", RESIDENT),
+    ("受检人", RESIDENT),
+    ("隔离人员", RESIDENT),
+    ("老人", RESIDENT),
+    ("本人", RESIDENT),
+    ("房东", "owner"),
+    ("出租人", "owner"),
+    ("出租方", "owner"),
+    ("房主", "owner"),
+    ("业主", "owner"),
+    ("产权人", "owner"),
+    ("户主", "head"),
+    ("紧急联系人", "contact"),
+    ("联系人", "contact"),
+    ("监护人", "contact"),
+    ("赡养人", "contact"),
+    ("子女", "contact"),
+)
+
+# Exact header texts (after cleaning) → field. Checked before the keyword rules.
+_EXACT: Final[dict[str, str]] = {
+    "姓名": "name",
+    "名字": "name",
+    "名称": "name",
+    "身份证": "id_number",
+    "身份证号": "id_number",
+    "身份证号码": "id_number",
+    "公民身份号码": "id_number",
+    "证件号": "id_number",
+    "证件号码": "id_number",
+    "证件编号": "id_number",
+    "身份号码": "id_number",
+    "电话": "phone",
+    "手机": "phone",
+    "手机号": "phone",
+    "手机号码": "phone",
+    "联系电话": "phone",
+    "联系方式": "phone",
+    "电话号码": "phone",
+    "住址": "address",
+    "地址": "address",
+    "现住址": "address",
+    "现住地址": "address",
+    "现居住地址": "address",
+    "现居地址": "address",
+    "居住地址": "address",
+    "居住地": "address",
+    "暂住地址": "address",
+    "暂住地": "address",
+    "实际居住地址": "address",
+    "实际居住地": "address",
+    "家庭住址": "address",
+    "家庭地址": "address",
+    "房屋地址": "address",
+    "房屋坐落": "address",
+    "房屋位置": "address",
+    "出租房屋地址": "address",
+    "隔离地址": "address",
+    "居家隔离地址": "address",
+    "详细地址": "address",
+    "门牌地址": "address",
+    "小区": "compound",
+    "小区名称": "compound",
+    "院落": "compound",
+    "小区院落": "compound",
+    "楼号": "building",
+    "楼栋": "building",
+    "楼栋号": "building",
+    "楼座": "building",
+    "单元": "unit",
+    "单元号": "unit",
+    "房号": "room",
+    "室号": "room",
+    "户室号": "room",
+    "房间号": "room",
+    "门牌号": "room",
+    "出生日期": "birth_date",
+    "出生年月": "birth_date",
+    "出生年月日": "birth_date",
+    "生日": "birth_date",
+    "出生时间": "birth_date",
+    "年龄": "age",
+    "周岁": "age",
+    "性别": "gender",
+    "民族": "ethnicity",
+    "与户主关系": "relation",
+    "关系": "relation",
+    "家庭关系": "relation",
+    "户号": "household_no",
+    "户编号": "household_no",
+    "人口类型": "residence_type",
+    "人员类型": "residence_type",
+    "人员类别": "residence_type",
+    "户籍类型": "residence_type",
+    "户籍地址": "registered_address",
+    "户籍地": "registered_address",
+    "户籍所在地": "registered_address",
+    "户口所在地": "registered_address",
+    "籍贯": "registered_address",
+    "原籍": "registered_address",
+    "所属社区": "community",
+    "社区": "community",
+    "社区名称": "community",
+    "所属网格": "grid",
+    "网格": "grid",
+    "网格编号": "grid",
+    "网格名称": "grid",
+    "登记日期": "record_date",
+    "登记时间": "record_date",
+    "采集日期": "record_date",
+    "采集时间": "record_date",
+    "检测时间": "record_date",
+    "检测日期": "record_date",
+    "采样时间": "record_date",
+    "采样日期": "record_date",
+    "入住时间": "record_date",
+    "入住日期": "record_date",
+    "更新日期": "record_date",
+    "填报日期": "record_date",
+    "备注": "note",
+    "说明": "note",
+    "序号": "serial",
+    "编号": "serial",
+    "no": "serial",
+}
+
+# Keyword rules for headers not in the exact table, in priority order: the first hit wins.
+# 户籍 comes before 地址 so a registered address is never read as where someone lives.
+_KEYWORDS: Final[tuple[tuple[str, str], ...]] = (
+    ("户籍", "registered_address"),
+    ("籍贯", "registered_address"),
+    ("身份证", "id_number"),
+    ("证件号", "id_number"),
+    ("身份号码", "id_number"),
+    ("手机", "phone"),
+    ("电话", "phone"),
+    ("联系方式", "phone"),
+    ("出生", "birth_date"),
+    ("生日", "birth_date"),
+    ("年龄", "age"),
+    ("性别", "gender"),
+    ("民族", "ethnicity"),
+    ("关系", "relation"),
+    ("住址", "address"),
+    ("地址", "address"),
+    ("居住地", "address"),
+    ("坐落", "address"),
+    ("暂住", "address"),
+    ("小区", "compound"),
+    ("楼栋", "building"),
+    ("楼号", "building"),
+    ("单元", "unit"),
+    ("房号", "room"),
+    ("房间", "room"),
+    ("门牌", "room"),
+    ("姓名", "name"),
+    ("名字", "name"),
+    ("网格", "grid"),
+    ("社区", "community"),
+    ("类型", "residence_type"),
+    ("类别", "residence_type"),
+    ("日期", "record_date"),
+    ("时间", "record_date"),
+    ("备注", "note"),
+)
+
+_JUNK: Final = re.compile(r"[\s\u3000:：*＊?？!！、/\\|]+")
+_BRACKETED: Final = re.compile(r"[（(【\[<《][^）)】\]>》]*[）)】\]>》]")
+
+
+def clean_header(text: str) -> str:
+    """Header without decoration: '*身份证号码（必填）' → '身份证号码'."""
+    text = text.strip().lower()
+    if "/" in text:  # two-row headers arrive joined as 'group/column'; the column decides
+        text = text.rsplit("/", 1)[-1]
+    text = _BRACKETED.sub("", text)
+    return _JUNK.sub("", text)
+
+
+@dataclass(frozen=True)
+class HeaderReading:
+    role: str
+    field: str  # '' when the header says nothing known
+    confidence: float  # 1.0 exact synonym, 0.8 keyword, 0.0 unknown
+
+
+def read_header(text: str) -> HeaderReading:
+    """What a header alone says: whose value and which field."""
+    cleaned = clean_header(text)
+    if not cleaned:
+        return HeaderReading(RESIDENT, IGNORE, 0.0)
+    role = RESIDENT
+    rest = cleaned
+    for prefix, prefix_role in _ROLE_PREFIXES:
+        if cleaned.startswith(prefix) and cleaned != prefix:
+            role, rest = prefix_role, cleaned[len(prefix) :]
+            break
+    if rest in ("", "的"):
+        # '房东' or '户主' alone names the person: their name.
+        return HeaderReading(role, "name", 0.8)
+    rest = rest.removeprefix("的")
+    exact = _EXACT.get(rest)
+    if exact:
+        return HeaderReading(role, exact, 1.0)
+    for keyword, fld in _KEYWORDS:
+        if keyword in rest:
+            return HeaderReading(role, fld, 0.8)
+    return HeaderReading(role, IGNORE, 0.0)
+
+
+def header_score(text: str) -> float:
+    """How header-like a cell is; the reader sums it over a row to find the header row."""
+    reading = read_header(text)
+    if reading.field in ("", "serial", "note"):
+        return 0.3 if reading.field else 0.0
+    return reading.confidence
+
+
+# --- value sniffing -----------------------------------------------------------------------
+
+_ID_LIKE: Final = re.compile(r"^\s*\d{6}(?:\d{2})?\d{7}[\dXx]?\s*$|^\d(?:\.\d+)?[Ee]\+1[4-7]$")
+_MOBILE_LIKE: Final = re.compile(r"^\s*(?:\+?86)?[\s-]*1[3-9]\d(?:[\s-]*\d){8}\s*$")
+_LANDLINE_LIKE: Final = re.compile(r"^\s*(?:0\d{2,3}[\s-]?)?[2-9]\d{6,7}\s*$")
+_DATE_LIKE: Final = re.compile(
+    r"^\s*(?:1[89]|20)\d{2}(?:[-/.年]\s*\d{1,2}(?:[-/.月]\s*\d{1,2}日?)?月?|\d{4})?\s*$"
+)
+_ADDRESS_LIKE: Final = re.compile(r"(?:路|街|巷|胡同|号|楼|栋|幢|单元|室|小区|院|村|里|弄)")
+_NAME_LIKE: Final = re.compile(r"^[\u3400-\u9fff·]{2,6}$")
+_AGE_LIKE: Final = re.compile(r"^\s*(?:\d{1,3})\s*岁?\s*$")
+_GENDER_VALUES: Final = frozenset({"男", "女", "男性", "女性"})
+
+SNIFFABLE: Final = ("id_number", "phone", "birth_date", "address", "name", "gender", "age")
+
+
+def sniff_values(values: Iterable[str]) -> dict[str, float]:
+    """Share of non-empty values that look like each sniffable field."""
+    counts = dict.fromkeys(SNIFFABLE, 0)
+    total = 0
+    for raw in values:
+        value = raw.strip()
+        if not value:
+            continue
+        total += 1
+        if _ID_LIKE.match(value):
+            counts["id_number"] += 1
+        elif _MOBILE_LIKE.match(value) or _LANDLINE_LIKE.match(value):
+            counts["phone"] += 1
+        elif _DATE_LIKE.match(value):
+            counts["birth_date"] += 1
+        elif value in _GENDER_VALUES:
+            counts["gender"] += 1
+        elif _AGE_LIKE.match(value):
+            counts["age"] += 1
+        elif _NAME_LIKE.match(value) and not _ADDRESS_LIKE.search(value[1:]):
+            counts["name"] += 1
+        elif _ADDRESS_LIKE.search(value) and len(value) >= 5:
+            counts["address"] += 1
+    if total == 0:
+        return dict.fromkeys(SNIFFABLE, 0.0)
+    return {k: v / total for k, v in counts.items()}
+
+
+# --- the mapping ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """One column's assignment, with the evidence a clerk sees on the mapping screen."""
+
+    index: int
+    header: str
+    role: str
+    field: str  # IGNORE when not imported
+    confidence: float
+    evidence: str  # Chinese: why this assignment
+
+
+@dataclass
+class SheetMapping:
+    columns: list[ColumnMapping]
+    problems: list[str] = field(default_factory=list)
+
+    def index_of(self, fld: str, role: str = RESIDENT) -> int | None:
+        for col in self.columns:
+            if col.field == fld and col.role == role:
+                return col.index
+        return None
+
+    def resident_fields(self) -> dict[str, int]:
+        return {c.field: c.index for c in self.columns if c.role == RESIDENT and c.field}
+
+    @property
+    def has_person_columns(self) -> bool:
+        fields = self.resident_fields()
+        return "name" in fields and bool(
+            fields.keys() & {"id_number", "phone", "address", "room", "birth_date", "age"}
+        )
+
+    def signature(self) -> str:
+        """Identifies a ledger layout, so a saved template applies to the office's next file."""
+        return "|".join(clean_header(c.header) for c in self.columns)
+
+    def as_overrides(self) -> dict[str, str]:
+        return {c.header: f"{c.role}:{c.field}" for c in self.columns}
+
+
+_SNIFF_THRESHOLD: Final = 0.8
+
+
+def map_columns(
+    headers: Sequence[str],
+    samples: Sequence[Sequence[str]],
+    *,
+    overrides: dict[str, str] | None = None,
+) -> SheetMapping:
+    """Map each column to (role, field) from its header, then its values.
+
+    ``samples[i]`` are values of column i (a few hundred suffice). ``overrides`` maps a
+    header to 'role:field' (or ':' to ignore) as corrected by a clerk or saved in a template;
+    they win over everything.
+    """
+    overrides = overrides or {}
+    columns: list[ColumnMapping] = []
+    for index, header in enumerate(headers):
+        values = samples[index] if index < len(samples) else ()
+        if header in overrides:
+            role, _, fld = overrides[header].partition(":")
+            columns.append(
+                ColumnMapping(index, header, role or RESIDENT, fld, 1.0, "人工指定或模板")
+            )
+            continue
+        reading = read_header(header)
+        sniffed = sniff_values(values)
+        fld, confidence, evidence = reading.field, reading.confidence, ""
+        if fld:
+            evidence = f"列名“{header}”"
+            # A header can lie (a 电话 column full of ID numbers): strong value evidence wins.
+            if fld in SNIFFABLE and sniffed.get(fld, 0.0) < 0.2:
+                best = max(sniffed, key=lambda k: sniffed[k])
+                if sniffed[best] >= _SNIFF_THRESHOLD and best in ("id_number", "phone"):
+                    fld, confidence = best, 0.6
+                    evidence = f"列名“{header}”，但内容{sniffed[best]:.0%}像{FIELDS[best]}"
+        else:
+            best = max(sniffed, key=lambda k: sniffed[k])
+            if sniffed[best] >= _SNIFF_THRESHOLD:
+                fld, confidence = best, 0.5 * sniffed[best]
+                evidence = f"列名无法识别，内容{sniffed[best]:.0%}像{FIELDS[best]}"
+            else:
+                evidence = "列名和内容都无法识别，不导入"
+        columns.append(ColumnMapping(index, header, reading.role, fld, confidence, evidence))
+    return _resolve_duplicates(SheetMapping(columns))
+
+
+def _resolve_duplicates(mapping: SheetMapping) -> SheetMapping:
+    """Two columns claiming the same (role, field): the more certain one keeps it."""
+    best: dict[tuple[str, str], ColumnMapping] = {}
+    for col in mapping.columns:
+        if not col.field or col.field in ("note", "serial"):
+            continue
+        key = (col.role, col.field)
+        current = best.get(key)
+        if current is None or col.confidence > current.confidence:
+            best[key] = col
+    resolved: list[ColumnMapping] = []
+    for col in mapping.columns:
+        key = (col.role, col.field)
+        if col.field and col.field not in ("note", "serial") and best[key] is not col:
+            winner = best[key]
+            resolved.append(
+                ColumnMapping(
+                    col.index,
+                    col.header,
+                    col.role,
+                    IGNORE,
+                    0.0,
+                    f"与“{winner.header}”同为{ROLES[col.role]}的{FIELDS[col.field]}，不重复导入",
+                )
+            )
+        else:
+            resolved.append(col)
+    mapping.columns = resolved
+    if not mapping.has_person_columns:
+        mapping.problems.append(
+            "没有识别出人员信息列：至少需要“姓名”和身份证号、电话、地址、出生日期或年龄之一"
+        )
+    return mapping

@@ -1,0 +1,341 @@
+"""The whole fusion run from ledger files to one key per person and household.
+
+read → find header and map columns → normalise and validate → link → group into households.
+`wangge fuse` calls this with a registry read from files; the platform's import calls it with
+the registry and the persons already stored. Pure Python + Polars, no Django.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from wangge.fusion.fields import SheetMapping, header_score, map_columns
+from wangge.fusion.linkage import DEFAULT_MODEL, LinkModel, ReviewPair, link_records
+from wangge.fusion.normalise import (
+    ACCEPTED,
+    DOUBTFUL,
+    RECORD_SCHEMA,
+    REJECTED,
+    Normaliser,
+    normalise_sheet,
+)
+from wangge.fusion.readers import LedgerReadError, LedgerSheet, ReadLimits, read_ledger
+from wangge.fusion.registry import Registry
+
+RESULT_COLUMNS: Final = (
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "person_key",
+    "household_key",
+    "address_code",
+    "grid_code",
+    "status",
+    "reason",
+)
+SAMPLE_ROWS: Final = 300
+MAX_REJECTED_SHARE: Final = 0.5
+
+
+class FusionError(ValueError):
+    """The batch cannot be fused as a whole; ``problems`` say what and where, in Chinese."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("；".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass
+class SheetReport:
+    file_name: str
+    sheet_name: str
+    header_rows: list[int]
+    mapping: SheetMapping
+    rows: int
+    notes: list[str]
+
+    @property
+    def where(self) -> str:
+        return self.file_name + (f"［{self.sheet_name}］" if self.sheet_name else "")
+
+
+@dataclass
+class FusionResult:
+    records: pl.DataFrame  # RECORD_SCHEMA + rid, person_key, household_key, reason
+    review: list[ReviewPair]
+    sheets: list[SheetReport]
+    skipped: list[str]  # sheets without person columns, with why
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, int]:
+        status = self.records.get_column("status")
+        accepted = self.records.filter(pl.col("status") != REJECTED)
+        return {
+            "rows": self.records.height,
+            "persons": accepted.get_column("person_key").n_unique(),
+            "households": accepted.filter(pl.col("household_key") != "")
+            .get_column("household_key")
+            .n_unique(),
+            "accepted": int((status == ACCEPTED).sum()),
+            "doubtful": int((status == DOUBTFUL).sum()),
+            "rejected": int((status == REJECTED).sum()),
+            "unmatched_addresses": int(
+                accepted.filter(
+                    pl.col("address_text").is_not_null() & pl.col("address_code").is_null()
+                ).height
+            ),
+        }
+
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def read_files(
+    paths: Sequence[str | Path],
+    *,
+    limits: ReadLimits | None = None,
+    data: dict[str, bytes] | None = None,
+) -> list[LedgerSheet]:
+    """Read every ledger; any unreadable file stops the whole batch (nothing half-read)."""
+    sheets: list[LedgerSheet] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            sheets += read_ledger(
+                path,
+                data=(data or {}).get(str(path)),
+                limits=limits or ReadLimits(),
+                header_score=header_score,
+            )
+        except LedgerReadError as exc:
+            problems.append(exc.message)
+    if problems:
+        raise FusionError(problems)
+    return sheets
+
+
+def map_sheet(sheet: LedgerSheet, overrides: dict[str, str] | None = None) -> SheetMapping:
+    columns = sheet.frame.columns[: len(sheet.columns)]
+    samples = [
+        [v or "" for v in sheet.frame.get_column(c).head(SAMPLE_ROWS).to_list()] for c in columns
+    ]
+    return map_columns(sheet.columns, samples, overrides=overrides)
+
+
+def fuse_sheets(
+    sheets: Sequence[LedgerSheet],
+    registry: Registry | None,
+    *,
+    today: date | None = None,
+    overrides: dict[tuple[str, str], dict[str, str]] | None = None,
+    model: LinkModel = DEFAULT_MODEL,
+    progress: Progress | None = None,
+    allow_rejects: bool = False,
+) -> FusionResult:
+    """Fuse already-read sheets. ``overrides`` maps (file, sheet) to header → 'role:field'."""
+    timings: dict[str, float] = {}
+    normaliser = Normaliser(registry, today=today or date.today())
+    frames: list[pl.DataFrame] = []
+    reports: list[SheetReport] = []
+    skipped: list[str] = []
+    total = sum(s.frame.height for s in sheets)
+    done = 0
+    with _timed(timings, "normalise"):
+        for ledger, sheet in enumerate(sheets):
+            mapping = map_sheet(sheet, (overrides or {}).get((sheet.file_name, sheet.sheet_name)))
+            report = SheetReport(
+                sheet.file_name,
+                sheet.sheet_name,
+                sheet.header_rows,
+                mapping,
+                sheet.frame.height,
+                list(sheet.notes),
+            )
+            if not mapping.has_person_columns:
+                skipped.append(f"{report.where}：{'；'.join(mapping.problems)}")
+                continue
+            reports.append(report)
+
+            def tick(k: int, _start: int = done) -> None:
+                nonlocal done
+                done += k
+                if progress is not None:
+                    progress("normalise", done, total)
+
+            frames.append(
+                normalise_sheet(
+                    sheet.frame,
+                    mapping,
+                    normaliser,
+                    source_file=sheet.file_name,
+                    source_sheet=sheet.sheet_name,
+                    ledger=ledger,
+                    progress=tick,
+                )
+            )
+    if not frames:
+        raise FusionError(
+            skipped
+            or ["没有读到任何数据行"]
+            + ["未找到可导入的人员信息：请确认表头含“姓名”以及身份证号、电话或地址等列"]
+        )
+    records = (
+        pl.concat(frames, how="vertical")
+        .with_row_index("rid")
+        .with_columns(pl.col("rid").cast(pl.Int64))
+    )
+    if not allow_rejects:
+        _refuse_mostly_broken(records, reports)
+
+    with _timed(timings, "link"):
+        if progress is not None:
+            progress("link", 0, 1)
+        linked = link_records(records, model)
+        if progress is not None:
+            progress("link", 1, 1)
+
+    with _timed(timings, "group"):
+        records = _finish(records, linked)
+    return FusionResult(records, linked.review, reports, skipped, timings)
+
+
+def fuse_files(
+    paths: Sequence[str | Path],
+    registry: Registry | None,
+    *,
+    limits: ReadLimits | None = None,
+    **kwargs: object,
+) -> FusionResult:
+    start = time.perf_counter()
+    sheets = read_files(paths, limits=limits)
+    read_time = time.perf_counter() - start
+    result = fuse_sheets(sheets, registry, **kwargs)  # type: ignore[arg-type]
+    result.timings = {"read": read_time, **result.timings}
+    return result
+
+
+def _refuse_mostly_broken(records: pl.DataFrame, reports: list[SheetReport]) -> None:
+    per_sheet = records.group_by("source_file", "source_sheet").agg(
+        pl.len().alias("rows"), (pl.col("status") == REJECTED).sum().alias("rejected")
+    )
+    problems = []
+    for row in per_sheet.iter_rows(named=True):
+        if row["rows"] >= 10 and row["rejected"] / row["rows"] > MAX_REJECTED_SHARE:
+            where = row["source_file"] + (
+                f"［{row['source_sheet']}］" if row["source_sheet"] else ""
+            )
+            problems.append(
+                f"{where}：{row['rows']} 行中有 {row['rejected']} 行无法导入，"
+                "疑似列对应错误或文件损坏；请检查列对应后重试（整批未导入）"
+            )
+    if problems:
+        raise FusionError(problems)
+
+
+def _household_key(address_code: str | None, address_text: str | None) -> str:
+    if address_code:
+        return f"H{address_code}"
+    if address_text:
+        cleaned = "".join(address_text.split())
+        return "U" + hashlib.sha1(cleaned.encode()).hexdigest()[:12]
+    return ""
+
+
+def _finish(records: pl.DataFrame, linked: object) -> pl.DataFrame:
+    from wangge.fusion.linkage import LinkResult
+
+    assert isinstance(linked, LinkResult)
+    n = records.height
+    # Person keys in order of first appearance, so the same input always gives the same keys.
+    first: dict[int, int] = {}
+    for cid in linked.cluster:
+        if cid >= 0 and cid not in first:
+            first[cid] = len(first) + 1
+    person_key = [f"P{first[c]:07d}" if c >= 0 else "" for c in linked.cluster]
+    reasons = records.get_column("reasons").to_list()
+    reason = []
+    for rid in range(n):
+        parts = list(reasons[rid]) + linked.notes.get(rid, [])
+        reason.append("；".join(parts))
+    ids = records.get_column("id_number").to_list()
+    for rid, number in linked.repaired_id.items():
+        ids[rid] = number
+    codes = records.get_column("address_code").to_list()
+    texts = records.get_column("address_text").to_list()
+    household = [
+        _household_key(codes[i], texts[i]) if linked.status[i] != REJECTED else "" for i in range(n)
+    ]
+    return records.with_columns(
+        pl.Series("status", linked.status, dtype=pl.Utf8),
+        pl.Series("id_number", ids, dtype=pl.Utf8),
+        pl.Series("person_key", person_key, dtype=pl.Utf8),
+        pl.Series("household_key", household, dtype=pl.Utf8),
+        pl.Series("reason", reason, dtype=pl.Utf8),
+    )
+
+
+def write_result_csv(result: FusionResult, out: str | Path) -> None:
+    """The DESIGN.md result file: one row per person-row read, UTF-8 with BOM for Excel."""
+    frame = result.records.select(
+        pl.col("source_file"),
+        pl.col("source_sheet"),
+        pl.col("source_row"),
+        pl.col("person_key"),
+        pl.col("household_key"),
+        pl.col("address_code").fill_null(""),
+        pl.col("grid_code").fill_null(""),
+        pl.col("status"),
+        pl.col("reason"),
+    )
+    Path(out).write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode())
+
+
+__all__ = [
+    "RECORD_SCHEMA",
+    "FusionError",
+    "FusionResult",
+    "SheetReport",
+    "fuse_files",
+    "fuse_sheets",
+    "map_sheet",
+    "read_files",
+    "write_result_csv",
+]
+
+
+def write_review_csv(result: FusionResult, out: str | Path) -> None:
+    """Grey-zone pairs for a person to decide, with the evidence for each."""
+    records = result.records
+    keys = ("source_file", "source_sheet", "source_row", "name")
+    rows = []
+    for pair in result.review:
+        a = {k: records[pair.rid, k] for k in keys}
+        b = {k: records[pair.other_rid, k] for k in keys}
+        rows.append(
+            {
+                **{f"{k}_a": v for k, v in a.items()},
+                **{f"{k}_b": v for k, v in b.items()},
+                "score": round(pair.score, 1),
+                "evidence": pair.explain(),
+            }
+        )
+    frame = (
+        pl.DataFrame(rows) if rows else pl.DataFrame({"evidence": []}, schema={"evidence": pl.Utf8})
+    )
+    Path(out).write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode())
