@@ -1,0 +1,1042 @@
+"""Reading office ledgers (台账) as they are: xlsx/xls/csv with title rows, merged cells, footers.
+
+Pure Python, no Django. Every cell comes out as text exactly as a clerk would read it in Excel,
+with the row number the spreadsheet shows, so every later decision can point back at its source.
+The reader never guesses what a column means: it only finds the header, cleans the grid and
+notes what it skipped or could not recover. A file that cannot be read raises LedgerReadError
+and nothing is returned partially.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import html.parser
+import io
+import math
+import re
+import struct
+import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+SOURCE_ROW = "_source_row"
+HEADER_SCAN_ROWS = 30
+WIDTH_SCAN_RECORDS = 1000
+MAX_NOTES_PER_KIND = 20
+# Members smaller than this are never judged by their ratio: tiny, very regular XML parts
+# (styles, empty sheets) compress far better than data and are harmless.
+RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_file_bytes: int = 200 * 1024 * 1024  # on-disk size
+    max_uncompressed_bytes: int = 1024 * 1024 * 1024  # sum of xlsx zip members (zip bomb guard)
+    max_compression_ratio: float = 200.0  # per member
+    max_rows: int = 2_000_000  # data rows per file
+    max_cells: int = 40_000_000  # rows x columns per file
+
+
+class LedgerReadError(ValueError):
+    """Whole file unreadable; .message is Chinese and names the file (and sheet/row when known)."""
+
+    message: str
+    file_name: str
+    sheet: str | None
+    row: int | None
+
+    def __init__(
+        self, message: str, *, file_name: str, sheet: str | None = None, row: int | None = None
+    ) -> None:
+        where = file_name
+        if sheet:
+            where += f" 工作表“{sheet}”"
+        if row is not None:
+            where += f" 第 {row} 行"
+        full = f"{where}：{message}"
+        super().__init__(full)
+        self.message = full
+        self.file_name = file_name
+        self.sheet = sheet
+        self.row = row
+
+
+@dataclass
+class LedgerSheet:
+    file_name: str
+    sheet_name: str
+    columns: list[str]
+    frame: pl.DataFrame
+    header_rows: list[int]
+    notes: list[str] = field(default_factory=list)
+    lossy_cells: int = 0
+
+
+HeaderScore = Callable[[str], float]
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_ledger(
+    path: str | Path,
+    *,
+    data: bytes | None = None,
+    limits: ReadLimits = ReadLimits(),
+    header_score: HeaderScore | None = None,
+) -> list[LedgerSheet]:
+    """Every sheet of the ledger that has a header, as text columns plus `_source_row`.
+
+    Empty cells are "" (never null). Notes about skipped sheets go to the first sheet returned.
+    """
+    path = Path(path)
+    name = path.name
+    if data is None:
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise LedgerReadError(f"无法打开文件（{exc.strerror}）", file_name=name) from exc
+        _check_size(size, name, limits)
+        raw = path.read_bytes()
+    else:
+        _check_size(len(data), name, limits)
+        raw = data
+    if not raw.strip(b" \t\r\n\x00"):
+        raise LedgerReadError("文件是空的", file_name=name)
+    kind = _sniff(raw)
+    budget = _Budget(limits, name)
+    if kind == "csv":
+        return _read_csv(raw, name, budget, header_score)
+    if kind == "zip":
+        date1904 = _guard_zip(raw, name, limits)
+        grids = _read_workbook(raw, name, date1904, budget)
+    elif kind == "ole":
+        if _ole_is_encrypted_ooxml(raw):
+            raise LedgerReadError(
+                "文件设置了打开密码，无法读取；请在 Excel 中取消密码后另存再导入", file_name=name
+            )
+        grids = _read_workbook(raw, name, False, budget)
+    elif kind == "html":
+        grids = _read_html(raw, name, budget)
+    else:
+        raise LedgerReadError(
+            "不是可识别的表格文件（支持 .xlsx、.xlsm、.xls、.csv），请在 Excel 中另存为 .xlsx",
+            file_name=name,
+        )
+    return _sheets_from_grids(grids, name, budget, header_score)
+
+
+def _check_size(size: int, name: str, limits: ReadLimits) -> None:
+    if size > limits.max_file_bytes:
+        raise LedgerReadError(
+            f"文件大小 {_mb(size)} 超过上限 {_mb(limits.max_file_bytes)}，请拆分后再导入",
+            file_name=name,
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size} 字节"
+
+
+class _Budget:
+    """Rows and cells read so far in this file, against the limits."""
+
+    def __init__(self, limits: ReadLimits, name: str) -> None:
+        self.limits = limits
+        self.name = name
+        self.rows = 0
+        self.cells = 0
+
+    def take(self, rows: int, columns: int, sheet: str | None) -> None:
+        self.rows += rows
+        self.cells += rows * max(columns, 1)
+        if self.rows > self.limits.max_rows:
+            raise LedgerReadError(
+                f"行数超过上限 {self.limits.max_rows:,} 行，请拆分后再导入",
+                file_name=self.name,
+                sheet=sheet,
+            )
+        if self.cells > self.limits.max_cells:
+            raise LedgerReadError(
+                f"单元格数超过上限 {self.limits.max_cells:,} 个，请拆分后再导入",
+                file_name=self.name,
+                sheet=sheet,
+            )
+
+
+# --------------------------------------------------------------------------- file type
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _sniff(raw: bytes) -> str:
+    """The real type from the first bytes: offices rename files freely (.xls that is HTML…)."""
+    if raw[:4] == b"PK\x03\x04":
+        return "zip"
+    if raw[:8] == OLE_MAGIC:
+        return "ole"
+    head = raw[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
+        head16 = raw[:4096].decode("utf-16", errors="ignore").lstrip("\ufeff \t\r\n").lower()
+        return "html" if _looks_html(head16.encode()) else "csv"
+    if _looks_html(head):
+        return "html"
+    if head.startswith(b"<?xml") or head.startswith(b"{\\rtf") or head.startswith(b"%pdf"):
+        return "other"
+    return "csv"
+
+
+def _looks_html(head: bytes) -> bool:
+    return (
+        head.startswith(b"<!doctype html")
+        or head.startswith(b"<html")
+        or head.startswith(b"<table")
+        or (head.startswith(b"<") and b"<table" in head)
+    )
+
+
+def _ole_is_encrypted_ooxml(raw: bytes) -> bool:
+    """An encrypted xlsx is an OLE2 container holding EncryptionInfo and EncryptedPackage."""
+    directory_names = raw[: 4 * 1024 * 1024]
+    return "EncryptionInfo".encode("utf-16-le") in directory_names or (
+        "EncryptedPackage".encode("utf-16-le") in directory_names
+    )
+
+
+def _guard_zip(raw: bytes, name: str, limits: ReadLimits) -> bool:
+    """Refuse zip bombs before calamine inflates anything; returns the workbook's date1904.
+
+    Declared sizes are checked first (cheap), then every member is inflated here in chunks and
+    counted, because the sizes in a zip's headers are whatever its author wrote.
+    """
+    bad = LedgerReadError(
+        "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx", file_name=name
+    )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise bad from exc
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        if "content.xml" in names:
+            raise LedgerReadError(
+                "这是 OpenDocument（.ods）文件，请在 WPS/Excel 中另存为 .xlsx", file_name=name
+            )
+        raise bad
+    bomb = LedgerReadError(
+        "文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；如确为正常台账，请拆分后再导入",
+        file_name=name,
+    )
+    declared_total = 0
+    for member in members:
+        declared_total += member.file_size
+        if declared_total > limits.max_uncompressed_bytes:
+            raise bomb
+        if (
+            member.file_size > RATIO_FLOOR_BYTES
+            and member.file_size / max(member.compress_size, 1) > limits.max_compression_ratio
+        ):
+            raise bomb
+    inflated_total = 0
+    date1904 = False
+    for member in members:
+        size = _inflate_counting(raw, member, limits, inflated_total, bomb, bad)
+        inflated_total += size
+        if member.filename == "xl/workbook.xml":
+            with archive.open(member) as handle:
+                head = handle.read(64 * 1024)
+            date1904 = re.search(rb"date1904\s*=\s*[\"'](1|true)[\"']", head) is not None
+    return date1904
+
+
+def _inflate_counting(
+    raw: bytes,
+    member: zipfile.ZipInfo,
+    limits: ReadLimits,
+    inflated_before: int,
+    bomb: LedgerReadError,
+    bad: LedgerReadError,
+) -> int:
+    offset = member.header_offset
+    header = raw[offset : offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise bad
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_len + extra_len
+    compressed = memoryview(raw)[start : start + member.compress_size]
+    if len(compressed) < member.compress_size:
+        raise bad
+    if member.compress_type == zipfile.ZIP_STORED:
+        return len(compressed)
+    if member.compress_type != zipfile.ZIP_DEFLATED:
+        raise bad
+    inflater = zlib.decompressobj(-15)
+    produced = 0
+    chunk = 1024 * 1024
+    position = 0
+    while position < len(compressed) or inflater.unconsumed_tail:
+        if inflater.unconsumed_tail:
+            piece = inflater.unconsumed_tail
+        else:
+            piece = compressed[position : position + chunk]
+            position += chunk
+        try:
+            out = inflater.decompress(piece, chunk)
+        except zlib.error as exc:
+            raise bad from exc
+        produced += len(out)
+        if (
+            inflated_before + produced > limits.max_uncompressed_bytes
+            or produced > member.file_size + chunk
+        ):
+            raise bomb
+        if (
+            produced > RATIO_FLOOR_BYTES
+            and produced / max(member.compress_size, 1) > limits.max_compression_ratio
+        ):
+            raise bomb
+        if inflater.eof:
+            break
+    if not inflater.eof:
+        raise bad
+    return produced
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+@dataclass
+class _Grid:
+    """One sheet as raw cell values, row index 0 = spreadsheet row 1."""
+
+    name: str
+    rows: list[list[Any]]
+    merges: list[tuple[tuple[int, int], tuple[int, int]]]
+    date1904: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _read_workbook(raw: bytes, name: str, date1904: bool, budget: _Budget) -> list[_Grid]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        metadata = {m.name: m for m in workbook.sheets_metadata}
+        sheet_names = list(workbook.sheet_names)
+    except Exception as exc:  # calamine raises several error types for broken files
+        raise _calamine_error(exc, name, None) from exc
+    grids = []
+    for sheet_name in sheet_names:
+        try:
+            sheet = workbook.get_sheet_by_name(sheet_name)
+        except Exception as exc:
+            raise _calamine_error(exc, name, sheet_name) from exc
+        meta = metadata.get(sheet_name)
+        if meta is not None and "WorkSheet" not in str(meta.typ):
+            continue  # chart sheets, macro sheets
+        end = sheet.end
+        if end is None:
+            grids.append(_Grid(sheet_name, [], []))
+            continue
+        height, width = end[0] + 1, end[1] + 1
+        budget.take(height, width, sheet_name)
+        try:
+            rows = sheet.to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise _calamine_error(exc, name, sheet_name) from exc
+        merges = _merged_ranges(sheet, raw, sheet_name)
+        grid = _Grid(sheet_name, rows, merges, date1904)
+        if meta is not None and "Visible" not in str(meta.visible).split(".")[-1:]:
+            grid.notes.append(f"工作表“{sheet_name}”是隐藏的工作表，仍已读取")
+        grids.append(grid)
+    budget.rows = budget.cells = 0  # counted again precisely as data rows below
+    return grids
+
+
+def _calamine_error(exc: Exception, name: str, sheet: str | None) -> LedgerReadError:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return LedgerReadError(
+            "文件设置了打开密码，无法读取；请在 Excel 中取消密码后另存再导入",
+            file_name=name,
+            sheet=sheet,
+        )
+    return LedgerReadError(
+        "文件已损坏或格式不正确，请在 Excel 中打开后另存为 .xlsx 再导入",
+        file_name=name,
+        sheet=sheet,
+    )
+
+
+def _merged_ranges(
+    sheet: Any, raw: bytes, sheet_name: str
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    ranges = getattr(sheet, "merged_cell_ranges", None)
+    if ranges is not None:
+        return [((int(a[0]), int(a[1])), (int(b[0]), int(b[1]))) for a, b in ranges]
+    if raw[:4] != b"PK\x03\x04":  # pragma: no cover - only with an old python-calamine
+        return []
+    import openpyxl  # pragma: no cover
+
+    book = openpyxl.load_workbook(io.BytesIO(raw))  # pragma: no cover
+    return [  # pragma: no cover
+        ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
+        for r in book[sheet_name].merged_cells.ranges
+    ]
+
+
+# --------------------------------------------------------------------------- HTML "xls"
+
+
+class _TableParser(html.parser.HTMLParser):
+    """The first table of an HTML page saved as .xls, with rowspan/colspan as merges."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[
+            tuple[list[list[str]], list[tuple[tuple[int, int], tuple[int, int]]]]
+        ] = []
+        self._rows: list[list[str]] | None = None
+        self._merges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        self._occupied: set[tuple[int, int]] = set()
+        self._cell: list[str] | None = None
+        self._col = 0
+        self._span = (1, 1)
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._depth += 1
+            if self._depth == 1:
+                self._rows, self._merges, self._occupied = [], [], set()
+        elif self._rows is None or self._depth != 1:
+            return
+        elif tag == "tr":
+            self._rows.append([])
+            self._col = 0
+        elif tag in ("td", "th"):
+            if not self._rows:
+                self._rows.append([])
+            attributes = dict(attrs)
+            self._span = (_span(attributes.get("rowspan")), _span(attributes.get("colspan")))
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            if self._depth == 1 and self._rows is not None:
+                self.tables.append((self._rows, self._merges))
+                self._rows = None
+            self._depth = max(self._depth - 1, 0)
+        elif tag in ("td", "th") and self._cell is not None and self._rows is not None:
+            row_index = len(self._rows) - 1
+            row = self._rows[row_index]
+            while (row_index, self._col) in self._occupied:
+                self._col += 1
+            while len(row) < self._col:
+                row.append("")
+            row.append(" ".join("".join(self._cell).split()))
+            rowspan, colspan = self._span
+            for r in range(row_index, row_index + rowspan):
+                for c in range(self._col, self._col + colspan):
+                    self._occupied.add((r, c))
+            if rowspan > 1 or colspan > 1:
+                end = (row_index + rowspan - 1, self._col + colspan - 1)
+                self._merges.append(((row_index, self._col), end))
+            self._col += colspan
+            while len(row) < self._col:
+                row.append("")
+            self._cell = None
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1
+
+
+def _read_html(raw: bytes, name: str, budget: _Budget) -> list[_Grid]:
+    match = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", raw[:4096], re.IGNORECASE)
+    text: str | None = None
+    if match:
+        try:
+            text = raw.decode(match.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text, _ = _decode_text(raw, name)
+    parser = _TableParser()
+    parser.feed(text)
+    parser.close()
+    grids = []
+    for index, (rows, merges) in enumerate(parser.tables):
+        budget.take(len(rows), max((len(r) for r in rows), default=0), None)
+        grids.append(_Grid("" if len(parser.tables) == 1 else f"表格{index + 1}", rows, merges))
+    budget.rows = budget.cells = 0
+    if not grids:
+        raise LedgerReadError("文件是网页格式，但其中没有表格", file_name=name)
+    return grids
+
+
+# --------------------------------------------------------------------------- cell values
+
+_WS = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
+DATE_HEADER = re.compile(r"日期|时间|生日|出生|年月|date|time|day", re.IGNORECASE)
+# Serials that give years 1902..2099: a date column holding small numbers (居住时间 3 年) keeps them.
+SERIAL_MIN, SERIAL_MAX = 1000, 73050
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text Excel shows, without float artefacts (lossy numbers: see _number)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = value.strip(_WS)
+        return text[1:].lstrip(_WS) if text.startswith("'") else text
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return _number(value)[0]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, datetime.time):
+        return value.isoformat(timespec="seconds")
+    return str(value).strip(_WS)
+
+
+def _number(value: float) -> tuple[str, bool]:
+    """Text of a number cell and whether digits were lost (Excel keeps 15 significant)."""
+    if value != value or value in (math.inf, -math.inf):
+        return "", False
+    if value.is_integer():
+        if abs(value) < 1e15:
+            return str(int(value)), False
+        mantissa, exponent = f"{value:.14E}".split("E")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        sign = exponent[0]
+        return f"{mantissa}E{sign}{int(exponent[1:]):02d}", True
+    return f"{value:.15g}", False
+
+
+def excel_serial_to_date(serial: float, date1904: bool = False) -> datetime.date | None:
+    """Excel's day number as a date, honouring its 1900 leap-year bug (serial 60 = 29 Feb 1900)."""
+    day = int(math.floor(serial))
+    if date1904:
+        return datetime.date(1904, 1, 1) + datetime.timedelta(days=day)
+    if day < 1 or day == 60:
+        return None
+    if day < 60:
+        return datetime.date(1899, 12, 31) + datetime.timedelta(days=day)
+    return datetime.date(1899, 12, 30) + datetime.timedelta(days=day)
+
+
+def _clean_header(text: str) -> str:
+    text = re.sub(r"\s+", " ", text.replace("\u3000", " ")).strip()
+    # Line breaks and padding inside Chinese headers are layout ("身份证\n号码").
+    return re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", text)
+
+
+# --------------------------------------------------------------------------- header detection
+
+_NUMERIC = re.compile(r"^[-+]?[\d.,:/年月日\-E+ ]+$")
+
+
+def _generic_cell_score(text: str) -> float:
+    if not text:
+        return 0.0
+    if _NUMERIC.match(text) or sum(ch.isdigit() for ch in text) * 2 > len(text):
+        return -0.5
+    if len(text) > 20:
+        return 0.0
+    if re.search(r"[：:].", text):  # 填报单位：XX社区 — a title line, not a column name
+        return 0.0
+    return 1.0
+
+
+def _row_score(cells: Sequence[str], scorer: HeaderScore | None) -> float:
+    distinct = {c for c in cells if c}
+    if not distinct:
+        return 0.0
+    if scorer is not None:
+        return float(sum(scorer(c) for c in distinct))
+    if len(distinct) < 2:
+        return 0.0
+    return sum(_generic_cell_score(c) for c in distinct)
+
+
+def _find_header(rows: Sequence[Sequence[str]], scorer: HeaderScore | None) -> int | None:
+    """The header row within the first rows: the best by the scorer, else the first row that
+    looks about as header-like as the best one (data rows of names can look header-like too)."""
+    scores = [_row_score(row, scorer) for row in rows[:HEADER_SCAN_ROWS]]
+    if not scores:
+        return None
+    best = max(scores)
+    if scorer is not None:
+        return scores.index(best) if best > 0 else None
+    if best < 2:
+        return None
+    return next(i for i, s in enumerate(scores) if s >= 0.6 * best)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+MergeRange = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _header_block(
+    rows: Sequence[Sequence[str]], header: int, merges: Sequence[MergeRange], width: int
+) -> tuple[list[str], list[int]]:
+    """Column names and the 0-based header rows, joining a merged group row above the names."""
+    top, bottom = header, header
+    for (r1, c1), (r2, _c2) in merges:
+        if r1 == header and r2 > header and c1 < width:
+            bottom = max(bottom, min(r2, header + 2))  # names merged down over sub-columns
+    group_above = header > 0 and any(
+        r1 == r2 == header - 1 and c2 > c1 and not (c1 == 0 and c2 >= width - 1)
+        for (r1, c1), (r2, c2) in merges
+    )
+    if group_above:
+        top = header - 1
+    owner: dict[tuple[int, int], tuple[int, int]] = {}
+    for (r1, c1), (r2, c2) in merges:
+        if r2 < top or r1 > bottom:
+            continue
+        for r in range(max(r1, top), min(r2, bottom) + 1):
+            for c in range(c1, min(c2, width - 1) + 1):
+                owner[(r, c)] = (r1, c1)
+
+    def text_at(r: int, c: int) -> str:
+        r0, c0 = owner.get((r, c), (r, c))
+        row = rows[r0] if r0 < len(rows) else []
+        return _clean_header(row[c0]) if c0 < len(row) else ""
+
+    names = []
+    for c in range(width):
+        parts: list[str] = []
+        for r in range(top, bottom + 1):
+            merged = (r, c) in owner
+            if r < header and not merged:
+                continue  # an unmerged cell above the names is not a group name
+            text = text_at(r, c)
+            if text and (not parts or parts[-1] != text):
+                parts.append(text)
+        names.append("/".join(parts) if parts else f"第{_column_letter(c)}列")
+    seen: Counter[str] = Counter()
+    unique = []
+    for name in names:
+        seen[name] += 1
+        unique.append(name if seen[name] == 1 else f"{name}({seen[name]})")
+    return unique, list(range(top, bottom + 1))
+
+
+# --------------------------------------------------------------------------- sheets from grids
+
+
+def _sheets_from_grids(
+    grids: list[_Grid], name: str, budget: _Budget, scorer: HeaderScore | None
+) -> list[LedgerSheet]:
+    sheets: list[LedgerSheet] = []
+    skipped: list[str] = []
+    nonempty = 0
+    for grid in grids:
+        sheet = _sheet_from_grid(grid, name, budget, scorer, skipped)
+        if any(any(cell not in (None, "") for cell in row) for row in grid.rows[:1000]):
+            nonempty += 1
+        if sheet is not None:
+            sheets.append(sheet)
+    if not sheets:
+        if nonempty == 0:
+            raise LedgerReadError("文件中没有数据（所有工作表都是空的）", file_name=name)
+        raise LedgerReadError(
+            "没有找到表头（前 30 行中没有像“姓名、身份证号、联系电话”这样的列名行）",
+            file_name=name,
+            sheet=grids[0].name if len(grids) == 1 else None,
+        )
+    sheets[0].notes[:0] = skipped
+    return sheets
+
+
+def _sheet_from_grid(
+    grid: _Grid, name: str, budget: _Budget, scorer: HeaderScore | None, skipped: list[str]
+) -> LedgerSheet | None:
+    rows = grid.rows
+    label = f"工作表“{grid.name}”" if grid.name else "表格"
+    width = max((len(r) for r in rows), default=0)
+    scan = [[cell_text(v) for v in row] for row in rows[:HEADER_SCAN_ROWS]]
+    if not any(any(c for c in row) for row in scan) and not any(
+        any(v not in (None, "") for v in row) for row in rows
+    ):
+        skipped.append(f"{label}为空，已跳过")
+        return None
+    _fill_header_merges(scan, grid.merges)
+    header = _find_header(scan, scorer)
+    if header is None:
+        skipped.append(f"{label}没有可识别的表头，已跳过")
+        return None
+    # Trailing columns that are empty in the header and in every data row are layout only.
+    used = 0
+    for row in rows:
+        for c in range(len(row) - 1, used - 1, -1):
+            if row[c] not in (None, ""):
+                used = c + 1
+                break
+    width = max(used, 1)
+    columns, header_rows = _header_block(scan, header, grid.merges, width)
+    first_data = header_rows[-1] + 1
+    body = rows[first_data:]
+    budget.take(len(body), width, grid.name or None)
+    _fill_data_merges(rows, grid.merges, first_data)
+
+    notes = list(grid.notes)
+    lossy_notes: list[str] = []
+    lossy = 0
+    converters = [_converter(col, grid.date1904) for col in columns]
+    out_columns: list[list[str]] = [[] for _ in range(width)]
+    for offset, row in enumerate(body):
+        row_number = first_data + offset + 1
+        for c in range(width):
+            value = row[c] if c < len(row) else None
+            text, lost = converters[c](value)
+            if lost:
+                lossy += 1
+                if len(lossy_notes) < MAX_NOTES_PER_KIND:
+                    lossy_notes.append(
+                        f"第 {row_number} 行 {columns[c]} 为科学计数法，后几位已丢失"
+                    )
+            out_columns[c].append(text)
+    frame = pl.DataFrame(
+        {col: out_columns[i] for i, col in enumerate(columns)},
+        schema={col: pl.Utf8 for col in columns},
+    ).with_columns(
+        pl.Series(SOURCE_ROW, range(first_data + 1, first_data + 1 + len(body)), dtype=pl.Int64)
+    )
+    title_rows = _merged_title_rows(grid.merges, first_data, width)
+    if header_rows[0] > 0:
+        notes.append(f"跳过标题行 {_span_text(1, header_rows[0])}")
+    header_cells = [cell_text(v) for v in rows[header]] + [""] * width
+    header_text = "\x1f".join(header_cells[:width])
+    frame, filter_notes = _filter_rows(frame, columns, [header_text], title_rows)
+    notes.extend(filter_notes)
+    notes.extend(lossy_notes)
+    if lossy > len(lossy_notes):
+        notes.append(f"另有 {lossy - len(lossy_notes)} 处数字因位数过长已丢失后几位")
+    return LedgerSheet(
+        file_name=name,
+        sheet_name=grid.name,
+        columns=columns,
+        frame=frame,
+        header_rows=[r + 1 for r in header_rows],
+        notes=notes,
+        lossy_cells=lossy,
+    )
+
+
+def _span_text(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def _fill_header_merges(scan: list[list[str]], merges: Sequence[MergeRange]) -> None:
+    """Forward-fill merged cells in the scanned top rows so group names reach every column."""
+    for (r1, c1), (r2, c2) in merges:
+        if r1 >= len(scan):
+            continue
+        value = scan[r1][c1] if c1 < len(scan[r1]) else ""
+        for r in range(r1, min(r2, len(scan) - 1) + 1):
+            row = scan[r]
+            if len(row) <= c2:
+                row.extend([""] * (c2 + 1 - len(row)))
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    row[c] = value
+
+
+def _fill_data_merges(rows: list[list[Any]], merges: Sequence[MergeRange], first: int) -> None:
+    """A value merged down over several rows (a household's address) belongs to every row.
+
+    Only the merge's first column is filled: the other columns of a wide merge are the same
+    cell drawn wider, not more values.
+    """
+    for (r1, c1), (r2, _c2) in merges:
+        if r2 < first or r1 == r2 or r1 >= len(rows):
+            continue
+        value = rows[r1][c1] if c1 < len(rows[r1]) else None
+        for r in range(max(r1 + 1, first), min(r2, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= c1:
+                row.extend([None] * (c1 + 1 - len(row)))
+            row[c1] = value
+
+
+def _merged_title_rows(merges: Sequence[MergeRange], first: int, width: int) -> set[int]:
+    """Rows (1-based) that are one cell merged across most of the table: section titles."""
+    return {
+        r1 + 1
+        for (r1, c1), (r2, c2) in merges
+        if r1 >= first and r1 == r2 and c2 - c1 + 1 >= max(2, (width + 1) // 2)
+    }
+
+
+def _converter(column: str, date1904: bool) -> Callable[[Any], tuple[str, bool]]:
+    is_date = DATE_HEADER.search(column) is not None
+
+    def convert(value: Any) -> tuple[str, bool]:
+        if isinstance(value, float) and not isinstance(value, bool):
+            if is_date and SERIAL_MIN <= value <= SERIAL_MAX:
+                day = excel_serial_to_date(value, date1904)
+                if day is not None:
+                    return day.isoformat(), False
+            return _number(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if is_date and SERIAL_MIN <= value <= SERIAL_MAX:
+                day = excel_serial_to_date(value, date1904)
+                if day is not None:
+                    return day.isoformat(), False
+            return str(value), False
+        return cell_text(value), False
+
+    return convert
+
+
+# --------------------------------------------------------------------------- row filtering
+
+FOOTER = re.compile(
+    r"^(填表人|制表人|审核人|审批人|负责人|统计人|经办人|合计|总计|小计|填报日期|填表日期|制表日期|日期"
+    r"|备注[：:]|说明[：:]|注[：:]|(本页|本表|以上)?共计?\s*[0-9０-９]+\s*(人|户|名|条|间|套|家))"
+    r"|^[\u4e00-\u9fff]{2,6}[：:]"
+)
+SECTION_TITLE = re.compile(
+    r"台账|登记表|花名册|名册|名单|统计表|一览表|信息表|情况表|明细表|汇总表|^第.{1,4}网格|网格$"
+)
+
+
+def _filter_rows(
+    frame: pl.DataFrame, columns: list[str], header_texts: list[str], title_rows: set[int]
+) -> tuple[pl.DataFrame, list[str]]:
+    """Drop blank rows, footers, repeated headers and section titles; say which, in Chinese.
+
+    A footer is judged by its shape as well as its words: few cells filled. A person whose name
+    happens to be 合计-like in a full row stays.
+    """
+    notes: list[str] = []
+    if frame.height == 0:
+        return frame, notes
+    cells = [pl.col(c) for c in columns]
+    filled = pl.sum_horizontal([(c != "").cast(pl.Int32) for c in cells])
+    first = pl.coalesce([pl.when(c != "").then(c) for c in cells])
+    few = max(3, math.ceil(len(columns) * 0.4))
+    joined = pl.concat_str(cells, separator="\x1f")
+    tagged = frame.with_columns(
+        filled.alias("_filled"), first.fill_null("").alias("_first"), joined.alias("_joined")
+    )
+    blank = pl.col("_filled") == 0
+    footer = pl.col("_first").str.contains(FOOTER.pattern) & (pl.col("_filled") <= few)
+    repeated = pl.col("_joined").is_in(header_texts) & (pl.col("_filled") >= 2)
+    title = (pl.col("_filled") == 1) & (
+        pl.col("_first").str.contains(SECTION_TITLE.pattern)
+        | pl.col(SOURCE_ROW).is_in(sorted(title_rows))
+    )
+    tagged = tagged.with_columns(
+        pl.when(blank)
+        .then(pl.lit("blank"))
+        .when(footer)
+        .then(pl.lit("footer"))
+        .when(repeated)
+        .then(pl.lit("header"))
+        .when(title)
+        .then(pl.lit("title"))
+        .otherwise(pl.lit(""))
+        .alias("_skip")
+    )
+    skipped = tagged.filter(pl.col("_skip") != "").select(SOURCE_ROW, "_skip", "_first")
+    if skipped.height:
+        blanks = skipped.filter(pl.col("_skip") == "blank").height
+        if blanks:
+            notes.append(f"跳过空行 {blanks} 行")
+        labels = {"footer": "表尾", "header": "重复的表头", "title": "分段标题"}
+        for kind, label in labels.items():
+            rows = skipped.filter(pl.col("_skip") == kind)
+            for row_number, text in (
+                rows.head(MAX_NOTES_PER_KIND).select(SOURCE_ROW, "_first").rows()
+            ):
+                shown = text if len(text) <= 20 else text[:20] + "…"
+                if kind == "header":
+                    notes.append(f"跳过{label} 第 {row_number} 行")
+                else:
+                    notes.append(f"跳过{label} “{shown}” 第 {row_number} 行")
+            if rows.height > MAX_NOTES_PER_KIND:
+                notes.append(f"另有 {rows.height - MAX_NOTES_PER_KIND} 行{label}已跳过")
+        frame = tagged.filter(pl.col("_skip") == "").select([*columns, SOURCE_ROW])
+    return frame, notes
+
+
+# --------------------------------------------------------------------------- CSV
+
+_PLAUSIBLE = re.compile(
+    "[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u21ff\u2460-\u24ff\u2500-\u25ff"
+    "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+)
+
+
+def _decode_text(raw: bytes, name: str) -> tuple[str, str]:
+    """Decoded text and the encoding's name; BOMs first, then UTF-8, then GB18030 (⊃ GBK)."""
+    candidates: list[tuple[str, str, int]] = []
+    if raw.startswith(codecs.BOM_UTF8):
+        candidates = [("utf-8", "UTF-8", 3)]
+    elif raw.startswith(codecs.BOM_UTF32_LE) or raw.startswith(codecs.BOM_UTF32_BE):
+        candidates = [("utf-32", "UTF-32", 0)]
+    elif raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        candidates = [("utf-16", "UTF-16", 0)]
+    else:
+        candidates = [("utf-8", "UTF-8", 0), ("gb18030", "GBK/GB18030", 0)]
+    for codec, label, skip in candidates:
+        try:
+            text = raw[skip:].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _plausible(text):
+            return text.lstrip("\ufeff"), label
+    raise LedgerReadError(
+        "无法识别文件的文字编码（已尝试 UTF-8、GBK、GB18030、UTF-16），"
+        "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入",
+        file_name=name,
+    )
+
+
+def _plausible(text: str) -> bool:
+    """Decoding succeeded by luck? Text of a ledger has no NULs and almost no odd characters."""
+    if "\x00" in text:
+        return False
+    sample = text[:200_000]
+    if not sample:
+        return True
+    good = len(_PLAUSIBLE.findall(sample))
+    return good >= 0.98 * len(sample)
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = sample.splitlines()[:60]
+    best, best_key = ",", (0, 0)
+    for delimiter in (",", "\t", ";", "|"):
+        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
+        counts = [n for n in counts if n > 1]
+        if not counts:
+            continue
+        mode, support = Counter(counts).most_common(1)[0]
+        key = (support, mode)
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def _read_csv(
+    raw: bytes, name: str, budget: _Budget, scorer: HeaderScore | None
+) -> list[LedgerSheet]:
+    text, encoding = _decode_text(raw, name)
+    delimiter = _sniff_delimiter(text[: 64 * 1024])
+    consumed = 0
+    offsets: list[int] = []
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        for line in io.StringIO(text, newline=""):
+            consumed += len(line)
+            yield line
+
+    records: list[list[str]] = []
+    try:
+        for record in csv.reader(lines(), delimiter=delimiter):
+            records.append([cell_text(c) for c in record])
+            offsets.append(consumed)
+            if len(records) >= WIDTH_SCAN_RECORDS:
+                break
+    except csv.Error as exc:
+        raise LedgerReadError(
+            f"CSV 格式错误（{exc}）", file_name=name, row=len(records) + 1
+        ) from exc
+    if not any(any(c for c in r) for r in records):
+        raise LedgerReadError("文件中没有数据", file_name=name)
+    header = _find_header(records, scorer)
+    if header is None:
+        raise LedgerReadError(
+            "没有找到表头（前 30 行中没有像“姓名、身份证号、联系电话”这样的列名行）",
+            file_name=name,
+        )
+    width = max(len(r) for r in records[header:])
+    while width > 1 and all(len(r) < width or not r[width - 1] for r in records[header:]):
+        width -= 1
+    columns, _ = _header_block(records, header, [], width)
+    synthetic = [f"c{i}" for i in range(width)]
+    body_text = text[offsets[header] :]
+    notes = [f"按 {encoding} 编码读取"]
+    if header > 0:
+        notes.append(f"跳过标题行 {_span_text(1, header)}")
+    if body_text.strip():
+        quoted = [f'"{s}"' for s in synthetic]
+        payload = (delimiter.join(quoted) + "\n" + body_text).encode("utf-8")
+        try:
+            frame = pl.read_csv(
+                io.BytesIO(payload),
+                separator=delimiter,
+                has_header=True,
+                infer_schema=False,
+                truncate_ragged_lines=True,
+                n_rows=budget.limits.max_rows + 1,
+                quote_char='"',
+            )
+        except pl.exceptions.PolarsError as exc:
+            raise LedgerReadError(f"CSV 格式错误（{exc}）", file_name=name) from exc
+    else:
+        frame = pl.DataFrame(schema={s: pl.Utf8 for s in synthetic})
+    budget.take(frame.height, width, None)
+    cleaned = [
+        pl.col(s)
+        .fill_null("")
+        .str.strip_chars(_WS)
+        .str.strip_prefix("'")
+        .str.strip_chars_start(_WS)
+        .alias(columns[i])
+        for i, s in enumerate(synthetic)
+    ]
+    frame = frame.select(cleaned).with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + (header + 2)).alias(SOURCE_ROW)
+    )
+    header_texts = ["\x1f".join((records[header] + [""] * width)[:width])]
+    frame, filter_notes = _filter_rows(frame, columns, header_texts, set())
+    notes.extend(filter_notes)
+    return [
+        LedgerSheet(
+            file_name=name,
+            sheet_name="",
+            columns=columns,
+            frame=frame,
+            header_rows=[header + 1],
+            notes=notes,
+            lossy_cells=0,
+        )
+    ]
