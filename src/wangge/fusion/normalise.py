@@ -135,7 +135,7 @@ class Normaliser:
         if hit is _MISSING:
             hit = _parse_date(raw)
             self._dates[raw] = hit
-        return hit  # type: ignore[return-value]
+        return hit
 
 
 _MISSING: Any = object()

@@ -121,7 +121,7 @@ def platform_registry() -> Registry:
 
 
 def _batch_dir(batch: ImportBatch) -> Path:
-    path = Path(settings.WANGGE_DATA_DIR) / "imports" / f"batch-{batch.pk}"
+    path = Path(settings.DATA_DIR) / "imports" / f"batch-{batch.pk}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -502,6 +502,7 @@ class _Committer:
         self.cipher = data_cipher()
         self.created: dict[str, list[int]] = defaultdict(list)
         self.updated: list[ChangeRecord] = []
+        self._created_sets: dict[str, set[int]] = {}
         self.today = timezone.localdate()
 
     def run(self) -> CommitSummary:
@@ -762,12 +763,9 @@ class _Committer:
         self.summary.residences_created += len(fresh)
 
     def created_ids(self, model: str) -> set[int]:
-        cache = getattr(self, "_created_sets", None)
-        if cache is None:
-            cache = self._created_sets = {}
-        if model not in cache:
-            cache[model] = set(self.created[model])
-        return cache[model]
+        if model not in self._created_sets:
+            self._created_sets[model] = set(self.created[model])
+        return self._created_sets[model]
 
     # provenance --------------------------------------------------------------------------------
 

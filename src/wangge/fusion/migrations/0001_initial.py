@@ -6,122 +6,251 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geo', '0001_initial'),
-        ('people', '0002_person_grid_type'),
+        ("geo", "0001_initial"),
+        ("people", "0002_person_grid_type"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('committed_at', models.DateTimeField(blank=True, null=True, verbose_name='导入时间')),
-                ('undone_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('status', models.CharField(choices=[('staged', '待确认'), ('committed', '已导入'), ('undone', '已撤销'), ('discarded', '已放弃')], default='staged', max_length=12, verbose_name='状态')),
-                ('channel', models.CharField(default='web', max_length=8, verbose_name='渠道')),
-                ('label', models.CharField(blank=True, default='', max_length=200, verbose_name='说明')),
-                ('files', models.JSONField(default=list, verbose_name='文件')),
-                ('summary', models.JSONField(default=dict, verbose_name='汇总')),
-                ('decisions', models.JSONField(default=dict, verbose_name='核实结果')),
-                ('staged_file', models.CharField(blank=True, default='', max_length=200)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                (
+                    "committed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="导入时间"),
+                ),
+                ("undone_at", models.DateTimeField(blank=True, null=True, verbose_name="撤销时间")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("staged", "待确认"),
+                            ("committed", "已导入"),
+                            ("undone", "已撤销"),
+                            ("discarded", "已放弃"),
+                        ],
+                        default="staged",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("channel", models.CharField(default="web", max_length=8, verbose_name="渠道")),
+                (
+                    "label",
+                    models.CharField(blank=True, default="", max_length=200, verbose_name="说明"),
+                ),
+                ("files", models.JSONField(default=list, verbose_name="文件")),
+                ("summary", models.JSONField(default=dict, verbose_name="汇总")),
+                ("decisions", models.JSONField(default=dict, verbose_name="核实结果")),
+                ("staged_file", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入批次',
-                'verbose_name_plural': '导入批次',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "导入批次",
+                "verbose_name_plural": "导入批次",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='MappingTemplate',
+            name="MappingTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('signature', models.CharField(db_index=True, max_length=2000, verbose_name='表头特征')),
-                ('overrides', models.JSONField(default=dict, verbose_name='列对应')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "signature",
+                    models.CharField(db_index=True, max_length=2000, verbose_name="表头特征"),
+                ),
+                ("overrides", models.JSONField(default=dict, verbose_name="列对应")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '列对应模板',
-                'verbose_name_plural': '列对应模板',
-                'ordering': ['name'],
+                "verbose_name": "列对应模板",
+                "verbose_name_plural": "列对应模板",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='SourceRecord',
+            name="SourceRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255, verbose_name='文件')),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('sheet', models.CharField(blank=True, default='', max_length=100, verbose_name='工作表')),
-                ('row', models.PositiveIntegerField(verbose_name='行号')),
-                ('name', models.CharField(blank=True, default='', max_length=50, verbose_name='姓名')),
-                ('id_number_masked', models.CharField(blank=True, default='', max_length=24)),
-                ('id_number_index', models.CharField(blank=True, default='', max_length=64)),
-                ('phone_masked', models.CharField(blank=True, default='', max_length=40)),
-                ('phone_index', models.CharField(blank=True, default='', max_length=64)),
-                ('gender', models.CharField(blank=True, default='', max_length=2)),
-                ('birth_date', models.DateField(blank=True, null=True)),
-                ('address_text', models.CharField(blank=True, default='', max_length=300)),
-                ('address_code', models.CharField(blank=True, default='', max_length=64)),
-                ('record_date', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(max_length=12)),
-                ('reason', models.TextField(blank=True, default='')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='fusion.importbatch')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='geo.region')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='source_records', to='people.household')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='source_records', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="文件")),
+                ("file_sha256", models.CharField(max_length=64)),
+                (
+                    "sheet",
+                    models.CharField(blank=True, default="", max_length=100, verbose_name="工作表"),
+                ),
+                ("row", models.PositiveIntegerField(verbose_name="行号")),
+                (
+                    "name",
+                    models.CharField(blank=True, default="", max_length=50, verbose_name="姓名"),
+                ),
+                ("id_number_masked", models.CharField(blank=True, default="", max_length=24)),
+                ("id_number_index", models.CharField(blank=True, default="", max_length=64)),
+                ("phone_masked", models.CharField(blank=True, default="", max_length=40)),
+                ("phone_index", models.CharField(blank=True, default="", max_length=64)),
+                ("gender", models.CharField(blank=True, default="", max_length=2)),
+                ("birth_date", models.DateField(blank=True, null=True)),
+                ("address_text", models.CharField(blank=True, default="", max_length=300)),
+                ("address_code", models.CharField(blank=True, default="", max_length=64)),
+                ("record_date", models.DateField(blank=True, null=True)),
+                ("status", models.CharField(max_length=12)),
+                ("reason", models.TextField(blank=True, default="")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="records",
+                        to="fusion.importbatch",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="geo.region",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="source_records",
+                        to="people.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="source_records",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '来源记录',
-                'verbose_name_plural': '来源记录',
-                'ordering': ['batch', 'file_name', 'sheet', 'row'],
+                "verbose_name": "来源记录",
+                "verbose_name_plural": "来源记录",
+                "ordering": ["batch", "file_name", "sheet", "row"],
             },
         ),
         migrations.CreateModel(
-            name='ValueSource',
+            name="ValueSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entity', models.CharField(max_length=12)),
-                ('entity_id', models.BigIntegerField()),
-                ('field', models.CharField(max_length=32)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='fusion.importbatch')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='fusion.sourcerecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("entity", models.CharField(max_length=12)),
+                ("entity_id", models.BigIntegerField()),
+                ("field", models.CharField(max_length=32)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="fusion.importbatch",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="fusion.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '字段来源',
-                'verbose_name_plural': '字段来源',
+                "verbose_name": "字段来源",
+                "verbose_name_plural": "字段来源",
             },
         ),
         migrations.CreateModel(
-            name='ChangeRecord',
+            name="ChangeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model', models.CharField(max_length=40)),
-                ('action', models.CharField(max_length=8)),
-                ('object_id', models.BigIntegerField(blank=True, null=True)),
-                ('object_ids', models.JSONField(default=list)),
-                ('before', models.JSONField(default=dict)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='fusion.importbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("model", models.CharField(max_length=40)),
+                ("action", models.CharField(max_length=8)),
+                ("object_id", models.BigIntegerField(blank=True, null=True)),
+                ("object_ids", models.JSONField(default=list)),
+                ("before", models.JSONField(default=dict)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="fusion.importbatch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
-                'indexes': [models.Index(fields=['model', 'object_id'], name='change_record_object')],
+                "ordering": ["pk"],
+                "indexes": [
+                    models.Index(fields=["model", "object_id"], name="change_record_object")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='sourcerecord',
-            index=models.Index(fields=['file_sha256', 'sheet', 'row'], name='source_record_origin'),
+            model_name="sourcerecord",
+            index=models.Index(fields=["file_sha256", "sheet", "row"], name="source_record_origin"),
         ),
         migrations.AddConstraint(
-            model_name='valuesource',
-            constraint=models.UniqueConstraint(fields=('entity', 'entity_id', 'field'), name='value_source_unique'),
+            model_name="valuesource",
+            constraint=models.UniqueConstraint(
+                fields=("entity", "entity_id", "field"), name="value_source_unique"
+            ),
         ),
     ]
