@@ -256,6 +256,8 @@ def read_header(text: str) -> HeaderReading:
     role = RESIDENT
     rest = cleaned
     for prefix, prefix_role in _ROLE_PREFIXES:
+        if cleaned == prefix and prefix_role != RESIDENT:
+            return HeaderReading(prefix_role, "name", 0.8)
         if cleaned.startswith(prefix) and cleaned != prefix:
             role, rest = prefix_role, cleaned[len(prefix) :]
             break
@@ -282,7 +284,7 @@ def header_score(text: str) -> float:
 
 # --- value sniffing -----------------------------------------------------------------------
 
-_ID_LIKE: Final = re.compile(r"^\s*\d{6}(?:\d{2})?\d{7}[\dXx]?\s*$|^\d(?:\.\d+)?[Ee]\+1[4-7]$")
+_ID_LIKE: Final = re.compile(r"^\s*\d{6}(?:\d{11}[\dXx]|\d{9})\s*$|^\d(?:\.\d+)?[Ee]\+1[4-7]$")
 _MOBILE_LIKE: Final = re.compile(r"^\s*(?:\+?86)?[\s-]*1[3-9]\d(?:[\s-]*\d){8}\s*$")
 _LANDLINE_LIKE: Final = re.compile(r"^\s*(?:0\d{2,3}[\s-]?)?[2-9]\d{6,7}\s*$")
 _DATE_LIKE: Final = re.compile(
@@ -369,6 +371,9 @@ class SheetMapping:
 
 
 _SNIFF_THRESHOLD: Final = 0.8
+# Values alone are trusted only for shapes that cannot be anything else; a column of short
+# words or small numbers could be names or ages, but also goods and quantities.
+_SNIFF_ALONE: Final = ("id_number", "phone", "birth_date", "address")
 
 
 def map_columns(
@@ -405,7 +410,7 @@ def map_columns(
                     fld, confidence = best, 0.6
                     evidence = f"列名“{header}”，但内容{sniffed[best]:.0%}像{FIELDS[best]}"
         else:
-            best = max(sniffed, key=lambda k: sniffed[k])
+            best = max(_SNIFF_ALONE, key=lambda k: sniffed[k])
             if sniffed[best] >= _SNIFF_THRESHOLD:
                 fld, confidence = best, 0.5 * sniffed[best]
                 evidence = f"列名无法识别，内容{sniffed[best]:.0%}像{FIELDS[best]}"

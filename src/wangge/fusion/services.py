@@ -971,12 +971,12 @@ def undo_batch(actor: Any, batch_id: int) -> ImportBatch:
             if change.action == "updated":
                 model = apps.get_model(change.model)
                 model.objects.filter(pk=change.object_id).update(**change.before)
+        ValueSource.objects.filter(batch=batch).delete()
+        SourceRecord.objects.filter(batch=batch).delete()
         for change in changes:
             if change.action == "deleted":
                 model = apps.get_model(change.model)
                 model(pk=change.object_id, **change.before).save(force_insert=True)
-        SourceRecord.objects.filter(batch=batch).delete()
-        ValueSource.objects.filter(batch=batch).delete()
         order = ("people.residence", "people.person", "people.household")
         for label in order:
             for change in changes:

@@ -1,0 +1,81 @@
+"""Column mapping: headers offices write, and the people a rental ledger holds."""
+
+from __future__ import annotations
+
+from wangge.fusion.fields import IGNORE, RESIDENT, map_columns, read_header
+
+
+def test_synonyms_of_name_id_phone_and_address_map_to_the_resident() -> None:
+    for header, field in [
+        ("姓名", "name"),
+        ("居民姓名", "name"),
+        ("名字", "name"),
+        ("*身份证号码（必填）", "id_number"),
+        ("公民身份号码", "id_number"),
+        ("证件号码", "id_number"),
+        ("手机号", "phone"),
+        ("联系电话", "phone"),
+        ("现居住地址", "address"),
+        ("暂住地址", "address"),
+        ("房屋地址", "address"),
+        ("隔离地址", "address"),
+        ("出生年月", "birth_date"),
+        ("年龄", "age"),
+        ("基本信息/姓名", "name"),
+    ]:
+        reading = read_header(header)
+        assert (reading.role, reading.field) == (RESIDENT, field), header
+
+
+def test_tenant_is_the_resident_and_landlord_is_the_owner() -> None:
+    assert (read_header("承租人姓名").role, read_header("承租人姓名").field) == (RESIDENT, "name")
+    assert read_header("承租人身份证号").role == RESIDENT
+    assert (read_header("房东姓名").role, read_header("房东姓名").field) == ("owner", "name")
+    assert (read_header("出租人电话").role, read_header("出租人电话").field) == ("owner", "phone")
+    assert read_header("房东").field == "name"
+
+
+def test_registered_address_never_stands_in_for_where_someone_lives() -> None:
+    assert read_header("户籍地址").field == "registered_address"
+    assert read_header("户籍所在地详细地址").field == "registered_address"
+
+
+def test_unknown_header_is_mapped_by_its_values() -> None:
+    mapping = map_columns(
+        ["姓名", "列1", "列2"],
+        [
+            ["王伟", "李娜"],
+            ["110105199001011232", "11010519850203123X"],
+            ["13812345678", "010-65001234"],
+        ],
+    )
+    fields = [c.field for c in mapping.columns]
+    assert fields == ["name", "id_number", "phone"]
+    assert "内容" in mapping.columns[1].evidence
+
+
+def test_a_phone_header_full_of_id_numbers_is_read_as_id_numbers() -> None:
+    mapping = map_columns(
+        ["姓名", "电话"], [["王伟"], ["110105199001011232", "110105198502031237"]]
+    )
+    assert mapping.columns[1].field == "id_number"
+
+
+def test_two_columns_for_one_field_keep_the_surer_one() -> None:
+    mapping = map_columns(["姓名", "名字"], [["王伟"], ["王伟"]])
+    assert [c.field for c in mapping.columns] == ["name", IGNORE]
+    assert "不重复导入" in mapping.columns[1].evidence
+
+
+def test_a_ledger_without_person_columns_says_so() -> None:
+    mapping = map_columns(["品名", "数量"], [["沙袋", "铁锹"], ["100", "20"]])
+    assert not mapping.has_person_columns
+    assert "姓名" in mapping.problems[0]
+
+
+def test_overrides_win_and_make_a_template_signature() -> None:
+    mapping = map_columns(
+        ["姓名", "地址", "备用"], [[], [], []], overrides={"备用": "resident:phone"}
+    )
+    assert mapping.columns[2].field == "phone"
+    assert mapping.signature() == "姓名|地址|备用"

@@ -1,0 +1,160 @@
+"""Linkage: which person-rows are one person, and when the model must not guess."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from wangge.fusion.linkage import link_records
+from wangge.fusion.normalise import ACCEPTED, DOUBTFUL, RECORD_SCHEMA, Normaliser
+from wangge.people.idnumber import make_id_number
+
+_PINYIN = Normaliser(None)
+
+
+def records(*rows: dict[str, Any]) -> pl.DataFrame:
+    full = []
+    for i, row in enumerate(rows):
+        base: dict[str, Any] = dict.fromkeys(RECORD_SCHEMA)
+        base.update(
+            source_file="a.csv",
+            source_sheet="",
+            source_row=i + 2,
+            ledger=0,
+            id_candidates=[],
+            address_candidates=[],
+            birth_year_exact=True,
+            status=ACCEPTED,
+            reasons=[],
+        )
+        base.update(row)
+        base["name_key"] = _PINYIN.pinyin_key(base["name"])
+        if base.get("birth_date") and base.get("birth_year") is None:
+            base["birth_year"] = int(base["birth_date"][:4])
+        full.append(base)
+    return pl.DataFrame(full, schema=RECORD_SCHEMA).with_row_index("rid")
+
+
+ID_A = make_id_number("110105", __import__("datetime").date(1990, 1, 1), 123, "男")
+ID_B = make_id_number("110105", __import__("datetime").date(1990, 1, 1), 125, "男")
+
+
+def same(result: Any, a: int, b: int) -> bool:
+    return bool(result.cluster[a] == result.cluster[b] and result.cluster[a] >= 0)
+
+
+def test_two_valid_different_id_numbers_never_merge() -> None:
+    result = link_records(
+        records(
+            {"name": "王伟", "id_number": ID_A, "phone": "13812345678", "address_code": "R1"},
+            {"name": "王伟", "id_number": ID_B, "phone": "13812345678", "address_code": "R1"},
+        )
+    )
+    assert not same(result, 0, 1)
+
+
+def test_a_row_without_id_joins_the_person_its_name_phone_and_room_agree_with() -> None:
+    result = link_records(
+        records(
+            {"name": "李娜", "id_number": ID_A, "phone": "13812345678", "address_code": "R1"},
+            {"name": "李娜", "phone": "13812345678", "address_code": "R1"},
+        )
+    )
+    assert same(result, 0, 1)
+    assert "电话相同" in result.notes[1][0] and "合计" in result.notes[1][0]
+
+
+def test_homophone_name_typo_still_links_on_phone_and_room() -> None:
+    result = link_records(
+        records(
+            {"name": "王伟", "id_number": ID_A, "phone": "13812345678", "address_code": "R1"},
+            {"name": "王玮", "phone": "13812345678", "address_code": "R1"},
+        )
+    )
+    assert same(result, 0, 1)
+    assert "同音" in result.notes[1][0]
+
+
+def test_family_members_sharing_one_phone_stay_apart() -> None:
+    result = link_records(
+        records(
+            {"name": "张建国", "id_number": ID_A, "phone": "13812345678", "address_code": "R1"},
+            {"name": "刘秀英", "phone": "13812345678", "address_code": "R1"},
+            {"name": "张小明", "phone": "13812345678", "address_code": "R1"},
+        )
+    )
+    assert len({result.cluster[0], result.cluster[1], result.cluster[2]}) == 3
+
+
+def test_common_names_born_the_same_year_are_not_merged() -> None:
+    rows = [
+        {
+            "name": "王伟",
+            "id_number": make_id_number(
+                "110105", __import__("datetime").date(1980 + i, 1, 1), 11, "男"
+            ),
+        }
+        for i in range(30)
+    ]
+    rows.append(
+        {"name": "王伟", "birth_year": 1985, "birth_year_exact": False, "address_code": "R9"}
+    )
+    result = link_records(records(*rows))
+    assert all(not same(result, 30, i) for i in range(30))
+
+
+def test_one_wrong_digit_is_repaired_when_the_name_points_to_one_person() -> None:
+    typo = ID_A[:10] + str((int(ID_A[10]) + 1) % 10) + ID_A[11:]
+    from wangge.people.idnumber import repair_candidates
+
+    result = link_records(
+        records(
+            {"name": "赵敏", "id_number": ID_A},
+            {"name": "赵敏", "id_candidates": repair_candidates(typo), "phone": "13900000000"},
+        )
+    )
+    assert same(result, 0, 1)
+    assert result.repaired_id[1] == ID_A
+
+
+def test_a_family_members_number_in_the_wrong_row_is_held_for_review() -> None:
+    result = link_records(
+        records(
+            {"name": "陈红", "id_number": ID_A},
+            {"name": "陈红", "id_number": ID_A},
+            {"name": "林小梅", "id_number": ID_A},
+        )
+    )
+    assert same(result, 0, 1)
+    assert not same(result, 0, 2)
+    assert result.status[2] == DOUBTFUL
+    assert "姓名不符" in result.notes[2][0]
+
+
+def test_grey_zone_pairs_go_to_review_instead_of_being_guessed() -> None:
+    result = link_records(
+        records(
+            {"name": "周杰", "id_number": ID_A, "address_code": "R1"},
+            {"name": "周杰", "address_code": "R1", "phone": "13700000000"},
+        )
+    )
+    # same rare name in the same room but nothing else: linked or reviewed, never silently split
+    assert same(result, 0, 1) or (result.status[1] == DOUBTFUL and result.review)
+
+
+def test_rows_without_ids_group_among_themselves_on_strong_evidence() -> None:
+    result = link_records(
+        records(
+            {"name": "孙丽", "phone": "13611112222", "address_code": "R5"},
+            {"name": "孙丽", "phone": "13611112222", "address_code": "R5"},
+            {
+                "name": "孙丽",
+                "phone": "13633334444",
+                "address_code": "R6",
+                "birth_date": "1970-01-01",
+            },
+        )
+    )
+    assert same(result, 0, 1)
+    assert not same(result, 0, 2)
