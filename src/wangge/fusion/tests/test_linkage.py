@@ -88,7 +88,7 @@ def test_family_members_sharing_one_phone_stay_apart() -> None:
 
 
 def test_common_names_born_the_same_year_are_not_merged() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": "王伟",
             "id_number": make_id_number(

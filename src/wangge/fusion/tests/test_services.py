@@ -67,10 +67,8 @@ def test_commit_creates_new_persons_updates_known_ones_and_records_sources(
     new = Person.objects.get(name="钱新来")
     assert new.id_number == NEW_ID
     assert new.phone == "13711112222"
-    assert (
-        new.household is not None
-        and new.household.room.address_code == sample.grids[1].code + "0001"
-    )
+    assert new.household is not None and new.household.room is not None
+    assert new.household.room.address_code == sample.grids[1].code + "0001"
     known.refresh_from_db()
     assert known.phone == "13700001111"  # the newer ledger value wins
     phone_source = ValueSource.objects.get(entity="person", entity_id=known.pk, field="phone")
