@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Final, Literal
 
@@ -371,6 +371,8 @@ class AddressMatcher:
     # -- matching -----------------------------------------------------------------------------
 
     def _match(self, p: ParsedAddress, cc: str | None) -> AddressMatch:
+        if not p.road and p.rest:
+            p = self._road_from_rest(p)
         number = number_key(p.number) if p.number else None
         building = building_key(p.building) if p.building else None
         unit = unit_key(p.unit) if p.unit else None
@@ -394,6 +396,18 @@ class AddressMatcher:
             codes = result.candidates or ((result.address_code,) if result.address_code else ())
             return AddressMatch(None, "none", 0.0, failure, codes[:MAX_CANDIDATES])
         return AddressMatch(None, "none", 0.0, failure or "未识别出道路或门牌号")
+
+    def _road_from_rest(self, p: ParsedAddress) -> ParsedAddress:
+        """Road names that contain a marker word (呼家楼西里, 八王坟) leave the parser's road
+        empty; the registry knows them, so the longest registered road inside the leftover
+        text is taken as the road."""
+        key = road_key(p.rest)
+        if key in self._road_names:
+            return replace(p, road=p.rest, rest="")
+        found = max((k for k in self._road_names if k and k in key), key=len, default=None)
+        if found is None or len(found) < 2:
+            return p
+        return replace(p, road=self._road_names[found], rest="")
 
     def _resolve_road(
         self, p: ParsedAddress, cc: str | None

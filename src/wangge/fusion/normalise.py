@@ -239,6 +239,8 @@ def normalise_sheet(
                 else:
                     reasons.append(f"地址未匹配到标准地址：{match.reason}")
                     address_candidates = list(match.candidates)
+                    assert normaliser.registry is not None
+                    grid_code = normaliser.registry.common_grid(address_candidates)
         elif has_address and status != REJECTED:
             reasons.append("地址为空")
 

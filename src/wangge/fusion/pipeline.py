@@ -8,13 +8,15 @@ the registry and the persons already stored. Pure Python + Polars, no Django.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -43,6 +45,8 @@ RESULT_COLUMNS: Final = (
     "reason",
 )
 SAMPLE_ROWS: Final = 300
+CHUNK_ROWS: Final = 25_000
+PARALLEL_FROM_ROWS: Final = 60_000
 MAX_REJECTED_SHARE: Final = 0.5
 
 
@@ -155,7 +159,8 @@ def fuse_sheets(
     reports: list[SheetReport] = []
     skipped: list[str] = []
     total = sum(s.frame.height for s in sheets)
-    done = 0
+    tasks: list[tuple[int, int, int]] = []  # (sheet, start, length)
+    mappings: list[SheetMapping | None] = []
     with _timed(timings, "normalise"):
         for ledger, sheet in enumerate(sheets):
             mapping = map_sheet(sheet, (overrides or {}).get((sheet.file_name, sheet.sheet_name)))
@@ -169,26 +174,13 @@ def fuse_sheets(
             )
             if not mapping.has_person_columns:
                 skipped.append(f"{report.where}：{'；'.join(mapping.problems)}")
+                mappings.append(None)
                 continue
+            mappings.append(mapping)
             reports.append(report)
-
-            def tick(k: int, _start: int = done) -> None:
-                nonlocal done
-                done += k
-                if progress is not None:
-                    progress("normalise", done, total)
-
-            frames.append(
-                normalise_sheet(
-                    sheet.frame,
-                    mapping,
-                    normaliser,
-                    source_file=sheet.file_name,
-                    source_sheet=sheet.sheet_name,
-                    ledger=ledger,
-                    progress=tick,
-                )
-            )
+            for start in range(0, sheet.frame.height, CHUNK_ROWS):
+                tasks.append((ledger, start, min(CHUNK_ROWS, sheet.frame.height - start)))
+        frames = _normalise_all(sheets, mappings, tasks, normaliser, total, progress)
     if not frames:
         raise FusionError(
             skipped
@@ -213,6 +205,59 @@ def fuse_sheets(
     with _timed(timings, "group"):
         records = _finish(records, linked)
     return FusionResult(records, linked.review, reports, skipped, timings)
+
+
+_WORK: dict[str, Any] = {}
+
+
+def _normalise_task(task: tuple[int, int, int]) -> pl.DataFrame:
+    ledger, start, length = task
+    sheet: LedgerSheet = _WORK["sheets"][ledger]
+    return normalise_sheet(
+        sheet.frame.slice(start, length),
+        _WORK["mappings"][ledger],
+        _WORK["normaliser"],
+        source_file=sheet.file_name,
+        source_sheet=sheet.sheet_name,
+        ledger=ledger,
+    )
+
+
+def _normalise_all(
+    sheets: Sequence[LedgerSheet],
+    mappings: list[SheetMapping | None],
+    tasks: list[tuple[int, int, int]],
+    normaliser: Normaliser,
+    total: int,
+    progress: Progress | None,
+) -> list[pl.DataFrame]:
+    """Normalise in chunks; on a big batch, in forked worker processes (one per core).
+
+    Checking values is pure CPU work in Python, so processes, not threads, use the cores. The
+    workers inherit the registry and mappings by fork instead of receiving copies.
+    """
+    _WORK.update(sheets=sheets, mappings=mappings, normaliser=normaliser)
+    workers = min(os.cpu_count() or 1, 8)
+    rows = sum(t[2] for t in tasks)
+    done = 0
+    frames: list[pl.DataFrame] = []
+    try:
+        if workers > 1 and rows >= PARALLEL_FROM_ROWS and "fork" in mp.get_all_start_methods():
+            with mp.get_context("fork").Pool(workers) as pool:
+                for task, frame in zip(tasks, pool.imap(_normalise_task, tasks), strict=True):
+                    frames.append(frame)
+                    done += task[2]
+                    if progress is not None:
+                        progress("normalise", done, total)
+        else:
+            for task in tasks:
+                frames.append(_normalise_task(task))
+                done += task[2]
+                if progress is not None:
+                    progress("normalise", done, total)
+    finally:
+        _WORK.clear()
+    return frames
 
 
 def fuse_files(

@@ -27,6 +27,14 @@ class Registry:
     community_of_room: dict[str, str] = field(default_factory=dict)
     community_by_name: dict[str, str] = field(default_factory=dict)
 
+    def common_grid(self, codes: Iterable[str]) -> str | None:
+        """The grid of an address found only down to its building: when every candidate room
+        lies in one grid, the person is placed in that grid even though the room is unknown."""
+        grids = {self.grid_of_room.get(code) for code in codes}
+        if len(grids) == 1:
+            return grids.pop()
+        return None
+
     @classmethod
     def build(
         cls,
