@@ -1,0 +1,127 @@
+"""`wangge fuse`: ledgers in, the DESIGN.md result CSV out, from files alone."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from wangge.people.idnumber import make_id_number
+
+ID = make_id_number("110105", __import__("datetime").date(1990, 1, 1), 123, "男")
+
+
+def _square(x0: float, x1: float) -> dict[str, object]:
+    ring = [[x0, 39.8], [x1, 39.8], [x1, 40.0], [x0, 40.0], [x0, 39.8]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+@pytest.fixture
+def registry_files(tmp_path: Path) -> tuple[Path, Path]:
+    features = [
+        ("110105", "朝阳区", "district", None, _square(116.3, 116.5)),
+        ("110105001", "京广路街道", "street", "110105", _square(116.3, 116.5)),
+        ("110105001001", "幸福社区", "community", "110105001", _square(116.3, 116.5)),
+        ("110105001001001", "第一网格", "grid", "110105001001", _square(116.3, 116.4)),
+        ("110105001001002", "第二网格", "grid", "110105001001", _square(116.4, 116.5)),
+    ]
+    grids = tmp_path / "grids.geojson"
+    grids.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": c, "name": n, "level": lv, "parent_code": p},
+                        "geometry": g,
+                    }
+                    for c, n, lv, p, g in features
+                ],
+            },
+            ensure_ascii=False,
+        )
+    )
+    addresses = tmp_path / "addresses.csv"
+    addresses.write_text(
+        "地址编码,社区编码,街路巷,门牌号,楼栋号,单元号,户室号,纬度,经度\n"
+        "R301,110105001001,幸福路,10,3,2,301,39.9,116.45\n"
+        "R302,110105001001,幸福路,10,3,2,302,39.9,116.45\n",
+        encoding="utf-8",
+    )
+    return grids, addresses
+
+
+def _fuse(tmp_path: Path, registry: tuple[Path, Path], *ledgers: Path) -> list[dict[str, str]]:
+    out = tmp_path / "result.csv"
+    call_command(
+        "fuse",
+        *map(str, ledgers),
+        "--grids",
+        str(registry[0]),
+        "--addresses",
+        str(registry[1]),
+        "--out",
+        str(out),
+        "--no-progress",
+    )
+    with out.open(encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def test_fuse_writes_one_row_per_person_row_with_keys_room_and_grid(
+    tmp_path: Path, registry_files: tuple[Path, Path]
+) -> None:
+    a = tmp_path / "社区台账.csv"
+    a.write_text(
+        f"幸福社区人口台账\n姓名,身份证号,电话,住址\n王伟,{ID},13812345678,幸福路10号3号楼2单元301室\n"
+        "李娜,,13912345678,幸福路10号3-2-302\n填表人：赵六\n",
+        encoding="utf-8",
+    )
+    b = tmp_path / "派出所.csv"
+    b.write_bytes(
+        f"姓名,公民身份号码,手机号,暂住地址\n王玮,{ID},+86 138-1234-5678,幸福路十号三号楼二单元301\n"
+        "某某,,,火星路1号\n".encode("gbk")
+    )
+    rows = _fuse(tmp_path, registry_files, a, b)
+    assert list(rows[0]) == [
+        "source_file",
+        "source_sheet",
+        "source_row",
+        "person_key",
+        "household_key",
+        "address_code",
+        "grid_code",
+        "status",
+        "reason",
+    ]
+    by_where = {(r["source_file"], r["source_row"]): r for r in rows}
+    wang_a, wang_b = by_where[("社区台账.csv", "3")], by_where[("派出所.csv", "2")]
+    assert wang_a["person_key"] == wang_b["person_key"] != ""
+    assert wang_a["address_code"] == "R301" and wang_a["grid_code"] == "110105001001002"
+    assert by_where[("社区台账.csv", "4")]["household_key"] != wang_a["household_key"]
+    stranger = by_where[("派出所.csv", "3")]
+    assert stranger["address_code"] == "" and "地址未匹配" in stranger["reason"]
+
+
+def test_fuse_refuses_an_unreadable_ledger_with_its_name(
+    tmp_path: Path, registry_files: tuple[Path, Path]
+) -> None:
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(CommandError, match="坏文件.xlsx"):
+        _fuse(tmp_path, registry_files, broken)
+    assert not (tmp_path / "result.csv").exists()
+
+
+def test_fuse_refuses_a_ledger_without_person_columns(
+    tmp_path: Path, registry_files: tuple[Path, Path]
+) -> None:
+    goods = tmp_path / "物资.csv"
+    goods.write_text("物资名称,数量,存放地点\n沙袋,100,仓库\n铁锹,20,仓库\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="物资.csv"):
+        _fuse(tmp_path, registry_files, goods)
