@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from wangge.access import audit
@@ -28,6 +28,7 @@ from wangge.access.models import Role
 from wangge.access.scoping import scope_for
 from wangge.addresses.matcher import RegistryRoom
 from wangge.addresses.models import Room
+from wangge.core.bulk import allocate_ids, db_now, insert_rows
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.fusion.fields import SheetMapping, header_score
 from wangge.fusion.models import (
@@ -571,7 +572,7 @@ class _Committer:
         for row in rows:
             by_key[row["person_key"]].append(row)
         existing = self._existing_persons(by_key)
-        fresh: list[Person] = []
+        fresh: list[tuple[_NewPerson, dict[str, Any], str, int | None]] = []
         for key, group in by_key.items():
             group.sort(key=_recency)
             person = existing.get(key)
@@ -579,26 +580,41 @@ class _Committer:
             latest_room = next((r for r in reversed(group) if r["grid_code"]), None)
             grid_id = grid_ids.get(latest_room["grid_code"]) if latest_room else None
             if person is None:
-                person = Person(
-                    name=values["name"][0],
-                    id_number=values.get("id_number", ("",))[0] or "",
-                    phone=values.get("phone", ("",))[0] or "",
-                    gender=values.get("gender", ("",))[0] or "",
-                    birth_date=_date(values.get("birth_date", (None,))[0]),
-                    ethnicity=values.get("ethnicity", ("",))[0] or "",
-                    residence_type=_residence_type(group),
-                    grid_id=grid_id,
-                )
-                fresh.append(person)
+                new = _NewPerson(0, None, values)
+                fresh.append((new, values, _residence_type(group), grid_id))
+                existing[key] = new  # type: ignore[assignment]
             else:
                 self._update_person(person, values, grid_id)
-            person._wangge_values = values  # type: ignore[attr-defined]
-            existing[key] = person
-        for person in fresh:
-            person.id_number_index = self.cipher.blind_index(_id_key(person.id_number))
-            person.phone_index = self.cipher.blind_index(_phone_key(person.phone))
-        Person.objects.bulk_create(fresh, batch_size=2000)
-        self.created["people.person"] += [p.pk for p in fresh]
+                person._wangge_values = values  # type: ignore[attr-defined]
+        ids = allocate_ids(Person, len(fresh))
+        now = db_now()
+        person_rows: list[tuple[Any, ...]] = []
+        for pk, (new, values, residence_type, grid_id) in zip(ids, fresh, strict=True):
+            new.pk = pk
+            id_number = values.get("id_number", ("",))[0] or ""
+            phone = values.get("phone", ("",))[0] or ""
+            birth = values.get("birth_date", (None,))[0]
+            person_rows.append(
+                (
+                    pk,
+                    values["name"][0][:50],
+                    self.cipher.encrypt(id_number) if id_number else "",
+                    self.cipher.blind_index(_id_key(id_number)),
+                    values.get("gender", ("",))[0] or "",
+                    birth or None,
+                    self.cipher.encrypt(phone) if phone else "",
+                    self.cipher.blind_index(_phone_key(phone)),
+                    (values.get("ethnicity", ("",))[0] or "")[:20],
+                    "",
+                    residence_type,
+                    grid_id,
+                    None,
+                    now,
+                    now,
+                )
+            )
+        insert_rows(Person, _PERSON_COLUMNS, person_rows)
+        self.created["people.person"] += ids
         self.summary.persons_created += len(fresh)
         return existing
 
@@ -689,14 +705,31 @@ class _Committer:
         for i in range(0, len(ids), 5000):
             for household in Household.objects.filter(room_id__in=ids[i : i + 5000]).order_by("pk"):
                 existing.setdefault(by_room[household.room_id], household)
-        fresh = []
-        for code, grid in codes.items():
-            if code not in existing:
-                household = Household(room_id=room_ids[code], grid_id=grid_ids.get(grid or ""))
-                existing[code] = household
-                fresh.append(household)
-        Household.objects.bulk_create(fresh, batch_size=2000)
-        self.created["people.household"] += [h.pk for h in fresh]
+        fresh: list[tuple[str, str | None]] = [
+            (code, grid) for code, grid in codes.items() if code not in existing
+        ]
+        ids = allocate_ids(Household, len(fresh))
+        now = db_now()
+        insert_rows(
+            Household,
+            (
+                "id",
+                "room_id",
+                "grid_id",
+                "head_id",
+                "is_rental",
+                "note",
+                "created_at",
+                "updated_at",
+            ),
+            [
+                (pk, room_ids[code], grid_ids.get(grid or ""), None, False, "", now, now)
+                for pk, (code, grid) in zip(ids, fresh, strict=True)
+            ],
+        )
+        for pk, (code, _) in zip(ids, fresh, strict=True):
+            existing[code] = _Ref(pk)  # type: ignore[assignment]
+        self.created["people.household"] += ids
         self.summary.households_created += len(fresh)
         return existing
 
@@ -717,8 +750,8 @@ class _Committer:
                 person_id__in=person_ids[i : i + 5000], until__isnull=True
             ):
                 current[residence.person_id] = residence
-        fresh: list[Residence] = []
-        moved: list[Person] = []
+        fresh: list[tuple[int, int, str, Any]] = []
+        moved: list[tuple[int, int]] = []
         for key, row in latest.items():
             person = persons[key]
             household = households[row["address_code"]]
@@ -737,12 +770,7 @@ class _Committer:
                 )
                 Residence.objects.filter(pk=now.pk).update(until=self.today)
             fresh.append(
-                Residence(
-                    person_id=person.pk,
-                    household_id=household.pk,
-                    relation=_relation(row["relation"]),
-                    since=_date(row["record_date"]),
-                )
+                (person.pk, household.pk, _relation(row["relation"]), row["record_date"] or None)
             )
             if person.household_id != household.pk:
                 if person.pk not in self.created_ids("people.person"):
@@ -756,10 +784,17 @@ class _Committer:
                         )
                     )
                 person.household_id = household.pk
-                moved.append(person)
-        Residence.objects.bulk_create(fresh, batch_size=2000)
-        Person.objects.bulk_update(moved, ["household"], batch_size=2000)
-        self.created["people.residence"] += [r.pk for r in fresh]
+                moved.append((household.pk, person.pk))
+        ids = allocate_ids(Residence, len(fresh))
+        insert_rows(
+            Residence,
+            ("id", "person_id", "household_id", "relation", "since", "until", "note"),
+            [(pk, *values, None, "") for pk, values in zip(ids, fresh, strict=True)],
+        )
+        table = connection.ops.quote_name(Person._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET household_id = %s WHERE id = %s", moved)
+        self.created["people.residence"] += ids
         self.summary.residences_created += len(fresh)
 
     def created_ids(self, model: str) -> set[int]:
@@ -776,58 +811,58 @@ class _Committer:
         households: dict[str, Household],
         grid_ids: dict[str, int],
     ) -> None:
-        records: list[SourceRecord] = []
-        for row in rows:
+        ids = allocate_ids(SourceRecord, len(rows))
+        index: dict[tuple[str, str, int], int] = {}
+        values = []
+        for pk, row in zip(ids, rows, strict=True):
             person = persons.get(row["person_key"])
             household = households.get(row["address_code"] or "")
-            records.append(
-                SourceRecord(
-                    batch=self.batch,
-                    file_name=row["source_file"][:255],
-                    file_sha256=row["file_sha256"],
-                    sheet=row["source_sheet"][:100],
-                    row=row["source_row"],
-                    person_id=person.pk if person else None,
-                    household_id=household.pk if household else None,
-                    grid_id=grid_ids.get(row["grid_code"] or ""),
-                    name=row["name"][:50],
-                    id_number_masked=mask_id_number(row["id_number"]) if row["id_number"] else "",
-                    id_number_index=self.cipher.blind_index(row["id_number"] or ""),
-                    phone_masked=mask_phone(row["phone"]) if row["phone"] else "",
-                    phone_index=self.cipher.blind_index(row["phone"] or ""),
-                    gender=row["gender"] or "",
-                    birth_date=_date(row["birth_date"]),
-                    address_text=(row["address_text"] or "")[:300],
-                    address_code=row["address_code"] or "",
-                    record_date=_date(row["record_date"]),
-                    status=row["status"],
-                    reason=row["reason"] or "",
+            origin = (row["source_file"][:255], row["source_sheet"][:100], row["source_row"])
+            index[origin] = pk
+            values.append(
+                (
+                    pk,
+                    self.batch.pk,
+                    origin[0],
+                    row["file_sha256"],
+                    origin[1],
+                    origin[2],
+                    person.pk if person else None,
+                    household.pk if household else None,
+                    grid_ids.get(row["grid_code"] or ""),
+                    row["name"][:50],
+                    mask_id_number(row["id_number"]) if row["id_number"] else "",
+                    self.cipher.blind_index(row["id_number"] or ""),
+                    mask_phone(row["phone"]) if row["phone"] else "",
+                    self.cipher.blind_index(row["phone"] or ""),
+                    row["gender"] or "",
+                    row["birth_date"] or None,
+                    (row["address_text"] or "")[:300],
+                    row["address_code"] or "",
+                    row["record_date"] or None,
+                    row["status"],
+                    row["reason"] or "",
                 )
             )
-            if self.progress is not None and len(records) % 20000 == 0:
-                self.progress("commit", len(records), len(rows))
-        SourceRecord.objects.bulk_create(records, batch_size=2000)
-        index = {(r.file_name, r.sheet, r.row): r for r in records}
-        sources: list[ValueSource] = []
+            if self.progress is not None and len(values) % 50_000 == 0:
+                self.progress("commit", len(values), len(rows))
+        insert_rows(SourceRecord, _SOURCE_COLUMNS, values)
+        sources: list[tuple[str, int, str, int, int]] = []
         replaced: list[tuple[str, int, str]] = []
-        for _key, person in persons.items():
-            values = getattr(person, "_wangge_values", {})
-            for fld, (_, origin) in values.items():
-                record = index.get(origin)
-                if record is None:
+        for person in persons.values():
+            person_values = getattr(person, "_wangge_values", None) or getattr(person, "values", {})
+            for fld, (_, origin) in person_values.items():
+                record_id = index.get(origin)
+                if record_id is None:
                     continue
                 replaced.append(("person", person.pk, fld))
-                sources.append(
-                    ValueSource(
-                        entity="person",
-                        entity_id=person.pk,
-                        field=fld,
-                        record=record,
-                        batch=self.batch,
-                    )
-                )
+                sources.append(("person", person.pk, fld, record_id, self.batch.pk))
         self._replace_value_sources(replaced)
-        ValueSource.objects.bulk_create(sources, batch_size=5000)
+        insert_rows(
+            ValueSource,
+            ("entity", "entity_id", "field", "record_id", "batch_id"),
+            sources,
+        )
 
     def _replace_value_sources(self, keys: list[tuple[str, int, str]]) -> None:
         """Older provenance of a field this batch now sets is remembered for undo, then dropped."""
@@ -850,6 +885,40 @@ class _Committer:
                         )
                     )
                     vs.delete()
+
+
+@dataclass
+class _NewPerson:
+    """A person this batch inserts: only what the later steps need, no model instance."""
+
+    pk: int
+    household_id: int | None
+    values: dict[str, Any]
+
+
+@dataclass
+class _Ref:
+    pk: int
+
+
+_PERSON_COLUMNS = (
+    "id",
+    "name",
+    "id_number",
+    "id_number_index",
+    "gender",
+    "birth_date",
+    "phone",
+    "phone_index",
+    "ethnicity",
+    "registered_residence",
+    "residence_type",
+    "grid_id",
+    "household_id",
+    "created_at",
+    "updated_at",
+)
+_SOURCE_COLUMNS = tuple(f.column for f in SourceRecord._meta.concrete_fields)
 
 
 def _recency(row: dict[str, Any]) -> tuple[str, int, int]:
