@@ -860,7 +860,15 @@ def _filter_rows(
         pl.all_horizontal([cells[i] == header[i] for i in range(len(columns))])
         for header in header_texts
     ]
-    tagged = frame.with_columns(
+    # Only rows with few cells filled, or that start like the header, can be skipped: tag those
+    # alone, so a million full data rows cost one cheap pass.
+    starts_like_header = pl.any_horizontal(
+        [cells[0] == header[0] for header in header_texts] or [pl.lit(False)]
+    )
+    candidates = frame.filter((filled <= few) | starts_like_header)
+    if candidates.height == 0:
+        return frame, notes
+    tagged = candidates.with_columns(
         filled.alias("_filled"),
         first.fill_null("").alias("_first"),
         pl.any_horizontal(same_as_header or [pl.lit(False)]).alias("_is_header"),
@@ -902,7 +910,7 @@ def _filter_rows(
                     notes.append(f"跳过{label} “{shown}” 第 {row_number} 行")
             if rows.height > MAX_NOTES_PER_KIND:
                 notes.append(f"另有 {rows.height - MAX_NOTES_PER_KIND} 行{label}已跳过")
-        frame = tagged.filter(pl.col("_skip") == "").select([*columns, SOURCE_ROW])
+        frame = frame.filter(~pl.col(SOURCE_ROW).is_in(skipped[SOURCE_ROW].implode()))
     return frame, notes
 
 
