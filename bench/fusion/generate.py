@@ -947,7 +947,18 @@ def write_xlsx(path: Path, sheets: list[SheetOut]) -> None:
     """A minimal, fast xlsx writer: inline strings, one date style, merged cells."""
     epoch = dt.date(1899, 12, 30)
     cols = [_col(i) for i in range(64)]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+
+        class _Fixed:
+            """Member timestamps fixed, so one seed gives byte-identical files."""
+
+            @staticmethod
+            def writestr(name: str, data: str) -> None:
+                info = zipfile.ZipInfo(name, date_time=(2022, 6, 30, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, data, compresslevel=1)
+
+        z = _Fixed
         sheet_entries = "".join(
             f'<sheet name="{_xml(s.name)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
             for i, s in enumerate(sheets)

@@ -30,6 +30,7 @@ import polars as pl
 SOURCE_ROW = "_source_row"
 HEADER_SCAN_ROWS = 30
 WIDTH_SCAN_RECORDS = 1000
+SCAN_PREFIX_CHARS = 1024 * 1024
 MAX_NOTES_PER_KIND = 20
 # Members smaller than this are never judged by their ratio: tiny, very regular XML parts
 # (styles, empty sheets) compress far better than data and are harmless.
@@ -109,7 +110,7 @@ def read_ledger(
     else:
         _check_size(len(data), name, limits)
         raw = data
-    if not raw.strip(b" \t\r\n\x00"):
+    if re.search(rb"[^\s\x00]", raw) is None:
         raise LedgerReadError("文件是空的", file_name=name)
     kind = _sniff(raw)
     budget = _Budget(limits, name)
@@ -479,7 +480,7 @@ def _read_html(raw: bytes, name: str, budget: _Budget) -> list[_Grid]:
         except (LookupError, UnicodeDecodeError):
             text = None
     if text is None:
-        text, _ = _decode_text(raw, name)
+        text, _, _ = _decode_text(raw, name)
     parser = _TableParser()
     parser.feed(text)
     parser.close()
@@ -495,7 +496,6 @@ def _read_html(raw: bytes, name: str, budget: _Budget) -> list[_Grid]:
 
 # --------------------------------------------------------------------------- cell values
 
-_WS = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
 DATE_HEADER = re.compile(r"日期|时间|生日|出生|年月|date|time|day", re.IGNORECASE)
 # Serials that give years 1902..2099: a date column holding small numbers (居住时间 3 年) keeps them.
 SERIAL_MIN, SERIAL_MAX = 1000, 73050
@@ -506,8 +506,9 @@ def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        text = value.strip(_WS)
-        return text[1:].lstrip(_WS) if text.startswith("'") else text
+        # str.strip() and polars' strip_chars() both strip Unicode white space (\u3000, NBSP).
+        text = value.strip()
+        return text[1:].lstrip() if text.startswith("'") else text
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -520,7 +521,7 @@ def cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, datetime.time):
         return value.isoformat(timespec="seconds")
-    return str(value).strip(_WS)
+    return str(value).strip()
 
 
 def _number(value: float) -> tuple[str, bool]:
@@ -594,7 +595,13 @@ def _find_header(rows: Sequence[Sequence[str]], scorer: HeaderScore | None) -> i
         return scores.index(best) if best > 0 else None
     if best < 2:
         return None
-    return next(i for i, s in enumerate(scores) if s >= 0.6 * best)
+    filled = [sum(1 for c in row if c) for row in rows[:HEADER_SCAN_ROWS]]
+    widest = max(filled)
+    return next(
+        i
+        for i, s in enumerate(scores)
+        if s >= max(2.0, 0.5 * best) and (filled[i] * 2 >= widest or s == best)
+    )
 
 
 def _column_letter(index: int) -> str:
@@ -701,7 +708,7 @@ def _sheet_from_grid(
         return None
     # Trailing columns that are empty in the header and in every data row are layout only.
     used = 0
-    for row in rows:
+    for row in rows[header:]:
         for c in range(len(row) - 1, used - 1, -1):
             if row[c] not in (None, ""):
                 used = c + 1
@@ -739,9 +746,8 @@ def _sheet_from_grid(
     title_rows = _merged_title_rows(grid.merges, first_data, width)
     if header_rows[0] > 0:
         notes.append(f"跳过标题行 {_span_text(1, header_rows[0])}")
-    header_cells = [cell_text(v) for v in rows[header]] + [""] * width
-    header_text = "\x1f".join(header_cells[:width])
-    frame, filter_notes = _filter_rows(frame, columns, [header_text], title_rows)
+    header_cells = ([cell_text(v) for v in rows[header]] + [""] * width)[:width]
+    frame, filter_notes = _filter_rows(frame, columns, [header_cells], title_rows)
     notes.extend(filter_notes)
     notes.extend(lossy_notes)
     if lossy > len(lossy_notes):
@@ -836,7 +842,7 @@ SECTION_TITLE = re.compile(
 
 
 def _filter_rows(
-    frame: pl.DataFrame, columns: list[str], header_texts: list[str], title_rows: set[int]
+    frame: pl.DataFrame, columns: list[str], header_texts: list[list[str]], title_rows: set[int]
 ) -> tuple[pl.DataFrame, list[str]]:
     """Drop blank rows, footers, repeated headers and section titles; say which, in Chinese.
 
@@ -850,13 +856,26 @@ def _filter_rows(
     filled = pl.sum_horizontal([(c != "").cast(pl.Int32) for c in cells])
     first = pl.coalesce([pl.when(c != "").then(c) for c in cells])
     few = max(3, math.ceil(len(columns) * 0.4))
-    joined = pl.concat_str(cells, separator="\x1f")
-    tagged = frame.with_columns(
-        filled.alias("_filled"), first.fill_null("").alias("_first"), joined.alias("_joined")
+    same_as_header = [
+        pl.all_horizontal([cells[i] == header[i] for i in range(len(columns))])
+        for header in header_texts
+    ]
+    # Only rows with few cells filled, or that start like the header, can be skipped: tag those
+    # alone, so a million full data rows cost one cheap pass.
+    starts_like_header = pl.any_horizontal(
+        [cells[0] == header[0] for header in header_texts] or [pl.lit(False)]
+    )
+    candidates = frame.filter((filled <= few) | starts_like_header)
+    if candidates.height == 0:
+        return frame, notes
+    tagged = candidates.with_columns(
+        filled.alias("_filled"),
+        first.fill_null("").alias("_first"),
+        pl.any_horizontal(same_as_header or [pl.lit(False)]).alias("_is_header"),
     )
     blank = pl.col("_filled") == 0
     footer = pl.col("_first").str.contains(FOOTER.pattern) & (pl.col("_filled") <= few)
-    repeated = pl.col("_joined").is_in(header_texts) & (pl.col("_filled") >= 2)
+    repeated = pl.col("_is_header") & (pl.col("_filled") >= 2)
     title = (pl.col("_filled") == 1) & (
         pl.col("_first").str.contains(SECTION_TITLE.pattern)
         | pl.col(SOURCE_ROW).is_in(sorted(title_rows))
@@ -891,7 +910,7 @@ def _filter_rows(
                     notes.append(f"跳过{label} “{shown}” 第 {row_number} 行")
             if rows.height > MAX_NOTES_PER_KIND:
                 notes.append(f"另有 {rows.height - MAX_NOTES_PER_KIND} 行{label}已跳过")
-        frame = tagged.filter(pl.col("_skip") == "").select([*columns, SOURCE_ROW])
+        frame = frame.filter(~pl.col(SOURCE_ROW).is_in(skipped[SOURCE_ROW].implode()))
     return frame, notes
 
 
@@ -903,8 +922,11 @@ _PLAUSIBLE = re.compile(
 )
 
 
-def _decode_text(raw: bytes, name: str) -> tuple[str, str]:
-    """Decoded text and the encoding's name; BOMs first, then UTF-8, then GB18030 (⊃ GBK)."""
+def _decode_text(raw: bytes, name: str) -> tuple[str, str, bytes | None]:
+    """Decoded text, the encoding's name and, when the file is UTF-8, its bytes without BOM.
+
+    BOMs first, then UTF-8, then GB18030 (a superset of GBK and GB2312).
+    """
     candidates: list[tuple[str, str, int]] = []
     if raw.startswith(codecs.BOM_UTF8):
         candidates = [("utf-8", "UTF-8", 3)]
@@ -920,7 +942,9 @@ def _decode_text(raw: bytes, name: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         if _plausible(text):
-            return text.lstrip("\ufeff"), label
+            if codec == "utf-8":
+                return text, label, raw[skip:]
+            return text.lstrip("\ufeff"), label, None
     raise LedgerReadError(
         "无法识别文件的文字编码（已尝试 UTF-8、GBK、GB18030、UTF-16），"
         "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入",
@@ -957,20 +981,24 @@ def _sniff_delimiter(sample: str) -> str:
 def _read_csv(
     raw: bytes, name: str, budget: _Budget, scorer: HeaderScore | None
 ) -> list[LedgerSheet]:
-    text, encoding = _decode_text(raw, name)
+    text, encoding, utf8 = _decode_text(raw, name)
     delimiter = _sniff_delimiter(text[: 64 * 1024])
     consumed = 0
     offsets: list[int] = []
 
+    prefix = text[:SCAN_PREFIX_CHARS]
+
     def lines() -> Iterator[str]:
         nonlocal consumed
-        for line in io.StringIO(text, newline=""):
+        for line in io.StringIO(prefix, newline=""):
             consumed += len(line)
             yield line
 
     records: list[list[str]] = []
     try:
         for record in csv.reader(lines(), delimiter=delimiter):
+            if consumed >= len(prefix) and len(prefix) < len(text):
+                break  # the record may go on beyond the prefix
             records.append([cell_text(c) for c in record])
             offsets.append(consumed)
             if len(records) >= WIDTH_SCAN_RECORDS:
@@ -992,13 +1020,16 @@ def _read_csv(
         width -= 1
     columns, _ = _header_block(records, header, [], width)
     synthetic = [f"c{i}" for i in range(width)]
-    body_text = text[offsets[header] :]
+    if utf8 is None:
+        utf8 = text.encode("utf-8")
+    body_start = len(text[: offsets[header]].encode("utf-8"))
     notes = [f"按 {encoding} 编码读取"]
     if header > 0:
         notes.append(f"跳过标题行 {_span_text(1, header)}")
-    if body_text.strip():
+    if re.compile(rb"\S").search(utf8, body_start) is not None:
         quoted = [f'"{s}"' for s in synthetic]
-        payload = (delimiter.join(quoted) + "\n" + body_text).encode("utf-8")
+        payload = (delimiter.join(quoted) + "\n").encode("utf-8") + utf8[body_start:]
+        del text, utf8
         try:
             frame = pl.read_csv(
                 io.BytesIO(payload),
@@ -1014,19 +1045,20 @@ def _read_csv(
     else:
         frame = pl.DataFrame(schema={s: pl.Utf8 for s in synthetic})
     budget.take(frame.height, width, None)
-    cleaned = [
-        pl.col(s)
-        .fill_null("")
-        .str.strip_chars(_WS)
-        .str.strip_prefix("'")
-        .str.strip_chars_start(_WS)
-        .alias(columns[i])
+    frame = frame.select(pl.col(s).fill_null("").str.strip_chars() for s in synthetic)
+    quoted_columns = frame.select(pl.col(synthetic).str.starts_with("'").any()).row(0)
+    frame = frame.select(
+        (
+            pl.col(s).str.strip_prefix("'").str.strip_chars_start()
+            if quoted_columns[i]
+            else pl.col(s)
+        ).alias(columns[i])
         for i, s in enumerate(synthetic)
-    ]
-    frame = frame.select(cleaned).with_columns(
+    )
+    frame = frame.with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + (header + 2)).alias(SOURCE_ROW)
     )
-    header_texts = ["\x1f".join((records[header] + [""] * width)[:width])]
+    header_texts = [(records[header] + [""] * width)[:width]]
     frame, filter_notes = _filter_rows(frame, columns, header_texts, set())
     notes.extend(filter_notes)
     return [

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 import io
+import random
+import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 
-from wangge.fusion.readers import LedgerSheet, read_ledger
+from wangge.fusion.readers import LedgerReadError, LedgerSheet, ReadLimits, read_ledger
 
 HEADER = ["序号", "姓名", "身份证号", "联系电话", "现居住地址", "出生日期"]
 
@@ -72,3 +75,470 @@ def test_csv_utf8_basic(tmp_path: Path) -> None:
             "_source_row": 2,
         }
     ]
+
+
+# --------------------------------------------------------------------------- file types
+
+
+def simple_xlsx() -> bytes:
+    def build(book: openpyxl.Workbook) -> None:
+        book.active.append(["姓名", "身份证号", "联系电话"])
+        book.active.append(["张三", "110105199001011234", "13812345678"])
+
+    return xlsx_bytes(build)
+
+
+def test_xlsx_renamed_xls_is_read_as_xlsx() -> None:
+    (sheet,) = read_ledger("老台账.xls", data=simple_xlsx())
+    assert rows(sheet)[0]["姓名"] == "张三"
+
+
+def test_xls_that_is_really_csv() -> None:
+    data = "姓名,身份证号,联系电话\n张三,110105199001011234,13812345678\n".encode("gbk")
+    (sheet,) = read_ledger("导出.xls", data=data)
+    assert rows(sheet)[0]["姓名"] == "张三"
+
+
+def test_xls_that_is_really_html_with_rowspan() -> None:
+    page = (
+        '<html><head><meta charset="gbk"></head><body><table>'
+        '<tr><td colspan="3">XX社区人口台账</td></tr>'
+        "<tr><th>姓名</th><th>身份证号</th><th>现居住地址</th></tr>"
+        '<tr><td>张三</td><td>110105199001011234</td><td rowspan="2">幸福路1号</td></tr>'
+        "<tr><td>张小三</td><td>110105201001011234</td></tr>"
+        "</table></body></html>"
+    ).encode("gbk")
+    (sheet,) = read_ledger("系统导出.xls", data=page)
+    assert sheet.columns == ["姓名", "身份证号", "现居住地址"]
+    assert [r["现居住地址"] for r in rows(sheet)] == ["幸福路1号", "幸福路1号"]
+    assert [r["_source_row"] for r in rows(sheet)] == [3, 4]
+
+
+def test_real_xls_biff_with_merges_and_dates() -> None:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("一网格")
+    ws.write_merge(0, 0, 0, 3, "XX社区台账")
+    for c, text in enumerate(["姓名", "身份证号", "出生日期", "现居住地址"]):
+        ws.write(1, c, text)
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    ws.write(2, 0, "张三")
+    ws.write(2, 1, "110105199001011234")
+    ws.write(2, 2, datetime.date(1990, 1, 1), date_style)
+    ws.write_merge(2, 3, 3, 3, "幸福路1号")
+    ws.write(3, 0, "张小三")
+    ws.write(3, 1, 110105201001011234.0)
+    ws.write(3, 2, 40179)  # a serial typed into a date column without a date format
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (sheet,) = read_ledger("台账.xls", data=buffer.getvalue())
+    assert rows(sheet) == [
+        {"姓名": "张三", "身份证号": "110105199001011234", "出生日期": "1990-01-01",
+         "现居住地址": "幸福路1号", "_source_row": 3},
+        {"姓名": "张小三", "身份证号": "1.10105201001011E+17", "出生日期": "2010-01-01",
+         "现居住地址": "幸福路1号", "_source_row": 4},
+    ]  # fmt: skip
+    assert sheet.lossy_cells == 1
+
+
+# --------------------------------------------------------------------------- CSV encodings
+
+
+CSV_TEXT = "姓名,身份证号,联系电话\n张三,110105199001011234,13812345678\n"
+
+
+@pytest.mark.parametrize(
+    ("encoded", "label"),
+    [
+        (CSV_TEXT.encode("utf-8"), "UTF-8"),
+        (b"\xef\xbb\xbf" + CSV_TEXT.encode("utf-8"), "UTF-8"),
+        (CSV_TEXT.encode("gbk"), "GBK/GB18030"),
+        ((CSV_TEXT + "𠮷㐀,110105199001011234,13812345678\n").encode("gb18030"), "GBK/GB18030"),
+        (CSV_TEXT.encode("utf-16"), "UTF-16"),
+    ],
+)
+def test_csv_encodings_detected(encoded: bytes, label: str) -> None:
+    (sheet,) = read_ledger("人口.csv", data=encoded)
+    assert sheet.columns == ["姓名", "身份证号", "联系电话"]
+    assert rows(sheet)[0]["姓名"] == "张三"
+    assert f"按 {label} 编码读取" in sheet.notes
+
+
+def test_gb18030_only_characters_survive() -> None:
+    data = (CSV_TEXT + "𠮷㐀,110105199001011234,13812345678\n").encode("gb18030")
+    (sheet,) = read_ledger("人口.csv", data=data)
+    assert rows(sheet)[1]["姓名"] == "𠮷㐀"
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        ("姓名\t身份证号\t备注\n张三\t110105199001011234\t租户，二楼\n", "\t"),
+        ("姓名;身份证号;备注\n张三;110105199001011234;租户，二楼\n", ";"),
+        ("姓名,身份证号,备注\n张三,110105199001011234,租户，二楼\n", ","),
+    ],
+)
+def test_delimiter_sniffed_and_chinese_comma_is_text(text: str, delimiter: str) -> None:
+    (sheet,) = read_ledger("人口.txt", data=text.encode("utf-8"))
+    assert sheet.columns == ["姓名", "身份证号", "备注"]
+    assert rows(sheet)[0]["备注"] == "租户，二楼"
+
+
+def test_csv_source_rows_count_records_and_blank_lines() -> None:
+    text = (
+        "XX社区台账\n"
+        "姓名,身份证号,备注\n"
+        '张三,110105199001011234,"两行\n备注"\n'
+        "\n"
+        "李四,110105199202021234,\n"
+    )
+    (sheet,) = read_ledger("人口.csv", data=text.encode("utf-8"))
+    assert sheet.header_rows == [2]
+    assert [(r["姓名"], r["_source_row"]) for r in rows(sheet)] == [("张三", 3), ("李四", 5)]
+    assert rows(sheet)[0]["备注"] == "两行\n备注"
+    assert "跳过标题行 1" in sheet.notes
+    assert "跳过空行 1 行" in sheet.notes
+
+
+def test_csv_cells_are_cleaned_like_excel_text() -> None:
+    text = "姓名,身份证号,联系电话\n\u3000张三\u00a0,'110105199001011234, 1.38E+10 \n"
+    (sheet,) = read_ledger("人口.csv", data=text.encode("utf-8"))
+    assert rows(sheet)[0] == {
+        "姓名": "张三", "身份证号": "110105199001011234", "联系电话": "1.38E+10", "_source_row": 2
+    }  # fmt: skip
+
+
+def test_csv_extra_columns_beyond_header_get_letter_names() -> None:
+    text = "姓名,,身份证号,姓名\n张三,男,110105199001011234,张三丰,备用\n"
+    (sheet,) = read_ledger("人口.csv", data=text.encode("utf-8"))
+    assert sheet.columns == ["姓名", "第B列", "身份证号", "姓名(2)", "第E列"]
+
+
+def test_big_csv_goes_through_polars_fast_path() -> None:
+    lines = ["姓名,身份证号,联系电话"] + [
+        f"人{i},1101051990{i:08d},138{i:08d}" for i in range(50_000)
+    ]
+    (sheet,) = read_ledger("大.csv", data="\n".join(lines).encode("gbk"))
+    assert sheet.frame.height == 50_000
+    assert sheet.frame["_source_row"][-1] == 50_001
+    assert sheet.frame["联系电话"][-1] == "13800049999"
+
+
+# --------------------------------------------------------------------------- sheets and headers
+
+
+def test_every_sheet_with_a_header_is_read_and_empty_ones_noted() -> None:
+    def build(book: openpyxl.Workbook) -> None:
+        for title in ("一网格", "二网格"):
+            ws = book.create_sheet(title)
+            ws.append(["姓名", "身份证号", "联系电话"])
+            ws.append([f"{title}居民", "110105199001011234", "13812345678"])
+        book.create_sheet("空表")
+        book.create_sheet("说明").append(["本表由社区填写"])
+        del book["Sheet"]
+
+    sheets = read_ledger("台账.xlsx", data=xlsx_bytes(build))
+    assert [s.sheet_name for s in sheets] == ["一网格", "二网格"]
+    assert rows(sheets[1])[0]["姓名"] == "二网格居民"
+    assert "工作表“空表”为空，已跳过" in sheets[0].notes
+    assert "工作表“说明”没有可识别的表头，已跳过" in sheets[0].notes
+
+
+def test_header_score_picks_the_row() -> None:
+    known = {"姓名": 3.0, "证件号码": 3.0, "手机": 2.0}
+
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        ws.append(["类别", "说明", "版本", "负责", "来源"])  # header-like, but not ours
+        ws.append(["姓名", "证件号码", "手机"])
+        ws.append(["张三", "110105199001011234", "13812345678"])
+
+    data = xlsx_bytes(build)
+    (generic,) = read_ledger("a.xlsx", data=data)
+    assert generic.header_rows == [1]
+    (scored,) = read_ledger("a.xlsx", data=data, header_score=lambda t: known.get(t, 0.0))
+    assert scored.header_rows == [2]
+    assert scored.columns == ["姓名", "证件号码", "手机"]
+
+
+def test_two_row_header_with_merged_group_names() -> None:
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        ws["A1"] = "XX社区流动人口登记台账"
+        ws.merge_cells("A1:E1")
+        ws["A2"], ws["B2"], ws["D2"] = "序号", "基本信息", "居住信息"
+        ws.merge_cells("A2:A3")
+        ws.merge_cells("B2:C2")
+        ws.merge_cells("D2:E2")
+        for c, text in zip("BCDE", ["姓名", "身份证号", "现居住地址", "入住时间"], strict=True):
+            ws[f"{c}3"] = text
+        ws.append([1, "张三", "110105199001011234", "幸福路1号", 43969])
+
+    (sheet,) = read_ledger("台账.xlsx", data=xlsx_bytes(build))
+    assert sheet.columns == ["序号", "基本信息/姓名", "基本信息/身份证号", "居住信息/现居住地址",
+                             "居住信息/入住时间"]  # fmt: skip
+    assert sheet.header_rows == [2, 3]
+    assert rows(sheet)[0]["居住信息/入住时间"] == "2020-05-18"
+    assert rows(sheet)[0]["_source_row"] == 4
+
+
+def test_unmerged_text_above_header_is_not_a_group() -> None:
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        ws.append(["填报单位：XX社区"])
+        ws.append(["姓名", "身份证号"])
+        ws.append(["张三", "110105199001011234"])
+
+    (sheet,) = read_ledger("台账.xlsx", data=xlsx_bytes(build))
+    assert sheet.columns == ["姓名", "身份证号"]
+
+
+def test_merged_data_cells_fill_every_row_of_the_household() -> None:
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        ws.append(["户号", "姓名", "与户主关系", "现居住地址"])
+        ws.append(["H001", "张三", "户主", "幸福路1号1单元101"])
+        ws.append([None, "李梅", "配偶", None])
+        ws.append([None, "张小三", "子", None])
+        ws.append(["H002", "王五", "户主", "幸福路2号"])
+        ws.merge_cells("A2:A4")
+        ws.merge_cells("D2:D4")
+
+    (sheet,) = read_ledger("台账.xlsx", data=xlsx_bytes(build))
+    assert [(r["户号"], r["现居住地址"]) for r in rows(sheet)] == [
+        ("H001", "幸福路1号1单元101"),
+        ("H001", "幸福路1号1单元101"),
+        ("H001", "幸福路1号1单元101"),
+        ("H002", "幸福路2号"),
+    ]
+
+
+def test_footers_repeated_sections_and_real_rows() -> None:
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        header = ["姓名", "身份证号", "联系电话", "现居住地址", "性别"]
+        ws.append(["第一网格人口台账"])
+        ws.append(header)
+        ws.append(["张三", "110105199001011234", "13812345678", "幸福路1号", "男"])
+        ws.append([])
+        ws.append(["合计", None, None, None, "1人"])
+        ws.append(["填表人：王五", None, "审核人：赵六"])
+        ws.append(["第二网格人口台账"])
+        ws.merge_cells("A7:E7")
+        ws.append(header)
+        ws.append(["小计", "110105199202021234", "13912345678", "幸福路2号", "女"])
+        ws.append(["共 2 人"])
+        ws.append(["日期：2020年5月18日"])
+
+    (sheet,) = read_ledger("台账.xlsx", data=xlsx_bytes(build))
+    assert [(r["姓名"], r["_source_row"]) for r in rows(sheet)] == [("张三", 3), ("小计", 9)]
+    assert "跳过表尾 “合计” 第 5 行" in sheet.notes
+    assert "跳过表尾 “填表人：王五” 第 6 行" in sheet.notes
+    assert "跳过分段标题 “第二网格人口台账” 第 7 行" in sheet.notes
+    assert "跳过重复的表头 第 8 行" in sheet.notes
+    assert "跳过表尾 “共 2 人” 第 10 行" in sheet.notes
+    assert "跳过表尾 “日期：2020年5月18日” 第 11 行" in sheet.notes
+    assert "跳过空行 1 行" in sheet.notes
+
+
+# --------------------------------------------------------------------------- cell values
+
+
+def test_numbers_dates_and_text_as_excel_shows_them() -> None:
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        ws.append(["姓名", "身份证号", "联系电话", "是否租户", "登记日期", "年龄", "备注"])
+        ws.append(["张三", 110105199001011234, 13812345678.0, True, datetime.datetime(2020, 5, 18, 9, 30), 30, "1.10105E+17"])  # fmt: skip
+        ws.append(["\u3000李四\u00a0", "'110105199202021234", 1.5, False, 43969, 43969.0, " x "])
+        ws.append(["王五", None, 0.1 + 0.2, None, "2020年5月18日", None, None])
+
+    (sheet,) = read_ledger("台账.xlsx", data=xlsx_bytes(build))
+    first, second, third = rows(sheet)
+    assert first["身份证号"] == "1.10105199001011E+17"
+    assert first["联系电话"] == "13812345678"
+    assert first["是否租户"] == "是"
+    assert first["登记日期"] == "2020-05-18"
+    assert first["年龄"] == "30"
+    assert first["备注"] == "1.10105E+17"  # text stays text; the normaliser flags it
+    assert second["姓名"] == "李四"
+    assert second["身份证号"] == "110105199202021234"
+    assert second["联系电话"] == "1.5"
+    assert second["是否租户"] == "否"
+    assert second["登记日期"] == "2020-05-18"  # serial in a date column
+    assert second["年龄"] == "43969"  # same number elsewhere stays a number
+    assert third["联系电话"] == "0.3"
+    assert third["登记日期"] == "2020年5月18日"
+    assert sheet.lossy_cells == 1
+    assert "第 2 行 身份证号 为科学计数法，后几位已丢失" in sheet.notes
+
+
+def test_1904_date_system() -> None:
+    def build(book: openpyxl.Workbook) -> None:
+        book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+        book.active.append(["姓名", "出生日期"])
+        book.active.append(["张三", 31777])
+
+    (sheet,) = read_ledger("mac.xlsx", data=xlsx_bytes(build))
+    assert rows(sheet)[0]["出生日期"] == "1991-01-01"
+
+
+def test_excel_serial_1900_leap_year_bug() -> None:
+    from wangge.fusion.readers import excel_serial_to_date
+
+    assert excel_serial_to_date(59) == datetime.date(1900, 2, 28)
+    assert excel_serial_to_date(60) is None
+    assert excel_serial_to_date(61) == datetime.date(1900, 3, 1)
+    assert excel_serial_to_date(43969.75) == datetime.date(2020, 5, 18)
+    assert excel_serial_to_date(0, date1904=True) == datetime.date(1904, 1, 1)
+
+
+def test_blank_and_duplicate_headers() -> None:
+    def build(book: openpyxl.Workbook) -> None:
+        book.active.append(["姓名", None, "电话", "电话", "身份证\n号码"])
+        book.active.append(["张三", "男", "13812345678", "010-12345678", "110105199001011234"])
+
+    (sheet,) = read_ledger("台账.xlsx", data=xlsx_bytes(build))
+    assert sheet.columns == ["姓名", "第B列", "电话", "电话(2)", "身份证号码"]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def error_of(name: str, data: bytes, **kwargs) -> LedgerReadError:
+    with pytest.raises(LedgerReadError) as caught:
+        read_ledger(name, data=data, **kwargs)
+    assert caught.value.file_name == name
+    assert name in caught.value.message
+    return caught.value
+
+
+def test_truncated_xlsx_is_corrupt() -> None:
+    error = error_of("坏.xlsx", simple_xlsx()[:1500])
+    assert "损坏" in error.message
+
+
+def test_password_protected_xlsx() -> None:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(simple_xlsx())).encrypt("123456", encrypted)
+    error = error_of("加密.xlsx", encrypted.getvalue())
+    assert "文件设置了打开密码" in error.message
+
+
+def bomb_xlsx(sheet_xml_bytes: int) -> bytes:
+    """A valid xlsx whose sheet XML is padded with whitespace that compresses ~1000:1."""
+    source = zipfile.ZipFile(io.BytesIO(simple_xlsx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"<sheetData>", b"<sheetData>" + b" " * sheet_xml_bytes)
+            target.writestr(item.filename, body)
+    return out.getvalue()
+
+
+def test_zip_bomb_by_declared_ratio() -> None:
+    data = bomb_xlsx(20 * 1024 * 1024)
+    assert len(data) < 100_000
+    assert "压缩炸弹" in error_of("炸弹.xlsx", data).message
+
+
+def test_zip_bomb_by_declared_total() -> None:
+    data = bomb_xlsx(3 * 1024 * 1024)
+    limits = ReadLimits(max_uncompressed_bytes=2 * 1024 * 1024, max_compression_ratio=10_000)
+    assert "压缩炸弹" in error_of("炸弹.xlsx", data, limits=limits).message
+
+
+def test_zip_bomb_with_lying_sizes_is_stopped_while_inflating() -> None:
+    data = bytearray(bomb_xlsx(20 * 1024 * 1024))
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    member = archive.getinfo("xl/worksheets/sheet1.xml")
+    lie = (1000).to_bytes(4, "little")
+    local = member.header_offset
+    data[local + 22 : local + 26] = lie  # local header: uncompressed size
+    name = b"xl/worksheets/sheet1.xml"
+    central = next(
+        position
+        for position in range(len(data) - 4)
+        if data[position : position + 4] == b"PK\x01\x02"
+        and data[position + 46 : position + 46 + len(name)] == name
+    )
+    data[central + 24 : central + 28] = lie  # central directory: uncompressed size
+    assert (
+        zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml").file_size
+        == 1000
+    )
+    assert "压缩炸弹" in error_of("炸弹.xlsx", bytes(data)).message
+
+
+def test_file_over_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "大.csv"
+    path.write_bytes(CSV_TEXT.encode() * 100)
+    with pytest.raises(LedgerReadError) as caught:
+        read_ledger(path, limits=ReadLimits(max_file_bytes=1000))
+    assert "超过上限" in caught.value.message and "大.csv" in caught.value.message
+    assert (
+        "超过上限"
+        in error_of("大.csv", path.read_bytes(), limits=ReadLimits(max_file_bytes=1000)).message
+    )
+
+
+def test_too_many_rows_csv_and_xlsx() -> None:
+    csv_data = (CSV_TEXT + "李四,110105199202021234,13912345678\n" * 10).encode()
+    assert "行数超过上限" in error_of("多.csv", csv_data, limits=ReadLimits(max_rows=5)).message
+
+    def build(book: openpyxl.Workbook) -> None:
+        book.active.append(["姓名", "身份证号"])
+        for i in range(10):
+            book.active.append([f"人{i}", "110105199001011234"])
+
+    error = error_of("多.xlsx", xlsx_bytes(build), limits=ReadLimits(max_rows=5))
+    assert "行数超过上限" in error.message and error.sheet == "Sheet"
+
+
+def test_too_many_cells() -> None:
+    csv_data = (CSV_TEXT + "李四,110105199202021234,13912345678\n" * 10).encode()
+    assert (
+        "单元格数超过上限" in error_of("宽.csv", csv_data, limits=ReadLimits(max_cells=20)).message
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        random.Random(7).randbytes(5000),
+        "姓名,身份证号\n张三,110105199001011234\n".encode("utf-32-le"),
+        "姓名,身份证号\n张三,110105199001011234\n".encode("utf-16-le"),
+    ],
+    ids=["random", "utf32-no-bom", "utf16-no-bom"],
+)
+def test_unknown_encoding(data: bytes) -> None:
+    assert "无法识别文件的文字编码" in error_of("乱码.csv", data).message
+
+
+@pytest.mark.parametrize("data", [b"", b"\r\n \n", b"\xef\xbb\xbf"])
+def test_empty_file(data: bytes) -> None:
+    message = error_of("空.csv", data).message
+    assert "空" in message or "没有数据" in message
+
+
+def test_empty_workbook() -> None:
+    assert "没有数据" in error_of("空.xlsx", xlsx_bytes(lambda book: None)).message
+
+
+def test_no_header_at_all() -> None:
+    csv_data = "\n".join(f"{i},{i * 7},{i * 13}" for i in range(40)).encode()
+    assert "没有找到表头" in error_of("数字.csv", csv_data).message
+
+    def build(book: openpyxl.Workbook) -> None:
+        for i in range(40):
+            book.active.append([i, i * 7.5, i * 13])
+
+    error = error_of("数字.xlsx", xlsx_bytes(build))
+    assert "没有找到表头" in error.message and error.sheet == "Sheet"
+
+
+def test_not_a_spreadsheet() -> None:
+    assert "不是可识别的表格文件" in error_of("x.xlsx", b"%PDF-1.4 ...").message
