@@ -10,7 +10,7 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.fusion import selectors, services
@@ -133,9 +133,10 @@ class CommitOut(Schema):
 @router.post("/", response={201: BatchDetailOut}, summary="上传台账并暂存为待确认批次")
 def stage(
     request: HttpRequest, files: File[list[UploadedFile]], label: Form[str] = ""
-) -> tuple[int, ImportBatch]:
+) -> Status[ImportBatch]:
+    services.require_importer(request.user)  # before reading any upload
     batch = services.stage_batch(request.user, uploads_from(files), channel="api", label=label)
-    return 201, batch
+    return Status(201, batch)
 
 
 @router.get("/", response=list[BatchOut], summary="导入批次列表")
