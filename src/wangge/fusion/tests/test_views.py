@@ -272,3 +272,11 @@ def test_grid_worker_sees_birth_year_only_in_sources(sample: SampleDistrict):
     person.save(update_fields=["grid"])
     page = officer(sample, "grid").get(f"/people/{person.pk}/").content.decode()
     assert "数据来源" in page and "1980-03-04" not in page and "1980年" in page
+
+
+def test_import_pages_in_english(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "Import batch" in page and "Column mapping" in page and "Confirm import" in page
