@@ -426,7 +426,7 @@ def rejected_rows_xlsx(actor: Any, batch_id: int) -> bytes:
         )
     buffer = io.BytesIO()
     workbook.save(buffer)
-    audit.record(actor, "import.export_rejected", "fusion.importbatch", batch.pk)
+    audit.record(actor, "import.export", "fusion.importbatch", batch.pk)  # action: 16 chars max
     return buffer.getvalue()
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from wangge.access.scoping import can_reveal_identifiers
 from wangge.core.errors import ServiceError
 from wangge.core.web import service_errors
+from wangge.fusion.selectors import person_provenance
 from wangge.people import services
 
 
@@ -30,13 +31,15 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
 @service_errors
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = services.get_person(request.user, person_id)
+    can_reveal = can_reveal_identifiers(request.user)
     return render(
         request,
         "people/person_detail.html",
         {
             "person": person,
             "residences": services.person_residences(person),
-            "can_reveal": can_reveal_identifiers(request.user),
+            "can_reveal": can_reveal,
+            "provenance": person_provenance(person, can_reveal=can_reveal),
         },
     )
 

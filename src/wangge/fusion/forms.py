@@ -1,0 +1,86 @@
+"""Forms of the import pages: the upload and the column-mapping correction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from wangge.core.errors import ServiceError
+from wangge.fusion.fields import FIELDS, ROLES
+from wangge.fusion.services import Upload, read_limits
+
+MANUAL = "人工指定或模板"  # the evidence text the pipeline gives an overridden column
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Django's documented pattern for several files in one input."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return super().clean(data, initial)
+
+
+class UploadForm(forms.Form):
+    ledgers = MultipleFileField(
+        label=_("台账文件"),
+        widget=MultipleFileInput(attrs={"accept": ".xlsx,.xls,.csv", "multiple": True}),
+        help_text=_("可一次选择多个 .xlsx、.xls 或 .csv 文件"),
+        required=False,
+    )
+    label = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+def uploads_from(files: Iterable[UploadedFile]) -> list[Upload]:
+    """Uploaded files as the service wants them; too-big files are refused before reading."""
+    limit = read_limits().max_file_bytes
+    uploads = []
+    for f in files:
+        name = f.name or "未命名文件"
+        if f.size is not None and f.size > limit:
+            raise ServiceError(
+                f"文件“{name}”有 {f.size / 1e6:.1f} MB，超过上限 {limit / 1e6:.0f} MB，整批未导入"
+            )
+        uploads.append(Upload(name, f.read()))
+    if not uploads:
+        raise ServiceError("请选择要导入的台账文件")
+    return uploads
+
+
+def mapping_overrides(
+    files: list[dict[str, Any]], edited: str, submitted: Mapping[str, str]
+) -> dict[str, dict[str, str]]:
+    """Overrides for a restage: earlier manual choices on every sheet, plus the columns the
+    clerk changed on the edited sheet (``submitted`` holds 'role-<index>' and 'field-<index>')."""
+    overrides: dict[str, dict[str, str]] = {}
+    for f in files:
+        for s in f["sheets"]:
+            key = f"{f['name']}|{s['name']}"
+            chosen: dict[str, str] = {}
+            for c in s["columns"]:
+                current = f"{c['role']}:{c['field']}"
+                if c["evidence"] == MANUAL:
+                    chosen[c["header"]] = current
+                if key != edited:
+                    continue
+                role = submitted.get(f"role-{c['index']}")
+                fld = submitted.get(f"field-{c['index']}")
+                if role is None or fld is None:
+                    continue
+                if role not in ROLES or (fld and fld not in FIELDS):
+                    raise ServiceError(f"第 {c['index'] + 1} 列“{c['header']}”的对应无效")
+                value = f"{role}:{fld}"
+                if value == current:
+                    continue
+                chosen[c["header"]] = value
+            if chosen:
+                overrides[key] = chosen
+    return overrides

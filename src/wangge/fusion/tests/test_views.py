@@ -1,0 +1,282 @@
+"""The import pages as a clerk uses them: upload, check, correct, decide, commit, undo."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from wangge.core.testing import SampleDistrict
+from wangge.fusion.models import BatchStatus, ImportBatch, SourceRecord
+from wangge.people.idnumber import make_id_number
+from wangge.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+ID_ZHAO = make_id_number("110105", datetime.date(1980, 3, 4), 501, "男")
+ID_QIAN = make_id_number("110105", datetime.date(1985, 6, 7), 502, "女")
+ID_SUN = make_id_number("110105", datetime.date(1990, 1, 2), 503, "男")
+
+
+def ledger_csv() -> bytes:
+    """A community ledger over the sample district's rooms (幸福路10/11号 are the first
+    community's buildings): four clean people, one doubtful repeat of 孙新三 (same room,
+    other phone, no ID), one row without a name (rejected), one address only to the building.
+    The phone column is headed 联系人电话, which reads as a contact's phone until corrected."""
+    rows = [
+        "序号,姓名,身份证号码,联系人电话,现居住地址,备注",
+        f"1,赵新一,{ID_ZHAO},13812340001,幸福路10号3号楼2单元301,",
+        f"2,钱新二,{ID_QIAN},13812340002,幸福路11号3号楼2单元302,",
+        f"3,孙新三,{ID_SUN},13812340003,幸福路10号3号楼2单元302,",
+        "4,孙新三,,13812340009,幸福路10号3号楼2单元302,",
+        "5,,12345,,火星路1号,",
+        "6,周新五,,13812340005,幸福路10号3号楼,",
+        "7,吴新六,,13812340006,幸福路11号3号楼2单元301,",
+    ]
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+def officer(sample: SampleDistrict, role: str = "community") -> Client:
+    client = Client()
+    client.force_login(sample.users[role])
+    return client
+
+
+def upload(client: Client, data: bytes, name: str = "幸福一村台账.csv") -> ImportBatch:
+    response = client.post(
+        "/imports/new/", {"ledgers": [io.BytesIO(data)], "label": "测试"}, format="multipart"
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    return ImportBatch.objects.latest("pk")
+
+
+def _file(data: bytes, name: str) -> io.BytesIO:
+    f = io.BytesIO(data)
+    f.name = name
+    return f
+
+
+def stage(client: Client, data: bytes | None = None, name: str = "幸福一村台账.csv") -> ImportBatch:
+    response = client.post(
+        "/imports/new/", {"ledgers": [_file(data or ledger_csv(), name)], "label": "测试"}
+    )
+    assert response.status_code == 302, response.content.decode()[:800]
+    batch = ImportBatch.objects.latest("pk")
+    assert response["Location"] == f"/imports/{batch.pk}/"
+    return batch
+
+
+def test_upload_stages_a_batch_and_shows_what_was_found(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client)
+    assert batch.status == BatchStatus.STAGED and batch.summary["rows"] == 7
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "导入批次" in page and "幸福一村台账.csv" in page
+    assert "联系人电话" in page and "列名“联系人电话”" in page  # the mapping and its evidence
+    assert "姓名为空" in page  # the rejected row with its reason
+    assert "地址只到楼栋，缺少户室号" in page  # unmatched address …
+    assert "幸福路10号3号楼2单元301室" in page  # … with the candidate rooms
+    assert ID_ZHAO not in page and "13812340001" not in page  # staged identifiers stay hidden
+    listing = client.get("/imports/").content.decode()
+    assert f"/imports/{batch.pk}/" in listing and "待确认" in listing
+
+
+def test_a_bad_file_says_why_in_chinese_and_stores_nothing(sample: SampleDistrict):
+    client = officer(sample)
+    response = client.post("/imports/new/", {"ledgers": [_file(b"PK\x03\x04broken", "坏.xlsx")]})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "整批未导入" in page and "坏.xlsx" in page
+    no_columns = _file("甲,乙\n1,2\n".encode(), "无表头.csv")
+    response = client.post("/imports/new/", {"ledgers": [no_columns]})
+    assert response.status_code == 400 and "整批未导入" in response.content.decode()
+    assert client.post("/imports/new/", {}).status_code == 400
+    assert not ImportBatch.objects.exists()
+
+
+def test_too_big_a_file_is_refused_before_reading(sample: SampleDistrict, settings):
+    settings.WANGGE_IMPORT_MAX_FILE_BYTES = 100
+    response = officer(sample).post("/imports/new/", {"ledgers": [_file(ledger_csv(), "大.csv")]})
+    assert response.status_code == 400 and "超过上限" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_correcting_the_mapping_reruns_the_checks(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client)
+    columns = batch.files[0]["sheets"][0]["columns"]
+    phone = next(c for c in columns if c["header"] == "联系人电话")
+    assert (phone["role"], phone["field"]) == ("contact", "phone")
+    form = {"action": "remap", "sheet": "幸福一村台账.csv|"}
+    for c in columns:
+        form[f"role-{c['index']}"] = c["role"]
+        form[f"field-{c['index']}"] = c["field"]
+    form[f"role-{phone['index']}"] = "resident"
+    response = client.post(f"/imports/{batch.pk}/", form)
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    phone = next(c for c in batch.files[0]["sheets"][0]["columns"] if c["header"] == "联系人电话")
+    assert (phone["role"], phone["field"], phone["evidence"]) == (
+        "resident",
+        "phone",
+        "人工指定或模板",
+    )
+    response = client.post(
+        f"/imports/{batch.pk}/",
+        {"action": "template", "sheet": "幸福一村台账.csv|", "name": "幸福一村模板"},
+    )
+    assert response.status_code == 302
+    again = stage(client)  # the template applies to the next ledger of the same layout
+    phone = next(c for c in again.files[0]["sheets"][0]["columns"] if c["header"] == "联系人电话")
+    assert phone["role"] == "resident"
+
+
+def test_invalid_mapping_choice_is_refused(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client)
+    response = client.post(
+        f"/imports/{batch.pk}/",
+        {"action": "remap", "sheet": "幸福一村台账.csv|", "role-1": "martian", "field-1": "name"},
+        follow=True,
+    )
+    assert "的对应无效" in response.content.decode()
+
+
+def test_doubtful_pair_is_decided_then_commit_creates_persons(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client)
+    review = batch.summary["review"]
+    assert len(review) == 1
+    pair = review[0]
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "同一人" in page and "不是同一人" in page and pair["evidence"] in page
+    response = client.post(
+        f"/imports/{batch.pk}/",
+        {"action": "decide", "rid": pair["rid"], "decision": "same"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and "已核实：同一人" in response.content.decode()
+    before = Person.objects.count()
+    response = client.post(f"/imports/{batch.pk}/", {"action": "commit"}, follow=True)
+    assert "已导入" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.COMMITTED
+    assert Person.objects.count() == before + 5  # 赵 钱 孙(twice, one person) 周 吴
+    assert Person.objects.filter(name="孙新三").count() == 1
+    assert SourceRecord.objects.filter(batch=batch, person__name="孙新三").count() == 2
+
+
+def test_undo_removes_what_the_batch_added(sample: SampleDistrict):
+    client = officer(sample)
+    before = Person.objects.count()
+    batch = stage(client)
+    client.post(f"/imports/{batch.pk}/", {"action": "commit"})
+    assert Person.objects.count() > before
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "撤销本批次" in page
+    response = client.post(f"/imports/{batch.pk}/", {"action": "undo"}, follow=True)
+    assert "已撤销该批次" in response.content.decode()
+    assert Person.objects.count() == before
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.UNDONE
+
+
+def test_reimporting_the_same_file_changes_nothing(sample: SampleDistrict):
+    client = officer(sample)
+    first = stage(client)
+    client.post(f"/imports/{first.pk}/", {"action": "commit"})
+    count = Person.objects.count()
+    records = SourceRecord.objects.count()
+    second = stage(client)
+    response = client.post(f"/imports/{second.pk}/", {"action": "commit"}, follow=True)
+    assert "新增 0 人" in response.content.decode()
+    assert Person.objects.count() == count and SourceRecord.objects.count() == records
+
+
+def test_service_refusals_show_on_the_batch_page(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client)
+    client.post(f"/imports/{batch.pk}/", {"action": "discard"})
+    response = client.post(f"/imports/{batch.pk}/", {"action": "commit"}, follow=True)
+    assert "不能再导入" in response.content.decode()
+
+
+def test_rejected_rows_download_as_xlsx_with_reasons(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client)
+    response = client.get(f"/imports/{batch.pk}/rejected.xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][-1] == "原因"
+    assert any("姓名为空" in (r[-1] or "") for r in rows[1:])
+
+
+def test_roles_without_import_rights_get_403(sample: SampleDistrict):
+    batch = stage(officer(sample))
+    for role in ("grid", "police", "nobody"):
+        client = officer(sample, role)
+        assert client.get("/imports/").status_code == 403
+        assert client.get("/imports/new/").status_code == 403
+        assert client.get(f"/imports/{batch.pk}/").status_code == 403
+        response = client.post("/imports/new/", {"ledgers": [_file(ledger_csv(), "x.csv")]})
+        assert response.status_code == 403
+        assert "只有区、街道、社区工作人员可以导入台账" in response.content.decode()
+    # Another office's staff do not see the batch; the district does.
+    assert officer(sample, "street").get(f"/imports/{batch.pk}/").status_code == 404
+    assert officer(sample, "admin").get(f"/imports/{batch.pk}/").status_code == 200
+
+
+def test_nav_link_only_for_importing_roles(sample: SampleDistrict):
+    assert "台账导入" in officer(sample).get("/people/search/").content.decode()
+    assert "台账导入" not in officer(sample, "grid").get("/people/search/").content.decode()
+
+
+def test_person_page_shows_where_each_value_came_from(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client)
+    client.post(f"/imports/{batch.pk}/", {"action": "commit"})
+    person = Person.objects.get(name="赵新一")
+    page = client.get(f"/people/{person.pk}/").content.decode()
+    assert "数据来源" in page
+    assert "幸福一村台账.csv第2行" in page  # header is line 1
+    assert f"#{batch.pk}" in page
+    assert ID_ZHAO not in page
+
+
+def test_person_page_keeps_conflicting_values_visible(sample: SampleDistrict):
+    client = officer(sample)
+    for name, phone in (("春季台账.csv", "13900000001"), ("秋季台账.csv", "13900000002")):
+        ledger = (
+            f"姓名,身份证号码,手机号,现居住地址\n赵新一,{ID_ZHAO},{phone},幸福路10号3号楼2单元301\n"
+        )
+        batch = stage(client, ledger.encode(), name)
+        client.post(f"/imports/{batch.pk}/", {"action": "commit"})
+    person = Person.objects.get(name="赵新一")
+    assert person.phone == "13900000002"  # the newer ledger wins …
+    page = client.get(f"/people/{person.pk}/").content.decode()
+    assert "秋季台账.csv第2行" in page and "春季台账.csv第2行" in page
+    assert page.count('class="differs') == 1  # … and the older phone stays visible, marked
+    assert "1 条来源记录与现值不一致" in page
+    assert "13900000001" not in page  # still masked
+
+
+def test_grid_worker_sees_birth_year_only_in_sources(sample: SampleDistrict):
+    client = officer(sample)
+    client.post(f"/imports/{stage(client).pk}/", {"action": "commit"})
+    person = Person.objects.get(name="赵新一")
+    person.grid = sample.grids[0]
+    person.save(update_fields=["grid"])
+    page = officer(sample, "grid").get(f"/people/{person.pk}/").content.decode()
+    assert "数据来源" in page and "1980-03-04" not in page and "1980年" in page
+
+
+def test_import_pages_in_english(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "Import batch" in page and "Column mapping" in page and "Confirm import" in page
