@@ -787,16 +787,25 @@ def _write(case: Case, version: int | None, **changes: Any) -> None:
     )
     if rows == 0:
         current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
-        raise Conflict(
-            f"案件 {case.number} 已被他人更新（您看到的是第{expected}版，现在是第{current}版），"
-            "请刷新后查看最新情况再操作"
-        )
+        raise _conflict(case, expected, current)
     for name, value in changes.items():
         setattr(case, name, value)
     case.version = expected + 1
 
 
-def _require_status(case: Case, allowed: Iterable[str], doing: str) -> None:
+def _conflict(case: Case, expected: int, current: Any) -> Conflict:
+    return Conflict(
+        f"案件 {case.number} 已被他人更新（您看到的是第{expected}版，现在是第{current}版），"
+        "请刷新后查看最新情况再操作"
+    )
+
+
+def _require_status(
+    case: Case, allowed: Iterable[str], doing: str, version: int | None = None
+) -> None:
+    """Stale first: someone who acted on an old page hears that, not a status complaint."""
+    if version is not None and version != case.version:
+        raise _conflict(case, version, case.version)
     allowed = list(allowed)
     if case.status not in allowed:
         names = "、".join(str(CaseStatus(s).label) for s in allowed)
@@ -846,11 +855,13 @@ def dispatch_case(
     """派遣: staff send a waiting (new or returned) case to a department."""
     if not case_scope(actor).can_dispatch(case):
         raise Forbidden("只有案件所在街道、社区的工作人员可以派遣")
+    if version is not None and version != case.version:
+        raise _conflict(case, version, case.version)
     if case.status in ACTIVE and case.department is not None:
         raise ServiceError(
             f"案件 {case.number} 已派遣给{case.department.name}，如需改派请使用“转派”"
         )
-    _require_status(case, [CaseStatus.NEW], "派遣")
+    _require_status(case, [CaseStatus.NEW], "派遣", version)
     _check_department(case, department)
     now = timezone.now()
     sign, handle = deadlines_for(case.category, now)
@@ -895,7 +906,7 @@ def transfer_case(
     """转派: staff move a dispatched case to another department; the deadlines start again."""
     if not case_scope(actor).can_dispatch(case):
         raise Forbidden("只有案件所在街道、社区的工作人员可以转派")
-    _require_status(case, ACTIVE, "转派")
+    _require_status(case, ACTIVE, "转派", version)
     reason = _require_reason(reason, "转派原因")
     if department.pk == case.department_id:
         raise ServiceError(f"案件已在{department.name}办理，请选择其他部门")
@@ -944,7 +955,7 @@ def return_case(
 ) -> Case:
     """退单: the department sends back a case that is not theirs, saying why."""
     _require_handler(actor, case, "退单")
-    _require_status(case, ACTIVE, "退单")
+    _require_status(case, ACTIVE, "退单", version)
     reason = _require_reason(reason, "退单原因")
     department = case.department_id
     status = case.status
@@ -986,7 +997,7 @@ def return_case(
 def sign_in(actor: Any, case: Case, *, version: int | None = None, channel: str = "web") -> Case:
     """签收: a handler takes the case; the response (响应) clock stops here."""
     _require_handler(actor, case, "签收")
-    _require_status(case, [CaseStatus.DISPATCHED], "签收")
+    _require_status(case, [CaseStatus.DISPATCHED], "签收", version)
     _write(case, version, status=CaseStatus.IN_PROGRESS, handler=actor, signed_at=timezone.now())
     _event(
         case,
@@ -1013,7 +1024,7 @@ def record_handling(
 ) -> Case:
     """处置反馈: what was done, with photos; the case then waits for verification (核查)."""
     _require_handler(actor, case, "反馈处置结果")
-    _require_status(case, ACTIVE, "反馈处置结果")
+    _require_status(case, ACTIVE, "反馈处置结果", version)
     result = _require_reason(result, "处置结果")
     checked = _check_photos(photos)
     now = timezone.now()
@@ -1053,7 +1064,7 @@ def _verify(
     version: int | None,
     channel: str,
 ) -> Case:
-    _require_status(case, [CaseStatus.HANDLED], "核查")
+    _require_status(case, [CaseStatus.HANDLED], "核查", version)
     checked = _check_photos(photos)
     if passed:
         _write(case, version, status=CaseStatus.VERIFIED, verified_at=timezone.now())
@@ -1124,7 +1135,7 @@ def verify_by_resident(token: str, *, passed: bool, note: str = "") -> Case:
 def _rate(
     actor: Any, case: Case, *, rating: str, comment: str, version: int | None, channel: str
 ) -> Case:
-    _require_status(case, [CaseStatus.VERIFIED], "评价")
+    _require_status(case, [CaseStatus.VERIFIED], "评价", version)
     if rating not in Rating.values:
         raise ServiceError("请选择满意、基本满意或不满意")
     now = timezone.now()
@@ -1196,7 +1207,7 @@ def close_case(
     """结案 without a rating, e.g. when the resident cannot be reached for the call-back."""
     if not case_scope(actor).can_dispatch(case):
         raise Forbidden("只有案件所在街道、社区的工作人员可以结案")
-    _require_status(case, [CaseStatus.VERIFIED], "结案")
+    _require_status(case, [CaseStatus.VERIFIED], "结案", version)
     note = _require_reason(note, "结案说明")
     _write(case, version, status=CaseStatus.CLOSED, closed_at=timezone.now())
     _event(
@@ -1219,7 +1230,7 @@ def reopen_case(
     """重新办理: a closed case (typically rated 不满意) goes back to its department."""
     if not case_scope(actor).can_dispatch(case):
         raise Forbidden("只有案件所在街道、社区的工作人员可以重新办理")
-    _require_status(case, [CaseStatus.CLOSED], "重新办理")
+    _require_status(case, [CaseStatus.CLOSED], "重新办理", version)
     reason = _require_reason(reason, "重新办理的原因")
     now = timezone.now()
     changes: dict[str, Any] = {
