@@ -219,6 +219,7 @@ class MetricOut(Schema):
     code: str
     accepted: int
     dispatched: int
+    response_due: int
     responded_on_time: int
     resolved: int
     rated: int

@@ -2,7 +2,9 @@
 
 The formulas (also in docs/cases.md), over the cases accepted (created_at) in the period:
 
-- 响应率 response rate = cases signed in by their sign-in deadline / cases dispatched
+- 响应率 response rate = cases signed in by their sign-in deadline / cases due for a response
+  (dispatched and either signed in or past the sign-in deadline: a case dispatched a minute ago
+  is not yet counted against anyone)
 - 解决率 resolution rate = cases verified as resolved (核查通过, then or later closed) / cases accepted
 - 满意率 satisfaction rate = (满意 + 基本满意) / cases rated
 - 超期 overdue = open cases past their sign-in or handling deadline now
@@ -43,6 +45,7 @@ class MetricRow:
     code: str
     accepted: int
     dispatched: int
+    response_due: int
     responded_on_time: int
     resolved: int
     rated: int
@@ -58,7 +61,7 @@ class MetricRow:
 
     @property
     def response_rate(self) -> float | None:
-        return self._rate(self.responded_on_time, self.dispatched)
+        return self._rate(self.responded_on_time, self.response_due)
 
     @property
     def resolution_rate(self) -> float | None:
@@ -75,6 +78,7 @@ class MetricRow:
             "code": self.code,
             "accepted": self.accepted,
             "dispatched": self.dispatched,
+            "response_due": self.response_due,
             "responded_on_time": self.responded_on_time,
             "resolved": self.resolved,
             "rated": self.rated,
@@ -102,6 +106,11 @@ def _aggregates(now: datetime.datetime) -> dict[str, Any]:
     return {
         "accepted": Count("pk"),
         "dispatched": Count("pk", filter=Q(dispatched_at__isnull=False)),
+        "response_due": Count(
+            "pk",
+            filter=Q(dispatched_at__isnull=False)
+            & (Q(signed_at__isnull=False) | Q(sign_deadline__lt=now)),
+        ),
         "responded_on_time": Count(
             "pk", filter=Q(signed_at__isnull=False, signed_at__lte=F("sign_deadline"))
         ),
@@ -177,6 +186,7 @@ def percent(value: float | None) -> str:
 EXPORT_COLUMNS = [
     ("受理量", "accepted"),
     ("派遣量", "dispatched"),
+    ("应响应", "response_due"),
     ("按时签收", "responded_on_time"),
     ("核查解决", "resolved"),
     ("已评价", "rated"),
@@ -212,7 +222,7 @@ def metrics_xlsx(user: Any, metrics: Metrics) -> bytes:
     sheet.append([])
     sheet.append(
         [
-            "响应率 = 按时签收 / 派遣量；解决率 = 核查解决 / 受理量；满意率 = (满意 + 基本满意) / 已评价"
+            "响应率 = 按时签收 / 应响应（已签收或已过签收时限）；解决率 = 核查解决 / 受理量；满意率 = (满意 + 基本满意) / 已评价"
         ]
     )
     out = io.BytesIO()

@@ -1155,7 +1155,7 @@ def _rate(
         channel=channel,
         from_status=CaseStatus.VERIFIED,
         to_status=CaseStatus.VERIFIED,
-        note=comment.strip(),
+        note=f"{Rating(rating).label}" + (f"：{comment.strip()}" if comment.strip() else ""),
         data={"rating": rating},
     )
     _event(

@@ -229,6 +229,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "allowed": allowed,
             "tile_url": settings.WANGGE_TILE_URL,
             "centre": _centre(request.user),
+            "regions_url": _regions_url(request.user),
         },
     )
 
@@ -346,7 +347,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "chart": chart,
-            "query": request.GET.urlencode(),
+            "export_query": request.GET.urlencode(),
         },
     )
 
@@ -354,7 +355,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @service_errors
 def case_map(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/case_map.html", {"tile_url": settings.WANGGE_TILE_URL})
+    return render(
+        request,
+        "cases/case_map.html",
+        {"tile_url": settings.WANGGE_TILE_URL, "regions_url": _regions_url(request.user)},
+    )
+
+
+def _regions_url(user: Any) -> str:
+    """Outlines of the user's home region, drawn under the cases (none for department users)."""
+    from wangge.geo.services import home_regions
+
+    homes = home_regions(user)
+    return reverse("geo:features", args=[homes[0].code]) if homes else ""
 
 
 @login_required

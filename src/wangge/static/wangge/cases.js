@@ -13,6 +13,25 @@
     return map;
   }
 
+  // Grid outlines under the points, so a pick or a case can be read against the grids.
+  function outlines(el, map, fit) {
+    if (!el.dataset.regions) { return; }
+    fetch(el.dataset.regions, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var layer = L.geoJSON(data, {
+          filter: function (f) { return f.properties.kind === "region"; },
+          style: function (f) {
+            return f.properties.level === "grid"
+              ? { color: "#e07b00", weight: 1.2, dashArray: "4 3", fillOpacity: 0.05, interactive: false }
+              : { color: "#1565c0", weight: 2, fill: false, interactive: false };
+          }
+        }).addTo(map);
+        layer.bringToBack();
+        if (fit && layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+      });
+  }
+
   // --- report form
   var pick = document.getElementById("pick-map");
   if (pick && window.L) {
@@ -22,6 +41,7 @@
     var centre = (pick.dataset.centre || "39.9,116.4").split(",").map(Number);
     var map = baseMap(pick);
     map.setView(centre, 15);
+    outlines(pick, map, true);
     var marker = null;
     var set = function (la, lo, how) {
       lat.value = la.toFixed(6);
@@ -30,12 +50,12 @@
       label.textContent = how + " " + lo.toFixed(5) + ", " + la.toFixed(5);
       pick.dataset.picked = "1";
     };
-    if (lat.value && lon.value) { set(Number(lat.value), Number(lon.value), "📍"); }
-    map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, "📍"); });
+    if (lat.value && lon.value) { set(Number(lat.value), Number(lon.value), label.dataset.picked); }
+    map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, label.dataset.picked); });
     document.getElementById("gps").addEventListener("click", function () {
       if (!navigator.geolocation) { label.textContent = label.dataset.denied; return; }
       navigator.geolocation.getCurrentPosition(function (p) {
-        set(p.coords.latitude, p.coords.longitude, "🛰");
+        set(p.coords.latitude, p.coords.longitude, label.dataset.gps);
         map.setView([p.coords.latitude, p.coords.longitude], 17);
       }, function () { label.textContent = label.dataset.denied; }, { enableHighAccuracy: true, timeout: 10000 });
     });
@@ -76,6 +96,7 @@
   var casesEl = document.getElementById("cases-map");
   if (casesEl && window.L) {
     var cmap = baseMap(casesEl);
+    outlines(casesEl, cmap, false);
     fetch(casesEl.dataset.features, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
