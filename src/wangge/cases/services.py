@@ -30,6 +30,7 @@ from wangge.access.audit import AuditAction
 from wangge.access.models import Role, RoleAssignment
 from wangge.access.scoping import require_district_admin
 from wangge.cases import workdays
+from wangge.cases.bulk import insert_returning_ids
 from wangge.cases.hotline import WorkOrder, parse_work_orders
 from wangge.cases.models import (
     Case,
@@ -594,9 +595,10 @@ def intake_work_orders(
     ids = [o.external_id for o in orders]
     for start in range(0, len(ids), 500):
         existing |= set(
-            Case.objects.filter(
-                channel=Channel.HOTLINE, external_id__in=ids[start : start + 500]
-            ).values_list("external_id", flat=True)
+            Case.objects.filter(channel=Channel.HOTLINE, external_id__in=ids[start : start + 500])
+            .exclude(external_id="")  # lets SQLite use the partial unique index
+            .order_by()
+            .values_list("external_id", flat=True)
         )
     by_code = {info.code: info.id for info in intake.router.categories.values()}
     by_name: dict[str, int] = {}
@@ -658,7 +660,7 @@ def intake_work_orders(
         case.number = number
         case.batch = batch
         dispatched += intake.dispatch(case)
-    Case.objects.bulk_create(cases, batch_size=1000)
+    insert_returning_ids(cases)
     events: list[CaseEvent] = []
     name = _actor_name(actor)
     for case in cases:
@@ -687,7 +689,7 @@ def intake_work_orders(
                     note="按责任清单自动派遣",
                 )
             )
-    CaseEvent.objects.bulk_create(events, batch_size=2000)
+    insert_returning_ids(events)
     batch.case_count = len(cases)
     batch.dispatched_count = dispatched
     batch.save(update_fields=["case_count", "dispatched_count"])
