@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 ROLES = ["admin", "street", "community", "grid", "police", "nobody"]
 SKIP_PREFIXES = ("admin/", "i18n/", "api/", "static/")
 # Pages that hold no personal data and need no login.
-PUBLIC = {"login/", "logout/", "health"}
+PUBLIC = {"login/", "logout/", "health", "cases/rate/<str:token>/"}
 
 
 def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
@@ -59,10 +59,26 @@ def _street_batch(sample: SampleDistrict) -> Any:
     return batch
 
 
+@pytest.fixture(autouse=True)
+def _sample_cases(sample: SampleDistrict, settings: Any, tmp_path: Any) -> None:
+    """One case per grid, dispatched to the department whose handler is the `police` user for
+    金台里's grids (see wangge.cases.testing), so region scope and case scope coincide."""
+    from wangge.cases.testing import build_sample_cases
+
+    settings.MEDIA_ROOT = tmp_path
+    build_sample_cases(sample)
+
+
 def _param_values(sample: SampleDistrict) -> dict[str, list[tuple[Any, str | None]]]:
     """For each path parameter: (value, code of the grid/region that owns it)."""
+    from wangge.cases.models import Case
+
     regions = [sample.district, sample.street, *sample.communities, *sample.grids]
+    cases = Case.objects.select_related("grid").order_by("pk")
     return {
+        "case_id": [(c.pk, c.grid.code) for c in cases if c.grid],
+        # Photos are binary: served by the same scoped lookup, tested in cases/tests.
+        "photo_id": [],
         "code": [(r.code, r.code) for r in regions],
         "building_id": [(b.pk, b.grid.code) for b in sample.buildings if b.grid],
         "household_id": [(h.pk, h.grid.code) for h in sample.households if h.grid],
@@ -173,6 +189,13 @@ def test_every_api_endpoint_respects_scope_and_masking(role: str, sample: Sample
                 # (a request without its required body is refused as malformed first)
                 refused = (403,) if method == "get" else (400, 403, 422)
                 assert response.status_code in refused, f"{role} reached {url}"
+            elif url.startswith("api/cases") and method == "post" and not url.endswith("/reveal"):
+                # State changes need a body; without one nothing may happen or leak.
+                refused = (400, 403, 404, 409, 422)
+                if owner is not None and not _in_scope(role, owner, sample):
+                    assert response.status_code in refused, f"{role} reached {url}"
+                else:
+                    assert response.status_code in (200, 201, *refused), (role, url)
             elif method != "get" and not url.endswith("/reveal"):
                 # Actions walked without a body: refused with a message, or done (commit, undo).
                 assert response.status_code in (200, 201, 400, 403, 404, 422), (role, url)

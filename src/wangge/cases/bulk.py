@@ -1,0 +1,61 @@
+"""A leaner bulk insert for hotline batches: multi-row INSERT … RETURNING id, one per chunk.
+
+Django's bulk_create spends most of a hotline batch preparing every value of every field
+through the full field machinery (ten thousand rows × forty fields). Here only the values that
+need the database adapter (datetimes, JSON, the encrypted phone) go through it; plain strings,
+numbers and foreign-key ids are passed as they are. `pre_save` still runs for the fields that
+compute their value (blind index, auto_now), so the rows are the same as bulk_create's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+
+from wangge.access.fields import BlindIndexField, EncryptedTextField
+
+_PREPARED = (models.DateTimeField, models.DateField, models.JSONField, EncryptedTextField)
+CHUNK = 500
+
+
+def insert_returning_ids(objects: Sequence[models.Model]) -> None:
+    """INSERT `objects` (all of one model, pk unset) and set their primary keys."""
+    if not objects:
+        return
+    meta = type(objects[0])._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    computed = [
+        isinstance(f, BlindIndexField)
+        or (
+            isinstance(f, models.DateTimeField)
+            and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+        )
+        for f in fields
+    ]
+    prepared = [isinstance(f, _PREPARED) for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    pk = quote(meta.pk.column) if meta.pk is not None else "id"
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), CHUNK):
+            chunk = objects[start : start + CHUNK]
+            params: list[Any] = []
+            for obj in chunk:
+                for field, compute, prepare in zip(fields, computed, prepared, strict=True):
+                    value = field.pre_save(obj, True) if compute else getattr(obj, field.attname)
+                    if prepare:
+                        value = field.get_db_prep_save(value, connection)
+                    params.append(value)
+            sql = (
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
+                + ", ".join([row] * len(chunk))
+                + f" RETURNING {pk}"
+            )
+            cursor.execute(sql, params)
+            for obj, (new_id,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = new_id
+                obj._state.adding = False
+                obj._state.db = connection.alias

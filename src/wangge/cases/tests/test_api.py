@@ -1,0 +1,84 @@
+"""The cases API: scoped lists, masked phones, version conflicts as 409, whole-batch push."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def post(client: Client, url: str, body: dict) -> tuple[int, dict]:
+    response = client.post(url, json.dumps(body), content_type="application/json")
+    return response.status_code, response.json()
+
+
+def test_list_is_scoped_and_detail_masks_phone_except_for_handler(sample, cases):
+    first = cases["cases"][0]
+    listed = client_for(sample.users["grid"]).get("/api/cases/").json()
+    assert [c["number"] for c in listed["items"]] == [first.number]
+    assert listed["items"][0]["open311_status"] == "open"
+    as_street = client_for(sample.users["street"]).get(f"/api/cases/{first.pk}").json()
+    assert as_street["reporter_phone"] == "137****0000"
+    as_handler = client_for(sample.users["chengguan"]).get(f"/api/cases/{first.pk}").json()
+    assert as_handler["reporter_phone"] == "13700000000"
+    assert [e["kind"] for e in as_handler["events"]] == ["submitted", "dispatched"]
+    assert client_for(sample.users["police"]).get(f"/api/cases/{first.pk}").status_code == 404
+
+
+def test_stale_version_gets_409_and_nothing_changes(sample, cases):
+    case = cases["cases"][0]
+    handler = client_for(sample.users["chengguan"])
+    status, body = post(handler, f"/api/cases/{case.pk}/sign-in", {"version": case.version})
+    assert status == 200 and body["status"] == "in_progress" and body["version"] == 2
+    status, body = post(
+        handler, f"/api/cases/{case.pk}/handle", {"result": "已处理", "version": case.version}
+    )
+    assert status == 409 and "已被他人更新" in body["message"]
+    status, body = post(handler, f"/api/cases/{case.pk}/handle", {"result": "已处理", "version": 2})
+    assert status == 200 and body["status"] == "handled"
+
+
+def test_submit_and_push_hotline(sample, cases):
+    street = client_for(sample.users["street"])
+    status, body = post(
+        street,
+        "/api/cases/",
+        {"title": "路灯不亮", "category": "公用设施", "lon": 116.405, "lat": 39.905},
+    )
+    assert status == 200 and body["region_code"] == sample.grids[0].code
+    assert body["department"] == "城管" and body["channel"] == "api"
+    orders = [
+        {"external_id": "T1", "title": "噪音", "category": "H01", "community": "金台里社区"},
+        {"external_id": "T2", "title": "停车", "category": "违章停车", "street": "京广路街道"},
+    ]
+    status, body = post(street, "/api/cases/hotline", {"name": "推送", "orders": orders})
+    assert status == 200 and body["cases"] == 2 and body["dispatched"] == 2
+    status, body = post(street, "/api/cases/hotline", {"orders": orders[:1]})
+    assert status == 400 and body["problems"][0]["message"] == "工单编号“T1”已经导入过"
+    grid = client_for(sample.users["grid"])
+    status, body = post(grid, "/api/cases/hotline", {"orders": orders})
+    assert status == 403
+
+
+def test_dispatch_by_department_code_and_metrics(sample, cases):
+    street = client_for(sample.users["street"])
+    case = cases["cases"][0]
+    status, body = post(
+        street, f"/api/cases/{case.pk}/transfer", {"department": "pcs", "reason": "治安问题"}
+    )
+    assert status == 200 and body["department"] == "派出所"
+    metrics = street.get("/api/cases/metrics", {"group": "community"}).json()
+    assert [r["name"] for r in metrics["rows"]] == ["幸福一村社区", "金台里社区"]
+    assert metrics["total"]["accepted"] == 4 and metrics["total"]["satisfaction_rate"] is None
+    assert street.get("/api/cases/metrics", {"group": "x"}).status_code == 400
+    categories = street.get("/api/cases/categories").json()
+    assert {"code": "0101", "parent_code": "01"}.items() <= categories[1].items()

@@ -1,0 +1,146 @@
+"""Hotline work orders: read from the city system's export, taken in whole or not at all."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from wangge.cases import services
+from wangge.cases.hotline import parse_work_orders
+from wangge.cases.models import Case, CaseEvent, CaseStatus, HotlineBatch
+from wangge.cases.testing import grid_centre
+from wangge.core.errors import Forbidden, ValidationFailed
+from wangge.core.tabular import Sheet
+
+HEADER = [
+    "工单编号",
+    "受理时间",
+    "标题",
+    "诉求内容",
+    "诉求类别",
+    "事发地址",
+    "经度",
+    "纬度",
+    "街道",
+    "社区",
+    "来电人",
+    "联系电话",
+]
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "工单"
+    sheet.append(["12345热线派单明细（2026年11月）"])  # a title row above the header
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def order(n: int, **changes: object) -> list[object]:
+    row: dict[str, object] = {
+        "工单编号": f"GD2026{n:05d}",
+        "受理时间": "2026-11-20 09:30",
+        "标题": "楼下噪音",
+        "诉求内容": "夜间施工噪音扰民",
+        "诉求类别": "噪音扰民",
+        "事发地址": "幸福路10号",
+        "经度": "",
+        "纬度": "",
+        "街道": "京广路街道",
+        "社区": "幸福一村社区",
+        "来电人": "钱先生",
+        "联系电话": "13512345678",
+    }
+    row.update(changes)
+    return [row[h] for h in HEADER]
+
+
+def test_parser_reads_spellings_and_reports_rows():
+    sheet = Sheet(
+        "",
+        [
+            ["工单号", "来电时间", "反映内容", "经度", "纬度"],
+            ["A1", "2026/11/20 9:30", "路灯不亮", "116.405", "39.905"],
+            ["A1", "2026-11-20", "重复", "", ""],
+            ["A2", "昨天", "时间不对", "", ""],
+            ["A3", "", "", "", ""],
+            ["A4", "", "经纬度反了", "39.9", "116.4"],
+        ],
+    )
+    orders, problems = parse_work_orders([sheet])
+    assert [o.external_id for o in orders] == ["A1"]
+    assert orders[0].lon == 116.405 and orders[0].title == "路灯不亮"
+    assert [str(p) for p in problems] == [
+        "第3行：工单编号“A1”与第2行重复",
+        "第4行：受理时间“昨天”无法识别，应如 2026-11-20 09:30",
+        "第5行：标题和诉求内容都为空",
+        "第6行：经纬度（39.9, 116.4）不在中国境内，请检查是否填反",
+    ]
+
+
+@pytest.mark.django_db
+def test_import_places_routes_and_timestamps(sample, cases):
+    lon, lat = grid_centre(sample, 3)
+    data = xlsx(
+        [
+            order(1),
+            order(2, 经度=lon, 纬度=lat, 街道="", 社区=""),
+            order(3, 诉求类别="H02", 社区=""),
+        ]
+    )
+    result = services.import_hotline_file(sample.users["street"], data, file_name="派单.xlsx")
+    first, second, third = result.cases
+    assert result.batch.case_count == 3 and result.batch.dispatched_count == 3
+    assert first.community == sample.communities[0] and first.department_id is not None
+    assert first.department.name == "城管"  # type: ignore[union-attr]
+    assert second.grid == sample.grids[3]
+    assert second.department.name == "派出所"  # type: ignore[union-attr]
+    assert third.region == sample.street and third.category.code == "H02"  # type: ignore[union-attr]
+    assert first.created_at.isoformat() == "2026-11-20T09:30:00+08:00"
+    assert first.status == CaseStatus.DISPATCHED and first.reporter_phone == "13512345678"
+    stored = Case.objects.get(pk=first.pk)
+    assert stored.reporter_phone == "13512345678" and stored.reporter_phone_index
+    assert CaseEvent.objects.filter(case__batch=result.batch).count() == 6
+
+
+@pytest.mark.django_db
+def test_any_bad_row_refuses_the_whole_batch(sample, cases):
+    services.import_hotline_file(sample.users["street"], xlsx([order(1)]), file_name="a.xlsx")
+    before = Case.objects.count()
+    data = xlsx(
+        [
+            order(1),
+            order(2, 诉求类别="外星人"),
+            order(3, 社区="不存在社区"),
+            order(4, 经度=120.0, 纬度=30.0),
+            order(5),
+        ]
+    )
+    with pytest.raises(ValidationFailed) as error:
+        services.import_hotline_file(sample.users["street"], data, file_name="b.xlsx")
+    assert [str(p) for p in error.value.problems] == [
+        "工单 第3行：工单编号“GD202600001”已经导入过",
+        "工单 第4行：类别“外星人”不在类别表中",
+        "工单 第5行：京广路街道下没有名为“不存在社区”的社区",
+        "工单 第6行：位置（120.0, 30.0）不在任何网格内，请核对经纬度",
+    ]
+    assert "整批未导入" in error.value.message
+    assert Case.objects.count() == before and HotlineBatch.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_only_staff_import_and_only_inside_their_area(sample, cases):
+    with pytest.raises(Forbidden):
+        services.import_hotline_file(sample.users["grid"], xlsx([order(1)]), file_name="a.xlsx")
+    data = xlsx([order(1, 社区="金台里社区")])
+    with pytest.raises(ValidationFailed) as error:
+        services.import_hotline_file(sample.users["community"], data, file_name="a.xlsx")
+    assert "不在您的管辖范围内" in str(error.value.problems[0])

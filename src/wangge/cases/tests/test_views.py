@@ -1,0 +1,137 @@
+"""Case pages: actions appear for the people who may take them, conflicts read as a message."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from wangge.cases.models import Case, CaseStatus, Rating
+from wangge.cases.tests.test_hotline import order, xlsx
+from wangge.cases.tests.test_services import PNG
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def act(client: Client, case: Case, action: str, **data) -> Any:
+    return client.post(
+        f"/cases/{case.pk}/action/", {"action": action, "version": case.version, **data}
+    )
+
+
+def test_handler_sees_phone_and_handling_form_others_do_not(sample, cases):
+    case = cases["cases"][0]
+    page = client_for(sample.users["chengguan"]).get(f"/cases/{case.pk}/").content.decode()
+    assert "13700000000" in page and 'value="sign_in"' in page and 'value="return"' in page
+    page = client_for(sample.users["grid"]).get(f"/cases/{case.pk}/").content.decode()
+    assert "137****0000" in page and 'value="sign_in"' not in page
+    page = client_for(sample.users["street"]).get(f"/cases/{case.pk}/").content.decode()
+    assert 'value="transfer"' in page and 'value="handle"' not in page
+
+
+def test_loop_through_the_pages_and_a_stale_form(sample, cases):
+    case = cases["cases"][0]
+    handler = client_for(sample.users["chengguan"])
+    stale_version = case.version
+    response = act(handler, case, "sign_in")
+    assert response.status_code == 302
+    stale = handler.post(
+        f"/cases/{case.pk}/action/", {"action": "sign_in", "version": stale_version}
+    )
+    assert stale.status_code == 409 and "已被他人更新" in stale.content.decode()
+    case.refresh_from_db()
+    photo = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
+    act(handler, case, "handle", result="已协调施工单位停工", photos=[photo])
+    case.refresh_from_db()
+    assert case.status == CaseStatus.HANDLED
+    grid = client_for(sample.users["grid"])
+    page = grid.get(f"/cases/{case.pk}/").content.decode()
+    photo_url = f"/cases/photos/{case.photos.get().pk}/"
+    assert 'value="verify"' in page and photo_url in page
+    assert grid.get(photo_url).content == PNG
+    assert client_for(sample.users["police"]).get(photo_url).status_code == 404
+    act(grid, case, "verify", passed="1", note="已核实")
+    case.refresh_from_db()
+    resident = Client()
+    page = resident.get(f"/cases/rate/{case.rating_token}/").content.decode()
+    assert "您对处理结果满意吗" in page
+    resident.post(f"/cases/rate/{case.rating_token}/", {"action": "rate", "rating": "satisfied"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED and case.rating == Rating.SATISFIED
+    assert "已评价" in resident.get(f"/cases/rate/{case.rating_token}/").content.decode()
+    assert resident.get("/cases/rate/not-a-real-token-000/").status_code == 404
+
+
+def test_refusals_are_shown_beside_the_form(sample, cases):
+    case = cases["cases"][0]
+    response = act(client_for(sample.users["chengguan"]), case, "return", reason="")
+    assert response.status_code == 400 and "请填写退单原因" in response.content.decode()
+    response = act(client_for(sample.users["grid"]), case, "sign_in")
+    assert response.status_code == 403
+
+
+def test_grid_worker_reports_from_the_phone_page(sample, cases):
+    grid = client_for(sample.users["grid"])
+    page = grid.get("/cases/new/").content.decode()
+    assert 'capture="environment"' in page and "pick-map" in page
+    photo = SimpleUploadedFile(
+        "a.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32, content_type="image/jpeg"
+    )
+    response = grid.post(
+        "/cases/new/",
+        {
+            "title": "井盖缺失",
+            "description": "小区门口井盖丢了",
+            "category": "",
+            "address": "幸福路10号",
+            "lon": "116.405",
+            "lat": "39.905",
+            "photos": [photo],
+        },
+    )
+    assert response.status_code == 302
+    case = Case.objects.get(title="井盖缺失")
+    assert case.channel == "grid_worker" and case.grid == sample.grids[0]
+    assert case.photos.count() == 1 and case.photos.get().content_type == "image/jpeg"
+    refused = grid.post("/cases/new/", {"title": "x", "lon": "116.405"})
+    assert "位置不完整" in refused.content.decode()
+    nobody = client_for(sample.users["nobody"]).get("/cases/new/").content.decode()
+    assert "没有上报案件的权限" in nobody
+
+
+def test_hotline_upload_page_lists_problems_or_results(sample, cases):
+    street = client_for(sample.users["street"])
+    bad = SimpleUploadedFile("派单.xlsx", xlsx([order(1), order(2, 诉求类别="外星人")]))
+    page = street.post("/cases/import/", {"file": bad}).content.decode()
+    assert "整批未导入" in page and "第4行：类别“外星人”不在类别表中" in page
+    good = SimpleUploadedFile("派单.xlsx", xlsx([order(1), order(2)]))
+    page = street.post("/cases/import/", {"file": good}).content.decode()
+    assert "已导入 2 件工单" in page
+    assert "只有街道" in client_for(sample.users["grid"]).get("/cases/import/").content.decode()
+
+
+def test_dashboard_map_overdue_and_export(sample, cases):
+    street = client_for(sample.users["street"])
+    page = street.get("/cases/dashboard/", {"group": "community"}).content.decode()
+    assert "幸福一村社区" in page and "rates-chart" in page
+    export = street.get("/cases/dashboard/", {"group": "community", "export": "xlsx"})
+    workbook = openpyxl.load_workbook(io.BytesIO(export.content))
+    rows = list(workbook.active.values)
+    assert rows[1][:3] == ("社区", "编码", "受理量") and rows[2][0] == "幸福一村社区"
+    assert rows[4][0] == "合计" and rows[4][2] == 4
+    features = street.get("/cases/map/data/").json()["features"]
+    assert len(features) == 4 and "phone" not in str(features)
+    grid_features = client_for(sample.users["grid"]).get("/cases/map/data/").json()["features"]
+    assert len(grid_features) == 1
+    assert street.get("/cases/dashboard/", {"start": "昨天"}).status_code == 400
+    assert street.get("/cases/overdue/").status_code == 200

@@ -1,0 +1,435 @@
+"""Case pages: the list, one case with its timeline and the actions the user may take, the grid
+worker's phone report, hotline import, overdue lists, the metrics dashboard and the open-case map.
+Views parse and call services; the services decide who may do what.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from wangge.cases import metrics, services
+from wangge.cases.forms import ReportForm
+from wangge.cases.models import Case, CaseStatus, Category, Channel, Department, Rating
+from wangge.cases.scoping import case_scope
+from wangge.core.errors import ServiceError, ValidationFailed
+from wangge.core.web import service_errors
+
+PAGE_SIZE = 30
+
+
+@login_required
+@service_errors
+def case_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    category = request.GET.get("category", "")
+    overdue = request.GET.get("overdue") == "1"
+    cases = services.list_cases(request.user, status=status, category=category, overdue=overdue)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": page,
+            "status": status,
+            "overdue": overdue,
+            "statuses": CaseStatus.choices,
+            "scope": case_scope(request.user),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    scope = case_scope(request.user)
+    return {
+        "case": case,
+        "events": services.timeline(case),
+        "photos": list(case.photos.all()),
+        "phone": services.reporter_phone_for(request.user, case),
+        "can_dispatch": scope.can_dispatch(case),
+        "handles": scope.handles(case),
+        "can_verify": scope.can_verify(case),
+        "departments": list(services.departments_for(case)) if scope.can_dispatch(case) else [],
+        "ratings": Rating.choices,
+        "now": timezone.now(),
+    }
+
+
+@login_required
+@service_errors
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = services.get_case(request.user, case_id)
+    return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+ACTIONS = {
+    "dispatch",
+    "transfer",
+    "return",
+    "sign_in",
+    "handle",
+    "verify",
+    "rate",
+    "close",
+    "reopen",
+}
+
+
+def _department(request: HttpRequest) -> Department:
+    department = Department.objects.filter(pk=request.POST.get("department") or 0).first()
+    if department is None:
+        raise ServiceError("请选择承办部门")
+    return department
+
+
+@login_required
+@service_errors
+def case_action(request: HttpRequest, case_id: int) -> HttpResponse:
+    """One endpoint for every step; a stale form (someone acted first) gets a 409 page."""
+    case = services.get_case(request.user, case_id)
+    if request.method != "POST":
+        return redirect("cases:detail", case_id=case.pk)
+    action = request.POST.get("action", "")
+    if action not in ACTIONS:
+        raise ServiceError("未知操作")
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = case.version
+    post = request.POST
+    photos = request.FILES.getlist("photos")
+    user = request.user
+    try:
+        if action == "dispatch":
+            services.dispatch_case(
+                user,
+                case,
+                department=_department(request),
+                note=post.get("note", ""),
+                version=version,
+            )
+        elif action == "transfer":
+            services.transfer_case(
+                user,
+                case,
+                department=_department(request),
+                reason=post.get("reason", ""),
+                version=version,
+            )
+        elif action == "return":
+            services.return_case(user, case, reason=post.get("reason", ""), version=version)
+        elif action == "sign_in":
+            services.sign_in(user, case, version=version)
+        elif action == "handle":
+            services.record_handling(
+                user, case, result=post.get("result", ""), photos=photos, version=version
+            )
+        elif action == "verify":
+            services.verify_case(
+                user,
+                case,
+                passed=post.get("passed") == "1",
+                note=post.get("note", ""),
+                photos=photos,
+                version=version,
+            )
+        elif action == "rate":
+            services.rate_case(
+                user,
+                case,
+                rating=post.get("rating", ""),
+                comment=post.get("comment", ""),
+                version=version,
+            )
+        elif action == "close":
+            services.close_case(user, case, note=post.get("note", ""), version=version)
+        elif action == "reopen":
+            services.reopen_case(user, case, reason=post.get("reason", ""), version=version)
+    except services.Conflict as exc:
+        fresh = services.get_case(request.user, case_id)
+        context = _detail_context(request, fresh) | {"error": exc.message}
+        return render(request, "cases/case_detail.html", context, status=409)
+    except ServiceError as exc:
+        if exc.status != 400:
+            raise
+        context = _detail_context(request, case) | {"error": exc.message}
+        return render(request, "cases/case_detail.html", context, status=400)
+    messages.success(request, f"已{_done(action)}：{case.number}")
+    if services.visible_cases(request.user).filter(pk=case.pk).exists():
+        return redirect("cases:detail", case_id=case.pk)
+    return redirect("cases:list")  # e.g. returned by a handler: no longer theirs to see
+
+
+def _done(action: str) -> str:
+    return {
+        "dispatch": "派遣",
+        "transfer": "转派",
+        "return": "退单",
+        "sign_in": "签收",
+        "handle": "提交处置结果",
+        "verify": "提交核查结果",
+        "rate": "评价并结案",
+        "close": "结案",
+        "reopen": "重新办理",
+    }[action]
+
+
+@login_required
+@service_errors
+def case_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = services.get_photo(request.user, photo_id)
+    with photo.image.open("rb") as handle:
+        response = HttpResponse(handle.read(), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@service_errors
+def report(request: HttpRequest) -> HttpResponse:
+    """The grid worker's phone page: describe, pick a category, photograph, locate, send."""
+    scope = case_scope(request.user)
+    allowed = not scope.is_empty
+    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and allowed and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.submit_case(
+                request.user,
+                channel=Channel.GRID_WORKER if scope.grid_roots else Channel.API,
+                title=data["title"],
+                description=data["description"],
+                category=data["category"],
+                address=data["address"],
+                lon=data["lon"],
+                lat=data["lat"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已上报，受理编号 {case.number}")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request,
+        "cases/report.html",
+        {
+            "form": form,
+            "allowed": allowed,
+            "tile_url": settings.WANGGE_TILE_URL,
+            "centre": _centre(request.user),
+            "regions_url": _regions_url(request.user),
+        },
+    )
+
+
+def _centre(user: Any) -> list[float]:
+    from wangge.geo.models import Region
+
+    region = Region.objects.visible_to(user).exclude(centroid_lon=None).order_by("code").first()
+    if region is not None and region.centroid_lon is not None and region.centroid_lat is not None:
+        return [region.centroid_lat, region.centroid_lon]
+    return [39.9, 116.4]
+
+
+@login_required
+def suggest(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("description", "") or request.GET.get("text", "")
+    suggestions = services.suggest_categories(text[:1000]) if text.strip() else []
+    return render(request, "cases/_suggestions.html", {"suggestions": suggestions})
+
+
+@login_required
+@service_errors
+def hotline_import(request: HttpRequest) -> HttpResponse:
+    scope = case_scope(request.user)
+    context: dict[str, Any] = {"allowed": scope.is_staff}
+    if request.method == "POST" and scope.is_staff:
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = "请选择要导入的文件（.xlsx 或 .csv）"
+        else:
+            try:
+                result = services.import_hotline_file(
+                    request.user, upload.read(), file_name=upload.name or "工单.xlsx"
+                )
+            except ValidationFailed as exc:
+                context.update(error=exc.message, problems=exc.problems[:200])
+                context["more"] = max(0, len(exc.problems) - 200)
+            except ServiceError as exc:
+                context["error"] = exc.message
+            else:
+                context["result"] = result
+    return render(request, "cases/import.html", context)
+
+
+@login_required
+@service_errors
+def overdue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    cases = list(
+        services.list_cases(request.user, overdue=True).select_related(
+            "street", "community", "grid"
+        )[:500]
+    )
+    by_region: dict[str, int] = {}
+    by_department: dict[str, int] = {}
+    for case in cases:
+        where = (
+            case.community.name
+            if case.community
+            else (case.street.name if case.street else "未确定区域")
+        )
+        by_region[where] = by_region.get(where, 0) + 1
+        dept = case.department.name if case.department else "未派遣"
+        by_department[dept] = by_department.get(dept, 0) + 1
+    return render(
+        request,
+        "cases/overdue.html",
+        {
+            "cases": cases,
+            "by_region": sorted(by_region.items(), key=lambda kv: -kv[1]),
+            "by_department": sorted(by_department.items(), key=lambda kv: -kv[1]),
+            "now": now,
+        },
+    )
+
+
+def _date(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ServiceError(f"日期“{text}”格式不对，应如 2026-11-01") from None
+
+
+@login_required
+@service_errors
+def dashboard(request: HttpRequest) -> HttpResponse:
+    group = request.GET.get("group", "street")
+    start = _date(request.GET.get("start", ""))
+    end = _date(request.GET.get("end", ""))
+    result = metrics.case_metrics(request.user, group=group, start=start, end=end)
+    if request.GET.get("export") == "xlsx":
+        response = HttpResponse(
+            metrics.metrics_xlsx(request.user, result),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        name = f"cases-metrics-{group}-{timezone.localdate():%Y%m%d}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    chart = [
+        {
+            "name": r.name,
+            "response": r.response_rate,
+            "resolution": r.resolution_rate,
+            "satisfaction": r.satisfaction_rate,
+        }
+        for r in result.rows
+    ]
+    return render(
+        request,
+        "cases/dashboard.html",
+        {
+            "metrics": result,
+            "groups": [(k, v[1]) for k, v in metrics.GROUPS.items()],
+            "group": group,
+            "start": start,
+            "end": end,
+            "chart": chart,
+            "export_query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@service_errors
+def case_map(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "cases/case_map.html",
+        {"tile_url": settings.WANGGE_TILE_URL, "regions_url": _regions_url(request.user)},
+    )
+
+
+def _regions_url(user: Any) -> str:
+    """Outlines of the user's home region, drawn under the cases (none for department users)."""
+    from wangge.geo.services import home_regions
+
+    homes = home_regions(user)
+    return reverse("geo:features", args=[homes[0].code]) if homes else ""
+
+
+@login_required
+@service_errors
+def case_map_data(request: HttpRequest) -> HttpResponse:
+    """Open cases with a position, as GeoJSON points (no personal data in the properties)."""
+    now = timezone.now()
+    features = []
+    rows = (
+        services.list_cases(request.user, status="open")
+        .exclude(lon=None)
+        .values_list("pk", "number", "title", "status", "lon", "lat", "handle_deadline")[:5000]
+    )
+    for pk, number, title, status, lon, lat, deadline in rows:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "number": number,
+                    "title": title,
+                    "status": str(CaseStatus(status).label),
+                    "overdue": bool(deadline and deadline < now),
+                    "url": reverse("cases:detail", args=[pk]),
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@require_http_methods(["GET", "POST"])
+def resident_rate(request: HttpRequest, token: str) -> HttpResponse:
+    """The link a resident gets by SMS: confirm the result, then rate it (no login)."""
+    try:
+        case = services.case_by_token(token)
+    except ServiceError as exc:
+        return render(request, "core/error.html", {"message": exc.message}, status=exc.status)
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "verify":
+                services.verify_by_resident(
+                    token,
+                    passed=request.POST.get("passed") == "1",
+                    note=request.POST.get("note", ""),
+                )
+            else:
+                services.rate_by_token(
+                    token,
+                    rating=request.POST.get("rating", ""),
+                    comment=request.POST.get("comment", ""),
+                )
+            return redirect("cases:rate", token=token)
+        except ServiceError as exc:
+            error = exc.message
+        case = services.case_by_token(token)
+    return render(
+        request,
+        "cases/resident_rate.html",
+        {"case": case, "ratings": Rating.choices, "error": error},
+    )
+
+
+def categories_for_form() -> list[Category]:
+    return list(Category.objects.filter(active=True).select_related("parent").order_by("code"))

@@ -1,0 +1,129 @@
+// Cases pages: the report form's position (GPS or a pick on the map) and category chips,
+// the dashboard's rate chart (ECharts) and the open-case map (Leaflet).
+(function () {
+  "use strict";
+
+  function baseMap(el) {
+    var map = L.map(el, { zoomControl: true });
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { maxZoom: 19, subdomains: "1234" }).addTo(map);
+    } else {
+      el.classList.add("no-tiles");
+    }
+    return map;
+  }
+
+  // Grid outlines under the points, so a pick or a case can be read against the grids.
+  function outlines(el, map, fit) {
+    if (!el.dataset.regions) { return; }
+    fetch(el.dataset.regions, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var layer = L.geoJSON(data, {
+          filter: function (f) { return f.properties.kind === "region"; },
+          style: function (f) {
+            return f.properties.level === "grid"
+              ? { color: "#e07b00", weight: 1.2, dashArray: "4 3", fillOpacity: 0.05, interactive: false }
+              : { color: "#1565c0", weight: 2, fill: false, interactive: false };
+          }
+        }).addTo(map);
+        layer.bringToBack();
+        if (fit && layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+      });
+  }
+
+  // --- report form
+  var pick = document.getElementById("pick-map");
+  if (pick && window.L) {
+    var lon = document.querySelector("input[name=lon]");
+    var lat = document.querySelector("input[name=lat]");
+    var label = document.getElementById("position");
+    var centre = (pick.dataset.centre || "39.9,116.4").split(",").map(Number);
+    var map = baseMap(pick);
+    map.setView(centre, 15);
+    outlines(pick, map, true);
+    var marker = null;
+    var set = function (la, lo, how) {
+      lat.value = la.toFixed(6);
+      lon.value = lo.toFixed(6);
+      if (marker) { marker.setLatLng([la, lo]); } else { marker = L.marker([la, lo]).addTo(map); }
+      label.textContent = how + " " + lo.toFixed(5) + ", " + la.toFixed(5);
+      pick.dataset.picked = "1";
+    };
+    if (lat.value && lon.value) { set(Number(lat.value), Number(lon.value), label.dataset.picked); }
+    map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, label.dataset.picked); });
+    document.getElementById("gps").addEventListener("click", function () {
+      if (!navigator.geolocation) { label.textContent = label.dataset.denied; return; }
+      navigator.geolocation.getCurrentPosition(function (p) {
+        set(p.coords.latitude, p.coords.longitude, label.dataset.gps);
+        map.setView([p.coords.latitude, p.coords.longitude], 17);
+      }, function () { label.textContent = label.dataset.denied; }, { enableHighAccuracy: true, timeout: 10000 });
+    });
+    pick.dataset.ready = "1";
+  }
+  document.addEventListener("click", function (e) {
+    var chip = e.target.closest && e.target.closest("button.chip[data-category]");
+    if (!chip) { return; }
+    var select = document.querySelector("select[name=category]");
+    if (select) { select.value = chip.dataset.category; }
+  });
+
+  // --- dashboard chart
+  var chartEl = document.getElementById("rates-chart");
+  var source = document.getElementById("rates-data");
+  if (chartEl && source && window.echarts) {
+    var rows = JSON.parse(source.textContent);
+    var pct = function (v) { return v === null ? null : Math.round(v * 1000) / 10; };
+    var chart = echarts.init(chartEl, null, { renderer: "svg" });
+    chart.setOption({
+      animation: false,
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; } },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { interval: 0, rotate: (rows.length > 6 || chartEl.clientWidth / Math.max(rows.length, 1) < 90) ? 35 : 0 } },
+      yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
+      series: [
+        { name: chartEl.dataset.response, type: "bar", data: rows.map(function (r) { return pct(r.response); }), itemStyle: { color: "#1565c0" } },
+        { name: chartEl.dataset.resolution, type: "bar", data: rows.map(function (r) { return pct(r.resolution); }), itemStyle: { color: "#2e7d32" } },
+        { name: chartEl.dataset.satisfaction, type: "bar", data: rows.map(function (r) { return pct(r.satisfaction); }), itemStyle: { color: "#e07b00" } }
+      ]
+    });
+    chartEl.dataset.rendered = "1";
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  // --- open cases map
+  var casesEl = document.getElementById("cases-map");
+  if (casesEl && window.L) {
+    var cmap = baseMap(casesEl);
+    outlines(casesEl, cmap, false);
+    fetch(casesEl.dataset.features, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var layer = L.geoJSON(data, {
+          pointToLayer: function (f, latlng) {
+            return L.circleMarker(latlng, {
+              radius: 7, weight: 2, fillOpacity: 0.8,
+              color: f.properties.overdue ? "#b00020" : "#1565c0",
+              fillColor: f.properties.overdue ? "#e53935" : "#42a5f5",
+              className: "wg-case"
+            });
+          },
+          onEachFeature: function (f, lyr) {
+            var p = f.properties;
+            var a = document.createElement("a");
+            a.href = p.url;
+            a.textContent = p.number + " " + p.title;
+            var div = document.createElement("div");
+            div.appendChild(a);
+            div.appendChild(document.createElement("br"));
+            div.appendChild(document.createTextNode(p.status));
+            lyr.bindPopup(div);
+          }
+        }).addTo(cmap);
+        var bounds = layer.getBounds();
+        if (bounds.isValid()) { cmap.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 }); } else { cmap.setView([39.9, 116.4], 12); }
+        casesEl.dataset.loaded = String(data.features.length);
+      });
+  }
+})();
