@@ -13,6 +13,8 @@ urlpatterns = [
     path("people/", include("wangge.people.urls")),
     path("imports/", include("wangge.fusion.urls")),
     path("cases/", include("wangge.cases.urls")),
+    path("open311/v2/", include("wangge.cases.open311_urls")),
+    path("report/", include("wangge.cases.public_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,156 @@
+"""The residents' pages: report without login, receipt, tracking, confirming and rating."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from wangge.cases import services
+from wangge.cases.models import Case, CaseStatus, Category, Channel, Rating
+from wangge.cases.testing import grid_centre
+from wangge.core.testing import SampleDistrict
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit(settings: Any) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def _report(client: Client, sample: SampleDistrict, **extra: Any) -> Any:
+    lon, lat = grid_centre(sample, 0)
+    data = {"description": "楼道里堆满杂物，消防通道堵了", "lat": lat, "lon": lon, **extra}
+    return client.post("/report/", data)
+
+
+def _token(response: Any) -> str:
+    match = re.search(r"/report/track/([\w-]+)\?new=1", response["Location"])
+    assert match, response["Location"]
+    return match.group(1)
+
+
+def test_the_form_needs_no_login_and_offers_leaf_categories(client: Client, cases: Any) -> None:
+    page = client.get("/report/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "我要反映问题" in body and "噪音扰民" in body and "井盖" in body
+    shapes = re.search(r'id="grid-shapes" type="application/json">(.*?)</script>', body)
+    assert shapes and "第1网格" in json.loads(shapes.group(1))["features"][0]["properties"]["name"]
+
+
+def test_a_report_gives_a_receipt_and_a_tracking_link(
+    client: Client, sample: SampleDistrict, cases: Any
+) -> None:
+    noise = Category.objects.get(code="H01")
+    photo = SimpleUploadedFile("p.png", PNG, content_type="image/png")
+    response = _report(
+        client, sample, category=noise.pk, phone="13912345678", name="孙先生", photos=[photo]
+    )
+    assert response.status_code == 302
+    token = _token(response)
+    case = Case.objects.get(rating_token=token)
+    assert case.channel == Channel.RESIDENT_WEB and case.category == noise
+    assert case.grid == sample.grids[0] and case.status == CaseStatus.DISPATCHED
+    assert case.reporter_phone == "13912345678" and case.photos.count() == 1
+    receipt = client.get(response["Location"]).content.decode()
+    assert case.number in receipt and f"/report/track/{token}" in receipt
+    assert "已受理" in receipt and "待签收" in receipt and "城管" in receipt
+    assert "13912345678" not in receipt and "孙先生" not in receipt
+
+
+def test_a_report_needs_words_and_a_place(client: Client, cases: Any) -> None:
+    empty = client.post("/report/", {"description": ""})
+    assert empty.status_code == 400
+    nowhere = client.post("/report/", {"description": "路灯坏了"})
+    assert (
+        nowhere.status_code == 400 and "请在地图上点选位置，或填写地址" in nowhere.content.decode()
+    )
+    by_address = client.post("/report/", {"description": "路灯坏了", "address": "金台里3号"})
+    assert by_address.status_code == 302
+    abroad = client.post("/report/", {"description": "路灯坏了", "lat": 48.8, "lon": 2.3})
+    assert abroad.status_code == 400 and "不在中国境内" in abroad.content.decode()
+
+
+def test_reports_are_rate_limited_per_address(
+    client: Client, sample: SampleDistrict, cases: Any, settings: Any
+) -> None:
+    settings.WANGGE_REPORT_RATE_LIMIT = 2
+    assert _report(client, sample).status_code == 302
+    assert _report(client, sample).status_code == 302
+    third = _report(client, sample)
+    assert third.status_code == 429
+    assert "提交过于频繁：同一网络10分钟内最多提交2次" in third.content.decode()
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    assert _report(other, sample).status_code == 302
+    assert Case.objects.filter(channel=Channel.RESIDENT_WEB).count() == 3
+
+
+def test_unknown_token_is_not_found(client: Client, cases: Any) -> None:
+    assert client.get("/report/track/" + "x" * 24).status_code == 404
+    assert client.get("/report/track/short").status_code == 404
+
+
+def test_resident_confirms_then_rates_and_the_case_closes(
+    client: Client, sample: SampleDistrict, cases: Any
+) -> None:
+    token = _token(_report(client, sample, category=Category.objects.get(code="H01").pk))
+    case = Case.objects.get(rating_token=token)
+    handler = sample.users["chengguan"]
+    services.sign_in(handler, case)
+    services.record_handling(handler, case, result="已清理楼道杂物")
+    page = client.get(f"/report/track/{token}").content.decode()
+    assert "问题解决了吗" in page and "已清理楼道杂物" in page
+    unsolved = client.post(f"/report/track/{token}", {"action": "reject", "version": case.version})
+    assert unsolved.status_code == 400 and "请填写核查未通过的原因" in unsolved.content.decode()
+    confirmed = client.post(
+        f"/report/track/{token}", {"action": "confirm", "version": case.version}
+    )
+    assert confirmed.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.VERIFIED
+    page = client.get(f"/report/track/{token}").content.decode()
+    assert "请您评价" in page and "基本满意" in page
+    rated = client.post(
+        f"/report/track/{token}",
+        {"action": "rate", "version": case.version, "rating": Rating.SATISFIED, "comment": "快"},
+    )
+    assert rated.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED and case.rating == Rating.SATISFIED
+    page = client.get(f"/report/track/{token}").content.decode()
+    assert "已结案" in page and "满意" in page and "请您评价" not in page
+    for kind in ("受理", "派遣", "签收", "处置反馈", "核查通过", "评价", "结案"):
+        assert kind in page
+    assert handler.get_username() not in page
+
+
+def test_a_stale_page_gets_a_conflict_not_an_overwrite(
+    client: Client, sample: SampleDistrict, cases: Any
+) -> None:
+    token = _token(_report(client, sample, category=Category.objects.get(code="H01").pk))
+    case = Case.objects.get(rating_token=token)
+    handler = sample.users["chengguan"]
+    services.record_handling(handler, case, result="已处理")
+    seen = case.version
+    services.verify_case(sample.users["grid"], case, passed=False, note="还没清干净")
+    stale = client.post(f"/report/track/{token}", {"action": "confirm", "version": seen})
+    assert stale.status_code == 409 and "新进展" in stale.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS
+
+
+def test_suggestions_come_back_as_json(client: Client, cases: Any) -> None:
+    response = client.get("/report/suggest", {"text": "半夜施工噪音"})
+    assert response.status_code == 200
+    assert isinstance(response.json()["suggestions"], list)
