@@ -73,7 +73,9 @@ def main() -> None:
     print(f"commit              {t4 - t3:6.1f} s  {summary}")
     print(f"stage + commit      {t4 - t2:6.1f} s")
     print(f"undo                {t5 - t4:6.1f} s")
-    print(f"persons/households/residences before {before}, after commit {after_commit}, after undo {after_undo}")
+    print(
+        f"persons/households/residences before {before}, after commit {after_commit}, after undo {after_undo}"
+    )
     print(f"undo restored counts: {after_undo == before}")
     print(f"peak RSS            {peak_mb:,.0f} MB")
 
