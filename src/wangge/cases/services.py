@@ -89,7 +89,9 @@ def list_cases(
     channel: str = "web",
 ) -> CaseQuerySet:
     """The user's cases, newest first, filtered; the list itself is audited (PIPL)."""
-    queryset = visible_cases(user).select_related("category", "region", "department")
+    queryset = visible_cases(user).select_related(
+        "category", "region", "community", "grid", "department"
+    )
     if status == "open":
         queryset = queryset.open()
     elif status:
