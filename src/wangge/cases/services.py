@@ -30,7 +30,7 @@ from wangge.access.audit import AuditAction
 from wangge.access.models import Role, RoleAssignment
 from wangge.access.scoping import require_district_admin
 from wangge.cases import workdays
-from wangge.cases.bulk import insert_returning_ids
+from wangge.cases.bulk import insert_returning_ids, insert_values
 from wangge.cases.hotline import WorkOrder, parse_work_orders
 from wangge.cases.models import (
     Case,
@@ -89,7 +89,9 @@ def list_cases(
     channel: str = "web",
 ) -> CaseQuerySet:
     """The user's cases, newest first, filtered; the list itself is audited (PIPL)."""
-    queryset = visible_cases(user).select_related("category", "region", "department")
+    queryset = visible_cases(user).select_related(
+        "category", "region", "community", "grid", "department"
+    )
     if status == "open":
         queryset = queryset.open()
     elif status:
@@ -661,35 +663,36 @@ def intake_work_orders(
         case.batch = batch
         dispatched += intake.dispatch(case)
     insert_returning_ids(cases)
-    events: list[CaseEvent] = []
+    events: list[dict[str, Any]] = []
     name = _actor_name(actor)
+    actor_id = actor.pk if _is_user(actor) else None
     for case in cases:
         events.append(
-            CaseEvent(
-                case=case,
-                at=intake.now,
-                kind=EventKind.SUBMITTED,
-                actor=actor if _is_user(actor) else None,
-                actor_name=name,
-                channel=channel,
-                to_status=CaseStatus.NEW,
-                note=f"热线工单 {case.external_id}（{file_name}）",
-            )
+            {
+                "case_id": case.pk,
+                "at": intake.now,
+                "kind": EventKind.SUBMITTED,
+                "actor_id": actor_id,
+                "actor_name": name,
+                "channel": channel,
+                "to_status": CaseStatus.NEW,
+                "note": f"热线工单 {case.external_id}（{file_name}）",
+            }
         )
         if case.status == CaseStatus.DISPATCHED:
             events.append(
-                CaseEvent(
-                    case=case,
-                    at=intake.now,
-                    kind=EventKind.DISPATCHED,
-                    channel="auto",
-                    from_status=CaseStatus.NEW,
-                    to_status=CaseStatus.DISPATCHED,
-                    department_id=case.department_id,
-                    note="按责任清单自动派遣",
-                )
+                {
+                    "case_id": case.pk,
+                    "at": intake.now,
+                    "kind": EventKind.DISPATCHED,
+                    "channel": "auto",
+                    "from_status": CaseStatus.NEW,
+                    "to_status": CaseStatus.DISPATCHED,
+                    "department_id": case.department_id,
+                    "note": "按责任清单自动派遣",
+                }
             )
-    insert_returning_ids(events)
+    insert_values(CaseEvent, events)
     batch.case_count = len(cases)
     batch.dispatched_count = dispatched
     batch.save(update_fields=["case_count", "dispatched_count"])

@@ -135,7 +135,15 @@ def test_hotline_case_goes_round_the_loop(
     # the 4 sample cases; the other import has no coordinates, this one is closed
     assert street.locator("path.wg-case").count() == 4
     street.screenshot(path=SHOTS / "cases-9-map.png")
-    for page in (street, handler, grid, resident):
+    # The same pages at phone width: the list and the dashboard must stay readable.
+    street_phone = _as(browser, base, "street", **PHONE)
+    street_phone.goto(f"{base}/cases/?status=")
+    assert street_phone.locator("table.cases tbody tr").count() == 6
+    street_phone.screenshot(path=SHOTS / "cases-list-phone.png", full_page=True)
+    street_phone.goto(f"{base}/cases/dashboard/?group=department")
+    street_phone.wait_for_selector("#rates-chart[data-rendered] svg")
+    street_phone.screenshot(path=SHOTS / "cases-dashboard-phone.png", full_page=True)
+    for page in (street, handler, grid, resident, street_phone):
         page.context.close()
 
 

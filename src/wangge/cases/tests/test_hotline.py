@@ -144,3 +144,23 @@ def test_only_staff_import_and_only_inside_their_area(sample, cases):
     with pytest.raises(ValidationFailed) as error:
         services.import_hotline_file(sample.users["community"], data, file_name="a.xlsx")
     assert "不在您的管辖范围内" in str(error.value.problems[0])
+
+
+@pytest.mark.django_db
+def test_bulk_rows_read_back_like_orm_rows(sample, cases):
+    from wangge.access.fields import data_cipher
+    from wangge.people.identifiers import phone_key
+
+    result = services.import_hotline_file(
+        sample.users["street"], xlsx([order(1), order(2, 联系电话="")]), file_name="a.xlsx"
+    )
+    index = data_cipher().blind_index(phone_key("135 1234 5678"))
+    found = Case.objects.filter(reporter_phone_index=index, batch=result.batch)
+    assert [c.external_id for c in found] == ["GD202600001"]
+    second = Case.objects.get(external_id="GD202600002")
+    assert second.reporter_phone == "" and second.version == 1 and second.updated_at
+    events = CaseEvent.objects.filter(case__batch=result.batch).order_by("pk")
+    at = events[0].at
+    assert at is not None and all(e.data == {} and e.at == at for e in events)
+    assert [e.kind for e in events[:2]] == ["submitted", "dispatched"]
+    assert events[1].department == result.cases[0].department

@@ -278,3 +278,19 @@ def test_deadline_sweep_reminds_then_escalates(
     escalations = [n for n in _media_and_notifications.sent if n.kind == "escalated"]
     assert "street" in escalations[0].usernames and "admin" in escalations[1].usernames
     assert kinds(case).count(EventKind.ESCALATED) == 2
+
+
+def test_public_channels_accept_anonymous_reports(sample, cases):
+    lon, lat = grid_centre(sample, 1)
+    case = services.submit_case(
+        None,
+        channel=Channel.OPEN311,
+        title="路灯不亮",
+        lon=lon,
+        lat=lat,
+        reporter_phone="13800001111",
+    )
+    assert case.reporter_user is None and case.grid == sample.grids[1]
+    assert case.status == CaseStatus.DISPATCHED and case.is_open
+    event = case.events.first()
+    assert event is not None and event.channel == "open311" and event.actor is None
