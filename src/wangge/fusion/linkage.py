@@ -155,12 +155,12 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
     for rid in range(n):
         if status[rid] == REJECTED or cluster[rid] >= 0:
             continue
-        candidates: list[str] = cols["id_candidates"][rid] or []
+        typed: str | None = cols["id_typed"][rid]
         prefix: str | None = cols["id_prefix"][rid]
         hits: set[int] = set()
         how = ""
-        if candidates:
-            hits = {by_id[c] for c in candidates if c in by_id}
+        if typed:
+            hits = {by_id[c] for c in one_typo_variants(typed) if c in by_id}
             how = "身份证号有一位录错或相邻两位颠倒"
         elif prefix:
             hits = set(by_prefix.get(prefix, ()))
@@ -198,7 +198,7 @@ _USED: Final = (
     "name",
     "name_key",
     "id_number",
-    "id_candidates",
+    "id_typed",
     "id_prefix",
     "phone",
     "birth_date",
@@ -208,6 +208,41 @@ _USED: Final = (
     "address_code",
     "address_text",
 )
+
+
+_DIGITS = "0123456789"
+
+
+def one_typo_variants(typed: str) -> list[str]:
+    """Every string one changed character or one swapped adjacent pair away.
+
+    Linkage only keeps variants that are numbers of known persons, which are valid by
+    construction, so no check digit is computed here: ~170 dictionary lookups per row.
+    """
+    out = []
+    for i, ch in enumerate(typed):
+        alphabet = _DIGITS + "X" if i == 17 else _DIGITS
+        head, tail = typed[:i], typed[i + 1 :]
+        out.extend(head + c + tail for c in alphabet if c != ch)
+    for i in range(len(typed) - 1):
+        a, b = typed[i], typed[i + 1]
+        if a != b:
+            out.append(typed[:i] + b + a + typed[i + 2 :])
+    return out
+
+
+def one_typo_apart(typed: str, number: str) -> bool:
+    if len(typed) != len(number):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(typed, number, strict=True)) if x != y]
+    if len(diff) == 1:
+        return True
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and typed[diff[0]] == number[diff[1]]
+        and typed[diff[1]] == number[diff[0]]
+    )
 
 
 def _names_agree(key: str, name: str, cluster_keys: set[str]) -> bool:
@@ -337,8 +372,8 @@ def score_pair(
     if id_a and id_b and id_a != id_b:
         ev.append(Evidence("身份证号不同", -100.0))  # never: two valid numbers are two people
     elif id_a or id_b:
-        typed = cols["id_candidates"][b] if id_a else cols["id_candidates"][a]
-        if typed and (id_a or id_b) in typed:
+        typed = cols["id_typed"][b] if id_a else cols["id_typed"][a]
+        if typed and one_typo_apart(typed, id_a or id_b):
             ev.append(Evidence("身份证号仅差一位", model.id_one_typo))
     return sum(e.weight for e in ev), tuple(ev)
 

@@ -22,7 +22,7 @@ from pypinyin import Style, lazy_pinyin
 from wangge.addresses.matcher import AddressMatch
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.registry import Registry
-from wangge.people.idnumber import check_id_number, normalize_id_number, repair_candidates
+from wangge.people.idnumber import check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
 
@@ -38,7 +38,8 @@ RECORD_SCHEMA: Final[dict[str, Any]] = {
     "name": pl.Utf8,
     "name_key": pl.Utf8,
     "id_number": pl.Utf8,  # valid 18-digit number, or null
-    "id_candidates": pl.List(pl.Utf8),  # valid numbers one typo away from an invalid one
+    "id_typed": pl.Utf8,  # an invalid 18-character number as typed: linkage looks for known
+    # valid numbers one typo (changed digit, swapped pair) away from it
     "id_prefix": pl.Utf8,  # leading digits of a number Excel rounded (scientific notation)
     "phone": pl.Utf8,
     "birth_date": pl.Utf8,  # ISO date, or null
@@ -65,7 +66,7 @@ class Normaliser:
     registry: Registry | None
     today: date = field(default_factory=date.today)
     _names: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
-    _ids: dict[str, tuple[str | None, list[str], str | None, str | None, Any]] = field(
+    _ids: dict[str, tuple[str | None, str | None, str | None, str | None, Any]] = field(
         default_factory=dict
     )
     _phones: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
@@ -96,19 +97,19 @@ class Normaliser:
             out.append(syllable)
         return " ".join(out)
 
-    def id_number(self, raw: str) -> tuple[str | None, list[str], str | None, str | None, Any]:
-        """(valid number, repair candidates, rounded prefix, problem, check)."""
+    def id_number(self, raw: str) -> tuple[str | None, str | None, str | None, str | None, Any]:
+        """(valid number, invalid 18-character number as typed, rounded prefix, problem, check)."""
         hit = self._ids.get(raw)
         if hit is None:
             check = check_id_number(raw, today=self.today)
             if check.valid:
                 note = "15位旧身份证号已升级为18位" if check.upgraded_from_15 else None
-                hit = (check.normalized, [], None, note, check)
+                hit = (check.normalized, None, None, note, check)
             else:
                 cleaned = normalize_id_number(raw)
-                candidates = repair_candidates(cleaned, today=self.today)
+                typed = cleaned if len(cleaned) == 18 and cleaned[:17].isdigit() else None
                 prefix = _rounded_prefix(cleaned)
-                hit = (None, candidates, prefix, f"身份证号无效：{check.reason}", check)
+                hit = (None, typed, prefix, f"身份证号无效：{check.reason}", check)
             self._ids[raw] = hit
         return hit
 
@@ -182,14 +183,14 @@ def normalise_sheet(
             reasons.append(name_problem)
 
         id_number: str | None = None
-        candidates: list[str] = []
+        typed: str | None = None
         prefix: str | None = None
         birth_date: str | None = None
         birth_year: int | None = None
         exact_year = False
         gender = _gender(genders[i])
         if ids[i]:
-            id_number, candidates, prefix, note, check = normaliser.id_number(ids[i])
+            id_number, typed, prefix, note, check = normaliser.id_number(ids[i])
             if note:
                 reasons.append(note)
             if id_number:
@@ -245,7 +246,7 @@ def normalise_sheet(
             reasons.append("地址为空")
 
         if status != REJECTED and not (
-            id_number or candidates or prefix or phone or address_text or birth_year
+            id_number or typed or prefix or phone or address_text or birth_year
         ):
             status = REJECTED
             reasons.append("只有姓名，没有身份证号、电话、地址或出生信息，无法确认是谁")
@@ -258,7 +259,7 @@ def normalise_sheet(
         out["name"].append(name)
         out["name_key"].append(name_key)
         out["id_number"].append(id_number)
-        out["id_candidates"].append(candidates)
+        out["id_typed"].append(typed)
         out["id_prefix"].append(prefix)
         out["phone"].append(phone)
         out["birth_date"].append(birth_date)

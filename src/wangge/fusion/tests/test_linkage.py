@@ -22,7 +22,6 @@ def records(*rows: dict[str, Any]) -> pl.DataFrame:
             source_sheet="",
             source_row=i + 2,
             ledger=0,
-            id_candidates=[],
             address_candidates=[],
             birth_year_exact=True,
             status=ACCEPTED,
@@ -106,12 +105,10 @@ def test_common_names_born_the_same_year_are_not_merged() -> None:
 
 def test_one_wrong_digit_is_repaired_when_the_name_points_to_one_person() -> None:
     typo = ID_A[:10] + str((int(ID_A[10]) + 1) % 10) + ID_A[11:]
-    from wangge.people.idnumber import repair_candidates
-
     result = link_records(
         records(
             {"name": "赵敏", "id_number": ID_A},
-            {"name": "赵敏", "id_candidates": repair_candidates(typo), "phone": "13900000000"},
+            {"name": "赵敏", "id_typed": typo, "phone": "13900000000"},
         )
     )
     assert same(result, 0, 1)
@@ -158,3 +155,13 @@ def test_rows_without_ids_group_among_themselves_on_strong_evidence() -> None:
     )
     assert same(result, 0, 1)
     assert not same(result, 0, 2)
+
+
+def test_typo_variants_cover_every_changed_digit_and_swapped_pair() -> None:
+    from wangge.fusion.linkage import one_typo_apart, one_typo_variants
+
+    swapped = ID_A[:3] + ID_A[4] + ID_A[3] + ID_A[5:]
+    changed = ID_A[:8] + ("0" if ID_A[8] != "0" else "1") + ID_A[9:]
+    assert ID_A in one_typo_variants(swapped) and ID_A in one_typo_variants(changed)
+    assert one_typo_apart(swapped, ID_A) and one_typo_apart(changed, ID_A)
+    assert not one_typo_apart(ID_B[:5] + "9" + ID_B[6:], ID_A)
