@@ -127,7 +127,11 @@ class Normaliser:
         key = (text, community)
         hit = self._addresses.get(key)
         if hit is None:
-            hit = self.registry.matcher.match(text, community_code=community)
+            code = self.registry.quick_match(text) if community is None else None
+            if code is not None:
+                hit = AddressMatch(code, "room", 1.0, "", ())
+            else:
+                hit = self.registry.matcher.match(text, community_code=community)
             self._addresses[key] = hit
         return hit
 

@@ -6,18 +6,40 @@ runs with no database) or from rows the platform hands over. Pure Python, no Dja
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
-from wangge.addresses.matcher import AddressMatcher, RegistryRoom
+from wangge.addresses.matcher import (
+    AddressMatcher,
+    RegistryRoom,
+    building_key,
+    number_key,
+    road_key,
+    room_key,
+    unit_key,
+)
 from wangge.geo.pointindex import GridIndex
 
 
 class RegistryError(ValueError):
     """The registry files cannot be used; the message is Chinese and says where."""
+
+
+_HALF_WIDTH: Final = str.maketrans("０１２３４５６７８９－", "0123456789-", " \u3000\t")
+# What may stand before the road in a plainly written address: city, district, street, community.
+_ADMIN_HEAD: Final = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,3}市)?(?:[\u4e00-\u9fff]{1,6}?区)?"
+    r"(?:[\u4e00-\u9fff]{1,8}?(?:街道|地区))?(?:[\u4e00-\u9fff]{1,8}?社区)?$"
+)
+_PLAIN_TAIL: Final = re.compile(
+    r"^(\d+)(?:号院|号|院)(?:(\d+)(?:号楼|栋|幢|号|-))?(?:(\d+)(?:单元|门|-))?"
+    r"([东西南北]?\d+)(?:室|号|户)?$"
+)
 
 
 @dataclass
@@ -26,6 +48,53 @@ class Registry:
     grid_of_room: dict[str, str] = field(default_factory=dict)
     community_of_room: dict[str, str] = field(default_factory=dict)
     community_by_name: dict[str, str] = field(default_factory=dict)
+    # Exact keys of rooms, for addresses written plainly (most rows); see quick_match.
+    _exact: dict[tuple[str, str, str, str, str], str | None] = field(default_factory=dict)
+    _road_keys: dict[str, str] = field(default_factory=dict)
+    _roads: re.Pattern[str] | None = None
+
+    def index_exact(self, rooms: Iterable[RegistryRoom]) -> None:
+        for room in rooms:
+            rk = self._road_keys.get(room.road)
+            if rk is None:
+                rk = self._road_keys[room.road] = road_key(room.road)
+            key = (
+                rk,
+                number_key(room.number),
+                building_key(room.building),
+                unit_key(room.unit),
+                room_key(room.room),
+            )
+            # A key two rooms share is no exact answer: leave it to the matcher.
+            self._exact[key] = None if key in self._exact else room.address_code
+        names = sorted((r for r in self._road_keys if r), key=len, reverse=True)
+        self._roads = re.compile("|".join(map(re.escape, names))) if names else None
+
+    def quick_match(self, text: str) -> str | None:
+        """The room of a plainly written address ('朝阳区幸福路10号3号楼2单元301室',
+        '幸福路10号院3-2-301') by exact keys, without the full parser.
+
+        Anything less plain (numerals, typos, omissions, other markers) returns None and goes
+        through the parser and matcher, which also explain misses.
+        """
+        if self._roads is None:
+            return None
+        s = text.translate(_HALF_WIDTH)
+        found = self._roads.search(s)
+        if found is None or not _ADMIN_HEAD.match(s[: found.start()]):
+            return None
+        tail = _PLAIN_TAIL.match(s[found.end() :])
+        if tail is None:
+            return None
+        number, building, unit, room = tail.groups()
+        key = (
+            self._road_keys[found.group()],
+            number_key(number),
+            building_key(building or ""),
+            unit_key(unit or ""),
+            room_key(room),
+        )
+        return self._exact.get(key)
 
     def common_grid(self, codes: Iterable[str]) -> str | None:
         """The grid of an address found only down to its building: when every candidate room
@@ -52,7 +121,9 @@ class Registry:
                 grid_of[room.address_code] = grid
             community_of[room.address_code] = room.community_code
         by_name = {name: code for code, name in (community_names or {}).items()}
-        return cls(AddressMatcher(room_list), grid_of, community_of, by_name)
+        registry = cls(AddressMatcher(room_list), grid_of, community_of, by_name)
+        registry.index_exact(room_list)
+        return registry
 
     @classmethod
     def from_files(cls, addresses: str | Path, grids: str | Path | None) -> Registry:
