@@ -313,11 +313,9 @@ def _finish(records: pl.DataFrame, linked: object) -> pl.DataFrame:
         if cid >= 0 and cid not in first:
             first[cid] = len(first) + 1
     person_key = [f"P{first[c]:07d}" if c >= 0 else "" for c in linked.cluster]
-    reasons = records.get_column("reasons").to_list()
-    reason = []
-    for rid in range(n):
-        parts = list(reasons[rid]) + linked.notes.get(rid, [])
-        reason.append("；".join(parts))
+    reason = records.get_column("reasons").to_list()
+    for rid, notes in linked.notes.items():
+        reason[rid] = "；".join(([reason[rid]] if reason[rid] else []) + notes)
     ids = records.get_column("id_number").to_list()
     for rid, number in linked.repaired_id.items():
         ids[rid] = number

@@ -141,7 +141,9 @@ def unmatched_addresses(batch: ImportBatch, limit: int = 200) -> list[dict[str, 
         & pl.col("address_code").is_null()
     )
     rows = frame.select([*ROW_COLUMNS, "address_candidates"]).head(limit).to_dicts()
-    codes = {code for row in rows for code in row["address_candidates"] or []}
+    for row in rows:
+        row["address_candidates"] = [c for c in (row["address_candidates"] or "").split("|") if c]
+    codes = {code for row in rows for code in row["address_candidates"]}
     labels = {
         room.address_code: room.label
         for room in Room.objects.filter(address_code__in=codes).select_related("building", "unit")

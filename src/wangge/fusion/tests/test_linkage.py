@@ -22,10 +22,10 @@ def records(*rows: dict[str, Any]) -> pl.DataFrame:
             source_sheet="",
             source_row=i + 2,
             ledger=0,
-            address_candidates=[],
+            address_candidates="",
             birth_year_exact=True,
             status=ACCEPTED,
-            reasons=[],
+            reasons="",
         )
         base.update(row)
         base["name_key"] = _PINYIN.pinyin_key(base["name"])
