@@ -22,6 +22,7 @@ from pypinyin import Style, lazy_pinyin
 from wangge.addresses.matcher import AddressMatch
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.registry import Registry
+from wangge.fusion.vector_checks import plain_mobiles, plain_valid_id_numbers
 from wangge.people.idnumber import check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
@@ -176,6 +177,8 @@ def normalise_sheet(
     communities = col("community")
     source_rows = frame.get_column("_source_row").to_list()
     has_address = bool(fields.keys() & {"address", "compound", "building", "unit", "room"})
+    plain_ids, plain_births, plain_genders = plain_valid_id_numbers(ids, normaliser.today)
+    plain_phones = plain_mobiles(phones)
 
     out: dict[str, list[Any]] = {k: [] for k in RECORD_SCHEMA}
     for i in range(n):
@@ -193,7 +196,13 @@ def normalise_sheet(
         birth_year: int | None = None
         exact_year = False
         gender = _gender(genders[i])
-        if ids[i]:
+        if plain_ids[i] is not None:
+            id_number, birth_date = plain_ids[i], plain_births[i]
+            birth_year, exact_year = int(birth_date[:4]), True  # type: ignore[index]
+            if gender and gender != plain_genders[i]:
+                reasons.append(f"性别“{gender}”与身份证号不符，以身份证号为准")
+            gender = plain_genders[i]
+        elif ids[i]:
             id_number, typed, prefix, note, check = normaliser.id_number(ids[i])
             if note:
                 reasons.append(note)
@@ -220,7 +229,9 @@ def normalise_sheet(
                 birth_year = (recorded[0] if recorded else normaliser.today.year) - age
 
         phone: str | None = None
-        if phones[i]:
+        if plain_phones[i] is not None:
+            phone = plain_phones[i]
+        elif phones[i]:
             phone, phone_problem = normaliser.phone(phones[i])
             if phone_problem:
                 reasons.append(phone_problem)
