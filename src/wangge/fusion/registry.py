@@ -31,13 +31,15 @@ class RegistryError(ValueError):
 
 
 _HALF_WIDTH: Final = str.maketrans("０１２３４５６７８９－", "0123456789-", " \u3000\t")
+# A building written "4楼" is only read as a building when a unit follows ("4楼1门"): before a
+# room alone it could be a floor, and that is for the full parser to weigh.
 # What may stand before the road in a plainly written address: city, district, street, community.
 _ADMIN_HEAD: Final = re.compile(
     r"^(?:[\u4e00-\u9fff]{2,3}市)?(?:[\u4e00-\u9fff]{1,6}?区)?"
     r"(?:[\u4e00-\u9fff]{1,8}?(?:街道|地区))?(?:[\u4e00-\u9fff]{1,8}?社区)?$"
 )
 _PLAIN_TAIL: Final = re.compile(
-    r"^(\d+)(?:号院|号|院)(?:(\d+)(?:号楼|栋|幢|号|-))?(?:(\d+)(?:单元|门|-))?"
+    r"^(\d+)(?:号院|号|院)(?:(\d+)(?:号楼|栋|幢|号|-|楼(?=\d+(?:单元|门))))?(?:(\d+)(?:单元|门|-))?"
     r"([东西南北]?\d+)(?:室|号|户)?$"
 )
 

@@ -1,0 +1,51 @@
+"""The registry's exact-key shortcut agrees with the full matcher and never guesses."""
+
+from __future__ import annotations
+
+import pytest
+
+from wangge.addresses.matcher import RegistryRoom
+from wangge.fusion.registry import Registry
+
+ROOMS = [
+    RegistryRoom("A301", "C1", "呼家楼西里", "3", "2", "2", "301"),
+    RegistryRoom("A302", "C1", "呼家楼西里", "3", "2", "2", "302"),
+    RegistryRoom("B1", "C1", "幸福路", "10", "3", "1", "101"),
+    RegistryRoom("Y1", "C1", "农丰里胡同", "15", "", "", "西1"),
+]
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return Registry.build((room, "G1") for room in ROOMS)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("呼家楼西里3号2号楼2单元301室", "A301"),
+        ("北京市朝阳区呼家楼西里3号院2-2-302", "A302"),
+        ("朝阳区呼家楼街道呼家楼社区呼家楼西里３号2栋2门301", "A301"),
+        ("幸福路10号3楼1门101户", "B1"),
+        ("农丰里胡同15号院西1", "Y1"),
+    ],
+)
+def test_plain_addresses_find_the_same_room_as_the_matcher(
+    registry: Registry, text: str, code: str
+) -> None:
+    assert registry.quick_match(text) == code
+    assert registry.matcher.match(text).address_code == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "呼家楼西里3号2号楼301",  # unit left out: the matcher weighs it
+        "呼家楼西里三号二号楼二单元301",  # Chinese numerals
+        "幸福路10号3楼101",  # "3楼" may be a floor
+        "海淀区某某大厦幸福路10号3号楼1单元101",  # something other than admin levels first
+        "幸福路10号3号楼1单元999",  # no such room
+    ],
+)
+def test_anything_less_plain_is_left_to_the_matcher(registry: Registry, text: str) -> None:
+    assert registry.quick_match(text) is None
