@@ -207,18 +207,23 @@ def fuse_sheets(
     return FusionResult(records, linked.review, reports, skipped, timings)
 
 
-_WORK: dict[str, Any] = {}
+_WORKER: dict[str, Any] = {}
 
 
-def _normalise_task(task: tuple[int, int, int]) -> pl.DataFrame:
-    ledger, start, length = task
-    sheet: LedgerSheet = _WORK["sheets"][ledger]
+def _start_worker(normaliser: Normaliser) -> None:
+    _WORKER["normaliser"] = normaliser
+
+
+def _normalise_chunk(
+    payload: tuple[pl.DataFrame, SheetMapping, str, str, int],
+) -> pl.DataFrame:
+    frame, mapping, file_name, sheet_name, ledger = payload
     return normalise_sheet(
-        sheet.frame.slice(start, length),
-        _WORK["mappings"][ledger],
-        _WORK["normaliser"],
-        source_file=sheet.file_name,
-        source_sheet=sheet.sheet_name,
+        frame,
+        mapping,
+        _WORKER["normaliser"],
+        source_file=file_name,
+        source_sheet=sheet_name,
         ledger=ledger,
     )
 
@@ -231,32 +236,49 @@ def _normalise_all(
     total: int,
     progress: Progress | None,
 ) -> list[pl.DataFrame]:
-    """Normalise in chunks; on a big batch, in forked worker processes (one per core).
+    """Normalise in chunks; on a big batch, in worker processes (one per core).
 
-    Checking values is pure CPU work in Python, so processes, not threads, use the cores. The
-    workers inherit the registry and mappings by fork instead of receiving copies.
+    Checking values is pure CPU work in Python, so processes, not threads, use the cores.
+    Workers are spawned, not forked: Polars' thread pool does not survive a fork (a forked
+    child can deadlock on a lock another thread held), so each worker gets the registry once
+    and then one slice of a sheet per task.
     """
-    _WORK.update(sheets=sheets, mappings=mappings, normaliser=normaliser)
+
+    def payloads() -> Any:
+        for ledger, start, length in tasks:
+            sheet = sheets[ledger]
+            mapping = mappings[ledger]
+            assert mapping is not None
+            yield (
+                sheet.frame.slice(start, length),
+                mapping,
+                sheet.file_name,
+                sheet.sheet_name,
+                ledger,
+            )
+
     workers = min(os.cpu_count() or 1, 8)
     rows = sum(t[2] for t in tasks)
     done = 0
     frames: list[pl.DataFrame] = []
-    try:
-        if workers > 1 and rows >= PARALLEL_FROM_ROWS and "fork" in mp.get_all_start_methods():
-            with mp.get_context("fork").Pool(workers) as pool:
-                for task, frame in zip(tasks, pool.imap(_normalise_task, tasks), strict=True):
-                    frames.append(frame)
-                    done += task[2]
-                    if progress is not None:
-                        progress("normalise", done, total)
-        else:
-            for task in tasks:
-                frames.append(_normalise_task(task))
+    if workers > 1 and rows >= PARALLEL_FROM_ROWS:
+        context = mp.get_context("spawn")
+        with context.Pool(workers, initializer=_start_worker, initargs=(normaliser,)) as pool:
+            for task, frame in zip(tasks, pool.imap(_normalise_chunk, payloads()), strict=True):
+                frames.append(frame)
                 done += task[2]
                 if progress is not None:
                     progress("normalise", done, total)
+        return frames
+    _start_worker(normaliser)
+    try:
+        for task, payload in zip(tasks, payloads(), strict=True):
+            frames.append(_normalise_chunk(payload))
+            done += task[2]
+            if progress is not None:
+                progress("normalise", done, total)
     finally:
-        _WORK.clear()
+        _WORKER.clear()
     return frames
 
 
