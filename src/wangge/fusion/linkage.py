@@ -105,7 +105,8 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
     cluster = [-1] * n
     notes: dict[int, list[str]] = defaultdict(list)
     result = LinkResult(cluster, status, notes)
-    cols = {c: records.get_column(c).to_list() for c in _USED}
+    # Whole columns only for the ID steps; the scoring step reads just the rows it compares.
+    cols: dict[str, Any] = {c: records.get_column(c).to_list() for c in _ID_STEPS}
 
     names: list[str] = cols["name"]
     name_keys: list[str] = cols["name_key"]
@@ -184,6 +185,14 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
     pending = [rid for rid in range(n) if status[rid] != REJECTED and cluster[rid] < 0]
     if pending:
         pairs = _candidate_pairs(records, pending)
+        involved = sorted({r for pair in pairs for r in pair})
+        subset = records.join(
+            pl.DataFrame({"rid": involved}, schema={"rid": records.schema["rid"]}),
+            on="rid",
+            how="semi",
+        ).select("rid", *_USED)
+        rids = subset.get_column("rid").to_list()
+        cols = {c: dict(zip(rids, subset.get_column(c).to_list(), strict=True)) for c in _USED}
         _attach_or_group(pairs, cols, cluster, status, notes, result, model, frequency, persons)
     next_cluster = max(cluster, default=-1) + 1
     for rid in range(n):
@@ -194,6 +203,7 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
     return result
 
 
+_ID_STEPS: Final = ("name", "name_key", "id_number", "id_typed", "id_prefix")
 _USED: Final = (
     "name",
     "name_key",
@@ -267,36 +277,36 @@ def _name_frequency(name_keys: list[str], cluster: list[int], status: list[str])
     return counts
 
 
-def _blocking_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    address_key = pl.col("address_text").str.replace_all(r"\s+", "")
-    return pl.concat(
-        [
-            frame.filter(pl.col(c).is_not_null()).select(
-                "rid",
-                pl.concat_str([pl.lit(tag), pl.col("name_key"), expr], separator="|").alias("key"),
-            )
-            for tag, c, expr in (
-                ("p", "phone", pl.col("phone")),
-                ("r", "address_code", pl.col("address_code")),
-                ("b", "birth_date", pl.col("birth_date")),
-                ("a", "address_text", address_key),
-            )
-        ]
-    )
+_BLOCKS: Final = (
+    ("phone", pl.col("phone")),
+    ("address_code", pl.col("address_code")),
+    ("birth_date", pl.col("birth_date")),
+    ("address_text", pl.col("address_text").str.replace_all(r"\s+", "")),
+)
 
 
 def _candidate_pairs(records: pl.DataFrame, pending: Sequence[int]) -> list[tuple[int, int]]:
-    """Pairs (pending row, any other row) sharing at least one blocking key."""
+    """Pairs (pending row, any other row) sharing a blocking key: name pinyin plus one of
+    phone, room, birth date, written address.
+
+    Keys are 64-bit hashes, one block at a time, so a million rows never hold four columns of
+    long strings at once; a hash collision only adds a pair that scoring then rejects.
+    """
     live = records.filter(pl.col("status") != REJECTED)
-    keys = _blocking_keys(live)
-    mine = keys.filter(pl.col("rid").is_in(list(pending)))
-    joined = (
-        mine.join(keys, on="key", suffix="_other")
-        .filter(pl.col("rid") != pl.col("rid_other"))
-        .select("rid", "rid_other")
-        .unique()
-    )
-    # Very common keys (a shared office phone written for hundreds) carry no identity.
+    mine_rids = pl.DataFrame({"rid": list(pending)}, schema={"rid": pl.Int64})
+    found = []
+    for column, expr in _BLOCKS:
+        keys = live.filter(pl.col(column).is_not_null()).select(
+            pl.col("rid").cast(pl.Int64),
+            pl.concat_str([pl.col("name_key"), expr], separator="|").hash().alias("key"),
+        )
+        mine = keys.join(mine_rids, on="rid", how="semi")
+        found.append(
+            mine.join(keys, on="key", suffix="_other")
+            .filter(pl.col("rid") != pl.col("rid_other"))
+            .select("rid", "rid_other")
+        )
+    joined = pl.concat(found).unique()
     return list(
         zip(
             joined.get_column("rid").to_list(),
@@ -309,7 +319,7 @@ def _candidate_pairs(records: pl.DataFrame, pending: Sequence[int]) -> list[tupl
 def score_pair(
     a: int,
     b: int,
-    cols: dict[str, list[Any]],
+    cols: dict[str, Any],
     model: LinkModel,
     frequency: dict[str, int],
     persons: int,
@@ -380,7 +390,7 @@ def score_pair(
 
 def _attach_or_group(
     pairs: list[tuple[int, int]],
-    cols: dict[str, list[Any]],
+    cols: dict[str, Any],
     cluster: list[int],
     status: list[str],
     notes: dict[int, list[str]],
