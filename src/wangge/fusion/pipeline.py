@@ -151,8 +151,12 @@ def fuse_sheets(
     model: LinkModel = DEFAULT_MODEL,
     progress: Progress | None = None,
     allow_rejects: bool = False,
+    release: bool = False,
 ) -> FusionResult:
-    """Fuse already-read sheets. ``overrides`` maps (file, sheet) to header → 'role:field'."""
+    """Fuse already-read sheets.
+
+    ``release`` lets go of the sheets' cells and the registry once every row is normalised
+    (the command line does not need them again), so linkage has that memory. ``overrides`` maps (file, sheet) to header → 'role:field'."""
     timings: dict[str, float] = {}
     normaliser = Normaliser(registry, today=today or date.today())
     frames: list[pl.DataFrame] = []
@@ -181,6 +185,12 @@ def fuse_sheets(
             for start in range(0, sheet.frame.height, CHUNK_ROWS):
                 tasks.append((ledger, start, min(CHUNK_ROWS, sheet.frame.height - start)))
         frames = _normalise_all(sheets, mappings, tasks, normaliser, total, progress)
+        if release:
+            for sheet in sheets:
+                sheet.frame = sheet.frame.clear()
+            if registry is not None:
+                registry.release()
+            del normaliser
     if not frames:
         raise FusionError(
             skipped
@@ -292,7 +302,7 @@ def fuse_files(
     start = time.perf_counter()
     sheets = read_files(paths, limits=limits)
     read_time = time.perf_counter() - start
-    result = fuse_sheets(sheets, registry, **kwargs)  # type: ignore[arg-type]
+    result = fuse_sheets(sheets, registry, release=True, **kwargs)  # type: ignore[arg-type]
     result.timings = {"read": read_time, **result.timings}
     return result
 

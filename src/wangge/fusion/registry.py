@@ -55,6 +55,14 @@ class Registry:
     _road_keys: dict[str, str] = field(default_factory=dict)
     _roads: re.Pattern[str] | None = None
 
+    def release(self) -> None:
+        """Drop the matching structures once a batch is normalised; the registry is then only
+        good for grid lookups (and for nothing, once the caller lets go of it)."""
+        self.matcher = AddressMatcher([])
+        self._exact.clear()
+        self._road_keys.clear()
+        self._roads = None
+
     def index_exact(self, rooms: Iterable[RegistryRoom]) -> None:
         for room in rooms:
             rk = self._road_keys.get(room.road)
