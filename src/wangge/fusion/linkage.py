@@ -22,7 +22,7 @@ Every decision keeps its explanation. Pure Python + Polars, no Django.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -112,36 +112,39 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
     name_keys: list[str] = cols["name_key"]
     ids: list[str | None] = cols["id_number"]
 
-    # 1. A valid ID number is the person.
+    # 1. A valid ID number is the person. The most common name under each number (counted
+    # column-wise, not per cluster in Python) tells a family member's number in the wrong row.
+    dominant = _dominant_names(records)
     by_id: dict[str, int] = {}
-    members: dict[int, list[int]] = defaultdict(list)
+    cluster_key: list[str] = []  # per cluster id: the dominant name key
+    dominant_names: list[str] = []
+    next_rows: list[int] = []
     for rid in range(n):
-        if status[rid] == REJECTED or not ids[rid]:
-            continue
         number = ids[rid]
-        assert number is not None
-        cid = by_id.setdefault(number, len(by_id))
-        members[cid].append(rid)
+        if status[rid] == REJECTED or not number:
+            continue
+        cid = by_id.get(number)
+        if cid is None:
+            cid = by_id[number] = len(by_id)
+            key, name = dominant[number]
+            cluster_key.append(key)
+            dominant_names.append(name)
+        if name_keys[rid] != cluster_key[cid] and not set(names[rid]) & set(dominant_names[cid]):
+            next_rows.append(rid)
+        else:
+            cluster[rid] = cid
     next_cluster = len(by_id)
-    for cid, rids in members.items():
-        dominant = Counter(name_keys[r] for r in rids).most_common(1)[0][0]
-        dominant_name = next(names[r] for r in rids if name_keys[r] == dominant)
-        for rid in rids:
-            if name_keys[rid] != dominant and not set(names[rid]) & set(dominant_name):
-                # A family member's number in the wrong row: keep them apart, ask a person.
-                cluster[rid] = next_cluster
-                next_cluster += 1
-                status[rid] = DOUBTFUL
-                notes[rid].append(
-                    f"身份证号{mask_id_number(ids[rid] or '')}还登记在“{dominant_name}”名下，"
-                    "姓名不符，未合并，请核实"
-                )
-            else:
-                cluster[rid] = cid
-    cluster_name: dict[int, set[str]] = defaultdict(set)
-    for rid in range(n):
-        if cluster[rid] >= 0:
-            cluster_name[cluster[rid]].add(name_keys[rid])
+    for rid in next_rows:
+        # Kept apart and asked about rather than merged.
+        cid = by_id[ids[rid] or ""]
+        cluster[rid] = next_cluster
+        next_cluster += 1
+        status[rid] = DOUBTFUL
+        notes[rid].append(
+            f"身份证号{mask_id_number(ids[rid] or '')}还登记在“{dominant_names[cid]}”名下，"
+            "姓名不符，未合并，请核实"
+        )
+    del dominant
 
     # 2. Repair typed-wrong and Excel-rounded numbers against known persons.
     number_of = {cid: number for number, cid in by_id.items()}
@@ -166,9 +169,7 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
         elif prefix:
             hits = set(by_prefix.get(prefix, ()))
             how = "身份证号被Excel转成科学计数法"
-        agreeing = {
-            cid for cid in hits if _names_agree(name_keys[rid], names[rid], cluster_name[cid])
-        }
+        agreeing = {cid for cid in hits if _names_agree(name_keys[rid], {cluster_key[cid]})}
         if len(agreeing) == 1:
             cid = agreeing.pop()
             cluster[rid] = cid
@@ -180,7 +181,7 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
             notes[rid].append(f"{how}，可能是{len(agreeing)}个不同的人，请核实")
 
     # 3. Score the rest against everyone who shares a blocking key.
-    frequency = _name_frequency(name_keys, cluster, status)
+    frequency = _name_frequency(records, cluster)
     persons = max(1, len({c for c in cluster if c >= 0}) or n)
     pending = [rid for rid in range(n) if status[rid] != REJECTED and cluster[rid] < 0]
     if pending:
@@ -255,26 +256,64 @@ def one_typo_apart(typed: str, number: str) -> bool:
     )
 
 
-def _names_agree(key: str, name: str, cluster_keys: set[str]) -> bool:
+def _dominant_names(records: pl.DataFrame) -> dict[str, tuple[str, str]]:
+    """For each valid ID number: the name key (and a name) written most often under it."""
+    counted = (
+        records.lazy()
+        .filter((pl.col("status") != REJECTED) & pl.col("id_number").is_not_null())
+        .group_by("id_number", "name_key")
+        .agg(pl.len().alias("n"), pl.col("name").first(), pl.col("rid").min())
+        .sort(["n", "rid"], descending=[True, False])
+        .group_by("id_number", maintain_order=True)
+        .first()
+        .collect()
+    )
+    return dict(
+        zip(
+            counted.get_column("id_number").to_list(),
+            zip(
+                counted.get_column("name_key").to_list(),
+                counted.get_column("name").to_list(),
+                strict=True,
+            ),
+            strict=True,
+        )
+    )
+
+
+def _names_agree(key: str, cluster_keys: set[str]) -> bool:
     return key in cluster_keys or any(
         ratio(key, other) >= 80 and key.split(" ")[:1] == other.split(" ")[:1]
         for other in cluster_keys
     )
 
 
-def _name_frequency(name_keys: list[str], cluster: list[int], status: list[str]) -> dict[str, int]:
-    """How many distinct persons carry each name key: common names weigh less."""
-    seen: set[tuple[str, int]] = set()
-    counts: Counter[str] = Counter()
-    for rid, key in enumerate(name_keys):
-        if status[rid] == REJECTED:
-            continue
-        c = cluster[rid]
-        token = (key, c if c >= 0 else -1 - rid)
-        if token not in seen:
-            seen.add(token)
-            counts[key] += 1
-    return counts
+def _name_frequency(records: pl.DataFrame, cluster: list[int]) -> dict[str, int]:
+    """How many distinct persons carry each name key: common names weigh less. Rows not yet
+    in a cluster count as persons of their own."""
+    frame = records.select("rid", "name_key", "status").with_columns(
+        pl.Series("cluster", cluster, dtype=pl.Int64)
+    )
+    counted = (
+        frame.filter(pl.col("status") != REJECTED)
+        .with_columns(
+            pl.when(pl.col("cluster") >= 0)
+            .then(pl.col("cluster"))
+            .otherwise(-1 - pl.col("rid").cast(pl.Int64))
+            .alias("person")
+        )
+        .select("name_key", "person")
+        .unique()
+        .group_by("name_key")
+        .len()
+    )
+    return dict(
+        zip(
+            counted.get_column("name_key").to_list(),
+            counted.get_column("len").to_list(),
+            strict=True,
+        )
+    )
 
 
 _BLOCKS: Final = (
