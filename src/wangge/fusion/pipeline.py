@@ -202,6 +202,7 @@ def fuse_sheets(
         .with_row_index("rid")
         .with_columns(pl.col("rid").cast(pl.Int64))
     )
+    frames.clear()  # the chunks now live in `records`; holding both doubles the peak
     if not allow_rejects:
         _refuse_mostly_broken(records, reports)
 
