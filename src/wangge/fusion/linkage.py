@@ -219,7 +219,7 @@ def one_typo_variants(typed: str) -> list[str]:
     Linkage only keeps variants that are numbers of known persons, which are valid by
     construction, so no check digit is computed here: ~170 dictionary lookups per row.
     """
-    out = []
+    out: list[str] = []
     for i, ch in enumerate(typed):
         alphabet = _DIGITS + "X" if i == 17 else _DIGITS
         head, tail = typed[:i], typed[i + 1 :]
