@@ -47,6 +47,9 @@ def insert_returning_ids(objects: Sequence[models.Model]) -> None:
     if not objects:
         return
     meta = type(objects[0])._meta
+    if connection.vendor == "postgresql":
+        _copy_objects(objects)
+        return
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     computed = [
         isinstance(f, BlindIndexField)
@@ -95,6 +98,9 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
         return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
+    if connection.vendor == "postgresql":
+        _copy_rows(model, fields, rows)
+        return
     defaults = {f.attname: f.get_default() for f in fields}
     prepared = [isinstance(f, _PREPARED) for f in fields]
     quote = connection.ops.quote_name
@@ -117,3 +123,80 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
                 params,
                 len(fields),
             )
+
+
+# PostgreSQL: COPY. The server takes COPY rows several times faster than one INSERT each
+# (no statement per row), which matters once a batch is tens of thousands of rows. Primary keys
+# are drawn from the table's identity sequence first, so the objects learn their ids without
+# RETURNING; like any sequence value, those of a batch that rolls back are not reused.
+
+
+def _copy(table: str, columns: list[str], rows: Any) -> None:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _next_ids(meta: Any, count: int) -> list[int]:
+    pk = meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk, count],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+def _copy_objects(objects: Sequence[models.Model]) -> None:
+    meta = type(objects[0])._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    computed = [
+        isinstance(f, BlindIndexField)
+        or (
+            isinstance(f, models.DateTimeField)
+            and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+        )
+        for f in fields
+    ]
+    prepared = [isinstance(f, _PREPARED) for f in fields]
+    ids = _next_ids(meta, len(objects))
+
+    def rows() -> Any:
+        for obj, new_id in zip(objects, ids, strict=True):
+            row: list[Any] = [new_id]
+            for field, compute, prepare in zip(fields, computed, prepared, strict=True):
+                value = field.pre_save(obj, True) if compute else getattr(obj, field.attname)
+                if prepare and value is not None:
+                    value = field.get_db_prep_save(value, connection)
+                row.append(value)
+            yield row
+
+    assert meta.pk is not None
+    _copy(meta.db_table, [meta.pk.column] + [f.column for f in fields], rows())
+    for obj, new_id in zip(objects, ids, strict=True):
+        obj.pk = new_id
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _copy_rows(
+    model: type[models.Model], fields: list[Any], rows: Sequence[dict[str, Any]]
+) -> None:
+    defaults = {f.attname: f.get_default() for f in fields}
+    prepared = [isinstance(f, _PREPARED) for f in fields]
+
+    def values() -> Any:
+        for row in rows:
+            out = []
+            for field, prepare in zip(fields, prepared, strict=True):
+                value = row.get(field.attname, defaults[field.attname])
+                if prepare and value is not None:
+                    value = field.get_db_prep_save(value, connection)
+                out.append(value)
+            yield out
+
+    _copy(model._meta.db_table, [f.column for f in fields], values())
