@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "wangge.cases"
     verbose_name = "接诉即办"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from wangge.cases import reference
+        from wangge.cases.models import Category, Department, Responsibility
+        from wangge.geo.models import Region
+
+        for model in (Region, Category, Department, Responsibility):
+            for signal in (post_save, post_delete):
+                signal.connect(reference.changed, sender=model, dispatch_uid=f"cases-ref-{model}")

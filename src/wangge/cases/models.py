@@ -194,6 +194,21 @@ class CaseCounter(models.Model):
         return f"{self.day} {self.last}"
 
 
+class ReferenceStamp(models.Model):
+    """A random token renewed whenever regions, categories, departments or the responsibility
+    table change, so every process knows when its in-memory copy of them is stale.
+
+    Random rather than a counter: a rolled-back change restores the old token, which then again
+    describes the data as it is.
+    """
+
+    key = models.CharField(max_length=32, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.token}"
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
         from wangge.cases.scoping import case_filter

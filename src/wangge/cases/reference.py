@@ -1,0 +1,89 @@
+"""Per-process copies of what every intake needs: the region tree, the routing tables and the
+point → grid index.
+
+Loading them cost a single report about a dozen queries and most of its time. Each process keeps
+one copy and checks the `ReferenceStamp` token (one tiny query) before using it; saving or
+deleting a region, category, department or responsibility rule renews the token (signals wired
+in `apps.py`), so every process reloads on its next intake. Writers that bypass model signals
+(QuerySet.update) call `changed()` themselves; regions created in bulk are noticed by their
+count and highest id.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+STAMP_KEY = "cases"
+
+
+@dataclass
+class Reference:
+    token: str
+    tree: Any  # services.RegionTree
+    router: Any  # services.CaseRouter
+    index: Any  # geo.pointindex.GridIndex
+    grid_ids: dict[str, int]
+    services: dict[str, Any]  # code → active leaf Category (Open311 service codes); read-only
+
+
+_lock = threading.Lock()
+_current: Reference | None = None
+
+
+def current_token() -> str:
+    """The stamp's token plus the regions' count and highest id, in one round trip: the latter
+    catch regions added in bulk (the demo builder, imports) without signals."""
+    from django.db import connection
+
+    from wangge.cases.models import ReferenceStamp
+    from wangge.geo.models import Region
+
+    quote = connection.ops.quote_name
+    stamp, regions = quote(ReferenceStamp._meta.db_table), quote(Region._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT token FROM {stamp} WHERE {quote('key')} = %s), count(*), max(id) "
+            f"FROM {regions}",
+            [STAMP_KEY],
+        )
+        token, count, top = cursor.fetchone()
+    return f"{token or ''}:{count}:{top}"
+
+
+def get(load: Any) -> Reference:
+    """The cached reference data, reloaded with `load(token)` if the token has moved on."""
+    global _current
+    token = current_token()
+    cached = _current
+    if cached is not None and cached.token == token:
+        return cached
+    fresh: Reference = load(token)
+    with _lock:
+        _current = fresh
+    return fresh
+
+
+def forget() -> None:
+    global _current
+    with _lock:
+        _current = None
+
+
+def changed(*_args: Any, **_kwargs: Any) -> None:
+    """Renew the token (inside the caller's transaction: a rollback restores the old one)."""
+    from wangge.cases.models import ReferenceStamp
+
+    forget()
+    token = secrets.token_hex(16)
+    if ReferenceStamp.objects.filter(key=STAMP_KEY).update(token=token):
+        return
+    try:
+        with transaction.atomic():
+            ReferenceStamp.objects.create(key=STAMP_KEY, token=token)
+    except IntegrityError:  # created concurrently
+        ReferenceStamp.objects.filter(key=STAMP_KEY).update(token=token)
