@@ -88,11 +88,27 @@ def record(
                 row = (GENESIS,)
         entry.prev_hash = row[0] or GENESIS
         entry.entry_hash = entry_hash(entry.prev_hash, entry)
-        entry.save(force_insert=True)
-        cursor.execute(
-            f"UPDATE {head_table} SET last_id = %s, last_hash = %s WHERE id = 1",
-            [entry.pk, entry.entry_hash],
-        )
+        if connection.vendor == "postgresql":  # entry and head in one statement
+            fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+            quote = connection.ops.quote_name
+            columns = ", ".join(quote(f.column) for f in fields)
+            marks = ", ".join(["%s"] * len(fields))
+            values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+            cursor.execute(
+                f"WITH e AS (INSERT INTO {quote(AuditEntry._meta.db_table)} ({columns}) "
+                f"VALUES ({marks}) RETURNING id) "
+                f"UPDATE {head_table} SET last_id = (SELECT id FROM e), last_hash = %s "
+                "WHERE id = 1 RETURNING last_id",
+                [*values, entry.entry_hash],
+            )
+            entry.pk = cursor.fetchone()[0]
+            entry._state.adding = False
+        else:
+            entry.save(force_insert=True)
+            cursor.execute(
+                f"UPDATE {head_table} SET last_id = %s, last_hash = %s WHERE id = 1",
+                [entry.pk, entry.entry_hash],
+            )
     return entry
 
 

@@ -6,6 +6,7 @@ class CasesConfig(AppConfig):
     verbose_name = "接诉即办"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
         from django.db.models.signals import post_delete, post_save
 
         from wangge.cases import reference
@@ -15,3 +16,5 @@ class CasesConfig(AppConfig):
         for model in (Region, Category, Department, Responsibility):
             for signal in (post_save, post_delete):
                 signal.connect(reference.changed, sender=model, dispatch_uid=f"cases-ref-{model}")
+        request_started.connect(reference.request_started, dispatch_uid="cases-ref-request")
+        request_finished.connect(reference.request_finished, dispatch_uid="cases-ref-request")

@@ -18,16 +18,17 @@ from wangge.access.fields import BlindIndexField, EncryptedTextField
 
 _PREPARED = (models.DateTimeField, models.DateField, models.JSONField, EncryptedTextField)
 CHUNK = 500
+COPY_FROM = 50  # rows; a single report's case and events go in as one plain INSERT each
 
 
 def _execute(
     cursor: Any, head: str, row: str, params: list[Any], width: int, returning: str = ""
 ) -> list[Any]:
-    """One chunk: a multi-row VALUES on SQLite; on PostgreSQL psycopg's pipelined executemany
+    """One chunk: a multi-row VALUES (SQLite, or a few rows); on PostgreSQL psycopg's pipelined executemany
     of a one-row statement (parsing a statement with ten thousand placeholders costs psycopg
     more than the insert itself). Returns the RETURNING values in row order."""
     rows = [params[i : i + width] for i in range(0, len(params), width)]
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(rows) > 10:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         raw.executemany(head + row + returning, rows, returning=bool(returning))
         if not returning:
@@ -47,7 +48,7 @@ def insert_returning_ids(objects: Sequence[models.Model]) -> None:
     if not objects:
         return
     meta = type(objects[0])._meta
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(objects) >= COPY_FROM:
         _copy_objects(objects)
         return
     fields = [f for f in meta.concrete_fields if not f.primary_key]
@@ -98,7 +99,7 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
         return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
         _copy_rows(model, fields, rows)
         return
     defaults = {f.attname: f.get_default() for f in fields}

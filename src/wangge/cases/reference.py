@@ -33,6 +33,7 @@ class Reference:
 
 _lock = threading.Lock()
 _current: Reference | None = None
+_request = threading.local()  # .checked: the Reference already checked in this web request
 
 
 def current_token() -> str:
@@ -56,22 +57,39 @@ def current_token() -> str:
 
 
 def get(load: Any) -> Reference:
-    """The cached reference data, reloaded with `load(token)` if the token has moved on."""
+    """The cached reference data, reloaded with `load(token)` if the token has moved on.
+
+    Checked once per web request (a view that looks up a category and then submits a case asks
+    twice) and on every call outside requests."""
     global _current
-    token = current_token()
     cached = _current
-    if cached is not None and cached.token == token:
+    if cached is not None and getattr(_request, "checked", None) is cached:
         return cached
-    fresh: Reference = load(token)
-    with _lock:
-        _current = fresh
-    return fresh
+    token = current_token()
+    if cached is None or cached.token != token:
+        cached = load(token)
+        with _lock:
+            _current = cached
+    if getattr(_request, "active", False):
+        _request.checked = cached
+    return cached
+
+
+def request_started(**_kwargs: Any) -> None:
+    _request.active = True
+    _request.checked = None
+
+
+def request_finished(**_kwargs: Any) -> None:
+    _request.active = False
+    _request.checked = None
 
 
 def forget() -> None:
     global _current
     with _lock:
         _current = None
+    _request.checked = None
 
 
 def changed(*_args: Any, **_kwargs: Any) -> None:

@@ -124,12 +124,13 @@ def list_cases(
 COUNT_CAP = 10_000
 
 
-def count_cases(queryset: Any, cap: int = COUNT_CAP) -> int:
+def count_cases(queryset: Any, cap: int | None = None) -> int:
     """How many cases match, counted up to `cap + 1` (shown as “10,000+”).
 
     An exact COUNT over hundreds of thousands of matching rows costs hundreds of milliseconds at
     a million cases; nobody pages that far, they narrow the filters.
     """
+    cap = COUNT_CAP if cap is None else cap
     return queryset.order_by().values("pk")[: cap + 1].count()
 
 
@@ -635,7 +636,7 @@ def submit_case(
         region_id = intake.locate([lon], [lat])[0] or region_id
     intake.place(case, region_id)
     dispatched = auto_dispatch and intake.dispatch(case)
-    case.save()
+    insert_returning_ids([case])  # what case.save() writes, without its per-field machinery
     submitted = _event(
         case, EventKind.SUBMITTED, actor, channel=channel, to_status=CaseStatus.NEW, save=False
     )
@@ -654,7 +655,7 @@ def submit_case(
                 save=False,
             )
         )
-    CaseEvent.objects.bulk_create(events)  # one round trip; ids come back for the photos
+    insert_returning_ids(events)  # one round trip; ids come back for the photos
     _save_photos(case, submitted, checked, PhotoStage.REPORT, actor)
     if dispatched:
         _notify_department(case, "dispatched", f"新派遣案件：{case.title}")
