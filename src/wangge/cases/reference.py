@@ -1,9 +1,10 @@
-"""Per-process copies of what every intake needs: the region tree, the routing tables and the
-point → grid index.
+"""Per-process copies of what every intake needs: the region tree, the routing tables, the
+point → grid index, the Open311 services and the departments' members (notified on dispatch).
 
 Loading them cost a single report about a dozen queries and most of its time. Each process keeps
 one copy and checks the `ReferenceStamp` token (one tiny query) before using it; saving or
-deleting a region, category, department or responsibility rule renews the token (signals wired
+deleting a region, category, department, responsibility rule, department membership or user
+renews the token (signals wired
 in `apps.py`), so every process reloads on its next intake. Writers that bypass model signals
 (QuerySet.update) call `changed()` themselves; regions created in bulk are noticed by their
 count and highest id.
@@ -29,6 +30,7 @@ class Reference:
     index: Any  # geo.pointindex.GridIndex
     grid_ids: dict[str, int]
     services: dict[str, Any]  # code → active leaf Category (Open311 service codes); read-only
+    members: dict[int, list[str]]  # department id → its members' usernames, sorted
 
 
 _lock = threading.Lock()
@@ -90,6 +92,12 @@ def forget() -> None:
     with _lock:
         _current = None
     _request.checked = None
+
+
+def user_saved(*_args: Any, update_fields: Any = None, **_kwargs: Any) -> None:
+    """A user saved with only other fields (a login stamps last_login) renames nobody."""
+    if update_fields is None or "username" in update_fields:
+        changed()
 
 
 def changed(*_args: Any, **_kwargs: Any) -> None:

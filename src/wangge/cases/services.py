@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import shapely
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -258,7 +257,17 @@ def _load_reference(token: str) -> reference.Reference:
         services={
             c.code: c for c in Category.objects.filter(active=True).exclude(children__active=True)
         },
+        members=_load_members(),
     )
+
+
+def _load_members() -> dict[int, list[str]]:
+    members: dict[int, list[str]] = {}
+    for department, username in DepartmentMembership.objects.order_by("user__username").values_list(
+        "department_id", "user__username"
+    ):
+        members.setdefault(department, []).append(username)
+    return members
 
 
 def _reference() -> reference.Reference:
@@ -1513,16 +1522,7 @@ def add_department_member(actor: Any, user: Any, department: Department) -> Depa
 def _department_usernames(department_id: int | None) -> list[str]:
     if department_id is None:
         return []
-    quote = connection.ops.quote_name
-    members = quote(DepartmentMembership._meta.db_table)
-    users = quote(get_user_model()._meta.db_table)
-    with connection.cursor() as cursor:  # plain SQL: every dispatch runs it
-        cursor.execute(
-            f"SELECT u.username FROM {members} m JOIN {users} u ON u.id = m.user_id "
-            "WHERE m.department_id = %s ORDER BY u.username",
-            [department_id],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return list(_reference().members.get(department_id, ()))
 
 
 def _staff_usernames(case: Case, roles: Sequence[str]) -> list[str]:

@@ -118,3 +118,15 @@ def test_audit_chain_holds_after_many_reports(sample, cases):
         report(sample, i % 4)
     checked, problem = verify_chain()
     assert problem is None and checked > 5
+
+
+def test_a_new_department_member_is_notified_of_the_next_dispatch(
+    sample, cases, _media_and_notifications, django_capture_on_commit_callbacks
+):
+    services.add_department_member(
+        None, sample.users["community"], Department.objects.get(name="城管")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report(sample)
+    dispatched = [n for n in _media_and_notifications.sent if n.kind == "dispatched"]
+    assert dispatched[-1].usernames == ["chengguan", "community"]
