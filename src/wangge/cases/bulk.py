@@ -89,6 +89,47 @@ def insert_returning_ids(objects: Sequence[models.Model]) -> None:
                 obj._state.db = connection.alias
 
 
+def insert_one(obj: models.Model, computed_in_sql: dict[str, tuple[str, list[Any]]]) -> None:
+    """INSERT one object whose fields named in `computed_in_sql` (attname → SQL expression and
+    its parameters) the database computes; reads the primary key and those values back.
+
+    A single report takes its receipt number from the day's sequence inside its INSERT this
+    way, one round trip fewer."""
+    meta = type(obj)._meta
+    assert meta.pk is not None
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    marks: list[str] = []
+    params: list[Any] = []
+    for field in fields:
+        if field.attname in computed_in_sql:
+            sql, extra = computed_in_sql[field.attname]
+            marks.append(f"({sql})")
+            params.extend(extra)
+            continue
+        if isinstance(field, BlindIndexField) or getattr(field, "auto_now", False):
+            value = field.pre_save(obj, True)
+        else:
+            value = getattr(obj, field.attname)
+        if isinstance(field, _PREPARED) and value is not None:
+            value = field.get_db_prep_save(value, connection)
+        marks.append("%s")
+        params.append(value)
+    by_attname = {f.attname: f.column for f in meta.concrete_fields}
+    back = [meta.pk.attname, *computed_in_sql]
+    returning = ", ".join(quote(by_attname[name]) for name in back)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(marks)}) RETURNING {returning}",
+            params,
+        )
+        for name, value in zip(back, cursor.fetchone(), strict=True):
+            setattr(obj, name, value)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
 def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
     """INSERT plain rows (attname → value) without building model instances or reading ids back.
 

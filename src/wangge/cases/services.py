@@ -31,7 +31,7 @@ from wangge.access.audit import AuditAction
 from wangge.access.models import Role, RoleAssignment
 from wangge.access.scoping import require_district_admin
 from wangge.cases import reference, workdays
-from wangge.cases.bulk import insert_returning_ids, insert_values
+from wangge.cases.bulk import insert_one, insert_returning_ids, insert_values
 from wangge.cases.hotline import WorkOrder, parse_work_orders
 from wangge.cases.models import (
     Case,
@@ -437,12 +437,29 @@ def _counter_numbers(day: datetime.date, count: int) -> range:
 _known_sequences: set[str] = set()
 
 
-def _sequence_numbers(day: datetime.date, count: int) -> list[int]:
+def _day_sequence(day: datetime.date) -> str:
     name = f"cases_number_{day:%Y%m%d}"
     key = f"{connection.settings_dict['NAME']}/{name}"
     if key not in _known_sequences:
         _create_sequence(name, day)
         _known_sequences.add(key)
+    return name
+
+
+def _number_in_sql(now: datetime.datetime) -> tuple[str, list[Any]] | None:
+    """On PostgreSQL, the SQL that draws the next receipt number inside the case's INSERT."""
+    if connection.vendor != "postgresql":
+        return None
+    day = timezone.localdate(now)
+    return (
+        "SELECT %s || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END "
+        "FROM nextval(%s) AS n",
+        [f"{day:%Y%m%d}", _day_sequence(day)],
+    )
+
+
+def _sequence_numbers(day: datetime.date, count: int) -> list[int]:
+    name = _day_sequence(day)
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [name, count])
         return [row[0] for row in cursor.fetchall()]
@@ -624,8 +641,9 @@ def submit_case(
         raise ServiceError(f"工单编号“{external_id}”已经导入过")
     checked = _check_photos(photos)
     intake = _Intake.load()
+    number_sql = _number_in_sql(intake.now)
     case = Case(
-        number=reserve_numbers(1, intake.now)[0],
+        number="" if number_sql else reserve_numbers(1, intake.now)[0],
         channel=channel,
         external_id=external_id,
         title=(title or description)[:200],
@@ -645,7 +663,8 @@ def submit_case(
         region_id = intake.locate([lon], [lat])[0] or region_id
     intake.place(case, region_id)
     dispatched = auto_dispatch and intake.dispatch(case)
-    insert_returning_ids([case])  # what case.save() writes, without its per-field machinery
+    # what case.save() writes, without its per-field machinery
+    insert_one(case, {"number": number_sql} if number_sql else {})
     submitted = _event(
         case, EventKind.SUBMITTED, actor, channel=channel, to_status=CaseStatus.NEW, save=False
     )
