@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wangge.access.crypto import sm3_hex
 from wangge.access.models import AuditAction, AuditEntry, AuditHead
+from wangge.core import sql
 
 __all__ = ["AuditAction", "record", "verify_chain"]
 
@@ -68,7 +69,6 @@ def record(
         detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
     )
     # Inside the caller's transaction no savepoint is needed: a failure here fails it anyway.
-    # Inside the caller's transaction no savepoint is needed: a failure here fails it anyway.
     # Plain SQL for the head: this runs for every change anywhere in the platform.
     head_table = connection.ops.quote_name(AuditHead._meta.db_table)
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -76,8 +76,8 @@ def record(
         # The head row's lock serialises appends (FOR UPDATE re-reads the newest head). Only
         # while there is no head yet do appenders queue on the advisory lock, so that one of
         # them creates it and the others then lock it.
-        cursor.execute(f"SELECT last_hash FROM {head_table} WHERE id = 1{for_update}")
-        row = cursor.fetchone()
+        head_sql = f"SELECT last_hash FROM {head_table} WHERE id = 1{for_update}"
+        row = sql.fetch_one(head_sql)  # prepared: planned once per connection
         if row is None:
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
@@ -94,14 +94,15 @@ def record(
             columns = ", ".join(quote(f.column) for f in fields)
             marks = ", ".join(["%s"] * len(fields))
             values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-            cursor.execute(
+            appended = sql.fetch_one(
                 f"WITH e AS (INSERT INTO {quote(AuditEntry._meta.db_table)} ({columns}) "
                 f"VALUES ({marks}) RETURNING id) "
                 f"UPDATE {head_table} SET last_id = (SELECT id FROM e), last_hash = %s "
                 "WHERE id = 1 RETURNING last_id",
                 [*values, entry.entry_hash],
             )
-            entry.pk = cursor.fetchone()[0]
+            assert appended is not None
+            entry.pk = appended[0]
             entry._state.adding = False
         else:
             entry.save(force_insert=True)

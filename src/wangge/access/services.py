@@ -15,6 +15,7 @@ from wangge.access import audit
 from wangge.access.crypto import sm3_hex
 from wangge.access.models import ApiToken, Role, RoleAssignment
 from wangge.access.scoping import forget_scope, require_district_admin
+from wangge.core import sql
 from wangge.core.errors import ServiceError
 from wangge.geo.models import Region, RegionLevel
 
@@ -97,23 +98,23 @@ def user_for_token(token: str) -> Any | None:
     user_model = get_user_model()
     quote = connection.ops.quote_name
     users, tokens = quote(user_model._meta.db_table), quote(ApiToken._meta.db_table)
-    found = list(
-        user_model.objects.raw(
-            f"SELECT u.*, t.id AS token_id, t.last_used_at AS token_used_at FROM {users} u "
-            f"JOIN {tokens} t ON t.user_id = u.id "
-            "WHERE t.digest = %s AND NOT t.revoked AND u.is_active ORDER BY t.id LIMIT 1",
-            [_digest(token)],
-        )
+    fields = [f.attname for f in user_model._meta.concrete_fields]
+    columns = ", ".join(f"u.{quote(f.column)}" for f in user_model._meta.concrete_fields)
+    row = sql.fetch_one(
+        f"SELECT {columns}, t.id, t.last_used_at FROM {users} u "
+        f"JOIN {tokens} t ON t.user_id = u.id "
+        "WHERE t.digest = %s AND NOT t.revoked AND u.is_active ORDER BY t.id LIMIT 1",
+        [_digest(token)],
     )
-    if not found:
+    if row is None:
         return None
-    user: Any = found[0]
+    user: Any = user_model.from_db(connection.alias, fields, row[: len(fields)])
+    token_id, used = row[len(fields) :]
     now = timezone.now()
-    used = user.token_used_at
     if isinstance(used, str):  # SQLite hands extra columns of a raw query back as text …
         used = datetime.datetime.fromisoformat(used)
     if used is not None and timezone.is_naive(used):  # … in UTC without the zone
         used = timezone.make_aware(used, datetime.UTC)
     if used is None or (now - used).total_seconds() > 300:
-        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user

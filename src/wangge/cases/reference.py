@@ -19,6 +19,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from wangge.core import sql
+
 STAMP_KEY = "cases"
 
 
@@ -48,13 +50,12 @@ def current_token() -> str:
 
     quote = connection.ops.quote_name
     stamp, regions = quote(ReferenceStamp._meta.db_table), quote(Region._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT token FROM {stamp} WHERE {quote('key')} = %s), count(*), max(id) "
-            f"FROM {regions}",
-            [STAMP_KEY],
-        )
-        token, count, top = cursor.fetchone()
+    row = sql.fetch_one(
+        f"SELECT (SELECT token FROM {stamp} WHERE {quote('key')} = %s), count(*), max(id) "
+        f"FROM {regions}",
+        [STAMP_KEY],
+    )
+    token, count, top = row if row is not None else ("", 0, 0)
     return f"{token or ''}:{count}:{top}"
 
 

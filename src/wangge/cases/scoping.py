@@ -111,20 +111,19 @@ def intake_rights(user: Any) -> tuple[bool, bool]:
 
     from wangge.access.models import RoleAssignment
     from wangge.cases.models import DepartmentMembership
+    from wangge.core import sql
 
     # Plain SQL: composing this through the ORM cost more CPU than the query itself.
     roles = connection.ops.quote_name(RoleAssignment._meta.db_table)
     members = connection.ops.quote_name(DepartmentMembership._meta.db_table)
     staff_roles = sorted(str(r) for r in STAFF_ROLES)
     marks = ", ".join(["%s"] * len(staff_roles))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS(SELECT 1 FROM {roles} WHERE user_id = %s AND role IN ({marks})), "
-            f"EXISTS(SELECT 1 FROM {roles} WHERE user_id = %s AND role = %s), "
-            f"EXISTS(SELECT 1 FROM {members} WHERE user_id = %s)",
-            [user.pk, *staff_roles, user.pk, str(Role.GRID_WORKER), user.pk],
-        )
-        row = cursor.fetchone()
+    row = sql.fetch_one(
+        f"SELECT EXISTS(SELECT 1 FROM {roles} WHERE user_id = %s AND role IN ({marks})), "
+        f"EXISTS(SELECT 1 FROM {roles} WHERE user_id = %s AND role = %s), "
+        f"EXISTS(SELECT 1 FROM {members} WHERE user_id = %s)",
+        [user.pk, *staff_roles, user.pk, str(Role.GRID_WORKER), user.pk],
+    )
     if row is None:
         return False, False
     staff, grid, handler = row
