@@ -15,8 +15,9 @@ and measures:
 (b) hotline intake through `services.intake_work_orders` in batches of --batch work orders
     (target ≥ 2,000 per second);
 (c) single reports POSTed to the Open311 endpoint (api_key, so no rate limit) against gunicorn
-    with --workers workers for --seconds seconds by --threads client threads; counts what was
-    acknowledged and what was stored (target ≥ 200 per second, nothing lost).
+    with --workers sync workers (default 2: one per core of the 2-core bench machine, which also
+    runs PostgreSQL and the load generator) for --seconds seconds by --threads client threads;
+    counts what was acknowledged and what was stored (target ≥ 200 per second, nothing lost).
 """
 
 from __future__ import annotations
@@ -377,7 +378,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--threads", type=int, default=12)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn sync workers (best: the number of cores)"
+    )
     parser.add_argument("--skip", default="", help="comma list of parts to skip: list,intake,post")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
