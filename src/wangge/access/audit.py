@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wangge.access.crypto import sm3_hex
 from wangge.access.models import AuditAction, AuditEntry, AuditHead
+from wangge.core import sql
 
 __all__ = ["AuditAction", "record", "verify_chain"]
 
@@ -67,17 +68,48 @@ def record(
         channel=channel,
         detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
     )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
+    # Inside the caller's transaction no savepoint is needed: a failure here fails it anyway.
+    # Plain SQL for the head: this runs for every change anywhere in the platform.
+    head_table = connection.ops.quote_name(AuditHead._meta.db_table)
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # The head row's lock serialises appends (FOR UPDATE re-reads the newest head). Only
+        # while there is no head yet do appenders queue on the advisory lock, so that one of
+        # them creates it and the others then lock it.
+        head_sql = f"SELECT last_hash FROM {head_table} WHERE id = 1{for_update}"
+        row = sql.fetch_one(head_sql)  # prepared: planned once per connection
+        if row is None:
+            if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditHead.objects.create(pk=1, last_id=0, last_hash=GENESIS)
-        entry.prev_hash = head.last_hash or GENESIS
+            cursor.execute(f"SELECT last_hash FROM {head_table} WHERE id = 1{for_update}")
+            row = cursor.fetchone()
+            if row is None:
+                AuditHead.objects.create(pk=1, last_id=0, last_hash=GENESIS)
+                row = (GENESIS,)
+        entry.prev_hash = row[0] or GENESIS
         entry.entry_hash = entry_hash(entry.prev_hash, entry)
-        entry.save()
-        AuditHead.objects.filter(pk=1).update(last_id=entry.pk, last_hash=entry.entry_hash)
+        if connection.vendor == "postgresql":  # entry and head in one statement
+            fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+            quote = connection.ops.quote_name
+            columns = ", ".join(quote(f.column) for f in fields)
+            marks = ", ".join(["%s"] * len(fields))
+            values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+            appended = sql.fetch_one(
+                f"WITH e AS (INSERT INTO {quote(AuditEntry._meta.db_table)} ({columns}) "
+                f"VALUES ({marks}) RETURNING id) "
+                f"UPDATE {head_table} SET last_id = (SELECT id FROM e), last_hash = %s "
+                "WHERE id = 1 RETURNING last_id",
+                [*values, entry.entry_hash],
+            )
+            assert appended is not None
+            entry.pk = appended[0]
+            entry._state.adding = False
+        else:
+            entry.save(force_insert=True)
+            cursor.execute(
+                f"UPDATE {head_table} SET last_id = %s, last_hash = %s WHERE id = 1",
+                [entry.pk, entry.entry_hash],
+            )
     return entry
 
 

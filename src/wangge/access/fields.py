@@ -58,6 +58,10 @@ class BlindIndexField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
         kwargs["normalizer"] = self.normalizer
+        if not getattr(
+            self, "db_index", True
+        ):  # __init__ defaults it to True, so False must be spelled out
+            kwargs["db_index"] = False
         return name, path, args, kwargs
 
     def _normalize(self, value: str) -> str:

@@ -301,8 +301,20 @@ def get_metrics(
     }
 
 
-@router.get("/", response=list[CaseOut], summary="案件列表")
-@paginate(PageNumberPagination, page_size=50)
+class CappedPagination(PageNumberPagination):
+    """`count` stops at 10,001 (meaning “more than 10,000”): see `services.count_cases`."""
+
+    def _items_count(self, queryset: Any) -> int:
+        return services.count_cases(queryset)
+
+
+@router.get(
+    "/",
+    response=list[CaseOut],
+    summary="案件列表",
+    description="`count` is exact up to 10,000; 10,001 means more than 10,000 cases match.",
+)
+@paginate(CappedPagination, page_size=50)
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> Any:
     return services.list_cases(
         request.user,

@@ -194,6 +194,21 @@ class CaseCounter(models.Model):
         return f"{self.day} {self.last}"
 
 
+class ReferenceStamp(models.Model):
+    """A random token renewed whenever regions, categories, departments or the responsibility
+    table change, so every process knows when its in-memory copy of them is stale.
+
+    Random rather than a counter: a rolled-back change restores the old token, which then again
+    describes the data as it is.
+    """
+
+    key = models.CharField(max_length=32, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.token}"
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
         from wangge.cases.scoping import case_filter
@@ -206,7 +221,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
 
 class Case(models.Model):
-    number = models.CharField(_("受理编号"), max_length=20, unique=True)
+    number = models.CharField(_("受理编号"), max_length=20)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     external_id = models.CharField(_("外部工单号"), max_length=64, blank=True, default="")
     status = models.CharField(
@@ -221,29 +236,59 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("类别"),
+        db_index=False,
     )
     address = models.CharField(_("地址"), max_length=255, blank=True, default="")
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     region = models.ForeignKey(
-        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("所属区域")
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("所属区域"),
+        db_index=False,
     )
     street = models.ForeignKey(
-        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("街道")
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("街道"),
+        db_index=False,
     )
     community = models.ForeignKey(
-        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("社区")
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("社区"),
+        db_index=False,
     )
     grid = models.ForeignKey(
-        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("网格")
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("网格"),
+        db_index=False,
     )
     reporter_name = models.CharField(_("反映人"), max_length=50, blank=True, default="")
     reporter_phone = EncryptedTextField(_("联系电话"), blank=True, default="")
     reporter_phone_index = BlindIndexField(
-        source="reporter_phone", normalizer="wangge.people.identifiers.phone_key"
+        source="reporter_phone", normalizer="wangge.people.identifiers.phone_key", db_index=False
     )
     reporter_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     department = models.ForeignKey(
         Department,
@@ -252,6 +297,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("承办部门"),
+        db_index=False,
     )
     post = models.CharField(_("岗位"), max_length=32, choices=StaffPost.choices, blank=True)
     handler = models.ForeignKey(
@@ -261,9 +307,15 @@ class Case(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("承办人"),
+        db_index=False,
     )
     batch = models.ForeignKey(
-        HotlineBatch, models.SET_NULL, null=True, blank=True, related_name="cases"
+        HotlineBatch,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("受理时间"), db_index=True)
     dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
@@ -277,7 +329,7 @@ class Case(models.Model):
     rating = models.CharField(_("评价"), max_length=24, choices=Rating.choices, blank=True)
     rating_comment = models.CharField(_("评价意见"), max_length=500, blank=True, default="")
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
-    rating_token = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    rating_token = models.CharField(max_length=32, blank=True, default="")
     reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
     return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
@@ -289,7 +341,22 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # Every index costs each intake row; these are the ones queries use. Foreign keys get no
+        # index of their own where a listing index starts with them (category, region,
+        # department) or where only a rare delete of the referenced row would scan (street,
+        # community, grid, batch); keys that are empty at intake get partial indexes, which
+        # intake rows never enter. No varchar_pattern_ops twins: nothing LIKE-searches these.
         indexes = [
+            models.Index(fields=["rating_token"], name="case_rating_token"),
+            models.Index(fields=["reporter_phone_index"], name="case_reporter_phone_index"),
+            models.Index(
+                fields=["reporter_user"],
+                name="case_reporter_user",
+                condition=models.Q(reporter_user__isnull=False),
+            ),
+            models.Index(
+                fields=["handler"], name="case_handler", condition=models.Q(handler__isnull=False)
+            ),
             models.Index(fields=["region", "status", "created_at"], name="case_region_status"),
             models.Index(fields=["status", "created_at"], name="case_status_created"),
             models.Index(fields=["category", "created_at"], name="case_category_created"),
@@ -297,11 +364,12 @@ class Case(models.Model):
             models.Index(fields=["status", "handle_deadline"], name="case_status_deadline"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="case_number_unique"),
             models.UniqueConstraint(
                 fields=["channel", "external_id"],
                 condition=~models.Q(external_id=""),
                 name="case_unique_external_id",
-            )
+            ),
         ]
         verbose_name = _("案件")
         verbose_name_plural = _("案件")
@@ -337,25 +405,42 @@ class EventKind(models.TextChoices):
 class CaseEvent(models.Model):
     """One step of a case's timeline; never edited, never deleted."""
 
-    case = models.ForeignKey(Case, models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField(_("时间"))
     kind = models.CharField(_("环节"), max_length=24, choices=EventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True, default="")
     channel = models.CharField(_("渠道"), max_length=16, blank=True, default="")
     from_status = models.CharField(max_length=16, blank=True, default="")
     to_status = models.CharField(max_length=16, blank=True, default="")
     department = models.ForeignKey(
-        Department, models.SET_NULL, null=True, blank=True, related_name="+"
+        Department, models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     note = models.TextField(_("说明"), blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+        # (case, at) also serves the cascade from a case; actor and department are set on some
+        # events only and are looked up only when a user or department is deleted.
+        indexes = [
+            models.Index(fields=["case", "at"], name="case_event_case_at"),
+            models.Index(
+                fields=["actor"], name="case_event_actor", condition=models.Q(actor__isnull=False)
+            ),
+            models.Index(
+                fields=["department"],
+                name="case_event_department",
+                condition=models.Q(department__isnull=False),
+            ),
+        ]
         verbose_name = _("案件环节")
         verbose_name_plural = _("案件环节")
 

@@ -394,9 +394,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     code = params.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "缺少 service_code")
-    category = (
-        Category.objects.filter(code=code, active=True).exclude(children__active=True).first()
-    )
+    category = services.service_category(code)
     if category is None:
         raise Open311Error(404, f"service_code {code} 不存在或已停用")
     lat, lon = _float(params, "lat"), _float(params, "long")

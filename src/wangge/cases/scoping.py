@@ -97,6 +97,39 @@ def case_scope(user: Any) -> CaseScope:
     return scope
 
 
+def intake_rights(user: Any) -> tuple[bool, bool]:
+    """(may submit cases at all, may take in hotline work orders) — what `case_scope` would say
+    via `is_empty` and `is_staff`, in one query instead of three when the scope is not at hand."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False, False
+    if user.is_superuser:
+        return True, True
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return not cached.is_empty, cached.is_staff
+    from django.db import connection
+
+    from wangge.access.models import RoleAssignment
+    from wangge.cases.models import DepartmentMembership
+    from wangge.core import sql
+
+    # Plain SQL: composing this through the ORM cost more CPU than the query itself.
+    roles = connection.ops.quote_name(RoleAssignment._meta.db_table)
+    members = connection.ops.quote_name(DepartmentMembership._meta.db_table)
+    staff_roles = sorted(str(r) for r in STAFF_ROLES)
+    marks = ", ".join(["%s"] * len(staff_roles))
+    row = sql.fetch_one(
+        f"SELECT EXISTS(SELECT 1 FROM {roles} WHERE user_id = %s AND role IN ({marks})), "
+        f"EXISTS(SELECT 1 FROM {roles} WHERE user_id = %s AND role = %s), "
+        f"EXISTS(SELECT 1 FROM {members} WHERE user_id = %s)",
+        [user.pk, *staff_roles, user.pk, str(Role.GRID_WORKER), user.pk],
+    )
+    if row is None:
+        return False, False
+    staff, grid, handler = row
+    return bool(staff or grid or handler), bool(staff)
+
+
 def forget_case_scope(user: Any) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)

@@ -9,6 +9,7 @@ checked the receipt token or API key.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
 import secrets
@@ -21,7 +22,7 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -29,8 +30,8 @@ from wangge.access import audit
 from wangge.access.audit import AuditAction
 from wangge.access.models import Role, RoleAssignment
 from wangge.access.scoping import require_district_admin
-from wangge.cases import workdays
-from wangge.cases.bulk import insert_returning_ids, insert_values
+from wangge.cases import reference, workdays
+from wangge.cases.bulk import insert_one, insert_returning_ids, insert_values
 from wangge.cases.hotline import WorkOrder, parse_work_orders
 from wangge.cases.models import (
     Case,
@@ -51,7 +52,7 @@ from wangge.cases.models import (
     Responsibility,
 )
 from wangge.cases.notify import Notification, deliver
-from wangge.cases.scoping import CaseScope, case_scope
+from wangge.cases.scoping import case_scope, intake_rights
 from wangge.core.errors import Forbidden, NotFound, Problem, ServiceError, ValidationFailed
 from wangge.core.tabular import TabularError, read_sheets
 from wangge.geo.models import Region, RegionLevel
@@ -97,10 +98,13 @@ def list_cases(
     elif status:
         queryset = queryset.filter(status=status)
     if category:
-        queryset = queryset.filter(Q(category__code=category) | Q(category__parent__code=category))
+        # Resolved to ids first: an OR across the category join kept PostgreSQL from using the
+        # case table's composite indexes.
+        categories = Category.objects.filter(Q(code=category) | Q(parent__code=category))
+        queryset = queryset.filter(category_id__in=sorted(categories.values_list("pk", flat=True)))
     if region:
         regions = Region.objects.subtree(region).values_list("pk", flat=True)
-        queryset = queryset.filter(region_id__in=list(regions))
+        queryset = queryset.filter(region_id__in=sorted(regions))
     if department:
         queryset = queryset.filter(department_id=department)
     if overdue:
@@ -114,6 +118,19 @@ def list_cases(
         detail={"status": status, "category": category, "region": region, "overdue": overdue},
     )
     return queryset
+
+
+COUNT_CAP = 10_000
+
+
+def count_cases(queryset: Any, cap: int | None = None) -> int:
+    """How many cases match, counted up to `cap + 1` (shown as “10,000+”).
+
+    An exact COUNT over hundreds of thousands of matching rows costs hundreds of milliseconds at
+    a million cases; nobody pages that far, they narrow the filters.
+    """
+    cap = COUNT_CAP if cap is None else cap
+    return queryset.order_by().values("pk")[: cap + 1].count()
 
 
 def overdue_q(now: datetime.datetime) -> Q:
@@ -218,18 +235,51 @@ def resolve_category(text: str) -> Category | None:
 # ------------------------------------------------------------- location, routing
 
 
-_index_cache: dict[str, Any] = {}
-
-
 def grid_index() -> tuple[GridIndex, dict[str, int]]:
-    """Point → grid index over every grid with a boundary, rebuilt when the grids change."""
-    grids = Region.objects.filter(level=RegionLevel.GRID).exclude(boundary="")
-    stamp = (grids.count(), max(grids.values_list("pk", flat=True), default=0))
-    if _index_cache.get("stamp") != stamp:
-        rows = list(grids.values_list("pk", "code", "boundary"))
-        index = GridIndex([(code, shapely.from_geojson(b)) for _pk, code, b in rows])
-        _index_cache.update(stamp=stamp, index=index, ids={code: pk for pk, code, _b in rows})
-    return _index_cache["index"], _index_cache["ids"]
+    """Point → grid index over every grid with a boundary (cached per process, see reference)."""
+    ref = _reference()
+    return ref.index, ref.grid_ids
+
+
+def _load_reference(token: str) -> reference.Reference:
+    rows = list(
+        Region.objects.filter(level=RegionLevel.GRID)
+        .exclude(boundary="")
+        .values_list("pk", "code", "boundary")
+    )
+    index = GridIndex([(code, shapely.from_geojson(b)) for _pk, code, b in rows])
+    return reference.Reference(
+        token=token,
+        tree=RegionTree.load(),
+        router=CaseRouter(),
+        index=index,
+        grid_ids={code: pk for pk, code, _b in rows},
+        services={
+            c.code: c for c in Category.objects.filter(active=True).exclude(children__active=True)
+        },
+        members=_load_members(),
+    )
+
+
+def _load_members() -> dict[int, list[str]]:
+    members: dict[int, list[str]] = {}
+    for department, username in DepartmentMembership.objects.order_by("user__username").values_list(
+        "department_id", "user__username"
+    ):
+        members.setdefault(department, []).append(username)
+    return members
+
+
+def _reference() -> reference.Reference:
+    return reference.get(_load_reference)
+
+
+def service_category(code: str) -> Category | None:
+    """The active leaf category with this code (an Open311 service), from the cached table.
+
+    The instance is shared by the process: read it, never change it."""
+    found: Category | None = _reference().services.get(code)
+    return found
 
 
 @dataclass
@@ -354,8 +404,22 @@ def deadlines_for(category: Category | None, start: datetime.datetime) -> tuple[
 
 
 def reserve_numbers(count: int, now: datetime.datetime) -> list[str]:
-    """`count` receipt numbers (YYYYMMDD + sequence of the day) reserved in one update."""
+    """`count` receipt numbers: YYYYMMDD + the day's sequence, increasing, never handed out twice.
+
+    On PostgreSQL they come from a sequence per day (`nextval` takes no lock that lasts until
+    commit, so concurrent reports do not queue behind each other); numbers of a transaction that
+    rolls back are skipped, as with any sequence. Elsewhere (SQLite, one writer at a time) a
+    counter row per day is bumped inside the caller's transaction.
+    """
     day = timezone.localdate(now)
+    if connection.vendor == "postgresql":
+        numbers = _sequence_numbers(day, count)
+    else:
+        numbers = list(_counter_numbers(day, count))
+    return [f"{day:%Y%m%d}{n:06d}" for n in numbers]
+
+
+def _counter_numbers(day: datetime.date, count: int) -> range:
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -364,12 +428,58 @@ def reserve_numbers(count: int, now: datetime.datetime) -> list[str]:
                     counter = CaseCounter.objects.create(day=day, last=0)
                 first = counter.last + 1
                 CaseCounter.objects.filter(day=day).update(last=F("last") + count)
-            break
+            return range(first, first + count)
         except IntegrityError:  # another intake created the day's counter first
             continue
-    else:
-        raise ServiceError("受理编号分配失败，请重试")
-    return [f"{day:%Y%m%d}{n:06d}" for n in range(first, first + count)]
+    raise ServiceError("受理编号分配失败，请重试")
+
+
+_known_sequences: set[str] = set()
+
+
+def _day_sequence(day: datetime.date) -> str:
+    name = f"cases_number_{day:%Y%m%d}"
+    key = f"{connection.settings_dict['NAME']}/{name}"
+    if key not in _known_sequences:
+        _create_sequence(name, day)
+        _known_sequences.add(key)
+    return name
+
+
+def _number_in_sql(now: datetime.datetime) -> tuple[str, list[Any]] | None:
+    """On PostgreSQL, the SQL that draws the next receipt number inside the case's INSERT."""
+    if connection.vendor != "postgresql":
+        return None
+    day = timezone.localdate(now)
+    return (
+        "SELECT %s || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END "
+        "FROM nextval(%s) AS n",
+        [f"{day:%Y%m%d}", _day_sequence(day)],
+    )
+
+
+def _sequence_numbers(day: datetime.date, count: int) -> list[int]:
+    name = _day_sequence(day)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [name, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _create_sequence(name: str, day: datetime.date) -> None:
+    """Create the day's sequence on a connection of its own, committed at once: created inside
+    the caller's transaction it would vanish with a rollback while other processes use it.
+    It continues from the day's counter row, if numbers were handed out by counter that day."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    last = CaseCounter.objects.filter(day=day).values_list("last", flat=True).first() or 0
+    with (
+        psycopg.connect(**params, autocommit=True) as side,
+        contextlib.suppress(psycopg.errors.UniqueViolation),  # created at the same moment
+    ):
+        side.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}" START {int(last) + 1}')
 
 
 def _token() -> str:
@@ -380,13 +490,31 @@ def _token() -> str:
 class _Intake:
     """What intake needs loaded once per batch (a single report is a batch of one)."""
 
-    tree: RegionTree
-    router: CaseRouter
+    ref: reference.Reference
     now: datetime.datetime
 
     @classmethod
     def load(cls) -> _Intake:
-        return cls(RegionTree.load(), CaseRouter(), timezone.now())
+        return cls(_reference(), timezone.now())
+
+    @property
+    def tree(self) -> RegionTree:
+        tree: RegionTree = self.ref.tree
+        return tree
+
+    @property
+    def router(self) -> CaseRouter:
+        router: CaseRouter = self.ref.router
+        return router
+
+    def locate(
+        self, lons: Sequence[float | None], lats: Sequence[float | None]
+    ) -> list[int | None]:
+        """Grid ids of the points (None outside every grid), vectorised over the batch."""
+        x = np.array([np.nan if v is None else v for v in lons], dtype=np.float64)
+        y = np.array([np.nan if v is None else v for v in lats], dtype=np.float64)
+        ids = self.ref.grid_ids
+        return [ids[c] if c else None for c in self.ref.index.locate_codes(x, y)]
 
     def place(self, case: Case, region_id: int | None) -> None:
         case.region_id = region_id
@@ -411,13 +539,6 @@ def _check_location(lon: float | None, lat: float | None) -> None:
         raise ServiceError("经度和纬度须同时填写")
     if lon is not None and lat is not None and not (73 <= lon <= 136 and 3 <= lat <= 54):
         raise ServiceError(f"位置（{lon}, {lat}）不在中国境内，请检查经纬度")
-
-
-def _locate(lons: Sequence[float | None], lats: Sequence[float | None]) -> list[int | None]:
-    index, ids = grid_index()
-    x = np.array([np.nan if v is None else v for v in lons], dtype=np.float64)
-    y = np.array([np.nan if v is None else v for v in lats], dtype=np.float64)
-    return [ids[c] if c else None for c in index.locate_codes(x, y)]
 
 
 def _image_type(head: bytes) -> str | None:
@@ -475,19 +596,18 @@ def _actor_name(actor: Any) -> str:
     return actor.get_username() if _is_user(actor) else ""
 
 
-def _check_can_submit(actor: Any, channel: str) -> CaseScope:
+def _check_can_submit(actor: Any, channel: str) -> None:
     if channel not in Channel.values:
         raise ServiceError(f"未知渠道“{channel}”")
     if actor is None:
         if channel not in PUBLIC_CHANNELS:
             raise Forbidden("请先登录")
-        return case_scope(None)
-    scope = case_scope(actor)
-    if scope.is_empty:
+        return
+    may_submit, is_staff = intake_rights(actor)
+    if not may_submit:
         raise Forbidden("您没有受理案件的权限")
-    if channel == Channel.HOTLINE and not scope.is_staff:
+    if channel == Channel.HOTLINE and not is_staff:
         raise Forbidden("只有街道、社区或区网格中心工作人员可以录入热线工单")
-    return scope
 
 
 @transaction.atomic
@@ -521,8 +641,9 @@ def submit_case(
         raise ServiceError(f"工单编号“{external_id}”已经导入过")
     checked = _check_photos(photos)
     intake = _Intake.load()
+    number_sql = _number_in_sql(intake.now)
     case = Case(
-        number=reserve_numbers(1, intake.now)[0],
+        number="" if number_sql else reserve_numbers(1, intake.now)[0],
         channel=channel,
         external_id=external_id,
         title=(title or description)[:200],
@@ -539,23 +660,32 @@ def submit_case(
     )
     region_id = region.pk if region is not None else None
     if lon is not None and lat is not None:
-        region_id = _locate([lon], [lat])[0] or region_id
+        region_id = intake.locate([lon], [lat])[0] or region_id
     intake.place(case, region_id)
     dispatched = auto_dispatch and intake.dispatch(case)
-    case.save()
-    submitted = _event(case, EventKind.SUBMITTED, actor, channel=channel, to_status=CaseStatus.NEW)
+    # what case.save() writes, without its per-field machinery
+    insert_one(case, {"number": number_sql} if number_sql else {})
+    submitted = _event(
+        case, EventKind.SUBMITTED, actor, channel=channel, to_status=CaseStatus.NEW, save=False
+    )
+    events = [submitted]
+    if dispatched:
+        events.append(
+            _event(
+                case,
+                EventKind.DISPATCHED,
+                None,
+                channel="auto",
+                from_status=CaseStatus.NEW,
+                to_status=CaseStatus.DISPATCHED,
+                department_id=case.department_id,
+                note="按责任清单自动派遣",
+                save=False,
+            )
+        )
+    insert_returning_ids(events)  # one round trip; ids come back for the photos
     _save_photos(case, submitted, checked, PhotoStage.REPORT, actor)
     if dispatched:
-        _event(
-            case,
-            EventKind.DISPATCHED,
-            None,
-            channel="auto",
-            from_status=CaseStatus.NEW,
-            to_status=CaseStatus.DISPATCHED,
-            department_id=case.department_id,
-            note="按责任清单自动派遣",
-        )
         _notify_department(case, "dispatched", f"新派遣案件：{case.title}")
     audit.record(actor, AuditAction.CREATE, "case", case.pk, channel=_audit_channel(channel))
     return case
@@ -590,7 +720,8 @@ def intake_work_orders(
     actor: Any, orders: Sequence[WorkOrder], *, file_name: str, channel: str = "hotline"
 ) -> IntakeResult:
     """Bulk intake: one query per lookup table, bulk inserts, nothing stored if any row fails."""
-    scope = _check_can_submit(actor, Channel.HOTLINE)
+    _check_can_submit(actor, Channel.HOTLINE)
+    scope = case_scope(actor)
     intake = _Intake.load()
     problems: list[Problem] = []
     existing = set()
@@ -606,7 +737,7 @@ def intake_work_orders(
     by_name: dict[str, int] = {}
     for info in sorted(intake.router.categories.values(), key=lambda i: i.parent_id is None):
         by_name.setdefault(info.name, info.id)
-    located = _locate([o.lon for o in orders], [o.lat for o in orders])
+    located = intake.locate([o.lon for o in orders], [o.lat for o in orders])
     cases: list[Case] = []
     for order, grid_id in zip(orders, located, strict=True):
         where = order.where
@@ -768,8 +899,9 @@ def _event(
     department_id: int | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
+    save: bool = True,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         at=timezone.now(),
         kind=kind,
@@ -782,6 +914,9 @@ def _event(
         note=note,
         data=data or {},
     )
+    if save:
+        event.save(force_insert=True)
+    return event
 
 
 def _write(case: Case, version: int | None, **changes: Any) -> None:
@@ -1406,11 +1541,7 @@ def add_department_member(actor: Any, user: Any, department: Department) -> Depa
 def _department_usernames(department_id: int | None) -> list[str]:
     if department_id is None:
         return []
-    return list(
-        DepartmentMembership.objects.filter(department_id=department_id)
-        .order_by("user__username")
-        .values_list("user__username", flat=True)
-    )
+    return list(_reference().members.get(department_id, ()))
 
 
 def _staff_usernames(case: Case, roles: Sequence[str]) -> list[str]:

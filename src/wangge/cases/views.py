@@ -28,6 +28,20 @@ from wangge.core.web import service_errors
 PAGE_SIZE = 30
 
 
+class CappedPaginator(Paginator):
+    """Counts at most `services.COUNT_CAP + 1` cases; the page header then says “10,000+”."""
+
+    @property
+    def count(self) -> int:
+        if not hasattr(self, "_capped_count"):
+            self._capped_count = services.count_cases(self.object_list)
+        return self._capped_count
+
+    @property
+    def capped(self) -> bool:
+        return self.count > services.COUNT_CAP
+
+
 @login_required
 @service_errors
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -35,7 +49,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     overdue = request.GET.get("overdue") == "1"
     cases = services.list_cases(request.user, status=status, category=category, overdue=overdue)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/case_list.html",
