@@ -504,6 +504,7 @@ class _Committer:
         self.created: dict[str, list[int]] = defaultdict(list)
         self.updated: list[ChangeRecord] = []
         self._created_sets: dict[str, set[int]] = {}
+        self._indexes: dict[str, str] = {}
         self.today = timezone.localdate()
 
     def run(self) -> CommitSummary:
@@ -599,11 +600,11 @@ class _Committer:
                     pk,
                     values["name"][0][:50],
                     self.cipher.encrypt(id_number) if id_number else "",
-                    self.cipher.blind_index(_id_key(id_number)),
+                    self._index(id_number),  # already normalised by the pipeline
                     values.get("gender", ("",))[0] or "",
                     birth or None,
                     self.cipher.encrypt(phone) if phone else "",
-                    self.cipher.blind_index(_phone_key(phone)),
+                    self._index(phone),
                     (values.get("ethnicity", ("",))[0] or "")[:20],
                     "",
                     residence_type,
@@ -625,7 +626,7 @@ class _Committer:
         for key, group in by_key.items():
             number = next((r["id_number"] for r in group if r["id_number"]), None)
             if number:
-                wanted[self.cipher.blind_index(number)] = key
+                wanted[self._index(number)] = key
         found: dict[str, Person] = {}
         indexes = list(wanted)
         for i in range(0, len(indexes), 2000):
@@ -645,7 +646,7 @@ class _Committer:
             ):
                 candidates[person.name].append(person)
         for key, group in loose.items():
-            phones = {self.cipher.blind_index(r["phone"]) for r in group if r["phone"]}
+            phones = {self._index(r["phone"]) for r in group if r["phone"]}
             births = {r["birth_date"] for r in group if r["birth_date"]}
             fits = [
                 p
@@ -797,6 +798,14 @@ class _Committer:
         self.created["people.residence"] += ids
         self.summary.residences_created += len(fresh)
 
+    def _index(self, value: str) -> str:
+        """Blind index of a normalised value, computed once per value (family phones and a
+        person's several rows repeat them)."""
+        found = self._indexes.get(value)
+        if found is None:
+            found = self._indexes[value] = self.cipher.blind_index(value)
+        return found
+
     def created_ids(self, model: str) -> set[int]:
         if model not in self._created_sets:
             self._created_sets[model] = set(self.created[model])
@@ -832,9 +841,9 @@ class _Committer:
                     grid_ids.get(row["grid_code"] or ""),
                     row["name"][:50],
                     mask_id_number(row["id_number"]) if row["id_number"] else "",
-                    self.cipher.blind_index(row["id_number"] or ""),
+                    self._index(row["id_number"] or ""),
                     mask_phone(row["phone"]) if row["phone"] else "",
-                    self.cipher.blind_index(row["phone"] or ""),
+                    self._index(row["phone"] or ""),
                     row["gender"] or "",
                     row["birth_date"] or None,
                     (row["address_text"] or "")[:300],
