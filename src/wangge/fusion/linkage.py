@@ -345,7 +345,7 @@ def _candidate_pairs(records: pl.DataFrame, pending: Sequence[int]) -> list[tupl
             .filter(pl.col("rid") != pl.col("rid_other"))
             .select("rid", "rid_other")
         )
-    joined = pl.concat(found).unique()
+    joined = pl.concat(found).unique().sort("rid", "rid_other")  # ties break the same way every run
     return list(
         zip(
             joined.get_column("rid").to_list(),

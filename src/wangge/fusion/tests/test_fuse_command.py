@@ -125,3 +125,31 @@ def test_fuse_refuses_a_ledger_without_person_columns(
     goods.write_text("物资名称,数量,存放地点\n沙袋,100,仓库\n铁锹,20,仓库\n", encoding="utf-8")
     with pytest.raises(CommandError, match="物资.csv"):
         _fuse(tmp_path, registry_files, goods)
+
+
+def test_big_batches_are_normalised_in_worker_processes_with_the_same_result(
+    tmp_path: Path, registry_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wangge.fusion import pipeline
+    from wangge.fusion.registry import Registry
+
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(
+        "姓名,身份证号,电话,住址\n"
+        + "".join(
+            f"王{'伟玮炜'[i % 3]},{ID if i % 2 else ''},1381234{i:04d},幸福路10号3号楼2单元30{1 + i % 2}\n"
+            for i in range(40)
+        ),
+        encoding="utf-8",
+    )
+    registry = Registry.from_files(registry_files[1], registry_files[0])
+    inline = pipeline.fuse_files([ledger], registry)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_ROWS", 1)
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 7)
+    pooled = pipeline.fuse_files(
+        [ledger], Registry.from_files(registry_files[1], registry_files[0])
+    )
+    columns = ["source_row", "person_key", "household_key", "address_code", "status", "reason"]
+    a, b = pooled.records.select(columns), inline.records.select(columns)
+    for col in columns:
+        assert a.get_column(col).to_list() == b.get_column(col).to_list(), col
