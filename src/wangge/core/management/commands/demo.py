@@ -50,6 +50,12 @@ class Command(BaseCommand):
             )
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
+        # Case categories (GB/T 30428.2 + 12345 types) and their default departments, once:
+        # without them the case pages and the residents' report page have nothing to offer.
+        from wangge.cases.models import Category
+
+        if not Category.objects.exists():
+            call_command("load_categories", verbosity=0)
         self._print(summary)
 
     def _print(self, summary: DemoSummary) -> None:
