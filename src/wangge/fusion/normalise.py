@@ -20,6 +20,7 @@ import polars as pl
 from pypinyin import Style, lazy_pinyin
 
 from wangge.addresses.matcher import AddressMatch
+from wangge.fusion.dates import ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.registry import Registry
 from wangge.fusion.vector_checks import plain_mobiles, plain_valid_id_numbers
@@ -72,7 +73,7 @@ class Normaliser:
     )
     _phones: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     _addresses: dict[tuple[str, str | None], AddressMatch] = field(default_factory=dict)
-    _dates: dict[str, tuple[int, int | None, int | None] | None] = field(default_factory=dict)
+    _dates: dict[str, ParsedDate | None] = field(default_factory=dict)
     _pinyin: dict[str, str] = field(default_factory=dict)
 
     # -- single values --------------------------------------------------------------------
@@ -136,10 +137,13 @@ class Normaliser:
             self._addresses[key] = hit
         return hit
 
-    def date(self, raw: str) -> tuple[int, int | None, int | None] | None:
+    def date(self, raw: str) -> ParsedDate | None:
+        """A date column's value; a bare year counts here (出生年份 1990), unlike in free text."""
         hit = self._dates.get(raw, _MISSING)
         if hit is _MISSING:
-            hit = _parse_date(raw)
+            hit = parse_date_text(raw)
+            if hit is None and _YEAR.match(raw.translate(_FULL_WIDTH)):
+                hit = ParsedDate(int(raw.translate(_FULL_WIDTH).strip()))
             self._dates[raw] = hit
         return hit
 
@@ -212,21 +216,21 @@ def normalise_sheet(
                 if gender and gender != check.gender:
                     reasons.append(f"性别“{gender}”与身份证号不符，以身份证号为准")
                 gender = check.gender
+        recorded_on = normaliser.date(record_dates[i]) if record_dates[i] else None
         if birth_year is None and births[i]:
             parsed = normaliser.date(births[i])
             if parsed is None:
                 reasons.append(f"出生日期“{births[i]}”无法识别")
             else:
-                birth_year, exact_year = parsed[0], True
-                if parsed[1] and parsed[2]:
-                    birth_date = f"{parsed[0]:04d}-{parsed[1]:02d}-{parsed[2]:02d}"
+                birth_year, exact_year = parsed.year, True
+                if parsed.precision == "day":
+                    birth_date = parsed.iso()
         if birth_year is None and ages[i]:
             age = _age(ages[i])
             if age is None:
                 reasons.append(f"年龄“{ages[i]}”无法识别")
             else:
-                recorded = normaliser.date(record_dates[i]) if record_dates[i] else None
-                birth_year = (recorded[0] if recorded else normaliser.today.year) - age
+                birth_year = (recorded_on.year if recorded_on else normaliser.today.year) - age
 
         phone: str | None = None
         if plain_phones[i] is not None:
@@ -266,7 +270,6 @@ def normalise_sheet(
             status = REJECTED
             reasons.append("只有姓名，没有身份证号、电话、地址或出生信息，无法确认是谁")
 
-        recorded_on = normaliser.date(record_dates[i]) if record_dates[i] else None
         out["source_file"].append(source_file)
         out["source_sheet"].append(source_sheet)
         out["source_row"].append(source_rows[i])
@@ -289,7 +292,7 @@ def normalise_sheet(
         out["grid_code"].append(grid_code)
         out["address_candidates"].append("|".join(address_candidates))
         out["record_date"].append(
-            f"{recorded_on[0]:04d}-{(recorded_on[1] or 1):02d}-{(recorded_on[2] or 1):02d}"
+            f"{recorded_on.year:04d}-{(recorded_on.month or 1):02d}-{(recorded_on.day or 1):02d}"
             if recorded_on
             else None
         )
@@ -340,30 +343,7 @@ def _age(raw: str) -> int | None:
 
 
 _FULL_WIDTH: Final = str.maketrans("０１２３４５６７８９", "0123456789")
-_DATE: Final = re.compile(
-    r"^\s*((?:18|19|20)\d{2})\s*(?:[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?)?\s*$"
-)
-_COMPACT_DATE: Final = re.compile(r"^\s*((?:18|19|20)\d{2})(\d{2})(\d{2})?\s*$")
-
-
-def _parse_date(raw: str) -> tuple[int, int | None, int | None] | None:
-    text = raw.translate(_FULL_WIDTH).strip()
-    if "T" in text or " " in text:
-        text = re.split(r"[T ]", text, maxsplit=1)[0]
-    m = _DATE.match(text) or _COMPACT_DATE.match(text)
-    if not m:
-        return None
-    year = int(m.group(1))
-    month = int(m.group(2)) if m.group(2) else None
-    day = int(m.group(3)) if m.group(3) else None
-    if month is not None and not 1 <= month <= 12:
-        return None
-    if day is not None:
-        try:
-            date(year, month or 1, day)
-        except ValueError:
-            return None
-    return (year, month, day)
+_YEAR: Final = re.compile(r"^\s*(?:18[89]\d|19\d\d|20\d\d)\s*$")
 
 
 _HAS_BUILDING_MARK: Final = re.compile(r"(?:号楼|栋|幢|座|楼)$")
