@@ -169,7 +169,7 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
         elif prefix:
             hits = set(by_prefix.get(prefix, ()))
             how = "身份证号被Excel转成科学计数法"
-        agreeing = {cid for cid in hits if _names_agree(name_keys[rid], {cluster_key[cid]})}
+        agreeing = {cid for cid in hits if _names_agree(name_keys[rid], cluster_key[cid])}
         if len(agreeing) == 1:
             cid = agreeing.pop()
             cluster[rid] = cid
@@ -281,10 +281,10 @@ def _dominant_names(records: pl.DataFrame) -> dict[str, tuple[str, str]]:
     )
 
 
-def _names_agree(key: str, cluster_keys: set[str]) -> bool:
-    return key in cluster_keys or any(
-        ratio(key, other) >= 80 and key.split(" ")[:1] == other.split(" ")[:1]
-        for other in cluster_keys
+def _names_agree(key: str, person_key: str) -> bool:
+    """Same pinyin, or close to it with the same surname (a one-character typo)."""
+    return key == person_key or (
+        ratio(key, person_key) >= 80 and key.split(" ")[:1] == person_key.split(" ")[:1]
     )
 
 

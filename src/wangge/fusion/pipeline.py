@@ -21,7 +21,13 @@ from typing import Any, Final
 import polars as pl
 
 from wangge.fusion.fields import SheetMapping, header_score, map_columns
-from wangge.fusion.linkage import DEFAULT_MODEL, LinkModel, ReviewPair, link_records
+from wangge.fusion.linkage import (
+    DEFAULT_MODEL,
+    LinkModel,
+    LinkResult,
+    ReviewPair,
+    link_records,
+)
 from wangge.fusion.normalise import (
     ACCEPTED,
     DOUBTFUL,
@@ -114,16 +120,19 @@ def read_files(
     paths: Sequence[str | Path],
     *,
     limits: ReadLimits | None = None,
-    data: dict[str, bytes] | None = None,
+    contents: Sequence[bytes] | None = None,
 ) -> list[LedgerSheet]:
-    """Read every ledger; any unreadable file stops the whole batch (nothing half-read)."""
+    """Read every ledger; any unreadable file stops the whole batch (nothing half-read).
+
+    ``contents`` are the files' bytes when they come from an upload (``paths`` then only name
+    them)."""
     sheets: list[LedgerSheet] = []
     problems: list[str] = []
-    for path in paths:
+    for n, path in enumerate(paths):
         try:
             sheets += read_ledger(
                 path,
-                data=(data or {}).get(str(path)),
+                data=contents[n] if contents is not None else None,
                 limits=limits or ReadLimits(),
                 header_score=header_score,
             )
@@ -335,10 +344,7 @@ def _household_key(address_code: str | None, address_text: str | None) -> str:
     return ""
 
 
-def _finish(records: pl.DataFrame, linked: object) -> pl.DataFrame:
-    from wangge.fusion.linkage import LinkResult
-
-    assert isinstance(linked, LinkResult)
+def _finish(records: pl.DataFrame, linked: LinkResult) -> pl.DataFrame:
     n = records.height
     # Person keys in order of first appearance, so the same input always gives the same keys.
     first: dict[int, int] = {}

@@ -48,7 +48,6 @@ _PLAIN_TAIL: Final = re.compile(
 class Registry:
     matcher: AddressMatcher
     grid_of_room: dict[str, str] = field(default_factory=dict)
-    community_of_room: dict[str, str] = field(default_factory=dict)
     community_by_name: dict[str, str] = field(default_factory=dict)
     # Exact keys of rooms, for addresses written plainly (most rows); see quick_match.
     _exact: dict[tuple[str, str, str, str, str], str | None] = field(default_factory=dict)
@@ -124,14 +123,12 @@ class Registry:
         """``rooms`` are (room, grid code or '') pairs."""
         room_list: list[RegistryRoom] = []
         grid_of: dict[str, str] = {}
-        community_of: dict[str, str] = {}
         for room, grid in rooms:
             room_list.append(room)
             if grid:
                 grid_of[room.address_code] = grid
-            community_of[room.address_code] = room.community_code
         by_name = {name: code for code, name in (community_names or {}).items()}
-        registry = cls(AddressMatcher(room_list), grid_of, community_of, by_name)
+        registry = cls(AddressMatcher(room_list), grid_of, by_name)
         registry.index_exact(room_list)
         return registry
 

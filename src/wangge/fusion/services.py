@@ -31,7 +31,7 @@ from wangge.addresses.matcher import RegistryRoom
 from wangge.addresses.models import Room
 from wangge.core.bulk import allocate_ids, db_now, insert_rows
 from wangge.core.errors import Forbidden, NotFound, ServiceError
-from wangge.fusion.fields import SheetMapping, header_score
+from wangge.fusion.fields import SheetMapping
 from wangge.fusion.models import (
     BatchStatus,
     ChangeRecord,
@@ -41,8 +41,8 @@ from wangge.fusion.models import (
     ValueSource,
 )
 from wangge.fusion.normalise import ACCEPTED, DOUBTFUL, REJECTED
-from wangge.fusion.pipeline import FusionError, FusionResult, fuse_sheets, map_sheet
-from wangge.fusion.readers import LedgerReadError, LedgerSheet, ReadLimits, read_ledger
+from wangge.fusion.pipeline import FusionError, FusionResult, fuse_sheets, map_sheet, read_files
+from wangge.fusion.readers import LedgerSheet, ReadLimits
 from wangge.fusion.registry import Registry
 from wangge.geo.models import Region, RegionLevel
 from wangge.people.idnumber import mask_id_number
@@ -211,19 +211,12 @@ def _uploads_of(batch: ImportBatch) -> list[Upload]:
 
 
 def _read_uploads(uploads: Sequence[Upload]) -> list[LedgerSheet]:
-    limits = read_limits()
-    sheets: list[LedgerSheet] = []
-    problems: list[str] = []
-    for upload in uploads:
-        try:
-            sheets += read_ledger(
-                upload.name, data=upload.data, limits=limits, header_score=header_score
-            )
-        except LedgerReadError as exc:
-            problems.append(exc.message)
-    if problems:
-        raise ServiceError("台账无法读取，整批未导入：" + "；".join(problems))
-    return sheets
+    try:
+        return read_files(
+            [u.name for u in uploads], limits=read_limits(), contents=[u.data for u in uploads]
+        )
+    except FusionError as exc:
+        raise ServiceError("台账无法读取，整批未导入：" + "；".join(exc.problems)) from exc
 
 
 def template_overrides(sheets: Sequence[LedgerSheet]) -> dict[str, dict[str, str]]:
