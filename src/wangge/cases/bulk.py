@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection, models
 
 from wangge.access.fields import BlindIndexField, EncryptedTextField
+from wangge.core.bulk import allocate_ids, copy_rows
 
 _PREPARED = (models.DateTimeField, models.DateField, models.JSONField, EncryptedTextField)
 CHUNK = 500
@@ -173,26 +174,6 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
 # RETURNING; like any sequence value, those of a batch that rolls back are not reused.
 
 
-def _copy(table: str, columns: list[str], rows: Any) -> None:
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-def _next_ids(meta: Any, count: int) -> list[int]:
-    pk = meta.pk.column
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk, count],
-        )
-        return [r[0] for r in cursor.fetchall()]
-
-
 def _copy_objects(objects: Sequence[models.Model]) -> None:
     meta = type(objects[0])._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
@@ -205,7 +186,7 @@ def _copy_objects(objects: Sequence[models.Model]) -> None:
         for f in fields
     ]
     prepared = [isinstance(f, _PREPARED) for f in fields]
-    ids = _next_ids(meta, len(objects))
+    ids = allocate_ids(type(objects[0]), len(objects))
 
     def rows() -> Any:
         for obj, new_id in zip(objects, ids, strict=True):
@@ -218,7 +199,7 @@ def _copy_objects(objects: Sequence[models.Model]) -> None:
             yield row
 
     assert meta.pk is not None
-    _copy(meta.db_table, [meta.pk.column] + [f.column for f in fields], rows())
+    copy_rows(meta.db_table, [meta.pk.column] + [f.column for f in fields], rows())
     for obj, new_id in zip(objects, ids, strict=True):
         obj.pk = new_id
         obj._state.adding = False
@@ -241,4 +222,4 @@ def _copy_rows(
                 out.append(value)
             yield out
 
-    _copy(model._meta.db_table, [f.column for f in fields], values())
+    copy_rows(model._meta.db_table, [f.column for f in fields], values())

@@ -1,4 +1,5 @@
-"""Insert many rows fast: primary keys allocated up front, one executemany per table.
+"""Insert many rows fast: primary keys allocated up front, COPY on PostgreSQL, one executemany
+per table on SQLite.
 
 Django's bulk_create prepares every value through the field machinery, which costs more than
 the database itself at a million rows. Callers here pass values already in database form
@@ -8,7 +9,7 @@ PostgreSQL and from MAX(id) under SQLite's write lock (the embedded database has
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -35,6 +36,17 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL's COPY: the server takes rows several times faster than one INSERT each."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
 def insert_rows(
     model: type[models.Model],
     columns: Sequence[str],
@@ -44,6 +56,9 @@ def insert_rows(
 ) -> None:
     """INSERT rows whose values are already in database form, in `columns` order."""
     if not rows:
+        return
+    if connection.vendor == "postgresql":
+        copy_rows(model._meta.db_table, columns, rows)
         return
     quote = connection.ops.quote_name
     sql = (
