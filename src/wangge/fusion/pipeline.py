@@ -201,11 +201,11 @@ def fuse_sheets(
                 registry.release()
             del normaliser
     if not frames:
-        raise FusionError(
-            skipped
-            or ["没有读到任何数据行"]
-            + ["未找到可导入的人员信息：请确认表头含“姓名”以及身份证号、电话或地址等列"]
-        )
+        nothing = [
+            "没有读到任何数据行",
+            "未找到可导入的人员信息：请确认表头含“姓名”以及身份证号、电话或地址等列",
+        ]
+        raise FusionError(skipped or nothing)
     records = (
         pl.concat(frames, how="vertical")
         .with_row_index("rid")
