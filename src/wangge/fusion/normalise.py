@@ -23,7 +23,7 @@ from wangge.addresses.matcher import AddressMatch
 from wangge.fusion.dates import ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.registry import Registry
-from wangge.fusion.vector_checks import plain_mobiles, plain_valid_id_numbers
+from wangge.fusion.vector_checks import plain_valid_id_frame
 from wangge.people.idnumber import check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
@@ -129,7 +129,9 @@ class Normaliser:
         key = (text, community)
         hit = self._addresses.get(key)
         if hit is None:
-            code = self.registry.quick_match(text) if community is None else None
+            code = None
+            if community is None:
+                code = self.registry.quick_match(text) or self.registry.key_match(text)
             if code is not None:
                 hit = AddressMatch(code, "room", 1.0, "", ())
             else:
@@ -151,6 +153,56 @@ class Normaliser:
 _MISSING: Any = object()
 
 
+RAW_FIELDS: Final = (
+    "name",
+    "id_number",
+    "phone",
+    "birth_date",
+    "age",
+    "gender",
+    "address",
+    "compound",
+    "building",
+    "unit",
+    "room",
+    "record_date",
+    "ethnicity",
+    "relation",
+    "residence_type",
+    "community",
+)
+_ADDRESS_FIELDS: Final = frozenset({"address", "compound", "building", "unit", "room"})
+
+
+def raw_frame(
+    frame: pl.DataFrame,
+    mapping: SheetMapping,
+    *,
+    source_file: str,
+    source_sheet: str,
+    ledger: int,
+) -> pl.DataFrame:
+    """The sheet's mapped columns under their field names ('' where a sheet has none), so
+    every sheet of a batch has one shape and can be normalised together."""
+    fields = mapping.resident_fields()
+    columns = frame.columns
+    cells = []
+    for fld in RAW_FIELDS:
+        index = fields.get(fld)
+        if index is None or index >= len(columns) - 1:
+            cells.append(pl.lit("", dtype=pl.Utf8).alias(fld))
+        else:
+            cells.append(pl.col(columns[index]).cast(pl.Utf8).fill_null("").alias(fld))
+    return frame.select(
+        pl.lit(source_file, dtype=pl.Utf8).alias("source_file"),
+        pl.lit(source_sheet, dtype=pl.Utf8).alias("source_sheet"),
+        pl.col("_source_row").cast(pl.Int64).alias("source_row"),
+        pl.lit(ledger, dtype=pl.Int32).alias("ledger"),
+        pl.lit(bool(fields.keys() & _ADDRESS_FIELDS)).alias("has_address"),
+        *cells,
+    )
+
+
 def normalise_sheet(
     frame: pl.DataFrame,
     mapping: SheetMapping,
@@ -160,149 +212,357 @@ def normalise_sheet(
     source_sheet: str,
     ledger: int,
     community_code: str | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> pl.DataFrame:
     """One record per data row of the sheet, in the RECORD_SCHEMA."""
-    fields = mapping.resident_fields()
-    columns = frame.columns
-    n = frame.height
+    raw = raw_frame(
+        frame, mapping, source_file=source_file, source_sheet=source_sheet, ledger=ledger
+    )
+    return normalise_frame(raw, normaliser, community_code=community_code)
 
-    def col(fld: str) -> list[str]:
-        index = fields.get(fld)
-        if index is None or index >= len(columns) - 1:
-            return [""] * n
-        return [v or "" for v in frame.get_column(columns[index]).to_list()]
 
-    names, ids, phones = col("name"), col("id_number"), col("phone")
-    births, ages, genders = col("birth_date"), col("age"), col("gender")
-    address, compound, building = col("address"), col("compound"), col("building")
-    unit, room, record_dates = col("unit"), col("room"), col("record_date")
-    ethnicity, relation, residence_type = col("ethnicity"), col("relation"), col("residence_type")
-    communities = col("community")
-    source_rows = frame.get_column("_source_row").to_list()
-    has_address = bool(fields.keys() & {"address", "compound", "building", "unit", "room"})
-    plain_ids, plain_births, plain_genders = plain_valid_id_numbers(ids, normaliser.today)
-    plain_phones = plain_mobiles(phones)
+Step = Callable[[str], None]
 
-    out: dict[str, list[Any]] = {k: [] for k in RECORD_SCHEMA}
-    for i in range(n):
-        reasons: list[str] = []
-        status = ACCEPTED
-        name, name_key, name_problem = normaliser.name(names[i])
-        if name_problem:
-            status = REJECTED
-            reasons.append(name_problem)
 
-        id_number: str | None = None
-        typed: str | None = None
-        prefix: str | None = None
-        birth_date: str | None = None
-        birth_year: int | None = None
-        exact_year = False
-        gender = _gender(genders[i])
-        if plain_ids[i] is not None:
-            id_number, birth_date = plain_ids[i], plain_births[i]
-            birth_year, exact_year = int(birth_date[:4]), True  # type: ignore[index]
-            if gender and gender != plain_genders[i]:
-                reasons.append(f"性别“{gender}”与身份证号不符，以身份证号为准")
-            gender = plain_genders[i]
-        elif ids[i]:
-            id_number, typed, prefix, note, check = normaliser.id_number(ids[i])
-            if note:
-                reasons.append(note)
-            if id_number:
-                birth_date = check.birth_date.isoformat()
-                birth_year, exact_year = check.birth_date.year, True
-                if gender and gender != check.gender:
-                    reasons.append(f"性别“{gender}”与身份证号不符，以身份证号为准")
-                gender = check.gender
-        recorded_on = normaliser.date(record_dates[i]) if record_dates[i] else None
-        if birth_year is None and births[i]:
-            parsed = normaliser.date(births[i])
-            if parsed is None:
-                reasons.append(f"出生日期“{births[i]}”无法识别")
-            else:
-                birth_year, exact_year = parsed.year, True
-                if parsed.precision == "day":
-                    birth_date = parsed.iso()
-        if birth_year is None and ages[i]:
-            age = _age(ages[i])
-            if age is None:
-                reasons.append(f"年龄“{ages[i]}”无法识别")
-            else:
-                birth_year = (recorded_on.year if recorded_on else normaliser.today.year) - age
+def normalise_frame(
+    raw: pl.DataFrame,
+    normaliser: Normaliser,
+    *,
+    community_code: str | None = None,
+    step: Step | None = None,
+) -> pl.DataFrame:
+    """Records in the RECORD_SCHEMA for rows in the `raw_frame` shape (any number of sheets).
 
-        phone: str | None = None
-        if plain_phones[i] is not None:
-            phone = plain_phones[i]
-        elif phones[i]:
-            phone, phone_problem = normaliser.phone(phones[i])
-            if phone_problem:
-                reasons.append(phone_problem)
+    Whole columns at a time: values that are plainly valid (most IDs and mobiles, plainly
+    written addresses) are checked by Polars, and everything else goes through the per-value
+    rules once per distinct value, whose answers are joined back onto the rows. A row's
+    status and reasons then come from column expressions in the order a clerk reads them.
+    """
+    say = step or (lambda _stage: None)
+    today = normaliser.today
+    col = pl.col
 
-        address_text = _compose_address(address[i], compound[i], building[i], unit[i], room[i])
-        address_code: str | None = None
-        grid_code: str | None = None
-        address_candidates: list[str] = []
-        if address_text and status != REJECTED:
-            community = community_code or (
-                normaliser.registry.community_by_name.get(communities[i])
-                if normaliser.registry and communities[i]
-                else None
-            )
-            match = normaliser.address(address_text, community)
-            if match is not None:
-                if match.address_code:
-                    address_code = match.address_code
-                    assert normaliser.registry is not None
-                    grid_code = normaliser.registry.grid_of_room.get(address_code)
-                else:
-                    reasons.append(f"地址未匹配到标准地址：{match.reason}")
-                    address_candidates = list(match.candidates)
-                    assert normaliser.registry is not None
-                    grid_code = normaliser.registry.common_grid(address_candidates)
-        elif has_address and status != REJECTED:
-            reasons.append("地址为空")
+    say("name")
+    name_cols = _per_value(
+        raw.get_column("name"),
+        normaliser.name,
+        {"n_name": pl.Utf8, "n_key": pl.Utf8, "n_problem": pl.Utf8},
+    )
 
-        if status != REJECTED and not (
-            id_number or typed or prefix or phone or address_text or birth_year
-        ):
-            status = REJECTED
-            reasons.append("只有姓名，没有身份证号、电话、地址或出生信息，无法确认是谁")
+    say("id_number")
+    ids = raw.get_column("id_number")
+    plain_ids = plain_valid_id_frame(ids, today)
+    other_ids = pl.select(
+        pl.when(plain_ids.get_column("number").is_null() & (ids != "")).then(ids)
+    ).to_series()
+    id_cols = _per_value(
+        other_ids,
+        lambda v: _id_fields(normaliser, v),
+        {
+            "i_number": pl.Utf8,
+            "i_typed": pl.Utf8,
+            "i_prefix": pl.Utf8,
+            "i_note": pl.Utf8,
+            "i_birth": pl.Utf8,
+            "i_gender": pl.Utf8,
+        },
+    )
 
-        out["source_file"].append(source_file)
-        out["source_sheet"].append(source_sheet)
-        out["source_row"].append(source_rows[i])
-        out["ledger"].append(ledger)
-        out["name"].append(name)
-        out["name_key"].append(name_key)
-        out["id_number"].append(id_number)
-        out["id_typed"].append(typed)
-        out["id_prefix"].append(prefix)
-        out["phone"].append(phone)
-        out["birth_date"].append(birth_date)
-        out["birth_year"].append(birth_year)
-        out["birth_year_exact"].append(exact_year)
-        out["gender"].append(gender)
-        out["ethnicity"].append(ethnicity[i] or None)
-        out["relation"].append(relation[i] or None)
-        out["residence_type"].append(residence_type[i] or None)
-        out["address_text"].append(address_text or None)
-        out["address_code"].append(address_code)
-        out["grid_code"].append(grid_code)
-        out["address_candidates"].append("|".join(address_candidates))
-        out["record_date"].append(
-            f"{recorded_on.year:04d}-{(recorded_on.month or 1):02d}-{(recorded_on.day or 1):02d}"
-            if recorded_on
-            else None
+    say("phone")
+    phones = raw.get_column("phone")
+    plain_phone = pl.select(pl.when(phones.str.contains(_PLAIN_MOBILE)).then(phones)).to_series()
+    other_phones = pl.select(
+        pl.when(plain_phone.is_null() & (phones != "")).then(phones)
+    ).to_series()
+    phone_cols = _per_value(
+        other_phones, normaliser.phone, {"p_number": pl.Utf8, "p_problem": pl.Utf8}
+    )
+
+    say("date")
+    record_cols = _per_value(
+        raw.select(pl.when(col("record_date") != "").then(col("record_date"))).to_series(),
+        lambda v: _record_date(normaliser, v),
+        {"r_date": pl.Utf8, "r_year": pl.Int32},
+    )
+    work = pl.concat(
+        [
+            raw,
+            name_cols,
+            plain_ids.rename({"number": "v_number", "birth": "v_birth", "gender": "v_gender"}),
+            id_cols,
+            plain_phone.alias("v_phone").to_frame(),
+            phone_cols,
+            record_cols,
+        ],
+        how="horizontal",
+    )
+    del name_cols, plain_ids, id_cols, phone_cols, record_cols
+    written_gender = (
+        col("gender").str.strip_chars().replace_strict(_GENDERS, default=None, return_dtype=pl.Utf8)
+    )
+    work = work.with_columns(
+        pl.coalesce("v_number", "i_number").alias("id_number_"),
+        pl.coalesce("v_birth", "i_birth").alias("id_birth"),
+        pl.coalesce("v_gender", "i_gender").alias("id_gender"),
+        written_gender.alias("written_gender"),
+    )
+    birth_cols = _per_value(
+        work.select(
+            pl.when(col("id_number_").is_null() & (col("birth_date") != "")).then(col("birth_date"))
+        ).to_series(),
+        lambda v: _birth_fields(normaliser, v),
+        {"b_ok": pl.Boolean, "b_year": pl.Int32, "b_date": pl.Utf8},
+    )
+    work = pl.concat([work, birth_cols], how="horizontal")
+    del birth_cols
+    age_value = (
+        col("age")
+        .str.replace_many(_FULL_WIDTH_DIGITS, _ASCII_DIGITS)
+        .str.extract(r"^\s*([0-9]{1,3})\s*(?:岁|周岁)?\s*$", 1)
+        .cast(pl.Int32, strict=False)
+    )
+    work = work.with_columns(
+        pl.when(age_value <= 120).then(age_value).alias("age_value"),
+        pl.coalesce(col("id_birth").str.slice(0, 4).cast(pl.Int32), col("b_year")).alias(
+            "year_known"
+        ),
+    )
+    work = work.with_columns(
+        pl.coalesce(
+            "year_known", pl.coalesce("r_year", pl.lit(today.year)) - col("age_value")
+        ).alias("birth_year"),
+        (col("id_number_").is_not_null() | col("b_year").is_not_null()).alias("year_exact"),
+    ).rename({"id_number_": "id_number_v"})
+
+    say("address")
+    work = work.with_columns(_composed_address().alias("address_text"))
+    work = _match_addresses(work, normaliser, community_code)
+
+    say("status")
+    name_rejected = col("n_problem").is_not_null()
+    only_name = (
+        ~name_rejected
+        & col("id_number_v").is_null()
+        & col("i_typed").is_null()
+        & col("i_prefix").is_null()
+        & pl.coalesce("v_phone", "p_number").is_null()
+        & (col("address_text") == "")
+        & col("birth_year").is_null()
+    )
+    with_id = col("id_number_v").is_not_null()
+    reasons = pl.concat_str(
+        [
+            col("n_problem"),
+            col("i_note"),
+            pl.when(
+                with_id
+                & col("written_gender").is_not_null()
+                & (col("written_gender") != col("id_gender"))
+            ).then(pl.format("性别“{}”与身份证号不符，以身份证号为准", col("written_gender"))),
+            pl.when(col("id_number_v").is_null() & (col("birth_date") != "") & ~col("b_ok")).then(
+                pl.format("出生日期“{}”无法识别", col("birth_date"))
+            ),
+            pl.when(
+                col("year_known").is_null() & (col("age") != "") & col("age_value").is_null()
+            ).then(pl.format("年龄“{}”无法识别", col("age"))),
+            col("p_problem"),
+            pl.when(~name_rejected & (col("address_text") != "")).then(col("a_reason")),
+            pl.when(~name_rejected & (col("address_text") == "") & col("has_address")).then(
+                pl.lit("地址为空")
+            ),
+            pl.when(only_name).then(
+                pl.lit("只有姓名，没有身份证号、电话、地址或出生信息，无法确认是谁")
+            ),
+        ],
+        separator="；",
+        ignore_nulls=True,
+    )
+    out = work.select(
+        col("source_file"),
+        col("source_sheet"),
+        col("source_row"),
+        col("ledger"),
+        col("n_name").alias("name"),
+        col("n_key").alias("name_key"),
+        col("id_number_v").alias("id_number"),
+        col("i_typed").alias("id_typed"),
+        col("i_prefix").alias("id_prefix"),
+        pl.coalesce("v_phone", "p_number").alias("phone"),
+        pl.coalesce("id_birth", "b_date").alias("birth_date"),
+        col("birth_year"),
+        col("year_exact").alias("birth_year_exact"),
+        pl.when(with_id).then(col("id_gender")).otherwise(col("written_gender")).alias("gender"),
+        _blank_as_null("ethnicity"),
+        _blank_as_null("relation"),
+        _blank_as_null("residence_type"),
+        _blank_as_null("address_text"),
+        pl.when(~name_rejected).then(col("a_code")).alias("address_code"),
+        pl.when(~name_rejected).then(col("a_grid")).alias("grid_code"),
+        pl.when(~name_rejected)
+        .then(col("a_candidates"))
+        .otherwise(pl.lit(""))
+        .fill_null("")
+        .alias("address_candidates"),
+        col("r_date").alias("record_date"),
+        pl.when(name_rejected | only_name)
+        .then(pl.lit(REJECTED))
+        .otherwise(pl.lit(ACCEPTED))
+        .alias("status"),
+        reasons.fill_null("").alias("reasons"),
+    )
+    return out.cast(RECORD_SCHEMA)  # type: ignore[arg-type]
+
+
+def _blank_as_null(name: str) -> pl.Expr:
+    return pl.when(pl.col(name) != "").then(pl.col(name)).alias(name)
+
+
+def _per_value(
+    values: pl.Series, check: Callable[[str], tuple[Any, ...]], schema: dict[str, Any]
+) -> pl.DataFrame:
+    """``check`` applied once per distinct non-null value, its answers lined up with the rows
+    (nulls where the value is null)."""
+    keys = values.drop_nulls().unique()
+    answers = [check(v) for v in keys.to_list()]
+    table = pl.DataFrame(
+        {"key": keys, **{name: [a[i] for a in answers] for i, name in enumerate(schema)}},
+        schema={"key": pl.Utf8, **schema},
+    )
+    return (
+        values.cast(pl.Utf8)
+        .alias("key")
+        .to_frame()
+        .join(table, on="key", how="left", maintain_order="left")
+        .drop("key")
+    )
+
+
+def _id_fields(normaliser: Normaliser, raw: str) -> tuple[Any, ...]:
+    number, typed, prefix, note, check = normaliser.id_number(raw)
+    if number:
+        return number, typed, prefix, note, check.birth_date.isoformat(), check.gender
+    return number, typed, prefix, note, None, None
+
+
+def _record_date(normaliser: Normaliser, raw: str) -> tuple[str | None, int | None]:
+    parsed = normaliser.date(raw)
+    if parsed is None:
+        return None, None
+    return (
+        f"{parsed.year:04d}-{(parsed.month or 1):02d}-{(parsed.day or 1):02d}",
+        parsed.year,
+    )
+
+
+def _birth_fields(normaliser: Normaliser, raw: str) -> tuple[bool, int | None, str | None]:
+    parsed = normaliser.date(raw)
+    if parsed is None:
+        return False, None, None
+    return True, parsed.year, parsed.iso() if parsed.precision == "day" else None
+
+
+def _composed_address() -> pl.Expr:
+    """One address text from a full-address column and/or split building/unit/room columns."""
+    col = pl.col
+    address = col("address").str.strip_chars()
+    compound, building = col("compound").str.strip_chars(), col("building").str.strip_chars()
+    unit, room = col("unit").str.strip_chars(), col("room").str.strip_chars()
+    split = pl.concat_str(
+        [
+            address,
+            pl.when((compound != "") & ~address.str.contains(compound, literal=True))
+            .then(compound)
+            .otherwise(pl.lit("")),
+            pl.when(building == "")
+            .then(pl.lit(""))
+            .when(building.str.contains(r"(?:号楼|栋|幢|座|楼)$"))
+            .then(building)
+            .otherwise(building + "号楼"),
+            pl.when(unit == "")
+            .then(pl.lit(""))
+            .when(unit.str.contains(r"(?:单元|门)$"))
+            .then(unit)
+            .otherwise(unit + "单元"),
+            pl.when(room == "")
+            .then(pl.lit(""))
+            .when(room.str.contains(r"(?:室|号|户)$"))
+            .then(room)
+            .otherwise(room + "室"),
+        ]
+    )
+    plain = (compound == "") & (building == "") & (unit == "") & (room == "")
+    return pl.when(plain).then(address).otherwise(split)
+
+
+def _match_addresses(
+    work: pl.DataFrame, normaliser: Normaliser, community_code: str | None
+) -> pl.DataFrame:
+    """a_code, a_grid, a_reason, a_candidates: plainly written addresses by the registry's exact
+    keys over the whole column, the rest once per distinct (text, community) by the matcher."""
+    registry = normaliser.registry
+    col = pl.col
+    empty = pl.lit(None, dtype=pl.Utf8)
+    if registry is None:
+        return work.with_columns(
+            empty.alias("a_code"),
+            empty.alias("a_grid"),
+            empty.alias("a_reason"),
+            empty.alias("a_candidates"),
         )
-        out["status"].append(status)
-        out["reasons"].append("；".join(reasons))
-        if progress is not None and i % 10_000 == 9_999:
-            progress(10_000)
-    if progress is not None:
-        progress(n % 10_000)
-    return pl.DataFrame(out, schema=RECORD_SCHEMA)
+    wanted = (col("address_text") != "") & col("n_problem").is_null()
+    if community_code is not None:
+        community = pl.lit(community_code, dtype=pl.Utf8)
+    else:
+        community = (
+            pl.when(col("community") != "")
+            .then(col("community"))
+            .replace_strict(registry.community_by_name, default=None, return_dtype=pl.Utf8)
+        )
+    work = work.with_columns(
+        pl.when(wanted).then(col("address_text")).alias("a_text"), community.alias("a_community")
+    )
+    plain = work.select(pl.when(col("a_community").is_null()).then(col("a_text"))).to_series()
+    quick = registry.quick_match_column(plain).alias("a_quick")
+    work = work.with_columns(quick)
+    rest = work.select(
+        pl.when(col("a_quick").is_null() & col("a_text").is_not_null()).then(
+            pl.concat_str([col("a_text"), col("a_community").fill_null("")], separator="\x1f")
+        )
+    ).to_series()
+
+    def check(key: str) -> tuple[str | None, str | None, str | None, str | None]:
+        text, _, community_name = key.partition("\x1f")
+        match = normaliser.address(text, community_name or None)
+        if match is None:
+            return None, None, None, None
+        if match.address_code:
+            return match.address_code, None, None, None
+        return (
+            None,
+            registry.common_grid(match.candidates),
+            f"地址未匹配到标准地址：{match.reason}",
+            "|".join(match.candidates),
+        )
+
+    matched = _per_value(
+        rest,
+        check,
+        {"m_code": pl.Utf8, "m_grid": pl.Utf8, "a_reason": pl.Utf8, "a_candidates": pl.Utf8},
+    )
+    work = pl.concat([work, matched], how="horizontal").with_columns(
+        pl.coalesce("a_quick", "m_code").alias("a_code")
+    )
+    return work.with_columns(
+        pl.coalesce(registry.grids_of(work.get_column("a_code")), col("m_grid")).alias("a_grid")
+    )
+
+
+_PLAIN_MOBILE: Final = r"^1[3-9][0-9]{9}$"
+_FULL_WIDTH_DIGITS: Final = list("０１２３４５６７８９")
+_ASCII_DIGITS: Final = list("0123456789")
+_GENDERS: Final = {
+    **dict.fromkeys(("男", "男性", "M", "m", "1"), "男"),
+    **dict.fromkeys(("女", "女性", "F", "f", "2"), "女"),
+}
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -322,47 +582,5 @@ def _rounded_prefix(cleaned: str) -> str | None:
     return digits if len(digits) >= 12 else None
 
 
-def _gender(raw: str) -> str | None:
-    value = raw.strip()
-    if value in ("男", "男性", "M", "m", "1"):
-        return "男"
-    if value in ("女", "女性", "F", "f", "2"):
-        return "女"
-    return None
-
-
-_AGE: Final = re.compile(r"^\s*(\d{1,3})\s*(?:岁|周岁)?\s*$")
-
-
-def _age(raw: str) -> int | None:
-    m = _AGE.match(raw.translate(_FULL_WIDTH))
-    if not m:
-        return None
-    age = int(m.group(1))
-    return age if age <= 120 else None
-
-
 _FULL_WIDTH: Final = str.maketrans("０１２３４５６７８９", "0123456789")
 _YEAR: Final = re.compile(r"^\s*(?:18[89]\d|19\d\d|20\d\d)\s*$")
-
-
-_HAS_BUILDING_MARK: Final = re.compile(r"(?:号楼|栋|幢|座|楼)$")
-
-
-def _compose_address(address: str, compound: str, building: str, unit: str, room: str) -> str:
-    """One address text from a full-address column and/or split building/unit/room columns."""
-    address = address.strip()
-    parts = [p.strip() for p in (compound, building, unit, room)]
-    if not any(parts):
-        return address
-    compound, building, unit, room = parts
-    text = address
-    if compound and compound not in text:
-        text += compound
-    if building:
-        text += building if _HAS_BUILDING_MARK.search(building) else f"{building}号楼"
-    if unit:
-        text += unit if unit.endswith(("单元", "门")) else f"{unit}单元"
-    if room:
-        text += room if room.endswith(("室", "号", "户")) else f"{room}室"
-    return text

@@ -8,15 +8,13 @@ the registry and the persons already stored. Pure Python + Polars, no Django.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing as mp
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import polars as pl
 
@@ -34,7 +32,8 @@ from wangge.fusion.normalise import (
     RECORD_SCHEMA,
     REJECTED,
     Normaliser,
-    normalise_sheet,
+    normalise_frame,
+    raw_frame,
 )
 from wangge.fusion.readers import LedgerReadError, LedgerSheet, ReadLimits, read_ledger
 from wangge.fusion.registry import Registry
@@ -51,8 +50,6 @@ RESULT_COLUMNS: Final = (
     "reason",
 )
 SAMPLE_ROWS: Final = 300
-CHUNK_ROWS: Final = 25_000
-PARALLEL_FROM_ROWS: Final = 60_000
 MAX_REJECTED_SHARE: Final = 0.5
 
 
@@ -168,12 +165,9 @@ def fuse_sheets(
     (the command line does not need them again), so linkage has that memory. ``overrides`` maps (file, sheet) to header → 'role:field'."""
     timings: dict[str, float] = {}
     normaliser = Normaliser(registry, today=today or date.today())
-    frames: list[pl.DataFrame] = []
     reports: list[SheetReport] = []
     skipped: list[str] = []
-    total = sum(s.frame.height for s in sheets)
-    tasks: list[tuple[int, int, int]] = []  # (sheet, start, length)
-    mappings: list[SheetMapping | None] = []
+    raws: list[pl.DataFrame] = []
     with _timed(timings, "normalise"):
         for ledger, sheet in enumerate(sheets):
             mapping = map_sheet(sheet, (overrides or {}).get((sheet.file_name, sheet.sheet_name)))
@@ -187,16 +181,34 @@ def fuse_sheets(
             )
             if not mapping.has_person_columns:
                 skipped.append(f"{report.where}：{'；'.join(mapping.problems)}")
-                mappings.append(None)
                 continue
-            mappings.append(mapping)
             reports.append(report)
-            for start in range(0, sheet.frame.height, CHUNK_ROWS):
-                tasks.append((ledger, start, min(CHUNK_ROWS, sheet.frame.height - start)))
-        frames = _normalise_all(sheets, mappings, tasks, normaliser, total, progress)
-        if release:
-            for sheet in sheets:
+            raws.append(
+                raw_frame(
+                    sheet.frame,
+                    mapping,
+                    source_file=sheet.file_name,
+                    source_sheet=sheet.sheet_name,
+                    ledger=ledger,
+                )
+            )
+            if release:
                 sheet.frame = sheet.frame.clear()
+        frames: list[pl.DataFrame] = []
+        if raws:
+            raw = pl.concat(raws, how="vertical")
+            raws.clear()
+            stages = ("name", "id_number", "phone", "date", "address", "status")
+
+            def step(stage: str) -> None:
+                if progress is not None:
+                    progress("normalise", stages.index(stage), len(stages))
+
+            frames.append(normalise_frame(raw, normaliser, step=step))
+            del raw
+            if progress is not None:
+                progress("normalise", len(stages), len(stages))
+        if release:
             if registry is not None:
                 registry.release()
             del normaliser
@@ -225,81 +237,6 @@ def fuse_sheets(
     with _timed(timings, "group"):
         records = _finish(records, linked)
     return FusionResult(records, linked.review, reports, skipped, timings)
-
-
-_WORKER: dict[str, Any] = {}
-
-
-def _start_worker(normaliser: Normaliser) -> None:
-    _WORKER["normaliser"] = normaliser
-
-
-def _normalise_chunk(
-    payload: tuple[pl.DataFrame, SheetMapping, str, str, int],
-) -> pl.DataFrame:
-    frame, mapping, file_name, sheet_name, ledger = payload
-    return normalise_sheet(
-        frame,
-        mapping,
-        _WORKER["normaliser"],
-        source_file=file_name,
-        source_sheet=sheet_name,
-        ledger=ledger,
-    )
-
-
-def _normalise_all(
-    sheets: Sequence[LedgerSheet],
-    mappings: list[SheetMapping | None],
-    tasks: list[tuple[int, int, int]],
-    normaliser: Normaliser,
-    total: int,
-    progress: Progress | None,
-) -> list[pl.DataFrame]:
-    """Normalise in chunks; on a big batch, in worker processes (one per core).
-
-    Checking values is pure CPU work in Python, so processes, not threads, use the cores.
-    Workers are spawned, not forked: Polars' thread pool does not survive a fork (a forked
-    child can deadlock on a lock another thread held), so each worker gets the registry once
-    and then one slice of a sheet per task.
-    """
-
-    def payloads() -> Any:
-        for ledger, start, length in tasks:
-            sheet = sheets[ledger]
-            mapping = mappings[ledger]
-            assert mapping is not None
-            yield (
-                sheet.frame.slice(start, length),
-                mapping,
-                sheet.file_name,
-                sheet.sheet_name,
-                ledger,
-            )
-
-    workers = min(os.cpu_count() or 1, 8)
-    rows = sum(t[2] for t in tasks)
-    done = 0
-    frames: list[pl.DataFrame] = []
-    if workers > 1 and rows >= PARALLEL_FROM_ROWS:
-        context = mp.get_context("spawn")
-        with context.Pool(workers, initializer=_start_worker, initargs=(normaliser,)) as pool:
-            for task, frame in zip(tasks, pool.imap(_normalise_chunk, payloads()), strict=True):
-                frames.append(frame)
-                done += task[2]
-                if progress is not None:
-                    progress("normalise", done, total)
-        return frames
-    _start_worker(normaliser)
-    try:
-        for task, payload in zip(tasks, payloads(), strict=True):
-            frames.append(_normalise_chunk(payload))
-            done += task[2]
-            if progress is not None:
-                progress("normalise", done, total)
-    finally:
-        _WORKER.clear()
-    return frames
 
 
 def fuse_files(

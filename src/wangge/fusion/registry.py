@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final
 
 import numpy as np
+import polars as pl
 
 from wangge.addresses.matcher import (
     AddressMatcher,
@@ -23,6 +24,7 @@ from wangge.addresses.matcher import (
     room_key,
     unit_key,
 )
+from wangge.addresses.numerals import normalize_text, numerals_to_digits
 from wangge.geo.pointindex import GridIndex
 
 
@@ -42,6 +44,28 @@ _PLAIN_TAIL: Final = re.compile(
     r"^(\d+)(?:号院|号|院)(?:(\d+)(?:号楼|栋|幢|号|-|楼(?=\d+(?:单元|门))))?(?:(\d+)(?:单元|门|-))?"
     r"([东西南北]?\d+)(?:室|号|户)?$"
 )
+# The same shapes in the key form (numerals already digits), where a community name such as
+# 幸福1村社区 may hold digits.
+_ADMIN_HEAD_KEY: Final = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,3}市)?(?:[\u4e00-\u9fff0-9]{1,6}?区)?"
+    r"(?:[\u4e00-\u9fff0-9]{1,8}?(?:街道|地区))?(?:[\u4e00-\u9fff0-9]{1,8}?社区)?$"
+)
+_SPACES: Final = re.compile(r"\s+")
+
+# For Polars (Rust regex: no look-around). A building written "楼" is checked afterwards to be
+# followed by a unit (单元/门), which is what the look-ahead above says.
+_CJK: Final = "\u4e00-\u9fff"
+_ADMIN_HEAD_RS: Final = (
+    f"^(?:[{_CJK}]{{2,3}}市)?(?:[{_CJK}]{{1,6}}?区)?"
+    f"(?:[{_CJK}]{{1,8}}?(?:街道|地区))?(?:[{_CJK}]{{1,8}}?社区)?$"
+)
+_PLAIN_TAIL_RS: Final = (
+    r"^([0-9]+)(?:号院|号|院)(?:([0-9]+)(号楼|栋|幢|号|-|楼))?(?:([0-9]+)(单元|门|-))?"
+    r"([东西南北]?[0-9]+)(?:室|号|户)?$"
+)
+_HALF_WIDTH_FROM: Final = [*"０１２３４５６７８９－", " ", "\u3000", "\t"]
+_HALF_WIDTH_TO: Final = [*"0123456789-", "", "", ""]
+_EXACT_COLUMNS: Final = ("rk", "nk", "bk", "uk", "rmk")
 
 
 @dataclass
@@ -53,6 +77,8 @@ class Registry:
     _exact: dict[tuple[str, str, str, str, str], str | None] = field(default_factory=dict)
     _road_keys: dict[str, str] = field(default_factory=dict)
     _roads: re.Pattern[str] | None = None
+    _key_roads: re.Pattern[str] | None = None
+    _exact_frame: pl.DataFrame | None = None
 
     def release(self) -> None:
         """Drop the matching structures once a batch is normalised; the registry is then only
@@ -61,6 +87,8 @@ class Registry:
         self._exact.clear()
         self._road_keys.clear()
         self._roads = None
+        self._key_roads = None
+        self._exact_frame = None
 
     def index_exact(self, rooms: Iterable[RegistryRoom]) -> None:
         for room in rooms:
@@ -78,6 +106,9 @@ class Registry:
             self._exact[key] = None if key in self._exact else room.address_code
         names = sorted((r for r in self._road_keys if r), key=len, reverse=True)
         self._roads = re.compile("|".join(map(re.escape, names))) if names else None
+        keys = sorted({k for k in self._road_keys.values() if k}, key=len, reverse=True)
+        self._key_roads = re.compile("|".join(map(re.escape, keys))) if keys else None
+        self._exact_frame = None
 
     def quick_match(self, text: str) -> str | None:
         """The room of a plainly written address ('朝阳区幸福路10号3号楼2单元301室',
@@ -104,6 +135,109 @@ class Registry:
             room_key(room),
         )
         return self._exact.get(key)
+
+    def key_match(self, text: str) -> str | None:
+        """Like `quick_match`, on the comparison form of the text: simplified, half-width and
+        with Chinese numerals as digits ('幸福路十号院三号楼二单元三〇一室', '幸福路10號院…').
+
+        Only an exact key shared by no other room answers; anything else is for the matcher.
+        """
+        if self._key_roads is None:
+            return None
+        s = _SPACES.sub("", numerals_to_digits(normalize_text(text)))
+        found = self._key_roads.search(s)
+        if found is None or not _ADMIN_HEAD_KEY.match(s[: found.start()]):
+            return None
+        tail = _PLAIN_TAIL.match(s[found.end() :])
+        if tail is None:
+            return None
+        number, building, unit, room = tail.groups()
+        return self._exact.get(
+            (
+                found.group(),
+                number_key(number),
+                building_key(building or ""),
+                unit_key(unit or ""),
+                room_key(room),
+            )
+        )
+
+    def quick_match_column(self, texts: pl.Series) -> pl.Series:
+        """`quick_match` over a whole column at once (null where it would say None).
+
+        Polars runs the same patterns in Rust, which is what makes a million addresses cheap;
+        the tests hold it to the scalar version.
+        """
+        n = len(texts)
+        if self._roads is None or n == 0:
+            return pl.Series(texts.name, [None] * n, dtype=pl.Utf8)
+        roads = "|".join(
+            re.escape(r) for r in sorted((r for r in self._road_keys if r), key=len, reverse=True)
+        )
+        frame = (
+            texts.cast(pl.Utf8)
+            .str.replace_many(_HALF_WIDTH_FROM, _HALF_WIDTH_TO)
+            .str.extract_groups(f"^(?s)(?P<head>.*?)(?P<road>{roads})(?P<tail>.*)$")
+            .struct.unnest()
+            .with_columns(
+                pl.col("tail")
+                .str.extract_groups(_PLAIN_TAIL_RS)
+                .struct.rename_fields(["number", "building", "bmark", "unit", "umark", "room"])
+            )
+            .unnest("tail")
+        )
+        zeros = r"^0+([0-9])"
+        keyed = frame.select(
+            pl.when(
+                pl.col("head").str.contains(_ADMIN_HEAD_RS)
+                & pl.col("room").is_not_null()
+                & ((pl.col("bmark") != "楼") | pl.col("umark").is_in(["单元", "门"])).fill_null(
+                    True
+                )
+            )
+            .then(pl.lit(True))
+            .alias("plain"),
+            pl.col("road")
+            .replace_strict(self._road_keys, default=None, return_dtype=pl.Utf8)
+            .alias("rk"),
+            pl.col("number").str.replace(zeros, "$1").alias("nk"),
+            pl.col("building").fill_null("").str.replace(zeros, "$1").alias("bk"),
+            pl.col("unit").fill_null("").str.replace(zeros, "$1").alias("uk"),
+            pl.col("room").str.replace(r"^([东西南北]?)0+([0-9])", "${1}${2}").alias("rmk"),
+        )
+        found = keyed.filter(pl.col("plain")).join(
+            self._exact_keys(), on=list(_EXACT_COLUMNS), how="left", maintain_order="left"
+        )
+        codes = (
+            keyed.with_row_index("i")
+            .filter(pl.col("plain"))
+            .select("i")
+            .with_columns(found.get_column("code"))
+        )
+        return (
+            pl.DataFrame({"i": pl.int_range(n, eager=True, dtype=pl.UInt32)})
+            .join(codes, on="i", how="left", maintain_order="left")
+            .get_column("code")
+            .alias(texts.name)
+        )
+
+    def _exact_keys(self) -> pl.DataFrame:
+        if self._exact_frame is None:
+            unique = [(key, code) for key, code in self._exact.items() if code is not None]
+            self._exact_frame = pl.DataFrame(
+                {
+                    **{
+                        name: [key[i] for key, _ in unique] for i, name in enumerate(_EXACT_COLUMNS)
+                    },
+                    "code": [code for _, code in unique],
+                },
+                schema={**dict.fromkeys(_EXACT_COLUMNS, pl.Utf8), "code": pl.Utf8},
+            )
+        return self._exact_frame
+
+    def grids_of(self, codes: pl.Series) -> pl.Series:
+        """The grid of each room code (null where unknown), for a whole column."""
+        return codes.replace_strict(self.grid_of_room, default=None, return_dtype=pl.Utf8)
 
     def common_grid(self, codes: Iterable[str]) -> str | None:
         """The grid of an address found only down to its building: when every candidate room

@@ -24,15 +24,25 @@ from wangge.people.idnumber import (
     WEIGHTS,
 )
 
-_PLAIN_ID: Final = r"^\d{17}[\dXx]$"
-_PLAIN_MOBILE: Final = r"^1[3-9]\d{9}$"
+_PLAIN_ID: Final = r"^[0-9]{17}[0-9Xx]$"
+_PLAIN_MOBILE: Final = r"^1[3-9][0-9]{9}$"
 
 
 def plain_valid_id_numbers(
     values: Sequence[str], today: date
 ) -> tuple[list[str | None], list[str | None], list[str | None]]:
     """Per value: (number, birth date ISO, gender) when plainly valid, else (None, None, None)."""
-    frame = pl.DataFrame({"raw": list(values)}, schema={"raw": pl.Utf8})
+    out = plain_valid_id_frame(pl.Series("raw", list(values), dtype=pl.Utf8), today)
+    return (
+        out.get_column("number").to_list(),
+        out.get_column("birth").to_list(),
+        out.get_column("gender").to_list(),
+    )
+
+
+def plain_valid_id_frame(values: pl.Series, today: date) -> pl.DataFrame:
+    """Columns number, birth (ISO) and gender, null where the value is not plainly valid."""
+    frame = values.cast(pl.Utf8).alias("raw").to_frame()
     u = pl.col("raw").str.to_uppercase()
     digit = [u.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(17)]
     total = pl.sum_horizontal([d * w for d, w in zip(digit, WEIGHTS, strict=True)])
@@ -51,15 +61,10 @@ def plain_valid_id_numbers(
         & (birth <= today)
     )
     gender = pl.when(digit[16] % 2 == 1).then(pl.lit("男")).otherwise(pl.lit("女"))
-    out = frame.select(
+    return frame.select(
         pl.when(ok).then(u).alias("number"),
         pl.when(ok).then(birth.dt.to_string("%Y-%m-%d")).alias("birth"),
         pl.when(ok).then(gender).alias("gender"),
-    )
-    return (
-        out.get_column("number").to_list(),
-        out.get_column("birth").to_list(),
-        out.get_column("gender").to_list(),
     )
 
 

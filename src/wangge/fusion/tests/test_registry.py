@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from wangge.addresses.matcher import RegistryRoom
@@ -49,3 +50,48 @@ def test_plain_addresses_find_the_same_room_as_the_matcher(
 )
 def test_anything_less_plain_is_left_to_the_matcher(registry: Registry, text: str) -> None:
     assert registry.quick_match(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("呼家楼西里三号二号楼二单元三〇一室", "A301"),
+        ("呼家樓西里3號2號樓2單元302室", "A302"),
+        ("朝阳区呼家楼社区幸福路十号三号楼一门一〇一", "B1"),
+        ("农丰里胡同十五号院西1", "Y1"),
+    ],
+)
+def test_numerals_and_traditional_characters_find_the_room_by_its_keys(
+    registry: Registry, text: str, code: str
+) -> None:
+    assert registry.quick_match(text) is None
+    assert registry.key_match(text) == code
+    assert registry.matcher.match(text).address_code == code
+
+
+def test_the_key_form_still_leaves_anything_unsure_to_the_matcher(registry: Registry) -> None:
+    assert registry.key_match("呼家楼西里三号二号楼三〇一") is None  # unit left out
+    assert registry.key_match("幸福路十号三楼一〇一") is None  # a floor?
+
+
+def test_the_column_shortcut_answers_exactly_as_the_scalar_one(registry: Registry) -> None:
+    texts = [
+        "呼家楼西里3号2号楼2单元301室",
+        "北京市朝阳区呼家楼西里3号院2-2-302",
+        "朝阳区呼家楼街道呼家楼社区呼家楼西里３号2栋2门301",
+        "幸福路10号3楼1门101户",
+        "农丰里胡同15号院西1",
+        "农丰里胡同15号院西01",
+        "呼家楼西里03号02号楼2单元0301",
+        "呼家楼西里3号2号楼301",
+        "幸福路10号3楼101",
+        "幸福路10号3楼1-101",
+        "海淀区某某大厦幸福路10号3号楼1单元101",
+        "幸福路10号3号楼1单元999",
+        "幸福路 10号 3号楼 1单元 101",
+        "",
+        "幸福路",
+    ]
+    column = registry.quick_match_column(pl.Series("a", texts)).to_list()
+    assert column == [registry.quick_match(t) for t in texts]
+    assert column[0] == "A301" and column[6] == "A301"
