@@ -20,7 +20,7 @@ import polars as pl
 from pypinyin import Style, lazy_pinyin
 
 from wangge.addresses.matcher import AddressMatch
-from wangge.fusion.dates import ParsedDate, parse_date_text
+from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.registry import Registry
 from wangge.fusion.vector_checks import plain_valid_id_frame
@@ -129,9 +129,8 @@ class Normaliser:
         key = (text, community)
         hit = self._addresses.get(key)
         if hit is None:
-            code = None
-            if community is None:
-                code = self.registry.quick_match(text) or self.registry.key_match(text)
+            # The caller has tried `quick_match` over the whole column already.
+            code = self.registry.key_match(text) if community is None else None
             if code is not None:
                 hit = AddressMatch(code, "room", 1.0, "", ())
             else:
@@ -278,10 +277,18 @@ def normalise_frame(
     )
 
     say("date")
-    record_cols = _per_value(
-        raw.select(pl.when(col("record_date") != "").then(col("record_date"))).to_series(),
-        lambda v: _record_date(normaliser, v),
-        {"r_date": pl.Utf8, "r_year": pl.Int32},
+    record_cols = _date_parts(raw.get_column("record_date"), normaliser).select(
+        pl.when(pl.col("d_year").is_not_null())
+        .then(
+            pl.format(
+                "{}-{}-{}",
+                pl.col("d_year").cast(pl.Utf8).str.zfill(4),
+                pl.col("d_month").fill_null(1).cast(pl.Utf8).str.zfill(2),
+                pl.col("d_day").fill_null(1).cast(pl.Utf8).str.zfill(2),
+            )
+        )
+        .alias("r_date"),
+        pl.col("d_year").alias("r_year"),
     )
     work = pl.concat(
         [
@@ -305,12 +312,27 @@ def normalise_frame(
         pl.coalesce("v_gender", "i_gender").alias("id_gender"),
         written_gender.alias("written_gender"),
     )
-    birth_cols = _per_value(
+    births = _date_parts(
         work.select(
-            pl.when(col("id_number_").is_null() & (col("birth_date") != "")).then(col("birth_date"))
+            pl.when(col("id_number_").is_null()).then(col("birth_date")).otherwise(pl.lit(""))
         ).to_series(),
-        lambda v: _birth_fields(normaliser, v),
-        {"b_ok": pl.Boolean, "b_year": pl.Int32, "b_date": pl.Utf8},
+        normaliser,
+    )
+    birth_cols = births.with_columns(
+        work.get_column("birth_date").alias("birth_date_written")
+    ).select(
+        ((col("birth_date_written") == "") | col("d_year").is_not_null()).alias("b_ok"),
+        col("d_year").alias("b_year"),
+        pl.when(col("d_day").is_not_null())
+        .then(
+            pl.format(
+                "{}-{}-{}",
+                col("d_year").cast(pl.Utf8).str.zfill(4),
+                col("d_month").cast(pl.Utf8).str.zfill(2),
+                col("d_day").cast(pl.Utf8).str.zfill(2),
+            )
+        )
+        .alias("b_date"),
     )
     work = pl.concat([work, birth_cols], how="horizontal")
     del birth_cols
@@ -436,28 +458,66 @@ def _per_value(
     )
 
 
+_ISO_DATE: Final = (
+    r"^\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:[ T]+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?\s*$"
+)
+
+
+def _date_parts(values: pl.Series, normaliser: Normaliser) -> pl.DataFrame:
+    """d_year, d_month, d_day of each written date (nulls where none, or for what was not
+    written): '2022-04-17' and '2022-4-17 09:30' in Polars, every other form through
+    `parse_date_text` once per distinct value."""
+    split = values.cast(pl.Utf8).str.extract_groups(_ISO_DATE).struct.unnest()
+    split = split.select(
+        pl.col("1").cast(pl.Int32).alias("y"),
+        pl.col("2").cast(pl.Int32).alias("m"),
+        pl.col("3").cast(pl.Int32).alias("d"),
+    )
+    ok = (
+        pl.col("y").is_between(MIN_YEAR, MAX_YEAR)
+        & pl.col("m").is_between(1, 12)
+        & pl.col("d").is_between(1, 31)
+    ).fill_null(False)
+    valid = split.with_columns(ok.alias("ok")).with_columns(
+        pl.when("ok")
+        .then(
+            pl.concat_str(
+                [
+                    pl.col("y").cast(pl.Utf8),
+                    pl.col("m").cast(pl.Utf8).str.zfill(2),
+                    pl.col("d").cast(pl.Utf8).str.zfill(2),
+                ]
+            ).str.to_date("%Y%m%d", strict=False)
+        )
+        .is_not_null()
+        .alias("ok")
+    )
+    fast = valid.get_column("ok")
+    rest = pl.select(pl.when(~fast & (values != "")).then(values)).to_series()
+    slow = _per_value(
+        rest,
+        lambda v: _date_tuple(normaliser.date(v)),
+        {"s_year": pl.Int32, "s_month": pl.Int32, "s_day": pl.Int32},
+    )
+    return pl.concat([valid, slow], how="horizontal").select(
+        pl.when("ok").then(pl.col("y")).otherwise(pl.col("s_year")).alias("d_year"),
+        pl.when("ok").then(pl.col("m")).otherwise(pl.col("s_month")).alias("d_month"),
+        pl.when("ok").then(pl.col("d")).otherwise(pl.col("s_day")).alias("d_day"),
+    )
+
+
+def _date_tuple(parsed: ParsedDate | None) -> tuple[int | None, int | None, int | None]:
+    if parsed is None:
+        return None, None, None
+    return parsed.year, parsed.month, parsed.day
+
+
 def _id_fields(normaliser: Normaliser, raw: str) -> tuple[Any, ...]:
     number, typed, prefix, note, check = normaliser.id_number(raw)
     if number:
         return number, typed, prefix, note, check.birth_date.isoformat(), check.gender
     return number, typed, prefix, note, None, None
-
-
-def _record_date(normaliser: Normaliser, raw: str) -> tuple[str | None, int | None]:
-    parsed = normaliser.date(raw)
-    if parsed is None:
-        return None, None
-    return (
-        f"{parsed.year:04d}-{(parsed.month or 1):02d}-{(parsed.day or 1):02d}",
-        parsed.year,
-    )
-
-
-def _birth_fields(normaliser: Normaliser, raw: str) -> tuple[bool, int | None, str | None]:
-    parsed = normaliser.date(raw)
-    if parsed is None:
-        return False, None, None
-    return True, parsed.year, parsed.iso() if parsed.precision == "day" else None
 
 
 def _composed_address() -> pl.Expr:

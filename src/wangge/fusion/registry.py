@@ -33,35 +33,30 @@ class RegistryError(ValueError):
 
 
 _HALF_WIDTH: Final = str.maketrans("０１２３４５６７８９－", "0123456789-", " \u3000\t")
+_SPACES: Final = re.compile(r"\s+")
+_CJK: Final = "\u4e00-\u9fff"
+
+
+def _admin_head(chars: str) -> str:
+    """What may stand before the road in a plainly written address: city, district, street,
+    community (in the key form a community such as 幸福1村社区 may hold digits)."""
+    return (
+        f"(?:[{_CJK}]{{2,3}}市)?(?:[{chars}]{{1,6}}?区)?"
+        f"(?:[{chars}]{{1,8}}?(?:街道|地区))?(?:[{chars}]{{1,8}}?社区)?"
+    )
+
+
 # A building written "4楼" is only read as a building when a unit follows ("4楼1门"): before a
 # room alone it could be a floor, and that is for the full parser to weigh.
-# What may stand before the road in a plainly written address: city, district, street, community.
-_ADMIN_HEAD: Final = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,3}市)?(?:[\u4e00-\u9fff]{1,6}?区)?"
-    r"(?:[\u4e00-\u9fff]{1,8}?(?:街道|地区))?(?:[\u4e00-\u9fff]{1,8}?社区)?$"
+_PLAIN_TAIL: Final = (
+    r"(\d+)(?:号院|号|院)(?:(\d+)(?:号楼|栋|幢|号|-|楼(?=\d+(?:单元|门))))?(?:(\d+)(?:单元|门|-))?"
+    r"([东西南北]?\d+)(?:室|号|户)?"
 )
-_PLAIN_TAIL: Final = re.compile(
-    r"^(\d+)(?:号院|号|院)(?:(\d+)(?:号楼|栋|幢|号|-|楼(?=\d+(?:单元|门))))?(?:(\d+)(?:单元|门|-))?"
-    r"([东西南北]?\d+)(?:室|号|户)?$"
-)
-# The same shapes in the key form (numerals already digits), where a community name such as
-# 幸福1村社区 may hold digits.
-_ADMIN_HEAD_KEY: Final = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,3}市)?(?:[\u4e00-\u9fff0-9]{1,6}?区)?"
-    r"(?:[\u4e00-\u9fff0-9]{1,8}?(?:街道|地区))?(?:[\u4e00-\u9fff0-9]{1,8}?社区)?$"
-)
-_SPACES: Final = re.compile(r"\s+")
-
-# For Polars (Rust regex: no look-around). A building written "楼" is checked afterwards to be
-# followed by a unit (单元/门), which is what the look-ahead above says.
-_CJK: Final = "\u4e00-\u9fff"
-_ADMIN_HEAD_RS: Final = (
-    f"^(?:[{_CJK}]{{2,3}}市)?(?:[{_CJK}]{{1,6}}?区)?"
-    f"(?:[{_CJK}]{{1,8}}?(?:街道|地区))?(?:[{_CJK}]{{1,8}}?社区)?$"
-)
+# The same for Polars, whose Rust regex has no look-around: a building marked "楼" is checked
+# afterwards to be followed by 单元/门.
 _PLAIN_TAIL_RS: Final = (
-    r"^([0-9]+)(?:号院|号|院)(?:([0-9]+)(号楼|栋|幢|号|-|楼))?(?:([0-9]+)(单元|门|-))?"
-    r"([东西南北]?[0-9]+)(?:室|号|户)?$"
+    r"(?P<number>[0-9]+)(?:号院|号|院)(?:(?P<building>[0-9]+)(?P<bmark>号楼|栋|幢|号|-|楼))?"
+    r"(?:(?P<unit>[0-9]+)(?P<umark>单元|门|-))?(?P<room>[东西南北]?[0-9]+)(?:室|号|户)?"
 )
 _HALF_WIDTH_FROM: Final = [*"０１２３４５６７８９－", " ", "\u3000", "\t"]
 _HALF_WIDTH_TO: Final = [*"0123456789-", "", "", ""]
@@ -76,8 +71,9 @@ class Registry:
     # Exact keys of rooms, for addresses written plainly (most rows); see quick_match.
     _exact: dict[tuple[str, str, str, str, str], str | None] = field(default_factory=dict)
     _road_keys: dict[str, str] = field(default_factory=dict)
-    _roads: re.Pattern[str] | None = None
-    _key_roads: re.Pattern[str] | None = None
+    _plain: re.Pattern[str] | None = None  # head, road, tail of a plainly written address
+    _keyed: re.Pattern[str] | None = None  # the same over the key form
+    _roads_alternation: str = ""
     _exact_frame: pl.DataFrame | None = None
 
     def release(self) -> None:
@@ -86,8 +82,8 @@ class Registry:
         self.matcher = AddressMatcher([])
         self._exact.clear()
         self._road_keys.clear()
-        self._roads = None
-        self._key_roads = None
+        self._plain = self._keyed = None
+        self._roads_alternation = ""
         self._exact_frame = None
 
     def index_exact(self, rooms: Iterable[RegistryRoom]) -> None:
@@ -104,10 +100,23 @@ class Registry:
             )
             # A key two rooms share is no exact answer: leave it to the matcher.
             self._exact[key] = None if key in self._exact else room.address_code
+        # Longest first, and the road anywhere after an administrative head: a community
+        # named like a road (金台里社区 … 金台北街) must not hide the road that follows.
         names = sorted((r for r in self._road_keys if r), key=len, reverse=True)
-        self._roads = re.compile("|".join(map(re.escape, names))) if names else None
         keys = sorted({k for k in self._road_keys.values() if k}, key=len, reverse=True)
-        self._key_roads = re.compile("|".join(map(re.escape, keys))) if keys else None
+        self._roads_alternation = "|".join(map(re.escape, names))
+        self._plain = (
+            re.compile(f"{_admin_head(_CJK)}({self._roads_alternation}){_PLAIN_TAIL}")
+            if names
+            else None
+        )
+        self._keyed = (
+            re.compile(
+                f"{_admin_head(_CJK + '0-9')}({'|'.join(map(re.escape, keys))}){_PLAIN_TAIL}"
+            )
+            if keys
+            else None
+        )
         self._exact_frame = None
 
     def quick_match(self, text: str) -> str | None:
@@ -117,24 +126,9 @@ class Registry:
         Anything less plain (numerals, typos, omissions, other markers) returns None and goes
         through the parser and matcher, which also explain misses.
         """
-        if self._roads is None:
+        if self._plain is None:
             return None
-        s = text.translate(_HALF_WIDTH)
-        found = self._roads.search(s)
-        if found is None or not _ADMIN_HEAD.match(s[: found.start()]):
-            return None
-        tail = _PLAIN_TAIL.match(s[found.end() :])
-        if tail is None:
-            return None
-        number, building, unit, room = tail.groups()
-        key = (
-            self._road_keys[found.group()],
-            number_key(number),
-            building_key(building or ""),
-            unit_key(unit or ""),
-            room_key(room),
-        )
-        return self._exact.get(key)
+        return self._exact_of(self._plain.fullmatch(text.translate(_HALF_WIDTH)), keyed=False)
 
     def key_match(self, text: str) -> str | None:
         """Like `quick_match`, on the comparison form of the text: simplified, half-width and
@@ -142,19 +136,18 @@ class Registry:
 
         Only an exact key shared by no other room answers; anything else is for the matcher.
         """
-        if self._key_roads is None:
+        if self._keyed is None:
             return None
-        s = _SPACES.sub("", numerals_to_digits(normalize_text(text)))
-        found = self._key_roads.search(s)
-        if found is None or not _ADMIN_HEAD_KEY.match(s[: found.start()]):
+        form = _SPACES.sub("", numerals_to_digits(normalize_text(text)))
+        return self._exact_of(self._keyed.fullmatch(form), keyed=True)
+
+    def _exact_of(self, found: re.Match[str] | None, *, keyed: bool) -> str | None:
+        if found is None:
             return None
-        tail = _PLAIN_TAIL.match(s[found.end() :])
-        if tail is None:
-            return None
-        number, building, unit, room = tail.groups()
+        road, number, building, unit, room = found.groups()
         return self._exact.get(
             (
-                found.group(),
+                road if keyed else self._road_keys[road],
                 number_key(number),
                 building_key(building or ""),
                 unit_key(unit or ""),
@@ -169,28 +162,19 @@ class Registry:
         the tests hold it to the scalar version.
         """
         n = len(texts)
-        if self._roads is None or n == 0:
+        if self._plain is None or n == 0:
             return pl.Series(texts.name, [None] * n, dtype=pl.Utf8)
-        roads = "|".join(
-            re.escape(r) for r in sorted((r for r in self._road_keys if r), key=len, reverse=True)
-        )
+        pattern = f"^{_admin_head(_CJK)}(?P<road>{self._roads_alternation}){_PLAIN_TAIL_RS}$"
         frame = (
             texts.cast(pl.Utf8)
             .str.replace_many(_HALF_WIDTH_FROM, _HALF_WIDTH_TO)
-            .str.extract_groups(f"^(?s)(?P<head>.*?)(?P<road>{roads})(?P<tail>.*)$")
+            .str.extract_groups(pattern)
             .struct.unnest()
-            .with_columns(
-                pl.col("tail")
-                .str.extract_groups(_PLAIN_TAIL_RS)
-                .struct.rename_fields(["number", "building", "bmark", "unit", "umark", "room"])
-            )
-            .unnest("tail")
         )
         zeros = r"^0+([0-9])"
         keyed = frame.select(
             pl.when(
-                pl.col("head").str.contains(_ADMIN_HEAD_RS)
-                & pl.col("room").is_not_null()
+                pl.col("room").is_not_null()
                 & ((pl.col("bmark") != "楼") | pl.col("umark").is_in(["单元", "门"])).fill_null(
                     True
                 )

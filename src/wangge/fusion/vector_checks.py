@@ -42,29 +42,41 @@ def plain_valid_id_numbers(
 
 def plain_valid_id_frame(values: pl.Series, today: date) -> pl.DataFrame:
     """Columns number, birth (ISO) and gender, null where the value is not plainly valid."""
-    frame = values.cast(pl.Utf8).alias("raw").to_frame()
-    u = pl.col("raw").str.to_uppercase()
-    digit = [u.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(17)]
-    total = pl.sum_horizontal([d * w for d, w in zip(digit, WEIGHTS, strict=True)])
+    # In stages: one expression tree would recompute the shared parts per digit.
+    frame = (
+        values.cast(pl.Utf8)
+        .alias("raw")
+        .to_frame()
+        .select(
+            pl.when(pl.col("raw").str.contains(_PLAIN_ID))
+            .then(pl.col("raw").str.to_uppercase())
+            .alias("u")
+        )
+        .with_columns(
+            # The first 17 characters as one integer: digits by arithmetic, not 17 slices.
+            pl.col("u").str.slice(0, 17).cast(pl.Int64, strict=False).alias("body"),
+            pl.col("u").str.slice(6, 8).str.to_date("%Y%m%d", strict=False).alias("birth"),
+        )
+    )
+    body = pl.col("body")
+    total = pl.sum_horizontal([((body // 10 ** (16 - i)) % 10) * w for i, w in enumerate(WEIGHTS)])
     expected = (total % 11).replace_strict(
         list(range(11)), list(CHECK_MAP), return_dtype=pl.Utf8, default=None
     )
-    birth = u.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    province = u.str.slice(0, 2)
+    province = body // 10**15
+    prefecture = (body // 10**13) % 100
     ok = (
-        pl.col("raw").str.contains(_PLAIN_ID)
-        & (expected == u.str.slice(17, 1))
-        & province.is_in(sorted(PROVINCE_CODES))
-        & ~(province.is_in(sorted(MAINLAND_PROVINCES)) & (u.str.slice(2, 2) == "00"))
-        & birth.is_not_null()
-        & (birth >= EARLIEST_BIRTH)
-        & (birth <= today)
-    )
-    gender = pl.when(digit[16] % 2 == 1).then(pl.lit("男")).otherwise(pl.lit("女"))
-    return frame.select(
-        pl.when(ok).then(u).alias("number"),
-        pl.when(ok).then(birth.dt.to_string("%Y-%m-%d")).alias("birth"),
-        pl.when(ok).then(gender).alias("gender"),
+        (expected == pl.col("u").str.slice(17, 1))
+        & province.is_in(sorted(int(p) for p in PROVINCE_CODES))
+        & ~(province.is_in(sorted(int(p) for p in MAINLAND_PROVINCES)) & (prefecture == 0))
+        & (pl.col("birth") >= EARLIEST_BIRTH)
+        & (pl.col("birth") <= today)
+    ).fill_null(False)
+    gender = pl.when(body % 2 == 1).then(pl.lit("男")).otherwise(pl.lit("女"))
+    return frame.with_columns(ok.alias("ok")).select(
+        pl.when("ok").then(pl.col("u")).alias("number"),
+        pl.when("ok").then(pl.col("birth").dt.to_string("%Y-%m-%d")).alias("birth"),
+        pl.when("ok").then(gender).alias("gender"),
     )
 
 

@@ -13,6 +13,8 @@ ROOMS = [
     RegistryRoom("A302", "C1", "呼家楼西里", "3", "2", "2", "302"),
     RegistryRoom("B1", "C1", "幸福路", "10", "3", "1", "101"),
     RegistryRoom("Y1", "C1", "农丰里胡同", "15", "", "", "西1"),
+    RegistryRoom("J1", "C2", "金台里", "7", "1", "1", "101"),
+    RegistryRoom("J2", "C2", "金台北街", "72", "2", "1", "1102"),
 ]
 
 
@@ -29,6 +31,8 @@ def registry() -> Registry:
         ("朝阳区呼家楼街道呼家楼社区呼家楼西里３号2栋2门301", "A301"),
         ("幸福路10号3楼1门101户", "B1"),
         ("农丰里胡同15号院西1", "Y1"),
+        ("金台里社区金台北街72院2-1-1102", "J2"),  # a community named like a road
+        ("金台里社区金台里7号1-1-101", "J1"),
     ],
 )
 def test_plain_addresses_find_the_same_room_as_the_matcher(
@@ -89,6 +93,8 @@ def test_the_column_shortcut_answers_exactly_as_the_scalar_one(registry: Registr
         "海淀区某某大厦幸福路10号3号楼1单元101",
         "幸福路10号3号楼1单元999",
         "幸福路 10号 3号楼 1单元 101",
+        "金台里社区金台北街72院2-1-1102",
+        "北京市朝阳区京广路街道金台里社区金台里7号1-1-101",
         "",
         "幸福路",
     ]
