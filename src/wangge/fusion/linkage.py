@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import numpy as np
 import polars as pl
 from rapidfuzz.fuzz import ratio
 
@@ -99,77 +100,135 @@ class LinkResult:
 
 
 def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> LinkResult:
-    """Cluster the records (RECORD_SCHEMA plus `rid` = 0..n-1 in order)."""
+    """Cluster the records (RECORD_SCHEMA plus `rid` = 0..n-1 in order).
+
+    The ID steps run over whole columns (Polars joins); only the rows they leave open and the
+    pairs blocking proposes are looked at one by one.
+    """
     n = records.height
+    records = records.with_columns(pl.col("rid").cast(pl.Int64))
     status: list[str] = records.get_column("status").to_list()
-    cluster = [-1] * n
+    live = (records.get_column("status") != REJECTED).to_numpy()
+    cluster = np.full(n, -1, dtype=np.int64)
     notes: dict[int, list[str]] = defaultdict(list)
-    result = LinkResult(cluster, status, notes)
-    # Whole columns only for the ID steps; the scoring step reads just the rows it compares.
-    cols: dict[str, Any] = {c: records.get_column(c).to_list() for c in _ID_STEPS}
+    result = LinkResult([], status, notes)
 
-    names: list[str] = cols["name"]
-    name_keys: list[str] = cols["name_key"]
-    ids: list[str | None] = cols["id_number"]
-
-    # 1. A valid ID number is the person. The most common name under each number (counted
-    # column-wise, not per cluster in Python) tells a family member's number in the wrong row.
-    dominant = _dominant_names(records)
-    by_id: dict[str, int] = {}
-    cluster_key: list[str] = []  # per cluster id: the dominant name key
-    dominant_names: list[str] = []
-    next_rows: list[int] = []
-    for rid in range(n):
-        number = ids[rid]
-        if status[rid] == REJECTED or not number:
-            continue
-        cid = by_id.get(number)
-        if cid is None:
-            cid = by_id[number] = len(by_id)
-            key, name = dominant[number]
-            cluster_key.append(key)
-            dominant_names.append(name)
-        if name_keys[rid] != cluster_key[cid] and not set(names[rid]) & set(dominant_names[cid]):
-            next_rows.append(rid)
-        else:
-            cluster[rid] = cid
-    next_cluster = len(by_id)
-    for rid in next_rows:
+    # 1. A valid ID number is the person: one cluster per number, numbered by first row. The
+    # most common name under each number tells a family member's number in the wrong row.
+    numbered = (
+        records.lazy()
+        .filter((pl.col("status") != REJECTED) & pl.col("id_number").is_not_null())
+        .group_by("id_number")
+        .agg(pl.col("rid").min().alias("first"))
+        .sort("first")
+        .with_row_index("cid")
+        .select(pl.col("cid").cast(pl.Int64), "id_number")
+        .join(_dominant_names(records).lazy(), on="id_number")
+        .sort("cid")
+        .collect()
+    )
+    cluster_key: list[str] = numbered.get_column("d_key").to_list()
+    dominant_names: list[str] = numbered.get_column("d_name").to_list()
+    with_id = (
+        records.lazy()
+        .filter((pl.col("status") != REJECTED) & pl.col("id_number").is_not_null())
+        .select("rid", "id_number", "name", "name_key")
+        .join(numbered.lazy().select("cid", "id_number", "d_key"), on="id_number")
+        .collect()
+    )
+    cluster[with_id.get_column("rid").to_numpy()] = with_id.get_column("cid").to_numpy()
+    stray = sorted(
+        (rid, cid, number)
+        for rid, cid, number, name in with_id.filter(pl.col("name_key") != pl.col("d_key"))
+        .select("rid", "cid", "id_number", "name")
+        .iter_rows()
+        if not set(name) & set(dominant_names[cid])
+    )
+    next_cluster = numbered.height
+    for rid, cid, number in stray:
         # Kept apart and asked about rather than merged.
-        cid = by_id[ids[rid] or ""]
         cluster[rid] = next_cluster
         next_cluster += 1
         status[rid] = DOUBTFUL
         notes[rid].append(
-            f"身份证号{mask_id_number(ids[rid] or '')}还登记在“{dominant_names[cid]}”名下，"
+            f"身份证号{mask_id_number(number)}还登记在“{dominant_names[cid]}”名下，"
             "姓名不符，未合并，请核实"
         )
-    del dominant
+    del with_id
 
     # 2. Repair typed-wrong and Excel-rounded numbers against known persons.
-    number_of = {cid: number for number, cid in by_id.items()}
-    by_prefix: dict[str, set[int]] = defaultdict(set)
-    prefixes = {p for p in cols["id_prefix"] if p}
-    prefix_lengths = {len(p) for p in prefixes}
-    if prefixes:
-        for number, cid in by_id.items():
-            for length in prefix_lengths:
-                if number[:length] in prefixes:
-                    by_prefix[number[:length]].add(cid)
-    for rid in range(n):
-        if status[rid] == REJECTED or cluster[rid] >= 0:
-            continue
-        typed: str | None = cols["id_typed"][rid]
-        prefix: str | None = cols["id_prefix"][rid]
-        hits: set[int] = set()
-        how = ""
-        if typed:
-            hits = {by_id[c] for c in one_typo_variants(typed) if c in by_id}
-            how = "身份证号有一位录错或相邻两位颠倒"
-        elif prefix:
-            hits = set(by_prefix.get(prefix, ()))
-            how = "身份证号被Excel转成科学计数法"
-        agreeing = {cid for cid in hits if _names_agree(name_keys[rid], cluster_key[cid])}
+    _repair_numbers(records, numbered, cluster, live, cluster_key, status, notes, result)
+
+    # 3. Score the rest against everyone who shares a blocking key.
+    frequency = _name_frequency(records, cluster)
+    persons = max(1, next_cluster or n)  # the clusters so far are numbered 0..next_cluster-1
+    pending = np.flatnonzero(live & (cluster < 0)).tolist()
+    if pending:
+        pairs = _candidate_pairs(records, pending)
+        involved = sorted({r for pair in pairs for r in pair})
+        subset = records.join(
+            pl.DataFrame({"rid": involved}, schema={"rid": pl.Int64}),
+            on="rid",
+            how="semi",
+        ).select("rid", *_USED)
+        rids = subset.get_column("rid").to_list()
+        cols = {c: dict(zip(rids, subset.get_column(c).to_list(), strict=True)) for c in _USED}
+        _attach_or_group(pairs, cols, cluster, status, notes, result, model, frequency, persons)
+    rest = np.flatnonzero(live & (cluster < 0))
+    base = int(cluster.max(initial=-1)) + 1
+    cluster[rest] = np.arange(base, base + rest.size)
+    result.cluster = cluster.tolist()
+    result.notes = dict(notes)
+    return result
+
+
+def _repair_numbers(
+    records: pl.DataFrame,
+    numbered: pl.DataFrame,
+    cluster: np.ndarray[Any, Any],
+    live: np.ndarray[Any, Any],
+    cluster_key: list[str],
+    status: list[str],
+    notes: dict[int, list[str]],
+    result: LinkResult,
+) -> None:
+    """An invalid number one typo from a known number, or a rounded number whose surviving
+    digits start one, joins that person when exactly one such person's name agrees.
+
+    Candidates come from joins: every one-typo variant of each typed number against the known
+    numbers, every known number's leading digits against the rounded prefixes."""
+    open_rows = pl.Series(live & (cluster < 0))
+    todo = records.select("rid", "name_key", "id_typed", "id_prefix").filter(open_rows)
+    known = numbered.select("cid", "id_number")
+    typed = todo.filter(pl.col("id_typed").is_not_null())
+    hits = [
+        one_typo_codes(typed)
+        .join(known.select("cid", _number_code(pl.col("id_number")).alias("code")), on="code")
+        .select("rid", "cid")
+    ]
+    rounded = todo.filter(pl.col("id_typed").is_null() & pl.col("id_prefix").is_not_null())
+    for length in sorted(set(rounded.get_column("id_prefix").str.len_chars().to_list())):
+        hits.append(
+            rounded.filter(pl.col("id_prefix").str.len_chars() == length)
+            .join(
+                known.with_columns(pl.col("id_number").str.slice(0, length).alias("id_prefix")),
+                on="id_prefix",
+            )
+            .select("rid", "cid")
+        )
+    found: dict[int, set[int]] = defaultdict(set)
+    for rid, cid in pl.concat(hits).iter_rows():
+        found[rid].add(cid)
+    keys = dict(todo.select("rid", "name_key").iter_rows())
+    typed_rows = set(typed.get_column("rid").to_list())
+    number_of = numbered.get_column("id_number").to_list()
+    for rid in sorted(found):
+        how = (
+            "身份证号有一位录错或相邻两位颠倒"
+            if rid in typed_rows
+            else "身份证号被Excel转成科学计数法"
+        )
+        agreeing = {cid for cid in found[rid] if _names_agree(keys[rid], cluster_key[cid])}
         if len(agreeing) == 1:
             cid = agreeing.pop()
             cluster[rid] = cid
@@ -180,31 +239,7 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
             status[rid] = DOUBTFUL
             notes[rid].append(f"{how}，可能是{len(agreeing)}个不同的人，请核实")
 
-    # 3. Score the rest against everyone who shares a blocking key.
-    frequency = _name_frequency(records, cluster)
-    persons = max(1, len({c for c in cluster if c >= 0}) or n)
-    pending = [rid for rid in range(n) if status[rid] != REJECTED and cluster[rid] < 0]
-    if pending:
-        pairs = _candidate_pairs(records, pending)
-        involved = sorted({r for pair in pairs for r in pair})
-        subset = records.join(
-            pl.DataFrame({"rid": involved}, schema={"rid": records.schema["rid"]}),
-            on="rid",
-            how="semi",
-        ).select("rid", *_USED)
-        rids = subset.get_column("rid").to_list()
-        cols = {c: dict(zip(rids, subset.get_column(c).to_list(), strict=True)) for c in _USED}
-        _attach_or_group(pairs, cols, cluster, status, notes, result, model, frequency, persons)
-    next_cluster = max(cluster, default=-1) + 1
-    for rid in range(n):
-        if status[rid] != REJECTED and cluster[rid] < 0:
-            cluster[rid] = next_cluster
-            next_cluster += 1
-    result.notes = dict(notes)
-    return result
 
-
-_ID_STEPS: Final = ("name", "name_key", "id_number", "id_typed", "id_prefix")
 _USED: Final = (
     "name",
     "name_key",
@@ -242,6 +277,76 @@ def one_typo_variants(typed: str) -> list[str]:
     return out
 
 
+def _number_code(number: pl.Expr) -> pl.Expr:
+    """An 18-character number as one integer: the 17 digits, then the last character
+    (0-9, X = 10) in base 16, so numbers can be compared and varied by arithmetic."""
+    last = number.str.slice(17, 1)
+    return number.str.slice(0, 17).cast(pl.Int64, strict=False) * 16 + pl.when(last == "X").then(
+        pl.lit(10, dtype=pl.Int64)
+    ).otherwise(last.cast(pl.Int64, strict=False))
+
+
+def _typo_moves() -> pl.DataFrame:
+    """Every single typo as data: change digit i to c, swap digits i and i+1, change the last
+    character, or swap the last two."""
+    rows: list[tuple[int, int, int, int]] = []  # kind, place of digit i, place of i+1, c
+    for i in range(17):
+        rows += [(0, 10 ** (16 - i), 0, c) for c in range(10)]
+    for i in range(16):
+        rows.append((1, 10 ** (16 - i), 10 ** (15 - i), 0))
+    rows += [(2, 1, 0, c) for c in range(11)]
+    rows.append((3, 1, 0, 0))
+    return pl.DataFrame(rows, schema=["kind", "place", "next_place", "c"], orient="row").cast(
+        pl.Int64
+    )
+
+
+def one_typo_codes(typed: pl.DataFrame) -> pl.DataFrame:
+    """(rid, code) for every number one typo away from each row's typed number (`rid`,
+    `id_typed`), as `_number_code` integers: `one_typo_variants` over a whole column."""
+    col = pl.col
+    base = typed.select(
+        "rid",
+        (_number_code(col("id_typed")) // 16).alias("body"),
+        (_number_code(col("id_typed")) % 16).alias("last"),
+    ).drop_nulls()
+    d1 = (col("body") // col("place")) % 10
+    d2 = (col("body") // col("next_place").clip(1)) % 10
+    kind = col("kind")
+    return (
+        base.join(_typo_moves(), how="cross")
+        .with_columns(d1.alias("d1"), d2.alias("d2"))
+        .filter(
+            ((kind == 0) & (col("c") != col("d1")))
+            | ((kind == 1) & (col("d1") != col("d2")))
+            | ((kind == 2) & (col("c") != col("last")))
+            | ((kind == 3) & (col("last") <= 9) & (col("last") != col("d1")))
+        )
+        .select(
+            "rid",
+            (
+                pl.when(kind == 0)
+                .then(col("body") + (col("c") - col("d1")) * col("place"))
+                .when(kind == 1)
+                .then(
+                    col("body")
+                    + (col("d2") - col("d1")) * col("place")
+                    + (col("d1") - col("d2")) * col("next_place")
+                )
+                .when(kind == 3)
+                .then(col("body") + col("last") - col("d1"))
+                .otherwise(col("body"))
+                * 16
+                + pl.when(kind == 2)
+                .then(col("c"))
+                .when(kind == 3)
+                .then(col("d1"))
+                .otherwise(col("last"))
+            ).alias("code"),
+        )
+    )
+
+
 def one_typo_apart(typed: str, number: str) -> bool:
     if len(typed) != len(number):
         return False
@@ -256,9 +361,10 @@ def one_typo_apart(typed: str, number: str) -> bool:
     )
 
 
-def _dominant_names(records: pl.DataFrame) -> dict[str, tuple[str, str]]:
-    """For each valid ID number: the name key (and a name) written most often under it."""
-    counted = (
+def _dominant_names(records: pl.DataFrame) -> pl.DataFrame:
+    """For each valid ID number: the name key (d_key) and a name (d_name) written most often
+    under it, ties to the earliest row."""
+    return (
         records.lazy()
         .filter((pl.col("status") != REJECTED) & pl.col("id_number").is_not_null())
         .group_by("id_number", "name_key")
@@ -266,18 +372,8 @@ def _dominant_names(records: pl.DataFrame) -> dict[str, tuple[str, str]]:
         .sort(["n", "rid"], descending=[True, False])
         .group_by("id_number", maintain_order=True)
         .first()
+        .select("id_number", pl.col("name_key").alias("d_key"), pl.col("name").alias("d_name"))
         .collect()
-    )
-    return dict(
-        zip(
-            counted.get_column("id_number").to_list(),
-            zip(
-                counted.get_column("name_key").to_list(),
-                counted.get_column("name").to_list(),
-                strict=True,
-            ),
-            strict=True,
-        )
     )
 
 
@@ -288,7 +384,7 @@ def _names_agree(key: str, person_key: str) -> bool:
     )
 
 
-def _name_frequency(records: pl.DataFrame, cluster: list[int]) -> dict[str, int]:
+def _name_frequency(records: pl.DataFrame, cluster: np.ndarray[Any, Any]) -> dict[str, int]:
     """How many distinct persons carry each name key: common names weigh less. Rows not yet
     in a cluster count as persons of their own."""
     frame = records.select("rid", "name_key", "status").with_columns(
@@ -430,7 +526,7 @@ def score_pair(
 def _attach_or_group(
     pairs: list[tuple[int, int]],
     cols: dict[str, Any],
-    cluster: list[int],
+    cluster: np.ndarray[Any, Any],
     status: list[str],
     notes: dict[int, list[str]],
     result: LinkResult,
@@ -492,7 +588,7 @@ def _attach_or_group(
             result.review.append(pair)
             notes[b].append(f"疑似与第{a + 1}条记录为同一人（证据不足）：{pair.explain()}，请核实")
     if parent:
-        base = max(cluster, default=-1) + 1
+        base = int(cluster.max(initial=-1)) + 1
         roots: dict[int, int] = {}
         for x in list(parent):
             r = find(x)

@@ -272,41 +272,84 @@ def _refuse_mostly_broken(records: pl.DataFrame, reports: list[SheetReport]) -> 
         raise FusionError(problems)
 
 
-def _household_key(address_code: str | None, address_text: str | None) -> str:
-    if address_code:
-        return f"H{address_code}"
-    if address_text:
-        cleaned = "".join(address_text.split())
-        return "U" + hashlib.sha1(cleaned.encode()).hexdigest()[:12]
-    return ""
+def _household_key(address_text: str) -> str:
+    """A stable key for a home the registry does not know, from its written address."""
+    cleaned = "".join(address_text.split())
+    return "U" + hashlib.sha1(cleaned.encode()).hexdigest()[:12]
 
 
 def _finish(records: pl.DataFrame, linked: LinkResult) -> pl.DataFrame:
-    n = records.height
-    # Person keys in order of first appearance, so the same input always gives the same keys.
-    first: dict[int, int] = {}
-    for cid in linked.cluster:
-        if cid >= 0 and cid not in first:
-            first[cid] = len(first) + 1
-    person_key = [f"P{first[c]:07d}" if c >= 0 else "" for c in linked.cluster]
-    reason = records.get_column("reasons").to_list()
-    for rid, notes in linked.notes.items():
-        reason[rid] = "；".join(([reason[rid]] if reason[rid] else []) + notes)
-    ids = records.get_column("id_number").to_list()
-    for rid, number in linked.repaired_id.items():
-        ids[rid] = number
-    codes = records.get_column("address_code").to_list()
-    texts = records.get_column("address_text").to_list()
-    household = [
-        _household_key(codes[i], texts[i]) if linked.status[i] != REJECTED else "" for i in range(n)
-    ]
-    return records.with_columns(
-        pl.Series("status", linked.status, dtype=pl.Utf8),
-        pl.Series("id_number", ids, dtype=pl.Utf8),
-        pl.Series("person_key", person_key, dtype=pl.Utf8),
-        pl.Series("household_key", household, dtype=pl.Utf8),
-        pl.Series("reason", reason, dtype=pl.Utf8),
+    """Person keys numbered by first appearance (the same input always gives the same keys),
+    household keys, repaired numbers and linkage notes onto the records."""
+    col = pl.col
+    clusters = pl.Series("cluster", linked.cluster, dtype=pl.Int64)
+    order = (
+        pl.DataFrame({"cluster": clusters})
+        .with_row_index("rid")
+        .filter(col("cluster") >= 0)
+        .group_by("cluster")
+        .agg(col("rid").min())
+        .sort("rid")
+        .with_row_index("k")
+        .select("cluster", (col("k").cast(pl.Int64) + 1).alias("k"))
     )
+    person_key = (
+        clusters.to_frame()
+        .join(order, on="cluster", how="left", maintain_order="left")
+        .select(
+            pl.when(col("k").is_not_null())
+            .then(pl.lit("P") + col("k").cast(pl.Utf8).str.zfill(7))
+            .otherwise(pl.lit(""))
+        )
+        .to_series()
+    )
+    extra = pl.DataFrame(
+        {
+            "rid": list(linked.notes),
+            "note": ["；".join(v) for v in linked.notes.values()],
+        },
+        schema={"rid": pl.Int64, "note": pl.Utf8},
+    )
+    repaired = pl.DataFrame(
+        {"rid": list(linked.repaired_id), "repaired": list(linked.repaired_id.values())},
+        schema={"rid": pl.Int64, "repaired": pl.Utf8},
+    )
+    out = (
+        records.with_columns(
+            col("rid").cast(pl.Int64),
+            pl.Series("status", linked.status, dtype=pl.Utf8),
+            person_key.alias("person_key"),
+        )
+        .join(extra, on="rid", how="left", maintain_order="left")
+        .join(repaired, on="rid", how="left", maintain_order="left")
+    )
+    unknown = out.select(
+        pl.when(col("address_code").is_null() & (col("address_text").fill_null("") != "")).then(
+            col("address_text")
+        )
+    ).to_series()
+    keys = unknown.drop_nulls().unique()
+    unknown_home = pl.DataFrame(
+        {"address_text": keys, "unknown_home": [_household_key(t) for t in keys.to_list()]},
+        schema={"address_text": pl.Utf8, "unknown_home": pl.Utf8},
+    )
+    out = out.join(unknown_home, on="address_text", how="left", maintain_order="left")
+    return out.with_columns(
+        pl.coalesce("repaired", "id_number").alias("id_number"),
+        pl.when(col("status") == REJECTED)
+        .then(pl.lit(""))
+        .when(col("address_code").is_not_null())
+        .then(pl.lit("H") + col("address_code"))
+        .otherwise(col("unknown_home").fill_null(""))
+        .alias("household_key"),
+        pl.concat_str(
+            [pl.when(col("reasons") != "").then(col("reasons")), col("note")],
+            separator="；",
+            ignore_nulls=True,
+        )
+        .fill_null("")
+        .alias("reason"),
+    ).drop("note", "repaired", "unknown_home")
 
 
 def write_result_csv(result: FusionResult, out: str | Path) -> None:

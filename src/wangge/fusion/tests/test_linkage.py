@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+import pytest
 
 from wangge.fusion.linkage import link_records
 from wangge.fusion.normalise import ACCEPTED, DOUBTFUL, RECORD_SCHEMA, Normaliser
@@ -165,3 +166,19 @@ def test_typo_variants_cover_every_changed_digit_and_swapped_pair() -> None:
     assert ID_A in one_typo_variants(swapped) and ID_A in one_typo_variants(changed)
     assert one_typo_apart(swapped, ID_A) and one_typo_apart(changed, ID_A)
     assert not one_typo_apart(ID_B[:5] + "9" + ID_B[6:], ID_A)
+
+
+@pytest.mark.parametrize("seq", [0, 1, 2, 5, 7, 9, 123, 345])
+def test_typo_codes_over_a_column_are_exactly_the_typo_variants(seq: int) -> None:
+    from wangge.fusion.linkage import _number_code, one_typo_codes, one_typo_variants
+
+    number = make_id_number("110105", __import__("datetime").date(1988, 7, 30), seq, "女")
+    typed = number[:5] + number[6] + number[5] + number[7:]  # a typed number to vary
+    for text in (number, typed, number[:17] + ("X" if number[17] != "X" else "1")):
+        frame = pl.DataFrame({"rid": [0], "id_typed": [text]})
+        codes = set(one_typo_codes(frame).get_column("code").to_list())
+        expected = pl.DataFrame({"n": one_typo_variants(text)}).select(
+            _number_code(pl.col("n"))
+        )
+        # A variant with X before the end is no number anybody holds, and has no code.
+        assert codes == set(expected.to_series().drop_nulls().to_list())
