@@ -14,6 +14,7 @@ import csv
 import datetime
 import html.parser
 import io
+import itertools
 import math
 import re
 import struct
@@ -723,24 +724,27 @@ def _sheet_from_grid(
     notes = list(grid.notes)
     lossy_notes: list[str] = []
     lossy = 0
-    converters = [_converter(col, grid.date1904) for col in columns]
-    out_columns: list[list[str]] = [[] for _ in range(width)]
-    for offset, row in enumerate(body):
-        row_number = first_data + offset + 1
-        for c in range(width):
-            value = row[c] if c < len(row) else None
-            text, lost = converters[c](value)
+    out_columns: list[pl.Series] = []
+    cells_by_column = list(itertools.zip_longest(*body, fillvalue=None))[:width]
+    cells_by_column += [(None,) * len(body)] * (width - len(cells_by_column))
+    for c, cells in enumerate(cells_by_column):
+        if all(type(v) is str or v is None for v in cells):
+            # Text only, as most ledger columns are: cleaned as a whole column.
+            out_columns.append(_text_column(columns[c], cells))
+            continue
+        convert = _converter(columns[c], grid.date1904)
+        texts: list[str] = []
+        for offset, value in enumerate(cells):
+            text, lost = convert(value)
             if lost:
                 lossy += 1
                 if len(lossy_notes) < MAX_NOTES_PER_KIND:
                     lossy_notes.append(
-                        f"第 {row_number} 行 {columns[c]} 为科学计数法，后几位已丢失"
+                        f"第 {first_data + offset + 1} 行 {columns[c]} 为科学计数法，后几位已丢失"
                     )
-            out_columns[c].append(text)
-    frame = pl.DataFrame(
-        {col: out_columns[i] for i, col in enumerate(columns)},
-        schema={col: pl.Utf8 for col in columns},
-    ).with_columns(
+            texts.append(text)
+        out_columns.append(pl.Series(columns[c], texts, dtype=pl.Utf8))
+    frame = pl.DataFrame(out_columns).with_columns(
         pl.Series(SOURCE_ROW, range(first_data + 1, first_data + 1 + len(body)), dtype=pl.Int64)
     )
     title_rows = _merged_title_rows(grid.merges, first_data, width)
@@ -806,6 +810,21 @@ def _merged_title_rows(merges: Sequence[MergeRange], first: int, width: int) -> 
         for (r1, c1), (r2, c2) in merges
         if r1 >= first and r1 == r2 and c2 - c1 + 1 >= max(2, (width + 1) // 2)
     }
+
+
+def _text_column(name: str, cells: Sequence[str | None]) -> pl.Series:
+    """`cell_text` of a column of text cells: stripped, and a leading apostrophe (Excel's
+    "keep this as text" mark) dropped."""
+    stripped = pl.Series(name, cells, dtype=pl.Utf8).fill_null("").str.strip_chars()
+    return (
+        stripped.to_frame()
+        .select(
+            pl.when(pl.col(name).str.starts_with("'"))
+            .then(pl.col(name).str.slice(1).str.strip_chars_start())
+            .otherwise(pl.col(name))
+        )
+        .to_series()
+    )
 
 
 def _converter(column: str, date1904: bool) -> Callable[[Any], tuple[str, bool]]:

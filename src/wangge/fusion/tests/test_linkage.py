@@ -177,8 +177,6 @@ def test_typo_codes_over_a_column_are_exactly_the_typo_variants(seq: int) -> Non
     for text in (number, typed, number[:17] + ("X" if number[17] != "X" else "1")):
         frame = pl.DataFrame({"rid": [0], "id_typed": [text]})
         codes = set(one_typo_codes(frame).get_column("code").to_list())
-        expected = pl.DataFrame({"n": one_typo_variants(text)}).select(
-            _number_code(pl.col("n"))
-        )
+        expected = pl.DataFrame({"n": one_typo_variants(text)}).select(_number_code(pl.col("n")))
         # A variant with X before the end is no number anybody holds, and has no code.
         assert codes == set(expected.to_series().drop_nulls().to_list())
