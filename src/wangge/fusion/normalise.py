@@ -306,11 +306,26 @@ def normalise_frame(
     written_gender = (
         col("gender").str.strip_chars().replace_strict(_GENDERS, default=None, return_dtype=pl.Utf8)
     )
+    # Columns are dropped as soon as they are used up: a million rows of text each.
     work = work.with_columns(
         pl.coalesce("v_number", "i_number").alias("id_number_"),
         pl.coalesce("v_birth", "i_birth").alias("id_birth"),
         pl.coalesce("v_gender", "i_gender").alias("id_gender"),
+        pl.coalesce("v_phone", "p_number").alias("phone_v"),
         written_gender.alias("written_gender"),
+    ).drop(
+        "name",
+        "id_number",
+        "phone",
+        "gender",
+        "v_number",
+        "i_number",
+        "v_birth",
+        "i_birth",
+        "v_gender",
+        "i_gender",
+        "v_phone",
+        "p_number",
     )
     births = _date_parts(
         work.select(
@@ -348,15 +363,21 @@ def normalise_frame(
             "year_known"
         ),
     )
-    work = work.with_columns(
-        pl.coalesce(
-            "year_known", pl.coalesce("r_year", pl.lit(today.year)) - col("age_value")
-        ).alias("birth_year"),
-        (col("id_number_").is_not_null() | col("b_year").is_not_null()).alias("year_exact"),
-    ).rename({"id_number_": "id_number_v"})
+    work = (
+        work.with_columns(
+            pl.coalesce(
+                "year_known", pl.coalesce("r_year", pl.lit(today.year)) - col("age_value")
+            ).alias("birth_year"),
+            (col("id_number_").is_not_null() | col("b_year").is_not_null()).alias("year_exact"),
+        )
+        .rename({"id_number_": "id_number_v"})
+        .drop("record_date", "r_year")
+    )
 
     say("address")
-    work = work.with_columns(_composed_address().alias("address_text"))
+    work = work.with_columns(_composed_address().alias("address_text")).drop(
+        "address", "compound", "building", "unit", "room"
+    )
     work = _match_addresses(work, normaliser, community_code)
 
     say("status")
@@ -366,7 +387,7 @@ def normalise_frame(
         & col("id_number_v").is_null()
         & col("i_typed").is_null()
         & col("i_prefix").is_null()
-        & pl.coalesce("v_phone", "p_number").is_null()
+        & col("phone_v").is_null()
         & (col("address_text") == "")
         & col("birth_year").is_null()
     )
@@ -408,7 +429,7 @@ def normalise_frame(
         col("id_number_v").alias("id_number"),
         col("i_typed").alias("id_typed"),
         col("i_prefix").alias("id_prefix"),
-        pl.coalesce("v_phone", "p_number").alias("phone"),
+        col("phone_v").alias("phone"),
         pl.coalesce("id_birth", "b_date").alias("birth_date"),
         col("birth_year"),
         col("year_exact").alias("birth_year_exact"),
@@ -577,15 +598,17 @@ def _match_addresses(
             .then(col("community"))
             .replace_strict(registry.community_by_name, default=None, return_dtype=pl.Utf8)
         )
-    work = work.with_columns(
-        pl.when(wanted).then(col("address_text")).alias("a_text"), community.alias("a_community")
+    work = work.with_columns(wanted.alias("a_wanted"), community.alias("a_community")).drop(
+        "community"
     )
-    plain = work.select(pl.when(col("a_community").is_null()).then(col("a_text"))).to_series()
-    quick = registry.quick_match_column(plain).alias("a_quick")
-    work = work.with_columns(quick)
+    plain = work.select(
+        pl.when(col("a_wanted") & col("a_community").is_null()).then(col("address_text"))
+    ).to_series()
+    work = work.with_columns(registry.quick_match_column(plain).alias("a_quick"))
+    del plain
     rest = work.select(
-        pl.when(col("a_quick").is_null() & col("a_text").is_not_null()).then(
-            pl.concat_str([col("a_text"), col("a_community").fill_null("")], separator="\x1f")
+        pl.when(col("a_quick").is_null() & col("a_wanted")).then(
+            pl.concat_str([col("address_text"), col("a_community").fill_null("")], separator="\x1f")
         )
     ).to_series()
 

@@ -61,6 +61,7 @@ _PLAIN_TAIL_RS: Final = (
 _HALF_WIDTH_FROM: Final = [*"０１２３４５６７８９－", " ", "\u3000", "\t"]
 _HALF_WIDTH_TO: Final = [*"0123456789-", "", "", ""]
 _EXACT_COLUMNS: Final = ("rk", "nk", "bk", "uk", "rmk")
+_COLUMN_SLICE: Final = 200_000
 
 
 @dataclass
@@ -159,8 +160,16 @@ class Registry:
         """`quick_match` over a whole column at once (null where it would say None).
 
         Polars runs the same patterns in Rust, which is what makes a million addresses cheap;
-        the tests hold it to the scalar version.
+        the tests hold it to the scalar version. Slices of 200k keep the intermediate columns
+        (every part of every address) small.
         """
+        if len(texts) > _COLUMN_SLICE:
+            return pl.concat(
+                [
+                    self.quick_match_column(texts.slice(start, _COLUMN_SLICE))
+                    for start in range(0, len(texts), _COLUMN_SLICE)
+                ]
+            )
         n = len(texts)
         if self._plain is None or n == 0:
             return pl.Series(texts.name, [None] * n, dtype=pl.Utf8)
