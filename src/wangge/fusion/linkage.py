@@ -107,7 +107,10 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
     """
     n = records.height
     records = records.with_columns(pl.col("rid").cast(pl.Int64))
-    status: list[str] = records.get_column("status").to_list()
+    # One shared string per status, not a million copies of three strings.
+    statuses = (ACCEPTED, DOUBTFUL, REJECTED)
+    codes = records.get_column("status").replace_strict(statuses, range(3), return_dtype=pl.Int8)
+    status: list[str] = [statuses[c] for c in codes.to_list()]
     live = (records.get_column("status") != REJECTED).to_numpy()
     cluster = np.full(n, -1, dtype=np.int64)
     notes: dict[int, list[str]] = defaultdict(list)
@@ -201,10 +204,12 @@ def _repair_numbers(
     todo = records.select("rid", "name_key", "id_typed", "id_prefix").filter(open_rows)
     known = numbered.select("cid", "id_number")
     typed = todo.filter(pl.col("id_typed").is_not_null())
-    hits = [
-        one_typo_codes(typed)
-        .join(known.select("cid", _number_code(pl.col("id_number")).alias("code")), on="code")
+    known_codes = known.select("cid", _number_code(pl.col("id_number")).alias("code"))
+    hits = [  # a few thousand rows at a time: each has ~200 variants
+        one_typo_codes(typed.slice(start, _TYPO_SLICE))
+        .join(known_codes, on="code")
         .select("rid", "cid")
+        for start in range(0, typed.height, _TYPO_SLICE)
     ]
     rounded = todo.filter(pl.col("id_typed").is_null() & pl.col("id_prefix").is_not_null())
     for length in sorted(set(rounded.get_column("id_prefix").str.len_chars().to_list())):
@@ -217,7 +222,7 @@ def _repair_numbers(
             .select("rid", "cid")
         )
     found: dict[int, set[int]] = defaultdict(set)
-    for rid, cid in pl.concat(hits).iter_rows():
+    for rid, cid in (row for frame in hits for row in frame.iter_rows()):
         found[rid].add(cid)
     keys = dict(todo.select("rid", "name_key").iter_rows())
     typed_rows = set(typed.get_column("rid").to_list())
@@ -275,6 +280,9 @@ def one_typo_variants(typed: str) -> list[str]:
         if a != b:
             out.append(typed[:i] + b + a + typed[i + 2 :])
     return out
+
+
+_TYPO_SLICE: Final = 5_000
 
 
 def _number_code(number: pl.Expr) -> pl.Expr:
@@ -427,7 +435,9 @@ def _candidate_pairs(records: pl.DataFrame, pending: Sequence[int]) -> list[tupl
     Keys are 64-bit hashes, one block at a time, so a million rows never hold four columns of
     long strings at once; a hash collision only adds a pair that scoring then rejects.
     """
-    live = records.filter(pl.col("status") != REJECTED)
+    live = records.select("rid", "status", "name_key", *(column for column, _ in _BLOCKS)).filter(
+        pl.col("status") != REJECTED
+    )
     mine_rids = pl.DataFrame({"rid": list(pending)}, schema={"rid": pl.Int64})
     found = []
     for column, expr in _BLOCKS:

@@ -127,7 +127,7 @@ def test_fuse_refuses_a_ledger_without_person_columns(
         _fuse(tmp_path, registry_files, goods)
 
 
-def test_big_batches_are_normalised_in_worker_processes_with_the_same_result(
+def test_a_big_batch_is_read_in_a_second_process_with_the_same_result(
     tmp_path: Path, registry_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from wangge.fusion import pipeline
@@ -144,12 +144,28 @@ def test_big_batches_are_normalised_in_worker_processes_with_the_same_result(
     )
     registry = Registry.from_files(registry_files[1], registry_files[0])
     inline = pipeline.fuse_files([ledger], registry)
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM_ROWS", 1)
-    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 7)
-    pooled = pipeline.fuse_files(
-        [ledger], Registry.from_files(registry_files[1], registry_files[0])
+    monkeypatch.setattr(pipeline, "BACKGROUND_READ_FROM_BYTES", 1)
+    background = pipeline.fuse_files(
+        [ledger], lambda: Registry.from_files(registry_files[1], registry_files[0])
     )
+    assert "read+registry" in background.timings
     columns = ["source_row", "person_key", "household_key", "address_code", "status", "reason"]
-    a, b = pooled.records.select(columns), inline.records.select(columns)
+    a, b = background.records.select(columns), inline.records.select(columns)
     for col in columns:
         assert a.get_column(col).to_list() == b.get_column(col).to_list(), col
+
+
+def test_a_file_the_second_process_cannot_read_stops_the_batch_with_its_problems(
+    tmp_path: Path, registry_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wangge.fusion import pipeline
+    from wangge.fusion.registry import Registry
+
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_bytes(b"PK\x03\x04 this is not a workbook")
+    monkeypatch.setattr(pipeline, "BACKGROUND_READ_FROM_BYTES", 1)
+    with pytest.raises(pipeline.FusionError) as caught:
+        pipeline.fuse_files(
+            [broken], lambda: Registry.from_files(registry_files[1], registry_files[0])
+        )
+    assert len(caught.value.problems) == 1 and "坏文件.xlsx" in caught.value.problems[0]
