@@ -78,6 +78,11 @@ class Normaliser:
 
     # -- single values --------------------------------------------------------------------
 
+    def forget(self) -> None:
+        """Drop every cached answer (a batch's worth of distinct values)."""
+        for cache in (self._names, self._ids, self._phones, self._addresses, self._dates):
+            cache.clear()
+
     def name(self, raw: str) -> tuple[str, str, str | None]:
         """(normalised name, pinyin key, problem)."""
         hit = self._names.get(raw)

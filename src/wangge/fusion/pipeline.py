@@ -210,6 +210,12 @@ def fuse_sheets(
             def step(stage: str) -> None:
                 if progress is not None:
                     progress("normalise", stages.index(stage), len(stages))
+                if release and stage == "status":
+                    # Every value is checked: what checked them can go before the records
+                    # are assembled, which is when memory peaks.
+                    normaliser.forget()
+                    if registry is not None:
+                        registry.release()
 
             frames.append(normalise_frame(raw, normaliser, step=step))
             del raw
