@@ -418,7 +418,7 @@ def write_result_csv(result: FusionResult, out: str | Path) -> None:
         pl.col("status"),
         pl.col("reason"),
     )
-    Path(out).write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode())
+    _write_excel_csv(frame, out)
 
 
 __all__ = [
@@ -432,6 +432,13 @@ __all__ = [
     "read_files",
     "write_result_csv",
 ]
+
+
+def _write_excel_csv(frame: pl.DataFrame, out: str | Path) -> None:
+    """UTF-8 with a BOM, so Excel opens it as UTF-8; written straight to the file."""
+    with open(out, "wb") as handle:
+        handle.write(b"\xef\xbb\xbf")
+        frame.write_csv(handle)
 
 
 def write_review_csv(result: FusionResult, out: str | Path) -> None:
@@ -453,4 +460,4 @@ def write_review_csv(result: FusionResult, out: str | Path) -> None:
     frame = (
         pl.DataFrame(rows) if rows else pl.DataFrame({"evidence": []}, schema={"evidence": pl.Utf8})
     )
-    Path(out).write_bytes(b"\xef\xbb\xbf" + frame.write_csv().encode())
+    _write_excel_csv(frame, out)
