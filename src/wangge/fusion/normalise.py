@@ -23,7 +23,7 @@ from wangge.addresses.matcher import AddressMatch
 from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.registry import Registry
-from wangge.fusion.vector_checks import plain_valid_id_frame
+from wangge.fusion.vector_checks import mobile_column, plain_valid_id_frame
 from wangge.people.idnumber import check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
@@ -273,7 +273,7 @@ def normalise_frame(
 
     say("phone")
     phones = raw.get_column("phone")
-    plain_phone = pl.select(pl.when(phones.str.contains(_PLAIN_MOBILE)).then(phones)).to_series()
+    plain_phone = mobile_column(phones)
     other_phones = pl.select(
         pl.when(plain_phone.is_null() & (phones != "")).then(phones)
     ).to_series()

@@ -246,6 +246,7 @@ def _fuse(
             overrides=keyed,  # type: ignore[arg-type]
             allow_rejects=allow_rejects,
             progress=progress,
+            release=True,  # the registry is built per batch; the cells are not needed again
         )
     except FusionError as exc:
         raise ServiceError("台账无法导入，整批未导入：" + "；".join(exc.problems)) from exc
@@ -298,7 +299,7 @@ def _save_result(
                 {
                     "name": sheet.sheet_name,
                     "header_rows": sheet.header_rows,
-                    "rows": sheet.frame.height,
+                    "rows": report.rows if report else sheet.frame.height,
                     "imported": report is not None,
                     "notes": list(sheet.notes),
                     "columns": _mapping_json(mapping),

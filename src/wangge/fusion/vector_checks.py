@@ -85,3 +85,23 @@ def plain_mobiles(values: Sequence[str]) -> list[str | None]:
     frame = pl.DataFrame({"raw": list(values)}, schema={"raw": pl.Utf8})
     ok = pl.col("raw").str.contains(_PLAIN_MOBILE)
     return frame.select(pl.when(ok).then(pl.col("raw"))).to_series().to_list()
+
+
+_FULL_WIDTH_FROM: Final = list("０１２３４５６７８９＋")
+_FULL_WIDTH_TO: Final = list("0123456789+")
+
+
+def mobile_column(values: pl.Series) -> pl.Series:
+    """The mobile number of each value written as one, null otherwise: bare, or with spaces,
+    dashes, full-width digits or a +86/86/0086 prefix ('138-1234-5678', '+86 13812345678').
+
+    The per-value `check_phone` gives the same number for every such value (tested); landlines,
+    several numbers in one cell and anything odd are left to it.
+    """
+    cleaned = (
+        values.cast(pl.Utf8)
+        .str.replace_many(_FULL_WIDTH_FROM, _FULL_WIDTH_TO)
+        .str.replace_all(r"[\s\-]", "")
+        .str.replace(r"^(?:\+86|0086|86)(1[3-9][0-9]{9})$", "$1")
+    )
+    return pl.select(pl.when(cleaned.str.contains(_PLAIN_MOBILE)).then(cleaned)).to_series()

@@ -56,3 +56,31 @@ def test_plain_mobiles_agree_with_the_phone_rules(values: list[str]) -> None:
     for value, plain in zip(values, plain_mobiles(values), strict=True):
         if plain is not None:
             assert check_phone(value).normalized == plain
+
+
+mobiles = st.builds(
+    lambda body, prefix, sep, wide: (prefix + sep.join([body[:3], body[3:7], body[7:]])).translate(
+        str.maketrans("0123456789+", "０１２３４５６７８９＋") if wide else {}
+    ),
+    st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    st.sampled_from(["", "+86", "+86 ", "86", "0086", "+86-"]),
+    st.sampled_from(["", " ", "-", "\u3000"]),
+    st.booleans(),
+)
+odd_phones = st.one_of(
+    mobiles,
+    st.from_regex(r"0[1-9][0-9]{1,2}-?[2-8][0-9]{6,7}", fullmatch=True),
+    st.text("0123456789+- ", max_size=16),
+)
+
+
+@given(st.lists(odd_phones, max_size=30))
+def test_the_mobile_column_gives_the_number_check_phone_gives(values: list[str]) -> None:
+    import polars as pl
+
+    from wangge.fusion.vector_checks import mobile_column
+
+    column = mobile_column(pl.Series(values, dtype=pl.Utf8)).to_list()
+    for value, number in zip(values, column, strict=True):
+        if number is not None:
+            assert check_phone(value).normalized == number, value
