@@ -80,13 +80,6 @@ def plain_valid_id_frame(values: pl.Series, today: date) -> pl.DataFrame:
     )
 
 
-def plain_mobiles(values: Sequence[str]) -> list[str | None]:
-    """Per value: the number when it is a bare 11-digit mainland mobile, else None."""
-    frame = pl.DataFrame({"raw": list(values)}, schema={"raw": pl.Utf8})
-    ok = pl.col("raw").str.contains(_PLAIN_MOBILE)
-    return frame.select(pl.when(ok).then(pl.col("raw"))).to_series().to_list()
-
-
 _FULL_WIDTH_FROM: Final = list("０１２３４５６７８９＋")
 _FULL_WIDTH_TO: Final = list("0123456789+")
 
