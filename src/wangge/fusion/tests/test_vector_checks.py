@@ -71,7 +71,6 @@ odd_phones = st.one_of(
 @given(st.lists(odd_phones, max_size=30))
 def test_the_mobile_column_gives_the_number_check_phone_gives(values: list[str]) -> None:
 
-
     column = mobile_column(pl.Series(values, dtype=pl.Utf8)).to_list()
     for value, number in zip(values, column, strict=True):
         if number is not None:
