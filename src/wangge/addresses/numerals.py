@@ -29,6 +29,7 @@ __all__ = [
     "NUMERAL_CHARS",
     "chinese_to_int",
     "int_to_chinese",
+    "normalize_table",
     "normalize_text",
     "numerals_to_digits",
     "rewrite_numerals",
@@ -353,6 +354,11 @@ def _normalize_table() -> dict[int, int | None]:
     table[ord("＃")] = ord("#")
     table[ord("○")] = ord("〇")
     return table
+
+
+def normalize_table() -> dict[int, int | None]:
+    """The table `normalize_text` translates by, for code that applies it column-wise."""
+    return dict(_normalize_table())
 
 
 def normalize_text(text: str) -> str:

@@ -134,12 +134,8 @@ class Normaliser:
         key = (text, community)
         hit = self._addresses.get(key)
         if hit is None:
-            # The caller has tried `quick_match` over the whole column already.
-            code = self.registry.key_match(text) if community is None else None
-            if code is not None:
-                hit = AddressMatch(code, "room", 1.0, "", ())
-            else:
-                hit = self.registry.matcher.match(text, community_code=community)
+            # The caller has tried the registry's exact keys over the whole column already.
+            hit = self.registry.matcher.match(text, community_code=community)
             self._addresses[key] = hit
         return hit
 
@@ -609,8 +605,11 @@ def _match_addresses(
     plain = work.select(
         pl.when(col("a_wanted") & col("a_community").is_null()).then(col("address_text"))
     ).to_series()
-    work = work.with_columns(registry.quick_match_column(plain).alias("a_quick"))
-    del plain
+    quick = registry.quick_match_column(plain)
+    # What is not plainly written may still be, in the comparison form (numerals, 繁体, 全角).
+    keyed = registry.key_match_column(pl.select(pl.when(quick.is_null()).then(plain)).to_series())
+    work = work.with_columns(pl.coalesce(quick, keyed).alias("a_quick"))
+    del plain, quick, keyed
     rest = work.select(
         pl.when(col("a_quick").is_null() & col("a_wanted")).then(
             pl.concat_str([col("address_text"), col("a_community").fill_null("")], separator="\x1f")

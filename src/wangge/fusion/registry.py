@@ -24,7 +24,12 @@ from wangge.addresses.matcher import (
     room_key,
     unit_key,
 )
-from wangge.addresses.numerals import normalize_text, numerals_to_digits
+from wangge.addresses.numerals import (
+    NUMERAL_CHARS,
+    normalize_table,
+    normalize_text,
+    numerals_to_digits,
+)
 from wangge.geo.pointindex import GridIndex
 
 
@@ -35,6 +40,7 @@ class RegistryError(ValueError):
 _HALF_WIDTH: Final = str.maketrans("０１２３４５６７８９－", "0123456789-", " \u3000\t")
 _SPACES: Final = re.compile(r"\s+")
 _CJK: Final = "\u4e00-\u9fff"
+_NUMERAL_CLASS: Final = "".join(sorted(NUMERAL_CHARS))
 
 
 def _admin_head(chars: str) -> str:
@@ -61,6 +67,21 @@ _PLAIN_TAIL_RS: Final = (
 _HALF_WIDTH_FROM: Final = [*"０１２３４５６７８９－", " ", "\u3000", "\t"]
 _HALF_WIDTH_TO: Final = [*"0123456789-", "", "", ""]
 _EXACT_COLUMNS: Final = ("rk", "nk", "bk", "uk", "rmk")
+
+
+def _comparison_form(texts: pl.Series) -> pl.Series:
+    """`numerals_to_digits(normalize_text(text))` without white space, for a whole column."""
+    table = normalize_table()
+    sources = [chr(k) for k in table]
+    targets = ["" if v is None else chr(v) for v in table.values()]
+    normal = texts.str.replace_many(sources, targets).str.replace_all(r"\s+", "")
+    runs = normal.str.extract_all(f"[{_NUMERAL_CLASS}]+").explode().drop_nulls().unique().to_list()
+    if not runs:
+        return normal
+    runs.sort(key=len, reverse=True)
+    return normal.str.replace_many(runs, [numerals_to_digits(r) for r in runs], leftmost=True)
+
+
 _COLUMN_SLICE: Final = 200_000
 
 
@@ -160,28 +181,49 @@ class Registry:
         """`quick_match` over a whole column at once (null where it would say None).
 
         Polars runs the same patterns in Rust, which is what makes a million addresses cheap;
-        the tests hold it to the scalar version. Slices of 200k keep the intermediate columns
-        (every part of every address) small.
+        the tests hold it to the scalar version.
         """
-        if len(texts) > _COLUMN_SLICE:
-            return pl.concat(
-                [
-                    self.quick_match_column(texts.slice(start, _COLUMN_SLICE))
-                    for start in range(0, len(texts), _COLUMN_SLICE)
-                ]
-            )
+        if self._plain is None:
+            return pl.Series(texts.name, [None] * len(texts), dtype=pl.Utf8)
+        return self._sliced(texts, keyed=False)
+
+    def key_match_column(self, texts: pl.Series) -> pl.Series:
+        """`key_match` over a whole column. The comparison form is built in Polars: the
+        normalising table as replacements, every distinct run of Chinese numerals converted
+        once in Python and put back longest first (so a run is always replaced whole, as
+        `numerals_to_digits` does)."""
+        if self._keyed is None:
+            return pl.Series(texts.name, [None] * len(texts), dtype=pl.Utf8)
+        return self._sliced(texts, keyed=True)
+
+    def _sliced(self, texts: pl.Series, *, keyed: bool) -> pl.Series:
+        # Slices of 200k keep the intermediate columns (every part of every address) small.
+        return pl.concat(
+            [
+                self._exact_column(texts.slice(start, _COLUMN_SLICE), keyed=keyed)
+                for start in range(0, max(len(texts), 1), _COLUMN_SLICE)
+            ]
+        ).alias(texts.name)
+
+    def _exact_column(self, texts: pl.Series, *, keyed: bool) -> pl.Series:
         n = len(texts)
-        if self._plain is None or n == 0:
-            return pl.Series(texts.name, [None] * n, dtype=pl.Utf8)
-        pattern = f"^{_admin_head(_CJK)}(?P<road>{self._roads_alternation}){_PLAIN_TAIL_RS}$"
-        frame = (
-            texts.cast(pl.Utf8)
-            .str.replace_many(_HALF_WIDTH_FROM, _HALF_WIDTH_TO)
-            .str.extract_groups(pattern)
-            .struct.unnest()
-        )
+        if n == 0:
+            return pl.Series(texts.name, [], dtype=pl.Utf8)
+        if keyed:
+            form = _comparison_form(texts.cast(pl.Utf8))
+            head = _admin_head(_CJK + "0-9")
+            roads = "|".join(
+                re.escape(k)
+                for k in sorted({k for k in self._road_keys.values() if k}, key=len, reverse=True)
+            )
+        else:
+            form = texts.cast(pl.Utf8).str.replace_many(_HALF_WIDTH_FROM, _HALF_WIDTH_TO)
+            head, roads = _admin_head(_CJK), self._roads_alternation
+        frame = form.str.extract_groups(
+            f"^{head}(?P<road>{roads}){_PLAIN_TAIL_RS}$"
+        ).struct.unnest()
         zeros = r"^0+([0-9])"
-        keyed = frame.select(
+        parts = frame.select(
             pl.when(
                 pl.col("room").is_not_null()
                 & ((pl.col("bmark") != "楼") | pl.col("umark").is_in(["单元", "门"])).fill_null(
@@ -190,19 +232,23 @@ class Registry:
             )
             .then(pl.lit(True))
             .alias("plain"),
-            pl.col("road")
-            .replace_strict(self._road_keys, default=None, return_dtype=pl.Utf8)
-            .alias("rk"),
+            (
+                pl.col("road")
+                if keyed
+                else pl.col("road").replace_strict(
+                    self._road_keys, default=None, return_dtype=pl.Utf8
+                )
+            ).alias("rk"),
             pl.col("number").str.replace(zeros, "$1").alias("nk"),
             pl.col("building").fill_null("").str.replace(zeros, "$1").alias("bk"),
             pl.col("unit").fill_null("").str.replace(zeros, "$1").alias("uk"),
             pl.col("room").str.replace(r"^([东西南北]?)0+([0-9])", "${1}${2}").alias("rmk"),
         )
-        found = keyed.filter(pl.col("plain")).join(
+        found = parts.filter(pl.col("plain")).join(
             self._exact_keys(), on=list(_EXACT_COLUMNS), how="left", maintain_order="left"
         )
         codes = (
-            keyed.with_row_index("i")
+            parts.with_row_index("i")
             .filter(pl.col("plain"))
             .select("i")
             .with_columns(found.get_column("code"))

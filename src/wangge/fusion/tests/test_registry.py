@@ -101,3 +101,25 @@ def test_the_column_shortcut_answers_exactly_as_the_scalar_one(registry: Registr
     column = registry.quick_match_column(pl.Series("a", texts)).to_list()
     assert column == [registry.quick_match(t) for t in texts]
     assert column[0] == "A301" and column[6] == "A301"
+
+
+def test_the_column_key_match_answers_exactly_as_the_scalar_one(registry: Registry) -> None:
+    texts = [
+        "呼家楼西里三号二号楼二单元三〇一室",
+        "呼家樓西里3號2號樓2單元302室",
+        "朝阳区呼家楼社区幸福路十号三号楼一门一〇一",
+        "农丰里胡同十五号院西1",
+        "农丰里胡同十五号院西一",
+        "呼家楼西里三号二号楼三〇一",
+        "幸福路十号三楼一〇一",
+        "幸福路十号三楼一门一〇一",
+        "幸福路 十号 三号楼 一单元 一〇一",
+        "幸福路１０号３号楼１单元１０１",
+        "幸福路三四十号三号楼一单元一〇一",  # not a numeral: left as written
+        "金台里社区金台北街七十二院2-1-1102",
+        "",
+        "呼家楼西里",
+    ]
+    column = registry.key_match_column(pl.Series("a", texts)).to_list()
+    assert column == [registry.key_match(t) for t in texts]
+    assert column[0] == "A301" and column[11] == "J2"
