@@ -66,7 +66,7 @@ _PLAIN_TAIL_RS: Final = (
 )
 _HALF_WIDTH_FROM: Final = [*"０１２３４５６７８９－", " ", "\u3000", "\t"]
 _HALF_WIDTH_TO: Final = [*"0123456789-", "", "", ""]
-_EXACT_COLUMNS: Final = ("rk", "nk", "bk", "uk", "rmk")
+_KEY_SEPARATOR: Final = "\x1f"
 
 
 def _comparison_form(texts: pl.Series) -> pl.Series:
@@ -223,39 +223,27 @@ class Registry:
             f"^{head}(?P<road>{roads}){_PLAIN_TAIL_RS}$"
         ).struct.unnest()
         zeros = r"^0+([0-9])"
-        parts = frame.select(
-            pl.when(
-                pl.col("room").is_not_null()
-                & ((pl.col("bmark") != "楼") | pl.col("umark").is_in(["单元", "门"])).fill_null(
-                    True
-                )
-            )
-            .then(pl.lit(True))
-            .alias("plain"),
-            (
-                pl.col("road")
-                if keyed
-                else pl.col("road").replace_strict(
-                    self._road_keys, default=None, return_dtype=pl.Utf8
-                )
-            ).alias("rk"),
-            pl.col("number").str.replace(zeros, "$1").alias("nk"),
-            pl.col("building").fill_null("").str.replace(zeros, "$1").alias("bk"),
-            pl.col("unit").fill_null("").str.replace(zeros, "$1").alias("uk"),
-            pl.col("room").str.replace(r"^([东西南北]?)0+([0-9])", "${1}${2}").alias("rmk"),
+        plain = pl.col("room").is_not_null() & (
+            (pl.col("bmark") != "楼") | pl.col("umark").is_in(["单元", "门"])
+        ).fill_null(True)
+        road_key = (
+            pl.col("road")
+            if keyed
+            else pl.col("road").replace_strict(self._road_keys, default=None, return_dtype=pl.Utf8)
         )
-        found = parts.filter(pl.col("plain")).join(
-            self._exact_keys(), on=list(_EXACT_COLUMNS), how="left", maintain_order="left"
-        )
-        codes = (
-            parts.with_row_index("i")
-            .filter(pl.col("plain"))
-            .select("i")
-            .with_columns(found.get_column("code"))
+        key = pl.concat_str(
+            [
+                road_key,
+                pl.col("number").str.replace(zeros, "$1"),
+                pl.col("building").fill_null("").str.replace(zeros, "$1"),
+                pl.col("unit").fill_null("").str.replace(zeros, "$1"),
+                pl.col("room").str.replace(r"^([东西南北]?)0+([0-9])", "${1}${2}"),
+            ],
+            separator=_KEY_SEPARATOR,
         )
         return (
-            pl.DataFrame({"i": pl.int_range(n, eager=True, dtype=pl.UInt32)})
-            .join(codes, on="i", how="left", maintain_order="left")
+            frame.select(pl.when(plain).then(key).alias("key"))
+            .join(self._exact_keys(), on="key", how="left", maintain_order="left")
             .get_column("code")
             .alias(texts.name)
         )
@@ -265,12 +253,10 @@ class Registry:
             unique = [(key, code) for key, code in self._exact.items() if code is not None]
             self._exact_frame = pl.DataFrame(
                 {
-                    **{
-                        name: [key[i] for key, _ in unique] for i, name in enumerate(_EXACT_COLUMNS)
-                    },
+                    "key": [_KEY_SEPARATOR.join(key) for key, _ in unique],
                     "code": [code for _, code in unique],
                 },
-                schema={**dict.fromkeys(_EXACT_COLUMNS, pl.Utf8), "code": pl.Utf8},
+                schema={"key": pl.Utf8, "code": pl.Utf8},
             )
         return self._exact_frame
 
