@@ -130,21 +130,37 @@ def read_files(
 
     ``contents`` are the files' bytes when they come from an upload (``paths`` then only name
     them)."""
-    sheets: list[LedgerSheet] = []
-    problems: list[str] = []
+    return _joined(_read_each(paths, limits=limits, contents=contents))
+
+
+def _read_each(
+    paths: Sequence[str | Path],
+    *,
+    limits: ReadLimits | None = None,
+    contents: Sequence[bytes] | None = None,
+) -> list[list[LedgerSheet] | str]:
+    """Per file: its sheets, or what is wrong with it."""
+    out: list[list[LedgerSheet] | str] = []
     for n, path in enumerate(paths):
         try:
-            sheets += read_ledger(
-                path,
-                data=contents[n] if contents is not None else None,
-                limits=limits or ReadLimits(),
-                header_score=header_score,
+            out.append(
+                read_ledger(
+                    path,
+                    data=contents[n] if contents is not None else None,
+                    limits=limits or ReadLimits(),
+                    header_score=header_score,
+                )
             )
         except LedgerReadError as exc:
-            problems.append(exc.message)
+            out.append(exc.message)
+    return out
+
+
+def _joined(per_file: Sequence[list[LedgerSheet] | str]) -> list[LedgerSheet]:
+    problems = [p for p in per_file if isinstance(p, str)]
     if problems:
         raise FusionError(problems)
-    return sheets
+    return [sheet for sheets in per_file if not isinstance(sheets, str) for sheet in sheets]
 
 
 def map_sheet(sheet: LedgerSheet, overrides: dict[str, str] | None = None) -> SheetMapping:
@@ -270,13 +286,8 @@ def fuse_files(
     if callable(registry):
         big = sum(Path(p).stat().st_size for p in paths) >= BACKGROUND_READ_FROM_BYTES
         if big and (os.cpu_count() or 1) > 1:
-            with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-                start = time.perf_counter()
-                reading = pool.submit(_timed_read, list(paths), limits)
-                with _timed(timings, "registry"):
-                    loaded = registry()
-                sheets, timings["read"] = reading.result()
-                timings["read+registry"] = time.perf_counter() - start
+            with _timed(timings, "read+registry"):
+                loaded, sheets = _read_beside(paths, registry, limits, timings)
         else:
             with _timed(timings, "registry"):
                 loaded = registry()
@@ -291,11 +302,40 @@ def fuse_files(
     return result
 
 
+_SLOW_TO_READ: Final = (".xlsx", ".xlsm", ".xls")
+
+
+def _read_beside(
+    paths: Sequence[str | Path],
+    registry: RegistryLoader,
+    limits: ReadLimits | None,
+    timings: dict[str, float],
+) -> tuple[Registry | None, list[LedgerSheet]]:
+    """Workbooks are read in a second process while this one loads the registry and then
+    reads the text files: workbooks are slow to parse but small to send back, text files
+    fast to read but big to send. Sheets keep the order of `paths`."""
+    slow = [n for n, p in enumerate(paths) if str(p).lower().endswith(_SLOW_TO_READ)]
+    fast = sorted(set(range(len(paths))) - set(slow))
+    per_file: list[list[LedgerSheet] | str] = [[] for _ in paths]
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        reading = pool.submit(_timed_read, [paths[n] for n in slow], limits)
+        with _timed(timings, "registry"):
+            loaded = registry()
+        with _timed(timings, "read"):
+            texts = _read_each([paths[n] for n in fast], limits=limits)
+            for n, sheets in zip(fast, texts, strict=True):
+                per_file[n] = sheets
+        workbooks, timings["read workbooks"] = reading.result()
+    for n, sheets in zip(slow, workbooks, strict=True):
+        per_file[n] = sheets
+    return loaded, _joined(per_file)
+
+
 def _timed_read(
     paths: list[str | Path], limits: ReadLimits | None
-) -> tuple[list[LedgerSheet], float]:
+) -> tuple[list[list[LedgerSheet] | str], float]:
     start = time.perf_counter()
-    return read_files(paths, limits=limits), time.perf_counter() - start
+    return _read_each(paths, limits=limits), time.perf_counter() - start
 
 
 def _refuse_mostly_broken(records: pl.DataFrame, reports: list[SheetReport]) -> None:

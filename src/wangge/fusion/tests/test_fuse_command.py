@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -142,12 +143,20 @@ def test_a_big_batch_is_read_in_a_second_process_with_the_same_result(
         ),
         encoding="utf-8",
     )
+    workbook = tmp_path / "走访.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "联系电话", "现住址"])
+    sheet.append(["李娜", "13800000009", "幸福路10号3号楼2单元302"])
+    book.save(workbook)
+    files = [workbook, ledger]  # the workbook is read in the second process, the CSV here
     registry = Registry.from_files(registry_files[1], registry_files[0])
-    inline = pipeline.fuse_files([ledger], registry)
+    inline = pipeline.fuse_files(files, registry)
     monkeypatch.setattr(pipeline, "BACKGROUND_READ_FROM_BYTES", 1)
     background = pipeline.fuse_files(
-        [ledger], lambda: Registry.from_files(registry_files[1], registry_files[0])
+        files, lambda: Registry.from_files(registry_files[1], registry_files[0])
     )
+    assert background.records.get_column("source_file").to_list()[0] == "走访.xlsx"
     assert "read+registry" in background.timings
     columns = ["source_row", "person_key", "household_key", "address_code", "status", "reason"]
     a, b = background.records.select(columns), inline.records.select(columns)
