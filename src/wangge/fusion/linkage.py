@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -174,9 +174,14 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
             on="rid",
             how="semi",
         ).select("rid", *_USED)
+        scores = score_pairs(pairs, subset, model, frequency, persons)
         rids = subset.get_column("rid").to_list()
         cols = {c: dict(zip(rids, subset.get_column(c).to_list(), strict=True)) for c in _USED}
-        _attach_or_group(pairs, cols, cluster, status, notes, result, model, frequency, persons)
+
+        def explain(a: int, b: int) -> tuple[Evidence, ...]:
+            return score_pair(a, b, cols, model, frequency, persons)[1]
+
+        _attach_or_group(pairs, scores, explain, cluster, status, notes, result, model)
     rest = np.flatnonzero(live & (cluster < 0))
     base = int(cluster.max(initial=-1)) + 1
     cluster[rest] = np.arange(base, base + rest.size)
@@ -533,34 +538,156 @@ def score_pair(
     return sum(e.weight for e in ev), tuple(ev)
 
 
+def score_pairs(
+    pairs: list[tuple[int, int]],
+    rows: pl.DataFrame,
+    model: LinkModel,
+    frequency: dict[str, int],
+    persons: int,
+) -> list[float]:
+    """`score_pair` for every pair at once, as column expressions: the same weights added in
+    the same order, so the sums are the same floats. (Name weights and the rare ID-typo check
+    are computed per distinct value in Python, as `score_pair` computes them.)"""
+    col = pl.col
+    if not pairs:
+        return []
+    side = {s: rows.rename({c: f"{c}_{s}" for c in _USED}).rename({"rid": s}) for s in "ab"}
+    frame = (
+        pl.DataFrame(pairs, schema={"a": pl.Int64, "b": pl.Int64}, orient="row")
+        .join(side["a"], on="a", how="left", maintain_order="left")
+        .join(side["b"], on="b", how="left", maintain_order="left")
+    )
+    weights = {
+        key: min(
+            max(
+                math.log2(model.name_m / (max(frequency.get(key, 1), 1) / persons)),
+                model.name_weight_min,
+            ),
+            model.name_weight_max,
+        )
+        for key in frame.get_column("name_key_a").unique().to_list()
+    }
+    names_a = frame.get_column("name_a").to_list()
+    names_b = frame.get_column("name_b").to_list()
+    near = [
+        x != y and x[:1] == y[:1] and ratio(x, y) >= 60
+        for x, y in zip(names_a, names_b, strict=True)
+    ]
+
+    def given(name: str) -> pl.Expr:
+        return col(name).is_not_null() & (col(name).cast(pl.Utf8) != "")
+
+    def both(name: str) -> pl.Expr:
+        return given(f"{name}_a") & given(f"{name}_b")
+
+    def same(name: str) -> pl.Expr:
+        return col(f"{name}_a") == col(f"{name}_b")
+
+    zero = pl.lit(0.0)
+    name_part = (
+        pl.when(same("name"))
+        .then(col("name_weight"))
+        .when(same("name_key"))
+        .then(col("name_weight") - model.homophone_penalty)
+        .when(pl.Series(near))
+        .then(pl.lit(model.similar_name))
+        .otherwise(pl.lit(model.different_name))
+    )
+    phone_part = (
+        pl.when(both("phone") & same("phone"))
+        .then(pl.lit(model.phone_same))
+        .when(both("phone"))
+        .then(pl.lit(model.phone_different))
+        .otherwise(zero)
+    )
+    room_part = (
+        pl.when(both("address_code") & same("address_code"))
+        .then(pl.lit(model.room_same))
+        .when(both("address_code"))
+        .then(pl.lit(model.room_different))
+        .when(given("address_text_a") & same("address_text").fill_null(False))
+        .then(pl.lit(model.address_text_same))
+        .otherwise(zero)
+    )
+    years = col("birth_year_a").is_not_null() & col("birth_year_b").is_not_null()
+    exact = col("birth_year_exact_a").fill_null(False) & col("birth_year_exact_b").fill_null(False)
+    birth_part = (
+        pl.when(both("birth_date") & same("birth_date"))
+        .then(pl.lit(model.birth_same))
+        .when(both("birth_date"))
+        .then(pl.lit(model.birth_different))
+        .when(years & same("birth_year"))
+        .then(pl.lit(model.birth_year_same))
+        .when(years & ~exact & ((col("birth_year_a") - col("birth_year_b")).abs() <= 1))
+        .then(pl.lit(model.birth_year_close))
+        .when(years)
+        .then(pl.lit(model.birth_different))
+        .otherwise(zero)
+    )
+    gender_part = (
+        pl.when(both("gender") & ~same("gender"))
+        .then(pl.lit(model.gender_different))
+        .otherwise(zero)
+    )
+    frame = frame.with_columns(
+        col("name_key_a").replace_strict(weights, return_dtype=pl.Float64).alias("name_weight")
+    )
+    # An ID number on one side only, and a typed number on the other: one typo apart?
+    one_side = given("id_number_a") ^ given("id_number_b")
+    typed = pl.when(given("id_number_a")).then(col("id_typed_b")).otherwise(col("id_typed_a"))
+    number = pl.coalesce(pl.when(given("id_number_a")).then(col("id_number_a")), col("id_number_b"))
+    checks = frame.select(
+        pl.when(one_side & typed.is_not_null() & (typed != "")).then(typed).alias("typed"),
+        number.alias("number"),
+    )
+    typo = [
+        t is not None and one_typo_apart(t, n)
+        for t, n in zip(
+            checks.get_column("typed").to_list(), checks.get_column("number").to_list(), strict=True
+        )
+    ]
+    id_part = (
+        pl.when(both("id_number") & ~same("id_number"))
+        .then(pl.lit(-100.0))
+        .when(pl.Series(typo))
+        .then(pl.lit(model.id_one_typo))
+        .otherwise(zero)
+    )
+    total = name_part + phone_part + room_part + birth_part + gender_part + id_part
+    return frame.select(total).to_series().to_list()
+
+
 def _attach_or_group(
     pairs: list[tuple[int, int]],
-    cols: dict[str, Any],
+    scores: list[float],
+    explain: Callable[[int, int], tuple[Evidence, ...]],
     cluster: np.ndarray[Any, Any],
     status: list[str],
     notes: dict[int, list[str]],
     result: LinkResult,
     model: LinkModel,
-    frequency: dict[str, int],
-    persons: int,
 ) -> None:
+    """Decide on scores; the evidence is spelt out only for the pairs a note names."""
     # Best score per (pending row, known person); pending-pending pairs are grouped after.
-    best: dict[int, dict[int, tuple[float, int, tuple[Evidence, ...]]]] = defaultdict(dict)
-    loose: list[tuple[float, int, int, tuple[Evidence, ...]]] = []
-    for a, b in pairs:
-        score, evidence = score_pair(a, b, cols, model, frequency, persons)
-        cb = cluster[b]
+    best: dict[int, dict[int, tuple[float, int]]] = defaultdict(dict)
+    loose: list[tuple[float, int, int]] = []
+    known = cluster.tolist()
+    for (a, b), score in zip(pairs, scores, strict=True):
+        cb = known[b]
         if cb >= 0:
             current = best[a].get(cb)
             if current is None or score > current[0]:
-                best[a][cb] = (score, b, evidence)
+                best[a][cb] = (score, b)
         elif a < b:
-            loose.append((score, a, b, evidence))
+            loose.append((score, a, b))
 
     for a, options in best.items():
         ranked = sorted(options.items(), key=lambda kv: -kv[1][0])
-        (cid, (score, b, evidence)) = ranked[0]
+        (cid, (score, b)) = ranked[0]
         second = ranked[1][1][0] if len(ranked) > 1 else -math.inf
+        if score < model.review_threshold:
+            continue
+        evidence = explain(a, b)
         if score >= model.link_threshold and score - second >= model.margin:
             cluster[a] = cid
             notes[a].append(
@@ -582,19 +709,20 @@ def _attach_or_group(
             x = parent[x]
         return x
 
-    for score, a, b, evidence in sorted(loose, key=lambda t: -t[0]):
+    for score, a, b in sorted(loose, key=lambda t: -t[0]):
         if cluster[a] >= 0 or cluster[b] >= 0:
             continue
         if score >= model.link_threshold:
             ra, rb = find(a), find(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
+                evidence = explain(a, b)
                 notes[max(a, b)].append(
                     "按相似度合并：" + "，".join(str(e) for e in evidence) + f"，合计 {score:+.1f}"
                 )
         elif score >= model.review_threshold and status[b] != DOUBTFUL:
             status[b] = DOUBTFUL
-            pair = ReviewPair(b, a, score, evidence)
+            pair = ReviewPair(b, a, score, explain(a, b))
             result.review.append(pair)
             notes[b].append(f"疑似与第{a + 1}条记录为同一人（证据不足）：{pair.explain()}，请核实")
     if parent:

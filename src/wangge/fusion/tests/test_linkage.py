@@ -180,3 +180,22 @@ def test_typo_codes_over_a_column_are_exactly_the_typo_variants(seq: int) -> Non
         expected = pl.DataFrame({"n": one_typo_variants(text)}).select(_number_code(pl.col("n")))
         # A variant with X before the end is no number anybody holds, and has no code.
         assert codes == set(expected.to_series().drop_nulls().to_list())
+
+
+def test_scores_over_columns_are_the_sums_score_pair_gives() -> None:
+    from wangge.fusion.linkage import _USED, DEFAULT_MODEL, score_pair, score_pairs
+
+    frame = records(
+        {"name": "王伟", "id_number": ID_A, "phone": "13812345678", "address_code": "R1"},
+        {"name": "王玮", "phone": "13812345678", "address_code": "R1", "birth_year": 1990},
+        {"name": "王伟", "id_typed": ID_A[:5] + "9" + ID_A[6:], "address_text": "幸福路1号"},
+        {"name": "李娜", "phone": "13900000000", "birth_date": "1990-01-01", "gender": "女"},
+        {"name": "李丽", "address_text": "幸福路1号", "birth_year": 1991, "gender": "男"},
+        {"name": "王伟", "id_number": ID_B, "birth_year": 1990, "birth_year_exact": False},
+    ).with_columns(pl.col("rid").cast(pl.Int64))
+    pairs = [(a, b) for a in range(frame.height) for b in range(frame.height) if a != b]
+    frequency = {"wang wei": 3}
+    cols = {c: dict(enumerate(frame.get_column(c).to_list())) for c in _USED}
+    expected = [score_pair(a, b, cols, DEFAULT_MODEL, frequency, 10)[0] for a, b in pairs]
+    got = score_pairs(pairs, frame.select("rid", *_USED), DEFAULT_MODEL, frequency, 10)
+    assert got == expected
