@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 from wangge.core.errors import Problem
 from wangge.core.tabular import Sheet, TabularError, iter_records, read_sheets
 
@@ -135,6 +137,9 @@ def read_address_file(
     path: str | Path, *, data: bytes | None = None
 ) -> tuple[list[AddressRow], list[Problem]]:
     name = Path(path).name
+    clean = _clean_csv_rows(path, data)
+    if clean is not None:
+        return clean, []
     try:
         sheets = read_sheets(path, data=data)
     except TabularError as exc:
@@ -160,3 +165,78 @@ def read_address_file(
             first_seen[row.address_code] = f"{where}第{row.row}行"
             rows.append(row)
     return rows, problems
+
+
+def _clean_csv_rows(path: str | Path, data: bytes | None) -> list[AddressRow] | None:
+    """The rows of a clean UTF-8 CSV, checked a column at a time with Polars; None when the
+    file is anything else or anything in it is wrong, and the row-by-row reading then says
+    what and where. A district registry has hundreds of thousands of rooms: this is the
+    difference between seconds and a fraction of one."""
+    if not str(path).lower().endswith(".csv"):
+        return None
+    raw = data if data is not None else Path(path).read_bytes()
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        raw.decode("utf-8")
+        frame = pl.read_csv(raw, infer_schema=False)
+    except (UnicodeDecodeError, pl.exceptions.PolarsError):
+        return None
+    mapping = _header_map(frame.columns)
+    if any(f not in mapping for f in REQUIRED) or frame.height == 0:
+        return None
+    values = frame.select(
+        pl.col(column).fill_null("").str.strip_chars().alias(f) for f, column in mapping.items()
+    )
+    lat = values.get_column("lat").cast(pl.Float64, strict=False)
+    lon = values.get_column("lon").cast(pl.Float64, strict=False)
+    uses = (
+        values.get_column("use").replace("", "自住")
+        if "use" in values.columns
+        else pl.Series(["自住"] * values.height)
+    )
+    clean = (
+        all(values.get_column(f).str.len_chars().min() for f in REQUIRED if f not in ("lat", "lon"))
+        and values.get_column("address_code").is_unique().all()
+        and lat.null_count() == 0
+        and lon.null_count() == 0
+        and bool(lat.is_between(*LAT_RANGE).all() and lon.is_between(*LON_RANGE).all())
+        and bool(uses.is_in(list(USES)).all())
+    )
+    if not clean:
+        return None
+
+    def column(field: str) -> list[str]:
+        if field not in values.columns:
+            return [""] * values.height
+        return values.get_column(field).to_list()
+
+    return [
+        AddressRow(
+            row=n + 2,
+            address_code=code,
+            community_code=community,
+            road=road,
+            number=_strip_suffix(number, "号"),
+            building=_strip_suffix(building, "号楼", "栋", "幢", "座", "楼"),
+            unit=_strip_suffix(unit, "单元"),
+            room=_strip_suffix(room, "室", "户"),
+            lat=y,
+            lon=x,
+            use=USES[use],
+        )
+        for n, (code, community, road, number, building, unit, room, y, x, use) in enumerate(
+            zip(
+                column("address_code"),
+                column("community_code"),
+                column("road"),
+                column("number"),
+                column("building"),
+                column("unit"),
+                column("room"),
+                lat.to_list(),
+                lon.to_list(),
+                uses.to_list(),
+                strict=True,
+            )
+        )
+    ]

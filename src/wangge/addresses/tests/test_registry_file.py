@@ -1,0 +1,64 @@
+"""A clean registry CSV is read a column at a time, with exactly the rows of the careful path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wangge.addresses import registry_file
+from wangge.addresses.registry_file import read_address_file
+from wangge.core.tabular import read_sheets
+
+HEADER = "address_code,community_code,road,number,building,unit,room,lat,lon,use\n"
+ROWS = [
+    "A1,C1,幸福路,10号,3号楼,2单元,301室,39.91,116.46,出租",
+    "A2,C1,幸福路,10,3栋,2,302,39.91,116.46,",
+    "A3,C1, 农丰里胡同 ,15号,,,西1,39.92,116.47,自住",
+    "A4,C2,金台里,7,A座,1,101户,39.93,116.48,commercial",
+]
+
+
+def _careful(path: Path) -> list[registry_file.AddressRow]:
+    (sheet,) = read_sheets(path)
+    rows, problems = registry_file.parse_rows(sheet, path.name)
+    assert not problems
+    return rows
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_clean_csv_gives_the_rows_the_careful_path_gives(tmp_path: Path, bom: bytes) -> None:
+    path = tmp_path / "addresses.csv"
+    path.write_bytes(bom + (HEADER + "\n".join(ROWS) + "\n").encode())
+    rows, problems = read_address_file(path)
+    assert not problems
+    assert rows == _careful(path)
+    assert (
+        rows[0].building == "3" and rows[1].use == "owner_occupied" and rows[2].road == "农丰里胡同"
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "message"),
+    [
+        ("A1,C1,幸福路,11,1,1,101,39.9,116.4,", "与第2行重复"),
+        ("A9,C1,幸福路,11,1,1,,39.9,116.4,", "户室号不能为空"),
+        ("A9,C1,幸福路,11,1,1,101,北纬39,116.4,", "经纬度不是数字"),
+        ("A9,C1,幸福路,11,1,1,101,116.4,39.9,", "纬度和经度是否填反了"),
+        ("A9,C1,幸福路,11,1,1,101,39.9,116.4,出借", "用途“出借”无效"),
+    ],
+)
+def test_anything_wrong_is_still_said_with_its_row(
+    tmp_path: Path, bad_row: str, message: str
+) -> None:
+    path = tmp_path / "addresses.csv"
+    path.write_text(HEADER + "\n".join([*ROWS, bad_row]) + "\n", encoding="utf-8")
+    rows, problems = read_address_file(path)
+    assert any(message in p.message and "第6行" in p.where for p in problems), problems
+
+
+def test_a_gbk_csv_takes_the_careful_path(tmp_path: Path) -> None:
+    path = tmp_path / "addresses.csv"
+    path.write_bytes((HEADER + "\n".join(ROWS) + "\n").encode("gb18030"))
+    rows, problems = read_address_file(path)
+    assert not problems and [r.address_code for r in rows] == ["A1", "A2", "A3", "A4"]
