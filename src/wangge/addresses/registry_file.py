@@ -210,16 +210,28 @@ def _clean_csv_rows(path: str | Path, data: bytes | None) -> list[AddressRow] | 
             return [""] * values.height
         return values.get_column(field).to_list()
 
+    values = values.with_columns(
+        _without_suffix(pl.col("number"), "号"),
+        *(
+            _without_suffix(pl.col(f), *suffixes)
+            for f, suffixes in (
+                ("building", ("号楼", "栋", "幢", "座", "楼")),
+                ("unit", ("单元",)),
+            )
+            if f in values.columns
+        ),
+        _without_suffix(pl.col("room"), "室", "户"),
+    )
     return [
         AddressRow(
             row=n + 2,
             address_code=code,
             community_code=community,
             road=road,
-            number=_strip_suffix(number, "号"),
-            building=_strip_suffix(building, "号楼", "栋", "幢", "座", "楼"),
-            unit=_strip_suffix(unit, "单元"),
-            room=_strip_suffix(room, "室", "户"),
+            number=number,
+            building=building,
+            unit=unit,
+            room=room,
             lat=y,
             lon=x,
             use=USES[use],
@@ -240,3 +252,16 @@ def _clean_csv_rows(path: str | Path, data: bytes | None) -> list[AddressRow] | 
             )
         )
     ]
+
+
+def _without_suffix(value: pl.Expr, *suffixes: str) -> pl.Expr:
+    """`_strip_suffix` for a column: the first suffix that ends a longer value is cut."""
+    out = value
+    for suffix in reversed(suffixes):  # built inside out, so the first suffix is tried first
+        cut = value.str.ends_with(suffix) & (value.str.len_chars() > len(suffix))
+        out = (
+            pl.when(cut)
+            .then(value.str.slice(0, value.str.len_chars() - len(suffix)))
+            .otherwise(out)
+        )
+    return out.alias(value.meta.output_name())
