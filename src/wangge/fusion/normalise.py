@@ -23,7 +23,7 @@ from wangge.addresses.matcher import AddressMatch
 from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.registry import Registry
-from wangge.fusion.vector_checks import mobile_column, plain_valid_id_frame
+from wangge.fusion.vector_checks import id_number_column, mobile_column
 from wangge.people.idnumber import check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
@@ -110,7 +110,7 @@ class Normaliser:
         if hit is None:
             check = check_id_number(raw, today=self.today)
             if check.valid:
-                note = "15位旧身份证号已升级为18位" if check.upgraded_from_15 else None
+                note = _UPGRADED if check.upgraded_from_15 else None
                 hit = (check.normalized, None, None, note, check)
             else:
                 cleaned = normalize_id_number(raw)
@@ -151,6 +151,7 @@ class Normaliser:
 
 
 _MISSING: Any = object()
+_UPGRADED: Final = "15位旧身份证号已升级为18位"
 
 
 RAW_FIELDS: Final = (
@@ -250,7 +251,7 @@ def normalise_frame(
 
     say("id_number")
     ids = raw.get_column("id_number")
-    plain_ids = plain_valid_id_frame(ids, today)
+    plain_ids = id_number_column(ids, today)
     other_ids = pl.select(
         pl.when(plain_ids.get_column("number").is_null() & (ids != "")).then(ids)
     ).to_series()
@@ -295,7 +296,12 @@ def normalise_frame(
         [
             raw,
             name_cols,
-            plain_ids.rename({"number": "v_number", "birth": "v_birth", "gender": "v_gender"}),
+            plain_ids.select(
+                pl.col("number").alias("v_number"),
+                pl.col("birth").alias("v_birth"),
+                pl.col("gender").alias("v_gender"),
+                pl.when("upgraded").then(pl.lit(_UPGRADED)).alias("v_note"),
+            ),
             id_cols,
             plain_phone.alias("v_phone").to_frame(),
             phone_cols,
@@ -313,6 +319,7 @@ def normalise_frame(
         pl.coalesce("v_birth", "i_birth").alias("id_birth"),
         pl.coalesce("v_gender", "i_gender").alias("id_gender"),
         pl.coalesce("v_phone", "p_number").alias("phone_v"),
+        pl.coalesce("v_note", "i_note").alias("i_note"),
         written_gender.alias("written_gender"),
     ).drop(
         "name",
@@ -327,6 +334,7 @@ def normalise_frame(
         "i_gender",
         "v_phone",
         "p_number",
+        "v_note",
     )
     births = _date_parts(
         work.select(

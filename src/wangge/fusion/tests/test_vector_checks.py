@@ -75,3 +75,40 @@ def test_the_mobile_column_gives_the_number_check_phone_gives(values: list[str])
     for value, number in zip(values, column, strict=True):
         if number is not None:
             assert check_phone(value).normalized == number, value
+
+
+def _messy(number: str, spaced: bool, wide: bool, old: bool) -> str:
+    text = number[:6] + number[8:17] if old else number
+    if spaced:
+        text = f"{text[:6]} {text[6:14]}-{text[14:]}"
+    if wide:
+        text = text.translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
+    return text
+
+
+messy_ids = st.builds(
+    _messy,
+    st.builds(
+        _with_check_digit,
+        st.sampled_from(["110105", "310101", "440300", "120000", "990101"]),
+        st.dates(datetime.date(1890, 1, 1), datetime.date(2030, 1, 1)),
+        st.integers(0, 999),
+    ),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@given(st.lists(st.one_of(messy_ids, st.text("0123456789Xx -", max_size=20)), max_size=30))
+def test_the_id_column_gives_the_number_check_id_number_gives(values: list[str]) -> None:
+    from wangge.fusion.vector_checks import id_number_column
+
+    out = id_number_column(pl.Series(values, dtype=pl.Utf8), TODAY)
+    for value, number, upgraded in zip(
+        values, out.get_column("number"), out.get_column("upgraded"), strict=True
+    ):
+        if number is not None:
+            check = check_id_number(value, today=TODAY)
+            assert check.valid and check.normalized == number, value
+            assert check.upgraded_from_15 == upgraded
