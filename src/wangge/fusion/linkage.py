@@ -174,14 +174,16 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
             on="rid",
             how="semi",
         ).select("rid", *_USED)
-        scores = score_pairs(pairs, subset, model, frequency, persons)
+        scored = score_pairs(pairs, subset, model, frequency, persons)
+        scores = scored.get_column("score").to_list()
+        details = scored.get_column("detail").to_list()
         rids = subset.get_column("rid").to_list()
         cols = {c: dict(zip(rids, subset.get_column(c).to_list(), strict=True)) for c in _USED}
 
         def explain(a: int, b: int) -> tuple[Evidence, ...]:
             return score_pair(a, b, cols, model, frequency, persons)[1]
 
-        _attach_or_group(pairs, scores, explain, cluster, status, notes, result, model)
+        _attach_or_group(pairs, scores, details, explain, cluster, status, notes, result, model)
     rest = np.flatnonzero(live & (cluster < 0))
     base = int(cluster.max(initial=-1)) + 1
     cluster[rest] = np.arange(base, base + rest.size)
@@ -544,13 +546,14 @@ def score_pairs(
     model: LinkModel,
     frequency: dict[str, int],
     persons: int,
-) -> list[float]:
-    """`score_pair` for every pair at once, as column expressions: the same weights added in
-    the same order, so the sums are the same floats. (Name weights and the rare ID-typo check
-    are computed per distinct value in Python, as `score_pair` computes them.)"""
+) -> pl.DataFrame:
+    """`score_pair` for every pair at once, as column expressions: `score`, the same weights
+    added in the same order (so the same floats), and `detail`, its evidence as text. (Name
+    weights and the rare ID-typo check are computed per distinct value in Python, as
+    `score_pair` computes them.) Both are tested against `score_pair`."""
     col = pl.col
     if not pairs:
-        return []
+        return pl.DataFrame(schema={"score": pl.Float64, "detail": pl.Utf8})
     side = {s: rows.rename({c: f"{c}_{s}" for c in _USED}).rename({"rid": s}) for s in "ab"}
     frame = (
         pl.DataFrame(pairs, schema={"a": pl.Int64, "b": pl.Int64}, orient="row")
@@ -654,12 +657,84 @@ def score_pairs(
         .otherwise(zero)
     )
     total = name_part + phone_part + room_part + birth_part + gender_part + id_part
-    return frame.select(total).to_series().to_list()
+
+    def told(label: pl.Expr | str, weight: pl.Expr) -> pl.Expr:
+        return pl.concat_str(
+            [pl.lit(label) if isinstance(label, str) else label, _signed(weight)], separator=" "
+        )
+
+    name_label = (
+        pl.when(same("name"))
+        .then(pl.format("姓名相同（{}）", col("name_a")))
+        .when(same("name_key"))
+        .then(pl.format("姓名同音（{}/{}）", col("name_a"), col("name_b")))
+        .when(pl.Series(near))
+        .then(pl.format("姓名相近（{}/{}）", col("name_a"), col("name_b")))
+        .otherwise(pl.format("姓名不同（{}/{}）", col("name_a"), col("name_b")))
+    )
+    phone_label = pl.when(both("phone")).then(
+        pl.when(same("phone")).then(pl.lit("电话相同")).otherwise(pl.lit("电话不同"))
+    )
+    room_label = (
+        pl.when(both("address_code"))
+        .then(pl.when(same("address_code")).then(pl.lit("同一户室")).otherwise(pl.lit("户室不同")))
+        .when(given("address_text_a") & same("address_text").fill_null(False))
+        .then(pl.lit("地址原文相同"))
+    )
+    birth_label = (
+        pl.when(both("birth_date"))
+        .then(
+            pl.when(same("birth_date"))
+            .then(pl.lit("出生日期相同"))
+            .otherwise(pl.lit("出生日期不同"))
+        )
+        .when(years & same("birth_year"))
+        .then(pl.lit("出生年份相同"))
+        .when(years & ~exact & ((col("birth_year_a") - col("birth_year_b")).abs() <= 1))
+        .then(pl.lit("出生年份相近（由年龄推算）"))
+        .when(years)
+        .then(pl.lit("出生年份不同"))
+    )
+    gender_label = pl.when(both("gender") & ~same("gender")).then(pl.lit("性别不同"))
+    id_label = (
+        pl.when(both("id_number") & ~same("id_number"))
+        .then(pl.lit("身份证号不同"))
+        .when(pl.Series(typo))
+        .then(pl.lit("身份证号仅差一位"))
+    )
+    detail = pl.concat_str(
+        [
+            told(name_label, name_part),
+            told(phone_label, phone_part),
+            told(room_label, room_part),
+            told(birth_label, birth_part),
+            told(gender_label, gender_part),
+            told(id_label, id_part),
+        ],
+        separator="，",
+        ignore_nulls=True,
+    )
+    return frame.select(total.alias("score"), detail.alias("detail"))
+
+
+def _signed(weight: pl.Expr) -> pl.Expr:
+    """f"{weight:+.1f}" for a column."""
+    tenths = (weight * 10).round(0).cast(pl.Int64)
+    size = tenths.abs()
+    return pl.concat_str(
+        [
+            pl.when(tenths < 0).then(pl.lit("-")).otherwise(pl.lit("+")),
+            (size // 10).cast(pl.Utf8),
+            pl.lit("."),
+            (size % 10).cast(pl.Utf8),
+        ]
+    )
 
 
 def _attach_or_group(
     pairs: list[tuple[int, int]],
     scores: list[float],
+    details: list[str],
     explain: Callable[[int, int], tuple[Evidence, ...]],
     cluster: np.ndarray[Any, Any],
     status: list[str],
@@ -667,35 +742,31 @@ def _attach_or_group(
     result: LinkResult,
     model: LinkModel,
 ) -> None:
-    """Decide on scores; the evidence is spelt out only for the pairs a note names."""
+    """Decide on scores. A merge's note is its `detail`; the evidence is spelt out as objects
+    only for the pairs that go to review."""
     # Best score per (pending row, known person); pending-pending pairs are grouped after.
-    best: dict[int, dict[int, tuple[float, int]]] = defaultdict(dict)
-    loose: list[tuple[float, int, int]] = []
+    best: dict[int, dict[int, tuple[float, int, int]]] = defaultdict(dict)
+    loose: list[tuple[float, int, int, int]] = []
     known = cluster.tolist()
-    for (a, b), score in zip(pairs, scores, strict=True):
+    for n, ((a, b), score) in enumerate(zip(pairs, scores, strict=True)):
         cb = known[b]
         if cb >= 0:
             current = best[a].get(cb)
             if current is None or score > current[0]:
-                best[a][cb] = (score, b)
+                best[a][cb] = (score, b, n)
         elif a < b:
-            loose.append((score, a, b))
+            loose.append((score, a, b, n))
 
     for a, options in best.items():
         ranked = sorted(options.items(), key=lambda kv: -kv[1][0])
-        (cid, (score, b)) = ranked[0]
+        (cid, (score, b, n)) = ranked[0]
         second = ranked[1][1][0] if len(ranked) > 1 else -math.inf
-        if score < model.review_threshold:
-            continue
-        evidence = explain(a, b)
         if score >= model.link_threshold and score - second >= model.margin:
             cluster[a] = cid
-            notes[a].append(
-                "按相似度合并：" + "，".join(str(e) for e in evidence) + f"，合计 {score:+.1f}"
-            )
+            notes[a].append(f"按相似度合并：{details[n]}，合计 {score:+.1f}")
         elif score >= model.review_threshold:
             status[a] = DOUBTFUL
-            pair = ReviewPair(a, b, score, evidence)
+            pair = ReviewPair(a, b, score, explain(a, b))
             result.review.append(pair)
             why = "与其他人的分数接近" if score >= model.link_threshold else "证据不足"
             notes[a].append(f"疑似与第{b + 1}条记录为同一人（{why}）：{pair.explain()}，请核实")
@@ -709,17 +780,14 @@ def _attach_or_group(
             x = parent[x]
         return x
 
-    for score, a, b in sorted(loose, key=lambda t: -t[0]):
+    for score, a, b, n in sorted(loose, key=lambda t: -t[0]):
         if cluster[a] >= 0 or cluster[b] >= 0:
             continue
         if score >= model.link_threshold:
             ra, rb = find(a), find(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
-                evidence = explain(a, b)
-                notes[max(a, b)].append(
-                    "按相似度合并：" + "，".join(str(e) for e in evidence) + f"，合计 {score:+.1f}"
-                )
+                notes[max(a, b)].append(f"按相似度合并：{details[n]}，合计 {score:+.1f}")
         elif score >= model.review_threshold and status[b] != DOUBTFUL:
             status[b] = DOUBTFUL
             pair = ReviewPair(b, a, score, explain(a, b))

@@ -182,7 +182,7 @@ def test_typo_codes_over_a_column_are_exactly_the_typo_variants(seq: int) -> Non
         assert codes == set(expected.to_series().drop_nulls().to_list())
 
 
-def test_scores_over_columns_are_the_sums_score_pair_gives() -> None:
+def test_scores_and_evidence_over_columns_are_what_score_pair_gives() -> None:
     from wangge.fusion.linkage import _USED, DEFAULT_MODEL, score_pair, score_pairs
 
     frame = records(
@@ -196,6 +196,9 @@ def test_scores_over_columns_are_the_sums_score_pair_gives() -> None:
     pairs = [(a, b) for a in range(frame.height) for b in range(frame.height) if a != b]
     frequency = {"wang wei": 3}
     cols = {c: dict(enumerate(frame.get_column(c).to_list())) for c in _USED}
-    expected = [score_pair(a, b, cols, DEFAULT_MODEL, frequency, 10)[0] for a, b in pairs]
+    expected = [score_pair(a, b, cols, DEFAULT_MODEL, frequency, 10) for a, b in pairs]
     got = score_pairs(pairs, frame.select("rid", *_USED), DEFAULT_MODEL, frequency, 10)
-    assert got == expected
+    assert got.get_column("score").to_list() == [score for score, _ in expected]
+    assert got.get_column("detail").to_list() == [
+        "，".join(str(e) for e in evidence) for _, evidence in expected
+    ]
