@@ -313,21 +313,26 @@ def _read_beside(
 ) -> tuple[Registry | None, list[LedgerSheet]]:
     """Workbooks are read in a second process while this one loads the registry and then
     reads the text files: workbooks are slow to parse but small to send back, text files
-    fast to read but big to send. Sheets keep the order of `paths`."""
+    fast to read but big to send. Workbooks the second process has not started by then are
+    read here. Sheets keep the order of `paths`."""
     slow = [n for n, p in enumerate(paths) if str(p).lower().endswith(_SLOW_TO_READ)]
     fast = sorted(set(range(len(paths))) - set(slow))
     per_file: list[list[LedgerSheet] | str] = [[] for _ in paths]
     with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-        reading = pool.submit(_timed_read, [paths[n] for n in slow], limits)
+        reading = {n: pool.submit(_timed_read, [paths[n]], limits) for n in slow}
         with _timed(timings, "registry"):
             loaded = registry()
         with _timed(timings, "read"):
             texts = _read_each([paths[n] for n in fast], limits=limits)
             for n, sheets in zip(fast, texts, strict=True):
                 per_file[n] = sheets
-        workbooks, timings["read workbooks"] = reading.result()
-    for n, sheets in zip(slow, workbooks, strict=True):
-        per_file[n] = sheets
+            for n in reversed(slow):  # the last ones are the least likely to have started
+                if reading[n].cancel():
+                    per_file[n] = _read_each([paths[n]], limits=limits)[0]
+        with _timed(timings, "waiting for workbooks"):
+            for n in slow:
+                if not reading[n].cancelled():
+                    per_file[n] = reading[n].result()[0][0]
     return loaded, _joined(per_file)
 
 
