@@ -479,12 +479,31 @@ def _per_value(
         {"key": keys, **{name: [a[i] for a in answers] for i, name in enumerate(schema)}},
         schema={"key": pl.Utf8, **schema},
     )
-    return (
-        values.cast(pl.Utf8)
+    if values.null_count() * 2 < len(values):
+        return (
+            values.cast(pl.Utf8)
+            .alias("key")
+            .to_frame()
+            .join(table, on="key", how="left", maintain_order="left")
+            .drop("key")
+        )
+    # Mostly null (the values the column checks left over): join the few, then spread them.
+    given = values.is_not_null()
+    found = (
+        values.filter(given)
+        .cast(pl.Utf8)
         .alias("key")
         .to_frame()
         .join(table, on="key", how="left", maintain_order="left")
-        .drop("key")
+    )
+    positions = given.arg_true()
+    return pl.DataFrame(
+        [
+            pl.Series(name, [None] * len(values), dtype=dtype).scatter(
+                positions, found.get_column(name)
+            )
+            for name, dtype in schema.items()
+        ]
     )
 
 

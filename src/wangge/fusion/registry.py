@@ -197,6 +197,13 @@ class Registry:
         return self._sliced(texts, keyed=True)
 
     def _sliced(self, texts: pl.Series, *, keyed: bool) -> pl.Series:
+        if texts.null_count() * 2 > len(texts):
+            # Mostly null (what an earlier pass left): match the few, then spread them.
+            given = texts.is_not_null()
+            found = self._sliced(texts.filter(given), keyed=keyed)
+            return pl.Series(texts.name, [None] * len(texts), dtype=pl.Utf8).scatter(
+                given.arg_true(), found
+            )
         # Slices of 200k keep the intermediate columns (every part of every address) small.
         return pl.concat(
             [
