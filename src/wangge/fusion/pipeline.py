@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -313,34 +314,43 @@ def _read_beside(
 ) -> tuple[Registry | None, list[LedgerSheet]]:
     """Workbooks are read in a second process while this one loads the registry and then
     reads the text files: workbooks are slow to parse but small to send back, text files
-    fast to read but big to send. Workbooks the second process has not started by then are
-    read here. Sheets keep the order of `paths`."""
+    fast to read but big to send. Both processes then take the workbooks left, one at a time
+    (the second process from the front, this one from the back), so neither waits long for
+    the other. Sheets keep the order of `paths`."""
     slow = [n for n, p in enumerate(paths) if str(p).lower().endswith(_SLOW_TO_READ)]
     fast = sorted(set(range(len(paths))) - set(slow))
     per_file: list[list[LedgerSheet] | str] = [[] for _ in paths]
+    left = list(slow)
+    lock = threading.Lock()
+    failed: list[BaseException] = []
+
+    def take(last: bool) -> int | None:
+        with lock:
+            return (left.pop() if last else left.pop(0)) if left else None
+
+    def feed(pool: ProcessPoolExecutor) -> None:
+        try:
+            while (n := take(last=False)) is not None:
+                per_file[n] = pool.submit(_read_each, [paths[n]], limits=limits).result()[0]
+        except BaseException as exc:  # re-raised in the caller's thread
+            failed.append(exc)
+
     with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-        reading = {n: pool.submit(_timed_read, [paths[n]], limits) for n in slow}
+        feeder = threading.Thread(target=feed, args=(pool,), daemon=True)
+        feeder.start()
         with _timed(timings, "registry"):
             loaded = registry()
         with _timed(timings, "read"):
             texts = _read_each([paths[n] for n in fast], limits=limits)
-            for n, sheets in zip(fast, texts, strict=True):
-                per_file[n] = sheets
-            for n in reversed(slow):  # the last ones are the least likely to have started
-                if reading[n].cancel():
-                    per_file[n] = _read_each([paths[n]], limits=limits)[0]
+            for index, sheets in zip(fast, texts, strict=True):
+                per_file[index] = sheets
+            while (mine := take(last=True)) is not None:
+                per_file[mine] = _read_each([paths[mine]], limits=limits)[0]
         with _timed(timings, "waiting for workbooks"):
-            for n in slow:
-                if not reading[n].cancelled():
-                    per_file[n] = reading[n].result()[0][0]
+            feeder.join()
+    if failed:
+        raise failed[0]
     return loaded, _joined(per_file)
-
-
-def _timed_read(
-    paths: list[str | Path], limits: ReadLimits | None
-) -> tuple[list[list[LedgerSheet] | str], float]:
-    start = time.perf_counter()
-    return _read_each(paths, limits=limits), time.perf_counter() - start
 
 
 def _refuse_mostly_broken(records: pl.DataFrame, reports: list[SheetReport]) -> None:
