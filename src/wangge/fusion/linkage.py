@@ -177,10 +177,12 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
         scored = score_pairs(pairs, subset, model, frequency, persons)
         scores = scored.get_column("score").to_list()
         details = scored.get_column("detail").to_list()
-        rids = subset.get_column("rid").to_list()
-        cols = {c: dict(zip(rids, subset.get_column(c).to_list(), strict=True)) for c in _USED}
+        position = {rid: n for n, rid in enumerate(subset.get_column("rid").to_list())}
 
         def explain(a: int, b: int) -> tuple[Evidence, ...]:
+            # Only review pairs are explained as objects: the two rows are read when asked.
+            rows = {r: subset.row(position[r], named=True) for r in (a, b)}
+            cols = {c: {r: rows[r][c] for r in rows} for c in _USED}
             return score_pair(a, b, cols, model, frequency, persons)[1]
 
         _attach_or_group(pairs, scores, details, explain, cluster, status, notes, result, model)
