@@ -499,9 +499,9 @@ def _per_value(
     positions = given.arg_true()
     return pl.DataFrame(
         [
-            pl.Series(name, [None] * len(values), dtype=dtype).scatter(
-                positions, found.get_column(name)
-            )
+            pl.repeat(None, len(values), dtype=dtype, eager=True)
+            .alias(name)
+            .scatter(positions, found.get_column(name))
             for name, dtype in schema.items()
         ]
     )

@@ -97,6 +97,7 @@ class Registry:
     _keyed: re.Pattern[str] | None = None  # the same over the key form
     _roads_alternation: str = ""
     _exact_frame: pl.DataFrame | None = None
+    _grid_frame: pl.DataFrame | None = None
 
     def release(self) -> None:
         """Drop the matching structures once a batch is normalised; the registry is then only
@@ -184,7 +185,7 @@ class Registry:
         the tests hold it to the scalar version.
         """
         if self._plain is None:
-            return pl.Series(texts.name, [None] * len(texts), dtype=pl.Utf8)
+            return pl.repeat(None, len(texts), dtype=pl.Utf8, eager=True).alias(texts.name)
         return self._sliced(texts, keyed=False)
 
     def key_match_column(self, texts: pl.Series) -> pl.Series:
@@ -193,7 +194,7 @@ class Registry:
         once in Python and put back longest first (so a run is always replaced whole, as
         `numerals_to_digits` does)."""
         if self._keyed is None:
-            return pl.Series(texts.name, [None] * len(texts), dtype=pl.Utf8)
+            return pl.repeat(None, len(texts), dtype=pl.Utf8, eager=True).alias(texts.name)
         return self._sliced(texts, keyed=True)
 
     def _sliced(self, texts: pl.Series, *, keyed: bool) -> pl.Series:
@@ -201,8 +202,10 @@ class Registry:
             # Mostly null (what an earlier pass left): match the few, then spread them.
             given = texts.is_not_null()
             found = self._sliced(texts.filter(given), keyed=keyed)
-            return pl.Series(texts.name, [None] * len(texts), dtype=pl.Utf8).scatter(
-                given.arg_true(), found
+            return (
+                pl.repeat(None, len(texts), dtype=pl.Utf8, eager=True)
+                .alias(texts.name)
+                .scatter(given.arg_true(), found)
             )
         # Slices of 200k keep the intermediate columns (every part of every address) small.
         return pl.concat(
@@ -269,7 +272,19 @@ class Registry:
 
     def grids_of(self, codes: pl.Series) -> pl.Series:
         """The grid of each room code (null where unknown), for a whole column."""
-        return codes.replace_strict(self.grid_of_room, default=None, return_dtype=pl.Utf8)
+        if self._grid_frame is None:
+            self._grid_frame = pl.DataFrame(
+                {"code": list(self.grid_of_room), "grid": list(self.grid_of_room.values())},
+                schema={"code": pl.Utf8, "grid": pl.Utf8},
+            )
+        return (
+            codes.cast(pl.Utf8)
+            .alias("code")
+            .to_frame()
+            .join(self._grid_frame, on="code", how="left", maintain_order="left")
+            .get_column("grid")
+            .alias(codes.name)
+        )
 
     def common_grid(self, codes: Iterable[str]) -> str | None:
         """The grid of an address found only down to its building: when every candidate room
