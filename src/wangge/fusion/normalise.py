@@ -63,35 +63,21 @@ RECORD_SCHEMA: Final[dict[str, Any]] = {
 
 @dataclass
 class Normaliser:
-    """Caches live as long as the run, so a value repeated across ledgers is checked once."""
+    """The per-value rules with what they need (registry, reference day). Each distinct value
+    of a batch reaches them once (`per_distinct_value`), so they keep no caches of their own,
+    except the pinyin of single characters, which every name shares."""
 
     registry: Registry | None
     today: date = field(default_factory=date.today)
-    _names: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
-    _ids: dict[str, tuple[str | None, str | None, str | None, str | None, Any]] = field(
-        default_factory=dict
-    )
-    _phones: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    _addresses: dict[tuple[str, str | None], AddressMatch] = field(default_factory=dict)
-    _dates: dict[str, ParsedDate | None] = field(default_factory=dict)
     _pinyin: dict[str, str] = field(default_factory=dict)
 
     # -- single values --------------------------------------------------------------------
 
-    def forget(self) -> None:
-        """Drop every cached answer (a batch's worth of distinct values)."""
-        for cache in (self._names, self._ids, self._phones, self._addresses, self._dates):
-            cache.clear()
-
     def name(self, raw: str) -> tuple[str, str, str | None]:
         """(normalised name, pinyin key, problem)."""
-        hit = self._names.get(raw)
-        if hit is None:
-            name = normalize_name(raw)
-            ok, problem = is_plausible_name(name)
-            hit = (name, self.pinyin_key(name), None if ok else problem)
-            self._names[raw] = hit
-        return hit
+        name = normalize_name(raw)
+        ok, problem = is_plausible_name(name)
+        return name, self.pinyin_key(name), None if ok else problem
 
     def pinyin_key(self, name: str) -> str:
         """Toneless pinyin per character: homophone typos (王伟/王玮) share a key."""
@@ -106,51 +92,32 @@ class Normaliser:
 
     def id_number(self, raw: str) -> tuple[str | None, str | None, str | None, str | None, Any]:
         """(valid number, invalid 18-character number as typed, rounded prefix, problem, check)."""
-        hit = self._ids.get(raw)
-        if hit is None:
-            check = check_id_number(raw, today=self.today)
-            if check.valid:
-                note = _UPGRADED if check.upgraded_from_15 else None
-                hit = (check.normalized, None, None, note, check)
-            else:
-                cleaned = normalize_id_number(raw)
-                typed = cleaned if len(cleaned) == 18 and cleaned[:17].isdigit() else None
-                prefix = _rounded_prefix(cleaned)
-                hit = (None, typed, prefix, f"身份证号无效：{check.reason}", check)
-            self._ids[raw] = hit
-        return hit
+        check = check_id_number(raw, today=self.today)
+        if check.valid:
+            note = _UPGRADED if check.upgraded_from_15 else None
+            return check.normalized, None, None, note, check
+        cleaned = normalize_id_number(raw)
+        typed = cleaned if len(cleaned) == 18 and cleaned[:17].isdigit() else None
+        return None, typed, _rounded_prefix(cleaned), f"身份证号无效：{check.reason}", check
 
     def phone(self, raw: str) -> tuple[str | None, str | None]:
-        hit = self._phones.get(raw)
-        if hit is None:
-            check = check_phone(raw)
-            hit = (check.normalized, None if check.valid else f"电话无效：{check.reason}")
-            self._phones[raw] = hit
-        return hit
+        check = check_phone(raw)
+        return check.normalized, None if check.valid else f"电话无效：{check.reason}"
 
     def address(self, text: str, community: str | None) -> AddressMatch | None:
+        """The matcher's answer; the caller has tried the registry's exact keys already."""
         if self.registry is None:
             return None
-        key = (text, community)
-        hit = self._addresses.get(key)
-        if hit is None:
-            # The caller has tried the registry's exact keys over the whole column already.
-            hit = self.registry.matcher.match(text, community_code=community)
-            self._addresses[key] = hit
-        return hit
+        return self.registry.matcher.match(text, community_code=community)
 
     def date(self, raw: str) -> ParsedDate | None:
         """A date column's value; a bare year counts here (出生年份 1990), unlike in free text."""
-        hit = self._dates.get(raw, _MISSING)
-        if hit is _MISSING:
-            hit = parse_date_text(raw)
-            if hit is None and _YEAR.match(raw.translate(_FULL_WIDTH)):
-                hit = ParsedDate(int(raw.translate(_FULL_WIDTH).strip()))
-            self._dates[raw] = hit
-        return hit
+        parsed = parse_date_text(raw)
+        if parsed is None and _YEAR.match(raw.translate(_FULL_WIDTH)):
+            return ParsedDate(int(raw.translate(_FULL_WIDTH).strip()))
+        return parsed
 
 
-_MISSING: Any = object()
 _UPGRADED: Final = "15位旧身份证号已升级为18位"
 
 
@@ -243,7 +210,7 @@ def normalise_frame(
     col = pl.col
 
     say("name")
-    name_cols = _per_value(
+    name_cols = per_distinct_value(
         raw.get_column("name"),
         normaliser.name,
         {"n_name": pl.Utf8, "n_key": pl.Utf8, "n_problem": pl.Utf8},
@@ -255,7 +222,7 @@ def normalise_frame(
     other_ids = pl.select(
         pl.when(plain_ids.get_column("number").is_null() & (ids != "")).then(ids)
     ).to_series()
-    id_cols = _per_value(
+    id_cols = per_distinct_value(
         other_ids,
         lambda v: _id_fields(normaliser, v),
         {
@@ -274,7 +241,7 @@ def normalise_frame(
     other_phones = pl.select(
         pl.when(plain_phone.is_null() & (phones != "")).then(phones)
     ).to_series()
-    phone_cols = _per_value(
+    phone_cols = per_distinct_value(
         other_phones, normaliser.phone, {"p_number": pl.Utf8, "p_problem": pl.Utf8}
     )
 
@@ -468,7 +435,7 @@ def _blank_as_null(name: str) -> pl.Expr:
     return pl.when(pl.col(name) != "").then(pl.col(name)).alias(name)
 
 
-def _per_value(
+def per_distinct_value(
     values: pl.Series, check: Callable[[str], tuple[Any, ...]], schema: dict[str, Any]
 ) -> pl.DataFrame:
     """``check`` applied once per distinct non-null value, its answers lined up with the rows
@@ -544,7 +511,7 @@ def _date_parts(values: pl.Series, normaliser: Normaliser) -> pl.DataFrame:
     )
     fast = valid.get_column("ok")
     rest = pl.select(pl.when(~fast & (values != "")).then(values)).to_series()
-    slow = _per_value(
+    slow = per_distinct_value(
         rest,
         lambda v: _date_tuple(normaliser.date(v)),
         {"s_year": pl.Int32, "s_month": pl.Int32, "s_day": pl.Int32},
@@ -657,7 +624,7 @@ def _match_addresses(
             "|".join(match.candidates),
         )
 
-    matched = _per_value(
+    matched = per_distinct_value(
         rest,
         check,
         {"m_code": pl.Utf8, "m_grid": pl.Utf8, "a_reason": pl.Utf8, "a_candidates": pl.Utf8},

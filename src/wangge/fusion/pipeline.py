@@ -38,6 +38,7 @@ from wangge.fusion.normalise import (
     REJECTED,
     Normaliser,
     normalise_frame,
+    per_distinct_value,
     raw_frame,
 )
 from wangge.fusion.readers import LedgerReadError, LedgerSheet, ReadLimits, read_ledger
@@ -119,9 +120,8 @@ Progress = Callable[[str, int, int], None]  # stage, done, total
 def cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector for a fusion run.
 
-    A run allocates millions of small objects while the registry's indexes and the
-    normaliser's caches (hundreds of thousands of containers) are alive, and every full
-    collection walks all of them: about a tenth of the run on the benchmark. The pipeline
+    A run allocates millions of small objects while the registry's indexes (hundreds of
+    thousands of containers) are alive, and every full collection walks all of them: about a tenth of the run on the benchmark. The pipeline
     makes no reference cycles worth collecting early, so the collector resumes afterwards.
     """
     was_enabled = gc.isenabled()
@@ -153,6 +153,7 @@ def read_files(
     return _joined(_read_each(paths, limits=limits, contents=contents))
 
 
+@cyclic_gc_paused()  # also in the process that reads workbooks
 def _read_each(
     paths: Sequence[str | Path],
     *,
@@ -160,16 +161,6 @@ def _read_each(
     contents: Sequence[bytes] | None = None,
 ) -> list[list[LedgerSheet] | str]:
     """Per file: its sheets, or what is wrong with it."""
-    with cyclic_gc_paused():  # also in the process that reads workbooks
-        return _read_each_now(paths, limits=limits, contents=contents)
-
-
-def _read_each_now(
-    paths: Sequence[str | Path],
-    *,
-    limits: ReadLimits | None,
-    contents: Sequence[bytes] | None,
-) -> list[list[LedgerSheet] | str]:
     out: list[list[LedgerSheet] | str] = []
     for n, path in enumerate(paths):
         try:
@@ -201,6 +192,7 @@ def map_sheet(sheet: LedgerSheet, overrides: dict[str, str] | None = None) -> Sh
     return map_columns(sheet.columns, samples, overrides=overrides)
 
 
+@cyclic_gc_paused()
 def fuse_sheets(
     sheets: Sequence[LedgerSheet],
     registry: Registry | None,
@@ -212,32 +204,7 @@ def fuse_sheets(
     allow_rejects: bool = False,
     release: bool = False,
 ) -> FusionResult:
-    """Fuse already-read sheets (see `_fuse_sheets`), with the cycle collector paused."""
-    with cyclic_gc_paused():
-        return _fuse_sheets(
-            sheets,
-            registry,
-            today=today,
-            overrides=overrides,
-            model=model,
-            progress=progress,
-            allow_rejects=allow_rejects,
-            release=release,
-        )
-
-
-def _fuse_sheets(
-    sheets: Sequence[LedgerSheet],
-    registry: Registry | None,
-    *,
-    today: date | None,
-    overrides: dict[tuple[str, str], dict[str, str]] | None,
-    model: LinkModel,
-    progress: Progress | None,
-    allow_rejects: bool,
-    release: bool,
-) -> FusionResult:
-    """Fuse already-read sheets.
+    """Fuse already-read sheets, with the cycle collector paused.
 
     ``release`` lets go of the sheets' cells and the registry once every row is normalised
     (the command line does not need them again), so linkage has that memory. ``overrides`` maps (file, sheet) to header → 'role:field'."""
@@ -272,42 +239,29 @@ def _fuse_sheets(
             )
             if release:
                 sheet.frame = sheet.frame.clear()
-        frames: list[pl.DataFrame] = []
-        if raws:
-            raw = pl.concat(raws, how="vertical")
-            raws.clear()
-            stages = ("name", "id_number", "phone", "date", "address", "status")
+        if not raws:
+            nothing = [
+                "没有读到任何数据行",
+                "未找到可导入的人员信息：请确认表头含“姓名”以及身份证号、电话或地址等列",
+            ]
+            raise FusionError(skipped or nothing)
+        raw = pl.concat(raws, how="vertical")
+        raws.clear()
+        stages = ("name", "id_number", "phone", "date", "address", "status")
 
-            def step(stage: str) -> None:
-                if progress is not None:
-                    progress("normalise", stages.index(stage), len(stages))
-                if release and stage == "status":
-                    # Every value is checked: what checked them can go before the records
-                    # are assembled, which is when memory peaks.
-                    normaliser.forget()
-                    if registry is not None:
-                        registry.release()
-
-            frames.append(normalise_frame(raw, normaliser, step=step))
-            del raw
+        def step(stage: str) -> None:
             if progress is not None:
-                progress("normalise", len(stages), len(stages))
-        if release:
-            if registry is not None:
+                progress("normalise", stages.index(stage), len(stages))
+            if release and stage == "status" and registry is not None:
+                # Every value is checked: the matcher can go before the records are
+                # assembled, which is when memory peaks.
                 registry.release()
-            del normaliser
-    if not frames:
-        nothing = [
-            "没有读到任何数据行",
-            "未找到可导入的人员信息：请确认表头含“姓名”以及身份证号、电话或地址等列",
-        ]
-        raise FusionError(skipped or nothing)
-    records = (
-        pl.concat(frames, how="vertical")
-        .with_row_index("rid")
-        .with_columns(pl.col("rid").cast(pl.Int64))
-    )
-    frames.clear()  # the chunks now live in `records`; holding both doubles the peak
+
+        records = normalise_frame(raw, normaliser, step=step)
+        del raw, normaliser
+        if progress is not None:
+            progress("normalise", len(stages), len(stages))
+    records = records.with_row_index("rid").with_columns(pl.col("rid").cast(pl.Int64))
     if not allow_rejects:
         _refuse_mostly_broken(records, reports)
 
@@ -327,6 +281,7 @@ RegistryLoader = Callable[[], Registry | None]
 BACKGROUND_READ_FROM_BYTES: Final = 20 * 1024 * 1024
 
 
+@cyclic_gc_paused()
 def fuse_files(
     paths: Sequence[str | Path],
     registry: Registry | RegistryLoader | None,
@@ -337,17 +292,6 @@ def fuse_files(
     """Read, then fuse. Given a loader rather than a registry, a big batch is read in a second
     process while this one loads the registry: both take seconds and each needs one core.
     The timings then say how long each took, side by side."""
-    with cyclic_gc_paused():
-        return _fuse_files(paths, registry, limits=limits, **kwargs)
-
-
-def _fuse_files(
-    paths: Sequence[str | Path],
-    registry: Registry | RegistryLoader | None,
-    *,
-    limits: ReadLimits | None,
-    **kwargs: object,
-) -> FusionResult:
     timings: dict[str, float] = {}
     if callable(registry):
         big = sum(Path(p).stat().st_size for p in paths) >= BACKGROUND_READ_FROM_BYTES
@@ -497,13 +441,10 @@ def _finish(records: pl.DataFrame, linked: LinkResult) -> pl.DataFrame:
             col("address_text")
         )
     ).to_series()
-    keys = unknown.drop_nulls().unique()
-    unknown_home = pl.DataFrame(
-        {"address_text": keys, "unknown_home": [_household_key(t) for t in keys.to_list()]},
-        schema={"address_text": pl.Utf8, "unknown_home": pl.Utf8},
+    unknown_home = per_distinct_value(
+        unknown, lambda text: (_household_key(text),), {"unknown_home": pl.Utf8}
     )
-    finished = narrow.join(unknown_home, on="address_text", how="left", maintain_order="left")
-    finished = finished.select(
+    finished = pl.concat([narrow, unknown_home], how="horizontal").select(
         "status",
         pl.coalesce("repaired", "id_number").alias("id_number"),
         pl.when(col("status") == REJECTED)
@@ -527,16 +468,8 @@ def _finish(records: pl.DataFrame, linked: LinkResult) -> pl.DataFrame:
 
 def write_result_csv(result: FusionResult, out: str | Path) -> None:
     """The DESIGN.md result file: one row per person-row read, UTF-8 with BOM for Excel."""
-    frame = result.records.select(
-        pl.col("source_file"),
-        pl.col("source_sheet"),
-        pl.col("source_row"),
-        pl.col("person_key"),
-        pl.col("household_key"),
-        pl.col("address_code").fill_null(""),
-        pl.col("grid_code").fill_null(""),
-        pl.col("status"),
-        pl.col("reason"),
+    frame = result.records.select(RESULT_COLUMNS).with_columns(
+        pl.col("address_code", "grid_code").fill_null("")
     )
     _write_excel_csv(frame, out)
 
