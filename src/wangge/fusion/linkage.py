@@ -118,27 +118,27 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
 
     # 1. A valid ID number is the person: one cluster per number, numbered by first row. The
     # most common name under each number tells a family member's number in the wrong row.
-    numbered = (
+    identified = (
         records.lazy()
         .filter((pl.col("status") != REJECTED) & pl.col("id_number").is_not_null())
+        .select("rid", "id_number", "name", "name_key")
+        .collect()
+    )
+    numbered = (
+        identified.lazy()
         .group_by("id_number")
         .agg(pl.col("rid").min().alias("first"))
         .sort("first")
         .with_row_index("cid")
         .select(pl.col("cid").cast(pl.Int64), "id_number")
-        .join(_dominant_names(records).lazy(), on="id_number")
+        .join(_dominant_names(identified).lazy(), on="id_number")
         .sort("cid")
         .collect()
     )
     cluster_key: list[str] = numbered.get_column("d_key").to_list()
     dominant_names: list[str] = numbered.get_column("d_name").to_list()
-    with_id = (
-        records.lazy()
-        .filter((pl.col("status") != REJECTED) & pl.col("id_number").is_not_null())
-        .select("rid", "id_number", "name", "name_key")
-        .join(numbered.lazy().select("cid", "id_number", "d_key"), on="id_number")
-        .collect()
-    )
+    with_id = identified.join(numbered.select("cid", "id_number", "d_key"), on="id_number")
+    del identified
     cluster[with_id.get_column("rid").to_numpy()] = with_id.get_column("cid").to_numpy()
     stray = sorted(
         (rid, cid, number)
@@ -378,12 +378,12 @@ def one_typo_apart(typed: str, number: str) -> bool:
     )
 
 
-def _dominant_names(records: pl.DataFrame) -> pl.DataFrame:
+def _dominant_names(identified: pl.DataFrame) -> pl.DataFrame:
     """For each valid ID number: the name key (d_key) and a name (d_name) written most often
-    under it, ties to the earliest row."""
+    under it, ties to the earliest row. ``identified`` are the live rows with a valid number
+    (rid, id_number, name, name_key)."""
     return (
-        records.lazy()
-        .filter((pl.col("status") != REJECTED) & pl.col("id_number").is_not_null())
+        identified.lazy()
         .group_by("id_number", "name_key")
         .agg(pl.len().alias("n"), pl.col("name").first(), pl.col("rid").min())
         .sort(["n", "rid"], descending=[True, False])
