@@ -23,7 +23,12 @@ from wangge.addresses.matcher import AddressMatch
 from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.registry import Registry
-from wangge.fusion.vector_checks import id_number_column, mobile_column
+from wangge.fusion.vector_checks import (
+    FULL_WIDTH_DIGITS,
+    id_number_column,
+    mobile_column,
+    replacements,
+)
 from wangge.people.idnumber import check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
@@ -113,8 +118,8 @@ class Normaliser:
     def date(self, raw: str) -> ParsedDate | None:
         """A date column's value; a bare year counts here (出生年份 1990), unlike in free text."""
         parsed = parse_date_text(raw)
-        if parsed is None and _YEAR.match(raw.translate(_FULL_WIDTH)):
-            return ParsedDate(int(raw.translate(_FULL_WIDTH).strip()))
+        if parsed is None and _YEAR.match(raw.translate(FULL_WIDTH_DIGITS)):
+            return ParsedDate(int(raw.translate(FULL_WIDTH_DIGITS).strip()))
         return parsed
 
 
@@ -247,16 +252,10 @@ def normalise_frame(
 
     say("date")
     record_cols = _date_parts(raw.get_column("record_date"), normaliser).select(
-        pl.when(pl.col("d_year").is_not_null())
-        .then(
-            pl.format(
-                "{}-{}-{}",
-                pl.col("d_year").cast(pl.Utf8).str.zfill(4),
-                pl.col("d_month").fill_null(1).cast(pl.Utf8).str.zfill(2),
-                pl.col("d_day").fill_null(1).cast(pl.Utf8).str.zfill(2),
-            )
-        )
-        .alias("r_date"),
+        # A record date is a day: a month or year alone counts from its first day.
+        _iso_day(
+            pl.col("d_year"), pl.col("d_month").fill_null(1), pl.col("d_day").fill_null(1)
+        ).alias("r_date"),
         pl.col("d_year").alias("r_year"),
     )
     work = pl.concat(
@@ -314,22 +313,13 @@ def normalise_frame(
     ).select(
         ((col("birth_date_written") == "") | col("d_year").is_not_null()).alias("b_ok"),
         col("d_year").alias("b_year"),
-        pl.when(col("d_day").is_not_null())
-        .then(
-            pl.format(
-                "{}-{}-{}",
-                col("d_year").cast(pl.Utf8).str.zfill(4),
-                col("d_month").cast(pl.Utf8).str.zfill(2),
-                col("d_day").cast(pl.Utf8).str.zfill(2),
-            )
-        )
-        .alias("b_date"),
+        _iso_day(col("d_year"), col("d_month"), col("d_day")).alias("b_date"),
     )
     work = pl.concat([work, birth_cols], how="horizontal")
     del birth_cols
     age_value = (
         col("age")
-        .str.replace_many(_FULL_WIDTH_DIGITS, _ASCII_DIGITS)
+        .str.replace_many(*replacements(FULL_WIDTH_DIGITS))
         .str.extract(r"^\s*([0-9]{1,3})\s*(?:岁|周岁)?\s*$", 1)
         .cast(pl.Int32, strict=False)
     )
@@ -429,6 +419,16 @@ def normalise_frame(
         reasons.fill_null("").alias("reasons"),
     )
     return out.cast(RECORD_SCHEMA)  # type: ignore[arg-type]
+
+
+def _iso_day(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """'YYYY-MM-DD', null unless all three parts are known."""
+    return pl.format(
+        "{}-{}-{}",
+        year.cast(pl.Utf8).str.zfill(4),
+        month.cast(pl.Utf8).str.zfill(2),
+        day.cast(pl.Utf8).str.zfill(2),
+    )
 
 
 def _blank_as_null(name: str) -> pl.Expr:
@@ -638,8 +638,6 @@ def _match_addresses(
 
 
 _PLAIN_MOBILE: Final = r"^1[3-9][0-9]{9}$"
-_FULL_WIDTH_DIGITS: Final = list("０１２３４５６７８９")
-_ASCII_DIGITS: Final = list("0123456789")
 _GENDERS: Final = {
     **dict.fromkeys(("男", "男性", "M", "m", "1"), "男"),
     **dict.fromkeys(("女", "女性", "F", "f", "2"), "女"),
@@ -663,5 +661,4 @@ def _rounded_prefix(cleaned: str) -> str | None:
     return digits if len(digits) >= 12 else None
 
 
-_FULL_WIDTH: Final = str.maketrans("０１２３４５６７８９", "0123456789")
 _YEAR: Final = re.compile(r"^\s*(?:18[89]\d|19\d\d|20\d\d)\s*$")

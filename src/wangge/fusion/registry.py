@@ -30,6 +30,7 @@ from wangge.addresses.numerals import (
     normalize_text,
     numerals_to_digits,
 )
+from wangge.fusion.vector_checks import replacements
 from wangge.geo.pointindex import GridIndex
 
 
@@ -64,17 +65,12 @@ _PLAIN_TAIL_RS: Final = (
     r"(?P<number>[0-9]+)(?:号院|号|院)(?:(?P<building>[0-9]+)(?P<bmark>号楼|栋|幢|号|-|楼))?"
     r"(?:(?P<unit>[0-9]+)(?P<umark>单元|门|-))?(?P<room>[东西南北]?[0-9]+)(?:室|号|户)?"
 )
-_HALF_WIDTH_FROM: Final = [*"０１２３４５６７８９－", " ", "\u3000", "\t"]
-_HALF_WIDTH_TO: Final = [*"0123456789-", "", "", ""]
 _KEY_SEPARATOR: Final = "\x1f"
 
 
 def _comparison_form(texts: pl.Series) -> pl.Series:
     """`numerals_to_digits(normalize_text(text))` without white space, for a whole column."""
-    table = normalize_table()
-    sources = [chr(k) for k in table]
-    targets = ["" if v is None else chr(v) for v in table.values()]
-    normal = texts.str.replace_many(sources, targets).str.replace_all(r"\s+", "")
+    normal = texts.str.replace_many(*replacements(normalize_table())).str.replace_all(r"\s+", "")
     runs = normal.str.extract_all(f"[{_NUMERAL_CLASS}]+").explode().drop_nulls().unique().to_list()
     if not runs:
         return normal
@@ -227,7 +223,7 @@ class Registry:
                 for k in sorted({k for k in self._road_keys.values() if k}, key=len, reverse=True)
             )
         else:
-            form = texts.cast(pl.Utf8).str.replace_many(_HALF_WIDTH_FROM, _HALF_WIDTH_TO)
+            form = texts.cast(pl.Utf8).str.replace_many(*replacements(_HALF_WIDTH))
             head, roads = _admin_head(_CJK), self._roads_alternation
         frame = form.str.extract_groups(
             f"^{head}(?P<road>{roads}){_PLAIN_TAIL_RS}$"

@@ -10,7 +10,7 @@ explain what is wrong. Pure Python + Polars, no Django.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Final
 
@@ -86,11 +86,7 @@ def id_number_column(values: pl.Series, today: date) -> pl.DataFrame:
     upgraded (century 19, check digit computed). Adds `upgraded`, true for such numbers.
 
     Property tests hold every number it gives to the one `check_id_number` gives."""
-    cleaned = (
-        values.cast(pl.Utf8)
-        .str.replace_many(_ID_FULL_WIDTH_FROM, _ID_FULL_WIDTH_TO)
-        .str.replace_all(r"[\s\-]", "")
-    )
+    cleaned = values.cast(pl.Utf8).str.replace_many(*_ID_FULL_WIDTH).str.replace_all(r"[\s\-]", "")
     fifteen = cleaned.str.contains(r"^[0-9]{15}$")
     first17 = pl.select(
         pl.when(fifteen).then(
@@ -113,10 +109,17 @@ def id_number_column(values: pl.Series, today: date) -> pl.DataFrame:
     return out.with_columns((fifteen & out.get_column("number").is_not_null()).alias("upgraded"))
 
 
-_ID_FULL_WIDTH_FROM: Final = list("０１２３４５６７８９Ｘｘ")
-_ID_FULL_WIDTH_TO: Final = list("0123456789XX")
-_FULL_WIDTH_FROM: Final = list("０１２３４５６７８９＋")
-_FULL_WIDTH_TO: Final = list("0123456789+")
+def replacements(table: Mapping[int, int | None]) -> tuple[list[str], list[str]]:
+    """A `str.translate` table as the two lists Polars' `str.replace_many` takes, so a rule
+    written once serves both the per-value and the column code."""
+    return [chr(k) for k in table], ["" if v is None else chr(v) for v in table.values()]
+
+
+FULL_WIDTH_DIGITS: Final[dict[int, int]] = str.maketrans("０１２３４５６７８９", "0123456789")
+_ID_FULL_WIDTH: Final = replacements(
+    {**FULL_WIDTH_DIGITS, ord("Ｘ"): ord("X"), ord("ｘ"): ord("X")}
+)
+_PHONE_FULL_WIDTH: Final = replacements({**FULL_WIDTH_DIGITS, ord("＋"): ord("+")})
 
 
 def mobile_column(values: pl.Series) -> pl.Series:
@@ -128,7 +131,7 @@ def mobile_column(values: pl.Series) -> pl.Series:
     """
     cleaned = (
         values.cast(pl.Utf8)
-        .str.replace_many(_FULL_WIDTH_FROM, _FULL_WIDTH_TO)
+        .str.replace_many(*_PHONE_FULL_WIDTH)
         .str.replace_all(r"[\s\-]", "")
         .str.replace(r"^(?:\+86|0086|86)(1[3-9][0-9]{9})$", "$1")
     )
