@@ -23,7 +23,7 @@ from wangge.cases.forms import ReportForm
 from wangge.cases.models import Case, CaseStatus, Category, Channel, Department, Rating
 from wangge.cases.scoping import case_scope
 from wangge.core.errors import ServiceError, ValidationFailed
-from wangge.core.web import service_errors
+from wangge.core.web import service_errors, xlsx_download
 
 PAGE_SIZE = 30
 
@@ -335,13 +335,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     end = _date(request.GET.get("end", ""))
     result = metrics.case_metrics(request.user, group=group, start=start, end=end)
     if request.GET.get("export") == "xlsx":
-        response = HttpResponse(
-            metrics.metrics_xlsx(request.user, result),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
         name = f"cases-metrics-{group}-{timezone.localdate():%Y%m%d}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return xlsx_download(metrics.metrics_xlsx(request.user, result), name)
     chart = [
         {
             "name": r.name,

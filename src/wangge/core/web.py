@@ -1,4 +1,5 @@
-"""Glue shared by every app's views: service errors become pages users can read."""
+"""Glue shared by every app's views: service errors become pages users can read, and
+spreadsheets downloads."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.shortcuts import render
 
 from wangge.core.errors import ServiceError
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def service_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
@@ -21,3 +24,10 @@ def service_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return render(request, "core/error.html", {"message": exc.message}, status=exc.status)
 
     return wrapper
+
+
+def xlsx_download(data: bytes, filename: str) -> HttpResponse:
+    """An .xlsx file the browser saves under ``filename`` rather than shows."""
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from wangge.core.web import XLSX_CONTENT_TYPE, xlsx_download
 from wangge.fusion import selectors, services
 from wangge.fusion.forms import uploads_from
 from wangge.fusion.models import ImportBatch
@@ -190,18 +191,8 @@ def discard(request: HttpRequest, batch_id: int) -> ImportBatch:
     "/{batch_id}/rejected.xlsx",
     summary="下载未导入与待核实的行（xlsx，含原因列）",
     response={200: None},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}
-            }
-        }
-    },
+    openapi_extra={"responses": {"200": {"content": {XLSX_CONTENT_TYPE: {}}}}},
 )
 def rejected_xlsx(request: HttpRequest, batch_id: int) -> HttpResponse:
     data = services.rejected_rows_xlsx(request.user, batch_id)
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="batch-{batch_id}-rejected.xlsx"'
-    return response
+    return xlsx_download(data, f"batch-{batch_id}-rejected.xlsx")

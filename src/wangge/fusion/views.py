@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wangge.core.errors import Forbidden, NotFound, ServiceError
-from wangge.core.web import service_errors
+from wangge.core.web import service_errors, xlsx_download
 from wangge.fusion import selectors, services
 from wangge.fusion.fields import FIELDS, ROLES
 from wangge.fusion.forms import UploadForm, mapping_overrides, uploads_from
@@ -160,8 +160,4 @@ def _act(request: HttpRequest, batch_id: int, action: str) -> HttpResponse:
 @service_errors
 def rejected_xlsx(request: HttpRequest, batch_id: int) -> HttpResponse:
     data = services.rejected_rows_xlsx(request.user, batch_id)
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="batch-{batch_id}-rejected.xlsx"'
-    return response
+    return xlsx_download(data, f"batch-{batch_id}-rejected.xlsx")
