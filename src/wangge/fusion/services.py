@@ -518,6 +518,14 @@ class _Committer:
         ChangeRecord.objects.bulk_create(self.updated, batch_size=2000)
         return self.summary
 
+    def _record(self, model: str, action: str, object_id: int, before: dict[str, Any]) -> None:
+        """Keep the before-image of a row the batch changes or deletes, for undo."""
+        self.updated.append(
+            ChangeRecord(
+                batch=self.batch, model=model, action=action, object_id=object_id, before=before
+            )
+        )
+
     # which rows -----------------------------------------------------------------------------
 
     def _rows_to_write(self) -> list[dict[str, Any]]:
@@ -679,15 +687,7 @@ class _Committer:
             person.id_number_index = self.cipher.blind_index(_id_key(person.id_number))
             person.phone_index = self.cipher.blind_index(_phone_key(person.phone))
             person.save()
-            self.updated.append(
-                ChangeRecord(
-                    batch=self.batch,
-                    model="people.person",
-                    action="updated",
-                    object_id=person.pk,
-                    before=before,
-                )
-            )
+            self._record("people.person", "updated", person.pk, before)
             self.summary.persons_updated += 1
 
     # households and residences -------------------------------------------------------------------
@@ -756,29 +756,15 @@ class _Committer:
             if now is not None and now.household_id == household.pk:
                 continue
             if now is not None:
-                self.updated.append(
-                    ChangeRecord(
-                        batch=self.batch,
-                        model="people.residence",
-                        action="updated",
-                        object_id=now.pk,
-                        before=_raw_row(now),
-                    )
-                )
+                self._record("people.residence", "updated", now.pk, _raw_row(now))
                 Residence.objects.filter(pk=now.pk).update(until=self.today)
             fresh.append(
                 (person.pk, household.pk, _relation(row["relation"]), row["record_date"] or None)
             )
             if person.household_id != household.pk:
                 if person.pk not in self.created_ids("people.person"):
-                    self.updated.append(
-                        ChangeRecord(
-                            batch=self.batch,
-                            model="people.person",
-                            action="updated",
-                            object_id=person.pk,
-                            before={"household_id": person.household_id},
-                        )
+                    self._record(
+                        "people.person", "updated", person.pk, {"household_id": person.household_id}
                     )
                 person.household_id = household.pk
                 moved.append((household.pk, person.pk))
@@ -880,15 +866,7 @@ class _Committer:
             chunk = old_entities[i : i + 2000]
             for vs in ValueSource.objects.filter(entity="person", entity_id__in=chunk):
                 if vs.field in ids_by_entity[vs.entity_id]:
-                    self.updated.append(
-                        ChangeRecord(
-                            batch=self.batch,
-                            model="fusion.valuesource",
-                            action="deleted",
-                            object_id=vs.pk,
-                            before=_raw_row(vs),
-                        )
-                    )
+                    self._record("fusion.valuesource", "deleted", vs.pk, _raw_row(vs))
                     vs.delete()
 
 
