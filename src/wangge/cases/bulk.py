@@ -44,6 +44,37 @@ def _execute(
     return [r[0] for r in cursor.fetchall()] if returning else []
 
 
+_Plan = list[tuple[Any, bool, bool]]  # field, computed by pre_save, prepared by the adapter
+
+
+def _plan(fields: Sequence[Any]) -> _Plan:
+    """Per field, worked out once per batch: is its value computed by `pre_save` (blind
+    index, auto_now/auto_now_add), and does it need the database adapter?"""
+    return [
+        (
+            f,
+            isinstance(f, BlindIndexField)
+            or (
+                isinstance(f, models.DateTimeField)
+                and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+            ),
+            isinstance(f, _PREPARED),
+        )
+        for f in fields
+    ]
+
+
+def _values(obj: models.Model, plan: _Plan) -> list[Any]:
+    """The object's column values as bulk_create would send them."""
+    out = []
+    for field, compute, prepare in plan:
+        value = field.pre_save(obj, True) if compute else getattr(obj, field.attname)
+        if prepare and value is not None:
+            value = field.get_db_prep_save(value, connection)
+        out.append(value)
+    return out
+
+
 def insert_returning_ids(objects: Sequence[models.Model]) -> None:
     """INSERT `objects` (all of one model, pk unset) and set their primary keys."""
     if not objects:
@@ -53,15 +84,7 @@ def insert_returning_ids(objects: Sequence[models.Model]) -> None:
         _copy_objects(objects)
         return
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    computed = [
-        isinstance(f, BlindIndexField)
-        or (
-            isinstance(f, models.DateTimeField)
-            and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
-        )
-        for f in fields
-    ]
-    prepared = [isinstance(f, _PREPARED) for f in fields]
+    plan = _plan(fields)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -71,11 +94,7 @@ def insert_returning_ids(objects: Sequence[models.Model]) -> None:
             chunk = objects[start : start + CHUNK]
             params: list[Any] = []
             for obj in chunk:
-                for field, compute, prepare in zip(fields, computed, prepared, strict=True):
-                    value = field.pre_save(obj, True) if compute else getattr(obj, field.attname)
-                    if prepare and value is not None:
-                        value = field.get_db_prep_save(value, connection)
-                    params.append(value)
+                params.extend(_values(obj, plan))
             ids = _execute(
                 cursor,
                 f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ",
@@ -177,26 +196,12 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
 def _copy_objects(objects: Sequence[models.Model]) -> None:
     meta = type(objects[0])._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    computed = [
-        isinstance(f, BlindIndexField)
-        or (
-            isinstance(f, models.DateTimeField)
-            and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
-        )
-        for f in fields
-    ]
-    prepared = [isinstance(f, _PREPARED) for f in fields]
+    plan = _plan(fields)
     ids = allocate_ids(type(objects[0]), len(objects))
 
     def rows() -> Any:
         for obj, new_id in zip(objects, ids, strict=True):
-            row: list[Any] = [new_id]
-            for field, compute, prepare in zip(fields, computed, prepared, strict=True):
-                value = field.pre_save(obj, True) if compute else getattr(obj, field.attname)
-                if prepare and value is not None:
-                    value = field.get_db_prep_save(value, connection)
-                row.append(value)
-            yield row
+            yield [new_id, *_values(obj, plan)]
 
     assert meta.pk is not None
     copy_rows(meta.db_table, [meta.pk.column] + [f.column for f in fields], rows())
