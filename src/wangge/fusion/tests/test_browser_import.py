@@ -5,43 +5,19 @@ Screenshots of every page, desktop and phone, land in test-results/screenshots/i
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from wangge.core.testing import PASSWORD, SampleDistrict
+from wangge.core.tests.test_browser import SHOTS, browser  # noqa: F401  (fixture)
 from wangge.fusion.models import BatchStatus, ImportBatch
 from wangge.fusion.tests.test_views import ledger_csv
 from wangge.people.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("WANGGE_SCREENSHOT_DIR", "test-results/screenshots"))
 LEDGER = "幸福一村台账.csv"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("WANGGE_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is required for the browser tests (apt-get install chromium)")
-        pytest.skip("Chromium not installed")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
 
 
 def _login(page: Any, base: str, username: str) -> None:
@@ -63,7 +39,11 @@ def _upload(page: Any, name: str, data: bytes) -> None:
     [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
 )
 def test_community_officer_imports_checks_commits_and_undoes(
-    browser: Any, live_server: Any, sample: SampleDistrict, device: str, viewport: dict[str, int]
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    sample: SampleDistrict,
+    device: str,
+    viewport: dict[str, int],
 ) -> None:
     page = browser.new_page(viewport=viewport, is_mobile=device == "phone")
     page.on("dialog", lambda dialog: dialog.accept())
