@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -178,3 +181,32 @@ def test_a_file_the_second_process_cannot_read_stops_the_batch_with_its_problems
             [broken], lambda: Registry.from_files(registry_files[1], registry_files[0])
         )
     assert len(caught.value.problems) == 1 and "坏文件.xlsx" in caught.value.problems[0]
+
+
+def test_the_command_line_exits_at_once_with_everything_written_and_said(
+    tmp_path: Path, registry_files: tuple[Path, Path]
+) -> None:
+    """The real `wangge fuse` skips the interpreter's teardown; nothing it wrote may be lost."""
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(
+        f"姓名,身份证号,住址\n王伟,{ID},幸福路10号3号楼2单元301室\n", encoding="utf-8"
+    )
+    out = tmp_path / "result.csv"
+    run = subprocess.run(
+        [sys.executable, "-m", "wangge", "fuse", str(ledger), "--grids", str(registry_files[0]),
+         "--addresses", str(registry_files[1]), "--out", str(out), "--no-progress"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "读入 1 行 → 1 人" in run.stdout and run.stdout.rstrip().endswith("s")
+    with out.open(encoding="utf-8-sig") as f:
+        assert [r["address_code"] for r in csv.DictReader(f)] == ["R301"]
+
+
+def test_a_failing_command_line_run_still_says_why_and_exits_non_zero(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "wangge", "fuse", str(tmp_path / "无此文件.csv"),
+         "--out", str(tmp_path / "r.csv")],
+        capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )  # fmt: skip
+    assert run.returncode == 1 and "找不到台账文件" in run.stderr
