@@ -935,8 +935,8 @@ def _filter_rows(
 
 # --------------------------------------------------------------------------- CSV
 
-_PLAUSIBLE = re.compile(
-    "[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u21ff\u2460-\u24ff\u2500-\u25ff"
+_IMPLAUSIBLE = re.compile(
+    "[^\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u21ff\u2460-\u24ff\u2500-\u25ff"
     "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
 )
 
@@ -978,8 +978,9 @@ def _plausible(text: str) -> bool:
     sample = text[:200_000]
     if not sample:
         return True
-    good = len(_PLAUSIBLE.findall(sample))
-    return good >= 0.98 * len(sample)
+    # Counting the odd characters, not the good ones: a list of every good character of a
+    # 200,000-character sample cost a third of a second per file.
+    return len(_IMPLAUSIBLE.findall(sample)) <= 0.02 * len(sample)
 
 
 def _sniff_delimiter(sample: str) -> str:
