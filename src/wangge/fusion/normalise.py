@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
@@ -22,7 +23,7 @@ from pypinyin import Style, lazy_pinyin
 from wangge.addresses.matcher import AddressMatch
 from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
-from wangge.fusion.registry import Registry
+from wangge.fusion.registry import Registry, exact_codes
 from wangge.fusion.vector_checks import (
     FULL_WIDTH_DIGITS,
     id_number_column,
@@ -202,6 +203,7 @@ def normalise_frame(
     *,
     community_code: str | None = None,
     step: Step | None = None,
+    helper: Executor | None = None,
 ) -> pl.DataFrame:
     """Records in the RECORD_SCHEMA for rows in the `raw_frame` shape (any number of sheets).
 
@@ -209,10 +211,21 @@ def normalise_frame(
     written addresses) are checked by Polars, and everything else goes through the per-value
     rules once per distinct value, whose answers are joined back onto the rows. A row's
     status and reasons then come from column expressions in the order a clerk reads them.
+
+    ``helper``, a process pool with a core of its own, looks the address column up in the
+    registry's exact keys while this process checks names, ID numbers, phones and dates. It
+    is shut down once its answer is in, before the records are assembled, when memory
+    peaks.
     """
     say = step or (lambda _stage: None)
     today = normaliser.today
     col = pl.col
+
+    say("address")
+    raw = raw.with_columns(_composed_address().alias("address_text")).drop(
+        "address", "compound", "building", "unit", "room"
+    )
+    raw, exact_rooms = _exact_addresses(raw, normaliser.registry, community_code, helper)
 
     say("name")
     name_cols = per_distinct_value(
@@ -261,6 +274,7 @@ def normalise_frame(
     work = pl.concat(
         [
             raw,
+            exact_rooms().to_frame(),
             name_cols,
             plain_ids.select(
                 pl.col("number").alias("v_number"),
@@ -275,7 +289,9 @@ def normalise_frame(
         ],
         how="horizontal",
     )
-    del name_cols, plain_ids, id_cols, phone_cols, record_cols
+    del raw, name_cols, plain_ids, id_cols, phone_cols, record_cols
+    if helper is not None:
+        helper.shutdown(wait=False)
     written_gender = (
         col("gender").str.strip_chars().replace_strict(_GENDERS, default=None, return_dtype=pl.Utf8)
     )
@@ -339,12 +355,7 @@ def normalise_frame(
         .rename({"id_number_": "id_number_v"})
         .drop("record_date", "r_year")
     )
-
-    say("address")
-    work = work.with_columns(_composed_address().alias("address_text")).drop(
-        "address", "compound", "building", "unit", "room"
-    )
-    work = _match_addresses(work, normaliser, community_code)
+    work = _match_addresses(work, normaliser)
 
     say("status")
     name_rejected = col("n_problem").is_not_null()
@@ -569,11 +580,45 @@ def _composed_address() -> pl.Expr:
     return pl.when(plain).then(address).otherwise(split)
 
 
-def _match_addresses(
-    work: pl.DataFrame, normaliser: Normaliser, community_code: str | None
-) -> pl.DataFrame:
-    """a_code, a_grid, a_reason, a_candidates: plainly written addresses by the registry's exact
-    keys over the whole column, the rest once per distinct (text, community) by the matcher."""
+def _exact_addresses(
+    raw: pl.DataFrame,
+    registry: Registry | None,
+    community_code: str | None,
+    helper: Executor | None,
+) -> tuple[pl.DataFrame, Callable[[], pl.Series]]:
+    """a_community onto the rows and, when called, a_quick: the room of each plainly written
+    address by the registry's exact keys (the comparison form too: numerals, 繁体, 全角), run
+    in ``helper`` when there is one."""
+    col = pl.col
+    if registry is None:
+        raw = raw.with_columns(pl.lit(None, dtype=pl.Utf8).alias("a_community"))
+        nothing = pl.repeat(None, raw.height, dtype=pl.Utf8, eager=True).alias("a_quick")
+        return raw.drop("community"), lambda: nothing
+    if community_code is not None:
+        community = pl.lit(community_code, dtype=pl.Utf8)
+    else:
+        community = (
+            pl.when(col("community") != "")
+            .then(col("community"))
+            .replace_strict(registry.community_by_name, default=None, return_dtype=pl.Utf8)
+        )
+    raw = raw.with_columns(community.alias("a_community")).drop("community")
+    plain = raw.select(
+        pl.when((col("address_text") != "") & col("a_community").is_null())
+        .then(col("address_text"))
+        .alias("a_quick")
+    ).to_series()
+    if helper is None:
+        found = exact_codes(registry.exact_keys(), plain)
+        return raw, lambda: found
+    future = helper.submit(exact_codes, registry.exact_keys(), plain)
+    return raw, future.result
+
+
+def _match_addresses(work: pl.DataFrame, normaliser: Normaliser) -> pl.DataFrame:
+    """a_code, a_grid, a_reason, a_candidates for the rows whose name passed: the exact key
+    `_exact_addresses` found, or else the matcher's answer once per distinct (text,
+    community)."""
     registry = normaliser.registry
     col = pl.col
     empty = pl.lit(None, dtype=pl.Utf8)
@@ -583,27 +628,11 @@ def _match_addresses(
             empty.alias("a_grid"),
             empty.alias("a_reason"),
             empty.alias("a_candidates"),
-        )
+        ).drop("a_quick", "a_community")
     wanted = (col("address_text") != "") & col("n_problem").is_null()
-    if community_code is not None:
-        community = pl.lit(community_code, dtype=pl.Utf8)
-    else:
-        community = (
-            pl.when(col("community") != "")
-            .then(col("community"))
-            .replace_strict(registry.community_by_name, default=None, return_dtype=pl.Utf8)
-        )
-    work = work.with_columns(wanted.alias("a_wanted"), community.alias("a_community")).drop(
-        "community"
+    work = work.with_columns(
+        pl.when(wanted).then(col("a_quick")).alias("a_quick"), wanted.alias("a_wanted")
     )
-    plain = work.select(
-        pl.when(col("a_wanted") & col("a_community").is_null()).then(col("address_text"))
-    ).to_series()
-    quick = registry.quick_match_column(plain)
-    # What is not plainly written may still be, in the comparison form (numerals, 繁体, 全角).
-    keyed = registry.key_match_column(pl.select(pl.when(quick.is_null()).then(plain)).to_series())
-    work = work.with_columns(pl.coalesce(quick, keyed).alias("a_quick"))
-    del plain, quick, keyed
     rest = work.select(
         pl.when(col("a_quick").is_null() & col("a_wanted")).then(
             pl.concat_str([col("address_text"), col("a_community").fill_null("")], separator="\x1f")

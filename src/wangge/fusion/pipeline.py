@@ -7,14 +7,13 @@ the registry and the persons already stored. Pure Python + Polars, no Django.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import multiprocessing as mp
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +22,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from wangge.fusion.fields import SheetMapping, header_score, map_columns
+from wangge.fusion.fields import SheetMapping, map_columns
 from wangge.fusion.linkage import (
     DEFAULT_MODEL,
     LinkModel,
@@ -41,8 +40,9 @@ from wangge.fusion.normalise import (
     per_distinct_value,
     raw_frame,
 )
-from wangge.fusion.readers import LedgerReadError, LedgerSheet, ReadLimits, read_ledger
+from wangge.fusion.readers import LedgerSheet, ReadLimits
 from wangge.fusion.registry import Registry
+from wangge.fusion.workers import cyclic_gc_paused, read_each
 
 RESULT_COLUMNS: Final = (
     "source_file",
@@ -117,23 +117,6 @@ Progress = Callable[[str, int, int], None]  # stage, done, total
 
 
 @contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector for a fusion run.
-
-    A run allocates millions of small objects while the registry's indexes (hundreds of
-    thousands of containers) are alive, and every full collection walks all of them: about a tenth of the run on the benchmark. The pipeline
-    makes no reference cycles worth collecting early, so the collector resumes afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@contextmanager
 def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
@@ -150,31 +133,7 @@ def read_files(
 
     ``contents`` are the files' bytes when they come from an upload (``paths`` then only name
     them)."""
-    return _joined(_read_each(paths, limits=limits, contents=contents))
-
-
-@cyclic_gc_paused()  # also in the process that reads workbooks
-def _read_each(
-    paths: Sequence[str | Path],
-    *,
-    limits: ReadLimits | None = None,
-    contents: Sequence[bytes] | None = None,
-) -> list[list[LedgerSheet] | str]:
-    """Per file: its sheets, or what is wrong with it."""
-    out: list[list[LedgerSheet] | str] = []
-    for n, path in enumerate(paths):
-        try:
-            out.append(
-                read_ledger(
-                    path,
-                    data=contents[n] if contents is not None else None,
-                    limits=limits or ReadLimits(),
-                    header_score=header_score,
-                )
-            )
-        except LedgerReadError as exc:
-            out.append(exc.message)
-    return out
+    return _joined(read_each(paths, limits=limits, contents=contents))
 
 
 def _joined(per_file: Sequence[list[LedgerSheet] | str]) -> list[LedgerSheet]:
@@ -203,11 +162,14 @@ def fuse_sheets(
     progress: Progress | None = None,
     allow_rejects: bool = False,
     release: bool = False,
+    helper: Executor | None = None,
 ) -> FusionResult:
     """Fuse already-read sheets, with the cycle collector paused.
 
     ``release`` lets go of the sheets' cells and the registry once every row is normalised
-    (the command line does not need them again), so linkage has that memory. ``overrides`` maps (file, sheet) to header → 'role:field'."""
+    (the command line does not need them again), so linkage has that memory. ``overrides``
+    maps (file, sheet) to header → 'role:field'. ``helper`` is a process pool
+    `normalise_frame` may give work to (and then shuts down)."""
     timings: dict[str, float] = {}
     normaliser = Normaliser(registry, today=today or date.today())
     reports: list[SheetReport] = []
@@ -247,7 +209,7 @@ def fuse_sheets(
             raise FusionError(skipped or nothing)
         raw = pl.concat(raws, how="vertical")
         raws.clear()
-        stages = ("name", "id_number", "phone", "date", "address", "status")
+        stages = ("address", "name", "id_number", "phone", "date", "status")
 
         def step(stage: str) -> None:
             if progress is not None:
@@ -257,7 +219,7 @@ def fuse_sheets(
                 # assembled, which is when memory peaks.
                 registry.release()
 
-        records = normalise_frame(raw, normaliser, step=step)
+        records = normalise_frame(raw, normaliser, step=step, helper=helper)
         del raw, normaliser
         if progress is not None:
             progress("normalise", len(stages), len(stages))
@@ -296,17 +258,18 @@ def fuse_files(
     if callable(registry):
         big = sum(Path(p).stat().st_size for p in paths) >= BACKGROUND_READ_FROM_BYTES
         if big and (os.cpu_count() or 1) > 1:
-            with _timed(timings, "read+registry"):
-                loaded, sheets = _read_beside(paths, registry, limits, timings)
-        else:
-            with _timed(timings, "registry"):
-                loaded = registry()
-            with _timed(timings, "read"):
-                sheets = read_files(paths, limits=limits)
+            with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+                with _timed(timings, "read+registry"):
+                    loaded, sheets = _read_beside(paths, registry, pool, limits, timings)
+                result = fuse_sheets(sheets, loaded, release=True, helper=pool, **kwargs)  # type: ignore[arg-type]
+            result.timings = {**timings, **result.timings}
+            return result
+        with _timed(timings, "registry"):
+            loaded = registry()
     else:
         loaded = registry
-        with _timed(timings, "read"):
-            sheets = read_files(paths, limits=limits)
+    with _timed(timings, "read"):
+        sheets = read_files(paths, limits=limits)
     result = fuse_sheets(sheets, loaded, release=True, **kwargs)  # type: ignore[arg-type]
     result.timings = {**timings, **result.timings}
     return result
@@ -318,6 +281,7 @@ _SLOW_TO_READ: Final = (".xlsx", ".xlsm", ".xls")
 def _read_beside(
     paths: Sequence[str | Path],
     registry: RegistryLoader,
+    pool: ProcessPoolExecutor,
     limits: ReadLimits | None,
     timings: dict[str, float],
 ) -> tuple[Registry | None, list[LedgerSheet]]:
@@ -340,23 +304,22 @@ def _read_beside(
     def feed(pool: ProcessPoolExecutor) -> None:
         try:
             while (n := take(last=False)) is not None:
-                per_file[n] = pool.submit(_read_each, [paths[n]], limits=limits).result()[0]
+                per_file[n] = pool.submit(read_each, [paths[n]], limits=limits).result()[0]
         except BaseException as exc:  # re-raised in the caller's thread
             failed.append(exc)
 
-    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-        feeder = threading.Thread(target=feed, args=(pool,), daemon=True)
-        feeder.start()
-        with _timed(timings, "registry"):
-            loaded = registry()
-        with _timed(timings, "read"):
-            texts = _read_each([paths[n] for n in fast], limits=limits)
-            for index, sheets in zip(fast, texts, strict=True):
-                per_file[index] = sheets
-            while (mine := take(last=True)) is not None:
-                per_file[mine] = _read_each([paths[mine]], limits=limits)[0]
-        with _timed(timings, "waiting for workbooks"):
-            feeder.join()
+    feeder = threading.Thread(target=feed, args=(pool,), daemon=True)
+    feeder.start()
+    with _timed(timings, "registry"):
+        loaded = registry()
+    with _timed(timings, "read"):
+        texts = read_each([paths[n] for n in fast], limits=limits)
+        for index, sheets in zip(fast, texts, strict=True):
+            per_file[index] = sheets
+        while (mine := take(last=True)) is not None:
+            per_file[mine] = read_each([paths[mine]], limits=limits)[0]
+    with _timed(timings, "waiting for workbooks"):
+        feeder.join()
     if failed:
         raise failed[0]
     return loaded, _joined(per_file)

@@ -81,6 +81,103 @@ def _comparison_form(texts: pl.Series) -> pl.Series:
 _COLUMN_SLICE: Final = 200_000
 
 
+@dataclass(frozen=True)
+class ExactKeys:
+    """The registry's exact room keys and road names, with the column versions of
+    `Registry.quick_match` and `Registry.key_match` over them.
+
+    Polars runs the same patterns in Rust, which is what makes a million addresses cheap; the
+    tests hold both columns to the scalar versions."""
+
+    road_keys: dict[str, str]  # road as written in the registry → its key
+    roads: str  # alternation of the registry's road names, longest first
+    keyed_roads: str  # alternation of their keys, longest first
+    frame: pl.DataFrame  # key (parts joined by _KEY_SEPARATOR), code; only unshared keys
+
+    def quick_match_column(self, texts: pl.Series) -> pl.Series:
+        """Null where `Registry.quick_match` would say None."""
+        if not self.roads:
+            return pl.repeat(None, len(texts), dtype=pl.Utf8, eager=True).alias(texts.name)
+        return self._sliced(texts, keyed=False)
+
+    def key_match_column(self, texts: pl.Series) -> pl.Series:
+        """Null where `Registry.key_match` would say None. The comparison form is built in
+        Polars: the normalising table as replacements, every distinct run of Chinese numerals
+        converted once in Python and put back longest first (so a run is always replaced
+        whole, as `numerals_to_digits` does)."""
+        if not self.keyed_roads:
+            return pl.repeat(None, len(texts), dtype=pl.Utf8, eager=True).alias(texts.name)
+        return self._sliced(texts, keyed=True)
+
+    def codes(self, texts: pl.Series) -> pl.Series:
+        """The room of each address the exact keys answer: as written, else in the
+        comparison form."""
+        quick = self.quick_match_column(texts)
+        keyed = self.key_match_column(pl.select(pl.when(quick.is_null()).then(texts)).to_series())
+        return pl.select(pl.coalesce(quick, keyed)).to_series().alias(texts.name)
+
+    def _sliced(self, texts: pl.Series, *, keyed: bool) -> pl.Series:
+        if texts.null_count() * 2 > len(texts):
+            # Mostly null (what an earlier pass left): match the few, then spread them.
+            given = texts.is_not_null()
+            found = self._sliced(texts.filter(given), keyed=keyed)
+            return (
+                pl.repeat(None, len(texts), dtype=pl.Utf8, eager=True)
+                .alias(texts.name)
+                .scatter(given.arg_true(), found)
+            )
+        # Slices of 200k keep the intermediate columns (every part of every address) small.
+        return pl.concat(
+            [
+                self._exact_column(texts.slice(start, _COLUMN_SLICE), keyed=keyed)
+                for start in range(0, max(len(texts), 1), _COLUMN_SLICE)
+            ]
+        ).alias(texts.name)
+
+    def _exact_column(self, texts: pl.Series, *, keyed: bool) -> pl.Series:
+        if len(texts) == 0:
+            return pl.Series(texts.name, [], dtype=pl.Utf8)
+        if keyed:
+            form = _comparison_form(texts.cast(pl.Utf8))
+            head, roads = _admin_head(_CJK + "0-9"), self.keyed_roads
+        else:
+            form = texts.cast(pl.Utf8).str.replace_many(*replacements(_HALF_WIDTH))
+            head, roads = _admin_head(_CJK), self.roads
+        frame = form.str.extract_groups(
+            f"^{head}(?P<road>{roads}){_PLAIN_TAIL_RS}$"
+        ).struct.unnest()
+        zeros = r"^0+([0-9])"
+        plain = pl.col("room").is_not_null() & (
+            (pl.col("bmark") != "楼") | pl.col("umark").is_in(["单元", "门"])
+        ).fill_null(True)
+        road_key = (
+            pl.col("road")
+            if keyed
+            else pl.col("road").replace_strict(self.road_keys, default=None, return_dtype=pl.Utf8)
+        )
+        key = pl.concat_str(
+            [
+                road_key,
+                pl.col("number").str.replace(zeros, "$1"),
+                pl.col("building").fill_null("").str.replace(zeros, "$1"),
+                pl.col("unit").fill_null("").str.replace(zeros, "$1"),
+                pl.col("room").str.replace(r"^([东西南北]?)0+([0-9])", "${1}${2}"),
+            ],
+            separator=_KEY_SEPARATOR,
+        )
+        return (
+            frame.select(pl.when(plain).then(key).alias("key"))
+            .join(self.frame, on="key", how="left", maintain_order="left")
+            .get_column("code")
+            .alias(texts.name)
+        )
+
+
+def exact_codes(keys: ExactKeys, texts: pl.Series) -> pl.Series:
+    """`ExactKeys.codes`, as a function another process can be given."""
+    return keys.codes(texts)
+
+
 @dataclass
 class Registry:
     matcher: AddressMatcher
@@ -92,7 +189,7 @@ class Registry:
     _plain: re.Pattern[str] | None = None  # head, road, tail of a plainly written address
     _keyed: re.Pattern[str] | None = None  # the same over the key form
     _roads_alternation: str = ""
-    _exact_frame: pl.DataFrame | None = None
+    _exact_keys: ExactKeys | None = None
     _grid_frame: pl.DataFrame | None = None
 
     def release(self) -> None:
@@ -103,7 +200,7 @@ class Registry:
         self._road_keys.clear()
         self._plain = self._keyed = None
         self._roads_alternation = ""
-        self._exact_frame = None
+        self._exact_keys = None
 
     def index_exact(self, rooms: Iterable[RegistryRoom]) -> None:
         for room in rooms:
@@ -136,7 +233,7 @@ class Registry:
             if keys
             else None
         )
-        self._exact_frame = None
+        self._exact_keys = None
 
     def quick_match(self, text: str) -> str | None:
         """The room of a plainly written address ('朝阳区幸福路10号3号楼2单元301室',
@@ -175,96 +272,36 @@ class Registry:
         )
 
     def quick_match_column(self, texts: pl.Series) -> pl.Series:
-        """`quick_match` over a whole column at once (null where it would say None).
-
-        Polars runs the same patterns in Rust, which is what makes a million addresses cheap;
-        the tests hold it to the scalar version.
-        """
-        if self._plain is None:
-            return pl.repeat(None, len(texts), dtype=pl.Utf8, eager=True).alias(texts.name)
-        return self._sliced(texts, keyed=False)
+        """`quick_match` over a whole column at once (null where it would say None)."""
+        return self.exact_keys().quick_match_column(texts)
 
     def key_match_column(self, texts: pl.Series) -> pl.Series:
-        """`key_match` over a whole column. The comparison form is built in Polars: the
-        normalising table as replacements, every distinct run of Chinese numerals converted
-        once in Python and put back longest first (so a run is always replaced whole, as
-        `numerals_to_digits` does)."""
-        if self._keyed is None:
-            return pl.repeat(None, len(texts), dtype=pl.Utf8, eager=True).alias(texts.name)
-        return self._sliced(texts, keyed=True)
+        """`key_match` over a whole column."""
+        return self.exact_keys().key_match_column(texts)
 
-    def _sliced(self, texts: pl.Series, *, keyed: bool) -> pl.Series:
-        if texts.null_count() * 2 > len(texts):
-            # Mostly null (what an earlier pass left): match the few, then spread them.
-            given = texts.is_not_null()
-            found = self._sliced(texts.filter(given), keyed=keyed)
-            return (
-                pl.repeat(None, len(texts), dtype=pl.Utf8, eager=True)
-                .alias(texts.name)
-                .scatter(given.arg_true(), found)
-            )
-        # Slices of 200k keep the intermediate columns (every part of every address) small.
-        return pl.concat(
-            [
-                self._exact_column(texts.slice(start, _COLUMN_SLICE), keyed=keyed)
-                for start in range(0, max(len(texts), 1), _COLUMN_SLICE)
-            ]
-        ).alias(texts.name)
-
-    def _exact_column(self, texts: pl.Series, *, keyed: bool) -> pl.Series:
-        n = len(texts)
-        if n == 0:
-            return pl.Series(texts.name, [], dtype=pl.Utf8)
-        if keyed:
-            form = _comparison_form(texts.cast(pl.Utf8))
-            head = _admin_head(_CJK + "0-9")
-            roads = "|".join(
-                re.escape(k)
-                for k in sorted({k for k in self._road_keys.values() if k}, key=len, reverse=True)
-            )
-        else:
-            form = texts.cast(pl.Utf8).str.replace_many(*replacements(_HALF_WIDTH))
-            head, roads = _admin_head(_CJK), self._roads_alternation
-        frame = form.str.extract_groups(
-            f"^{head}(?P<road>{roads}){_PLAIN_TAIL_RS}$"
-        ).struct.unnest()
-        zeros = r"^0+([0-9])"
-        plain = pl.col("room").is_not_null() & (
-            (pl.col("bmark") != "楼") | pl.col("umark").is_in(["单元", "门"])
-        ).fill_null(True)
-        road_key = (
-            pl.col("road")
-            if keyed
-            else pl.col("road").replace_strict(self._road_keys, default=None, return_dtype=pl.Utf8)
-        )
-        key = pl.concat_str(
-            [
-                road_key,
-                pl.col("number").str.replace(zeros, "$1"),
-                pl.col("building").fill_null("").str.replace(zeros, "$1"),
-                pl.col("unit").fill_null("").str.replace(zeros, "$1"),
-                pl.col("room").str.replace(r"^([东西南北]?)0+([0-9])", "${1}${2}"),
-            ],
-            separator=_KEY_SEPARATOR,
-        )
-        return (
-            frame.select(pl.when(plain).then(key).alias("key"))
-            .join(self._exact_keys(), on="key", how="left", maintain_order="left")
-            .get_column("code")
-            .alias(texts.name)
-        )
-
-    def _exact_keys(self) -> pl.DataFrame:
-        if self._exact_frame is None:
+    def exact_keys(self) -> ExactKeys:
+        """The exact keys as the column matches need them, a few megabytes that can be sent
+        to another process (the matcher is hundreds)."""
+        if self._exact_keys is None:
             unique = [(key, code) for key, code in self._exact.items() if code is not None]
-            self._exact_frame = pl.DataFrame(
-                {
-                    "key": [_KEY_SEPARATOR.join(key) for key, _ in unique],
-                    "code": [code for _, code in unique],
-                },
-                schema={"key": pl.Utf8, "code": pl.Utf8},
+            self._exact_keys = ExactKeys(
+                road_keys=dict(self._road_keys),
+                roads=self._roads_alternation,
+                keyed_roads="|".join(
+                    re.escape(k)
+                    for k in sorted(
+                        {k for k in self._road_keys.values() if k}, key=len, reverse=True
+                    )
+                ),
+                frame=pl.DataFrame(
+                    {
+                        "key": [_KEY_SEPARATOR.join(key) for key, _ in unique],
+                        "code": [code for _, code in unique],
+                    },
+                    schema={"key": pl.Utf8, "code": pl.Utf8},
+                ),
             )
-        return self._exact_frame
+        return self._exact_keys
 
     def grids_of(self, codes: pl.Series) -> pl.Series:
         """The grid of each room code (null where unknown), for a whole column."""
