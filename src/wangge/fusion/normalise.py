@@ -23,13 +23,14 @@ from pypinyin import Style, lazy_pinyin
 from wangge.addresses.matcher import AddressMatch
 from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
-from wangge.fusion.registry import Registry, exact_codes
+from wangge.fusion.registry import Registry
 from wangge.fusion.vector_checks import (
     FULL_WIDTH_DIGITS,
     id_number_column,
     mobile_column,
     replacements,
 )
+from wangge.fusion.workers import exact_codes_of, receive_exact_keys
 from wangge.people.idnumber import check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
@@ -580,6 +581,9 @@ def _composed_address() -> pl.Expr:
     return pl.when(plain).then(address).otherwise(split)
 
 
+HELPER_SLICE: Final = 100_000
+
+
 def _exact_addresses(
     raw: pl.DataFrame,
     registry: Registry | None,
@@ -609,10 +613,15 @@ def _exact_addresses(
         .alias("a_quick")
     ).to_series()
     if helper is None:
-        found = exact_codes(registry.exact_keys(), plain)
+        found = registry.exact_keys().codes(plain)
         return raw, lambda: found
-    future = helper.submit(exact_codes, registry.exact_keys(), plain)
-    return raw, future.result
+    # In slices: the helper then holds one slice's text and intermediate columns at a time.
+    helper.submit(receive_exact_keys, registry.exact_keys())
+    slices = [
+        helper.submit(exact_codes_of, plain.slice(start, HELPER_SLICE))
+        for start in range(0, max(len(plain), 1), HELPER_SLICE)
+    ]
+    return raw, lambda: pl.concat([s.result() for s in slices]).alias("a_quick")
 
 
 def _match_addresses(work: pl.DataFrame, normaliser: Normaliser) -> pl.DataFrame:

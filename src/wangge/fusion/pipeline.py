@@ -253,7 +253,8 @@ def fuse_files(
 ) -> FusionResult:
     """Read, then fuse. Given a loader rather than a registry, a big batch is read in a second
     process while this one loads the registry: both take seconds and each needs one core.
-    The timings then say how long each took, side by side."""
+    The timings then say how long each took, side by side. That process then looks the
+    addresses up in the registry's exact keys (see `normalise_frame`)."""
     timings: dict[str, float] = {}
     if callable(registry):
         big = sum(Path(p).stat().st_size for p in paths) >= BACKGROUND_READ_FROM_BYTES
@@ -261,7 +262,13 @@ def fuse_files(
             with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
                 with _timed(timings, "read+registry"):
                     loaded, sheets = _read_beside(paths, registry, pool, limits, timings)
-                result = fuse_sheets(sheets, loaded, release=True, helper=pool, **kwargs)  # type: ignore[arg-type]
+                result = fuse_sheets(
+                    sheets,
+                    loaded,
+                    release=True,
+                    helper=pool,
+                    **kwargs,  # type: ignore[arg-type]
+                )
             result.timings = {**timings, **result.timings}
             return result
         with _timed(timings, "registry"):

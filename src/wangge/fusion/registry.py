@@ -173,11 +173,6 @@ class ExactKeys:
         )
 
 
-def exact_codes(keys: ExactKeys, texts: pl.Series) -> pl.Series:
-    """`ExactKeys.codes`, as a function another process can be given."""
-    return keys.codes(texts)
-
-
 @dataclass
 class Registry:
     matcher: AddressMatcher

@@ -1,5 +1,5 @@
 """What the second process of a big fusion run is given: workbooks to read and, once they are
-read, addresses to look up in the registry's exact keys (`registry.exact_codes`).
+read, addresses to look up in the registry's exact keys.
 
 Kept apart from the pipeline so that process imports only readers and the registry, not
 linkage and pypinyin (half a second of its start). Pure Python, no Django.
@@ -12,8 +12,24 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import polars as pl
+
 from wangge.fusion.fields import header_score
 from wangge.fusion.readers import LedgerReadError, LedgerSheet, ReadLimits, read_ledger
+from wangge.fusion.registry import ExactKeys
+
+# In the second process: the exact keys it was sent, kept for the slices of addresses that
+# follow, so that they cross between the processes once.
+_received_keys: list[ExactKeys] = []
+
+
+def receive_exact_keys(keys: ExactKeys) -> None:
+    _received_keys[:] = [keys]
+
+
+def exact_codes_of(texts: pl.Series) -> pl.Series:
+    """`ExactKeys.codes` over the keys `receive_exact_keys` was last given."""
+    return _received_keys[0].codes(texts)
 
 
 @contextmanager

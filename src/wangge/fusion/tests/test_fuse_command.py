@@ -210,3 +210,32 @@ def test_a_failing_command_line_run_still_says_why_and_exits_non_zero(tmp_path: 
         capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )  # fmt: skip
     assert run.returncode == 1 and "找不到台账文件" in run.stderr
+
+
+def test_the_command_line_returns_freed_memory_sooner_unless_told_otherwise() -> None:
+    """Polars reads its allocator settings once, when it loads: the `wangge` process sets them
+    before that, and a setting of the user's own wins."""
+    probe = (
+        "import os, sys; from wangge import cli; sys.argv = ['wangge', 'help'];"
+        "import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()): cli.main()\n"
+        "import polars; print(os.environ[cli.POLARS_ALLOCATOR_VARIABLE])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+
+    def allocator_settings(**given: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            env={**env, **given},
+            check=True,
+        )
+        return run.stdout.strip()
+
+    ours = "dirty_decay_ms:300,muzzy_decay_ms:0"
+    assert allocator_settings().endswith(ours)
+    # Inherited from a parent that imported Polars: Polars' own default, not a choice.
+    inherited = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+    assert allocator_settings(_RJEM_MALLOC_CONF=f"{inherited},{inherited}").endswith(ours)
+    assert allocator_settings(_RJEM_MALLOC_CONF="dirty_decay_ms:0").endswith(",dirty_decay_ms:0")
