@@ -30,7 +30,7 @@ from wangge.fusion.vector_checks import (
     mobile_column,
     replacements,
 )
-from wangge.fusion.workers import exact_codes_of, receive_exact_keys
+from wangge.fusion.workers import exact_positions_of, receive_exact_keys
 from wangge.people.idnumber import check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
@@ -616,12 +616,13 @@ def _exact_addresses(
         found = registry.exact_keys().codes(plain)
         return raw, lambda: found
     # In slices: the helper then holds one slice's text and intermediate columns at a time.
-    helper.submit(receive_exact_keys, registry.exact_keys())
+    keys = registry.exact_keys()
+    helper.submit(receive_exact_keys, keys)
     slices = [
-        helper.submit(exact_codes_of, plain.slice(start, HELPER_SLICE))
+        helper.submit(exact_positions_of, plain.slice(start, HELPER_SLICE))
         for start in range(0, max(len(plain), 1), HELPER_SLICE)
     ]
-    return raw, lambda: pl.concat([s.result() for s in slices]).alias("a_quick")
+    return raw, lambda: keys.code_at(pl.concat([s.result() for s in slices])).alias("a_quick")
 
 
 def _match_addresses(work: pl.DataFrame, normaliser: Normaliser) -> pl.DataFrame:

@@ -27,9 +27,9 @@ def receive_exact_keys(keys: ExactKeys) -> None:
     _received_keys[:] = [keys]
 
 
-def exact_codes_of(texts: pl.Series) -> pl.Series:
-    """`ExactKeys.codes` over the keys `receive_exact_keys` was last given."""
-    return _received_keys[0].codes(texts)
+def exact_positions_of(texts: pl.Series) -> pl.Series:
+    """`ExactKeys.positions` over the keys `receive_exact_keys` was last given."""
+    return _received_keys[0].positions(texts)
 
 
 @contextmanager
