@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
@@ -622,7 +622,15 @@ def _exact_addresses(
         helper.submit(exact_positions_of, plain.slice(start, HELPER_SLICE))
         for start in range(0, max(len(plain), 1), HELPER_SLICE)
     ]
-    return raw, lambda: keys.code_at(pl.concat([s.result() for s in slices])).alias("a_quick")
+
+    def collect() -> pl.Series:
+        try:
+            positions = pl.concat([s.result() for s in slices])
+        except BrokenExecutor:  # the helper died (killed for memory?): look them up here
+            return keys.codes(plain)
+        return keys.code_at(positions).alias("a_quick")
+
+    return raw, collect
 
 
 def _match_addresses(work: pl.DataFrame, normaliser: Normaliser) -> pl.DataFrame:

@@ -1,13 +1,19 @@
-"""Normalisation reads dates and ages the way ledgers write them."""
+"""Normalisation reads dates and ages the way ledgers write them, and finds rooms with or
+without a helper process."""
 
 from __future__ import annotations
 
 import datetime
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 import polars as pl
 
+from wangge.addresses.matcher import RegistryRoom
 from wangge.fusion.fields import map_columns
-from wangge.fusion.normalise import Normaliser, normalise_sheet
+from wangge.fusion.normalise import Normaliser, normalise_frame, normalise_sheet, raw_frame
+from wangge.fusion.registry import Registry
 
 
 def _normalise(headers: list[str], rows: list[list[str]]) -> pl.DataFrame:
@@ -48,3 +54,33 @@ def test_an_age_counts_back_from_the_row_s_own_date() -> None:
     )
     assert out.get_column("birth_year").to_list() == [1940, 1956]
     assert out.get_column("record_date").to_list() == ["2020-06-01", None]
+
+
+class _DeadHelper(Executor):
+    """A second process that died (killed for memory, say): every answer is a broken pool."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_exception(BrokenProcessPool("the helper died"))
+        return future
+
+
+def test_addresses_are_looked_up_here_when_the_helper_process_died() -> None:
+    registry = Registry.build(
+        (RegistryRoom(code, "C1", "幸福路", "10", "3", "2", room), "G1")
+        for code, room in (("R301", "301"), ("R302", "302"))
+    )
+    headers = ["姓名", "住址"]
+    rows = [["王伟", "幸福路10号3号楼2单元301室"], ["李娜", "幸福路十号三号楼二单元302"]]
+    frame = pl.DataFrame(
+        {h: [r[i] for r in rows] for i, h in enumerate(headers)} | {"_source_row": [2, 3]}
+    )
+    mapping = map_columns(headers, [[r[i] for r in rows] for i in range(len(headers))])
+    raw = raw_frame(frame, mapping, source_file="a.csv", source_sheet="", ledger=0)
+    today = datetime.date(2026, 11, 23)
+
+    def codes(helper: Executor | None) -> list[str | None]:
+        records = normalise_frame(raw, Normaliser(registry, today=today), helper=helper)
+        return records.get_column("address_code").to_list()
+
+    assert codes(_DeadHelper()) == codes(None) == ["R301", "R302"]
