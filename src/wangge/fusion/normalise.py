@@ -18,7 +18,6 @@ from datetime import date
 from typing import Any, Final
 
 import polars as pl
-from pypinyin import Style, lazy_pinyin
 
 from wangge.addresses.matcher import AddressMatch
 from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
@@ -34,6 +33,7 @@ from wangge.fusion.workers import exact_positions_of, receive_exact_keys
 from wangge.people.idnumber import check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
+from wangge.people.pinyin import syllable
 
 ACCEPTED: Final = "accepted"
 DOUBTFUL: Final = "doubtful"
@@ -90,11 +90,10 @@ class Normaliser:
         """Toneless pinyin per character: homophone typos (王伟/王玮) share a key."""
         out = []
         for ch in name:
-            syllable = self._pinyin.get(ch)
-            if syllable is None:
-                syllable = lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0].lower()
-                self._pinyin[ch] = syllable
-            out.append(syllable)
+            known = self._pinyin.get(ch)
+            if known is None:
+                known = self._pinyin[ch] = syllable(ch)
+            out.append(known)
         return " ".join(out)
 
     def id_number(self, raw: str) -> tuple[str | None, str | None, str | None, str | None, Any]:

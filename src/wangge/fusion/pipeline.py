@@ -8,6 +8,7 @@ the registry and the persons already stored. Pure Python + Polars, no Django.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import multiprocessing as mp
 import os
 import threading
@@ -259,6 +260,10 @@ def fuse_files(
     if callable(registry):
         big = sum(Path(p).stat().st_size for p in paths) >= BACKGROUND_READ_FROM_BYTES
         if big and (os.cpu_count() or 1) > 1:
+            # The matcher needs pypinyin for misspelt road names, and importing it takes a
+            # third of a second. In a thread it runs while Polars parses the text ledgers
+            # (Polars lets go of the interpreter lock), so most of that is hidden.
+            threading.Thread(target=importlib.import_module, args=("pypinyin",)).start()
             with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
                 with _timed(timings, "read+registry"):
                     loaded, sheets = _read_beside(paths, registry, pool, limits, timings)
