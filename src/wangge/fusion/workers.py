@@ -1,5 +1,5 @@
 """What the second process of a big fusion run is given: workbooks to read and, once they are
-read, addresses to look up in the registry's exact keys.
+read, addresses to look up in the registry's exact keys, then addresses to parse.
 
 Kept apart from the pipeline so that process imports only readers and the registry, not
 linkage and pypinyin (half a second of its start). Pure Python, no Django.
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from wangge.addresses.parser import ParsedAddress, parse_address
 from wangge.fusion.fields import header_score
 from wangge.fusion.readers import LedgerReadError, LedgerSheet, ReadLimits, read_ledger
 from wangge.fusion.registry import ExactKeys
@@ -72,3 +73,7 @@ def read_each(
         except LedgerReadError as exc:
             out.append(exc.message)
     return out
+
+
+def parse_addresses(texts: list[str]) -> list[ParsedAddress]:
+    return [parse_address(text) for text in texts]

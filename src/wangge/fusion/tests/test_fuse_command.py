@@ -151,12 +151,14 @@ def test_a_big_batch_is_read_and_matched_in_a_second_process_with_the_same_resul
     sheet = book.active
     sheet.append(["姓名", "联系电话", "现住址"])
     sheet.append(["李娜", "13800000009", "幸福路10号3号楼2单元302"])
+    sheet.append(["张三", "13800000010", "幸服路10号3号楼2单元301室"])  # the matcher's
     book.save(workbook)
     files = [workbook, ledger]  # the workbook is read in the second process, the CSV here
     registry = Registry.from_files(registry_files[1], registry_files[0])
     inline = pipeline.fuse_files(files, registry)
     monkeypatch.setattr(pipeline, "BACKGROUND_READ_FROM_BYTES", 1)
     monkeypatch.setattr(normalise, "HELPER_SLICE", 7)  # several slices of addresses to look up
+    monkeypatch.setattr(normalise, "HELPER_MIN_ADDRESSES", 1)  # and some to parse there
     background = pipeline.fuse_files(
         files, lambda: Registry.from_files(registry_files[1], registry_files[0])
     )

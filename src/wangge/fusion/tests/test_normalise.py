@@ -9,8 +9,10 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import polars as pl
+import pytest
 
 from wangge.addresses.matcher import RegistryRoom
+from wangge.fusion import normalise
 from wangge.fusion.fields import map_columns
 from wangge.fusion.normalise import Normaliser, normalise_frame, normalise_sheet, raw_frame
 from wangge.fusion.registry import Registry
@@ -65,15 +67,22 @@ class _DeadHelper(Executor):
         return future
 
 
-def test_addresses_are_looked_up_here_when_the_helper_process_died() -> None:
+def test_addresses_are_looked_up_here_when_the_helper_process_died(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(normalise, "HELPER_MIN_ADDRESSES", 1)  # the helper parses for the matcher
     registry = Registry.build(
         (RegistryRoom(code, "C1", "幸福路", "10", "3", "2", room), "G1")
         for code, room in (("R301", "301"), ("R302", "302"))
     )
     headers = ["姓名", "住址"]
-    rows = [["王伟", "幸福路10号3号楼2单元301室"], ["李娜", "幸福路十号三号楼二单元302"]]
+    rows = [
+        ["王伟", "幸福路10号3号楼2单元301室"],
+        ["李娜", "幸福路十号三号楼二单元302"],
+        ["张三", "幸服路10号3号楼2单元301室"],  # a misspelt road: for the matcher
+    ]
     frame = pl.DataFrame(
-        {h: [r[i] for r in rows] for i, h in enumerate(headers)} | {"_source_row": [2, 3]}
+        {h: [r[i] for r in rows] for i, h in enumerate(headers)} | {"_source_row": [2, 3, 4]}
     )
     mapping = map_columns(headers, [[r[i] for r in rows] for i in range(len(headers))])
     raw = raw_frame(frame, mapping, source_file="a.csv", source_sheet="", ledger=0)
@@ -83,4 +92,4 @@ def test_addresses_are_looked_up_here_when_the_helper_process_died() -> None:
         records = normalise_frame(raw, Normaliser(registry, today=today), helper=helper)
         return records.get_column("address_code").to_list()
 
-    assert codes(_DeadHelper()) == codes(None) == ["R301", "R302"]
+    assert codes(_DeadHelper()) == codes(None) == ["R301", "R302", "R301"]
