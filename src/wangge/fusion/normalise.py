@@ -629,11 +629,15 @@ def _exact_addresses(
         return raw, lambda: found
     # In slices: the helper then holds one slice's text and intermediate columns at a time.
     keys = registry.exact_keys()
-    helper.submit(receive_exact_keys, keys)
-    slices = [
-        helper.submit(exact_positions_of, plain.slice(start, HELPER_SLICE))
-        for start in range(0, max(len(plain), 1), HELPER_SLICE)
-    ]
+    try:
+        helper.submit(receive_exact_keys, keys)
+        slices = [
+            helper.submit(exact_positions_of, plain.slice(start, HELPER_SLICE))
+            for start in range(0, max(len(plain), 1), HELPER_SLICE)
+        ]
+    except BrokenExecutor:  # the helper is already dead
+        found = keys.codes(plain)
+        return raw, lambda: found
 
     def collect() -> pl.Series:
         try:
@@ -695,7 +699,10 @@ def _match_addresses(
         # with 40 % here, the helper's 60 % are parsed by the time this process wants them.
         cut = int(len(keys) * 0.4)
         theirs = keys[cut:]
-        parsed = helper.submit(parse_addresses, [k.partition("\x1f")[0] for k in theirs])
+        try:
+            parsed = helper.submit(parse_addresses, [k.partition("\x1f")[0] for k in theirs])
+        except BrokenExecutor:  # the helper is already dead
+            return [check(k) for k in keys]
         answers = [check(k) for k in keys[:cut]]
         try:
             ready = parsed.result()

@@ -59,16 +59,23 @@ def test_an_age_counts_back_from_the_row_s_own_date() -> None:
 
 
 class _DeadHelper(Executor):
-    """A second process that died (killed for memory, say): every answer is a broken pool."""
+    """A second process that died (killed for memory, say): a broken pool, found out when
+    work is handed over or when its answer is asked for."""
+
+    def __init__(self, *, on_submit: bool) -> None:
+        self.on_submit = on_submit
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if self.on_submit:
+            raise BrokenProcessPool("the helper died")
         future: Future[Any] = Future()
         future.set_exception(BrokenProcessPool("the helper died"))
         return future
 
 
+@pytest.mark.parametrize("on_submit", [False, True])
 def test_addresses_are_looked_up_here_when_the_helper_process_died(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, on_submit: bool
 ) -> None:
     monkeypatch.setattr(normalise, "HELPER_MIN_ADDRESSES", 1)  # the helper parses for the matcher
     registry = Registry.build(
@@ -92,4 +99,4 @@ def test_addresses_are_looked_up_here_when_the_helper_process_died(
         records = normalise_frame(raw, Normaliser(registry, today=today), helper=helper)
         return records.get_column("address_code").to_list()
 
-    assert codes(_DeadHelper()) == codes(None) == ["R301", "R302", "R301"]
+    assert codes(_DeadHelper(on_submit=on_submit)) == codes(None) == ["R301", "R302", "R301"]
