@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -257,34 +257,38 @@ def fuse_files(
     The timings then say how long each took, side by side. That process then looks the
     addresses up in the registry's exact keys (see `normalise_frame`)."""
     timings: dict[str, float] = {}
-    if callable(registry):
-        big = sum(Path(p).stat().st_size for p in paths) >= BACKGROUND_READ_FROM_BYTES
-        if big and (os.cpu_count() or 1) > 1:
+    with ExitStack() as stack:
+        helper: ProcessPoolExecutor | None = None
+        if callable(registry) and _worth_a_second_process(paths):
             # The matcher needs pypinyin for misspelt road names, and importing it takes a
             # third of a second. In a thread it runs while Polars parses the text ledgers
             # (Polars lets go of the interpreter lock), so most of that is hidden.
             threading.Thread(target=importlib.import_module, args=("pypinyin",)).start()
-            with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-                with _timed(timings, "read+registry"):
-                    loaded, sheets = _read_beside(paths, registry, pool, limits, timings)
-                result = fuse_sheets(
-                    sheets,
-                    loaded,
-                    release=True,
-                    helper=pool,
-                    **kwargs,  # type: ignore[arg-type]
-                )
-            result.timings = {**timings, **result.timings}
-            return result
-        with _timed(timings, "registry"):
-            loaded = registry()
-    else:
-        loaded = registry
-    with _timed(timings, "read"):
-        sheets = read_files(paths, limits=limits)
-    result = fuse_sheets(sheets, loaded, release=True, **kwargs)  # type: ignore[arg-type]
+            helper = stack.enter_context(ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")))
+            with _timed(timings, "read+registry"):
+                loaded, sheets = _read_beside(paths, registry, helper, limits, timings)
+        else:
+            if callable(registry):
+                with _timed(timings, "registry"):
+                    loaded = registry()
+            else:
+                loaded = registry
+            with _timed(timings, "read"):
+                sheets = read_files(paths, limits=limits)
+        result = fuse_sheets(
+            sheets,
+            loaded,
+            release=True,
+            helper=helper,
+            **kwargs,  # type: ignore[arg-type]
+        )
     result.timings = {**timings, **result.timings}
     return result
+
+
+def _worth_a_second_process(paths: Sequence[str | Path]) -> bool:
+    big = sum(Path(p).stat().st_size for p in paths) >= BACKGROUND_READ_FROM_BYTES
+    return big and (os.cpu_count() or 1) > 1
 
 
 _SLOW_TO_READ: Final = (".xlsx", ".xlsm", ".xls")
