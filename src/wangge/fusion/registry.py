@@ -199,7 +199,8 @@ class Registry:
     _road_keys: dict[str, str] = field(default_factory=dict)
     _plain: re.Pattern[str] | None = None  # head, road, tail of a plainly written address
     _keyed: re.Pattern[str] | None = None  # the same over the key form
-    _roads_alternation: str = ""
+    _roads_alternation: str = ""  # the registry's road names, longest first
+    _keyed_alternation: str = ""  # their keys, longest first
     _exact_keys: ExactKeys | None = None
     _grid_frame: pl.DataFrame | None = None
 
@@ -210,7 +211,7 @@ class Registry:
         self._exact.clear()
         self._road_keys.clear()
         self._plain = self._keyed = None
-        self._roads_alternation = ""
+        self._roads_alternation = self._keyed_alternation = ""
         self._exact_keys = None
 
     def index_exact(self, rooms: Iterable[RegistryRoom]) -> None:
@@ -232,15 +233,14 @@ class Registry:
         names = sorted((r for r in self._road_keys if r), key=len, reverse=True)
         keys = sorted({k for k in self._road_keys.values() if k}, key=len, reverse=True)
         self._roads_alternation = "|".join(map(re.escape, names))
+        self._keyed_alternation = "|".join(map(re.escape, keys))
         self._plain = (
             re.compile(f"{_admin_head(_CJK)}({self._roads_alternation}){_PLAIN_TAIL}")
             if names
             else None
         )
         self._keyed = (
-            re.compile(
-                f"{_admin_head(_CJK + '0-9')}({'|'.join(map(re.escape, keys))}){_PLAIN_TAIL}"
-            )
+            re.compile(f"{_admin_head(_CJK + '0-9')}({self._keyed_alternation}){_PLAIN_TAIL}")
             if keys
             else None
         )
@@ -298,12 +298,7 @@ class Registry:
             self._exact_keys = ExactKeys(
                 road_keys=dict(self._road_keys),
                 roads=self._roads_alternation,
-                keyed_roads="|".join(
-                    re.escape(k)
-                    for k in sorted(
-                        {k for k in self._road_keys.values() if k}, key=len, reverse=True
-                    )
-                ),
+                keyed_roads=self._keyed_alternation,
                 frame=pl.DataFrame(
                     {
                         "key": [_KEY_SEPARATOR.join(key) for key, _ in unique],
