@@ -151,6 +151,22 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
+# One cache shared by every web worker, job worker and command, so that rate limits, lockouts
+# and counters hold across processes: a table in the database by default (nothing to install),
+# Redis when WANGGE_REDIS_URL is set.
+WANGGE_REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
+CACHES: dict[str, dict[str, object]] = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": WANGGE_REDIS_URL}
+        if WANGGE_REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "wangge_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    )
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
