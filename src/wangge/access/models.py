@@ -1,6 +1,8 @@
-"""Roles bound to region subtrees, API tokens, and the hash-chained audit log."""
+"""Roles bound to region subtrees, API tokens, and the audit log's action names."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -71,39 +73,40 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("导出")
     LOGIN = "login", _("登录")
     LOGIN_FAILED = "login_failed", _("登录失败")
+    DENIED = "denied", _("拒绝访问")
+    ALERT = "alert", _("安全告警")
 
 
-class AuditEntry(models.Model):
-    """One append-only record; `entry_hash` = SM3(prev_hash + canonical content)."""
+class SearchAlert(models.Model):
+    """A burst of exact ID-number or phone searches that found nobody: someone may be guessing
+    the hidden digits of a masked number (issue 12, attack 2). District admins see these at
+    /security/alerts/ and in the audit log (action `alert`)."""
 
-    at = models.DateTimeField(_("时间"), db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    username = models.CharField(_("用户"), max_length=150, blank=True, default="")
-    action = models.CharField(_("操作"), max_length=16, choices=AuditAction.choices)
-    object_type = models.CharField(_("对象类型"), max_length=50, blank=True, default="")
-    object_id = models.CharField(_("对象"), max_length=64, blank=True, default="")
-    channel = models.CharField(_("渠道"), max_length=16, default="web")
-    detail = models.JSONField(_("详情"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64)
+    username = models.CharField(_("用户"), max_length=150)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    misses = models.PositiveIntegerField(_("未命中次数"))
+    window_seconds = models.PositiveIntegerField(_("时间窗（秒）"))
+    kinds: Any = models.JSONField(_("搜索类型"), default=list)
+    client_ip = models.CharField(_("来源地址"), max_length=64, blank=True, default="")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    note = models.CharField(_("处理说明"), max_length=200, blank=True, default="")
 
     class Meta:
-        ordering = ["pk"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
-        verbose_name = _("审计日志")
-        verbose_name_plural = _("审计日志")
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("搜索告警")
+        verbose_name_plural = _("搜索告警")
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.username} {self.action} {self.object_type}:{self.object_id}"
+        return f"{self.username} {self.misses}次未命中"
 
 
-class AuditHead(models.Model):
-    """The newest entry's id and hash, so removing the last entries is detected too."""
+# The log moved to its own app and store; the old import path keeps working.
+from wangge.audit.models import AuditEntry  # noqa: E402
 
-    last_id = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="")
-
-    def __str__(self) -> str:
-        return f"audit head #{self.last_id}"
+__all__ = ["ApiToken", "AuditAction", "AuditEntry", "Role", "RoleAssignment"]

@@ -116,5 +116,24 @@ def user_for_token(token: str) -> Any | None:
     if used is not None and timezone.is_naive(used):  # … in UTC without the zone
         used = timezone.make_aware(used, datetime.UTC)
     if used is None or (now - used).total_seconds() > 300:
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        _stamp_token_use(token_id, now)
     return user
+
+
+def _stamp_token_use(token_id: int, now: datetime.datetime) -> None:
+    """Best effort: a token's last use is a convenience, so the API call it authenticates must
+    not wait for it. On SQLite, while an import's commit holds the main file, the stamp is
+    skipped at once instead of waiting (10 s) for the lock; the next call stamps it."""
+    from django.db import OperationalError
+
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        except OperationalError:
+            pass  # the main file is being written; the stamp waits for another call
+        finally:
+            cursor.execute("PRAGMA busy_timeout = 10000")

@@ -50,7 +50,7 @@ def test_repeated_failed_logins_lock_the_account_for_a_while(sample: SampleDistr
     for _ in range(5):
         client.post("/login/", {"username": "grid", "password": "wrong"})
     response = client.post("/login/", {"username": "grid", "password": "test-pass-123"})
-    assert response.status_code == 200  # the form again, not a redirect
+    assert response.status_code == 429  # the form again with the reason, not a redirect
     assert "登录失败次数过多" in response.content.decode()
     other = Client().post("/login/", {"username": "street", "password": "test-pass-123"})
     assert other.status_code == 302  # other accounts are unaffected

@@ -1,0 +1,39 @@
+"""Search alerts for the district admins: listed, and acknowledged with a note (audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from wangge.access import audit
+from wangge.access.models import AuditAction, SearchAlert
+from wangge.access.scoping import require_district_admin
+from wangge.core.errors import NotFound, ServiceError
+
+
+def list_alerts(user: Any, *, channel: str = "web") -> QuerySet[SearchAlert]:
+    require_district_admin(user, "查看安全告警")
+    audit.record(user, AuditAction.LIST, "search_alert", "", channel=channel)
+    return SearchAlert.objects.all()
+
+
+def acknowledge(user: Any, alert_id: int, note: str, *, channel: str = "web") -> SearchAlert:
+    require_district_admin(user, "处理安全告警")
+    note = note.strip()
+    if not note:
+        raise ServiceError("请填写处理说明（例如：已与该用户核实，为正常工作）")
+    alert = SearchAlert.objects.filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound(f"告警 {alert_id} 不存在")
+    if alert.acknowledged_at is not None:
+        raise ServiceError(f"告警 {alert_id} 已于 {alert.acknowledged_at:%Y-%m-%d %H:%M} 处理")
+    alert.acknowledged_by = user
+    alert.acknowledged_at = timezone.now()
+    alert.note = note[:200]
+    alert.save(update_fields=["acknowledged_by", "acknowledged_at", "note"])
+    audit.record(
+        user, AuditAction.UPDATE, "search_alert", alert.pk, channel=channel, detail={"ack": True}
+    )
+    return alert
