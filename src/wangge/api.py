@@ -8,40 +8,64 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django_ratelimit.core import is_ratelimited
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
+from wangge.access import authn
 from wangge.access.services import user_for_token
+from wangge.core.api_support import BodyRefused, StrictParser, WanggeAPI
 from wangge.core.errors import ServiceError
+
+
+def token_user(request: HttpRequest, token: str) -> Any:
+    """The token's user, under the log-in lockout (a bad token is a failed log-in from this
+    address) and the per-user API rate limit (WANGGE_API_RATE_LIMIT), both django-axes and
+    django-ratelimit on the shared store, so they hold across workers."""
+    if not token:  # this header was not sent; another scheme may apply
+        return None
+    if not authn.token_allowed(request):
+        raise HttpError(429, authn.lockout_message())
+    user = user_for_token(token)
+    if user is None:
+        authn.token_failed(request)
+        return None
+    request.user = user
+    rate = settings.WANGGE_API_RATE_LIMIT
+    if (
+        rate
+        and rate != "0"
+        and is_ratelimited(
+            request, group="api-token", key=lambda _g, _r: str(user.pk), rate=rate, increment=True
+        )
+    ):
+        raise HttpError(429, f"请求过于频繁（上限 {rate}），请稍后再试")
+    return user
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        return token_user(request, token)
 
 
 class HeaderToken(APIKeyHeader):
     param_name = "X-API-Key"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = user_for_token(key or "")
-        if user is not None:
-            request.user = user
-        return user
+        return token_user(request, key or "")
 
 
-api = NinjaAPI(
+api = WanggeAPI(
     title="Wangge 网格 API",
     version="1",
     description="社区网格化管理平台接口：区域、楼栋、户室、户、人员与搜索。所有结果按调用者的管辖范围过滤，身份证号和电话默认脱敏。",
     auth=[BearerToken(), HeaderToken(), django_auth],
     urls_namespace="api",
+    parser=StrictParser(),
 )
 
 
@@ -76,9 +100,34 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     )
 
 
+CSRF_MESSAGE = "CSRF 校验失败：网页会话发出的写请求须带 X-CSRFToken 头；系统接口请用 API 令牌认证"
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"message": str(exc)}, status=exc.status_code)
+    cause = exc.__cause__
+    if isinstance(cause, BodyRefused):  # the strict parser's refusal, wrapped by ninja
+        return api.create_response(request, {"message": cause.message}, status=cause.status)
+    message = str(exc)
+    if exc.status_code == 403 and message == "CSRF check Failed":
+        message = CSRF_MESSAGE
+    return api.create_response(request, {"message": message}, status=exc.status_code)
+
+
+@api.exception_handler(BodyRefused)
+def _body_refused(request: HttpRequest, exc: BodyRefused) -> HttpResponse:
+    return api.create_response(request, {"message": exc.message}, status=exc.status)
+
+
+@api.exception_handler(OverflowError)
+def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # A last guard: the typed bounds (core.bounds) should refuse such values while parsing.
+    return api.create_response(request, {"message": f"数值或日期超出范围：{exc}"}, status=422)
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    return api.create_response(request, {"message": "数值或文本超出数据库允许的范围"}, status=422)
 
 
 def _register_routers() -> None:
@@ -86,13 +135,19 @@ def _register_routers() -> None:
     from wangge.cases.api import router as cases_router
     from wangge.fusion.api import router as fusion_router
     from wangge.geo.api import router as geo_router
+    from wangge.inspections.api import router as inspections_router
+    from wangge.jobs.api import router as jobs_router
     from wangge.people.api import router as people_router
+    from wangge.tasks.api import router as tasks_router
 
     api.add_router("/regions", geo_router)
     api.add_router("/", addresses_router)
     api.add_router("/", people_router)
     api.add_router("/imports", fusion_router)
     api.add_router("/cases", cases_router)
+    api.add_router("/jobs", jobs_router)
+    api.add_router("/", inspections_router)
+    api.add_router("/tasks", tasks_router)
 
 
 _register_routers()

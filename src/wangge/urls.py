@@ -13,6 +13,12 @@ urlpatterns = [
     path("people/", include("wangge.people.urls")),
     path("imports/", include("wangge.fusion.urls")),
     path("cases/", include("wangge.cases.urls")),
+    path("jobs/", include("wangge.jobs.urls")),
+    path("inspections/", include("wangge.inspections.urls")),
+    path("", include("wangge.offline.urls")),
+    path("forms/", include("wangge.forms.urls")),
+    path("openrosa/", include("wangge.forms.openrosa_urls")),
+    path("tasks/", include("wangge.tasks.urls")),
     path("open311/v2/", include("wangge.cases.open311_urls")),
     path("report/", include("wangge.cases.public_urls")),
     path("api/", api.urls),
@@ -20,5 +26,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "wangge.core.api_errors.bad_request"
 handler404 = "wangge.core.views.not_found"
 handler500 = "wangge.core.views.server_error"

@@ -23,6 +23,10 @@ class Forbidden(ServiceError):
     status = 403
 
 
+class RateLimited(ServiceError):
+    status = 429
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file: where (row / feature code) and what."""

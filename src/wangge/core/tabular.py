@@ -57,6 +57,20 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+# A cell starting with one of these is a formula to Excel, WPS and LibreOffice (and openpyxl
+# writes a string starting with "=" as one): CSV/formula injection through exported data.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_cell(value: object) -> object:
+    """A value for a cell of a workbook we hand out: text that would start a formula gets a
+    leading apostrophe (OWASP's advice), so it stays text in every spreadsheet program.
+    Numbers, dates and None pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def read_sheets(path: str | Path, *, data: bytes | None = None) -> list[Sheet]:
     path = Path(path)
     raw = data if data is not None else path.read_bytes()
@@ -70,8 +84,57 @@ def read_sheets(path: str | Path, *, data: bytes | None = None) -> list[Sheet]:
     raise TabularError(f"{path.name}：不支持的文件类型“{suffix}”，请使用 .csv、.xlsx 或 .xls")
 
 
+# Zip bomb guard for .xlsx (a zip of XML): the same limits as the ledger reader (fusion.readers).
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200.0
+RATIO_FLOOR_BYTES = 1024 * 1024  # small, very regular parts compress far better and are harmless
+
+
+def _guard_zip(raw: bytes, filename: str) -> None:
+    """Refuse a zip bomb before calamine inflates it into memory: declared sizes first (cheap),
+    then every member inflated here in 1 MB chunks and counted, as headers can lie. Without it
+    a 300 KB hotline export that inflates to 300 MB was read in full (found in issue 12's
+    ASVS pass)."""
+    import zipfile
+    import zlib
+
+    bomb = TabularError(
+        f"{filename}：文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；如确为正常文件，请拆分后再导入"
+    )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip (.xls) or broken: calamine says so
+    declared = 0
+    for member in members:
+        declared += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if declared > MAX_UNCOMPRESSED_BYTES or (
+            member.file_size > RATIO_FLOOR_BYTES and ratio > MAX_COMPRESSION_RATIO
+        ):
+            raise bomb
+    inflated = 0
+    for member in members:
+        produced = 0
+        try:
+            with archive.open(member) as handle:
+                while chunk := handle.read(1024 * 1024):
+                    produced += len(chunk)
+                    inflated += len(chunk)
+                    ratio = produced / max(member.compress_size, 1)
+                    if inflated > MAX_UNCOMPRESSED_BYTES or (
+                        produced > RATIO_FLOOR_BYTES and ratio > MAX_COMPRESSION_RATIO
+                    ):
+                        raise bomb
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, NotImplementedError):
+            return  # broken member: calamine says so
+
+
 def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
+
+    _guard_zip(raw, filename)
 
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and filename.lower().endswith(".xlsx"):
         raise TabularError(f"{filename}：文件已加密（设置了打开密码），请取消密码后再导入")

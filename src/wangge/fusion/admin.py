@@ -1,4 +1,6 @@
-"""Batches and templates in the admin are read-only records: changes go through the services."""
+"""Batches and templates in the admin are read-only records: changes go through the services.
+Both are for the district grid centre only (a batch's files and decisions describe residents
+all over the district), and every look is audited (`wangge.access.admin_scope`)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from wangge.access.admin_scope import DistrictAdmin
 from wangge.fusion.models import ImportBatch, MappingTemplate
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(DistrictAdmin):
     list_display = ("id", "status", "label", "channel", "created_by", "created_at", "committed_at")
     list_filter = ("status", "channel")
     search_fields = ("label",)
@@ -28,7 +31,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(MappingTemplate)
-class MappingTemplateAdmin(admin.ModelAdmin):
+class MappingTemplateAdmin(DistrictAdmin):
     list_display = ("name", "created_by", "created_at")
     search_fields = ("name", "signature")
     readonly_fields = ("signature", "created_by", "created_at")

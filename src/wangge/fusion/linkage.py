@@ -60,6 +60,14 @@ class LinkModel:
     gender_different: float = -8.0
     id_one_typo: float = 8.0
     id_different: float = -6.0
+    # Bounds that keep linkage linear in the input whatever its shape (one person's daily
+    # records, a placeholder typed on every row, a whole ledger at one address): rows sharing a
+    # blocking key are compared only within the first `block_cap` of them (in row order), and a
+    # batch compares at most `pair_budget_per_row` pairs per row read (never fewer than
+    # `pair_budget_min`). A row left out by either bound, and claimed by nobody, goes to review.
+    block_cap: int = 100
+    pair_budget_per_row: int = 10
+    pair_budget_min: int = 500_000
 
 
 DEFAULT_MODEL: Final = LinkModel()
@@ -167,7 +175,8 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
     persons = max(1, next_cluster or n)  # the clusters so far are numbered 0..next_cluster-1
     pending = np.flatnonzero(live & (cluster < 0)).tolist()
     if pending:
-        pairs = _candidate_pairs(records, pending)
+        candidates = _candidate_pairs(records, pending, model)
+        pairs = candidates.pairs
         involved = sorted({r for pair in pairs for r in pair})
         subset = records.join(
             pl.DataFrame({"rid": involved}, schema={"rid": pl.Int64}),
@@ -186,6 +195,11 @@ def link_records(records: pl.DataFrame, model: LinkModel = DEFAULT_MODEL) -> Lin
             return score_pair(a, b, cols, model, frequency, persons)[1]
 
         _attach_or_group(pairs, scores, details, explain, cluster, status, notes, result, model)
+        for rid, why in candidates.unchecked.items():
+            # Left out by a bound and claimed by nobody: a person decides, not a guess.
+            if cluster[rid] < 0 and status[rid] != DOUBTFUL:
+                status[rid] = DOUBTFUL
+                notes[rid].append(why)
     rest = np.flatnonzero(live & (cluster < 0))
     base = int(cluster.max(initial=-1)) + 1
     cluster[rest] = np.arange(base, base + rest.size)
@@ -435,25 +449,88 @@ _BLOCKS: Final = (
     ("birth_date", pl.col("birth_date")),
     ("address_text", pl.col("address_text").str.replace_all(r"\s+", "")),
 )
+_BLOCK_LABELS: Final = {
+    "phone": "姓名读音和电话",
+    "address_code": "姓名读音和户室",
+    "birth_date": "姓名读音和出生日期",
+    "address_text": "姓名读音和地址",
+}
 
 
-def _candidate_pairs(records: pl.DataFrame, pending: Sequence[int]) -> list[tuple[int, int]]:
+@dataclass
+class Candidates:
+    """The pairs blocking proposes, and the pending rows some bound kept from being compared
+    (row → why, in Chinese), to be sent to review if nobody claims them."""
+
+    pairs: list[tuple[int, int]]
+    unchecked: dict[int, str]
+
+
+def _candidate_pairs(
+    records: pl.DataFrame, pending: Sequence[int], model: LinkModel = DEFAULT_MODEL
+) -> Candidates:
     """Pairs (pending row, any other row) sharing a blocking key: name pinyin plus one of
     phone, room, birth date, written address.
 
     Keys are 64-bit hashes, one block at a time, so a million rows never hold four columns of
     long strings at once; a hash collision only adds a pair that scoring then rejects.
+
+    Bounded so that memory and time stay linear whatever the ledger's shape: within a key only
+    the first `model.block_cap` rows (row order) are paired, and the pairs are counted before
+    any is made, so that rows beyond `pair_budget` (in row order) are not paired at all. Both
+    leave rows in `unchecked`.
     """
+    cap = max(2, model.block_cap)
+    budget = max(model.pair_budget_min, model.pair_budget_per_row * records.height)
     live = records.select("rid", "status", "name_key", *(column for column, _ in _BLOCKS)).filter(
         pl.col("status") != REJECTED
     )
     mine_rids = pl.DataFrame({"rid": list(pending)}, schema={"rid": pl.Int64})
-    found = []
+    unchecked: dict[int, str] = {}
+    blocks: list[pl.DataFrame] = []  # per block: rid, key, place in key, size of key
     for column, expr in _BLOCKS:
-        keys = live.filter(pl.col(column).is_not_null()).select(
-            pl.col("rid").cast(pl.Int64),
-            pl.concat_str([pl.col("name_key"), expr], separator="|").hash().alias("key"),
+        keys = (
+            live.filter(pl.col(column).is_not_null())
+            .select(
+                pl.col("rid").cast(pl.Int64),
+                pl.concat_str([pl.col("name_key"), expr], separator="|").hash().alias("key"),
+            )
+            .with_columns(
+                pl.int_range(pl.len(), dtype=pl.Int64).over("key").alias("place"),
+                pl.len().over("key").cast(pl.Int64).alias("size"),
+            )
         )
+        beyond = keys.filter(pl.col("place") >= cap).join(mine_rids, on="rid", how="semi")
+        for rid, size in beyond.select("rid", "size").iter_rows():
+            unchecked.setdefault(
+                rid,
+                f"与另外{size - 1}条记录{_BLOCK_LABELS[column]}相同，超过逐一比对的上限"
+                f"（{cap}条），未比对，请核实",
+            )
+        blocks.append(keys.filter(pl.col("place") < cap))
+    # What each pending row would cost (an upper bound: a pair two blocks share counts twice),
+    # and where the budget runs out in row order.
+    cost = (
+        pl.concat(
+            [
+                block.join(mine_rids, on="rid", how="semi").select(
+                    "rid", (pl.min_horizontal("size", pl.lit(cap)) - 1).alias("pairs")
+                )
+                for block in blocks
+            ]
+        )
+        .group_by("rid")
+        .agg(pl.col("pairs").sum())
+        .sort("rid")
+        .with_columns(pl.col("pairs").cum_sum().alias("spent"))
+    )
+    over = cost.filter(pl.col("spent") > budget).get_column("rid")
+    for rid in over.to_list():
+        unchecked.setdefault(rid, f"本批待比对的记录对超过上限（{budget}对），此行未比对，请核实")
+    mine_rids = mine_rids.join(over.to_frame(), on="rid", how="anti")
+    found = []
+    for keys in blocks:
+        keys = keys.select("rid", "key")
         mine = keys.join(mine_rids, on="rid", how="semi")
         found.append(
             mine.join(keys, on="key", suffix="_other")
@@ -461,13 +538,14 @@ def _candidate_pairs(records: pl.DataFrame, pending: Sequence[int]) -> list[tupl
             .select("rid", "rid_other")
         )
     joined = pl.concat(found).unique().sort("rid", "rid_other")  # ties break the same way every run
-    return list(
+    pairs = list(
         zip(
             joined.get_column("rid").to_list(),
             joined.get_column("rid_other").to_list(),
             strict=True,
         )
     )
+    return Candidates(pairs, unchecked)
 
 
 def score_pair(

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.access.fields import EncryptedTextField, RedactedCharField, data_cipher
+from wangge.addresses.models import GridScopedQuerySet
+from wangge.core.hidden import PublishedManager
 from wangge.geo.models import Region
 from wangge.people.models import Household, Person
 
 
 class BatchStatus(models.TextChoices):
     STAGED = "staged", _("待确认")
+    COMMITTING = "committing", _("导入中")
     COMMITTED = "committed", _("已导入")
     UNDONE = "undone", _("已撤销")
     DISCARDED = "discarded", _("已放弃")
@@ -32,13 +38,17 @@ class ImportBatch(models.Model):
         _("状态"), max_length=12, choices=BatchStatus.choices, default=BatchStatus.STAGED
     )
     channel = models.CharField(_("渠道"), max_length=8, default="web")
-    label = models.CharField(_("说明"), max_length=200, blank=True, default="")
+    label = RedactedCharField(_("说明"), max_length=200, blank=True, default="")
     # [{name, sha256, size, sheets: [{name, header_rows, rows, columns: [...], notes}]}]
     files: Any = models.JSONField(_("文件"), default=list)
     summary: Any = models.JSONField(_("汇总"), default=dict)
     # review decisions: {"<row id>": "same" | "different"}
     decisions: Any = models.JSONField(_("核实结果"), default=dict)
     staged_file = models.CharField(max_length=200, blank=True, default="")
+    # While committing: who writes (host:pid:token) and when it last showed it was alive; a
+    # commit whose writer died is cleaned up and may be started again (fusion.committing).
+    commit_owner = models.CharField(max_length=120, blank=True, default="")
+    commit_heartbeat = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -73,11 +83,27 @@ class MappingTemplate(models.Model):
         return self.name
 
 
+def seal_identifiers(id_number_masked: str, phone_masked: str, birth_date: str | None) -> str:
+    """The ciphertext of a source record's `sealed` column, for callers that insert rows in
+    database form (the import commit); '' when the row named none of the three."""
+    if not (id_number_masked or phone_masked or birth_date):
+        return ""
+    plain = json.dumps(
+        {"id": id_number_masked, "phone": phone_masked, "birth": birth_date or ""},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return data_cipher().encrypt(plain)
+
+
 class SourceRecord(models.Model):
     """One ledger row that fed the platform: where it came from and what it said.
 
     ID numbers and phones are kept only masked (for showing a conflict) and as blind indexes
-    (for telling whether two rows agree); the full values live encrypted on the person.
+    (for telling whether two rows agree); the full values live encrypted on the person. The
+    masked values and the row's birth date are sealed together in one encrypted column: a
+    masked ID beside a plaintext birth date (here, or the person's through `person_id`) is the
+    whole number to anyone holding a copy of the database file (issue 12, attack 3).
     """
 
     batch = models.ForeignKey(ImportBatch, models.CASCADE, related_name="records")
@@ -93,17 +119,18 @@ class SourceRecord(models.Model):
     )
     grid = models.ForeignKey(Region, models.SET_NULL, null=True, blank=True, related_name="+")
     name = models.CharField(_("姓名"), max_length=50, blank=True, default="")
-    id_number_masked = models.CharField(max_length=24, blank=True, default="")
     id_number_index = models.CharField(max_length=64, blank=True, default="")
-    phone_masked = models.CharField(max_length=40, blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, default="")
+    # JSON {"id": masked ID, "phone": masked phone, "birth": ISO date}, SM4-GCM encrypted
+    sealed = EncryptedTextField(blank=True, default="")
     gender = models.CharField(max_length=2, blank=True, default="")
-    birth_date = models.DateField(null=True, blank=True)
     address_text = models.CharField(max_length=300, blank=True, default="")
     address_code = models.CharField(max_length=64, blank=True, default="")
     record_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12)
     reason = models.TextField(blank=True, default="")
+
+    objects = PublishedManager()  # a batch's rows are hidden until it is committed
 
     class Meta:
         ordering = ["batch", "file_name", "sheet", "row"]
@@ -121,6 +148,23 @@ class SourceRecord(models.Model):
         sheet = f"［{self.sheet}］" if self.sheet else ""
         return f"{self.file_name}{sheet}第{self.row}行"
 
+    @property
+    def _unsealed(self) -> dict[str, str]:
+        return json.loads(self.sealed) if self.sealed else {}
+
+    @property
+    def id_number_masked(self) -> str:
+        return self._unsealed.get("id", "")
+
+    @property
+    def phone_masked(self) -> str:
+        return self._unsealed.get("phone", "")
+
+    @property
+    def birth_date(self) -> datetime.date | None:
+        value = self._unsealed.get("birth", "")
+        return datetime.date.fromisoformat(value) if value else None
+
 
 class ValueSource(models.Model):
     """Which ledger row the value currently held in one field came from."""
@@ -130,6 +174,8 @@ class ValueSource(models.Model):
     field = models.CharField(max_length=32)
     record = models.ForeignKey(SourceRecord, models.CASCADE, related_name="+")
     batch = models.ForeignKey(ImportBatch, models.CASCADE, related_name="+")
+
+    objects = PublishedManager()
 
     class Meta:
         constraints = [
@@ -164,3 +210,57 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} {self.action} {self.model}"
+
+
+class HandOverStatus(models.TextChoices):
+    PENDING = "pending", _("待处理")
+    ACCEPTED = "accepted", _("已接受")
+    REJECTED = "rejected", _("已拒绝")
+    WITHDRAWN = "withdrawn", _("已撤回")  # its batch was undone before anyone decided
+
+
+class HandOver(models.Model):
+    """An import row about a person the importer may not change, handed to whoever holds them.
+
+    `person` is the resident the row matched (held by the community of their grid); None means
+    a new person the importer could not place in their scope, which only the district may add.
+    The row's values are kept encrypted until the holder accepts (applied through the scoped
+    write path, audited) or rejects them. The importer is told only how many rows were handed
+    over, never to whom, so an import cannot be used to learn who lives elsewhere.
+    """
+
+    batch = models.ForeignKey(
+        ImportBatch, models.SET_NULL, null=True, blank=True, related_name="handovers"
+    )
+    person = models.ForeignKey(
+        Person, models.CASCADE, null=True, blank=True, related_name="handovers"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("移交时间"), auto_now_add=True)
+    origin = models.CharField(_("来源"), max_length=400, blank=True, default="")
+    payload = EncryptedTextField(_("台账内容"), blank=True, default="")  # JSON of the row values
+    status = models.CharField(
+        _("状态"), max_length=12, choices=HandOverStatus.choices, default=HandOverStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    note = RedactedCharField(_("处理说明"), max_length=200, blank=True, default="")
+
+    objects = PublishedManager.from_queryset(GridScopedQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "person"], name="handover_status_person")]
+        verbose_name = _("移交事项")
+        verbose_name_plural = _("移交事项")
+
+    def __str__(self) -> str:
+        return f"移交 {self.pk}（{self.get_status_display()}）"
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return json.loads(self.payload) if self.payload else {}

@@ -31,7 +31,7 @@ from wangge.fusion.vector_checks import (
     replacements,
 )
 from wangge.fusion.workers import exact_positions_of, parse_addresses, receive_exact_keys
-from wangge.people.idnumber import check_id_number, normalize_id_number
+from wangge.people.idnumber import PLACEHOLDER_REASON, check_id_number, normalize_id_number
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
 from wangge.people.pinyin import syllable
@@ -101,9 +101,15 @@ class Normaliser:
         """(valid number, invalid 18-character number as typed, rounded prefix, problem, check)."""
         check = check_id_number(raw, today=self.today)
         if check.valid:
-            note = _UPGRADED if check.upgraded_from_15 else None
-            return check.normalized, None, None, note, check
+            notes = [_UPGRADED] if check.upgraded_from_15 else []
+            if check.doubt is not None:
+                # GB/T 2260 never had the code, or not by then: a person decides.
+                notes.append(f"身份证号的{check.doubt}")
+            return check.normalized, None, None, "；".join(notes) or None, check
         cleaned = normalize_id_number(raw)
+        if check.reason is not None and check.reason.startswith(PLACEHOLDER_REASON):
+            # No identity: neither a key to join rows on nor a number to repair.
+            return None, None, None, f"身份证号为{check.reason}，按未填写处理", check
         typed = cleaned if len(cleaned) == 18 and cleaned[:17].isdigit() else None
         return None, typed, _rounded_prefix(cleaned), f"身份证号无效：{check.reason}", check
 
@@ -252,6 +258,7 @@ def normalise_frame(
             "i_note": pl.Utf8,
             "i_birth": pl.Utf8,
             "i_gender": pl.Utf8,
+            "i_doubt": pl.Boolean,
         },
     )
 
@@ -427,6 +434,8 @@ def normalise_frame(
         col("r_date").alias("record_date"),
         pl.when(name_rejected | only_name)
         .then(pl.lit(REJECTED))
+        .when(col("i_doubt").fill_null(False))
+        .then(pl.lit(DOUBTFUL))
         .otherwise(pl.lit(ACCEPTED))
         .alias("status"),
         reasons.fill_null("").alias("reasons"),
@@ -555,8 +564,9 @@ def _date_tuple(parsed: ParsedDate | None) -> tuple[int | None, int | None, int 
 def _id_fields(normaliser: Normaliser, raw: str) -> tuple[Any, ...]:
     number, typed, prefix, note, check = normaliser.id_number(raw)
     if number:
-        return number, typed, prefix, note, check.birth_date.isoformat(), check.gender
-    return number, typed, prefix, note, None, None
+        doubt = check.doubt is not None
+        return number, typed, prefix, note, check.birth_date.isoformat(), check.gender, doubt
+    return number, typed, prefix, note, None, None, None
 
 
 def _composed_address() -> pl.Expr:
@@ -724,7 +734,6 @@ def _match_addresses(
     )
 
 
-_PLAIN_MOBILE: Final = r"^1[3-9][0-9]{9}$"
 _GENDERS: Final = {
     **dict.fromkeys(("男", "男性", "M", "m", "1"), "男"),
     **dict.fromkeys(("女", "女性", "F", "f", "2"), "女"),

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-import numpy as np
 import polars as pl
 
 from wangge.addresses.matcher import (
@@ -31,7 +30,7 @@ from wangge.addresses.numerals import (
     numerals_to_digits,
 )
 from wangge.fusion.vector_checks import replacements
-from wangge.geo.pointindex import GridIndex
+from wangge.geo.placement import GridShape, RoomPoint, place_rooms
 
 
 class RegistryError(ValueError):
@@ -194,6 +193,9 @@ class Registry:
     matcher: AddressMatcher
     grid_of_room: dict[str, str] = field(default_factory=dict)
     community_by_name: dict[str, str] = field(default_factory=dict)
+    # Corrections made while placing the registry's rooms (points snapped into their community,
+    # buildings straddling a grid border), for the operator to read.
+    warnings: list[str] = field(default_factory=list)
     # Exact keys of rooms, for addresses written plainly (most rows); see quick_match.
     _exact: dict[tuple[str, str, str, str, str], str | None] = field(default_factory=dict)
     _road_keys: dict[str, str] = field(default_factory=dict)
@@ -353,7 +355,9 @@ class Registry:
         return registry
 
     @classmethod
-    def from_files(cls, addresses: str | Path, grids: str | Path | None) -> Registry:
+    def from_files(
+        cls, addresses: str | Path, grids: str | Path | None, *, snap_metres: float = 30.0
+    ) -> Registry:
         from wangge.addresses.registry_file import read_address_file
         from wangge.geo.gridfile import read_grid_file
 
@@ -363,6 +367,7 @@ class Registry:
             more = f"（另有 {len(problems) - 5} 处）" if len(problems) > 5 else ""
             raise RegistryError(f"标准地址文件有误：{shown}{more}")
         grid_codes = [""] * len(rows)
+        warnings: list[str] = []
         names: dict[str, str] = {}
         if grids is not None:
             features, errors = read_grid_file(Path(grids))
@@ -370,14 +375,37 @@ class Registry:
                 shown = "；".join(e.message for e in errors[:5])
                 raise RegistryError(f"网格文件有误：{shown}")
             names = {f.code: f.name for f in features if f.level == "community"}
-            grid_features = [(f.code, f.geometry) for f in features if f.level == "grid"]
-            if grid_features and rows:
-                index = GridIndex(grid_features)
-                lon = np.array([r.lon for r in rows], dtype=np.float64)
-                lat = np.array([r.lat for r in rows], dtype=np.float64)
-                positions = index.locate(lon, lat)
-                grid_codes = [index.codes[p] if p >= 0 else "" for p in positions.tolist()]
-        return cls.build(
+            shapes = [
+                GridShape(f.code, f.parent_code or "", f.geometry)
+                for f in features
+                if f.level == "grid"
+            ]
+            if shapes and rows:
+                placement = place_rooms(
+                    [
+                        RoomPoint(
+                            f"第{r.row}行",
+                            (r.road, r.number, r.building),
+                            r.community_code,
+                            r.lon,
+                            r.lat,
+                        )
+                        for r in rows
+                    ],
+                    shapes,
+                    tolerance_m=snap_metres,
+                )
+                if placement.errors:
+                    shown = "；".join(f"{w}：{m}" for w, m in placement.errors[:5])
+                    more = (
+                        f"（另有 {len(placement.errors) - 5} 处）"
+                        if len(placement.errors) > 5
+                        else ""
+                    )
+                    raise RegistryError(f"标准地址无法落入网格：{shown}{more}")
+                grid_codes = [g or "" for g in placement.grids]
+                warnings = [f"标准地址{w}：{m}" for w, m in placement.warnings]
+        registry = cls.build(
             (
                 (
                     RegistryRoom(
@@ -395,3 +423,5 @@ class Registry:
             ),
             community_names=names,
         )
+        registry.warnings = warnings
+        return registry

@@ -8,6 +8,7 @@ shapes returned here leave them out on purpose.
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,7 +165,7 @@ PROVENANCE_FIELDS = (
     ("id_number", "身份证号"),
     ("phone", "电话"),
     ("gender", "性别"),
-    ("birth_date", "出生日期"),
+    ("birth_date", "年龄"),
 )
 
 
@@ -197,14 +198,18 @@ class Provenance:
         return sum(1 for r in self.records if r.differs)
 
 
-def _birth(value: Any, can_reveal: bool) -> str:
-    """A full birth date plus a masked ID number gives the ID away: year only unless allowed."""
+def _birth(value: Any) -> str:
+    """A full birth date plus a masked ID number gives most of the ID away, and the age shown
+    on the page together with a birth year would halve the days left: the age only, for
+    everyone. Those who may reveal see the full date through the audited reveal."""
     if not value:
         return ""
-    return value.isoformat() if can_reveal else f"{value.year}年"
+    today = datetime.date.today()
+    age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+    return f"{age}岁"
 
 
-def person_provenance(person: Person, *, can_reveal: bool) -> Provenance:
+def person_provenance(person: Person) -> Provenance:
     """Where each value on the person came from, and every ledger row that named them."""
     records = list(
         SourceRecord.objects.filter(person=person)
@@ -222,7 +227,7 @@ def person_provenance(person: Person, *, can_reveal: bool) -> Provenance:
         "id_number": person.id_number_masked,
         "phone": person.phone_masked,
         "gender": person.gender or "",
-        "birth_date": _birth(person.birth_date, can_reveal),
+        "birth_date": _birth(person.birth_date),
     }
     fields = [FieldSource(f, label, current[f], sources.get(f)) for f, label in PROVENANCE_FIELDS]
     rows = []
@@ -232,7 +237,7 @@ def person_provenance(person: Person, *, can_reveal: bool) -> Provenance:
             "id_number": record.id_number_masked,
             "phone": record.phone_masked,
             "gender": record.gender,
-            "birth_date": _birth(record.birth_date, can_reveal),
+            "birth_date": _birth(record.birth_date),
         }
         differs = {f for f, v in values.items() if v and current[f] and v != current[f]}
         # Masks hide the middle digits: the blind index tells whether the full values agree.

@@ -2,25 +2,23 @@
 
 Staging runs the pure pipeline (read, map, normalise, link) and keeps the uploaded files and
 the staged records encrypted in the data directory; nothing touches persons until commit.
-Commit writes persons, households, residences and the provenance of every value in one
-transaction, and records what it changed so undo can put back exactly the state before.
+Commit (`committing.py`) writes persons, households, residences and the provenance of every
+value in short transactions nobody sees until the batch is committed, and records what it
+changed so undo can put back exactly the state before.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import io
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from wangge.access import audit
@@ -29,12 +27,12 @@ from wangge.access.models import Role
 from wangge.access.scoping import scope_for
 from wangge.addresses.matcher import RegistryRoom
 from wangge.addresses.models import Room
-from wangge.core.bulk import allocate_ids, db_now, insert_rows
+from wangge.core.bulk import begin_write
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.models import (
     BatchStatus,
-    ChangeRecord,
+    HandOverStatus,
     ImportBatch,
     MappingTemplate,
     SourceRecord,
@@ -45,9 +43,7 @@ from wangge.fusion.pipeline import FusionError, FusionResult, fuse_sheets, map_s
 from wangge.fusion.readers import LedgerSheet, ReadLimits
 from wangge.fusion.registry import Registry
 from wangge.geo.models import Region, RegionLevel
-from wangge.people.idnumber import mask_id_number
-from wangge.people.models import Household, Person, Residence, ResidenceType
-from wangge.people.phone import mask_phone
+from wangge.people.models import Person
 
 IMPORT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.STREET_OFFICER, Role.COMMUNITY_OFFICER})
 
@@ -190,6 +186,7 @@ def restage_batch(
     overrides: dict[str, dict[str, str]],
     *,
     allow_rejects: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportBatch:
     """Run the batch again with a corrected column mapping."""
     batch = get_batch(actor, batch_id)
@@ -197,7 +194,7 @@ def restage_batch(
         raise ServiceError("只有待确认的批次可以修改列对应")
     uploads = _uploads_of(batch)
     sheets = _read_uploads(uploads)
-    result = _fuse(actor, sheets, overrides, allow_rejects, None)
+    result = _fuse(actor, sheets, overrides, allow_rejects, progress)
     with transaction.atomic():
         batch.decisions = {}
         _save_result(batch, uploads, sheets, result, overrides)
@@ -258,7 +255,9 @@ def _outside_scope_rejected(actor: Any, result: FusionResult) -> FusionResult:
     scope = scope_for(actor) if actor is not None else None
     if scope is None or scope.unrestricted or actor.is_superuser:
         return result
-    allowed = set(Region.objects.filter(pk__in=scope.grid_ids).values_list("code", flat=True))
+    allowed = set(
+        Region.objects.filter(pk__in=scope.writable_grid_ids).values_list("code", flat=True)
+    )
     records = result.records
     outside = (
         pl.col("grid_code").is_not_null()
@@ -401,6 +400,8 @@ def rejected_rows_xlsx(actor: Any, batch_id: int) -> bytes:
     """The rejected and doubtful rows with a reason column, for the office to fix and resend."""
     from openpyxl import Workbook
 
+    from wangge.core.tabular import export_cell
+
     batch = get_batch(actor, batch_id)
     records = staged_records(batch).filter(pl.col("status") != ACCEPTED)
     workbook = Workbook(write_only=True)
@@ -408,633 +409,26 @@ def rejected_rows_xlsx(actor: Any, batch_id: int) -> bytes:
     sheet.append(["文件", "工作表", "行号", "姓名", "地址", "状态", "原因"])
     labels = {REJECTED: "拒绝", DOUBTFUL: "待核实"}
     for row in records.iter_rows(named=True):
-        sheet.append(
-            [
-                row["source_file"],
-                row["source_sheet"],
-                row["source_row"],
-                row["name"],
-                row["address_text"] or "",
-                labels.get(row["status"], row["status"]),
-                row["reason"],
-            ]
-        )
+        values = [
+            row["source_file"],
+            row["source_sheet"],
+            row["source_row"],
+            row["name"],
+            row["address_text"] or "",
+            labels.get(row["status"], row["status"]),
+            row["reason"],
+        ]
+        # cells come from uploaded ledgers: never a formula in the office's Excel
+        sheet.append([export_cell(v) for v in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     audit.record(actor, "import.export", "fusion.importbatch", batch.pk)  # action: 16 chars max
     return buffer.getvalue()
 
 
-# -- commit ---------------------------------------------------------------------------------
+# -- commit: in chunks nobody sees until the batch is committed (fusion.committing) ------------
 
-
-@dataclass
-class CommitSummary:
-    persons_created: int = 0
-    persons_updated: int = 0
-    persons_matched: int = 0
-    households_created: int = 0
-    residences_created: int = 0
-    rows_skipped: int = 0  # already imported by an earlier batch
-    rows_held: int = 0  # doubtful and not decided
-
-
-_PERSON_FIELDS = ("name", "id_number", "phone", "gender", "birth_date", "ethnicity")
-
-
-def commit_batch(
-    actor: Any,
-    batch_id: int,
-    *,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> CommitSummary:
-    batch = get_batch(actor, batch_id)
-    if batch.status != BatchStatus.STAGED:
-        raise ServiceError(f"批次 {batch.pk} 当前为“{batch.get_status_display()}”，不能再导入")
-    records = staged_records(batch)
-    with transaction.atomic():
-        with _big_write_cache():
-            summary = _Committer(actor, batch, records, progress).run()
-        batch.status = BatchStatus.COMMITTED
-        batch.committed_at = timezone.now()
-        batch.summary = {**batch.summary, "commit": summary.__dict__}
-        batch.save(update_fields=["status", "committed_at", "summary"])
-        audit.record(
-            actor,
-            "import.commit",
-            "fusion.importbatch",
-            batch.pk,
-            channel=batch.channel,
-            detail=summary.__dict__,
-        )
-    return summary
-
-
-_RESIDENCE_TYPES = {
-    "户籍": ResidenceType.REGISTERED,
-    "户籍人口": ResidenceType.REGISTERED,
-    "常住": ResidenceType.REGISTERED,
-    "流动": ResidenceType.FLOATING,
-    "流动人口": ResidenceType.FLOATING,
-    "暂住": ResidenceType.FLOATING,
-    "租住": ResidenceType.FLOATING,
-}
-
-
-class _Committer:
-    """One batch's writes; keeps the ids it creates and the rows it changes for undo."""
-
-    def __init__(
-        self,
-        actor: Any,
-        batch: ImportBatch,
-        records: pl.DataFrame,
-        progress: Callable[[str, int, int], None] | None,
-    ) -> None:
-        self.actor = actor
-        self.batch = batch
-        self.records = records
-        self.progress = progress
-        self.summary = CommitSummary()
-        self.cipher = data_cipher()
-        self.created: dict[str, list[int]] = defaultdict(list)
-        self.updated: list[ChangeRecord] = []
-        self._created_sets: dict[str, set[int]] = {}
-        self._indexes: dict[str, str] = {}
-        self.today = timezone.localdate()
-
-    def run(self) -> CommitSummary:
-        rows = self._rows_to_write()
-        grid_ids = dict(Region.objects.filter(level=RegionLevel.GRID).values_list("code", "pk"))
-        room_ids = self._room_ids(rows)
-        persons = self._persons(rows, grid_ids)
-        households = self._households(rows, room_ids, grid_ids)
-        self._residences(rows, persons, households)
-        self._sources(rows, persons, households, grid_ids)
-        for model, ids in self.created.items():
-            ChangeRecord.objects.create(
-                batch=self.batch, model=model, action="created", object_ids=ids
-            )
-        ChangeRecord.objects.bulk_create(self.updated, batch_size=2000)
-        return self.summary
-
-    def _record(self, model: str, action: str, object_id: int, before: dict[str, Any]) -> None:
-        """Keep the before-image of a row the batch changes or deletes, for undo."""
-        self.updated.append(
-            ChangeRecord(
-                batch=self.batch, model=model, action=action, object_id=object_id, before=before
-            )
-        )
-
-    # which rows -----------------------------------------------------------------------------
-
-    def _rows_to_write(self) -> list[dict[str, Any]]:
-        sha_of = {f["name"]: f["sha256"] for f in self.batch.files}
-        decisions = {int(k): v for k, v in self.batch.decisions.items()}
-        review = {p["rid"]: p["other_rid"] for p in self.batch.summary.get("review", [])}
-        rows = self.records.filter(pl.col("status") != REJECTED).select(_COMMIT_COLUMNS).to_dicts()
-        by_rid = {r["rid"]: r for r in rows}
-        out = []
-        already = self._already_imported(sha_of)
-        for row in rows:
-            row["file_sha256"] = sha_of.get(row["source_file"], "")
-            if (row["file_sha256"], row["source_sheet"], row["source_row"]) in already:
-                self.summary.rows_skipped += 1
-                continue
-            if row["status"] == DOUBTFUL:
-                decision = decisions.get(row["rid"])
-                if decision is None and row["rid"] in review:
-                    self.summary.rows_held += 1
-                    continue
-                if decision == "same" and row["rid"] in review:
-                    other = by_rid.get(review[row["rid"]])
-                    if other is not None:
-                        row["person_key"] = other["person_key"]
-            out.append(row)
-        return out
-
-    def _already_imported(self, sha_of: dict[str, str]) -> set[tuple[str, str, int]]:
-        live = SourceRecord.objects.filter(
-            file_sha256__in=list(sha_of.values()), batch__status=BatchStatus.COMMITTED
-        )
-        return set(live.values_list("file_sha256", "sheet", "row"))
-
-    def _room_ids(self, rows: list[dict[str, Any]]) -> dict[str, int]:
-        codes = sorted({r["address_code"] for r in rows if r["address_code"]})
-        found: dict[str, int] = {}
-        for i in range(0, len(codes), 5000):
-            found.update(
-                Room.objects.filter(address_code__in=codes[i : i + 5000]).values_list(
-                    "address_code", "pk"
-                )
-            )
-        return found
-
-    # persons ---------------------------------------------------------------------------------
-
-    def _persons(self, rows: list[dict[str, Any]], grid_ids: dict[str, int]) -> dict[str, Person]:
-        by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            by_key[row["person_key"]].append(row)
-        existing = self._existing_persons(by_key)
-        fresh: list[tuple[_NewPerson, dict[str, Any], str, int | None]] = []
-        for key, group in by_key.items():
-            group.sort(key=_recency)
-            person = existing.get(key)
-            values = _resolve(group)
-            latest_room = next((r for r in reversed(group) if r["grid_code"]), None)
-            grid_id = grid_ids.get(latest_room["grid_code"]) if latest_room else None
-            if person is None:
-                new = _NewPerson(0, None, values)
-                fresh.append((new, values, _residence_type(group), grid_id))
-                existing[key] = new  # type: ignore[assignment]
-            else:
-                self._update_person(person, values, grid_id)
-                person._wangge_values = values  # type: ignore[attr-defined]
-        ids = allocate_ids(Person, len(fresh))
-        now = db_now()
-        person_rows: list[tuple[Any, ...]] = []
-        for pk, (new, values, residence_type, grid_id) in zip(ids, fresh, strict=True):
-            new.pk = pk
-            id_number = values.get("id_number", ("",))[0] or ""
-            phone = values.get("phone", ("",))[0] or ""
-            birth = values.get("birth_date", (None,))[0]
-            person_rows.append(
-                (
-                    pk,
-                    values["name"][0][:50],
-                    self.cipher.encrypt(id_number) if id_number else "",
-                    self._index(id_number),  # already normalised by the pipeline
-                    values.get("gender", ("",))[0] or "",
-                    birth or None,
-                    self.cipher.encrypt(phone) if phone else "",
-                    self._index(phone),
-                    (values.get("ethnicity", ("",))[0] or "")[:20],
-                    "",
-                    residence_type,
-                    grid_id,
-                    None,
-                    now,
-                    now,
-                )
-            )
-        insert_rows(Person, _PERSON_COLUMNS, person_rows)
-        self.created["people.person"] += ids
-        self.summary.persons_created += len(fresh)
-        return existing
-
-    def _existing_persons(self, by_key: dict[str, list[dict[str, Any]]]) -> dict[str, Person]:
-        """Clusters that are people already in the platform: by ID number, else by name and
-        phone/birth date, only when exactly one stored person fits."""
-        wanted: dict[str, str] = {}
-        for key, group in by_key.items():
-            number = next((r["id_number"] for r in group if r["id_number"]), None)
-            if number:
-                wanted[self._index(number)] = key
-        found: dict[str, Person] = {}
-        indexes = list(wanted)
-        for i in range(0, len(indexes), 2000):
-            for person in Person.objects.filter(id_number_index__in=indexes[i : i + 2000]):
-                found[wanted[person.id_number_index]] = person
-        # Without an ID number: same name and (same phone or same birth date), unambiguous.
-        loose = {
-            key: group
-            for key, group in by_key.items()
-            if key not in found and not any(r["id_number"] for r in group)
-        }
-        names = sorted({g[0]["name"] for g in loose.values()})
-        candidates: dict[str, list[Person]] = defaultdict(list)
-        for i in range(0, len(names), 2000):
-            for person in Person.objects.filter(name__in=names[i : i + 2000]).only(
-                "pk", "name", "phone_index", "birth_date", "id_number_index"
-            ):
-                candidates[person.name].append(person)
-        for key, group in loose.items():
-            phones = {self._index(r["phone"]) for r in group if r["phone"]}
-            births = {r["birth_date"] for r in group if r["birth_date"]}
-            fits = [
-                p
-                for p in candidates.get(group[0]["name"], [])
-                if (p.phone_index and p.phone_index in phones)
-                or (p.birth_date and p.birth_date.isoformat() in births)
-            ]
-            if len(fits) == 1:
-                found[key] = Person.objects.get(pk=fits[0].pk)
-        self.summary.persons_matched += len(found)
-        return found
-
-    def _update_person(self, person: Person, values: dict[str, Any], grid_id: int | None) -> None:
-        """Newer ledger values win over stored ones, except a value marked verified."""
-        before = _raw_row(person)
-        changed = False
-        for fld in _PERSON_FIELDS:
-            if fld not in values:
-                continue
-            new = values[fld][0]
-            current = getattr(person, fld)
-            if fld == "birth_date":
-                new = _date(new)
-            if new in (None, "") or new == current:
-                continue
-            if fld == "id_number" and current:
-                continue  # a stored valid number is never replaced by an import
-            setattr(person, fld, new)
-            changed = True
-        if grid_id and person.grid_id != grid_id:
-            person.grid_id = grid_id
-            changed = True
-        if changed:
-            person.id_number_index = self.cipher.blind_index(_id_key(person.id_number))
-            person.phone_index = self.cipher.blind_index(_phone_key(person.phone))
-            person.save()
-            self._record("people.person", "updated", person.pk, before)
-            self.summary.persons_updated += 1
-
-    # households and residences -------------------------------------------------------------------
-
-    def _households(
-        self, rows: list[dict[str, Any]], room_ids: dict[str, int], grid_ids: dict[str, int]
-    ) -> dict[str, Household]:
-        codes = {r["address_code"]: r["grid_code"] for r in rows if r["address_code"] in room_ids}
-        existing: dict[str, Household] = {}
-        by_room = {v: k for k, v in room_ids.items()}
-        ids = list(by_room)
-        for i in range(0, len(ids), 5000):
-            for household in Household.objects.filter(room_id__in=ids[i : i + 5000]).order_by("pk"):
-                existing.setdefault(by_room[household.room_id], household)
-        fresh: list[tuple[str, str | None]] = [
-            (code, grid) for code, grid in codes.items() if code not in existing
-        ]
-        ids = allocate_ids(Household, len(fresh))
-        now = db_now()
-        insert_rows(
-            Household,
-            (
-                "id",
-                "room_id",
-                "grid_id",
-                "head_id",
-                "is_rental",
-                "note",
-                "created_at",
-                "updated_at",
-            ),
-            [
-                (pk, room_ids[code], grid_ids.get(grid or ""), None, False, "", now, now)
-                for pk, (code, grid) in zip(ids, fresh, strict=True)
-            ],
-        )
-        for pk, (code, _) in zip(ids, fresh, strict=True):
-            existing[code] = _Ref(pk)  # type: ignore[assignment]
-        self.created["people.household"] += ids
-        self.summary.households_created += len(fresh)
-        return existing
-
-    def _residences(
-        self,
-        rows: list[dict[str, Any]],
-        persons: dict[str, Person],
-        households: dict[str, Household],
-    ) -> None:
-        latest: dict[str, dict[str, Any]] = {}
-        for row in sorted(rows, key=_recency):
-            if row["address_code"] in households:
-                latest[row["person_key"]] = row
-        person_ids = [persons[k].pk for k in latest]
-        current: dict[int, Residence] = {}
-        for i in range(0, len(person_ids), 5000):
-            for residence in Residence.objects.filter(
-                person_id__in=person_ids[i : i + 5000], until__isnull=True
-            ):
-                current[residence.person_id] = residence
-        fresh: list[tuple[int, int, str, Any]] = []
-        moved: list[tuple[int, int]] = []
-        for key, row in latest.items():
-            person = persons[key]
-            household = households[row["address_code"]]
-            now = current.get(person.pk)
-            if now is not None and now.household_id == household.pk:
-                continue
-            if now is not None:
-                self._record("people.residence", "updated", now.pk, _raw_row(now))
-                Residence.objects.filter(pk=now.pk).update(until=self.today)
-            fresh.append(
-                (person.pk, household.pk, _relation(row["relation"]), row["record_date"] or None)
-            )
-            if person.household_id != household.pk:
-                if person.pk not in self.created_ids("people.person"):
-                    self._record(
-                        "people.person", "updated", person.pk, {"household_id": person.household_id}
-                    )
-                person.household_id = household.pk
-                moved.append((household.pk, person.pk))
-        ids = allocate_ids(Residence, len(fresh))
-        insert_rows(
-            Residence,
-            ("id", "person_id", "household_id", "relation", "since", "until", "note"),
-            [(pk, *values, None, "") for pk, values in zip(ids, fresh, strict=True)],
-        )
-        table = connection.ops.quote_name(Person._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {table} SET household_id = %s WHERE id = %s", moved)
-        self.created["people.residence"] += ids
-        self.summary.residences_created += len(fresh)
-
-    def _index(self, value: str) -> str:
-        """Blind index of a normalised value, computed once per value (family phones and a
-        person's several rows repeat them)."""
-        found = self._indexes.get(value)
-        if found is None:
-            found = self._indexes[value] = self.cipher.blind_index(value)
-        return found
-
-    def created_ids(self, model: str) -> set[int]:
-        if model not in self._created_sets:
-            self._created_sets[model] = set(self.created[model])
-        return self._created_sets[model]
-
-    # provenance --------------------------------------------------------------------------------
-
-    def _sources(
-        self,
-        rows: list[dict[str, Any]],
-        persons: dict[str, Person],
-        households: dict[str, Household],
-        grid_ids: dict[str, int],
-    ) -> None:
-        ids = allocate_ids(SourceRecord, len(rows))
-        index: dict[tuple[str, str, int], int] = {}
-        values = []
-        for pk, row in zip(ids, rows, strict=True):
-            person = persons.get(row["person_key"])
-            household = households.get(row["address_code"] or "")
-            origin = (row["source_file"][:255], row["source_sheet"][:100], row["source_row"])
-            index[origin] = pk
-            values.append(
-                (
-                    pk,
-                    self.batch.pk,
-                    origin[0],
-                    row["file_sha256"],
-                    origin[1],
-                    origin[2],
-                    person.pk if person else None,
-                    household.pk if household else None,
-                    grid_ids.get(row["grid_code"] or ""),
-                    row["name"][:50],
-                    mask_id_number(row["id_number"]) if row["id_number"] else "",
-                    self._index(row["id_number"] or ""),
-                    mask_phone(row["phone"]) if row["phone"] else "",
-                    self._index(row["phone"] or ""),
-                    row["gender"] or "",
-                    row["birth_date"] or None,
-                    (row["address_text"] or "")[:300],
-                    row["address_code"] or "",
-                    row["record_date"] or None,
-                    row["status"],
-                    row["reason"] or "",
-                )
-            )
-            if self.progress is not None and len(values) % 50_000 == 0:
-                self.progress("commit", len(values), len(rows))
-        insert_rows(SourceRecord, _SOURCE_COLUMNS, values)
-        sources: list[tuple[str, int, str, int, int]] = []
-        replaced: list[tuple[str, int, str]] = []
-        for person in persons.values():
-            person_values = getattr(person, "_wangge_values", None) or getattr(person, "values", {})
-            for fld, (_, origin) in person_values.items():
-                record_id = index.get(origin)
-                if record_id is None:
-                    continue
-                replaced.append(("person", person.pk, fld))
-                sources.append(("person", person.pk, fld, record_id, self.batch.pk))
-        self._replace_value_sources(replaced)
-        insert_rows(
-            ValueSource,
-            ("entity", "entity_id", "field", "record_id", "batch_id"),
-            sources,
-        )
-
-    def _replace_value_sources(self, keys: list[tuple[str, int, str]]) -> None:
-        """Older provenance of a field this batch now sets is remembered for undo, then dropped."""
-        ids_by_entity: dict[int, set[str]] = defaultdict(set)
-        for _, entity_id, fld in keys:
-            ids_by_entity[entity_id].add(fld)
-        created = self.created_ids("people.person")
-        old_entities = [e for e in ids_by_entity if e not in created]
-        for i in range(0, len(old_entities), 2000):
-            chunk = old_entities[i : i + 2000]
-            for vs in ValueSource.objects.filter(entity="person", entity_id__in=chunk):
-                if vs.field in ids_by_entity[vs.entity_id]:
-                    self._record("fusion.valuesource", "deleted", vs.pk, _raw_row(vs))
-                    vs.delete()
-
-
-_COMMIT_COLUMNS = (
-    "rid",
-    "source_file",
-    "source_sheet",
-    "source_row",
-    "ledger",
-    "person_key",
-    "name",
-    "id_number",
-    "phone",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "relation",
-    "residence_type",
-    "address_text",
-    "address_code",
-    "grid_code",
-    "record_date",
-    "status",
-    "reason",
-)
-
-
-@contextmanager
-def _big_write_cache() -> Iterator[None]:
-    """A batch of a million rows updates several indexes per table; on SQLite a larger page
-    cache for the length of the commit keeps those index pages in memory."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute("PRAGMA cache_size=-524288")  # 512 MiB
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size={int(before)}")
-
-
-@dataclass
-class _NewPerson:
-    """A person this batch inserts: only what the later steps need, no model instance."""
-
-    pk: int
-    household_id: int | None
-    values: dict[str, Any]
-
-
-@dataclass
-class _Ref:
-    pk: int
-
-
-_PERSON_COLUMNS = (
-    "id",
-    "name",
-    "id_number",
-    "id_number_index",
-    "gender",
-    "birth_date",
-    "phone",
-    "phone_index",
-    "ethnicity",
-    "registered_residence",
-    "residence_type",
-    "grid_id",
-    "household_id",
-    "created_at",
-    "updated_at",
-)
-_SOURCE_COLUMNS = tuple(f.column for f in SourceRecord._meta.concrete_fields)
-
-
-def _recency(row: dict[str, Any]) -> tuple[str, int, int]:
-    return (row["record_date"] or "", row["ledger"], row["source_row"])
-
-
-def _resolve(group: list[dict[str, Any]]) -> dict[str, tuple[Any, tuple[str, str, int]]]:
-    """Each field's value and the row it came from: valid beats missing, newer beats older,
-    a full birth date beats a year."""
-    values: dict[str, tuple[Any, tuple[str, str, int]]] = {}
-    for row in group:  # oldest first, so later rows overwrite
-        origin = (row["source_file"][:255], row["source_sheet"][:100], row["source_row"])
-        for fld in _PERSON_FIELDS:
-            value = row.get(fld)
-            if value in (None, ""):
-                continue
-            if fld == "id_number" and "id_number" in values:
-                continue  # the cluster's numbers agree; keep the first
-            values[fld] = (value, origin)
-    return values
-
-
-def _raw_row(instance: Any) -> dict[str, Any]:
-    """Column values as stored (ciphertexts stay encrypted), JSON-safe."""
-    out: dict[str, Any] = {}
-    for f in instance._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        value = getattr(instance, f.attname)
-        if hasattr(f, "get_prep_value") and f.get_internal_type() == "TextField" and value:
-            value = f.get_prep_value(value)
-        if isinstance(value, datetime.datetime | datetime.date):
-            value = value.isoformat()
-        out[f.attname] = value
-    return out
-
-
-def _date(value: Any) -> datetime.date | None:
-    if not value:
-        return None
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def _id_key(value: str) -> str:
-    from wangge.people.identifiers import id_number_key
-
-    return id_number_key(value) if value else ""
-
-
-def _phone_key(value: str) -> str:
-    from wangge.people.identifiers import phone_key
-
-    return phone_key(value) if value else ""
-
-
-def _residence_type(group: list[dict[str, Any]]) -> str:
-    for row in reversed(group):
-        found = _RESIDENCE_TYPES.get((row.get("residence_type") or "").strip())
-        if found:
-            return found
-    return ResidenceType.REGISTERED
-
-
-def _relation(text: str | None) -> str:
-    from wangge.people.models import Relation
-
-    value = (text or "").strip()
-    for choice, label in Relation.choices:
-        if value and (value in (label, choice)):
-            return str(choice)
-    aliases = {
-        "本人": Relation.HEAD,
-        "妻": Relation.SPOUSE,
-        "夫": Relation.SPOUSE,
-        "子": Relation.CHILD,
-        "女": Relation.CHILD,
-        "父": Relation.PARENT,
-        "母": Relation.PARENT,
-        "孙": Relation.GRANDCHILD,
-        "租": Relation.TENANT,
-    }
-    for word, relation in aliases.items():
-        if word in value:
-            return str(relation)
-    return str(Relation.OTHER)
-
+from wangge.fusion.committing import CommitSummary, commit_batch, recover_abandoned  # noqa: E402
 
 # -- undo -----------------------------------------------------------------------------------
 
@@ -1060,13 +454,16 @@ def undo_batch(actor: Any, batch_id: int) -> ImportBatch:
         if overlap.exists():
             raise ServiceError(f"之后的批次 {other.pk} 也修改了这些人员，请先撤销批次 {other.pk}")
     with transaction.atomic():
+        begin_write()  # reads first, then writes: take SQLite's lock now (core.bulk)
         changes = list(batch.changes.order_by("-pk"))
         for change in changes:
             if change.action == "updated":
                 model = apps.get_model(change.model)
                 model.objects.filter(pk=change.object_id).update(**change.before)
-        ValueSource.objects.filter(batch=batch).delete()
-        SourceRecord.objects.filter(batch=batch).delete()
+        # `.only("pk")`: the deletion collector loads the rows it deletes (to follow their
+        # relations), and loading every column decrypted each ID number, phone and sealed row
+        ValueSource.objects.filter(batch=batch).only("pk").delete()
+        SourceRecord.objects.filter(batch=batch).only("pk").delete()
         for change in changes:
             if change.action == "deleted":
                 model = apps.get_model(change.model)
@@ -1082,8 +479,11 @@ def undo_batch(actor: Any, batch_id: int) -> ImportBatch:
                             Person.objects.filter(household_id__in=ids[i : i + 5000]).update(
                                 household=None
                             )
-                        model.objects.filter(pk__in=ids[i : i + 5000]).delete()
+                        model.objects.filter(pk__in=ids[i : i + 5000]).only("pk").delete()
         batch.changes.all().delete()
+        batch.handovers.filter(status=HandOverStatus.PENDING).update(
+            status=HandOverStatus.WITHDRAWN, decided_at=timezone.now()
+        )
         batch.status = BatchStatus.UNDONE
         batch.undone_at = timezone.now()
         batch.save(update_fields=["status", "undone_at"])
@@ -1095,6 +495,7 @@ __all__ = [
     "CommitSummary",
     "Upload",
     "commit_batch",
+    "recover_abandoned",
     "decide_pair",
     "discard_batch",
     "get_batch",

@@ -3,7 +3,8 @@
 Most ID numbers and phones in a ledger are written cleanly and are valid. Checking them one by
 one in Python costs more than everything else in normalisation, so they are validated here over
 the whole column with Polars, by the same GB 11643 rules as `people.idnumber` (MOD 11-2 check
-digit, province and prefecture code, real birth date between 1880 and today). Anything that is
+digit, a region code GB/T 2260 had in force in the birth year or later, real birth date
+between 1880 and today). Anything that is
 not plainly valid comes back as None and goes through the full per-value checks, which also
 explain what is wrong. Pure Python + Polars, no Django.
 """
@@ -12,20 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import cache
 from typing import Final
 
 import polars as pl
 
+from wangge.geo.divisions import all_divisions
 from wangge.people.idnumber import (
     CHECK_MAP,
     EARLIEST_BIRTH,
-    MAINLAND_PROVINCES,
-    PROVINCE_CODES,
+    SPECIAL_PROVINCES,
     WEIGHTS,
 )
+from wangge.people.phone import MOBILE_ALLOCATED_PATTERN
 
 _PLAIN_ID: Final = r"^[0-9]{17}[0-9Xx]$"
-_PLAIN_MOBILE: Final = r"^1[3-9][0-9]{9}$"
+_PLAIN_MOBILE: Final = f"^(?:{MOBILE_ALLOCATED_PATTERN})$"
 
 
 def plain_valid_id_numbers(
@@ -63,11 +66,17 @@ def plain_valid_id_frame(values: pl.Series, today: date) -> pl.DataFrame:
         list(range(11)), list(CHECK_MAP), return_dtype=pl.Utf8, default=None
     )
     province = body // 10**15
-    prefecture = (body // 10**13) % 100
+    codes, last_years = _region_last_years()
+    # The last year the region code was in force (GB/T 2260's history): a number is plainly
+    # valid only if it was still in force in the birth year; the rest go to the per-value
+    # check, which explains the doubt.
+    last_year = (body // 10**11).replace_strict(codes, last_years, default=None)
     ok = (
         (expected == pl.col("u").str.slice(17, 1))
-        & province.is_in(sorted(int(p) for p in PROVINCE_CODES))
-        & ~(province.is_in(sorted(int(p) for p in MAINLAND_PROVINCES)) & (prefecture == 0))
+        & (
+            province.is_in(sorted(int(p) for p in SPECIAL_PROVINCES))
+            | (last_year >= pl.col("birth").dt.year())
+        )
         & (pl.col("birth") >= EARLIEST_BIRTH)
         & (pl.col("birth") <= today)
     ).fill_null(False)
@@ -77,6 +86,19 @@ def plain_valid_id_frame(values: pl.Series, today: date) -> pl.DataFrame:
         pl.when("ok").then(pl.col("birth").dt.to_string("%Y-%m-%d")).alias("birth"),
         pl.when("ok").then(gender).alias("gender"),
     )
+
+
+@cache
+def _region_last_years() -> tuple[list[int], list[int]]:
+    """Every GB/T 2260 code with the last year it was in force (9999: still in force)."""
+    codes: list[int] = []
+    years: list[int] = []
+    for code, entry in all_divisions().items():
+        if code[:2] in SPECIAL_PROVINCES:
+            continue
+        codes.append(int(code))
+        years.append(max(n.last_year if n.last_year is not None else 9999 for n in entry.names))
+    return codes, years
 
 
 def _weighted_digit_sum(body: pl.Expr) -> pl.Expr:

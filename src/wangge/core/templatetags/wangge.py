@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
-from wangge.access.scoping import Scope
+if TYPE_CHECKING:  # core imports no app; the scope object is only passed through
+    from wangge.access.scoping import Scope
 
 register = template.Library()
 

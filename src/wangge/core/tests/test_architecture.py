@@ -37,6 +37,8 @@ PURE_MODULES = [
     "people/names.py",
     "addresses/registry_file.py",
     "geo/coords.py",
+    "addresses/locator.py",
+    "addresses/matcher.py",
     "geo/pointindex.py",
     "geo/gridfile.py",
     "access/crypto.py",

@@ -52,6 +52,8 @@ def test_grid_worker_clicks_from_map_to_household_file(
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     _login(page, live_server.url, "grid")
+    page.wait_for_selector(".wb-stat")  # a grid worker's day starts on the workbench
+    page.click("a.nav-map")
     page.wait_for_selector("#map[data-loaded]")
     assert page.locator("path.wg-building").count() == 1  # only the grid's own building
     page.screenshot(path=SHOTS / "map-grid-worker.png")

@@ -23,12 +23,13 @@ from wangge.core.demo import (
     DEMO_PASSWORD,
     REFERENCE_DATE,
     DemoExists,
-    DemoGenerator,
     DemoSummary,
     build_demo,
 )
+from wangge.fusion.demo import _NEWCOMERS
 from wangge.geo.models import Region, RegionLevel, StaffAssignment, StaffPost
 from wangge.geo.pointindex import GridIndex
+from wangge.people.demo_district import DemoGenerator
 from wangge.people.idnumber import check_id_number
 from wangge.people.models import Household, Person, Residence, ResidenceType
 
@@ -56,7 +57,8 @@ def test_builds_the_district(demo: DemoSummary) -> None:
     counts = summary.counts
     assert counts["communities"] == 5
     assert 15 <= counts["grids"] <= 30
-    assert counts["residents"] == SIZE
+    # the generated residents, and the newcomers of the demo's imported ledger
+    assert counts["residents"] == SIZE + len(_NEWCOMERS)
     assert counts["rooms"] >= counts["households"] > 0
     assert counts["rented_rooms"] > 0
     assert {a.username for a in summary.accounts} == {
@@ -73,7 +75,7 @@ def test_builds_the_district(demo: DemoSummary) -> None:
     assert admin.is_staff and admin.check_password(DEMO_PASSWORD)
     # Staff status must not let the demo admin make itself superuser in the Django admin.
     assert not admin.is_superuser and not admin.has_perm("auth.change_user")
-    assert admin.has_perm("people.change_person") and admin.has_perm("access.view_auditentry")
+    assert admin.has_perm("people.change_person") and admin.has_perm("audit.view_auditentry")
     grid_user = get_user_model().objects.get(username="grid")
     worker = StaffAssignment.objects.get(user=grid_user)
     assert worker.post == StaffPost.GRID_WORKER and worker.region.code == "110105001001001"
@@ -266,3 +268,29 @@ def test_building_leaders_live_in_their_building() -> None:
             p.household.room.building.label == label and p.grid_id == leader.region_id
             for p in homes.select_related("household__room__building")
         ), (leader.name, label)
+
+
+def test_address_search_finds_the_residents_of_every_demo_lane(demo: DemoSummary) -> None:
+    """Every lane, road and courtyard of the demo street: searching a door finds everyone
+    living behind it, and searching an occupied room's address finds its residents (the
+    registry matcher reads 幸福一村一巷 as 幸福一村1巷 and 新东路头条 as one lane)."""
+    from wangge.people.services import search_people
+
+    admin = get_user_model().objects.get(username="admin")
+    residents: dict[int, set[int]] = defaultdict(set)
+    for pk, room_id in Person.objects.exclude(household=None).values_list(
+        "pk", "household__room_id"
+    ):
+        residents[room_id].add(pk)
+    lanes = set()
+    for building in Building.objects.prefetch_related("rooms__unit"):
+        lanes.add(building.road)
+        at_door = set().union(*(residents[r.pk] for r in building.rooms.all()))
+        door = f"{building.road}{building.number}号"
+        found = {p.pk for p in search_people(admin, door, limit=1000)}
+        assert at_door <= found, door
+        for room in building.rooms.all():
+            if residents[room.pk]:
+                found = {p.pk for p in search_people(admin, room.label, limit=1000)}
+                assert found == residents[room.pk], room.label
+    assert {"新东路头条", "幸福一村一巷"} <= lanes

@@ -24,9 +24,14 @@ pytestmark = pytest.mark.django_db
 ROLES = ["admin", "street", "community", "grid", "police", "nobody"]
 # Open311 and the resident report page are public by design; their privacy is specified in
 # cases/tests/test_open311.py and test_public.py.
-SKIP_PREFIXES = ("admin/", "i18n/", "api/", "static/", "open311/", "report/")
+# OpenRosa (ODK Collect's protocol) is walked from its spec in forms/tests/test_openrosa.py.
+SKIP_PREFIXES = ("admin/", "i18n/", "api/", "static/", "open311/", "report/", "openrosa/")
+# The shipped field forms are for grid workers and community officers (forms.services.SHIPPED);
+# anyone else opening one is told there is no such form for them.
+FORM_FILLERS = {"community", "grid"}
 # Pages that hold no personal data and need no login.
 PUBLIC = {"login/", "logout/", "health", "cases/rate/<str:token>/"}
+PUBLIC |= {"sw.js", "manifest.webmanifest"}  # the offline worker's code and the web app manifest
 
 
 def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
@@ -49,6 +54,40 @@ STREET_LEDGER = (
 # Import pages and endpoints are office work: other roles are refused whatever the object.
 IMPORT_ROUTES = ("imports/", "api/imports")
 IMPORTING_ROLES = {"admin", "street", "community"}
+# A job is seen by its starter and by office staff over its region; not by a department
+# handler whose region happens to cover it.
+JOB_ROUTES = ("jobs/", "api/jobs/")
+JOB_VIEWERS = {"admin", "street"}
+# Tasks are seen and done by the grid workers and offices of their grids (tasks.task policy):
+# a department handler whose region covers the grid sees none; visit rounds are office work.
+TASK_ROUTES = ("tasks/", "api/tasks/")
+TASK_ROLES = {"admin", "street", "community", "grid"}
+STAFF_ROUTES = ("tasks/round/",)
+STAFF_ROLES = {"admin", "street", "community"}
+# Search alerts (security.alerts) are shown to district administrators only.
+DISTRICT_ADMIN_ROUTES = ("security/alerts/", "cases/suggester/")
+# Endpoints for the district admin alone (the category suggester's model and its retraining).
+DISTRICT_ADMIN_API = ("api/cases/suggester",)
+# Pages that start a background job (an export) and answer only POST.
+STARTS_A_JOB = ("/rejected.xlsx", "dashboard/export/", "inspections/export/", "counts/export/")
+
+
+def _street_job(sample: SampleDistrict) -> Any:
+    from wangge.jobs.models import Job, JobStatus
+
+    street = sample.users["street"]
+    job = Job.objects.filter(user_id=street.pk).first()
+    if job is None:
+        job = Job.objects.create(
+            kind="case-sweep",
+            label="街道的后台任务",
+            user_id=street.pk,
+            username=street.get_username(),
+            region_code=sample.street.code,
+            status=JobStatus.FAILED,
+            error="测试：失败的任务",
+        )
+    return job
 
 
 def _street_batch(sample: SampleDistrict) -> Any:
@@ -61,19 +100,43 @@ def _street_batch(sample: SampleDistrict) -> Any:
     return batch
 
 
+def _tasks(sample: SampleDistrict) -> list[Any]:
+    """One visit task for each grid (wangge.tasks)."""
+    from wangge.tasks.models import Task, TaskKind
+    from wangge.tasks.services import create_task
+
+    if not Task.objects.filter(kind=TaskKind.VISIT).exists():
+        for household in sample.households[::2]:
+            create_task(None, kind=TaskKind.VISIT, household=household)
+    return list(Task.objects.filter(kind=TaskKind.VISIT).select_related("region").order_by("pk"))
+
+
+def _handovers(sample: SampleDistrict) -> list[Any]:
+    """One import row handed over for a resident of each grid (see fusion.handovers)."""
+    from wangge.fusion.models import HandOver
+
+    if not HandOver.objects.exists():
+        for person in sample.persons[::4]:
+            HandOver.objects.create(person=person, payload='{"phone": "13700009999"}')
+    return list(HandOver.objects.select_related("person__grid").order_by("pk"))
+
+
 @pytest.fixture(autouse=True)
 def _sample_cases(sample: SampleDistrict, settings: Any, tmp_path: Any) -> None:
     """One case per grid, dispatched to the department whose handler is the `police` user for
     金台里's grids (see wangge.cases.testing), so region scope and case scope coincide."""
     from wangge.cases.testing import build_sample_cases
+    from wangge.inspections.testing import build_walk_data
 
     settings.MEDIA_ROOT = tmp_path
     build_sample_cases(sample)
+    build_walk_data(sample)
 
 
 def _param_values(sample: SampleDistrict) -> dict[str, list[tuple[Any, str | None]]]:
     """For each path parameter: (value, code of the grid/region that owns it)."""
     from wangge.cases.models import Case
+    from wangge.inspections.testing import walk_values
 
     regions = [sample.district, sample.street, *sample.communities, *sample.grids]
     cases = Case.objects.select_related("grid").order_by("pk")
@@ -86,7 +149,17 @@ def _param_values(sample: SampleDistrict) -> dict[str, list[tuple[Any, str | Non
         "household_id": [(h.pk, h.grid.code) for h in sample.households if h.grid],
         "person_id": [(p.pk, p.grid.code) for p in sample.persons if p.grid],
         "batch_id": [(_street_batch(sample).pk, sample.street.code)],
+        "handover_id": [(h.pk, h.person.grid.code) for h in _handovers(sample)],
         "rid": [(0, None)],
+        "job_id": [(_street_job(sample).pk, sample.street.code)],
+        "fmt": [("docx", None)],  # a notice's document (inspections)
+        "form_code": [("household_visit", None)],
+        # forms: submissions and conflicts are made by the OpenRosa tests, none here
+        "submission_id": [],
+        "change_id": [],
+        "name": [],
+        **walk_values(),
+        "task_id": [(t.pk, t.region.code) for t in _tasks(sample)],
     }
 
 
@@ -147,9 +220,26 @@ def test_every_page_respects_scope_and_masking(role: str, sample: SampleDistrict
             response = getattr(client, method)("/" + url, {"q": "测"} if "search" in url else {})
             walked += 1
             body = response.content.decode(errors="replace")  # downloads are binary
-            if url.startswith(IMPORT_ROUTES) and role not in IMPORTING_ROLES:
+            refused = (
+                (url.startswith(IMPORT_ROUTES) and role not in IMPORTING_ROLES)
+                or (url.startswith(DISTRICT_ADMIN_ROUTES) and role != "admin")
+                or (url.startswith(STAFF_ROUTES) and role not in STAFF_ROLES)
+            )
+            if url.endswith(STARTS_A_JOB):  # POST only: nothing is built or shown on a GET
+                assert response.status_code == 405, (role, url)
+            elif url.endswith("/download"):  # an export's file: its starter's only, and
+                # the walker's job is not an export
+                assert response.status_code in (403, 404), (role, url)
+            elif refused:
                 assert response.status_code == 403, f"{role} reached {url}"
-            elif owner is not None and not _in_scope(role, owner, sample):
+            elif url.startswith("forms/") and url.endswith("/fill/"):
+                expected = 302 if role in FORM_FILLERS else 404  # on to /offline/fill/
+                assert response.status_code == expected, (role, url)
+            elif owner is not None and (
+                not _in_scope(role, owner, sample)
+                or (url.startswith(JOB_ROUTES) and role not in JOB_VIEWERS)
+                or (url.startswith(TASK_ROUTES) and role not in TASK_ROLES)
+            ):
                 assert response.status_code in (403, 404), f"{role} reached {url}"
             elif url.endswith("/reveal/"):
                 allowed = role in {"admin", "street", "community"}
@@ -183,7 +273,7 @@ def test_every_api_endpoint_respects_scope_and_masking(role: str, sample: Sample
             response = getattr(client, method)("/" + url, query)
             walked += 1
             assert response.status_code != 500
-            if url.endswith(".xlsx") and response.status_code == 200:
+            if url.endswith((".xlsx", "/download", "/document")) and response.status_code == 200:
                 continue  # a download; its rows are checked in fusion/tests/test_api.py
             assert response["Content-Type"].startswith("application/json")
             body = json.dumps(response.json(), ensure_ascii=False)
@@ -191,6 +281,9 @@ def test_every_api_endpoint_respects_scope_and_masking(role: str, sample: Sample
                 # (a request without its required body is refused as malformed first)
                 refused = (403,) if method == "get" else (400, 403, 422)
                 assert response.status_code in refused, f"{role} reached {url}"
+            elif url.startswith(DISTRICT_ADMIN_API):
+                expected = (202 if method == "post" else 200) if role == "admin" else 403
+                assert response.status_code == expected, f"{role} {method} {url}"
             elif url.startswith("api/cases") and method == "post" and not url.endswith("/reveal"):
                 # State changes need a body; without one nothing may happen or leak.
                 case_refused = (400, 403, 404, 409, 422)
@@ -198,9 +291,18 @@ def test_every_api_endpoint_respects_scope_and_masking(role: str, sample: Sample
                     assert response.status_code in case_refused, f"{role} reached {url}"
                 else:
                     assert response.status_code in (200, 201, *case_refused), (role, url)
+            elif url.startswith(JOB_ROUTES) and owner is not None and role not in JOB_VIEWERS:
+                assert response.status_code in (403, 404), f"{role} reached {url}"
+            elif url.startswith(TASK_ROUTES) and owner is not None and role not in TASK_ROLES:
+                # (a POST without its body is refused as malformed first)
+                assert response.status_code in (400, 403, 404, 422), f"{role} reached {url}"
+            elif url.endswith("/download"):  # an export's file: its starter's only
+                assert response.status_code in (403, 404), (role, url)
+                assert "message" in response.json()
             elif method != "get" and not url.endswith("/reveal"):
-                # Actions walked without a body: refused with a message, or done (commit, undo).
-                assert response.status_code in (200, 201, 400, 403, 404, 422), (role, url)
+                # Actions walked without a body: refused with a message, done, or handed to a
+                # background job (202: commit, undo).
+                assert response.status_code in (200, 201, 202, 400, 403, 404, 422), (role, url)
                 assert "message" in response.json() or response.status_code < 300
             elif owner is not None and not _in_scope(role, owner, sample):
                 assert response.status_code in (403, 404), f"{role} reached {url}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -29,14 +30,26 @@ def api_client(sample: SampleDistrict, role: str = "community") -> Client:
     return client
 
 
+def finished(client: Client, response: Any, headers: dict[str, str] | None = None) -> dict:
+    """A 202 answer's job, polled at its Location until it ends (jobs run at once here)."""
+    assert response.status_code == 202, response.content
+    job = response.json()
+    assert response["Location"] == f"/api/jobs/{job['id']}"
+    polled = client.get(response["Location"], headers=headers).json()
+    assert polled["status"] == "succeeded", polled
+    return dict(polled)
+
+
 def stage(client: Client, headers: dict[str, str] | None = None) -> dict:
     response = client.post(
         "/api/imports/",
         {"files": [_file(ledger_csv(), "台账.csv")], "label": "推送"},
         headers=headers,
     )
-    assert response.status_code == 201, response.content
-    return response.json()
+    job = finished(client, response, headers)
+    assert job["kind"] == "import-stage" and job["result_url"].startswith("/imports/")
+    batch = client.get(f"/api/imports/{job['result']['batch_id']}", headers=headers)
+    return dict(batch.json())
 
 
 def test_push_stage_review_commit_undo(sample: SampleDistrict):
@@ -55,11 +68,16 @@ def test_push_stage_review_commit_undo(sample: SampleDistrict):
     assert rows["count"] == 1 and "姓名为空" in rows["items"][0]["reason"]
     assert ID_ZHAO not in str(client.get(f"/api/imports/{batch['id']}/rows?status=all").json())
 
-    remapped = client.post(
-        f"/api/imports/{batch['id']}/mapping",
-        {"overrides": {"台账.csv|": {"联系人电话": "resident:phone"}}},
-        content_type="application/json",
-    ).json()
+    job = finished(
+        client,
+        client.post(
+            f"/api/imports/{batch['id']}/mapping",
+            {"overrides": {"台账.csv|": {"联系人电话": "resident:phone"}}},
+            content_type="application/json",
+        ),
+    )
+    assert job["kind"] == "import-remap" and job["result"]["batch_id"] == batch["id"]
+    remapped = client.get(f"/api/imports/{batch['id']}").json()
     phone = next(c for c in remapped["sheets"][0]["columns"] if c["header"] == "联系人电话")
     assert phone["role"] == "resident"
 
@@ -72,12 +90,14 @@ def test_push_stage_review_commit_undo(sample: SampleDistrict):
     assert decided["review"][0]["decision"] == "different"
 
     before = Person.objects.count()
-    committed = client.post(f"/api/imports/{batch['id']}/commit").json()
-    assert committed["batch"]["status"] == "committed"
+    committed = finished(client, client.post(f"/api/imports/{batch['id']}/commit"))["result"]
+    assert client.get(f"/api/imports/{batch['id']}").json()["status"] == "committed"
     assert committed["persons_created"] == 6  # 孙新三 twice, decided different
+    assert "新增 6 人" in committed["message"]
     assert Person.objects.count() == before + 6
 
-    undone = client.post(f"/api/imports/{batch['id']}/undo").json()
+    finished(client, client.post(f"/api/imports/{batch['id']}/undo"))
+    undone = client.get(f"/api/imports/{batch['id']}").json()
     assert undone["status"] == "undone" and Person.objects.count() == before
 
 
@@ -90,7 +110,9 @@ def test_token_auth_works_for_departments(sample: SampleDistrict):
 def test_errors_are_json_messages_in_chinese(sample: SampleDistrict):
     client = api_client(sample)
     response = client.post("/api/imports/", {"files": [_file(b"PK\x03\x04x", "坏.xlsx")]})
-    assert response.status_code == 400 and "整批未导入" in response.json()["message"]
+    assert response.status_code == 202  # read by the job, which says what is wrong
+    job = client.get(response["Location"]).json()
+    assert job["status"] == "failed" and "整批未导入" in job["error"]
     assert not ImportBatch.objects.exists()
     batch = stage(client)
     response = client.post(
@@ -108,8 +130,10 @@ def test_errors_are_json_messages_in_chinese(sample: SampleDistrict):
 def test_rejected_rows_download(sample: SampleDistrict):
     client = api_client(sample)
     batch = stage(client)
-    response = client.get(f"/api/imports/{batch['id']}/rejected.xlsx")
-    assert response.status_code == 200
+    job = finished(client, client.post(f"/api/imports/{batch['id']}/rejected-export"))
+    assert job["result"]["filename"] == f"batch-{batch['id']}-rejected.xlsx"
+    response = client.get(f"/api/jobs/{job['id']}/download")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0][-1] == "原因" and len(rows) == 1 + 1 + 1  # the rejected and the doubtful row
 

@@ -8,12 +8,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from wangge.fusion.registry import Registry, RegistryError
 from wangge.people.idnumber import make_id_number
 
 ID = make_id_number("110105", __import__("datetime").date(1990, 1, 1), 123, "男")
@@ -242,3 +244,34 @@ def test_the_command_line_returns_freed_memory_sooner_unless_told_otherwise() ->
     inherited = "dirty_decay_ms:500,muzzy_decay_ms:1000"
     assert allocator_settings(_RJEM_MALLOC_CONF=f"{inherited},{inherited}").endswith(ours)
     assert allocator_settings(_RJEM_MALLOC_CONF="dirty_decay_ms:0").endswith(",dirty_decay_ms:0")
+
+
+def _rewrite(path: Path, transform: Any) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(transform(doc), ensure_ascii=False), encoding="utf-8")
+
+
+def test_fuse_takes_a_street_file_and_forgives_geocoding_noise_as_the_loader_does(
+    tmp_path: Path, registry_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same file loads in `load-addresses` and `wangge fuse`, with the same warnings."""
+    grids, addresses = registry_files
+    _rewrite(grids, lambda d: {**d, "features": d["features"][1:]})  # no district in the file
+    west = 116.3 - 10 / (111_195 * 0.7672)  # 10 m west of the community
+    with addresses.open("a", encoding="utf-8") as f:
+        f.write(f"R303,110105001001,幸福路,12,1,1,101,39.9,{west}\n")
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(f"姓名,身份证号,住址\n王伟,{ID},幸福路12号1号楼1单元101室\n", "utf-8")
+    [row] = _fuse(tmp_path, registry_files, ledger)
+    assert row["address_code"] == "R303" and row["grid_code"] == "110105001001001"
+    assert "注意：标准地址第4行：坐标在社区 110105001001 的网格外 10 米" in capsys.readouterr().err
+
+
+def test_fuse_refuses_a_registry_point_far_outside_its_community_with_the_distance(
+    tmp_path: Path, registry_files: tuple[Path, Path]
+) -> None:
+    grids, addresses = registry_files
+    with addresses.open("a", encoding="utf-8") as f:
+        f.write("R303,110105001001,幸福路,12,1,1,101,39.9,116.299\n")
+    with pytest.raises(RegistryError, match="第4行.*网格外 85 米，超过容差 30 米"):
+        Registry.from_files(addresses, grids)

@@ -202,3 +202,65 @@ def test_scores_and_evidence_over_columns_are_what_score_pair_gives() -> None:
     assert got.get_column("detail").to_list() == [
         "，".join(str(e) for e in evidence) for _, evidence in expected
     ]
+
+
+# --- bounds: linear whatever the ledger's shape (issue 13) ---------------------------------
+
+
+def test_rows_beyond_the_block_cap_are_flagged_for_review_not_compared() -> None:
+    from dataclasses import replace
+
+    from wangge.fusion.linkage import DEFAULT_MODEL, _candidate_pairs
+
+    model = replace(DEFAULT_MODEL, block_cap=5)
+    row = {"name": "王建国", "phone": "13812345678", "address_code": "R1"}
+    frame = records({**row, "id_number": ID_A}, *([row] * 11))
+    candidates = _candidate_pairs(frame, list(range(1, 12)), model)
+    # Only the first five rows of the key are paired among themselves.
+    assert {r for pair in candidates.pairs for r in pair} == set(range(5))
+    assert set(candidates.unchecked) == set(range(5, 12))
+    result = link_records(frame, model)
+    for rid in range(1, 5):
+        assert same(result, 0, rid)
+    for rid in range(5, 12):
+        assert result.status[rid] == DOUBTFUL and not same(result, 0, rid)
+        assert any("超过逐一比对的上限（5条）" in note for note in result.notes[rid])
+    # Without the cap the same ledger links every row to the person.
+    unbounded = link_records(frame)
+    assert all(same(unbounded, 0, rid) for rid in range(1, 12))
+
+
+def test_rows_beyond_the_pair_budget_are_flagged_in_row_order() -> None:
+    from dataclasses import replace
+
+    from wangge.fusion.linkage import DEFAULT_MODEL
+
+    model = replace(DEFAULT_MODEL, pair_budget_per_row=0, pair_budget_min=3)
+    frame = records(
+        {"name": "李娜", "phone": "13800000001", "address_code": "R1", "id_number": ID_A},
+        {"name": "李娜", "phone": "13800000001", "address_code": "R1"},
+        {"name": "张伟", "phone": "13800000002", "address_code": "R2", "id_number": ID_B},
+        {"name": "张伟", "phone": "13800000002", "address_code": "R2"},
+    )
+    result = link_records(frame, model)
+    assert same(result, 0, 1)  # row 1 costs 2 pairs (phone, room): within the budget of 3
+    assert not same(result, 2, 3)
+    assert result.status[3] == DOUBTFUL
+    assert any("记录对超过上限（3对）" in note for note in result.notes[3])
+
+
+def test_one_person_on_many_rows_and_one_address_stay_linear() -> None:
+    """Thousands of rows sharing every key: the pairs compared grow with the rows, not their
+    square."""
+    from wangge.fusion.linkage import DEFAULT_MODEL, _candidate_pairs
+
+    row = {
+        "name": "王建国",
+        "phone": "13812345678",
+        "address_code": "R1",
+        "address_text": "幸福路1号",
+    }
+    frame = records({**row, "id_number": ID_A}, *([row] * 3000))
+    candidates = _candidate_pairs(frame, list(range(1, 3001)))
+    assert len(candidates.pairs) <= DEFAULT_MODEL.block_cap**2
+    assert len(candidates.unchecked) == 3001 - DEFAULT_MODEL.block_cap

@@ -100,3 +100,48 @@ def test_addresses_are_looked_up_here_when_the_helper_process_died(
         return records.get_column("address_code").to_list()
 
     assert codes(_DeadHelper(on_submit=on_submit)) == codes(None) == ["R301", "R302", "R301"]
+
+
+def test_a_placeholder_id_number_counts_as_no_number() -> None:
+    out = _normalise(
+        ["姓名", "身份证号", "电话"],
+        [
+            ["王伟", "000000000000000000", "13800000001"],
+            ["李娜", "111111111111111111", "13800000002"],
+            ["张三", "110105198005171230", "13800000003"],
+        ],
+    )
+    assert out.get_column("id_number").to_list() == [None, None, None]
+    # A typo can be repaired; a placeholder has nothing to repair.
+    assert out.get_column("id_typed").to_list() == [None, None, "110105198005171230"]
+    reasons = out.get_column("reasons").to_list()
+    assert "身份证号为占位号码，不代表任何人（全为0），按未填写处理" in reasons[0]
+    assert "全为同一数字" in reasons[1]
+    assert out.get_column("status").to_list() == ["accepted"] * 3
+
+
+def test_a_region_code_gb_t_2260_never_had_makes_the_row_doubtful_not_rejected() -> None:
+    def number(region: str, year: int) -> str:
+        from wangge.people.idnumber import check_digit
+
+        first17 = f"{region}{year}0101002"
+        return first17 + check_digit(first17)
+
+    out = _normalise(
+        ["姓名", "身份证号", "电话"],
+        [
+            ["王伟", number("460028", 1995), "13800000001"],  # 临高县, 1988-2002
+            ["李娜", number("110199", 1990), "13800000002"],  # never a code
+            ["张三", number("460028", 2005), "13800000003"],  # retired before the birth
+        ],
+    )
+    assert out.get_column("id_number").to_list() == [
+        number("460028", 1995),
+        number("110199", 1990),
+        number("460028", 2005),
+    ]
+    assert out.get_column("status").to_list() == ["accepted", "doubtful", "doubtful"]
+    reasons = out.get_column("reasons").to_list()
+    assert reasons[0] == ""
+    assert reasons[1] == "身份证号的地区码110199不在GB/T 2260（1980年以来各版）中，请核实"
+    assert "2002年已撤销，早于出生年份2005" in reasons[2]

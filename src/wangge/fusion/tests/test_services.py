@@ -192,3 +192,29 @@ def test_file_size_limit_is_configurable(sample: SampleDistrict, settings: objec
     settings.WANGGE_IMPORT_MAX_FILE_BYTES = 100  # type: ignore[attr-defined]
     with pytest.raises(ServiceError, match="台账.csv"):
         stage(sample)
+
+
+def test_import_of_one_person_on_many_rows_and_a_placeholder_id_stays_bounded(
+    sample: SampleDistrict,
+) -> None:
+    """Issue 13: the same bounds in the platform's import as in `wangge fuse`: rows of one
+    person beyond the block cap go to review, a placeholder ID joins nobody."""
+    lines = ["姓名,身份证号码,联系电话,现居住地址"]
+    for i in range(260):
+        lines.append(f"钱新来,{NEW_ID if i % 2 == 0 else ''},13711112222,幸福路11号3-2-302")
+    for i in range(40):
+        given = "甲乙丙丁戊己庚辛壬癸"[i % 10] + "东南西北"[i // 10]
+        lines.append(f"孙{given},000000000000000000,1390000{i:04d},")
+    batch = stage(sample, data="\n".join(lines).encode("utf-8"))
+    assert batch.summary["rows"] == 300
+    records = staged_records(batch)
+    status = records.get_column("status").to_list()
+    reasons = records.get_column("reason").to_list()
+    person = records.get_column("person_key").to_list()
+    # The first 100 rows of the shared key are compared: their 50 rows without a number join
+    # the person; the 80 rows beyond go to review.
+    assert len({person[i] for i in range(0, 100)}) == 1
+    beyond = [i for i in range(100, 260) if i % 2 == 1]
+    assert all(status[i] == "doubtful" and "超过逐一比对的上限" in reasons[i] for i in beyond)
+    assert all("占位号码" in reasons[i] for i in range(260, 300))
+    assert len({person[i] for i in range(260, 300)}) == 40

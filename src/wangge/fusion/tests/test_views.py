@@ -207,7 +207,14 @@ def test_service_refusals_show_on_the_batch_page(sample: SampleDistrict):
 def test_rejected_rows_download_as_xlsx_with_reasons(sample: SampleDistrict):
     client = officer(sample)
     batch = stage(client)
-    response = client.get(f"/imports/{batch.pk}/rejected.xlsx")
+    assert client.get(f"/imports/{batch.pk}/rejected.xlsx").status_code == 405  # starts a job
+    started = client.post(f"/imports/{batch.pk}/rejected.xlsx")
+    assert started["Location"].startswith("/jobs/")
+    page = client.get(started["Location"]).content.decode()
+    assert "下载文件" in page and "仅发起人可下载" in page
+    download = started["Location"] + "download"
+    assert f'href="{download}"' in page
+    response = client.get(download)
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -264,14 +271,16 @@ def test_person_page_keeps_conflicting_values_visible(sample: SampleDistrict):
     assert "13900000001" not in page  # still masked
 
 
-def test_grid_worker_sees_birth_year_only_in_sources(sample: SampleDistrict):
+def test_sources_show_the_age_never_the_birth_date(sample: SampleDistrict):
     client = officer(sample)
     client.post(f"/imports/{stage(client).pk}/", {"action": "commit"})
     person = Person.objects.get(name="赵新一")
     person.grid = sample.grids[0]
     person.save(update_fields=["grid"])
-    page = officer(sample, "grid").get(f"/people/{person.pk}/").content.decode()
-    assert "数据来源" in page and "1980-03-04" not in page and "1980年" in page
+    for role in ("grid", "community"):  # the community officer may reveal, but has not
+        page = officer(sample, role).get(f"/people/{person.pk}/").content.decode()
+        assert "数据来源" in page and "1980-03-04" not in page and "1980年" not in page
+        assert f"{person.age()}岁" in page
 
 
 def test_import_pages_in_english(sample: SampleDistrict):

@@ -50,12 +50,6 @@ class Command(BaseCommand):
             )
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
-        # Case categories (GB/T 30428.2 + 12345 types) and their default departments, once:
-        # without them the case pages and the residents' report page have nothing to offer.
-        from wangge.cases.models import Category
-
-        if not Category.objects.exists():
-            call_command("load_categories", verbosity=0)
         self._print(summary)
 
     def _print(self, summary: DemoSummary) -> None:
@@ -73,6 +67,14 @@ class Command(BaseCommand):
             ("实有人口", c["residents"]),
             ("岗位人员", c["staff"]),
         ]
+        if "cases" in c:
+            rows += [
+                ("案件", c["cases"]),
+                ("其中未结案", c.get("open_cases", 0)),
+                ("其中待定位", c.get("to_place", 0)),
+            ]
+        if "import_batches" in c:
+            rows.append(("台账导入批次", c["import_batches"]))
         for label, value in rows:
             out.write(f"  {_pad(label, 14)}{value:>10,}")
         out.write(

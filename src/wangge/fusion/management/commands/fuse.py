@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wangge.fusion.progress import ProgressBars
@@ -54,9 +55,17 @@ class Command(BaseCommand):
         if options["grids"] and not options["addresses"]:
             raise CommandError("给了 --grids 也需要给 --addresses（标准地址）")
 
+        loaded: list[Registry] = []
+
         def load_registry() -> Registry:
             if options["addresses"]:
-                return Registry.from_files(options["addresses"], options["grids"])
+                registry = Registry.from_files(
+                    options["addresses"],
+                    options["grids"],
+                    snap_metres=settings.WANGGE_REGISTRY_SNAP_METRES,
+                )
+                loaded.append(registry)
+                return registry
             from wangge.fusion.services import platform_registry
 
             return platform_registry()
@@ -81,6 +90,9 @@ class Command(BaseCommand):
             write_review_csv(result, options["review_out"])
 
         s = result.summary()
+        for registry in loaded:
+            for warning in registry.warnings:
+                self.stderr.write(f"注意：{warning}")
         for skipped in result.skipped:
             self.stderr.write(f"跳过 {skipped}")
         self.stdout.write(

@@ -89,5 +89,5 @@ class Command(BaseCommand):
             f"新增 {summary.persons_created} 人，匹配已有 {summary.persons_matched} 人"
             f"（更新 {summary.persons_updated}），新增 {summary.households_created} 户，"
             f"居住记录 {summary.residences_created} 条；已导入过而跳过 {summary.rows_skipped} 行，"
-            f"待核实未导入 {summary.rows_held} 行。撤销：wangge import --undo {batch.pk}"
+            f"待核实未导入 {summary.rows_held} 行，移交 {summary.handed_over} 人。撤销：wangge import --undo {batch.pk}"
         )

@@ -1,0 +1,90 @@
+"""Limits every input is checked against before it reaches a query, a model or a clock.
+
+A number one past int64 overflows the database driver, a date of year 1 or 9999 overflows the
+conversion to UTC, a lone surrogate cannot be encoded as UTF-8 and a NUL byte is refused by
+PostgreSQL: each of these used to surface as a 500. The API's types (`RecordId`, `PageNumber`,
+`BoundedDate`, …) carry the limits, so they are checked while parsing, reported as a 422 with
+the field's name, and written into the OpenAPI document. Pure: no Django import.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+MAX_ID = 2**63 - 1  # the largest BIGINT on SQLite and PostgreSQL
+MAX_PAGE = 1_000_000  # 50 rows a page: 50 million rows, more than any list holds
+MAX_PAGE_SIZE = 1000
+MIN_DATE = datetime.date(1900, 1, 1)
+MAX_DATE = datetime.date(2100, 12, 31)
+
+# Lone surrogates (not encodable as UTF-8) and NUL (refused by PostgreSQL in text).
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """What is wrong with this text for storage, in Chinese, or None if nothing."""
+    match = _BAD_TEXT.search(value)
+    if match is None:
+        return None
+    char = match.group()
+    if char == "\x00":
+        return f"第 {match.start() + 1} 个字符是空字符（NUL），不能保存"
+    return f"第 {match.start() + 1} 个字符是孤立的代理码位（U+{ord(char):04X}），不是有效的 Unicode 文本"
+
+
+def date_problem(value: datetime.date) -> str | None:
+    """Chinese message if the date lies outside the supported years, else None."""
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if MIN_DATE <= day <= MAX_DATE:
+        return None
+    return f"日期 {value.isoformat()} 超出支持的范围（{MIN_DATE.year}—{MAX_DATE.year} 年）"
+
+
+def _check_date(value: Any) -> Any:
+    problem = date_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _check_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID, description="记录编号（1 至 2⁶³−1）")]
+RowIndex = Annotated[int, Field(ge=0, le=MAX_ID, description="行号（0 至 2⁶³−1）")]
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+BoundedDate = Annotated[datetime.date, AfterValidator(_check_date)]
+BoundedDateTime = Annotated[datetime.datetime, AfterValidator(_check_date)]
+Text = Annotated[str, AfterValidator(_check_text)]
+
+
+def walk_text(value: Any, where: str = "") -> tuple[str, str] | None:
+    """The first string in a parsed JSON document that cannot be stored: (where, problem).
+
+    Keys are checked too. Iterative over the document, so linear in its size.
+    """
+    stack: list[tuple[str, Any]] = [(where, value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                return path or "body", problem
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                problem = text_problem(str(key))
+                if problem:
+                    return f"{path}.{key!r}".lstrip("."), problem
+                stack.append((f"{path}.{key}".lstrip("."), inner))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", inner) for i, inner in enumerate(item))
+    return None

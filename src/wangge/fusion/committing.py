@@ -1,0 +1,1165 @@
+"""Commit a staged import batch in short transactions that nobody sees until it is committed.
+
+Why: on SQLite the data file has one writer. A million-row ledger committed in one transaction
+held the write lock for two minutes, and the public report page, case intake and log-ins waited
+behind it until they failed. So the commit runs in three steps:
+
+1. *claim*: the batch becomes 导入中 with this process as its writer (host, pid, token) and a
+   heartbeat; only one batch is committed at a time (two would create the same persons twice).
+2. *chunks*: whole persons at a time (every row of a person in one chunk), sized to hold the
+   lock about `WANGGE_IMPORT_CHUNK_LOCK_MS`, with `WANGGE_IMPORT_CHUNK_PAUSE_MS` between them.
+   Each chunk inserts new persons, households, residences, the ledger rows, their provenance
+   and hand-overs, all *hidden* (`core.hidden`), and records the ids it inserted (the
+   ``created`` change records) in the same transaction. Keys are reserved beforehand
+   (`core.bulk.reserve_ids`), so the rows are built outside the lock.
+3. *publish*: one transaction makes the changes to persons already stored (newer values,
+   moves, provenance replaced; before-images kept for undo), shows the hidden rows and marks
+   the batch committed with its audit entry.
+
+A commit killed anywhere (kill -9 included) leaves users the database as it was: hidden rows
+only, or a rolled-back publish. The next `commit_batch` of any batch sees the writer is dead
+(its process is gone, or its heartbeat is older than `WANGGE_IMPORT_STALE_AFTER`), deletes the
+hidden rows by the recorded ids, puts the batch back to 待确认 and, for this batch, commits it
+again from the start. `recover_abandoned` does the clean-up alone.
+
+The time to publish grows with the number of persons *already stored* whose values the batch
+changes (each goes through the one write path, `people.services.apply_person_values`); a
+ledger of new residents publishes in milliseconds.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import functools
+import json
+import logging
+import os
+import re
+import socket
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from wangge.access import audit
+from wangge.access.fields import data_cipher
+from wangge.addresses.models import Room
+from wangge.core import hidden
+from wangge.core.bulk import begin_write, db_now, insert_rows, reserve_ids
+from wangge.core.errors import ServiceError
+from wangge.fusion.models import (
+    BatchStatus,
+    ChangeRecord,
+    HandOver,
+    ImportBatch,
+    SourceRecord,
+    ValueSource,
+)
+from wangge.fusion.normalise import DOUBTFUL, REJECTED
+from wangge.geo.models import Region, RegionLevel
+from wangge.people.idnumber import mask_id_number
+from wangge.people.models import Household, Person, Residence, ResidenceType
+from wangge.people.phone import MOBILE_ALLOCATED_PATTERN, mask_phone
+from wangge.people.services import apply_person_values, may_change, may_place
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class CommitSummary:
+    persons_created: int = 0
+    persons_updated: int = 0
+    persons_matched: int = 0
+    households_created: int = 0
+    residences_created: int = 0
+    rows_skipped: int = 0  # already imported by an earlier batch
+    rows_held: int = 0  # doubtful and not decided
+    # persons the importer may not change (or place): handed to their holders, never said whom
+    handed_over: int = 0
+
+
+_ID18 = r"^\d{17}[\dX]$"
+_ID18_RE = re.compile(_ID18)
+_MOBILE = f"^(?:{MOBILE_ALLOCATED_PATTERN})$"
+_MOBILE_RE = re.compile(_MOBILE)
+_SECRET_FIELDS = ("id_number", "phone")  # stored encrypted on the person, in this order
+_PERSON_FIELDS = ("name", "id_number", "phone", "gender", "birth_date", "ethnicity")
+# models a commit inserts into; each has core.hidden's PublishedManager as default manager
+_HIDDEN_MODELS: tuple[type[models.Model], ...] = (
+    Household,
+    Person,
+    Residence,
+    SourceRecord,
+    ValueSource,
+    HandOver,
+)
+
+
+def commit_batch(actor: Any, batch_id: int, *, progress: Progress | None = None) -> CommitSummary:
+    """Write a staged batch into the household file: all of it or, as users see it, nothing.
+
+    `progress("commit", rows written, rows to write)` follows every chunk. Raises
+    ServiceError when the batch is not 待确认 or another batch is being committed. A batch
+    left 导入中 by a writer that died is cleaned up first and committed again."""
+    from wangge.fusion.services import get_batch, staged_records
+
+    batch = get_batch(actor, batch_id)
+    recover_abandoned()
+    batch.refresh_from_db()
+    if batch.status == BatchStatus.COMMITTING:
+        raise ServiceError(f"批次 {batch.pk} 正在导入中，请稍后刷新查看结果")
+    if batch.status != BatchStatus.STAGED:
+        raise ServiceError(f"批次 {batch.pk} 当前为“{batch.get_status_display()}”，不能再导入")
+    token = _claim(batch)
+    try:
+        with _big_write_cache():
+            # the staged frame is handed over, not kept here: the committer drops it once it
+            # has selected the columns it writes
+            summary = _Committer(actor, batch, staged_records(batch), progress, token).run()
+    except BaseException:
+        try:
+            _clean_up(batch, token)
+        except Exception:  # the writer counts as dead later and the next commit cleans up
+            logger.exception("批次 %s 导入失败后清理未完成", batch.pk)
+        raise
+    from wangge.tasks.services import tasks_after_commit
+
+    tasks_after_commit(actor, batch)  # verification visits for the grids (wangge.tasks)
+    return summary
+
+
+# -- claim, heartbeat, clean-up -------------------------------------------------------------
+
+
+def _host() -> str:
+    return socket.gethostname()[:60]
+
+
+def _claim(batch: ImportBatch) -> str:
+    token = f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    with transaction.atomic():
+        begin_write()
+        busy = ImportBatch.objects.filter(status=BatchStatus.COMMITTING).exclude(pk=batch.pk)
+        other = busy.values_list("pk", flat=True).first()
+        if other is not None:
+            raise ServiceError(f"批次 {other} 正在导入，请等它完成后再导入批次 {batch.pk}")
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.STAGED).update(
+            status=BatchStatus.COMMITTING, commit_owner=token, commit_heartbeat=timezone.now()
+        )
+        if claimed != 1:
+            raise ServiceError(f"批次 {batch.pk} 的状态刚刚改变，请刷新后再试")
+    batch.status = BatchStatus.COMMITTING
+    batch.commit_owner = token
+    return token
+
+
+def _beat(batch: ImportBatch, token: str) -> None:
+    """Stamp the heartbeat; a writer whose batch was taken over stops here (its open chunk is
+    rolled back with the exception)."""
+    alive = ImportBatch.objects.filter(
+        pk=batch.pk, status=BatchStatus.COMMITTING, commit_owner=token
+    ).update(commit_heartbeat=timezone.now())
+    if alive != 1:
+        raise ServiceError(f"批次 {batch.pk} 的导入已被另一个进程接手，本进程停止写入")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def writer_is_dead(batch: ImportBatch) -> bool:
+    """A committing batch whose writer process is gone (same host) or silent too long."""
+    if batch.status != BatchStatus.COMMITTING:
+        return False
+    host, _, rest = batch.commit_owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host == _host() and pid.isdigit() and not _process_alive(int(pid)):
+        return True
+    stale = datetime.timedelta(seconds=settings.WANGGE_IMPORT_STALE_AFTER)
+    return batch.commit_heartbeat is None or batch.commit_heartbeat < timezone.now() - stale
+
+
+def recover_abandoned() -> list[int]:
+    """Clean up every batch left 导入中 by a dead writer; returns their ids."""
+    done = []
+    for batch in ImportBatch.objects.filter(status=BatchStatus.COMMITTING):
+        if writer_is_dead(batch):
+            _clean_up(batch, batch.commit_owner, recovered=True)
+            done.append(batch.pk)
+    return done
+
+
+def _owner(batch: ImportBatch) -> str:
+    return f"import:{batch.pk}"
+
+
+def _delete_ids(model: type[models.Model], ids: list[int]) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for i in range(0, len(ids), 5000):
+            part = ids[i : i + 5000]
+            cursor.execute(
+                f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})", part
+            )
+
+
+def _clean_up(batch: ImportBatch, token: str, *, recovered: bool = False) -> None:
+    """Delete what an unfinished commit inserted (hidden, so nobody saw it), newest first, a
+    chunk per transaction, and put the batch back to 待确认. Only while `token` still owns it."""
+
+    def owned() -> bool:
+        return ImportBatch.objects.filter(
+            pk=batch.pk, status=BatchStatus.COMMITTING, commit_owner=token
+        ).exists()
+
+    pause = settings.WANGGE_IMPORT_CHUNK_PAUSE_MS / 1000
+    while True:
+        change = (
+            ChangeRecord.objects.filter(batch=batch, action="created")
+            .order_by("-pk")
+            .only("pk", "model", "object_ids")
+            .first()
+        )
+        if change is None:
+            break
+        with transaction.atomic():
+            begin_write()
+            if not owned():
+                return
+            _delete_ids(apps.get_model(change.model), list(change.object_ids))
+            change.delete()
+        time.sleep(pause)
+    with transaction.atomic():
+        begin_write()
+        if not owned():
+            return
+        ChangeRecord.objects.filter(batch=batch).delete()
+        hidden.publish(_owner(batch))  # nothing of the owner is left to show
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.STAGED, commit_owner="", commit_heartbeat=None
+        )
+        if recovered:
+            audit.record(
+                None,
+                "import.recover",
+                "fusion.importbatch",
+                batch.pk,
+                detail={"writer": token},
+            )
+    batch.status = BatchStatus.STAGED
+    batch.commit_owner = ""
+
+
+@contextmanager
+def _big_write_cache() -> Iterator[None]:
+    """Each chunk updates several indexes per table; on SQLite a larger page cache for the
+    length of the commit keeps those index pages in memory."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size={int(before)}")
+
+
+# -- the writer -----------------------------------------------------------------------------
+
+
+_RESIDENCE_TYPES = {
+    "户籍": ResidenceType.REGISTERED,
+    "户籍人口": ResidenceType.REGISTERED,
+    "常住": ResidenceType.REGISTERED,
+    "流动": ResidenceType.FLOATING,
+    "流动人口": ResidenceType.FLOATING,
+    "暂住": ResidenceType.FLOATING,
+    "租住": ResidenceType.FLOATING,
+}
+
+_COMMIT_COLUMNS = (
+    "rid",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "ledger",
+    "person_key",
+    "name",
+    "id_number",
+    "phone",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "relation",
+    "residence_type",
+    "address_text",
+    "address_code",
+    "grid_code",
+    "record_date",
+    "status",
+    "reason",
+)
+_PERSON_COLUMNS = (
+    "id",
+    "name",
+    "id_number",
+    "id_number_index",
+    "gender",
+    "birth_date",
+    "phone",
+    "phone_index",
+    "ethnicity",
+    "registered_residence",
+    "residence_type",
+    "grid_id",
+    "household_id",
+    "created_at",
+    "updated_at",
+)
+_HOUSEHOLD_COLUMNS = (
+    "id",
+    "room_id",
+    "grid_id",
+    "head_id",
+    "is_rental",
+    "note",
+    "created_at",
+    "updated_at",
+)
+_RESIDENCE_COLUMNS = ("id", "person_id", "household_id", "relation", "since", "until", "note")
+_VALUE_SOURCE_COLUMNS = ("id", "entity", "entity_id", "field", "record_id", "batch_id")
+
+
+def _source_columns() -> tuple[str, ...]:
+    return tuple(f.column for f in SourceRecord._meta.concrete_fields)
+
+
+@dataclass
+class _Matched:
+    """A person already stored whose rows are in the batch: changed only at publish."""
+
+    pk: int
+    values: dict[str, tuple[Any, int | None]]  # field → (value, source record id)
+    grid_id: int | None
+    latest: dict[str, Any] | None  # the newest row with a known household
+
+
+@dataclass
+class _Chunk:
+    """What one transaction inserts: model → (columns, rows)."""
+
+    rows: dict[type[models.Model], tuple[tuple[str, ...], list[tuple[Any, ...]]]] = field(
+        default_factory=dict
+    )
+
+
+class _Committer:
+    """One batch's chunks and its publish; keeps the before-images of what it changes."""
+
+    chunk_rows = 2000  # ledger rows in the first chunk; later ones follow the lock time
+
+    def __init__(
+        self,
+        actor: Any,
+        batch: ImportBatch,
+        records: pl.DataFrame,
+        progress: Progress | None,
+        token: str,
+    ) -> None:
+        self.actor = actor
+        self.batch = batch
+        self.records = records
+        self.progress = progress
+        self.token = token
+        self.owner = _owner(batch)
+        self.summary = CommitSummary()
+        self.cipher = data_cipher()
+        self.today = timezone.localdate()
+        self.updated: list[ChangeRecord] = []
+        self.matched: list[_Matched] = []
+        self.household_of: dict[str, int] = {}  # address code → household (stored or new)
+        # per-chunk memos (a person's rows, all in one chunk, repeat the same values); cleared
+        # after each chunk so the commit's memory does not grow with the batch
+        self._indexes: dict[str, str] = {}
+        self._masked: dict[tuple[str, str], str] = {}
+        self._placeable: dict[int | None, bool] = {}
+        self._handovers: list[HandOver] = []
+        self._last_commit = 0.0
+        self.lock_target = settings.WANGGE_IMPORT_CHUNK_LOCK_MS / 1000
+        self.pause = settings.WANGGE_IMPORT_CHUNK_PAUSE_MS / 1000
+        self.grid_ids: dict[str, int] = {}
+        self.source_columns = _source_columns()
+        self._publish_created: dict[type[models.Model], list[int]] = {}
+        self.stored_max = 0  # the newest person stored before this commit
+
+    def run(self) -> CommitSummary:
+        hidden.announce(self.owner, [m._meta.db_table for m in _HIDDEN_MODELS])
+        self.stored_max = Person._base_manager.aggregate(top=Max("pk"))["top"] or 0
+        frame = self._frame()
+        total = frame.height
+        self.grid_ids = dict(
+            Region.objects.filter(level=RegionLevel.GRID).values_list("code", "pk")
+        )
+        done = 0
+        if self.progress is not None:
+            self.progress("commit", 0, total)
+        for part in self._chunks(frame):
+            self._write_chunk(part)
+            self._indexes.clear()
+            self._masked.clear()
+            done += part.height
+            if self.progress is not None:
+                self.progress("commit", done, total)
+        del frame
+        self._publish()
+        return self.summary
+
+    # which rows ---------------------------------------------------------------------------
+
+    def _frame(self) -> pl.DataFrame:
+        """The rows to write, each person's rows together, oldest first."""
+        sha_of = {f["name"]: f["sha256"] for f in self.batch.files}
+        frame = self.records.filter(pl.col("status") != REJECTED).select(_COMMIT_COLUMNS)
+        frame = frame.with_columns(
+            pl.col("source_file")
+            .replace_strict(sha_of, default="", return_dtype=pl.Utf8)
+            .alias("file_sha256"),
+            pl.col("source_sheet").cast(pl.Utf8),
+            pl.col("source_row").cast(pl.Int64),
+        )
+        self.records = pl.DataFrame()  # the staged frame is not needed again
+        decisions = {int(k): v for k, v in self.batch.decisions.items()}
+        review = {p["rid"]: p["other_rid"] for p in self.batch.summary.get("review", [])}
+        same = {rid: other for rid, other in review.items() if decisions.get(rid) == "same"}
+        other_keys: dict[int, str] = {}
+        if same:
+            found = frame.filter(pl.col("rid").is_in(list(same.values())))
+            keys = dict(zip(found["rid"].to_list(), found["person_key"].to_list(), strict=True))
+            other_keys = {rid: keys[o] for rid, o in same.items() if o in keys}
+        already = self._already_imported(list(sha_of.values()))
+        if already.height:
+            before = frame.height
+            frame = frame.join(
+                already, on=["file_sha256", "source_sheet", "source_row"], how="anti"
+            )
+            self.summary.rows_skipped = before - frame.height
+        doubtful = pl.col("status") == DOUBTFUL
+        held = [rid for rid in review if rid not in decisions]
+        if held:
+            is_held = doubtful & pl.col("rid").is_in(held)
+            self.summary.rows_held = frame.filter(is_held).height
+            frame = frame.filter(~is_held)
+        if other_keys:
+            joins = doubtful & pl.col("rid").is_in(list(other_keys))
+            frame = frame.with_columns(
+                pl.when(joins)
+                .then(pl.col("rid").replace_strict(other_keys, default=None, return_dtype=pl.Utf8))
+                .otherwise(pl.col("person_key"))
+                .alias("person_key")
+            )
+        order = pl.col("record_date").cast(pl.Utf8).fill_null("").alias("_order")
+        return (
+            frame.with_columns(order)
+            .sort(["person_key", "_order", "ledger", "source_row"], maintain_order=True)
+            .drop("_order")
+        )
+
+    def _already_imported(self, shas: list[str]) -> pl.DataFrame:
+        live = SourceRecord.objects.filter(
+            file_sha256__in=shas, batch__status=BatchStatus.COMMITTED
+        ).values_list("file_sha256", "sheet", "row")
+        return pl.DataFrame(
+            list(live.iterator(chunk_size=20_000)),
+            schema={"file_sha256": pl.Utf8, "source_sheet": pl.Utf8, "source_row": pl.Int64},
+            orient="row",
+        )
+
+    def _chunks(self, frame: pl.DataFrame) -> Iterator[pl.DataFrame]:
+        """Slices of whole persons, about `chunk_rows` rows each (adapted to the lock time)."""
+        if frame.height == 0:
+            return
+        keys = frame["person_key"]
+        starts = keys.ne_missing(keys.shift(1)).fill_null(True).arg_true().to_list()
+        starts.append(frame.height)
+        i = 0
+        while starts[i] < frame.height:
+            j = bisect.bisect_left(starts, starts[i] + self.chunk_rows, lo=i + 1)
+            j = min(j, len(starts) - 1)
+            yield frame.slice(starts[i], starts[j] - starts[i])
+            i = j
+
+    # one chunk ----------------------------------------------------------------------------
+
+    def _write_chunk(self, part: pl.DataFrame) -> None:
+        rows = part.to_dicts()
+        by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_key[row["person_key"]].append(row)
+        existing = self._existing_persons(by_key)
+        new: list[tuple[list[dict[str, Any]], dict[str, Any], int | None]] = []
+        matched: list[tuple[str, Person, list[dict[str, Any]], dict[str, Any], int | None]] = []
+        handed: set[str] = set()
+        for key, group in by_key.items():
+            values = _resolve(group)
+            latest_room = next((r for r in reversed(group) if r["grid_code"]), None)
+            grid_id = self.grid_ids.get(latest_room["grid_code"]) if latest_room else None
+            person = existing.get(key)
+            # The scope is checked on the target: the stored person the rows matched (wherever
+            # the rows' address points), or the grid a new person would be placed in.
+            if (person is not None and not may_change(self.actor, person)) or (
+                person is None and not self._may_place(grid_id)
+            ):
+                self._hand_over(person, group, values)
+                handed.add(key)
+            elif person is None:
+                new.append((group, values, grid_id))
+            else:
+                matched.append((key, person, group, values, grid_id))
+        if handed:  # nothing of a handed-over row is written: no household, no provenance
+            rows = [r for r in rows if r["person_key"] not in handed]
+            part = part.filter(~pl.col("person_key").is_in(list(handed)))
+        households = self._households(rows)
+        # the newest row of each person whose address has a household (stored, made by an
+        # earlier chunk, or made by this one)
+        homes = set(self.household_of) | {code for code, _, _ in households}
+        latest: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if row["address_code"] in homes:
+                latest[row["person_key"]] = row
+        with_home = [g for g, _, _ in new if g[0]["person_key"] in latest]
+        value_count = sum(len(values) for _, values, _ in new)
+        with transaction.atomic():
+            ids = {
+                Household: reserve_ids(Household, len(households)),
+                Person: reserve_ids(Person, len(new)),
+                Residence: reserve_ids(Residence, len(with_home)),
+                SourceRecord: reserve_ids(SourceRecord, len(rows)),
+                ValueSource: reserve_ids(ValueSource, value_count),
+            }
+        chunk = _Chunk()
+        now = db_now()
+        household_rows = []
+        for pk, (code, room_id, grid_id) in zip(ids[Household], households, strict=True):
+            self.household_of[code] = pk
+            household_rows.append((pk, room_id, grid_id, None, False, "", now, now))
+        chunk.rows[Household] = (_HOUSEHOLD_COLUMNS, household_rows)
+        person_of: dict[str, int] = {}
+        person_rows = []
+        secrets = iter(
+            self.cipher.encrypt_many(
+                [values.get(f, ("",))[0] or "" for _, values, _ in new for f in _SECRET_FIELDS]
+            )
+        )
+        for pk, (group, values, grid_id) in zip(ids[Person], new, strict=True):
+            key = group[0]["person_key"]
+            person_of[key] = pk
+            home = latest.get(key)
+            sealed = (next(secrets), next(secrets))
+            person_rows.append(
+                self._person_row(pk, values, sealed, _residence_type(group), grid_id, home, now)
+            )
+        chunk.rows[Person] = (_PERSON_COLUMNS, person_rows)
+        residence_rows = []
+        for pk, group in zip(ids[Residence], with_home, strict=True):
+            key = group[0]["person_key"]
+            home = latest[key]
+            residence_rows.append(
+                (
+                    pk,
+                    person_of[key],
+                    self.household_of[home["address_code"]],
+                    _relation(home["relation"]),
+                    home["record_date"] or None,
+                    None,
+                    "",
+                )
+            )
+        chunk.rows[Residence] = (_RESIDENCE_COLUMNS, residence_rows)
+        for key, person, _, _, _ in matched:
+            person_of[key] = person.pk
+        record_of: dict[tuple[str, str, int], int] = {}
+        for pk, row in zip(ids[SourceRecord], rows, strict=True):
+            origin = (row["source_file"][:255], row["source_sheet"][:100], row["source_row"])
+            record_of[origin] = pk
+        chunk.rows[SourceRecord] = (
+            self.source_columns,
+            self._source_rows(part, ids[SourceRecord], person_of),
+        )
+        value_rows = []
+        value_ids = iter(ids[ValueSource])
+        for group, values, _ in new:
+            person_pk = person_of[group[0]["person_key"]]
+            for fld, (_, origin) in values.items():
+                value_rows.append(
+                    (next(value_ids), "person", person_pk, fld, record_of[origin], self.batch.pk)
+                )
+        chunk.rows[ValueSource] = (_VALUE_SOURCE_COLUMNS, value_rows)
+        for key, person, _, values, grid_id in matched:
+            home = latest.get(key)
+            self.matched.append(
+                _Matched(
+                    person.pk,
+                    {f: (v, record_of.get(origin)) for f, (v, origin) in values.items()},
+                    grid_id,
+                    None
+                    if home is None
+                    else {
+                        "address_code": home["address_code"],
+                        "relation": home["relation"],
+                        "record_date": home["record_date"],
+                    },
+                )
+            )
+        self.summary.persons_matched += len(matched)
+        self.summary.persons_created += len(new)
+        self.summary.households_created += len(households)
+        self.summary.residences_created += len(with_home)
+        self._write(chunk)
+
+    def _write(self, chunk: _Chunk) -> None:
+        """One short transaction: the chunk's rows, hidden, and their ids for clean-up/undo."""
+        wait = self.pause - (time.monotonic() - self._last_commit)
+        if wait > 0:
+            time.sleep(wait)
+        started = time.monotonic()
+        with transaction.atomic():
+            _beat(self.batch, self.token)
+            for model, (columns, rows) in chunk.rows.items():
+                if not rows:
+                    continue
+                ids = [row[0] for row in rows]
+                hidden.hide(self.owner, model._meta.db_table, ids)
+                insert_rows(model, columns, rows)
+                self._created(model, ids)
+            if self._handovers:
+                made = HandOver.objects.bulk_create(self._handovers, batch_size=1000)
+                ids = [h.pk for h in made]
+                hidden.hide(self.owner, HandOver._meta.db_table, ids)
+                self._created(HandOver, ids)
+                self._handovers = []
+        self._last_commit = time.monotonic()
+        took = self._last_commit - started
+        written = sum(len(r) for _, r in chunk.rows.values())
+        if written and took > 0:  # the next chunk sized to the lock time aimed at
+            scale = min(2.0, max(0.5, self.lock_target / took))
+            floor = min(200, type(self).chunk_rows)
+            self.chunk_rows = int(min(50_000, max(floor, self.chunk_rows * scale)))
+
+    def _may_place(self, grid_id: int | None) -> bool:
+        """`may_place` once per grid of the batch, not once per new person."""
+        found = self._placeable.get(grid_id)
+        if found is None:
+            found = self._placeable[grid_id] = may_place(self.actor, grid_id)
+        return found
+
+    def _mask(self, kind: str, value: str) -> str:
+        """The masked ID number or phone, parsed once per value and chunk."""
+        found = self._masked.get((kind, value))
+        if found is None:
+            found = mask_id_number(value) if kind == "id" else mask_phone(value)
+            self._masked[(kind, value)] = found
+        return found
+
+    def _created(self, model: type[models.Model], ids: list[int]) -> None:
+        ChangeRecord.objects.create(
+            batch=self.batch, model=model._meta.label_lower, action="created", object_ids=ids
+        )
+
+    def _person_row(
+        self,
+        pk: int,
+        values: dict[str, Any],
+        secrets: tuple[str, str],  # the ID number and phone, encrypted
+        residence_type: str,
+        grid_id: int | None,
+        home: dict[str, Any] | None,
+        now: Any,
+    ) -> tuple[Any, ...]:
+        id_number = values.get("id_number", ("",))[0] or ""
+        phone = values.get("phone", ("",))[0] or ""
+        birth = values.get("birth_date", (None,))[0]
+        return (
+            pk,
+            values["name"][0][:50],
+            secrets[0],
+            self._index(id_number),  # already normalised by the pipeline
+            values.get("gender", ("",))[0] or "",
+            birth or None,
+            secrets[1],
+            self._index(phone),
+            (values.get("ethnicity", ("",))[0] or "")[:20],
+            "",
+            residence_type,
+            grid_id,
+            self.household_of[home["address_code"]] if home is not None else None,
+            now,
+            now,
+        )
+
+    def _source_rows(
+        self, part: pl.DataFrame, ids: list[int], person_of: dict[str, int]
+    ) -> list[tuple[Any, ...]]:
+        """The chunk's `SourceRecord` rows in database form, column by column: lookups and
+        masks are done once per distinct value of the chunk, and only the sealing is per row
+        (each row its own nonce)."""
+
+        def distinct(column: str) -> list[str]:
+            return [v for v in part[column].unique().to_list() if v]
+
+        def mapped(column: str, mapping: dict[str, Any], dtype: Any) -> pl.Expr:
+            return (
+                pl.col(column)
+                .fill_null("")
+                .replace_strict(mapping, default=None, return_dtype=dtype)
+            )
+
+        numbers, phones = distinct("id_number"), distinct("phone")
+        codes = [c for c in distinct("address_code") if c in self.household_of]
+        grids = [g for g in distinct("grid_code") if g in self.grid_ids]
+        keys = [k for k in distinct("person_key") if k in person_of]
+        text = pl.col
+        columns: dict[str, pl.Expr] = {
+            "id": text("_id"),
+            "batch_id": pl.lit(self.batch.pk, dtype=pl.Int64),
+            "file_name": text("source_file").str.slice(0, 255),
+            "file_sha256": text("file_sha256"),
+            "sheet": text("source_sheet").str.slice(0, 100),
+            "row": text("source_row"),
+            "person_id": mapped("person_key", {k: person_of[k] for k in keys}, pl.Int64),
+            "household_id": mapped(
+                "address_code", {c: self.household_of[c] for c in codes}, pl.Int64
+            ),
+            "grid_id": mapped("grid_code", {g: self.grid_ids[g] for g in grids}, pl.Int64),
+            "name": text("name").fill_null("").str.slice(0, 50),
+            "id_number_index": mapped(
+                "id_number", {"": "", **{v: self._index(v) for v in numbers}}, pl.Utf8
+            ),
+            "phone_index": mapped(
+                "phone", {"": "", **{v: self._index(v) for v in phones}}, pl.Utf8
+            ),
+            "sealed": text("_sealed"),
+            "gender": text("gender").fill_null(""),
+            "address_text": text("address_text").fill_null("").str.slice(0, 300),
+            "address_code": text("address_code").fill_null(""),
+            "record_date": pl.when(text("record_date") == "")
+            .then(None)
+            .otherwise(text("record_date")),
+            "status": text("status"),
+            "reason": text("reason").fill_null(""),
+        }
+        # the usual shapes masked as columns (what mask_id_number / mask_phone give for an
+        # 18-character number and an issued mobile), the rest value by value
+        number, phone = text("id_number").fill_null(""), text("phone").fill_null("")
+        id18, mobile = number.str.contains(_ID18), phone.str.contains(_MOBILE)
+        masked_id = (
+            pl.when(id18)
+            .then(
+                pl.concat_str(
+                    number.str.slice(0, 6), pl.lit("*" * 8), number.str.slice(14, 3), pl.lit("*")
+                )
+            )
+            .otherwise(
+                mapped(
+                    "id_number",
+                    {"": "", **{v: self._mask("id", v) for v in numbers if not _ID18_RE.match(v)}},
+                    pl.Utf8,
+                )
+            )
+        )
+        masked_phone = (
+            pl.when(mobile)
+            .then(pl.concat_str(phone.str.slice(0, 3), pl.lit("*" * 6), phone.str.slice(9, 2)))
+            .otherwise(
+                mapped(
+                    "phone",
+                    {
+                        "": "",
+                        **{v: self._mask("phone", v) for v in phones if not _MOBILE_RE.match(v)},
+                    },
+                    pl.Utf8,
+                )
+            )
+        )
+        birth = text("birth_date").fill_null("")
+        plain = (
+            part.select(
+                pl.when((masked_id != "") | (masked_phone != "") | (birth != ""))
+                .then(pl.struct(id=masked_id, phone=masked_phone, birth=birth).struct.json_encode())
+                .otherwise(pl.lit(""))
+            )
+            .to_series()
+            .to_list()
+        )
+        sealed = self.cipher.encrypt_many(plain)
+        part = part.with_columns(
+            pl.Series("_id", ids, dtype=pl.Int64), pl.Series("_sealed", sealed, dtype=pl.Utf8)
+        )
+        return part.select(columns[c].alias(c) for c in self.source_columns).rows()
+
+    def _index(self, value: str) -> str:
+        """Blind index of a normalised value, computed once per value (family phones and a
+        person's several rows repeat them)."""
+        found = self._indexes.get(value)
+        if found is None:
+            found = self._indexes[value] = self.cipher.blind_index(value)
+        return found
+
+    # persons already stored -----------------------------------------------------------------
+
+    def _existing_persons(self, by_key: dict[str, list[dict[str, Any]]]) -> dict[str, Person]:
+        """Clusters that are people already in the platform: by ID number, else by name and
+        phone/birth date, only when exactly one stored person fits. Rows this batch inserted
+        are hidden, so a cluster never matches a person created by the same batch."""
+        wanted: dict[str, str] = {}
+        for key, group in by_key.items():
+            number = next((r["id_number"] for r in group if r["id_number"]), None)
+            if number:
+                wanted[self._index(number)] = key
+        found: dict[str, Person] = {}
+        indexes = list(wanted)
+        for i in range(0, len(indexes), 2000):
+            for person in Person.objects.filter(id_number_index__in=indexes[i : i + 2000]):
+                found[wanted[person.id_number_index]] = person
+        loose = {
+            key: group
+            for key, group in by_key.items()
+            if key not in found and not any(r["id_number"] for r in group)
+        }
+        names = sorted({g[0]["name"] for g in loose.values()})
+        # Indexed by (name, phone) and (name, birth date), so a batch of many clusters that
+        # share a name with many stored persons is looked up, not compared pairwise.
+        by_phone: dict[tuple[str, str], list[int]] = defaultdict(list)
+        by_birth: dict[tuple[str, str], list[int]] = defaultdict(list)
+        # Only persons stored before the commit began (`pk <= stored_max`): a common name is
+        # shared by many of the persons this batch inserts, which are hidden but would still
+        # be read and filtered out, more with every chunk (at 1M rows, 86 % of the commit).
+        # The name index carries the key, so the bound cuts the index range itself.
+        for i in range(0, len(names), 2000):
+            for pk, name, phone_index, birth in Person.objects.filter(
+                pk__lte=self.stored_max, name__in=names[i : i + 2000]
+            ).values_list("pk", "name", "phone_index", "birth_date"):
+                if phone_index:
+                    by_phone[(name, phone_index)].append(pk)
+                if birth:
+                    by_birth[(name, birth.isoformat())].append(pk)
+        fitting: dict[str, int] = {}
+        for key, group in loose.items():
+            name = group[0]["name"]
+            phones = {self._index(r["phone"]) for r in group if r["phone"]}
+            births = {r["birth_date"] for r in group if r["birth_date"]}
+            fits: set[int] = set()
+            for hits in [by_phone.get((name, p), []) for p in phones] + [
+                by_birth.get((name, b), []) for b in births
+            ]:
+                fits.update(hits[:2])  # two are enough to know it is ambiguous
+                if len(fits) > 1:
+                    break
+            if len(fits) == 1:
+                fitting[key] = fits.pop()
+        if fitting:
+            stored = Person.objects.in_bulk(list(set(fitting.values())))
+            found.update({k: stored[pk] for k, pk in fitting.items() if pk in stored})
+        return found
+
+    def _hand_over(
+        self, person: Person | None, group: list[dict[str, Any]], values: dict[str, Any]
+    ) -> None:
+        """Rows about a person the importer may not change become an item for the person's
+        holders (the district for a person nobody in scope could place)."""
+        latest = group[-1]
+        payload = {fld: value for fld, (value, _origin) in values.items()}
+        payload["address_text"] = latest.get("address_text") or ""
+        payload["residence_type"] = _residence_type(group)
+        where = "；".join(_where(r) for r in group[:5])
+        self._handovers.append(
+            HandOver(
+                batch=self.batch,
+                person=person,
+                created_by=self.actor,
+                origin=where[:400],
+                payload=json.dumps(payload, ensure_ascii=False, default=str),
+            )
+        )
+        self.summary.handed_over += 1
+
+    def _households(self, rows: list[dict[str, Any]]) -> list[tuple[str, int, int | None]]:
+        """The households this chunk's addresses need that neither exist nor were made by an
+        earlier chunk: (address code, room id, grid id)."""
+        codes = {
+            r["address_code"]: r["grid_code"]
+            for r in rows
+            if r["address_code"] and r["address_code"] not in self.household_of
+        }
+        if not codes:
+            return []
+        room_ids: dict[str, int] = {}
+        wanted = sorted(codes)
+        for i in range(0, len(wanted), 5000):
+            room_ids.update(
+                Room.objects.filter(address_code__in=wanted[i : i + 5000]).values_list(
+                    "address_code", "pk"
+                )
+            )
+        by_room = {v: k for k, v in room_ids.items()}
+        rooms = list(by_room)
+        for i in range(0, len(rooms), 5000):
+            for pk, room_id in (
+                Household.objects.filter(room_id__in=rooms[i : i + 5000])
+                .order_by("pk")
+                .values_list("pk", "room_id")
+            ):
+                self.household_of.setdefault(by_room[room_id], pk)
+        return [
+            (code, room_ids[code], self.grid_ids.get(codes[code] or ""))
+            for code in wanted
+            if code in room_ids and code not in self.household_of
+        ]
+
+    # publish ----------------------------------------------------------------------------------
+
+    def _publish(self) -> None:
+        """Changes to stored persons, the hidden rows shown, the batch committed: one
+        transaction, so users see the whole batch or none of it."""
+        wait = self.pause - (time.monotonic() - self._last_commit)
+        if wait > 0:
+            time.sleep(wait)
+        with transaction.atomic():
+            _beat(self.batch, self.token)
+            self._update_matched()
+            for model, ids in self._publish_created.items():
+                self._created(model, ids)
+            ChangeRecord.objects.bulk_create(self.updated, batch_size=2000)
+            hidden.publish(self.owner)
+            self.batch.status = BatchStatus.COMMITTED
+            self.batch.committed_at = timezone.now()
+            self.batch.commit_owner = ""
+            self.batch.commit_heartbeat = None
+            self.batch.summary = {**self.batch.summary, "commit": self.summary.__dict__}
+            self.batch.save(
+                update_fields=[
+                    "status",
+                    "committed_at",
+                    "commit_owner",
+                    "commit_heartbeat",
+                    "summary",
+                ]
+            )
+            audit.record(
+                self.actor,
+                "import.commit",
+                "fusion.importbatch",
+                self.batch.pk,
+                channel=self.batch.channel,
+                detail=self.summary.__dict__,
+            )
+
+    def _update_matched(self) -> None:
+        if not self.matched:
+            return
+        persons: dict[int, Person] = {}
+        pks = [m.pk for m in self.matched]
+        for i in range(0, len(pks), 2000):
+            persons.update(Person.objects.in_bulk(pks[i : i + 2000]))
+        live = [m for m in self.matched if m.pk in persons]
+        for m in live:
+            self._update_person(persons[m.pk], m)
+        self._residences(live, persons)
+        self._value_sources(live)
+
+    def _record(self, model: str, action: str, object_id: int, before: dict[str, Any]) -> None:
+        """Keep the before-image of a row the batch changes or deletes, for undo."""
+        self.updated.append(
+            ChangeRecord(
+                batch=self.batch, model=model, action=action, object_id=object_id, before=before
+            )
+        )
+
+    def _update_person(self, person: Person, m: _Matched) -> None:
+        """Newer ledger values win over stored ones, except a stored ID number; through the one
+        write path for persons, which checks the scope on the person as stored."""
+        before = _raw_row(person)
+        changed = apply_person_values(
+            self.actor,
+            person,
+            {fld: value for fld, (value, _record) in m.values.items()},
+            grid_id=m.grid_id,
+            channel=self.batch.channel,
+            audited=False,  # the batch's audit entry, with before-images kept for undo
+        )
+        if changed:
+            self._record("people.person", "updated", person.pk, before)
+            self.summary.persons_updated += 1
+
+    def _residences(self, matched: list[_Matched], persons: dict[int, Person]) -> None:
+        """Stored persons who moved: the current residence ends today, a new one starts. A
+        person several clusters matched moves once, to the last one's address."""
+        homes = list({m.pk: m for m in matched if m.latest is not None}.values())
+        current: dict[int, Residence] = {}
+        pks = [m.pk for m in homes]
+        for i in range(0, len(pks), 5000):
+            for residence in Residence.objects.filter(
+                person_id__in=pks[i : i + 5000], until__isnull=True
+            ):
+                current[residence.person_id] = residence
+        fresh: list[tuple[int, int, str, Any]] = []
+        moved: list[tuple[int, int]] = []
+        ended: list[int] = []  # current residences that end today
+        for m in homes:
+            assert m.latest is not None
+            person = persons[m.pk]
+            household_id = self.household_of[m.latest["address_code"]]
+            now = current.get(m.pk)
+            if now is not None and now.household_id == household_id:
+                continue
+            if now is not None:
+                self._record("people.residence", "updated", now.pk, _raw_row(now))
+                ended.append(now.pk)
+            fresh.append(
+                (
+                    m.pk,
+                    household_id,
+                    _relation(m.latest["relation"]),
+                    m.latest["record_date"] or None,
+                )
+            )
+            if person.household_id != household_id:
+                self._record(
+                    "people.person", "updated", person.pk, {"household_id": person.household_id}
+                )
+                moved.append((household_id, person.pk))
+        for i in range(0, len(ended), 5000):
+            Residence.objects.filter(pk__in=ended[i : i + 5000]).update(until=self.today)
+        ids = reserve_ids(Residence, len(fresh))
+        insert_rows(
+            Residence,
+            _RESIDENCE_COLUMNS,
+            [(pk, *values, None, "") for pk, values in zip(ids, fresh, strict=True)],
+        )
+        table = connection.ops.quote_name(Person._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET household_id = %s WHERE id = %s", moved)
+        if ids:
+            self._publish_created[Residence] = ids
+        self.summary.residences_created += len(fresh)
+
+    def _value_sources(self, matched: list[_Matched]) -> None:
+        """The provenance of the stored persons' fields this batch sets: older entries are
+        remembered for undo, then replaced. A person several clusters matched keeps, per field,
+        the record of the last one (provenance is unique per person and field)."""
+        record_of: dict[tuple[int, str], int] = {}
+        for m in matched:
+            for fld, (_, record) in m.values.items():
+                if record:
+                    record_of[(m.pk, fld)] = record
+        fields_of: dict[int, set[str]] = defaultdict(set)
+        for pk, fld in record_of:
+            fields_of[pk].add(fld)
+        pks = list(fields_of)
+        replaced: list[int] = []
+        for i in range(0, len(pks), 2000):
+            for vs in ValueSource.objects.filter(entity="person", entity_id__in=pks[i : i + 2000]):
+                if vs.field in fields_of[vs.entity_id]:
+                    self._record("fusion.valuesource", "deleted", vs.pk, _raw_row(vs))
+                    replaced.append(vs.pk)
+        _delete_ids(ValueSource, replaced)  # nothing points at provenance: a plain DELETE
+        rows = [
+            ("person", pk, fld, record, self.batch.pk) for (pk, fld), record in record_of.items()
+        ]
+        ids = reserve_ids(ValueSource, len(rows))
+        insert_rows(
+            ValueSource,
+            _VALUE_SOURCE_COLUMNS,
+            [(pk, *row) for pk, row in zip(ids, rows, strict=True)],
+        )
+
+
+def _resolve(group: list[dict[str, Any]]) -> dict[str, tuple[Any, tuple[str, str, int]]]:
+    """Each field's value and the row it came from: valid beats missing, newer beats older,
+    a full birth date beats a year."""
+    values: dict[str, tuple[Any, tuple[str, str, int]]] = {}
+    for row in group:  # oldest first, so later rows overwrite
+        origin = (row["source_file"][:255], row["source_sheet"][:100], row["source_row"])
+        for fld in _PERSON_FIELDS:
+            value = row.get(fld)
+            if value in (None, ""):
+                continue
+            if fld == "id_number" and "id_number" in values:
+                continue  # the cluster's numbers agree; keep the first
+            values[fld] = (value, origin)
+    return values
+
+
+def _raw_row(instance: Any) -> dict[str, Any]:
+    """Column values as stored (ciphertexts stay encrypted), JSON-safe."""
+    out: dict[str, Any] = {}
+    for f in instance._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        value = getattr(instance, f.attname)
+        if hasattr(f, "get_prep_value") and f.get_internal_type() == "TextField" and value:
+            value = f.get_prep_value(value)
+        if isinstance(value, datetime.datetime | datetime.date):
+            value = value.isoformat()
+        out[f.attname] = value
+    return out
+
+
+def _where(row: dict[str, Any]) -> str:
+    sheet = f"［{row['source_sheet']}］" if row["source_sheet"] else ""
+    return f"{row['source_file']}{sheet}第{row['source_row']}行"
+
+
+def _residence_type(group: list[dict[str, Any]]) -> str:
+    for row in reversed(group):
+        found = _RESIDENCE_TYPES.get((row.get("residence_type") or "").strip())
+        if found:
+            return found
+    return ResidenceType.REGISTERED
+
+
+@functools.lru_cache(maxsize=512)
+def _relation(text: str | None) -> str:
+    from wangge.people.models import Relation
+
+    value = (text or "").strip()
+    for choice, label in Relation.choices:
+        if value and (value in (label, choice)):
+            return str(choice)
+    aliases = {
+        "本人": Relation.HEAD,
+        "妻": Relation.SPOUSE,
+        "夫": Relation.SPOUSE,
+        "子": Relation.CHILD,
+        "女": Relation.CHILD,
+        "父": Relation.PARENT,
+        "母": Relation.PARENT,
+        "孙": Relation.GRANDCHILD,
+        "租": Relation.TENANT,
+    }
+    for word, relation in aliases.items():
+        if word in value:
+            return str(relation)
+    return str(Relation.OTHER)
