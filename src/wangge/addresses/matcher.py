@@ -59,7 +59,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from wangge.addresses.numerals import normalize_text, numerals_to_digits
 from wangge.addresses.parser import ParsedAddress, parse_address
@@ -368,6 +368,61 @@ class AddressMatcher:
             out.append(result)
         return out
 
+    def rooms_under(
+        self,
+        text_or_parsed: str | ParsedAddress,
+        *,
+        community_code: str | None = None,
+        limit: int | None = None,
+    ) -> tuple[str, ...]:
+        """Every room the written address covers, in registry order: a search, not a match.
+
+        "幸福路10号" covers all rooms of that door, "幸福路10号3号楼2单元" those of one unit,
+        "幸福路" the whole road; components left out are wildcards (where :meth:`match` would
+        refuse to choose). The road is resolved as in :meth:`match` (spelling variants, one
+        similar road); an address :meth:`match` places in one room gives that room alone.
+        A component written but absent from the registry gives nothing.
+        """
+        if isinstance(text_or_parsed, ParsedAddress):
+            p = text_or_parsed
+        else:
+            p = parse_address(text_or_parsed)
+        cc = community_code.strip() if community_code else None
+        try:
+            found = self._match(p, cc or None)
+            if found.level == "room" and found.address_code is not None:
+                return (found.address_code,)
+            if not p.road and p.rest:
+                p = self._road_from_rest(p)
+            roads, _factor, _notes, _failure = self._resolve_road(p, cc or None)
+        except Exception:  # pragma: no cover - same defence as match()
+            return ()
+        if not roads:
+            return ()
+        wanted = [
+            number_key(p.number) if p.number else None,
+            building_key(p.building) if p.building else None,
+            unit_key(p.unit) if p.unit else None,
+            room_key(p.room) if p.room else None,
+        ]
+        # road → 门牌号 → 楼栋 → 单元 → 户室: a written key narrows, a missing one takes all
+        nodes: list[Any] = [self._tree[roads[0]]]
+        for key in wanted:
+            below: list[Any] = []
+            for node in nodes:
+                if key is None:
+                    below.extend(node.values())
+                elif key in node:
+                    below.append(node[key])
+            nodes = below
+        out: list[str] = []
+        for index in nodes:
+            for i in self._expand(index):
+                out.append(self._codes[i])
+                if limit is not None and len(out) >= limit:
+                    return tuple(out)
+        return tuple(out)
+
     # -- matching -----------------------------------------------------------------------------
 
     def _match(self, p: ParsedAddress, cc: str | None) -> AddressMatch:
@@ -409,6 +464,21 @@ class AddressMatcher:
             return p
         return replace(p, road=self._road_names[found], rest="")
 
+    def _road_with_rest(self, road: str, rest: str) -> str | None:
+        """A registered road whose name the parser cut as a place before it: the parser reads
+        "工人体育场北路" (工人 is a town's name elsewhere) as road 体育场北路 with 工人 set
+        aside; the registry knows 工人体育场北路, so that is the road."""
+        if not rest:
+            return None
+        rest = rest[-24:]  # the cut part was set aside last; bounded work on odd input
+        key = road_key(road)
+        for end in range(len(rest), 0, -1):
+            for begin in range(max(0, end - 8), end):
+                joined = road_key(rest[begin:end]) + key
+                if joined in self._tree:
+                    return joined
+        return None
+
     def _resolve_road(
         self, p: ParsedAddress, cc: str | None
     ) -> tuple[list[str], float, list[str], str | None]:
@@ -422,13 +492,26 @@ class AddressMatcher:
             key = road_key(p.road)
             if key in self._tree:
                 return [key], 1.0, [], None
+            joined = self._road_with_rest(p.road, p.rest)
+            if joined is not None:
+                return [joined], 1.0, [], None
             similar = self._similar_roads(key, cc)
+            written = p.road
+            if not similar and p.rest:
+                # 幸福伊村1巷: the parser cut 幸福 (a town's name) off a misspelt road; the
+                # place and the road together are close to a registered one.
+                for size in range(1, min(8, len(p.rest)) + 1):
+                    joined = p.rest[-size:] + p.road
+                    similar = self._similar_roads(road_key(joined), cc)
+                    if similar:
+                        written = joined
+                        break
             if len(similar) == 1:
                 name = self._road_names[similar[0]]
-                return list(similar), 0.85, [f"道路“{p.road}”按近似匹配为“{name}”"], None
+                return list(similar), 0.85, [f"道路“{written}”按近似匹配为“{name}”"], None
             if similar:
                 names = "、".join(self._road_names[k] for k in similar[:3])
-                failure = f"道路“{p.road}”有{len(similar)}个相近候选（{names}），无法确定"
+                failure = f"道路“{written}”有{len(similar)}个相近候选（{names}），无法确定"
             else:
                 failure = f"未找到道路“{p.road}”"
         if p.compound:

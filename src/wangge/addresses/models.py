@@ -11,20 +11,19 @@ from wangge.geo.models import Region
 
 
 class GridScopedQuerySet(models.QuerySet[Any]):
-    """Rows reachable by a user are those whose grid lies in the user's region subtree."""
-
-    grid_field = "grid"
+    """Rows reachable by a user are those whose grid lies in the user's region subtree; the
+    rule is the model's policy in `access.scoping` (one for reads and writes)."""
 
     def visible_to(self, user: Any) -> Any:
-        from wangge.access.scoping import scope_for
+        from wangge.access.scoping import visible_to
 
-        scope = scope_for(user)
-        if scope.unrestricted:
-            return self.all()
-        query = models.Q(**{f"{self.grid_field}_id__in": scope.grid_ids})
-        if scope.includes_unplaced:
-            query |= models.Q(**{f"{self.grid_field}__isnull": True})
-        return self.filter(query)
+        return visible_to(user, self)
+
+    def changeable_by(self, user: Any) -> Any:
+        """The rows the user may change (grid workers and offices; not department handlers)."""
+        from wangge.access.scoping import Right, visible_to
+
+        return visible_to(user, self, Right.CHANGE)
 
 
 class BuildingKind(models.TextChoices):

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import shapely
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
 from wangge.access.scoping import require_district_admin
+from wangge.addresses import locating
 from wangge.addresses.models import Building, BuildingKind, Room, Unit
 from wangge.addresses.registry_file import AddressRow, read_address_file
 from wangge.core.errors import NotFound, Problem, ValidationFailed
 from wangge.geo.models import Region, RegionLevel
-from wangge.geo.pointindex import GridIndex
+from wangge.geo.placement import GridShape, RoomPoint, place_rooms
 from wangge.people.models import Household
 
 
@@ -56,12 +58,15 @@ def get_building(user: Any, building_id: int, *, channel: str = "web") -> Buildi
     return BuildingFile(building=building, rooms=rooms, residents=residents)
 
 
-@dataclass(frozen=True)
+@dataclass
 class RegistryLoadSummary:
     rows: int
     buildings_created: int
     rooms_created: int
     rooms_updated: int
+    # Rows loaded with a correction the office should know about (a point snapped into its
+    # community, a building whose rooms straddled a grid border).
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_addresses(
@@ -82,38 +87,62 @@ def load_addresses(
             boundary=""
         )
     )
-    index = GridIndex([(g.code, shapely.from_geojson(g.boundary)) for g in grids])
-    by_code = {g.code: g for g in grids}
-    located = index.locate_codes([r.lon for r in rows], [r.lat for r in rows]) if rows else []
-    placed: list[tuple[AddressRow, Region]] = []
-    for row, grid_code in zip(rows, located, strict=True):
-        at = f"{name}第{row.row}行"
+    community_code_of = {c.pk: code for code, c in communities.items()}
+    shapes = [
+        GridShape(g.code, community_code_of[g.parent_id], shapely.from_geojson(g.boundary))
+        for g in grids
+        if g.parent_id is not None
+    ]
+    known = [row for row in rows if row.community_code in communities]
+    for row in rows:
         if row.community_code not in communities:
             problems.append(
-                Problem(at, f"社区编码 {row.community_code} 不存在（或不是社区级区域）")
-            )
-        elif (
-            grid_code is None or by_code[grid_code].parent_id != communities[row.community_code].pk
-        ):
-            problems.append(
                 Problem(
-                    at,
-                    f"坐标({row.lon}, {row.lat})不在社区 {row.community_code} 的任何网格内",
+                    f"{name}第{row.row}行",
+                    f"社区编码 {row.community_code} 不存在（或不是社区级区域）",
                 )
             )
-        else:
-            placed.append((row, by_code[grid_code]))
+    placement = place_rooms(
+        [
+            RoomPoint(
+                f"{name}第{row.row}行",
+                (row.road, row.number, row.building),
+                row.community_code,
+                row.lon,
+                row.lat,
+            )
+            for row in known
+        ],
+        shapes,
+        tolerance_m=settings.WANGGE_REGISTRY_SNAP_METRES,
+    )
+    problems.extend(Problem(where, message) for where, message in placement.errors)
+    by_code = {g.code: g for g in grids}
+    placed = [
+        (row, by_code[grid])
+        for row, grid in zip(known, placement.grids, strict=True)
+        if grid is not None
+    ]
     if problems:
         raise ValidationFailed(f"{name}：发现 {len(problems)} 个问题，未导入任何数据", problems)
     with transaction.atomic():
         summary = _write_registry(placed)
+        summary.warnings.extend(f"{where}：{message}" for where, message in placement.warnings)
+        locating.changed()  # bulk writes send no signals
         audit.record(
             actor,
             AuditAction.IMPORT,
             "address_registry",
             name,
             channel=channel,
-            detail={"file": name, **summary.__dict__},
+            detail={
+                "file": name,
+                "rows": summary.rows,
+                "buildings_created": summary.buildings_created,
+                "rooms_created": summary.rooms_created,
+                "rooms_updated": summary.rooms_updated,
+                "warnings": len(summary.warnings),
+            },
         )
     return summary
 
@@ -197,3 +226,80 @@ def _write_registry(placed: list[tuple[AddressRow, Region]]) -> RegistryLoadSumm
         rooms_created=len(new_rooms),
         rooms_updated=len(changed),
     )
+
+
+# -- cleaning an address column for departments (the API's parse endpoints) ---------------------
+
+# Bounds of one request: the parser is fast (tens of thousands a second), these keep a request
+# within a second or two and its memory small.
+PARSE_MAX_ADDRESSES = 10_000
+PARSE_MAX_FILE_BYTES = 5 * 1024 * 1024
+PARSE_MAX_FILE_ROWS = 50_000
+
+
+def _require_parser_user(user: Any, channel: str) -> None:
+    """Anyone holding a role (or a department's token for a user with one) may clean addresses;
+    nothing stored is read. A user without any role is refused, and the refusal logged."""
+    from wangge.access.scoping import refuse, scope_for
+
+    scope = scope_for(user)
+    if scope.unrestricted or scope.roles:
+        return
+    refuse(
+        user, None, "parse_addresses", message="您没有任何角色，不能使用地址解析", channel=channel
+    )
+
+
+def parse_address_list(
+    user: Any, addresses: list[str], *, channel: str = "api"
+) -> list[dict[str, str]]:
+    """Parse up to PARSE_MAX_ADDRESSES addresses; the count (never the text) goes to the log."""
+    from wangge.addresses.cleaning import parse_many
+
+    _require_parser_user(user, channel)
+    if len(addresses) > PARSE_MAX_ADDRESSES:
+        raise ValidationFailed(
+            f"一次最多解析 {PARSE_MAX_ADDRESSES} 条地址，本次 {len(addresses)} 条，请分批提交", []
+        )
+    rows = list(parse_many(addresses))
+    audit.record(
+        user, AuditAction.EXPORT, "address_parse", "", channel=channel, detail={"rows": len(rows)}
+    )
+    return rows
+
+
+def check_parse_upload(user: Any, filename: str, size: int, *, channel: str = "api") -> None:
+    _require_parser_user(user, channel)
+    if size > PARSE_MAX_FILE_BYTES:
+        raise ValidationFailed(
+            f"{filename}：文件超过 {PARSE_MAX_FILE_BYTES // (1024 * 1024)} MB，请拆分后再提交", []
+        )
+
+
+def parse_address_file(
+    user: Any, filename: str, data: bytes, column: str | None, *, channel: str = "api"
+) -> str:
+    """The cleaned rows of an uploaded file as CSV text (UTF-8 with a BOM, for Excel)."""
+    import io
+
+    from wangge.addresses.cleaning import CleaningError, parse_many, read_addresses, write_csv
+
+    check_parse_upload(user, filename, len(data), channel=channel)
+    try:
+        addresses = read_addresses(
+            filename, data, column=column or None, max_rows=PARSE_MAX_FILE_ROWS
+        )
+    except CleaningError as exc:
+        raise ValidationFailed(str(exc), []) from exc
+    out = io.StringIO()
+    out.write("\ufeff")
+    count = write_csv(parse_many(addresses), out)
+    audit.record(
+        user,
+        AuditAction.EXPORT,
+        "address_parse",
+        "",
+        channel=channel,
+        detail={"rows": count, "file": filename},
+    )
+    return out.getvalue()

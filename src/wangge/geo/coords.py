@@ -32,6 +32,9 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "A",
     "EE",
+    "TILE_CRS",
+    "from_wgs84",
+    "to_wgs84",
     "gcj02_to_wgs84",
     "gcj02_to_wgs84_array",
     "out_of_china",
@@ -214,3 +217,29 @@ def gcj02_to_wgs84_array(
             break
     outside = _out_of_china_array(wlon, wlat)
     return np.where(outside, glon, wlon), np.where(outside, glat, wlat)
+
+
+#: The frames map tiles are drawn in (WANGGE_TILE_CRS).
+TILE_CRS = ("wgs84", "gcj02")
+
+
+def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """A position picked on tiles drawn in ``crs``, as it is stored (WGS-84).
+
+    Why: a click on GCJ-02 tiles (AMap, Tencent) is ~500 m from the WGS-84 point of the same
+    spot in Beijing, enough to put a case in the wrong grid.
+    """
+    if crs == "gcj02":
+        return gcj02_to_wgs84(lon, lat)
+    if crs == "wgs84":
+        return float(lon), float(lat)
+    raise ValueError(f"不支持的坐标系：{crs}（可用 wgs84 或 gcj02）")
+
+
+def from_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """A stored (WGS-84) position as drawn on tiles in ``crs``."""
+    if crs == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if crs == "wgs84":
+        return float(lon), float(lat)
+    raise ValueError(f"不支持的坐标系：{crs}（可用 wgs84 或 gcj02）")

@@ -49,6 +49,8 @@ import numpy as np
 import shapely
 import shapely.errors
 
+from wangge.geo.divisions import division
+
 __all__ = [
     "CHILD_MIN_INSIDE",
     "LEVELS",
@@ -589,11 +591,14 @@ def _check_hierarchy(
             parent_level = by_code[parent].level
         elif parent in existing:
             parent_level = existing[parent][0]
+        elif item.level == "street" and district_name(parent):
+            parent_level = "district"  # created from its GB/T 2260 code when the file is loaded
         else:
             out.add(
                 item.index,
                 item.code,
-                f"上级编码 {parent} 不存在：既不在本文件中，也不是系统中已有的区域",
+                f"上级编码 {parent} 不存在：既不在本文件中，也不是系统中已有的区域"
+                + ("，也不是现行的区县代码（GB/T 2260）" if item.level == "street" else ""),
             )
             continue
         if item.level is None or parent_level not in LEVEL_DEPTH:
@@ -606,6 +611,38 @@ def _check_hierarchy(
                 f"层级不匹配：{LEVEL_LABELS[item.level]}的上级必须是{LEVEL_LABELS[want]}，"
                 f"而上级 {parent} 是{LEVEL_LABELS[parent_level]}",
             )
+
+
+def district_name(code: str) -> str | None:
+    """The official name of a district-level GB/T 2260 code in force today, else None.
+
+    A street office's own grid file holds the street and what lies below it; its district is
+    named only by the street's parent code, so the district is taken from the national table
+    rather than refusing the file.
+    """
+    if len(code) != 6 or not code.isdigit():
+        return None
+    entry = division(code)
+    if entry is None or entry.level != "county" or entry.current is None:
+        return None
+    return entry.current.name
+
+
+def implied_districts(
+    features: list[RegionFeature], existing: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """(code, official name) of the districts that streets in the file hang under but that
+    neither the file nor the stored tree holds."""
+    in_file = {f.code for f in features}
+    implied: dict[str, str] = {}
+    for feature in features:
+        parent = feature.parent_code
+        if feature.level != "street" or not parent or parent in in_file or parent in existing:
+            continue
+        name = district_name(parent)
+        if name:
+            implied[parent] = name
+    return sorted(implied.items())
 
 
 def _report_cycles(by_code: dict[str, _Parsed], out: _Collector) -> set[str]:

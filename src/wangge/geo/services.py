@@ -19,7 +19,7 @@ from wangge.access.scoping import require_district_admin, scope_for
 from wangge.addresses.models import Building, Room, RoomUse
 from wangge.core.errors import Forbidden, NotFound, Problem, ServiceError, ValidationFailed
 from wangge.geo.coords import wgs84_to_gcj02_array
-from wangge.geo.gridfile import read_grid_file
+from wangge.geo.gridfile import implied_districts, read_grid_file
 from wangge.geo.models import Region, RegionLevel, StaffAssignment
 from wangge.people.models import Household, Person, ResidenceType
 
@@ -129,6 +129,16 @@ def _to_gcj02(coords: np.ndarray) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
+def geometry_in_crs(geometry: dict[str, Any], crs: str) -> dict[str, Any]:
+    """A stored (WGS-84) GeoJSON geometry as drawn on tiles in ``crs``."""
+    if crs == "wgs84":
+        return geometry
+    if crs != "gcj02":
+        raise ServiceError(f"不支持的坐标系：{crs}（可用 wgs84 或 gcj02）")
+    shifted = shapely.transform(shapely.geometry.shape(geometry), _to_gcj02)
+    return dict(shapely.geometry.mapping(shifted))
+
+
 def region_map_features(user: Any, code: str, *, crs: str = "wgs84") -> dict[str, Any]:
     """GeoJSON of a region, its descendants' polygons and its buildings as points.
 
@@ -140,10 +150,7 @@ def region_map_features(user: Any, code: str, *, crs: str = "wgs84") -> dict[str
     region = get_region(user, code)
     features: list[dict[str, Any]] = []
     for node in Region.objects.subtree(region.code).exclude(boundary=""):
-        geometry = json.loads(node.boundary)
-        if crs == "gcj02":
-            shifted = shapely.transform(shapely.geometry.shape(geometry), _to_gcj02)
-            geometry = shapely.geometry.mapping(shifted)
+        geometry = geometry_in_crs(json.loads(node.boundary), crs)
         features.append(
             {
                 "type": "Feature",
@@ -221,6 +228,11 @@ def load_grids(actor: Any, source: str | Path | bytes, *, channel: str = "cli") 
         raise ValidationFailed(f"{name}：发现 {len(problems)} 个问题，未导入任何数据", problems)
     created = updated = 0
     with transaction.atomic():
+        for code, district in implied_districts(features, existing):
+            stored[code] = Region.objects.create(
+                code=code, name=district, level=RegionLevel.DISTRICT, parent=None
+            )
+            created += 1
         for feature in features:  # parents first
             centroid = feature.geometry.centroid
             values = {

@@ -6,11 +6,21 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from wangge.core.web import service_errors
 from wangge.geo import services
 from wangge.geo.models import RegionLevel
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The regions a user's roles reach (settings.HOME_VIEW): straight to the map when
+    there is one."""
+    regions = services.home_regions(request.user)
+    if len(regions) == 1:
+        return redirect("geo:map", code=regions[0].code)
+    return render(request, "core/home.html", {"regions": regions})
 
 
 @login_required

@@ -1,44 +1,18 @@
-"""Admin shows personal data masked and read-only: changes go through services and the audit log."""
+"""Personal data stays out of the Django admin.
+
+Persons and households are read and changed only through the scoped pages, API and services
+(masking, reveal entries, audit, hand-overs). The admin's model pages know no region scope and
+no masking, so they are not registered at all: a district admin who is `is_staff` gets a 404 at
+`/admin/people/person/`, and nobody can browse, search or filter residents there. Tags (the
+list of special groups) hold no personal data and stay editable by the district grid centre.
+"""
 
 from django.contrib import admin
 
-from wangge.people.models import Household, Person, Tag
+from wangge.access.admin_scope import DistrictAdmin
+from wangge.people.models import Tag
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(DistrictAdmin):
     list_display = ("code", "name")
-
-
-@admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
-    list_display = ("name", "gender", "masked_id_number", "masked_phone", "residence_type", "grid")
-    list_filter = ("residence_type", "gender")
-    search_fields = ("name",)
-    fields = ("name", "gender", "birth_date", "masked_id_number", "masked_phone", "residence_type")
-    readonly_fields = fields
-
-    @admin.display(description="身份证号（脱敏）")
-    def masked_id_number(self, obj: Person) -> str:
-        return obj.id_number_masked
-
-    @admin.display(description="电话（脱敏）")
-    def masked_phone(self, obj: Person) -> str:
-        return obj.phone_masked
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
-    list_display = ("pk", "head", "room", "grid", "is_rental")
-    list_filter = ("is_rental",)
-    raw_id_fields = ("room", "grid", "head")
-    list_select_related = ("head", "room__building", "room__unit", "grid")

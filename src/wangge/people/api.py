@@ -5,11 +5,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
-from wangge.access.scoping import can_reveal_identifiers
+from wangge.core.api_support import BoundedPagination
+from wangge.core.bounds import RecordId
 from wangge.people import services
 from wangge.people.models import Household, Person, Residence
 
@@ -45,13 +46,8 @@ class PersonOut(Schema):
 class PersonDetailOut(PersonOut):
     registered_residence: str
     address: str | None
-    # The full birth date plus the masked ID (which hides exactly the birth date) would give the
-    # whole ID number away, so it is shown only to those who may reveal identifiers anyway.
-    birth_date: datetime.date | None
-
-    @staticmethod
-    def resolve_birth_date(obj: Person, context: dict[str, Any]) -> datetime.date | None:
-        return obj.birth_date if can_reveal_identifiers(context["request"].user) else None
+    # No birth date here: with the masked ID (which hides the birth date and check digit) it
+    # is most of the ID number, so it comes only from the audited reveal; `age` is enough.
 
     @staticmethod
     def resolve_address(obj: Person) -> str | None:
@@ -62,6 +58,7 @@ class PersonDetailOut(PersonOut):
 class RevealedOut(Schema):
     id_number: str
     phone: str
+    birth_date: datetime.date | None
 
 
 class MemberOut(Schema):
@@ -114,7 +111,7 @@ def _member(residence: Residence) -> dict[str, Any]:
 
 
 @router.get("/persons", response=list[PersonOut], summary="人员列表（脱敏）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPagination, page_size=50)
 def list_persons(request: HttpRequest, filters: Query[PersonFilter]) -> Any:
     queryset = (
         services.visible_persons(request.user)
@@ -133,21 +130,21 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilter]) -> Any:
 
 
 @router.get("/persons/{person_id}", response=PersonDetailOut, summary="人员详情（脱敏）")
-def get_person(request: HttpRequest, person_id: int) -> Any:
+def get_person(request: HttpRequest, person_id: RecordId) -> Any:
     return services.get_person(request.user, person_id, channel="api")
 
 
 @router.post(
     "/persons/{person_id}/reveal",
     response=RevealedOut,
-    summary="查看完整身份证号和电话（需权限，记审计日志）",
+    summary="查看完整身份证号、电话和出生日期（需权限，记审计日志）",
 )
-def reveal_person(request: HttpRequest, person_id: int) -> Any:
+def reveal_person(request: HttpRequest, person_id: RecordId) -> Any:
     return services.reveal_identifiers(request.user, person_id, channel="api")
 
 
 @router.get("/households", response=list[HouseholdOut], summary="户列表")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPagination, page_size=50)
 def list_households(request: HttpRequest, grid: str | None = None) -> Any:
     queryset = services.visible_households(request.user).select_related(
         "room__building", "room__unit", "grid"
@@ -159,7 +156,7 @@ def list_households(request: HttpRequest, grid: str | None = None) -> Any:
 
 
 @router.get("/households/{household_id}", response=HouseholdFileOut, summary="一户一档")
-def get_household(request: HttpRequest, household_id: int) -> Any:
+def get_household(request: HttpRequest, household_id: RecordId) -> Any:
     file = services.get_household_file(request.user, household_id, channel="api")
     return {
         "household": file.household,

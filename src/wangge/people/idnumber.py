@@ -20,9 +20,13 @@ Decisions worth knowing:
   GB/T 2260 and no citizen number carries it; 9 followed by a province code is
   reported as the 2023 外国人永久居留身份证, which shares the check digit but not
   the structure (digits 4-6 are a nationality code, not a region).
-* A mainland region code whose digits 3-4 are ``00`` is rejected: GB/T 2260 never
-  gives a prefecture that code (directly administered counties use ``90``), so it
-  only appears when someone typed a province code or zero-padded.
+* Below the province, region codes are checked against GB/T 2260 with its history
+  (`wangge.geo.divisions`, python-stdnum's table): a number keeps the code of the place that
+  issued it, whenever that was, so every code in force at some time between the birth year
+  and today passes (460028 临高县, retired 2002, for anyone born by 2002). A code the table
+  never held, or one retired before the person was born, does not make the number invalid
+  (the check digit agrees, it may be a code the table lacks): the check carries a ``doubt``
+  in Chinese and the ledger row goes to review.
 * Birth dates must be real calendar days, not in the future and not before 1880.
 * The decoded fields (birth date, gender, region) are only filled when the number
   is valid, so callers can never take a birth date from a number that may carry a
@@ -37,7 +41,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from wangge.geo.divisions import division
+
 __all__ = [
+    "PLACEHOLDER_REASON",
     "IdNumberCheck",
     "check_digit",
     "check_id_number",
@@ -45,6 +52,8 @@ __all__ = [
     "make_id_number",
     "mask_id_number",
     "normalize_id_number",
+    "placeholder_kind",
+    "region_doubt",
     "repair_candidates",
     "upgrade_15_to_18",
 ]
@@ -107,6 +116,7 @@ class IdNumberCheck:
     gender: Gender | None = None
     region_code: str | None = None
     upgraded_from_15: bool = False
+    doubt: str | None = None  # valid, but its region code is not GB/T 2260's for its time
 
 
 def normalize_id_number(raw: str | int | float | None) -> str:
@@ -170,6 +180,49 @@ def check_id_number(raw: str | int | float | None, *, today: date | None = None)
     text = normalize_id_number(raw)
     if not text:
         return _invalid(raw, "身份证号为空")
+    checked = _check_text(raw, text, today)
+    if not checked.valid:
+        kind = placeholder_kind(text)
+        if kind is not None:
+            return _invalid(raw, f"{PLACEHOLDER_REASON}（{kind}）")
+    return checked
+
+
+PLACEHOLDER_REASON = "占位号码，不代表任何人"
+
+
+def placeholder_kind(text: str) -> str | None:
+    """How a normalised value that is no valid number is a placeholder, or None.
+
+    Clerks type ``000000000000000000``, ``111111111111111111`` or ``123456789012345678`` into
+    every row they could not fill. Such a value carries no identity: linkage must neither join
+    the rows that share it nor look for numbers one typo away from it. Only asked of values
+    that failed validation, so a real number is never taken for one (a valid number with two
+    distinct digits, such as 220202200002200200, is possible).
+    """
+    body = text[:-1] if text.endswith("X") else text
+    if not body or not body.isascii() or not body.isdigit():
+        return None
+    if set(body) == {"0"}:
+        return "全为0"
+    if len(body) < 6:
+        return None
+    if len(set(body)) == 1:
+        return "全为同一数字"
+    if len(set(text)) <= 2:
+        return "只含两种数字"
+    for period in (2, 3, 4):
+        if all(body[i] == body[i % period] for i in range(len(body))):
+            return "数字循环重复"
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(body, body[1:], strict=False)}
+    if steps in ({1}, {9}):
+        return "连续数字"
+    if len(body) >= 15 and set(body[6:]) <= {"0"}:
+        return "地区码之后全为0"
+    return None
+
+
+def _check_text(raw: str | int | float | None, text: str, today: date | None) -> IdNumberCheck:
     if _SCIENTIFIC.match(text):
         return _invalid(raw, "数字被Excel转成科学计数法，后几位已丢失")
     bad = _first_illegal_char(text)
@@ -190,8 +243,8 @@ def check_id_number(raw: str | int | float | None, *, today: date | None = None)
     if problem is not None:
         return _invalid(raw, problem)
     birth, problem = _parse_birth(full[6:14], today or date.today())
-    if problem is not None:
-        return _invalid(raw, problem)
+    if problem is not None or birth is None:
+        return _invalid(raw, problem or f"出生日期无效：{full[6:14]}")
     expected = check_digit(full[:17])
     if full[17] != expected:
         return _invalid(raw, f"校验位错误：应为 {expected}，实际为 {full[17]}")
@@ -204,6 +257,7 @@ def check_id_number(raw: str | int | float | None, *, today: date | None = None)
         gender="男" if int(full[16]) % 2 == 1 else "女",
         region_code=full[:6],
         upgraded_from_15=upgraded,
+        doubt=region_doubt(full[:6], birth.year, (today or date.today()).year),
     )
 
 
@@ -271,20 +325,25 @@ def repair_candidates(raw: str, *, today: date | None = None) -> list[str]:
 
 
 def mask_id_number(s: str) -> str:
-    """Hide the birth date and sequence so a screen or export cannot identify a person.
+    """Hide the birth date and the check digit so a shown number cannot be rebuilt.
 
-    The region (first 6) and the last 4 (last 3 for 15-digit) stay visible because
-    staff use them to tell people apart on a list.  Anything that is not ID-shaped
-    keeps at most its first and last character, and the full value is never
-    returned, even for very short input.
+    Staff tell people apart on a list by the region (first 6) and the three-digit sequence
+    code; the eight birth-date digits and the check digit stay hidden (``110105********273*``).
+    Pages show the age or birth year, which leaves about 365 possible birth dates, and with the
+    check digit hidden nothing narrows them down: each date gives a different, valid number, so
+    a guesser needs on average ~180 exact searches (limited per user and alerted on, see
+    docs/security.md) instead of the ~16 that a visible check digit left. 15-digit numbers (no
+    check digit) keep the region and the first two sequence digits (``110105******00*``).
+    Anything that is not ID-shaped keeps at most its first and last character, and the full
+    value is never returned, even for very short input.
     """
     text = normalize_id_number(s)
     if not text:
         return ""
     if _ID18.match(text):
-        return text[:6] + "*" * 8 + text[-4:]
+        return text[:6] + "*" * 8 + text[14:17] + "*"
     if _ID15.match(text):
-        return text[:6] + "*" * 6 + text[-3:]
+        return text[:6] + "*" * 6 + text[12:14] + "*"
     if len(text) <= 2:
         return "*" * len(text)
     return text[0] + "*" * (len(text) - 2) + text[-1]
@@ -349,8 +408,25 @@ def _region_problem(region: str) -> str | None:
         if province.startswith("9") and region[1:3] in MAINLAND_PROVINCES:
             return "行政区划代码无效：以9开头的是外国人永久居留身份证号码，不是公民身份号码"
         return f"行政区划代码无效：前两位 {province} 不是省级代码"
-    if province in MAINLAND_PROVINCES and region[2:4] == "00":
-        return f"行政区划代码无效：{region} 的第3-4位为00，不是地市级代码"
+    return None
+
+
+def region_doubt(region: str, birth_year: int, this_year: int) -> str | None:
+    """Why a region code of a number that is otherwise valid is doubtful, or None.
+
+    GB/T 2260 with its history: the code must have been in force at some time between the
+    birth year and this year (a number is issued at or after birth and keeps its code)."""
+    if region[:2] in SPECIAL_PROVINCES:
+        return None  # 台湾 and the 港澳台 residence permits: no table below the province
+    entry = division(region)
+    if entry is None:
+        return f"地区码{region}不在GB/T 2260（1980年以来各版）中，请核实"
+    if not entry.in_force(birth_year, max(this_year, birth_year)):
+        latest = entry.latest
+        return (
+            f"地区码{region}（{latest.name}）{latest.last_year}年已撤销，"
+            f"早于出生年份{birth_year}，请核实"
+        )
     return None
 
 

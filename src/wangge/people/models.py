@@ -11,9 +11,15 @@ import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wangge.access.fields import BlindIndexField, EncryptedTextField
+from wangge.access.fields import (
+    BlindIndexField,
+    EncryptedTextField,
+    RedactedCharField,
+    RedactedTextField,
+)
 from wangge.access.masking import mask_id_number, mask_phone
 from wangge.addresses.models import GridScopedQuerySet, Room
+from wangge.core.hidden import PublishedManager
 from wangge.geo.models import Region
 
 
@@ -82,7 +88,8 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = GridScopedQuerySet.as_manager()
+    # rows of an import still being committed are left out (core.hidden)
+    objects = PublishedManager.from_queryset(GridScopedQuerySet)()
 
     class Meta:
         ordering = ["name", "pk"]
@@ -137,11 +144,12 @@ class Household(models.Model):
         Person, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("户主")
     )
     is_rental = models.BooleanField(_("租住户"), default=False)
-    note = models.TextField(_("备注"), blank=True, default="")
+    note = RedactedTextField(_("备注"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = GridScopedQuerySet.as_manager()
+    # rows of an import still being committed are left out (core.hidden)
+    objects = PublishedManager.from_queryset(GridScopedQuerySet)()
 
     class Meta:
         ordering = ["pk"]
@@ -174,7 +182,9 @@ class Residence(models.Model):
     )
     since = models.DateField(_("起始日期"), null=True, blank=True)
     until = models.DateField(_("终止日期"), null=True, blank=True)
-    note = models.CharField(_("说明"), max_length=200, blank=True, default="")
+    note = RedactedCharField(_("说明"), max_length=200, blank=True, default="")
+
+    objects = PublishedManager()
 
     class Meta:
         ordering = ["household", "until", "since"]

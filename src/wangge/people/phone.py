@@ -15,7 +15,13 @@ Canonical forms:
 * fixed line without area code: just the 7-8 local digits (the area is unknown, so
   nothing is invented).
 
-Pure Python, no Django import, so importers and tests can use it anywhere.
+After this module's own cleaning (full width, ``(+86)``, ``tel:``, 转/分机, Excel damage) the
+number is checked against Google's libphonenumber metadata (the ``phonenumbers`` package): it
+knows which mobile prefixes are allocated (140-144, 154, 179… are not) and how long local numbers
+are in each area (0371 has 8 digits, 0991 has 7). A local number written without its area code
+cannot be checked there, so for those only the length and first digit are ours.
+
+No Django import, so importers and tests can use it anywhere.
 """
 
 from __future__ import annotations
@@ -26,7 +32,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-__all__ = ["PhoneCheck", "PhoneKind", "check_phone", "mask_phone"]
+import phonenumbers
+
+__all__ = [
+    "MOBILE_ALLOCATED_PATTERN",
+    "PhoneCheck",
+    "PhoneKind",
+    "check_phone",
+    "mask_phone",
+]
 
 PhoneKind = Literal["mobile", "landline"]
 
@@ -46,6 +60,19 @@ _EXTENSION_WORDS = re.compile(r"转|分机|ext\.?|x|#", re.IGNORECASE)
 _LABEL_WORDS = re.compile(r"tel|phone|mobile|mob|cell|fax", re.IGNORECASE)
 _CJK_OR_COLON = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff:]+")
 _INTERNATIONAL = re.compile(r"^(?:\+|00)\s*86")
+# "(+86) 138…", "[+86]…", "tel:+86-…": the country code in brackets or behind a URI scheme.
+_BRACKETED_COUNTRY = re.compile(r"^\s*(?:tel:)?\s*[(\[]\s*(\+|00)?\s*86\s*[)\]]\s*", re.IGNORECASE)
+# The allocated mobile ranges, from libphonenumber's metadata for China; also used by the
+# column-wise checks in wangge.fusion.vector_checks, so both paths agree.
+_CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+assert _CN is not None and _CN.mobile is not None
+MOBILE_ALLOCATED_PATTERN: str = str(_CN.mobile.national_number_pattern)
+MOBILE_ALLOCATED = re.compile(MOBILE_ALLOCATED_PATTERN)
+assert _CN.fixed_line is not None
+# Fixed lines by area code and local length, matched on the national number without the trunk 0
+# (what `phonenumbers.is_valid_number` does, at a tenth of the cost of parsing).
+_FIXED_LINE = re.compile(str(_CN.fixed_line.national_number_pattern))
+_TEL_SCHEME = re.compile(r"^\s*tel:\s*", re.IGNORECASE)
 _ALLOWED_PUNCTUATION = frozenset(" -()[].")
 _DIGIT_GROUPS = re.compile(r"\d+")
 
@@ -108,11 +135,13 @@ def check_phone(raw: str | int | float | None) -> PhoneCheck:
 
 
 def mask_phone(s: str) -> str:
-    """Hide the subscriber digits while leaving enough to tell numbers apart.
+    """Hide the subscriber digits so a shown number cannot be guessed back.
 
-    Mobiles keep the carrier prefix and last four; fixed lines keep the area code
-    (useful to spot an out-of-town number) and last four; anything else keeps only
-    its last two characters.  The full value is never returned.
+    Mobiles keep the carrier prefix and the last two digits (``138******78``): a million
+    numbers fit that mask, where the old prefix-and-last-four mask left ten thousand, few
+    enough to try through exact-phone search. Fixed lines keep the area code (useful to spot
+    an out-of-town number) and the last two digits; anything else keeps only its last two
+    characters. The full value is never returned.
     """
     check = check_phone(s)
     if check.valid and check.normalized:
@@ -125,10 +154,10 @@ def mask_phone(s: str) -> str:
 
 def _mask_normalized(number: str) -> str:
     if number.startswith("1"):
-        return number[:3] + "****" + number[-4:]
+        return number[:3] + "******" + number[-2:]
     if number.startswith("0"):
         area, local = number.split("-")[:2]
-        return f"{area}-****{local[-4:]}"
+        return f"{area}-{'*' * (len(local) - 2)}{local[-2:]}"
     local = number.split("-")[0]
     return "*" * (len(local) - 2) + local[-2:]
 
@@ -164,6 +193,35 @@ def _parse_segment(segment: str) -> list[_Parsed]:
 
 
 def _parse_one(segment: str) -> _Parsed:
+    return _allocated(_read_one(segment))
+
+
+def _allocated(parsed: _Parsed) -> _Parsed:
+    """Refuse what reads well but no operator has issued, with the reason in Chinese."""
+    number = parsed.normalized
+    if number is None or not number.startswith(("0", "1")):
+        return parsed
+    if parsed.kind == "mobile":
+        if MOBILE_ALLOCATED.fullmatch(number):
+            return parsed
+        return _Parsed(None, None, f"手机号段{number[:3]}未分配，不是在用的手机号码")
+    area, local = number.split("-")[:2]
+    if _issued(area + local):
+        return parsed
+    lengths = [n for n in (7, 8) if n != len(local) and _issued(area + (local + "0" * 8)[:n])]
+    if lengths:
+        return _Parsed(None, None, f"区号{area}的本地号码应为{lengths[0]}位，实际为{len(local)}位")
+    if not any(_issued(area + first + "2345678"[: n - 1]) for first in "2345678" for n in (7, 8)):
+        return _Parsed(None, None, f"区号{area}不存在")
+    return _Parsed(None, None, f"区号{area}下没有以{local[:3]}开头的号码段")
+
+
+def _issued(national: str) -> bool:
+    """A fixed line by libphonenumber's metadata for China (national form with the trunk 0)."""
+    return _FIXED_LINE.fullmatch(national[1:]) is not None
+
+
+def _read_one(segment: str) -> _Parsed:
     text = segment.strip()
     match = _EXCEL_TRAILING_ZERO.match(text)
     if match:
@@ -174,6 +232,8 @@ def _parse_one(segment: str) -> _Parsed:
             return _Parsed(None, None, _SCIENTIFIC_REASON)
         text = recovered
 
+    text = _BRACKETED_COUNTRY.sub("+86 ", text)
+    text = _TEL_SCHEME.sub("", text)
     international = False
     stripped = text.lstrip()
     intl_match = _INTERNATIONAL.match(stripped)

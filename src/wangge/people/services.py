@@ -6,22 +6,23 @@ household file, searching, and above all revealing a full ID number or phone.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from wangge.access import audit
+from wangge.access import audit, searchguard
 from wangge.access.audit import AuditAction
 from wangge.access.fields import data_cipher
-from wangge.access.scoping import can_reveal_identifiers
+from wangge.access.scoping import Right, allows, can_reveal_identifiers, refuse, require
 from wangge.addresses.models import Room
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.people.identifiers import id_number_key, phone_key
 from wangge.people.idnumber import normalize_id_number
-from wangge.people.models import Household, Person, Residence
+from wangge.people.models import Household, Person, Residence, ResidenceType
 from wangge.people.names import normalize_name
 
 SEARCH_LIMIT = 50
@@ -94,8 +95,12 @@ def get_household_file(user: Any, household_id: int, *, channel: str = "web") ->
 
 @dataclass(frozen=True)
 class RevealedIdentifiers:
+    """What only an audited reveal shows: with the masked ID, the full birth date is most of
+    the number, so it is revealed (and logged) together with it."""
+
     id_number: str
     phone: str
+    birth_date: datetime.date | None
 
 
 def reveal_identifiers(user: Any, person_id: int, *, channel: str = "web") -> RevealedIdentifiers:
@@ -110,9 +115,11 @@ def reveal_identifiers(user: Any, person_id: int, *, channel: str = "web") -> Re
         "person",
         person.pk,
         channel=channel,
-        detail={"fields": ["id_number", "phone"]},
+        detail={"fields": ["id_number", "phone", "birth_date"]},
     )
-    return RevealedIdentifiers(id_number=person.id_number, phone=person.phone)
+    return RevealedIdentifiers(
+        id_number=person.id_number, phone=person.phone, birth_date=person.birth_date
+    )
 
 
 def _name_prefix(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
@@ -122,10 +129,18 @@ def _name_prefix(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
     return queryset.filter(name__startswith=text)
 
 
+# Characters that make a query worth reading as an address first (a name otherwise).
+ADDRESS_MARKERS = ("路", "街", "号", "楼", "巷", "胡同", "院", "里", "条", "弄", "室", "单元", "-")
+
+
 def search_people(
     user: Any, query: str, *, limit: int | None = None, channel: str = "web"
 ) -> list[Person]:
-    """Find persons in scope by ID number, phone (exact, via blind index), name or address."""
+    """Find persons in scope by ID number, phone (exact, via blind index), name or address.
+
+    Exact searches are limited per user, audited with the keyed hash of what was searched and
+    alerted on when they keep missing (`wangge.access.searchguard`): they are the one way to
+    test a guess at a masked number's hidden digits."""
     text = "".join(query.split())
     if not text:
         return []
@@ -136,14 +151,22 @@ def search_people(
     )
     cipher = data_cipher()
     digits = sum(ch.isdigit() for ch in text)
+    detail: dict[str, Any] = {}
     if re.fullmatch(r"\d{15}|\d{17}[\dX]", normalize_id_number(text)):
-        results = base.filter(id_number_index=cipher.blind_index(id_number_key(text)))
-        kind = "id_number"
+        kind, key = "id_number", id_number_key(text)
+        detail["query_hash"] = searchguard.query_hash(key)
+        searchguard.check_exact_search(user, kind, detail["query_hash"], channel=channel)
+        results = base.filter(id_number_index=cipher.blind_index(key))
     elif digits >= 7 and digits >= len(text) - 4:
-        results = base.filter(phone_index=cipher.blind_index(phone_key(text)))
-        kind = "phone"
-    elif any(marker in text for marker in ("路", "街", "号", "楼", "巷", "胡同", "院", "-")):
-        results = _address_search(base, text)
+        kind, key = "phone", phone_key(text)
+        detail["query_hash"] = searchguard.query_hash(key)
+        searchguard.check_exact_search(user, kind, detail["query_hash"], channel=channel)
+        results = base.filter(phone_index=cipher.blind_index(key))
+    elif (
+        any(marker in text for marker in ADDRESS_MARKERS)
+        and (by_address := _address_search(base, text)) is not None
+    ):
+        results = by_address
         kind = "address"
     else:
         results = _name_prefix(base, normalize_name(text)).order_by("name", "pk")
@@ -155,40 +178,40 @@ def search_people(
         "person",
         "",
         channel=channel,
-        detail={"kind": kind, "results": len(found)},
+        detail={"kind": kind, "results": len(found), **detail},
     )
+    if not found and kind in searchguard.EXACT_KINDS:
+        searchguard.note_miss(user, kind, channel=channel)
     return found
 
 
-def _address_search(base: QuerySet[Person], text: str) -> QuerySet[Person]:
-    from wangge.addresses.parser import parse_address
+# Rooms an address search reaches at most (a long road); results are capped far below anyway.
+ADDRESS_SEARCH_ROOMS = 2000
 
-    parsed = parse_address(text)
-    query = Q()
-    if parsed.road:
-        query &= Q(household__room__building__road=parsed.road)
-    if parsed.number:
-        query &= Q(household__room__building__number=parsed.number)
-    if parsed.building:
-        query &= Q(household__room__building__name=parsed.building)
-    if parsed.unit:
-        query &= Q(household__room__unit__name=parsed.unit)
-    if parsed.room:
-        query &= Q(household__room__name=parsed.room)
-    if not query:
-        return base.none()
-    return base.filter(query).order_by("household__room__address_code", "pk")
+
+def _address_search(base: QuerySet[Person], text: str) -> QuerySet[Person] | None:
+    """Persons living in the rooms the registry matcher finds for the written address (any
+    spelling it accepts: 幸福一村一巷 = 幸福一村1巷, a door, building, unit or room); None
+    when the address names no registry room."""
+    from wangge.addresses.locating import locator
+
+    codes = locator().rooms(text, limit=ADDRESS_SEARCH_ROOMS)
+    if not codes:
+        return None
+    return base.filter(household__room__address_code__in=codes).order_by(
+        "household__room__address_code", "pk"
+    )
 
 
 @transaction.atomic
 def move_person(
     user: Any, person: Person, household: Household, *, relation: str, since: Any
 ) -> Residence:
-    """End the person's current residence and start one in `household` (history kept)."""
-    if not visible_persons(user).filter(pk=person.pk).exists():
-        raise NotFound("未找到该人员，或不在您的管辖范围内")
-    if not visible_households(user).filter(pk=household.pk).exists():
-        raise NotFound("未找到该户，或不在您的管辖范围内")
+    """End the person's current residence and start one in `household` (history kept).
+
+    The scope is checked on both targets as stored: the person and the household moved into."""
+    require(user, person, Right.CHANGE, message="未找到该人员，或不在您的管辖范围内")
+    require(user, household, Right.CHANGE, message="未找到该户，或不在您的管辖范围内")
     Residence.objects.filter(person=person, until__isnull=True).update(until=since)
     residence = Residence.objects.create(
         person=person, household=household, relation=relation, since=since
@@ -204,3 +227,174 @@ def move_person(
         detail={"moved_to_household": household.pk, "relation": relation},
     )
     return residence
+
+
+# -- the one write path for a person's fields ---------------------------------------------------
+
+# Fields every channel (import, hand-over, forms) may set; an ID number once stored is never
+# replaced by one of them (a correction is a deliberate act, not a side effect of a ledger).
+PERSON_FIELDS = ("name", "id_number", "phone", "gender", "birth_date", "ethnicity")
+
+
+def may_change(user: Any, record: Any) -> bool:
+    """`user=None` is the command line, run by the machine's operator."""
+    return user is None or allows(user, record, Right.CHANGE)
+
+
+def may_place(user: Any, grid_id: int | None) -> bool:
+    """Whether the user may put a new person in `grid_id` (None: not placed anywhere, which only
+    district-level staff may do)."""
+    return may_change(user, Person(grid_id=grid_id))
+
+
+def apply_person_values(
+    user: Any,
+    person: Person,
+    values: dict[str, Any],
+    *,
+    grid_id: int | None = None,
+    channel: str = "web",
+    audited: bool = True,
+) -> list[str]:
+    """Set the given fields on a stored person; the scope is checked on the person as stored
+    (the target), and on the grid it is moved to. Returns the fields changed.
+
+    Bulk callers (the import commit) pass `audited=False` and write one audit entry for the
+    batch with the before-images they keep for undo."""
+    if not may_change(user, person):
+        refuse(user, person, Right.CHANGE, message="该人员不在您的管辖范围内", channel=channel)
+    if grid_id and person.grid_id != grid_id and not may_place(user, grid_id):
+        refuse(user, person, Right.CHANGE, message="目标网格不在您的管辖范围内", channel=channel)
+    changed: list[str] = []
+    for fld in PERSON_FIELDS:
+        if fld not in values:
+            continue
+        new = values[fld]
+        if fld == "birth_date":
+            new = _date(new)
+        if new in (None, "") or new == getattr(person, fld):
+            continue
+        if fld == "id_number" and person.id_number:
+            continue
+        setattr(person, fld, new)
+        changed.append(fld)
+    if grid_id and person.grid_id != grid_id:
+        person.grid_id = grid_id
+        changed.append("grid")
+    if changed:
+        # only what changed (an import publishes thousands of these in one transaction):
+        # the blind index of a changed identifier follows in its pre_save
+        fields = {*changed, "updated_at"}  # "grid" is the field of grid_id
+        fields |= {f"{f}_index" for f in ("id_number", "phone") if f in fields}
+        person.save(update_fields=sorted(fields))
+        if audited:
+            audit.record(
+                user,
+                AuditAction.UPDATE,
+                "person",
+                person.pk,
+                channel=channel,
+                detail={"fields": changed},
+            )
+    return changed
+
+
+@transaction.atomic
+def create_person(
+    user: Any,
+    values: dict[str, Any],
+    *,
+    grid_id: int | None = None,
+    residence_type: str = ResidenceType.REGISTERED,
+    channel: str = "web",
+) -> Person:
+    """A new person in `grid_id`; offices and grid workers create only inside their scope, and
+    persons not placed anywhere only at district level."""
+    if not may_place(user, grid_id):
+        refuse(user, None, Right.CHANGE, message="不能在您的管辖范围以外新增人员", channel=channel)
+    name = normalize_name(str(values.get("name") or ""))
+    if not name:
+        raise ServiceError("姓名不能为空")
+    person = Person(name=name[:50], grid_id=grid_id, residence_type=residence_type)
+    for fld in PERSON_FIELDS[1:]:
+        value = values.get(fld)
+        if value not in (None, ""):
+            setattr(person, fld, _date(value) if fld == "birth_date" else value)
+    person.save()
+    audit.record(
+        user,
+        AuditAction.CREATE,
+        "person",
+        person.pk,
+        channel=channel,
+        detail={"fields": sorted(k for k, v in values.items() if v not in (None, ""))},
+    )
+    return person
+
+
+def _date(value: Any) -> datetime.date | None:
+    if not value:
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+# -- the one write path for a household's fields ------------------------------------------------
+
+HOUSEHOLD_FIELDS = ("is_rental", "note")
+
+
+def apply_household_values(
+    user: Any, household: Household, values: dict[str, Any], *, channel: str = "web"
+) -> list[str]:
+    """Set the given fields on a stored household, scope checked on the household as stored.
+    Returns the fields changed (audited)."""
+    if not may_change(user, household):
+        refuse(user, household, Right.CHANGE, message="该户不在您的管辖范围内", channel=channel)
+    changed: list[str] = []
+    for fld in HOUSEHOLD_FIELDS:
+        if fld in values and values[fld] is not None and values[fld] != getattr(household, fld):
+            setattr(household, fld, values[fld])
+            changed.append(fld)
+    if changed:
+        household.save()
+        audit.record(
+            user,
+            AuditAction.UPDATE,
+            "household",
+            household.pk,
+            channel=channel,
+            detail={"fields": changed},
+        )
+    return changed
+
+
+@transaction.atomic
+def end_residence(
+    user: Any, person: Person, household: Household, *, until: Any, channel: str = "web"
+) -> bool:
+    """The person has moved out of `household`: their residence there ends (history kept) and
+    they are no longer its member. False when they did not live there."""
+    require(user, household, Right.CHANGE, message="该户不在您的管辖范围内", channel=channel)
+    ended = Residence.objects.filter(person=person, household=household, until__isnull=True).update(
+        until=until
+    )
+    if not ended:
+        return False
+    if person.household_id == household.pk:
+        person.household = None
+        person.save(update_fields=["household", "updated_at"])
+    household.save(update_fields=["updated_at"])
+    audit.record(
+        user,
+        AuditAction.UPDATE,
+        "person",
+        person.pk,
+        channel=channel,
+        detail={"moved_out_of_household": household.pk},
+    )
+    return True

@@ -39,7 +39,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": person,
             "residences": services.person_residences(person),
             "can_reveal": can_reveal,
-            "provenance": person_provenance(person, can_reveal=can_reveal),
+            "provenance": person_provenance(person),
         },
     )
 
@@ -56,11 +56,12 @@ def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
 @service_errors
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    error = ""
+    error, status = "", 200
     try:
         results = services.search_people(request.user, query) if query else []
     except ServiceError as exc:  # shown beside the form, so the user can correct the query
         results, error = [], exc.message
+        status = exc.status if exc.status == 429 else 200
     template = (
         "people/_search_results.html" if request.headers.get("HX-Request") else "people/search.html"
     )
@@ -74,4 +75,5 @@ def search(request: HttpRequest) -> HttpResponse:
             "truncated": len(results) >= services.SEARCH_LIMIT,
             "limit": services.SEARCH_LIMIT,
         },
+        status=status,
     )

@@ -96,7 +96,7 @@ def test_every_bad_row_is_reported_with_its_row_and_nothing_stored(sample, tmp_p
     text = "\n".join(problems)
     assert "第6行" in text and "与第2行重复" in text
     assert "社区编码 999999999999 不存在" in text
-    assert "第8行" in text and "不在社区 110105001001 的任何网格内" in text
+    assert "第8行" in text and "在社区 110105001001 的网格外" in text and "超过容差" in text
     assert "纬度和经度是否填反了" in text
     assert "户室号不能为空" in text
     assert "经纬度不是数字" in text
@@ -144,3 +144,45 @@ def test_excel_float_artefacts_do_not_leak_into_codes():
     assert cell_text(110105001001.0) == "110105001001"
     assert cell_text(39.905) == "39.905"
     assert cell_text(None) == ""
+
+
+METRE_LON = 1 / (111_195 * 0.7672)  # degrees of longitude per metre near 39.9°N
+
+
+def test_points_a_few_metres_outside_their_community_load_with_a_warning(sample, tmp_path):
+    """Geocoding noise: 5-20 m outside the community is snapped in, row by row, and said."""
+    lon, lat = _lonlat(0.3)
+    west = LON0 - 12 * METRE_LON  # 12 m west of the district's first grid
+    lines = [
+        *_rows(),
+        f"S1,110105001001,光华路,9,1,1,101,{lat},{west},自住",
+        f"S2,110105001001,光华路,9,1,1,102,{lat},{west - 6 * METRE_LON},自住",
+    ]
+    summary = load_addresses(None, _csv(tmp_path, lines))
+    assert summary.rows == 6
+    assert Room.objects.get(address_code="S2").grid == sample.grids[0]
+    assert [w.split("：")[0] for w in summary.warnings] == [
+        "addresses.csv第6行",
+        "addresses.csv第7行",
+    ]
+    assert "12 米" in summary.warnings[0] and "18 米" in summary.warnings[1]
+
+
+def test_rooms_of_one_building_straddling_a_grid_border_share_one_grid(sample, tmp_path):
+    border = LON0 + STEP  # between the first community's grids 1 and 2
+    lat = LAT0 + 0.5 * STEP
+    lines = [
+        f"T{i},110105001001,光华路,11,2,1,{101 + i},{lat},{border + dx * METRE_LON},自住"
+        for i, dx in enumerate([-8, -5, -3, 2])
+    ]
+    summary = load_addresses(None, _csv(tmp_path, lines))
+    grids = set(Room.objects.filter(address_code__startswith="T").values_list("grid", flat=True))
+    assert grids == {sample.grids[0].pk}
+    assert len(summary.warnings) == 1 and "1 个房间" in summary.warnings[0]
+
+
+def test_the_command_prints_the_warnings(sample, tmp_path, capsys):
+    lon, lat = _lonlat(0.3)
+    lines = [f"S1,110105001001,光华路,9,1,1,101,{lat},{LON0 - 12 * METRE_LON},自住"]
+    call_command("load_addresses", str(_csv(tmp_path, lines)))
+    assert "注意：addresses.csv第2行" in capsys.readouterr().err

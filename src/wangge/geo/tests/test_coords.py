@@ -95,3 +95,16 @@ def test_array_shapes_and_nan():
     assert wlon[0] == pytest.approx(gcj02_to_wgs84(116.4, 39.9)[0], abs=1e-12)
     e1, e2 = wgs84_to_gcj02_array([], [])
     assert e1.size == e2.size == 0
+
+
+def test_a_position_picked_on_tiles_is_stored_in_wgs84() -> None:
+    from wangge.geo.coords import from_wgs84, to_wgs84
+
+    picked = wgs84_to_gcj02(*TIANANMEN_WGS)  # where Tiananmen is drawn on AMap tiles
+    lon, lat = to_wgs84(*picked, "gcj02")
+    assert abs(lon - TIANANMEN_WGS[0]) < 1e-6 and abs(lat - TIANANMEN_WGS[1]) < 1e-6
+    assert to_wgs84(*TIANANMEN_WGS, "wgs84") == TIANANMEN_WGS
+    assert from_wgs84(*TIANANMEN_WGS, "gcj02") == picked
+    assert from_wgs84(*TIANANMEN_WGS, "wgs84") == TIANANMEN_WGS
+    with pytest.raises(ValueError, match="不支持的坐标系"):
+        to_wgs84(116.4, 39.9, "bd09")

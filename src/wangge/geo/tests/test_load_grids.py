@@ -90,3 +90,27 @@ def test_command_output(tmp_path, capsys):
     (tmp_path / "broken.geojson").write_text("{not json", "utf-8")
     with pytest.raises(CommandError, match="未导入任何数据"):
         call_command("load_grids", str(tmp_path / "broken.geojson"))
+
+
+def test_a_street_file_without_its_district_takes_the_district_from_gb2260(tmp_path):
+    """A street office hands over its own file: the street, its communities and grids."""
+    summary = load_grids(None, _write(tmp_path, _tree()[1:]))
+    assert summary.created == 5
+    district = Region.objects.get(code="110105")
+    assert (district.name, district.level, district.boundary) == ("朝阳区", "district", "")
+    assert Region.objects.get(code="110105001").parent == district
+
+
+def test_a_street_under_a_code_that_is_no_district_is_refused(tmp_path):
+    street = _tree()[1:]
+    for feature in street:
+        props = feature["properties"]
+        props["code"] = "119905" + props["code"][6:]
+        if props["parent_code"]:
+            props["parent_code"] = "119905" + props["parent_code"][6:]
+    with pytest.raises(ValidationFailed) as caught:
+        load_grids(None, _write(tmp_path, street))
+    assert "119905" in str(caught.value.problems[0]) and "GB/T 2260" in str(
+        caught.value.problems[0]
+    )
+    assert not Region.objects.exists()

@@ -22,7 +22,7 @@ def test_person_list_is_paginated_and_masked(sample: SampleDistrict, street_api:
     assert data["count"] == len(sample.persons)
     first = data["items"][0]
     assert "*" in first["id_number_masked"] and "id_number" not in first
-    assert first["phone_masked"].count("*") == 4
+    assert first["phone_masked"].count("*") == 6
 
 
 def test_filters(sample: SampleDistrict, street_api: Client):
@@ -45,10 +45,25 @@ def test_household_file(sample: SampleDistrict, street_api: Client):
 
 def test_search_and_reveal(sample: SampleDistrict, street_api: Client):
     person = sample.persons[5]
+    assert person.birth_date is not None
     found = street_api.get("/api/search", {"q": person.id_number}).json()
     assert [p["id"] for p in found] == [person.pk]
     revealed = street_api.post(f"/api/persons/{person.pk}/reveal").json()
-    assert revealed == {"id_number": person.id_number, "phone": person.phone}
+    assert revealed == {
+        "id_number": person.id_number,
+        "phone": person.phone,
+        "birth_date": person.birth_date.isoformat(),
+    }
+
+
+def test_person_detail_has_no_birth_date_before_a_reveal(
+    sample: SampleDistrict, street_api: Client
+):
+    person = sample.persons[5]
+    assert person.birth_date is not None
+    detail = street_api.get(f"/api/persons/{person.pk}").json()  # street officers may reveal
+    assert "birth_date" not in detail and detail["age"] == person.age()
+    assert person.birth_date.isoformat() not in str(detail)
 
 
 def test_regions_and_buildings(sample: SampleDistrict, street_api: Client):
@@ -101,7 +116,7 @@ def test_region_detail_lists_staff_with_masked_phones(sample: SampleDistrict, st
             "name": "网格员0",
             "department": "",
             "duties": "",
-            "phone_masked": "139****0000",
+            "phone_masked": "139******00",
         }
     ]
     assert "13900000000" not in json.dumps(data)

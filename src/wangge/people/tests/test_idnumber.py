@@ -157,14 +157,30 @@ def test_invalid_numbers_expose_no_decoded_facts():
     assert (check.birth_date, check.gender, check.region_code) == (None, None, None)
 
 
-def test_region_codes_that_gb_t_2260_never_assigns_are_rejected():
-    # Province-only code: digits 3-4 are 00, which no prefecture has.
-    number = "11000019491231002"
-    reason = check_id_number(number + check_digit(number)).reason
-    assert reason == "行政区划代码无效：110000 的第3-4位为00，不是地市级代码"
-    # The "91 = 国外" of copied validation scripts is not a province.
-    number = "91010519491231002"
-    assert "前两位 91" in (check_id_number(number + check_digit(number)).reason or "")
+def test_region_codes_follow_gb_t_2260_with_its_history():
+    def number(region: str, year: int) -> str:
+        first17 = f"{region}{year}0101002"
+        return first17 + check_digit(first17)
+
+    # Hainan's 4600xx (digits 3-4 are 00): 460028 临高县, in force 1988-2002.
+    for year in (1960, 1995, 2002):
+        check = check_id_number(number("460028", year), today=TODAY)
+        assert check.valid and check.doubt is None
+    # Retired before the person was born: nobody can have been given it. Valid, but doubtful.
+    late = check_id_number(number("460028", 2005), today=TODAY)
+    assert late.valid
+    assert late.doubt == "地区码460028（临高县）2002年已撤销，早于出生年份2005，请核实"
+    # A code the table never held: doubtful, not rejected.
+    never = check_id_number(number("110199", 1990), today=TODAY)
+    assert never.valid and never.doubt == "地区码110199不在GB/T 2260（1980年以来各版）中，请核实"
+    # A code renamed over time passes under any of its names (110105 朝阳区; 110103 崇文区
+    # until 2010).
+    assert check_id_number(number("110103", 2009), today=TODAY).doubt is None
+    assert check_id_number(number("110103", 2011), today=TODAY).doubt is not None
+    # The province-level code is in the table (python-stdnum and id-validator accept it too).
+    assert check_id_number(number("110000", 1949), today=TODAY).doubt is None
+    # The "91 = 国外" of copied validation scripts is not a province: rejected.
+    assert "前两位 91" in (check_id_number(number("910105", 1949)).reason or "")
 
 
 def test_foreign_permanent_residence_numbers_are_told_apart():
@@ -305,18 +321,35 @@ def test_nothing_is_offered_when_there_is_nothing_to_repair():
 
 
 @given(valid_numbers)
-def test_masks_hide_birth_date_and_sequence(number):
+def test_masks_hide_birth_date_and_check_digit(number):
     masked = mask_id_number(number)
-    assert masked == number[:6] + "********" + number[-4:]
-    assert number not in masked
+    assert masked == number[:6] + "********" + number[14:17] + "*"
+    assert number not in masked and number[6:14] not in masked
+
+
+@given(valid_numbers)
+def test_a_mask_and_a_birth_year_leave_every_day_of_the_year(number):
+    """The page shows the birth year (or age): every day of that year completes the mask to a
+    valid number, so nothing but exact searches (limited, alerted) tells which one is real."""
+    masked = mask_id_number(number)
+    year = int(number[6:10])
+    candidates = [
+        first17 + check_digit(first17)
+        for day in range(366)
+        if (born := datetime.date(year, 1, 1) + datetime.timedelta(days=day)).year == year
+        for first17 in [masked[:6] + f"{born:%Y%m%d}" + masked[14:17]]
+    ]
+    assert number in candidates
+    assert len({mask_id_number(c) for c in candidates}) == 1  # all look the same
+    assert len(candidates) >= 365
 
 
 def test_masking_normalises_first_so_spacing_cannot_leak_digits():
-    assert mask_id_number(" 110105 1949 1231 002x ") == "110105********002X"
+    assert mask_id_number(" 110105 1949 1231 002x ") == "110105********002*"
 
 
 def test_masking_short_or_odd_values_never_shows_them_whole():
-    assert mask_id_number("110105491231002") == "110105******002"
+    assert mask_id_number("110105491231002") == "110105******00*"
     assert mask_id_number("12345") == "1***5"
     assert mask_id_number("12") == "**"
     assert mask_id_number("1") == "*"
@@ -332,3 +365,31 @@ def test_a_mask_always_hides_at_least_one_character(text):
     assert all(masked[i] == normalized[i] for i in revealed)
     if normalized:
         assert len(revealed) < len(normalized)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("000000000000000000", "全为0"),
+        ("111111111111111111", "全为同一数字"),
+        ("99999999999999999X", "全为同一数字"),
+        ("123456789012345678", "连续数字"),
+        ("987654321098765432", "连续数字"),
+        ("121212121212121212", "只含两种数字"),
+        ("123412341234123412", "数字循环重复"),
+        ("110105000000000000", "地区码之后全为0"),
+        ("000000", "全为0"),
+    ],
+)
+def test_placeholder_numbers_are_named_as_such(value: str, kind: str) -> None:
+    check = check_id_number(value)
+    assert not check.valid
+    assert check.reason == f"占位号码，不代表任何人（{kind}）"
+
+
+def test_a_valid_number_is_never_a_placeholder() -> None:
+    # Two distinct digits only, yet a real number: validity is decided first.
+    number = "220202200002200200"  # 吉林市昌邑区, born 2000-02-20
+    assert set(number) == {"0", "2"}
+    assert check_id_number(number).valid
+    assert (check_id_number("110105198005171230").reason or "").startswith("校验位错误")

@@ -48,6 +48,30 @@ def test_search_by_id_number_phone_name_and_address(sample: SampleDistrict):
     assert {p.pk for p in by_address} == {sample.persons[2].pk, sample.persons[3].pk}
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["幸福路十号三号楼二单元302室", "幸福路10号院3-2-302", "朝阳区幸福路10号3号楼2单元0302"],
+)
+def test_search_by_address_reads_it_as_the_registry_matcher_does(sample: SampleDistrict, text: str):
+    found = services.search_people(sample.users["admin"], text)
+    assert {p.pk for p in found} == {sample.persons[2].pk, sample.persons[3].pk}
+
+
+def test_search_by_a_door_or_a_road_finds_everyone_there(sample: SampleDistrict):
+    admin = sample.users["admin"]
+    door = {p.pk for p in services.search_people(admin, "幸福路10号")}
+    assert door == {p.pk for p in sample.persons[:4]}
+    road = services.search_people(admin, "幸福路", limit=500)
+    assert len(road) == len(sample.persons)
+    # scoped like every search: the grid worker sees the road's residents of their grid only
+    mine = services.search_people(sample.users["grid"], "幸福路", limit=500)
+    assert {p.grid_id for p in mine} == {sample.grids[0].pk}
+
+
+def test_an_address_the_registry_lacks_is_searched_as_a_name(sample: SampleDistrict):
+    assert services.search_people(sample.users["admin"], "人民路5号") == []
+
+
 def test_search_stays_within_scope(sample: SampleDistrict):
     outsider = sample.persons[-1]
     assert services.search_people(sample.users["grid"], outsider.id_number) == []

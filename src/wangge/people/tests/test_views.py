@@ -30,9 +30,13 @@ def test_person_page_offers_reveal_only_to_permitted_roles(sample: SampleDistric
     person = sample.persons[0]
     officer = Client()
     officer.force_login(sample.users["community"])
-    assert "查看完整信息" in officer.get(f"/people/{person.pk}/").content.decode()
+    assert person.birth_date is not None
+    page = officer.get(f"/people/{person.pk}/").content.decode()
+    assert "查看完整信息" in page
+    assert person.birth_date.strftime("%Y-%m-%d") not in page  # only after the reveal
     revealed = officer.post(f"/people/{person.pk}/reveal/").content.decode()
     assert person.id_number in revealed and person.phone in revealed
+    assert person.birth_date.strftime("%Y-%m-%d") in revealed
     worker = Client()
     worker.force_login(sample.users["grid"])
     assert "查看完整信息" not in worker.get(f"/people/{person.pk}/").content.decode()
@@ -74,10 +78,10 @@ def test_search_page_and_htmx_fragment(sample: SampleDistrict, grid_client: Clie
     assert "<html" not in fragment and person.name in fragment
 
 
-def test_home_sends_a_single_region_user_to_their_map(sample: SampleDistrict, grid_client):
+def test_home_sends_a_grid_worker_to_the_workbench(sample: SampleDistrict, grid_client):
     response = grid_client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == f"/regions/{sample.grids[0].code}/map/"
+    assert response["Location"] == "/tasks/"  # a grid worker starts the day on the workbench
 
 
 def test_map_features_are_geojson_of_the_region(sample: SampleDistrict, grid_client: Client):

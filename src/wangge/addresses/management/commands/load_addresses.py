@@ -18,6 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         summary = run_loader(load_addresses, options["file"])
+        for warning in summary.warnings:
+            self.stderr.write(f"注意：{warning}")
         self.stdout.write(
             f"已导入 {summary.rows} 个户室：新建楼栋 {summary.buildings_created}，"
             f"新建户室 {summary.rooms_created}，更新户室 {summary.rooms_updated}。"

@@ -1,0 +1,170 @@
+"""Cleaning an address column: `wangge parse-addresses` and the departments' parse API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from wangge.access.services import create_api_token
+from wangge.addresses import services
+from wangge.addresses.cleaning import COLUMNS, CleaningError, parse_many, read_addresses
+from wangge.audit.models import AuditEntry
+from wangge.core.testing import SampleDistrict
+
+ADDRESSES = [
+    "浙江杭州滨江区六和路368号",
+    "北京北京市朝阳区幸福路10号院3号楼2单元301室",
+    "",
+    "镇海区骆驼街道",
+]
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_one_row_per_input_with_every_column() -> None:
+    rows = list(parse_many(ADDRESSES))
+    assert [r["address"] for r in rows] == ADDRESSES
+    assert all(tuple(r) == COLUMNS for r in rows)
+    assert rows[1]["district"] == "朝阳区" and rows[1]["room"] == "301"
+    assert rows[2] == {column: "" for column in COLUMNS}
+
+
+def test_a_paragraph_is_no_address() -> None:
+    (row,) = parse_many(["幸福路" * 100])
+    assert row["road"] == "" and "不是一条地址" in row["doubt"]
+
+
+def test_text_file_is_one_address_per_line_in_gbk_too() -> None:
+    data = "\n".join(ADDRESSES).encode("gb18030")
+    assert read_addresses("地址.txt", data) == ADDRESSES
+
+
+def test_table_column_by_name_only_or_guessed(tmp_path: Path) -> None:
+    data = "序号,住址,备注\n1,幸福路10号,x\n2,,y\n".encode()
+    assert read_addresses("a.csv", data, column="住址") == ["幸福路10号", ""]
+    assert read_addresses("a.csv", data) == ["幸福路10号", ""]  # 住址 is an address header
+    with pytest.raises(CleaningError, match="没有名为“地点”的列（表头：序号、住址、备注）"):
+        read_addresses("a.csv", data, column="地点")
+    with pytest.raises(CleaningError, match="请用 --column"):
+        read_addresses("b.csv", "甲,乙\n1,2\n".encode())
+    with pytest.raises(CleaningError, match="超过单次上限 1 条"):
+        read_addresses("a.csv", data, max_rows=1)
+
+
+def test_command_writes_the_csv(tmp_path: Path) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("\n".join(ADDRESSES), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    call_command("parse_addresses", str(source), "--out", str(out), stdout=io.StringIO())
+    rows = _read(out)
+    assert list(rows[0]) == list(COLUMNS)
+    assert [r["address"] for r in rows] == ADDRESSES
+    assert rows[0]["province"] == "浙江省" and rows[0]["road"] == "六和路"
+
+
+def test_command_reads_an_xlsx_column(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "现住址"])
+    sheet.append(["张三", "幸福路10号3号楼2单元301"])
+    path = tmp_path / "台账.xlsx"
+    book.save(path)
+    out = tmp_path / "out.csv"
+    call_command(
+        "parse_addresses", str(path), "--column", "现住址", "--out", str(out), stdout=io.StringIO()
+    )
+    (row,) = _read(out)
+    assert (row["road"], row["number"], row["building"], row["unit"], row["room"]) == (
+        "幸福路",
+        "10",
+        "3",
+        "2",
+        "301",
+    )
+
+
+def test_command_errors_are_chinese(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="找不到文件"):
+        call_command("parse_addresses", str(tmp_path / "no.txt"), "--out", str(tmp_path / "o"))
+    source = tmp_path / "in.txt"
+    source.write_text("幸福路1号", encoding="utf-8")
+    with pytest.raises(CommandError, match="文本文件每行一条地址"):
+        call_command(
+            "parse_addresses", str(source), "--column", "x", "--out", str(tmp_path / "o.csv")
+        )
+
+
+@pytest.fixture
+def api(sample: SampleDistrict) -> Client:
+    token = create_api_token(None, sample.users["street"])
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+@pytest.mark.django_db
+def test_api_parses_a_list_and_logs_the_count_only(sample: SampleDistrict, api: Client) -> None:
+    response = api.post(
+        "/api/addresses/parse", {"addresses": ADDRESSES}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["count"] == 4
+    assert data["items"][0]["district"] == "滨江区"
+    entry = AuditEntry.objects.using("audit").filter(object_type="address_parse").last()
+    assert entry is not None and entry.detail == {"rows": 4}
+    assert "六和路" not in str(entry.detail)
+
+
+@pytest.mark.django_db
+def test_api_bounds_and_errors(
+    sample: SampleDistrict, api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "PARSE_MAX_ADDRESSES", 2)
+    response = api.post(
+        "/api/addresses/parse", {"addresses": ADDRESSES}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "一次最多解析 2 条地址" in response.json()["message"]
+    bad = api.post("/api/addresses/parse", {"addresses": "x"}, content_type="application/json")
+    assert bad.status_code == 422 and "请求参数有误" in bad.json()["message"]
+
+
+@pytest.mark.django_db
+def test_api_file_variant_returns_csv(
+    sample: SampleDistrict, api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload = io.BytesIO("地址,备注\n幸福路10号3-2-301,a\n".encode())
+    upload.name = "ledger.csv"
+    response = api.post("/api/addresses/parse-file", {"file": upload})
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0]["building"] == "3" and rows[0]["room"] == "301"
+
+    monkeypatch.setattr(services, "PARSE_MAX_FILE_BYTES", 10)
+    upload = io.BytesIO(b"x" * 11)
+    upload.name = "big.txt"
+    response = api.post("/api/addresses/parse-file", {"file": upload})
+    assert response.status_code == 400 and "文件超过" in response.json()["message"]
+
+
+@pytest.mark.django_db
+def test_api_refuses_a_user_without_role_and_logs_it(sample: SampleDistrict) -> None:
+    token = create_api_token(None, sample.users["nobody"])
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post(
+        "/api/addresses/parse", {"addresses": ["幸福路1号"]}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert "没有任何角色" in response.json()["message"]
+    assert AuditEntry.objects.using("audit").filter(action="refused").exists()
+    assert Client().post("/api/addresses/parse", {"addresses": []}).status_code == 401

@@ -1,0 +1,71 @@
+"""The head of an address read against GB/T 2260 names, not suffixes (issue 14's failures)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wangge.addresses.gazetteer import level_of, read_divisions, short_name
+from wangge.addresses.parser import parse_address
+
+
+@pytest.mark.parametrize(
+    ("text", "province", "city", "district"),
+    [
+        ("浙江杭州滨江区缤纷北苑", "浙江省", "杭州市", "滨江区"),
+        ("北京北京市朝阳区幸福路", "北京市", "北京市", "朝阳区"),
+        ("镇海区骆驼街道", None, None, "镇海区"),
+        ("河北省唐山市路北区", "河北省", "唐山市", "路北区"),
+        ("浙江省浙江省杭州市", "浙江省", "杭州市", None),
+        ("浙江-杭州-江干区新塘路", "浙江省", "杭州市", "江干区"),
+        ("宁波镇海炼化", None, "宁波市", "镇海区"),
+        ("西藏自治区日喀则地区定日县", "西藏自治区", "日喀则地区", "定日县"),
+        ("上海市市辖区黄浦区老西门街道", "上海市", "上海市", "黄浦区"),
+        # The sender's address first, then the destination: the fuller reading wins.
+        ("崇溪镇云南省昭通市巧家县崇溪镇花山", "云南省", "昭通市", "巧家县"),
+    ],
+)
+def test_divisions_are_read_by_name(
+    text: str, province: str | None, city: str | None, district: str | None
+) -> None:
+    reading = read_divisions(text)
+    assert (reading.province, reading.city, reading.district) == (province, city, district)
+
+
+@pytest.mark.parametrize(
+    "text", ["杭州路10号", "滨江花园3幢", "光明胡同1号", "朝阳门北大街1号", "长兴北路72号"]
+)
+def test_a_short_name_starting_another_word_is_no_division(text: str) -> None:
+    assert read_divisions(text).end == 0
+
+
+def test_an_ambiguous_district_keeps_every_code() -> None:
+    assert set(read_divisions("朝阳区").codes) >= {"110105", "220104"}
+
+
+def test_short_names_and_levels() -> None:
+    assert short_name("浙江省") == "浙江"
+    assert short_name("景宁畲族自治县") == "景宁"
+    assert short_name("城区") == "城区"
+    assert level_of("温岭市") == "district"
+    assert level_of("杭州") == "city"
+
+
+@pytest.mark.parametrize(
+    ("text", "district", "road"),
+    [
+        ("浙江省宁波市镇海区骆驼街道金华路10号", "镇海区", "金华路"),
+        ("唐山市路北区建设路3号", "路北区", "建设路"),
+        ("浙江杭州滨江区六和路368号", "滨江区", "六和路"),
+    ],
+)
+def test_parser_uses_the_gazetteer(text: str, district: str, road: str) -> None:
+    parsed = parse_address(text)
+    assert (parsed.district, parsed.road) == (district, road)
+
+
+@pytest.mark.parametrize(
+    "text", ["金台北街7号院1号楼", "金台西胡同1号东1", "金台倍街7院1号楼3门203号"]
+)
+def test_a_unique_county_name_opening_a_road_is_the_road(text: str) -> None:
+    # 金台 is only 宝鸡's 金台区, but in a Beijing ledger 金台北街 is a road.
+    assert read_divisions(text).end == 0
