@@ -1,6 +1,8 @@
-"""Admin for the tables the district grid centre maintains: categories, departments, rules.
+"""Admin for the tables the district grid centre maintains: categories, departments, rules
+(district level only, every look and change audited: `wangge.access.admin_scope.DistrictAdmin`).
 
-Cases themselves are read-only here; their changes go through the services (timeline, audit).
+Cases themselves are read-only here, scoped like the case pages and audited when opened; their
+changes go through the services (timeline, audit).
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from wangge.access import audit
-from wangge.access.audit import AuditAction
+from wangge.access.admin_scope import DistrictAdmin, ScopedAdmin
 from wangge.cases.models import (
     Case,
     CaseEvent,
@@ -22,21 +23,8 @@ from wangge.cases.models import (
 )
 
 
-class AuditedAdmin(admin.ModelAdmin):
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        action = AuditAction.UPDATE if change else AuditAction.CREATE
-        audit.record(request.user, action, obj._meta.model_name, obj.pk, channel="admin")
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit.record(
-            request.user, AuditAction.DELETE, obj._meta.model_name, obj.pk, channel="admin"
-        )
-        super().delete_model(request, obj)
-
-
 @admin.register(Category)
-class CategoryAdmin(AuditedAdmin):
+class CategoryAdmin(DistrictAdmin):
     list_display = [
         "code",
         "name",
@@ -60,7 +48,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(AuditedAdmin):
+class DepartmentAdmin(DistrictAdmin):
     list_display = ["code", "name", "region"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["region"]
@@ -68,7 +56,7 @@ class DepartmentAdmin(AuditedAdmin):
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(AuditedAdmin):
+class ResponsibilityAdmin(DistrictAdmin):
     list_display = ["region", "category", "department", "post", "note"]
     list_filter = ["department"]
     search_fields = ["region__name", "region__code", "category__name", "department__name"]
@@ -87,11 +75,17 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ScopedAdmin):
+    """Read-only (cases have no CHANGE right: their changes are the timeline's services),
+    scoped like the case pages, every list and case opened audited."""
+
+    audit_type = "case"  # as the case pages record their views
     list_display = ["number", "title", "status", "channel", "category", "department", "created_at"]
     list_filter = ["status", "channel"]
     search_fields = ["number", "external_id", "title"]
-    exclude = ["reporter_phone", "reporter_phone_index", "rating_token"]
+    # The reporter's name and phone and the resident's tracking token are for the case pages
+    # (where the handler sees them), not for browsing in the admin.
+    exclude = ["reporter_name", "reporter_phone", "reporter_phone_index", "rating_token"]
     inlines = [EventInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

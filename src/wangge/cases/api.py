@@ -8,13 +8,17 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
 
-from wangge.cases import metrics, services
+from wangge.cases import metrics, placement, services
 from wangge.cases.hotline import WorkOrder
 from wangge.cases.models import Case, CaseEvent, Category, Channel, Department
+from wangge.core.api_support import BoundedPagination
+from wangge.core.bounds import BoundedDate, BoundedDateTime, RecordId
 from wangge.core.errors import NotFound, ValidationFailed
+from wangge.geo.models import Region
+from wangge.jobs.api import JobOut
 
 router = Router(tags=["cases"])
 
@@ -33,6 +37,11 @@ class CaseOut(Schema):
     lon: float | None
     lat: float | None
     region_code: str | None
+    grid_code: str | None
+    placement: str
+    address_code: str
+    location_note: str
+    location_conflict: bool
     department: str | None
     created_at: datetime.datetime
     sign_deadline: datetime.datetime | None
@@ -58,6 +67,10 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_region_code(obj: Case) -> str | None:
         return obj.region.code if obj.region else None
+
+    @staticmethod
+    def resolve_grid_code(obj: Case) -> str | None:
+        return obj.grid.code if obj.grid else None
 
     @staticmethod
     def resolve_department(obj: Case) -> str | None:
@@ -122,7 +135,7 @@ class CaseIn(Schema):
 
 class WorkOrderIn(Schema):
     external_id: str
-    created_at: datetime.datetime | None = None
+    created_at: BoundedDateTime | None = None
     title: str = ""
     description: str = ""
     category: str = ""
@@ -167,6 +180,15 @@ class ReasonIn(Schema):
 
 
 class VersionIn(Schema):
+    version: int | None = None
+
+
+class PlaceIn(Schema):
+    """A grid code, or a position (WGS-84) that decides the grid."""
+
+    grid: str = ""
+    lon: float | None = None
+    lat: float | None = None
     version: int | None = None
 
 
@@ -277,7 +299,7 @@ def _naive_local(moment: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(moment).replace(tzinfo=None)
 
 
-def _case(request: HttpRequest, case_id: int) -> Case:
+def _case(request: HttpRequest, case_id: RecordId) -> Case:
     return services.get_case(request.user, case_id, channel="api")
 
 
@@ -290,8 +312,8 @@ def list_categories(request: HttpRequest) -> Any:
 def get_metrics(
     request: HttpRequest,
     group: str = "street",
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
+    start: BoundedDate | None = None,
+    end: BoundedDate | None = None,
 ) -> Any:
     result = metrics.case_metrics(request.user, group=group, start=start, end=end, channel="api")
     return {
@@ -301,8 +323,8 @@ def get_metrics(
     }
 
 
-class CappedPagination(PageNumberPagination):
-    """`count` stops at 10,001 (meaning “more than 10,000”): see `services.count_cases`."""
+class CappedPagination(BoundedPagination):
+    """`count` stops at 10,001 (meaning “more than 10,000”): see `services.reads.count_cases`."""
 
     def _items_count(self, queryset: Any) -> int:
         return services.count_cases(queryset)
@@ -324,6 +346,41 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> Any:
         overdue=filters.overdue,
         channel="api",
     )
+
+
+@router.get("/to-place", response=list[CaseOut], summary="待定位案件")
+@paginate(BoundedPagination)
+def list_to_place(request: HttpRequest) -> Any:
+    return placement.to_place(request.user).select_related("grid", "department")
+
+
+class SuggesterOut(Schema):
+    stored: bool
+    message: str
+    office_cases: int | None = None
+    texts: int | None = None
+    features: int | None = None
+    trained_at: datetime.datetime | None = None
+    seconds: float | None = None
+    confirmed_cases: int
+
+
+@router.get("/suggester", response=SuggesterOut, summary="类别推荐模型的状态（区网格中心管理员）")
+def suggester_status(request: HttpRequest) -> Any:
+    from wangge.cases import learning
+
+    return learning.describe(request.user)
+
+
+@router.post(
+    "/suggester/retrain",
+    response={202: JobOut},
+    summary="用本单位确认的案件重新训练类别推荐模型（后台任务，区网格中心管理员）",
+)
+def suggester_retrain(request: HttpRequest) -> Any:
+    from wangge.cases import learning
+
+    return Status(202, learning.start_retrain(request.user))
 
 
 @router.post("/", response=CaseDetailOut, summary="受理一件案件（系统接口）")
@@ -387,12 +444,12 @@ def push_hotline(request: HttpRequest, payload: BatchIn) -> Any:
 
 
 @router.get("/{case_id}", response=CaseDetailOut, summary="案件详情与办理过程")
-def get_case(request: HttpRequest, case_id: int) -> Any:
+def get_case(request: HttpRequest, case_id: RecordId) -> Any:
     return _case(request, case_id)
 
 
 @router.post("/{case_id}/dispatch", response=CaseDetailOut, summary="派遣")
-def dispatch(request: HttpRequest, case_id: int, payload: DepartmentIn) -> Any:
+def dispatch(request: HttpRequest, case_id: RecordId, payload: DepartmentIn) -> Any:
     return services.dispatch_case(
         request.user,
         _case(request, case_id),
@@ -404,8 +461,27 @@ def dispatch(request: HttpRequest, case_id: int, payload: DepartmentIn) -> Any:
     )
 
 
+@router.post("/{case_id}/place", response=CaseDetailOut, summary="定位（选择网格或给出位置）")
+def place(request: HttpRequest, case_id: RecordId, payload: PlaceIn) -> Any:
+    grid = None
+    if payload.grid:
+        grid = Region.objects.filter(code=payload.grid).first()
+        if grid is None:
+            shown = payload.grid if len(payload.grid) <= 30 else payload.grid[:30] + "…"
+            raise NotFound(f"网格“{shown}”不存在")
+    return placement.place_case(
+        request.user,
+        _case(request, case_id),
+        grid=grid,
+        lon=payload.lon,
+        lat=payload.lat,
+        version=payload.version,
+        channel="api",
+    )
+
+
 @router.post("/{case_id}/transfer", response=CaseDetailOut, summary="转派")
-def transfer(request: HttpRequest, case_id: int, payload: TransferIn) -> Any:
+def transfer(request: HttpRequest, case_id: RecordId, payload: TransferIn) -> Any:
     return services.transfer_case(
         request.user,
         _case(request, case_id),
@@ -417,7 +493,7 @@ def transfer(request: HttpRequest, case_id: int, payload: TransferIn) -> Any:
 
 
 @router.post("/{case_id}/return", response=CaseDetailOut, summary="退单")
-def return_(request: HttpRequest, case_id: int, payload: ReasonIn) -> Any:
+def return_(request: HttpRequest, case_id: RecordId, payload: ReasonIn) -> Any:
     return services.return_case(
         request.user,
         _case(request, case_id),
@@ -428,14 +504,14 @@ def return_(request: HttpRequest, case_id: int, payload: ReasonIn) -> Any:
 
 
 @router.post("/{case_id}/sign-in", response=CaseDetailOut, summary="签收")
-def sign_in(request: HttpRequest, case_id: int, payload: VersionIn) -> Any:
+def sign_in(request: HttpRequest, case_id: RecordId, payload: VersionIn) -> Any:
     return services.sign_in(
         request.user, _case(request, case_id), version=payload.version, channel="api"
     )
 
 
 @router.post("/{case_id}/handle", response=CaseDetailOut, summary="处置反馈")
-def handle(request: HttpRequest, case_id: int, payload: HandleIn) -> Any:
+def handle(request: HttpRequest, case_id: RecordId, payload: HandleIn) -> Any:
     return services.record_handling(
         request.user,
         _case(request, case_id),
@@ -446,7 +522,7 @@ def handle(request: HttpRequest, case_id: int, payload: HandleIn) -> Any:
 
 
 @router.post("/{case_id}/verify", response=CaseDetailOut, summary="核查")
-def verify(request: HttpRequest, case_id: int, payload: VerifyIn) -> Any:
+def verify(request: HttpRequest, case_id: RecordId, payload: VerifyIn) -> Any:
     return services.verify_case(
         request.user,
         _case(request, case_id),
@@ -458,7 +534,7 @@ def verify(request: HttpRequest, case_id: int, payload: VerifyIn) -> Any:
 
 
 @router.post("/{case_id}/rate", response=CaseDetailOut, summary="回访评价（结案）")
-def rate(request: HttpRequest, case_id: int, payload: RateIn) -> Any:
+def rate(request: HttpRequest, case_id: RecordId, payload: RateIn) -> Any:
     return services.rate_case(
         request.user,
         _case(request, case_id),
@@ -470,7 +546,7 @@ def rate(request: HttpRequest, case_id: int, payload: RateIn) -> Any:
 
 
 @router.post("/{case_id}/close", response=CaseDetailOut, summary="结案（未评价）")
-def close(request: HttpRequest, case_id: int, payload: NoteIn) -> Any:
+def close(request: HttpRequest, case_id: RecordId, payload: NoteIn) -> Any:
     return services.close_case(
         request.user,
         _case(request, case_id),
@@ -481,7 +557,7 @@ def close(request: HttpRequest, case_id: int, payload: NoteIn) -> Any:
 
 
 @router.post("/{case_id}/reopen", response=CaseDetailOut, summary="重新办理")
-def reopen(request: HttpRequest, case_id: int, payload: ReasonIn) -> Any:
+def reopen(request: HttpRequest, case_id: RecordId, payload: ReasonIn) -> Any:
     return services.reopen_case(
         request.user,
         _case(request, case_id),

@@ -12,6 +12,8 @@ class CasesConfig(AppConfig):
 
         from wangge.cases import reference
         from wangge.cases.models import Category, Department, DepartmentMembership, Responsibility
+        from wangge.cases.open311_format import error_response
+        from wangge.core.api_errors import register_error_format
         from wangge.geo.models import Region
 
         for model in (Region, Category, Department, Responsibility, DepartmentMembership):
@@ -22,3 +24,5 @@ class CasesConfig(AppConfig):
         post_delete.connect(reference.changed, sender=user, dispatch_uid="cases-ref-user")
         request_started.connect(reference.request_started, dispatch_uid="cases-ref-request")
         request_finished.connect(reference.request_finished, dispatch_uid="cases-ref-request")
+        # Open311 errors in the spec's errors/error shape, XML or JSON by the path's extension.
+        register_error_format("/open311/", error_response)

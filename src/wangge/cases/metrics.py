@@ -26,7 +26,7 @@ from django.utils import timezone
 from wangge.access import audit
 from wangge.access.audit import AuditAction
 from wangge.cases.models import CaseStatus, Rating
-from wangge.cases.services import overdue_q, visible_cases
+from wangge.cases.services.reads import overdue_q, visible_cases
 from wangge.core.errors import ServiceError
 
 GROUPS: dict[str, tuple[str, str]] = {
@@ -203,6 +203,8 @@ def metrics_xlsx(user: Any, metrics: Metrics) -> bytes:
     import openpyxl
     from openpyxl.styles import Font
 
+    from wangge.core.tabular import export_cell
+
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -216,7 +218,8 @@ def metrics_xlsx(user: Any, metrics: Metrics) -> bytes:
     for row in [*metrics.rows, metrics.total]:
         data = row.as_dict()
         rates = [row.response_rate, row.resolution_rate, row.satisfaction_rate]
-        sheet.append([row.name, row.code] + [data[k] for _, k in EXPORT_COLUMNS] + rates)
+        names = [export_cell(row.name), export_cell(row.code)]
+        sheet.append(names + [data[k] for _, k in EXPORT_COLUMNS] + rates)
         for cell in sheet[sheet.max_row][-3:]:
             cell.number_format = "0.0%"
     sheet.append([])

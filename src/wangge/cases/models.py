@@ -15,7 +15,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wangge.access.fields import BlindIndexField, EncryptedTextField
+from wangge.access.fields import (
+    BlindIndexField,
+    EncryptedTextField,
+    RedactedCharField,
+    RedactedJSONField,
+    RedactedTextField,
+)
 from wangge.access.masking import mask_phone
 from wangge.geo.models import Region, StaffPost
 
@@ -209,12 +215,25 @@ class ReferenceStamp(models.Model):
         return f"{self.key} {self.token}"
 
 
+class Placement(models.TextChoices):
+    """How a case found its place (cases.placement): the reporter's pin, the registry (a room,
+    a door or building, a road), a region the report names, the reporter's own region, or a
+    dispatcher. Empty: nothing told where (only district staff see it)."""
+
+    POINT = "point", _("地图位置")
+    ROOM = "room", _("标准地址（户室）")
+    BUILDING = "building", _("标准地址（门牌/楼栋）")
+    ROAD = "road", _("道路")
+    NAMED = "named", _("所写区域")
+    CHANNEL = "channel", _("上报人所在区域")
+    MANUAL = "manual", _("人工定位")
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
-        from wangge.cases.scoping import case_filter
+        from wangge.access.scoping import visible_to
 
-        query = case_filter(user)
-        return self.all() if query is None else self.filter(query)
+        return visible_to(user, self)  # type: ignore[return-value]
 
     def open(self) -> CaseQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
@@ -227,8 +246,14 @@ class Case(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW
     )
-    title = models.CharField(_("标题"), max_length=200)
-    description = models.TextField(_("诉求内容"), blank=True, default="")
+    title = RedactedCharField(_("标题"), max_length=200)
+    description = RedactedTextField(_("诉求内容"), blank=True, default="")
+    # The resident asked that the description not be published (Open311 GET leaves it out);
+    # the category, status, department and times stay public.
+    description_private = models.BooleanField(_("描述不公开"), default=False)
+    # Answers to the category's questions (Open311 `attribute[code]`), kept with the question
+    # and answer as they were worded then: {code: {"name": question, "value": key, "text": answer}}.
+    attributes = RedactedJSONField(_("补充信息"), default=dict, blank=True)
     category = models.ForeignKey(
         Category,
         models.PROTECT,
@@ -238,7 +263,16 @@ class Case(models.Model):
         verbose_name=_("类别"),
         db_index=False,
     )
-    address = models.CharField(_("地址"), max_length=255, blank=True, default="")
+    address = RedactedCharField(_("地址"), max_length=255, blank=True, default="")
+    # The registry room the address matched (cases.placement); '' when none did.
+    address_code = models.CharField(_("标准地址编码"), max_length=64, blank=True, default="")
+    placement = models.CharField(
+        _("定位方式"), max_length=16, choices=Placement.choices, blank=True, default=""
+    )
+    # Why the case waits for a dispatcher to place it, or how its pin contradicts its
+    # address (Chinese, shown on the case and in the 待定位 queue); '' when placed cleanly.
+    location_note = RedactedCharField(_("定位说明"), max_length=300, blank=True, default="")
+    location_conflict = models.BooleanField(_("位置与地址不符"), default=False)
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     region = models.ForeignKey(
@@ -277,7 +311,7 @@ class Case(models.Model):
         verbose_name=_("网格"),
         db_index=False,
     )
-    reporter_name = models.CharField(_("反映人"), max_length=50, blank=True, default="")
+    reporter_name = RedactedCharField(_("反映人"), max_length=50, blank=True, default="")
     reporter_phone = EncryptedTextField(_("联系电话"), blank=True, default="")
     reporter_phone_index = BlindIndexField(
         source="reporter_phone", normalizer="wangge.people.identifiers.phone_key", db_index=False
@@ -325,9 +359,9 @@ class Case(models.Model):
     handled_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
     verified_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
-    result = models.TextField(_("处置结果"), blank=True, default="")
+    result = RedactedTextField(_("处置结果"), blank=True, default="")
     rating = models.CharField(_("评价"), max_length=24, choices=Rating.choices, blank=True)
-    rating_comment = models.CharField(_("评价意见"), max_length=500, blank=True, default="")
+    rating_comment = RedactedCharField(_("评价意见"), max_length=500, blank=True, default="")
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     rating_token = models.CharField(max_length=32, blank=True, default="")
     reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
@@ -362,6 +396,12 @@ class Case(models.Model):
             models.Index(fields=["category", "created_at"], name="case_category_created"),
             models.Index(fields=["department", "status"], name="case_department_status"),
             models.Index(fields=["status", "handle_deadline"], name="case_status_deadline"),
+            # the 待定位 queue: cases without a grid, or whose pin contradicts the address
+            models.Index(
+                fields=["region", "created_at"],
+                name="case_to_place",
+                condition=models.Q(grid__isnull=True) | models.Q(location_conflict=True),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="case_number_unique"),
@@ -400,6 +440,8 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("重新办理")
     REMINDED = "reminded", _("到期提醒")
     ESCALATED = "escalated", _("超期督办")
+    PLACED = "placed", _("定位")
+    COMMENTED = "commented", _("补充反映")
 
 
 class CaseEvent(models.Model):
@@ -423,7 +465,7 @@ class CaseEvent(models.Model):
     department = models.ForeignKey(
         Department, models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
-    note = models.TextField(_("说明"), blank=True, default="")
+    note = RedactedTextField(_("说明"), blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -432,6 +474,8 @@ class CaseEvent(models.Model):
         # events only and are looked up only when a user or department is deleted.
         indexes = [
             models.Index(fields=["case", "at"], name="case_event_case_at"),
+            # the Open311 update feed reads steps by time across cases
+            models.Index(fields=["at"], name="case_event_at"),
             models.Index(
                 fields=["actor"], name="case_event_actor", condition=models.Q(actor__isnull=False)
             ),
@@ -462,6 +506,10 @@ class CasePhoto(models.Model):
     stage = models.CharField(_("环节"), max_length=16, choices=PhotoStage.choices)
     image = models.FileField(_("照片"), upload_to="cases/%Y/%m/")
     content_type = models.CharField(max_length=50, default="image/jpeg")
+    # Shown to everyone (Open311 media_url): only photos a resident sent with a report through a
+    # public channel that told them so, and that they did not ask to keep private. Photos
+    # uploaded before residents were told stay False.
+    public = models.BooleanField(_("公开"), default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -3,8 +3,13 @@
 The default sender writes to the log, so a fresh install works without any gateway. Setting
 `WANGGE_NOTIFY_WEBHOOK_URL` switches to posting JSON to that URL, where the district's SMS or
 WeChat gateway (or a small adapter in front of it) takes over. `WANGGE_NOTIFY_SENDER` may name
-any other class with a `send(notification)` method. A failing gateway never fails the case
-change that triggered it: the error is logged and the change stands.
+any other class with a `send(notification)` method.
+
+Nothing is sent in the request (or transaction) that changed the case: `deliver` queues one
+background job per notification (`notify`, see cases/jobs.py), and a worker sends it. A failing
+gateway never fails the case change that triggered it: the job is retried with exponential
+backoff (30 s, 1, 2, 4, 8, 16 min), then marked failed with its 重试 button. One job per
+notification, so a retry never sends the others twice.
 """
 
 from __future__ import annotations
@@ -92,9 +97,23 @@ def get_sender() -> Sender:
 
 
 def deliver(notifications: list[Notification]) -> None:
-    sender = get_sender()
+    """Queue each notification for sending (called after the case change has committed)."""
+    from wangge.jobs.services import enqueue
+
     for notification in notifications:
         try:
-            sender.send(notification)
-        except Exception:  # a gateway outage must not undo the case change
-            logger.exception("通知发送失败：%s %s", notification.kind, notification.case_number)
+            enqueue(
+                "notify",
+                None,
+                {"kind": notification.kind},
+                label=f"发送通知（{notification.kind}）",
+                secret=asdict(notification),  # names, phones, titles: encrypted at rest
+                region_code="",
+            )
+        except Exception:  # the jobs store down must not undo the case change either
+            logger.exception("通知未能排队：%s %s", notification.kind, notification.case_number)
+
+
+def send_now(notification: Notification) -> None:
+    """Send one notification through the configured sender; raises when the gateway fails."""
+    get_sender().send(notification)

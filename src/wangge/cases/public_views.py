@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wangge.cases import services
+from wangge.cases.forms import PositionCrs, stored_position
 from wangge.cases.models import Case, CaseEvent, CaseStatus, Category, Channel, EventKind, Rating
 from wangge.cases.open311 import open311_services, rate_limit_exceeded
 from wangge.core.errors import ServiceError
@@ -43,9 +44,13 @@ class ReportForm(forms.Form):
         required=False,
         empty_label=gettext_lazy("不确定，由工作人员判断"),
     )
+    description_private = forms.BooleanField(
+        label=gettext_lazy("不公开问题描述和照片（只给工作人员看）"), required=False
+    )
     address = forms.CharField(label=gettext_lazy("地址"), max_length=255, required=False)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    crs = PositionCrs()
     name = forms.CharField(label=gettext_lazy("称呼"), max_length=50, required=False)
     phone = forms.RegexField(
         label=gettext_lazy("联系电话"),
@@ -65,18 +70,27 @@ class ReportForm(forms.Form):
         has_point = data.get("lat") is not None and data.get("lon") is not None
         if not has_point and not (data.get("address") or "").strip():
             raise forms.ValidationError(_("请在地图上点选位置，或填写地址"))
+        stored_position(data)
         return data
 
 
 def _grids_geojson() -> dict[str, Any]:
-    """Grid outlines for the location picker: names and shapes only, nothing personal."""
+    """Grid outlines for the location picker: names and shapes only, nothing personal; drawn
+    in the tiles' frame (WANGGE_TILE_CRS)."""
+    from wangge.geo.services import geometry_in_crs
+
+    crs = settings.WANGGE_TILE_CRS
     rows = (
         Region.objects.filter(level=RegionLevel.GRID)
         .exclude(boundary="")
         .values_list("name", "boundary")[:2000]
     )
     features = [
-        {"type": "Feature", "properties": {"name": name}, "geometry": json.loads(boundary)}
+        {
+            "type": "Feature",
+            "properties": {"name": name},
+            "geometry": geometry_in_crs(json.loads(boundary), crs),
+        }
         for name, boundary in rows
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -97,8 +111,8 @@ def report(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         if rate_limit_exceeded(request, "report"):
-            limit = getattr(settings, "WANGGE_REPORT_RATE_LIMIT", 5)
-            minutes = int(getattr(settings, "WANGGE_REPORT_RATE_WINDOW", 600)) // 60
+            limit = settings.WANGGE_REPORT_RATE_LIMIT
+            minutes = max(1, int(settings.WANGGE_REPORT_RATE_WINDOW) // 60)
             error = _(
                 "提交过于频繁：同一网络%(minutes)d分钟内最多提交%(limit)d次，请稍后再试。"
             ) % {
@@ -121,6 +135,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     reporter_name=data["name"] or "",
                     reporter_phone=data["phone"] or "",
                     photos=request.FILES.getlist("photos"),
+                    description_private=data["description_private"],
                 )
             except ServiceError as exc:
                 error, status = exc.message, exc.status
@@ -136,6 +151,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "selected": request.POST.get("category", ""),
         "grids": _grids_geojson(),
         "tile_url": getattr(settings, "WANGGE_TILE_URL", ""),
+        "tile_crs": settings.WANGGE_TILE_CRS,
     }
     return render(request, "cases/public/report.html", context, status=status)
 

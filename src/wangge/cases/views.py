@@ -18,28 +18,32 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from wangge.cases import metrics, services
-from wangge.cases.forms import ReportForm
+from wangge.access.scoping import Right, allows, scope_for
+from wangge.cases import metrics, placement, services
+from wangge.cases.forms import PlaceForm, ReportForm
+from wangge.cases.jobs import start_metrics_export
 from wangge.cases.models import Case, CaseStatus, Category, Channel, Department, Rating
-from wangge.cases.scoping import case_scope
+from wangge.cases.services import reads
 from wangge.core.errors import ServiceError, ValidationFailed
-from wangge.core.web import service_errors, xlsx_download
+from wangge.core.web import service_errors
+from wangge.geo.coords import TILE_CRS, from_wgs84
+from wangge.geo.models import Region
 
 PAGE_SIZE = 30
 
 
 class CappedPaginator(Paginator):
-    """Counts at most `services.COUNT_CAP + 1` cases; the page header then says “10,000+”."""
+    """Counts at most `reads.COUNT_CAP + 1` cases; the page header then says “10,000+”."""
 
     @property
     def count(self) -> int:
         if not hasattr(self, "_capped_count"):
-            self._capped_count = services.count_cases(self.object_list)
+            self._capped_count = reads.count_cases(self.object_list)
         return self._capped_count
 
     @property
     def capped(self) -> bool:
-        return self.count > services.COUNT_CAP
+        return self.count > reads.COUNT_CAP
 
 
 @login_required
@@ -58,23 +62,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "overdue": overdue,
             "statuses": CaseStatus.choices,
-            "scope": case_scope(request.user),
             "now": timezone.now(),
         },
     )
 
 
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    scope = case_scope(request.user)
     return {
         "case": case,
         "events": services.timeline(case),
         "photos": list(case.photos.all()),
         "phone": services.reporter_phone_for(request.user, case),
-        "can_dispatch": scope.can_dispatch(case),
-        "handles": scope.handles(case),
-        "can_verify": scope.can_verify(case),
-        "departments": list(services.departments_for(case)) if scope.can_dispatch(case) else [],
+        "can_dispatch": (dispatch := allows(request.user, case, Right.DISPATCH)),
+        "handles": allows(request.user, case, Right.HANDLE),
+        "can_verify": allows(request.user, case, Right.VERIFY),
+        "departments": list(services.departments_for(case)) if dispatch else [],
         "ratings": Rating.choices,
         "now": timezone.now(),
     }
@@ -213,8 +215,8 @@ def case_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
 @service_errors
 def report(request: HttpRequest) -> HttpResponse:
     """The grid worker's phone page: describe, pick a category, photograph, locate, send."""
-    scope = case_scope(request.user)
-    allowed = not scope.is_empty
+    scope = scope_for(request.user)
+    allowed = scope.submits_cases
     form = ReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and allowed and form.is_valid():
         data = form.cleaned_data
@@ -242,6 +244,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "form": form,
             "allowed": allowed,
             "tile_url": settings.WANGGE_TILE_URL,
+            "tile_crs": settings.WANGGE_TILE_CRS,
             "centre": _centre(request.user),
             "regions_url": _regions_url(request.user),
         },
@@ -267,7 +270,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 @login_required
 @service_errors
 def hotline_import(request: HttpRequest) -> HttpResponse:
-    scope = case_scope(request.user)
+    scope = scope_for(request.user)
     context: dict[str, Any] = {"allowed": scope.is_staff}
     if request.method == "POST" and scope.is_staff:
         upload = request.FILES.get("file")
@@ -334,9 +337,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     start = _date(request.GET.get("start", ""))
     end = _date(request.GET.get("end", ""))
     result = metrics.case_metrics(request.user, group=group, start=start, end=end)
-    if request.GET.get("export") == "xlsx":
-        name = f"cases-metrics-{group}-{timezone.localdate():%Y%m%d}.xlsx"
-        return xlsx_download(metrics.metrics_xlsx(request.user, result), name)
     chart = [
         {
             "name": r.name,
@@ -356,9 +356,39 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "chart": chart,
-            "export_query": request.GET.urlencode(),
         },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+@service_errors
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """Build the metrics xlsx in the background; its job page offers the file when done."""
+    job = start_metrics_export(
+        request.user,
+        group=request.POST.get("group", "street"),
+        start=_date(request.POST.get("start", "")),
+        end=_date(request.POST.get("end", "")),
+    )
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@service_errors
+def suggester(request: HttpRequest) -> HttpResponse:
+    """The category suggester's model: what it was trained on, and a button to retrain now
+    (district admins); the retraining runs as a job whose page shows its result."""
+    from wangge.cases import learning
+    from wangge.jobs.models import Job
+
+    if request.method == "POST":
+        job = learning.start_retrain(request.user)
+        return redirect("jobs:detail", job_id=job.pk)
+    status = learning.describe(request.user)
+    jobs = Job.objects.filter(kind=learning.RETRAIN_JOB).order_by("-created_at")[:5]
+    return render(request, "cases/suggester.html", {"status": status, "jobs": jobs})
 
 
 @login_required
@@ -367,7 +397,11 @@ def case_map(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/case_map.html",
-        {"tile_url": settings.WANGGE_TILE_URL, "regions_url": _regions_url(request.user)},
+        {
+            "tile_url": settings.WANGGE_TILE_URL,
+            "tile_crs": settings.WANGGE_TILE_CRS,
+            "regions_url": _regions_url(request.user),
+        },
     )
 
 
@@ -382,7 +416,11 @@ def _regions_url(user: Any) -> str:
 @login_required
 @service_errors
 def case_map_data(request: HttpRequest) -> HttpResponse:
-    """Open cases with a position, as GeoJSON points (no personal data in the properties)."""
+    """Open cases with a position, as GeoJSON points (no personal data in the properties);
+    `?crs=gcj02` draws them for GCJ-02 tiles."""
+    crs = request.GET.get("crs", "wgs84")
+    if crs not in TILE_CRS:
+        raise ServiceError(f"不支持的坐标系：{crs}（可用 wgs84 或 gcj02）")
     now = timezone.now()
     features = []
     rows = (
@@ -391,6 +429,7 @@ def case_map_data(request: HttpRequest) -> HttpResponse:
         .values_list("pk", "number", "title", "status", "lon", "lat", "handle_deadline")[:5000]
     )
     for pk, number, title, status, lon, lat, deadline in rows:
+        lon, lat = from_wgs84(lon or 0.0, lat or 0.0, crs)
         features.append(
             {
                 "type": "Feature",
@@ -405,6 +444,68 @@ def case_map_data(request: HttpRequest) -> HttpResponse:
             }
         )
     return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@login_required
+@service_errors
+def placement_queue(request: HttpRequest) -> HttpResponse:
+    """待定位: the open cases without a grid (or flagged) that this user may place."""
+    page = CappedPaginator(placement.to_place(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "cases/placement_queue.html", {"page": page})
+
+
+@login_required
+@service_errors
+def place(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Place one case: pick the position on the map or choose a grid."""
+    case = services.get_case(request.user, case_id)
+    form = PlaceForm(request.POST or None)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            grid = None
+            if data["lon"] is None and data["grid"]:
+                grid = Region.objects.filter(code=data["grid"]).first()
+            try:
+                if data["lon"] is None and grid is None:
+                    raise ServiceError("请在地图上点选位置，或选择网格")
+                placement.place_case(
+                    request.user,
+                    case,
+                    grid=grid,
+                    lon=data["lon"],
+                    lat=data["lat"],
+                    version=data["version"] or case.version,
+                )
+            except ServiceError as exc:
+                if exc.status not in (400, 409):
+                    raise
+                error, status = exc.message, exc.status
+                case = services.get_case(request.user, case_id)
+            else:
+                messages.success(request, f"已定位：{case.number} → {case.grid}")
+                return redirect("cases:placement")
+        else:
+            error, status = "；".join(str(m) for ms in form.errors.values() for m in ms), 400
+    return render(
+        request,
+        "cases/place.html",
+        {
+            "case": case,
+            "grids": placement.placeable_grids(request.user, case),
+            "address_point": placement.address_position(case),
+            "may_place": allows(request.user, case, Right.DISPATCH),
+            "error": error,
+            "tile_url": settings.WANGGE_TILE_URL,
+            "tile_crs": settings.WANGGE_TILE_CRS,
+            "regions_url": _regions_url(request.user),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -79,7 +79,7 @@ def test_hotline_case_goes_round_the_loop(
     assert case.status == CaseStatus.DISPATCHED and case.department.name == "城管"  # type: ignore[union-attr]
     street.click(f"text={case.number}")
     street.wait_for_selector("ol.timeline")
-    assert "136****5678" in street.inner_text(".facts")  # masked for the street office
+    assert "136******78" in street.inner_text(".facts")  # masked for the street office
     street.screenshot(path=SHOTS / "cases-2-dispatched-street.png", full_page=True)
 
     # 2. The 城管 handler signs in and records what was done, with a photo.

@@ -92,13 +92,17 @@ def test_import_places_routes_and_timestamps(sample, cases):
     data = xlsx(
         [
             order(1),
-            order(2, 经度=lon, 纬度=lat, 街道="", 社区=""),
-            order(3, 诉求类别="H02", 社区=""),
+            order(2, 经度=lon, 纬度=lat, 街道="", 社区="", 事发地址="幸福路13号"),
+            order(3, 诉求类别="H02", 社区="", 事发地址=""),
         ]
     )
     result = services.import_hotline_file(sample.users["street"], data, file_name="派单.xlsx")
     first, second, third = result.cases
     assert result.batch.case_count == 3 and result.batch.dispatched_count == 3
+    # the registry places 幸福路10号 in its grid; the pin places the second; the third names
+    # only its street
+    assert first.grid == sample.grids[0] and first.placement == "building"
+    assert second.placement == "point" and third.placement == "named"
     assert first.community == sample.communities[0] and first.department_id is not None
     assert first.department.name == "城管"  # type: ignore[union-attr]
     assert second.grid == sample.grids[3]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from wangge.cases.services import sweep_deadlines
+from wangge.cases.services.deadlines import sweep_deadlines
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wangge.cases.services import DEFAULT_CATEGORY_FILE, load_categories
+from wangge.cases.services.categories import DEFAULT_CATEGORY_FILE, load_categories
 from wangge.core.commands import run_loader
 from wangge.core.errors import ServiceError
 
