@@ -1,0 +1,164 @@
+// The form-fill page (/offline/fill/?form=<formID>&task=<id>): the XForm rendered by ODK Web
+// Forms (@getodk/web-forms, a Vue component), its roster CSV from the form's manifest, and the
+// filled instance put in the IndexedDB queue, then sent when there is a network.
+import { createApp, h } from "vue";
+import { OdkWebForm, webFormsPlugin } from "@getodk/web-forms";
+import { enqueue } from "./store.js";
+import { formList, formXml, manifest } from "./forms.js";
+import { pageContext, requestBackgroundSync, startPage } from "./page.js";
+import { syncQueue } from "./sync.js";
+
+const ctx = pageContext();
+const params = new URLSearchParams(location.search);
+const formID = params.get("form") || "";
+const taskId = params.get("task") || "";
+
+// Values the task hands to the form (docs/offline.md): ?task=<id> fills a top-level `task_id`,
+// and any other parameter that names a top-level field of the form (`household`) fills that
+// field. They become the primary instance's initial values, which is how an XForm carries a
+// default (ODK XForms spec, "Primary instance"); the user can still change a visible field.
+function withDefaults(xml) {
+  const wanted = {};
+  for (const [key, value] of params) {
+    if (key !== "form" && key !== "task" && value) wanted[key] = value;
+  }
+  if (taskId) wanted.task_id = taskId;
+  if (!Object.keys(wanted).length) return xml;
+  const doc = new DOMParser().parseFromString(xml, "text/xml");
+  const model = doc.getElementsByTagNameNS("http://www.w3.org/2002/xforms", "model")[0];
+  const instance = model && [...model.children].find((c) => c.localName === "instance");
+  const root = instance && [...instance.children][0];
+  if (!root) return xml;
+  let changed = false;
+  for (const field of root.children) {
+    if (field.children.length === 0 && field.localName in wanted) {
+      field.textContent = wanted[field.localName];
+      changed = true;
+    }
+  }
+  return changed ? new XMLSerializer().serializeToString(doc) : xml;
+}
+const status = ctx.root.querySelector("#fill-status");
+
+function say(message, kind = "info") {
+  status.textContent = message;
+  status.className = `fill-status ${kind}`;
+  status.hidden = !message;
+}
+
+function instanceId(xml) {
+  const match = /<(?:\w+:)?instanceID>([^<]+)</.exec(xml);
+  return match ? match[1].trim() : `uuid:${crypto.randomUUID()}`;
+}
+
+function instanceLabel(mount, form) {
+  // A short line for the queue: the form's name and the first choice made (on a visit form, the
+  // household picked from the roster), as the user saw it.
+  const checked = mount.querySelector("input[type=radio]:checked, input[type=checkbox]:checked");
+  const option = checked?.closest("label")?.textContent.trim();
+  return option ? `${form.name} · ${option}` : form.name;
+}
+
+// The engine asks for jr://file/<name> and jr://file-csv/<name>: answer from the manifest.
+function attachmentFetcher(files) {
+  return async (resource) => {
+    const href = String(resource?.href ?? resource);
+    const name = decodeURIComponent(href.split("/").pop() || "");
+    const url = files[name];
+    if (!url) return new Response("", { status: 404 });
+    return fetch(url, { headers: { "X-OpenRosa-Version": "1.0" }, credentials: "same-origin" });
+  };
+}
+
+// The engine's buttons are in English (it has no Chinese catalogue yet); this Chinese-first UI
+// relabels the few a visit form shows. Vue leaves static labels alone once drawn.
+const LABELS = {
+  Send: "保存并发送",
+  "Choose image": "选择照片",
+  "Take picture": "拍照",
+  "Get location": "获取位置",
+  "Save location": "保存位置",
+  Remove: "移除",
+  Clear: "清除",
+  Cancel: "取消",
+};
+
+function chineseFor(text) {
+  const trimmed = text.trim();
+  if (LABELS[trimmed]) return LABELS[trimmed];
+  const add = /^Add (.+)$/.exec(trimmed); // a repeat's "Add <group>"
+  return add ? `添加${add[1]}` : "";
+}
+
+function translateButtons() {
+  // The form's buttons, and its menus (drawn at the end of <body>).
+  const relabel = () => {
+    for (const control of document.querySelectorAll(".odk-host button, .p-menu-item-label, .p-menu-item-link")) {
+      const texts = document.createTreeWalker(control, NodeFilter.SHOW_TEXT);
+      for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+        const chinese = chineseFor(node.textContent);
+        if (!chinese) continue;
+        node.textContent = chinese;
+        if (control.hasAttribute("aria-label")) control.setAttribute("aria-label", chinese);
+      }
+    }
+  };
+  new MutationObserver(relabel).observe(document.body, { childList: true, subtree: true });
+  relabel();
+}
+
+async function main() {
+  await startPage(ctx, () => {});
+  if (!formID) {
+    say("没有指定表单：请从离线工作台打开", "error");
+    return;
+  }
+  let form;
+  let xml;
+  let files;
+  try {
+    form = (await formList()).find((f) => f.formID === formID);
+    if (!form) throw new Error("not listed");
+    [xml, files] = await Promise.all([formXml(form), manifest(form)]);
+  } catch {
+    say(navigator.onLine ? `找不到表单 ${formID}` : `离线：本机没有保存表单 ${formID}，请联网后打开一次工作台`, "error");
+    return;
+  }
+  ctx.root.querySelector("#form-title").textContent = form.name;
+  const mount = ctx.root.querySelector("#form");
+  const app = createApp({
+    render: () =>
+      h(OdkWebForm, {
+        formXml: withDefaults(xml),
+        fetchFormAttachment: attachmentFetcher(files),
+        missingResourceBehavior: "BLANK",
+        trackDevice: true,
+        onSubmit: async (payload, callback) => {
+          if (payload.status !== "ready") return;
+          const data = payload.data[0];
+          const text = await data.instanceFile.text();
+          const item = await enqueue({
+            id: instanceId(text),
+            user: ctx.user,
+            formId: form.formID,
+            formName: form.name,
+            taskId,
+            label: instanceLabel(mount, form),
+            xml: new Blob([text], { type: "text/xml" }),
+            attachments: [...(data.attachments || [])],
+          });
+          say("已保存到本机：待发送", "ok");
+          await requestBackgroundSync();
+          if (navigator.onLine) await syncQueue(ctx.user).catch(() => 0);
+          callback?.({});
+          location.assign(`/offline/?saved=${encodeURIComponent(item.id)}`);
+        },
+      }),
+  });
+  app.use(webFormsPlugin);
+  app.mount(mount);
+  translateButtons();
+  ctx.root.dataset.ready = "1";
+}
+
+main();

@@ -1,0 +1,46 @@
+// What both offline pages share: who is logged in, the CSRF token, the worker, the sync triggers.
+import { setMeta } from "./store.js";
+import { syncQueue } from "./sync.js";
+
+const RETRY_EVERY_MS = 15000;
+
+export function pageContext() {
+  const root = document.getElementById("offline-app");
+  return { root, user: document.body.dataset.user, csrf: document.body.dataset.csrf };
+}
+
+/** Remember the user and token (the worker sends with them), start the worker, and sync now and
+ * whenever the network comes back. `onChange` is called when the queue may have changed. */
+export async function startPage({ user, csrf }, onChange) {
+  await setMeta("user", user);
+  if (csrf) await setMeta("csrf", csrf);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(() => {});
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data?.type === "queue-changed") onChange();
+    });
+  }
+  const sync = async () => {
+    await syncQueue(user).catch(() => 0);
+    onChange();
+  };
+  window.addEventListener("online", sync);
+  window.addEventListener("offline", onChange);
+  if (navigator.onLine) sync();
+  // Phones do not always say when signal comes back (nor does every browser fire `online`, nor
+  // reach the page with the worker's own sync), so a page left open tries again now and then.
+  setInterval(() => {
+    if (navigator.onLine) sync();
+  }, RETRY_EVERY_MS);
+  return sync;
+}
+
+/** Ask for Background Sync (Chromium); elsewhere the `online` event and the next load do it. */
+export async function requestBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker?.ready;
+    await registration?.sync?.register("wangge-submissions");
+  } catch {
+    /* not supported, or not allowed: the page syncs on `online` and on load instead */
+  }
+}

@@ -1,0 +1,450 @@
+"""A submission is a proposal: each answer with a `wangge::target` is applied to the household
+file through the people services (the scoped write path: the acting user's scope is checked on
+every record as stored, every write audited), field by field, each write kept as a `Change` with
+its provenance (the submission: who, which form version, when, which device).
+
+A value that differs from the file where the record changed after the roster the form was
+filled against (`roster_at`, see `roster`) is not written: it becomes a `Change` in status
+`conflict`, for the community's conflict inbox (`conflicts`).
+
+A submission that would write outside the sender's scope is refused as a whole (nothing
+written, the refusal audited, the XML kept) and can be applied again by an office that holds
+the record.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from wangge.access import audit
+from wangge.access.audit import AuditAction
+from wangge.access.scoping import Right, refuse
+from wangge.core.errors import Forbidden, ServiceError
+from wangge.forms.models import Attachment, Change, ChangeStatus, Submission, SubmissionStatus
+from wangge.forms.openrosa import Instance, InstanceError, parse_instance
+from wangge.people import services as people
+from wangge.people.models import Household, Person, Relation, ResidenceType, Tag
+from wangge.people.names import normalize_name
+from wangge.people.phone import check_phone
+
+CHANNEL = "forms"
+logger = logging.getLogger("wangge.forms")
+PERSON_TARGET_FIELDS = ("name", "phone", "gender", "birth_date", "ethnicity")
+
+
+@dataclass
+class Plan:
+    """A submission's answers sorted by what they write to."""
+
+    household_id: str = ""
+    person_id: str = ""
+    household: dict[str, str] = field(default_factory=dict)  # field → value
+    person: dict[str, str] = field(default_factory=dict)
+    members: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (person id, fields)
+    newcomers: list[dict[str, str]] = field(default_factory=list)
+    case: str = ""
+    task_result: str = ""
+
+
+def plan_for(instance: Instance, targets: dict[str, str], repeats: set[str]) -> Plan:
+    """Sort the answers by target; `repeats` are the form's repeat paths (longest first wins)."""
+    plan = Plan()
+    repeat_targets: dict[str, dict[str, str]] = {}
+    for path, target in targets.items():
+        repeat = max((r for r in repeats if path.startswith(r + "/")), key=len, default=None)
+        if repeat is not None:
+            repeat_targets.setdefault(repeat, {})[path[len(repeat) + 1 :]] = target
+            continue
+        value = instance.first(path)
+        kind, _, what = target.partition(".")
+        if target == "household.id":
+            plan.household_id = value
+        elif target == "person.id":
+            plan.person_id = value
+        elif kind == "household":
+            plan.household[what] = value
+        elif kind == "person":
+            plan.person[what] = value
+        elif target == "case.description":
+            plan.case = value
+        elif target == "task.result":
+            plan.task_result = value
+    for repeat, leaves in repeat_targets.items():
+        for entry in instance.repeats.get(repeat, []):
+            values = {t: entry.get(leaf, "").strip() for leaf, t in leaves.items()}
+            fields = {t.split(".", 1)[1]: v for t, v in values.items() if t.startswith("person.")}
+            pid = fields.pop("id", "")
+            if pid:
+                plan.members.append((pid, fields))
+            newcomer = {
+                t.split(".", 1)[1]: v for t, v in values.items() if t.startswith("newperson.")
+            }
+            if newcomer.get("name"):
+                plan.newcomers.append(newcomer)
+    return plan
+
+
+def _millis(at: datetime.datetime | None) -> int:
+    return int(at.timestamp() * 1000) if at else 0
+
+
+def _reference(instance: Instance) -> int | None:
+    """The time (ms) of the roster the form was filled against; None: no basis to compare."""
+    raw = instance.first("roster_at")
+    if raw.isdigit():
+        return int(raw)
+    return None
+
+
+class _Applier:
+    def __init__(self, user: Any, submission: Submission, instance: Instance):
+        self.user = user
+        self.submission = submission
+        self.instance = instance
+        self.reference = _reference(instance)
+        self.changes: list[Change] = []
+        self.grid_id: int | None = None
+        self.today = timezone.localdate()
+        self.stamps: dict[tuple[str, int], int] = {}
+
+    def _changed_since(self, kind: str, record: Any) -> bool:
+        stamp = self.stamps.setdefault((kind, record.pk), _millis(record.updated_at))
+        return self.reference is not None and stamp > self.reference
+
+    def note(
+        self, kind: str, pk: Any, fld: str, old: Any, new: Any, status: str, current: Any = ""
+    ) -> None:
+        if status == ChangeStatus.CONFLICT:
+            # the value before the competing change, when that change came through a form too
+            old = (
+                Change.objects.filter(
+                    model=kind,
+                    object_id=str(pk),
+                    field=fld,
+                    status__in=(ChangeStatus.APPLIED, ChangeStatus.ACCEPTED),
+                )
+                .order_by("-at", "-pk")
+                .values_list("old_value", flat=True)
+                .first()
+                or ""
+            )
+        self.changes.append(
+            Change(
+                submission=self.submission,
+                model=kind,
+                object_id=str(pk),
+                field=fld,
+                old_value=_text(old),
+                current_value=_text(current),
+                submitted_value=_text(new),
+                status=status,
+                grid_id=self.grid_id,
+            )
+        )
+
+    # -- households ---------------------------------------------------------------------------
+
+    def household(self, pk: str) -> Household | None:
+        if not pk:
+            return None
+        household = Household.objects.filter(pk=int(pk) if pk.isdigit() else 0).first()
+        if household is None:
+            raise ServiceError(f"花名册中的户 {pk[:20]} 已不存在")
+        self.grid_id = household.grid_id
+        if not people.may_change(self.user, household):
+            refuse(
+                self.user,
+                household,
+                Right.CHANGE,
+                message="该户不在您的管辖范围内，提交未写入",
+                channel=CHANNEL,
+            )
+        self._changed_since("household", household)
+        return household
+
+    def household_fields(self, household: Household, values: dict[str, str]) -> None:
+        wanted: dict[str, Any] = {}
+        if values.get("is_rental") in ("yes", "no"):
+            wanted["is_rental"] = values["is_rental"] == "yes"
+        for fld, new in wanted.items():
+            current = getattr(household, fld)
+            if new == current:
+                continue
+            if self._changed_since("household", household):
+                self.note("household", household.pk, fld, "", new, ChangeStatus.CONFLICT, current)
+                continue
+            people.apply_household_values(self.user, household, {fld: new}, channel=CHANNEL)
+            self.note("household", household.pk, fld, current, new, ChangeStatus.APPLIED)
+        note = values.get("note", "").strip()
+        if note:  # notes are appended, never overwritten: no conflict possible
+            old = household.note
+            line = f"[{self.today:%Y-%m-%d} 走访] {note[:500]}"
+            new_note = f"{old}\n{line}".strip() if old else line
+            people.apply_household_values(self.user, household, {"note": new_note}, channel=CHANNEL)
+            self.note("household", household.pk, "note", "", line, ChangeStatus.APPLIED)
+
+    # -- persons ------------------------------------------------------------------------------
+
+    def person(self, pk: str) -> Person:
+        person = Person.objects.filter(pk=int(pk) if pk.isdigit() else 0).first()
+        if person is None:
+            raise ServiceError(f"花名册中的人员 {pk[:20]} 已不存在")
+        if self.grid_id is None:
+            self.grid_id = person.grid_id
+        if not people.may_change(self.user, person):
+            refuse(
+                self.user,
+                person,
+                Right.CHANGE,
+                message="该人员不在您的管辖范围内，提交未写入",
+                channel=CHANNEL,
+            )
+        self._changed_since("person", person)
+        return person
+
+    def person_fields(
+        self, person: Person, values: dict[str, str], household: Household | None
+    ) -> None:
+        for fld in PERSON_TARGET_FIELDS:
+            raw = values.get(fld, "").strip()
+            if not raw:
+                continue
+            try:
+                new = _person_value(fld, raw)
+            except ServiceError as exc:  # one bad value does not drop the rest of the visit
+                self.note("person", person.pk, fld, "", raw, ChangeStatus.INVALID, exc.message)
+                continue
+            current = getattr(person, fld)
+            if new == current:
+                continue
+            if self._changed_since("person", person):
+                self.note("person", person.pk, fld, "", new, ChangeStatus.CONFLICT, current)
+                continue
+            people.apply_person_values(self.user, person, {fld: new}, channel=CHANNEL)
+            self.note("person", person.pk, fld, current, new, ChangeStatus.APPLIED)
+        codes = values.get("tags", "").split()
+        if codes:
+            have = set(person.tags.values_list("code", flat=True))
+            for tag in Tag.objects.filter(code__in=codes).exclude(code__in=have):
+                person.tags.add(tag)
+                self.note("person", person.pk, "tags", "", tag.code, ChangeStatus.APPLIED)
+            if set(codes) - have:
+                audit.record(
+                    self.user,
+                    AuditAction.UPDATE,
+                    "person",
+                    person.pk,
+                    channel=CHANNEL,
+                    detail={"tags_added": sorted(set(codes) - have)},
+                )
+        if (
+            values.get("moved_out") == "yes"
+            and household is not None
+            and people.end_residence(
+                self.user, person, household, until=self.today, channel=CHANNEL
+            )
+        ):
+            self.note(
+                "person", person.pk, "moved_out", household.pk, self.today, ChangeStatus.APPLIED
+            )
+
+    def newcomer(self, household: Household, values: dict[str, str]) -> None:
+        relation = values.get("relation", "") or Relation.OTHER
+        if relation not in Relation.values:
+            relation = Relation.OTHER
+        data: dict[str, Any] = {}
+        for fld in ("name", "phone", "gender", "birth_date", "id_number"):
+            if values.get(fld):
+                try:
+                    data[fld] = _person_value(fld, values[fld])
+                except ServiceError as exc:
+                    self.note("person", "", fld, "", values[fld], ChangeStatus.INVALID, exc.message)
+        person = people.create_person(
+            self.user,
+            data,
+            grid_id=household.grid_id,
+            residence_type=ResidenceType.FLOATING
+            if relation == Relation.TENANT
+            else ResidenceType.REGISTERED,
+            channel=CHANNEL,
+        )
+        people.move_person(self.user, person, household, relation=relation, since=self.today)
+        self.note(
+            "person", person.pk, "moved_in", "", f"{household.pk}:{relation}", ChangeStatus.APPLIED
+        )
+
+    # -- cases and tasks ----------------------------------------------------------------------
+
+    def report_case(self, description: str, household: Household | None) -> None:
+        from wangge.cases import services as cases
+        from wangge.cases.models import Channel
+        from wangge.geo.models import Region
+
+        region = Region.objects.filter(pk=self.grid_id).first() if self.grid_id else None
+        address = household.room.label if household and household.room_id and household.room else ""
+        photos = [
+            SimpleUploadedFile(a.name, _attachment(a), content_type=a.content_type)
+            for a in Attachment.objects.filter(submission=self.submission)
+            if a.content_type.startswith("image/")
+            or a.name.lower().endswith((".jpg", ".jpeg", ".png"))
+        ][:3]
+        case = cases.submit_case(
+            self.user,
+            channel=Channel.GRID_WORKER,
+            title=description[:40],
+            description=description[:2000],
+            address=address,
+            region=region,
+            photos=photos,
+        )
+        self.note("case", case.pk, "created", "", description[:200], ChangeStatus.APPLIED)
+
+    def complete_task(self, result: str) -> str:
+        """The task the form was filled for (the hidden `task_id`, or the `?task=` the browser
+        put on the submission URL) is completed through the tasks service. A task that cannot
+        be completed (done already, someone else's) does not undo the visit's writes."""
+        from wangge.tasks.services import complete_task_for
+
+        task_ref = self.instance.first("task_id") or self.submission.task_ref
+        if not task_ref:
+            return ""
+        self.submission.task_ref = task_ref[:20]
+        if not task_ref.isdigit():
+            return f"；任务编号“{task_ref[:20]}”无效"
+        done = result or "已提交表单"
+        try:
+            with transaction.atomic():
+                complete_task_for(
+                    self.user,
+                    task_id=int(task_ref),
+                    result=done,
+                    result_data={
+                        "submission": self.submission.pk,
+                        "form": self.submission.form_code,
+                        "version": self.submission.version,
+                    },
+                )
+        except ServiceError as exc:
+            return f"；任务未完成：{exc.message}"
+        self.note("task", task_ref, "result", "", done, ChangeStatus.APPLIED)
+        return "；任务已完成"
+
+
+def _attachment(attachment: Any) -> bytes:
+    from wangge.forms.submissions import attachment_bytes
+
+    return attachment_bytes(attachment)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)[:2000]
+
+
+def _person_value(fld: str, raw: str) -> Any:
+    raw = raw.strip()
+    if fld == "phone":
+        check = check_phone(raw)
+        if not check.valid or not check.normalized:
+            raise ServiceError(f"电话“{raw[:20]}”无效：{check.reason or ''}")
+        return check.normalized
+    if fld == "name":
+        return normalize_name(raw)[:50]
+    if fld == "birth_date":
+        try:
+            return datetime.date.fromisoformat(raw[:10])
+        except ValueError:
+            raise ServiceError(f"出生日期“{raw[:20]}”格式不正确") from None
+    if fld == "gender" and raw not in ("男", "女"):
+        return {"male": "男", "female": "女", "m": "男", "f": "女"}.get(raw.lower(), "")
+    return raw[:50]
+
+
+def apply_submission(user: Any, submission: Submission) -> str:
+    """Apply one stored submission as `user`; sets its status and returns a message."""
+    version = submission.form_version
+    if version is None:
+        submission.status = SubmissionStatus.REFUSED
+        submission.message = "提交对应的表单版本不存在"
+        submission.save(update_fields=["status", "message"])
+        return submission.message
+    from wangge.forms.submissions import _repeat_paths
+
+    try:
+        instance = parse_instance(submission.xml.encode(), _repeat_paths(version))
+    except InstanceError as exc:
+        return _finish(submission, SubmissionStatus.REFUSED, exc.message)
+    applier = _Applier(user, submission, instance)
+    plan = plan_for(instance, version.targets, _repeat_paths(version))
+    try:
+        with transaction.atomic():
+            household = applier.household(plan.household_id)
+            if household is not None:
+                applier.household_fields(household, plan.household)
+            if plan.person_id:
+                applier.person_fields(applier.person(plan.person_id), plan.person, household)
+            for pid, values in plan.members:
+                applier.person_fields(applier.person(pid), values, household)
+            if plan.newcomers and household is None:
+                raise ServiceError("登记迁入人员须先选择户")
+            for values in plan.newcomers:
+                assert household is not None
+                applier.newcomer(household, values)
+            if plan.case.strip():
+                applier.report_case(plan.case.strip(), household)
+            note = applier.complete_task(plan.task_result)
+            Change.objects.bulk_create(applier.changes)
+    except Forbidden as exc:
+        submission.grid_id = applier.grid_id
+        Change.objects.create(
+            submission=submission,
+            model="submission",
+            object_id=str(submission.pk),
+            field="scope",
+            status=ChangeStatus.REFUSED,
+            grid_id=applier.grid_id,
+            submitted_value=exc.message,
+        )
+        return _finish(submission, SubmissionStatus.REFUSED, exc.message)
+    except ServiceError as exc:
+        submission.grid_id = applier.grid_id
+        return _finish(submission, SubmissionStatus.FAILED, exc.message)
+    except Exception:  # a fault of ours: the submission stays, marked, to be applied again
+        logger.exception("applying submission %s failed", submission.pk)
+        submission.grid_id = applier.grid_id
+        return _finish(
+            submission, SubmissionStatus.FAILED, "写入时发生系统错误，已记录，可稍后重新写入"
+        )
+    submission.grid_id = applier.grid_id
+    conflicts = sum(1 for c in applier.changes if c.status == ChangeStatus.CONFLICT)
+    written = sum(1 for c in applier.changes if c.status == ChangeStatus.APPLIED)
+    invalid = sum(1 for c in applier.changes if c.status == ChangeStatus.INVALID)
+    message = (
+        f"已写入{written}项"
+        + (f"，{conflicts}项与他人修改冲突，待社区核对" if conflicts else "")
+        + (f"，{invalid}项值无效未写入" if invalid else "")
+        + note
+    )
+    submission.applied_at = timezone.now()
+    return _finish(
+        submission,
+        SubmissionStatus.CONFLICTS if conflicts else SubmissionStatus.APPLIED,
+        message,
+    )
+
+
+def _finish(submission: Submission, status: str, message: str) -> str:
+    submission.status = status
+    submission.message = message[:500]
+    submission.save(update_fields=["status", "message", "grid", "applied_at", "task_ref"])
+    return submission.message

@@ -1,0 +1,256 @@
+"""Taking in submissions (ODK Collect and the browser): stored exactly once per instanceID,
+attachments merged across split uploads, then applied to the household file (`applying`).
+
+What is stored is what was sent: the XML (encrypted), each attachment (encrypted under the
+data directory), whoever sent it and from which device, even when it is refused, so that it
+can be looked at and applied again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from wangge.access import audit
+from wangge.access.audit import AuditAction
+from wangge.access.fields import data_cipher
+from wangge.forms.models import Attachment, Form, FormVersion, Submission, SubmissionStatus
+from wangge.forms.openrosa import Instance, InstanceError, parse_instance
+
+MAX_ATTACHMENTS = 20
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# What the server tells clients it takes in one POST (X-OpenRosa-Accept-Content-Length);
+# larger submissions are split by Collect into several POSTs of the same instanceID.
+ACCEPT_CONTENT_LENGTH = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int  # the HTTP status for OpenRosa: 201 stored, 202 had it already, 400/403
+    message: str
+    submission: Submission | None = None
+
+
+def _dir(submission: Submission) -> Path:
+    path = Path(settings.DATA_DIR) / "forms" / f"s{submission.pk}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name).name
+    base = re.sub(r"[^\w.\-]", "_", base)[:150]
+    return base or "attachment"
+
+
+def store_attachments(submission: Submission, uploads: list[Upload]) -> int:
+    """Keep the attachments not stored yet (by name); returns how many were new."""
+    if not uploads:
+        return 0
+    have = set(Attachment.objects.filter(submission=submission).values_list("name", flat=True))
+    if len(have) + len(uploads) > MAX_ATTACHMENTS * 2:
+        raise InstanceError(f"附件过多（最多{MAX_ATTACHMENTS}个）")
+    added = 0
+    for upload in uploads:
+        name = _safe_name(upload.name)
+        if name in have:
+            continue
+        if len(upload.data) > MAX_ATTACHMENT_BYTES:
+            raise InstanceError(f"附件“{name}”超过10MB")
+        path = _dir(submission) / f"{len(have) + added:02d}.bin"
+        path.write_bytes(data_cipher().encrypt_bytes(upload.data))
+        path.chmod(0o600)
+        Attachment.objects.create(
+            submission=submission,
+            name=name,
+            content_type=upload.content_type[:100],
+            size=len(upload.data),
+            path=str(path.relative_to(settings.DATA_DIR)),
+        )
+        have.add(name)
+        added += 1
+    return added
+
+
+def attachment_bytes(attachment: Attachment) -> bytes:
+    return data_cipher().decrypt_bytes((Path(settings.DATA_DIR) / attachment.path).read_bytes())
+
+
+def _repeat_paths(version: FormVersion | None) -> set[str]:
+    if version is None:
+        return set()
+    return set(re.findall(r'<repeat nodeset="/[^/"]+/([^"]+)"', version.xform))
+
+
+# (form code, version) → the stored version: rows never change once stored, so each process
+# keeps the ones it has met (a version not found is asked again next time)
+_versions: dict[tuple[str, str], FormVersion] = {}
+
+
+def _version_for(instance: Instance) -> FormVersion | None:
+    key = (instance.form_id, instance.version)
+    found = _versions.get(key)
+    if found is None and instance.version:
+        found = (
+            FormVersion.objects.filter(form__code=instance.form_id, version=instance.version)
+            .select_related("form")
+            .first()
+        )
+        if found is not None:
+            _versions[key] = found
+    return found
+
+
+def deferred() -> bool:
+    """WANGGE_FORMS_APPLY=job: intake only stores; a background job applies (`forms.jobs`)."""
+    return str(getattr(settings, "WANGGE_FORMS_APPLY", "inline")).lower() == "job"
+
+
+def receive(
+    user: Any,
+    xml: bytes,
+    uploads: list[Upload],
+    *,
+    incomplete: bool = False,
+    channel: str = "openrosa",
+    apply: bool = True,
+    task_ref: str = "",
+) -> Outcome:
+    """One POST of the submission protocol. The XML is kept whatever happens next."""
+    try:
+        head = parse_instance(xml)
+    except InstanceError as exc:
+        digest = hashlib.sha256(xml).hexdigest()[:40]
+        _keep_unreadable(user, xml, f"unreadable:{digest}", exc.message, channel)
+        return Outcome(400, exc.message)
+    version = _version_for(head)
+    status = SubmissionStatus.INCOMPLETE if incomplete else SubmissionStatus.RECEIVED
+    message = ""
+    if version is None:
+        status = SubmissionStatus.REFUSED
+        known = Form.objects.filter(code=head.form_id).exists()
+        message = (
+            f"表单 {head.form_id} 没有版本 {head.version or '（空）'}，请在客户端更新表单后重新提交"
+            if known
+            else f"没有编号为“{head.form_id[:64]}”的表单"
+        )
+    # Stored, audited and (inline) applied in one transaction of the main store: one commit per
+    # submission. The apply runs in a savepoint that catches its own failures (`applying`), so
+    # what is stored is never rolled back by what it proposed.
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                instance_id=head.instance_id,
+                form=version.form if version else None,
+                form_version=version,
+                form_code=head.form_id[:64],
+                version=head.version[:64],
+                user=user if getattr(user, "is_authenticated", False) else None,
+                username=user.get_username() if getattr(user, "is_authenticated", False) else "",
+                device_id=head.device_id[:200],
+                channel=channel,
+                xml=xml.decode("utf-8", errors="replace"),
+                status=status,
+                message=message,
+                task_ref=task_ref[:20],
+            )
+            store_attachments(submission, uploads)
+            audit.record(
+                user,
+                AuditAction.CREATE,
+                "forms.submission",
+                submission.pk,
+                channel=channel,
+                detail={
+                    "form": submission.form_code,
+                    "version": submission.version,
+                    "device": submission.device_id,
+                    "attachments": len(uploads),
+                },
+            )
+            outcome = _next(user, submission, status, message, incomplete=incomplete, apply=apply)
+    except IntegrityError:  # stored already: a resend, the rest of a split upload, or a race
+        existing = Submission.objects.get(instance_id=head.instance_id)
+        return _again(user, existing, uploads, incomplete=incomplete, apply=apply)
+    except InstanceError as exc:
+        return Outcome(400, exc.message)
+    if outcome.status == 201 and deferred() and status == SubmissionStatus.RECEIVED and apply:
+        from wangge.forms.jobs import queue_apply
+
+        queue_apply()  # after the commit, so the drain sees the submission
+    return outcome
+
+
+def _next(
+    user: Any, submission: Submission, status: str, message: str, *, incomplete: bool, apply: bool
+) -> Outcome:
+    if status == SubmissionStatus.REFUSED:
+        return Outcome(400, message, submission)
+    if status == SubmissionStatus.RECEIVED and apply:
+        if deferred():
+            return Outcome(201, "已接收，稍后写入档案", submission)
+        return _applied(user, submission)
+    return Outcome(201, "已接收，等待其余附件" if incomplete else "已接收", submission)
+
+
+def _again(
+    user: Any, existing: Submission, uploads: list[Upload], *, incomplete: bool, apply: bool
+) -> Outcome:
+    """A POST for an instanceID already stored: more attachments of a split upload, or a
+    resend after a lost answer (acknowledged, nothing stored twice)."""
+    if existing.user_id is not None and existing.user_id != getattr(user, "pk", None):
+        return Outcome(400, "该 instanceID 已被其他用户使用", None)
+    try:
+        added = store_attachments(existing, uploads)
+    except InstanceError as exc:
+        return Outcome(400, exc.message, existing)
+    if existing.status == SubmissionStatus.INCOMPLETE and not incomplete:
+        existing.status = SubmissionStatus.RECEIVED
+        existing.save(update_fields=["status"])
+        if apply and not deferred():
+            return _applied(user, existing)
+        if apply:
+            from wangge.forms.jobs import queue_apply
+
+            queue_apply()
+        return Outcome(201, "附件已补齐", existing)
+    if added:
+        return Outcome(201, f"已补充{added}个附件", existing)
+    return Outcome(202, "此前已收到该提交，未重复保存", existing)
+
+
+def _applied(user: Any, submission: Submission) -> Outcome:
+    from wangge.forms.applying import apply_submission
+
+    result = apply_submission(user, submission)
+    if submission.status == SubmissionStatus.REFUSED:
+        return Outcome(403, submission.message, submission)
+    return Outcome(201, result, submission)
+
+
+def _keep_unreadable(user: Any, xml: bytes, key: str, message: str, channel: str) -> None:
+    authenticated = getattr(user, "is_authenticated", False)
+    Submission.objects.get_or_create(
+        instance_id=key,
+        defaults={
+            "user": user if authenticated else None,
+            "username": user.get_username() if authenticated else "",
+            "channel": channel,
+            "xml": xml[:1_000_000].decode("utf-8", errors="replace"),
+            "status": SubmissionStatus.REFUSED,
+            "message": message[:500],
+        },
+    )

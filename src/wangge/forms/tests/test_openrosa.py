@@ -1,0 +1,227 @@
+"""OpenRosa 1.0 as ODK Collect speaks it, through a client written from the specifications
+(`openrosa_client`): listing, downloading forms and the roster, the 401 challenge, duplicates,
+split uploads, every shipped form filled and accepted, scope and conflicts."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from wangge.core.testing import PASSWORD
+from wangge.forms.auth import forget_all
+from wangge.forms.models import Attachment, Change, ChangeStatus, Submission, SubmissionStatus
+from wangge.forms.services import SHIPPED
+from wangge.forms.tests.openrosa_client import OpenRosaClient, fill
+from wangge.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_credentials():
+    forget_all()
+    yield
+    forget_all()
+
+
+def collect(username: str = "grid") -> OpenRosaClient:
+    return OpenRosaClient(Client(), username=username, password=PASSWORD)
+
+
+def fetch_all(rosa: OpenRosaClient, code: str) -> tuple[str, dict[str, bytes]]:
+    _answer, forms = rosa.form_list()
+    entry = next(f for f in forms if f.form_id == code)
+    xform = rosa.request("GET", entry.download_url)
+    assert xform.status == 200
+    media = {}
+    if entry.manifest_url:
+        for name, md5, url in rosa.manifest(entry):
+            got = rosa.request("GET", url)
+            assert got.status == 200
+            assert md5.startswith("md5:")
+            media[name] = got.body
+    return xform.body.decode(), media
+
+
+def test_every_answer_says_openrosa_1_0_and_anonymous_requests_are_challenged(sample):
+    anonymous = OpenRosaClient(Client())
+    for method, url in [("GET", "/openrosa/formList"), ("HEAD", "/openrosa/submission")]:
+        answer = anonymous.request(method, url)
+        assert answer.status == 401
+        assert answer.headers["X-OpenRosa-Version"] == "1.0"
+        assert answer.headers["WWW-Authenticate"].startswith("Basic realm=")
+
+
+def test_a_grid_worker_lists_only_their_forms_and_their_grid_roster(sample):
+    rosa = collect()
+    answer, forms = rosa.form_list()
+    assert answer.status == 200
+    assert rosa.challenges == 1  # the first request got the challenge, the retry got in
+    assert answer.headers["X-OpenRosa-Version"] == "1.0"
+    assert {f.form_id for f in forms} == set(SHIPPED)
+    assert all(f.hash.startswith("md5:") and f.version for f in forms)
+    _xform, media = fetch_all(rosa, "household_visit")
+    households = media["households.csv"].decode().splitlines()
+    own = {h.pk for h in sample.households if h.grid_id == sample.grids[0].pk}
+    assert {int(line.split(",")[0]) for line in households[1:]} == own
+    persons = media["persons.csv"].decode()
+    for person in sample.persons:
+        assert person.phone not in persons
+        assert person.id_number not in persons
+        assert person.name not in persons  # masked: 王*
+    assert "elderly_alone" in media["tags.csv"].decode()
+
+
+def test_a_user_with_no_field_role_gets_no_forms(sample):
+    _answer, forms = collect("police").form_list()
+    assert forms == []
+
+
+def test_a_wrong_password_is_challenged_again_and_counted(sample):
+    rosa = OpenRosaClient(Client(), username="grid", password="wrong")
+    answer, _forms = rosa.form_list()
+    assert answer.status == 401
+
+
+def test_head_submission_tells_the_accepted_content_length(sample):
+    answer = collect().request("HEAD", "/openrosa/submission")
+    assert answer.status == 204
+    assert int(answer.headers["X-OpenRosa-Accept-Content-Length"]) > 0
+
+
+@pytest.mark.parametrize("code", sorted(SHIPPED))
+def test_every_shipped_form_downloads_and_a_full_submission_is_accepted(sample, code):
+    rosa = collect()
+    xform, media = fetch_all(rosa, code)
+    xml, attachments = fill(xform, media)
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 201, answer.message
+    assert answer.headers["X-OpenRosa-Accept-Content-Length"]
+    submission = Submission.objects.get()
+    assert submission.status == SubmissionStatus.APPLIED, submission.message
+    changes = Change.objects.filter(submission=submission)
+    assert changes.filter(status=ChangeStatus.APPLIED).exists()  # every form writes something
+    assert not changes.exclude(status=ChangeStatus.APPLIED).exists()
+    assert submission.device_id == "collect:test-device"
+    assert Attachment.objects.filter(submission=submission).count() == len(attachments)
+
+
+def test_a_visit_updates_the_household_file_with_provenance(sample):
+    rosa = collect()
+    xform, media = fetch_all(rosa, "household_visit")
+    household = next(h for h in sample.households if h.grid_id == sample.grids[0].pk)
+    member = household.head
+    xml, attachments = fill(
+        xform,
+        media,
+        overrides={
+            "/data/household": str(household.pk),
+            "/data/members/person": str(member.pk),
+            "/data/members/phone": "13912345678",
+            "/data/members/moved_out": "no",
+            "/data/movers_in/name": "赵新来",
+            "/data/movers_in/relation": "tenant",
+            "/data/is_rental": "no" if household.is_rental else "yes",
+            "/data/problem": "",
+        },
+    )
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 201, answer.message
+    member.refresh_from_db()
+    assert member.phone == "13912345678"
+    household.refresh_from_db()
+    newcomer = Person.objects.get(name="赵新来")
+    assert newcomer.household_id == household.pk
+    change = Change.objects.get(model="person", object_id=str(member.pk), field="phone")
+    assert change.status == ChangeStatus.APPLIED
+    assert change.submission.username == "grid"
+    version = change.submission.form_version
+    assert version is not None and version.version == "2026120501"
+    assert change.submission.device_id == "collect:test-device"
+
+
+def test_a_duplicate_is_acknowledged_and_stored_once(sample):
+    rosa = collect()
+    xform, media = fetch_all(rosa, "verify_pair")
+    xml, attachments = fill(xform, media, instance_id="uuid:dup-1")
+    assert rosa.submit(xml, attachments).status == 201
+    again = rosa.submit(xml, attachments)
+    assert again.status in (201, 202)
+    assert again.status == 202
+    assert Submission.objects.filter(instance_id="uuid:dup-1").count() == 1
+
+
+def test_a_submission_split_in_two_is_merged(sample):
+    rosa = collect()
+    xform, media = fetch_all(rosa, "verify_address")
+    xml, attachments = fill(xform, media, instance_id="uuid:split-1")
+    assert rosa.submit(xml, {}, incomplete=True).status == 201
+    submission = Submission.objects.get(instance_id="uuid:split-1")
+    assert submission.status == SubmissionStatus.INCOMPLETE
+    assert rosa.submit(xml, attachments).status == 201
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.APPLIED, submission.message
+    assert Attachment.objects.filter(submission=submission).count() == len(attachments) == 1
+    assert Submission.objects.filter(instance_id="uuid:split-1").count() == 1
+
+
+def test_a_change_to_another_grids_household_is_refused_kept_and_audited(sample):
+    from wangge.audit.models import AuditEntry
+
+    rosa = collect()
+    xform, media = fetch_all(rosa, "household_visit")
+    elsewhere = next(h for h in sample.households if h.grid_id == sample.grids[1].pk)
+    xml, attachments = fill(
+        xform, media, overrides={"/data/household": str(elsewhere.pk)}, instance_id="uuid:out-1"
+    )
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 403
+    submission = Submission.objects.get(instance_id="uuid:out-1")
+    assert submission.status == SubmissionStatus.REFUSED
+    assert "uuid:out-1" in submission.xml  # kept as received
+    assert submission.grid_id == elsewhere.grid_id
+    assert AuditEntry.objects.filter(
+        action="refused", object_type="people.household", object_id=str(elsewhere.pk)
+    ).exists()
+    head = Person.objects.get(pk=elsewhere.head_id)
+    assert head.phone != "13800138000"
+
+
+def test_a_value_changed_since_the_roster_goes_to_the_conflict_inbox(sample, client):
+    rosa = collect()
+    xform, media = fetch_all(rosa, "verify_value")
+    person = sample.persons[0]
+    roster_at = media["persons.csv"].decode().splitlines()[1].split(",")[-1]
+    person.phone = "13700000000"  # the office's edit after the roster was downloaded
+    person.save()
+    xml, _ = fill(
+        xform,
+        media,
+        overrides={
+            "/data/person": str(person.pk),
+            "/data/roster_at": roster_at,
+            "/data/field": "phone",
+            "/data/phone": "13911112222",
+            "/data/name": "",
+            "/data/birth_date": "",
+            "/data/ethnicity": "",
+        },
+    )
+    assert rosa.submit(xml).status == 201
+    person.refresh_from_db()
+    assert person.phone == "13700000000"  # not overwritten
+    change = Change.objects.get(status=ChangeStatus.CONFLICT)
+    assert change.submitted_value == "13911112222"
+    assert change.current_value == "13700000000"
+    client.force_login(sample.users["community"])
+    page = client.get("/forms/conflicts/")
+    assert page.status_code == 200
+    assert "139******22" in page.content.decode()
+    assert "13911112222" not in page.content.decode()
+    answer = client.post(f"/forms/conflicts/{change.pk}/", {"action": "accept"})
+    assert answer.status_code == 302
+    person.refresh_from_db()
+    assert person.phone == "13911112222"
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.ACCEPTED
+    assert change.decided_by == sample.users["community"]

@@ -1,0 +1,116 @@
+"""XLSForm uploads: pyxform turns them into XForms, problems come back in Chinese with the
+sheet and row, the `wangge::target` mapping is checked against the whitelist, versions kept."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from wangge.core.errors import Forbidden, ServiceError
+from wangge.forms.models import Form, FormVersion
+from wangge.forms.services import SHIPPED, upload_form
+from wangge.forms.xlsform import XLSFormError, compile_xlsform
+
+
+def xlsx(survey: list[list[str]], *, version: str = "1", form_id: str = "demo") -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    for row in survey:
+        sheet.append(row)
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", "label"])
+    choices.append(["yes_no", "yes", "是"])
+    choices.append(["yes_no", "no", "否"])
+    settings = book.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version"])
+    settings.append(["演示", form_id, version])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+HEADER = ["type", "name", "label", "wangge::target"]
+GOOD = [
+    HEADER,
+    ["select_one_from_file households.csv", "household", "户", "household.id"],
+    ["select_one yes_no", "rental", "出租", "household.is_rental"],
+    ["text", "remark", "说明", ""],
+]
+
+
+def test_an_xlsx_becomes_an_xform_with_its_mapping():
+    compiled = compile_xlsform(xlsx(GOOD), "demo.xlsx")
+    assert compiled.code == "demo"
+    assert "<h:html" in compiled.xform
+    assert compiled.targets == {"household": "household.id", "rental": "household.is_rental"}
+    assert compiled.media == ["households.csv"]
+
+
+def test_pyxform_errors_are_said_in_chinese_with_the_row():
+    bad = [HEADER, ["calculate", "sum", "", ""]]
+    with pytest.raises(XLSFormError) as caught:
+        compile_xlsform(xlsx(bad), "bad.xlsx")
+    assert "survey表第2行" in caught.value.message
+    assert "calculation" in caught.value.message
+
+
+def test_a_target_off_the_whitelist_is_refused_naming_the_question():
+    bad = [HEADER, ["text", "id_no", "身份证", "person.id_number"]]
+    with pytest.raises(XLSFormError) as caught:
+        compile_xlsform(xlsx(bad), "bad.xlsx")
+    assert "id_no" in caught.value.message
+    assert "person.id_number" in caught.value.message
+
+
+def test_a_person_field_needs_the_person_it_writes_to():
+    bad = [HEADER, ["text", "phone", "电话", "person.phone"]]
+    with pytest.raises(XLSFormError) as caught:
+        compile_xlsform(xlsx(bad), "bad.xlsx")
+    assert "person.id" in caught.value.message
+
+
+def test_a_damaged_file_is_refused_in_chinese():
+    with pytest.raises(XLSFormError) as caught:
+        compile_xlsform(b"PK\x03\x04 not really", "broken.xlsx")
+    assert "XLSForm" in caught.value.message
+
+
+@pytest.mark.django_db
+def test_the_shipped_forms_are_there_after_migrate():
+    assert set(Form.objects.filter(shipped=True).values_list("code", flat=True)) == set(SHIPPED)
+    assert FormVersion.objects.filter(current=True).count() >= len(SHIPPED)
+
+
+@pytest.mark.django_db
+def test_only_district_admins_upload_and_versions_are_kept(sample):
+    with pytest.raises(Forbidden):
+        upload_form(sample.users["community"], xlsx(GOOD), "demo.xlsx")
+    first = upload_form(sample.users["admin"], xlsx(GOOD), "demo.xlsx")
+    second = upload_form(sample.users["admin"], xlsx(GOOD, version="2"), "demo.xlsx")
+    first.refresh_from_db()
+    assert not first.current and second.current
+    assert list(
+        FormVersion.objects.filter(form__code="demo").values_list("version", flat=True)
+    ) == [
+        "2",
+        "1",
+    ]
+    changed = [*GOOD, ["text", "extra", "补充", ""]]
+    with pytest.raises(ServiceError, match="version"):
+        upload_form(sample.users["admin"], xlsx(changed, version="2"), "demo.xlsx")
+
+
+@pytest.mark.django_db
+def test_the_upload_page_shows_the_chinese_error(sample, client):
+    client.force_login(sample.users["admin"])
+    bad = xlsx([HEADER, ["calculate", "sum", "", ""]])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = client.post("/forms/", {"xlsform": SimpleUploadedFile("bad.xlsx", bad)}, follow=True)
+    assert page.status_code == 200
+    assert "survey表第2行" in page.content.decode()
+    ok = client.post("/forms/", {"xlsform": SimpleUploadedFile("ok.xlsx", xlsx(GOOD))}, follow=True)
+    assert "已上传 demo" in ok.content.decode()

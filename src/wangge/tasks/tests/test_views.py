@@ -1,0 +1,172 @@
+"""The workbench as a grid worker and an office see it, the task page's actions, visit rounds,
+and the JSON the offline web app keeps (`/api/tasks/mine`)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from wangge.core.testing import SampleDistrict
+from wangge.tasks import services
+from wangge.tasks.models import Task, TaskKind, TaskStatus
+
+
+def login(client: Client, username: str) -> Client:
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def visit(sample: SampleDistrict, index: int, due: datetime.date | None = None) -> Task:
+    return services.create_task(
+        None,
+        kind=TaskKind.VISIT,
+        household=sample.households[index],
+        due_date=due or timezone.localdate(),
+    )
+
+
+@pytest.mark.django_db
+def test_a_grid_worker_lands_on_the_workbench_after_login(sample: SampleDistrict) -> None:
+    client = login(Client(), "grid")
+    assert client.get("/").url == "/tasks/"  # type: ignore[attr-defined]
+    office = login(Client(), "community")
+    assert office.get("/").status_code in (200, 302)
+    assert office.get("/").get("Location", "") != "/tasks/"
+
+
+@pytest.mark.django_db
+def test_todays_and_overdue_tasks_by_building_with_one_tap_to_the_form(
+    sample: SampleDistrict,
+) -> None:
+    today = timezone.localdate()
+    late = visit(sample, 1, today - datetime.timedelta(days=3))
+    now = visit(sample, 0)
+    later = visit(sample, 0, today + datetime.timedelta(days=30))
+    elsewhere = visit(sample, 2)  # the next grid: not theirs
+    page = login(Client(), "grid").get("/tasks/").content.decode()
+    assert "幸福路10号3号楼" in page  # the building heads its tasks
+    assert page.index("2单元301室") < page.index("2单元302室")  # up the stairwell in order
+    assert (
+        f"form=household_visit&amp;task={now.pk}" in page
+        or f"/forms/household_visit/fill/?task={now.pk}" in page.replace("&amp;", "&")
+    )
+    assert f"task={late.pk}" in page and "逾期" in page
+    assert f"task={later.pk}" not in page  # not due yet: counted, not listed
+    assert f"task={elsewhere.pk}" not in page
+    assert "未走访" in page
+
+
+@pytest.mark.django_db
+def test_households_not_visited_for_n_days_leave_the_list_once_visited(
+    sample: SampleDistrict, settings: Any
+) -> None:
+    settings.WANGGE_VISIT_INTERVAL_DAYS = 30
+    client = login(Client(), "grid")
+    page = client.get("/tasks/").content.decode()
+    assert "30 天以上未走访的户（2）" in page
+    task = visit(sample, 0)
+    services.complete_task(sample.users["grid"], task, result="到访")
+    page = client.get("/tasks/").content.decode()
+    assert "30 天以上未走访的户（1）" in page
+
+
+@pytest.mark.django_db
+def test_the_office_sees_each_grid_behind_first_and_its_coverage(sample: SampleDistrict) -> None:
+    today = timezone.localdate()
+    visit(sample, 2, today - datetime.timedelta(days=2))  # grid 2 of 幸福一村 is behind
+    done = visit(sample, 0)
+    services.complete_task(sample.users["grid"], done)
+    page = login(Client(), "community").get("/tasks/").content.decode()
+    assert page.index(sample.grids[1].code) < page.index(sample.grids[0].code)
+    assert "覆盖 <b>50%</b>" in page  # one of grid 1's two households visited this month
+    assert sample.grids[2].code not in page  # the other community's grids
+
+
+@pytest.mark.django_db
+def test_the_office_assigns_reassigns_and_cancels_on_the_task_page(
+    sample: SampleDistrict,
+) -> None:
+    task = visit(sample, 0)
+    office = login(Client(), "community")
+    page = office.get(f"/tasks/{task.pk}/").content.decode()
+    assert "分派给" in page and ">grid<" in page
+    office.post(
+        f"/tasks/{task.pk}/",
+        {"action": "assign", "assignee": sample.users["grid"].pk, "version": task.version},
+    )
+    task.refresh_from_db()
+    assert task.assignee == sample.users["grid"]
+    stale = office.post(
+        f"/tasks/{task.pk}/", {"action": "cancel", "reason": "重复", "version": 1}, follow=True
+    )
+    assert "已被他人修改" in stale.content.decode()
+    office.post(f"/tasks/{task.pk}/", {"action": "cancel", "reason": "重复", "version": 2})
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CANCELLED
+    worker_page = login(Client(), "grid").get(f"/tasks/{task.pk}/").content.decode()
+    assert "分派给" not in worker_page and "取消任务" not in worker_page
+
+
+@pytest.mark.django_db
+def test_a_grid_worker_completes_their_task_and_is_refused_anothers(
+    sample: SampleDistrict,
+) -> None:
+    mine, theirs = visit(sample, 0), visit(sample, 2)
+    client = login(Client(), "grid")
+    response = client.post(
+        f"/tasks/{mine.pk}/", {"action": "complete", "result": "在家，无变化", "version": 1}
+    )
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert mine.status == TaskStatus.DONE
+    assert client.get(f"/tasks/{theirs.pk}/").status_code == 403
+    assert client.post(f"/tasks/{theirs.pk}/", {"action": "complete"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_visit_round_for_the_buildings_an_office_picks(sample: SampleDistrict) -> None:
+    office = login(Client(), "community")
+    page = office.get(f"/tasks/round/?grid={sample.grids[0].pk}").content.decode()
+    assert "幸福路10号3号楼" in page
+    office.post("/tasks/round/", {"building": [sample.buildings[0].pk], "days": "5"})
+    assert Task.objects.filter(kind=TaskKind.VISIT, region=sample.grids[0]).count() == 2
+    refused = office.post("/tasks/round/", {"building": [sample.buildings[2].pk]}, follow=True)
+    assert "不在您的管辖范围内" in refused.content.decode()
+    assert login(Client(), "grid").get("/tasks/round/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_api_mine_lists_the_callers_open_tasks_for_the_offline_app(
+    sample: SampleDistrict,
+) -> None:
+    today = timezone.localdate()
+    late = visit(sample, 1, today - datetime.timedelta(days=1))
+    now = visit(sample, 0)
+    visit(sample, 2)
+    client = login(Client(), "grid")
+    body = client.get("/api/tasks/mine").json()
+    assert body["count"] == 2 and [t["id"] for t in body["tasks"]] == [late.pk, now.pk]
+    first = body["tasks"][0]
+    assert first["overdue"] is True and first["form_id"] == "household_visit"
+    assert first["building"]["label"] == "幸福路10号3号楼"
+    assert first["region"]["code"] == sample.grids[0].code
+    assert f"task={late.pk}" in first["fill_url"]
+    done = client.post(
+        f"/api/tasks/{now.pk}/complete",
+        {"result": "到访", "result_data": {"present": 2}, "version": 1},
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    again = client.post(
+        f"/api/tasks/{late.pk}/complete", {"version": 7}, content_type="application/json"
+    )
+    assert again.status_code == 409
+    assert (
+        client.get(f"/api/tasks/{Task.objects.get(region=sample.grids[1]).pk}").status_code == 403
+    )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from wangge.tasks import views
+
+app_name = "tasks"
+urlpatterns = [
+    path("", views.workbench, name="workbench"),
+    path("list/", views.task_list, name="list"),
+    path("round/", views.visit_round, name="round"),
+    path("<int:task_id>/", views.task_detail, name="detail"),
+]

@@ -1,0 +1,183 @@
+"""The workbench (工作台) and a task's page. Views parse and call services and selectors; the
+services decide who may do what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from wangge.access.scoping import Right, allows, scope_for
+from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.web import service_errors
+from wangge.geo.models import Region, RegionLevel
+from wangge.tasks import selectors, services
+from wangge.tasks.models import Priority, TaskKind
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The first page after login (settings.HOME_VIEW): a grid worker's day starts
+    with their tasks; everyone else goes on to the regions their roles reach."""
+    from wangge.geo.views import home as regions_home
+
+    scope = scope_for(request.user)
+    if scope.grid_roots and not scope.is_staff:
+        return redirect("tasks:workbench")
+    response: HttpResponse = regions_home(request)
+    return response
+
+
+@login_required
+@service_errors
+def workbench(request: HttpRequest) -> HttpResponse:
+    """A grid worker's day on the phone; an office's team (who is behind, coverage, the late
+    tasks reported to it); both for someone who holds both roles."""
+    scope = scope_for(request.user)
+    context: dict[str, Any] = {"today": timezone.localdate()}
+    if scope.grid_roots or scope.is_staff:
+        bench = selectors.workbench(request.user)
+        context["bench"] = bench
+        context["personal"] = bool(scope.grid_roots) or bench.due or bench.later
+    if scope.is_staff:
+        context["team"] = selectors.team(request.user)
+    context["nothing"] = not (scope.grid_roots or scope.is_staff)  # a department handler
+    return render(request, "tasks/workbench.html", context)
+
+
+@login_required
+@service_errors
+def task_list(request: HttpRequest) -> HttpResponse:
+    """Every open task of the user's, paged (the workbench lists the first ones)."""
+    when = request.GET.get("when", "all")
+    today = timezone.localdate()
+    tasks = selectors.my_open_tasks(request.user)
+    if when == "due":
+        tasks = tasks.filter(due_date__lte=today)
+    elif when == "later":
+        tasks = tasks.filter(due_date__gt=today)
+    page = Paginator(tasks.order_by("due_date", "-priority", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "tasks/list.html",
+        {"page": page, "tasks": selectors.rows(page.object_list), "when": when, "today": today},
+    )
+
+
+@login_required
+@service_errors
+@require_http_methods(["GET", "POST"])
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = services.get_task(request.user, task_id)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        version = _int(request.POST.get("version"))
+        try:
+            if action == "complete":
+                services.complete_task(
+                    request.user, task, result=request.POST.get("result", ""), version=version
+                )
+                messages.success(request, f"已完成：{task.title}")
+                return redirect("tasks:workbench")
+            if action == "assign":
+                assignee = _assignee(request.POST.get("assignee", ""))
+                services.assign_task(request.user, task, assignee, version=version)
+                who = assignee.get_username() if assignee is not None else "本网格网格员"
+                messages.success(request, f"已分派给{who}")
+            elif action == "cancel":
+                services.cancel_task(
+                    request.user, task, reason=request.POST.get("reason", ""), version=version
+                )
+                messages.success(request, "任务已取消")
+            else:
+                raise ServiceError("未知的操作")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect("tasks:detail", task_id=task.pk)
+    may_dispatch = allows(request.user, task, Right.DISPATCH)
+    task.open_url = selectors.fill_url(task)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "tasks/detail.html",
+        {
+            "task": task,
+            "may_dispatch": may_dispatch,
+            "may_complete": task.kind != TaskKind.CASE
+            and allows(request.user, task, Right.CHANGE)
+            and (task.assignee_id in (None, request.user.pk) or may_dispatch),
+            "workers": list(services.users_for_post(task.region_id)) if may_dispatch else [],
+            "escalated_to": services.escalated_to(task),
+        },
+    )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        raise ServiceError(f"“{(value or '')[:20]}”不是有效的编号") from None
+
+
+def _assignee(value: str) -> Any:
+    pk = _int(value)
+    if pk is None:
+        return None
+    user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+    if user is None:
+        raise ServiceError(f"用户 {pk} 不存在或已停用")
+    return user
+
+
+@login_required
+@service_errors
+@require_http_methods(["GET", "POST"])
+def visit_round(request: HttpRequest) -> HttpResponse:
+    """一轮走访: an office picks a grid, then buildings of it; one visit per household."""
+    scope = scope_for(request.user)
+    if not scope.is_staff:
+        raise Forbidden("只有社区、街道工作人员可以安排走访轮次")
+    grids = Region.objects.filter(level=RegionLevel.GRID).order_by("code")
+    if not scope.unrestricted:
+        grids = grids.filter(pk__in=sorted(scope.staff_region_ids))
+    if request.method == "POST":
+        ids = [i for i in (_int(v) for v in request.POST.getlist("building")) if i is not None]
+        days = _int(request.POST.get("days")) or 10
+        priority = _int(request.POST.get("priority")) or Priority.NORMAL
+        if not 1 <= days <= 60:
+            raise ServiceError("完成期限须在 1–60 个工作日之间")
+        try:
+            made = services.create_visit_round(
+                request.user,
+                building_ids=ids,
+                due_in_working_days=days,
+                priority=priority,
+                note=request.POST.get("note", "")[:500],
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已为 {len(made)} 户安排走访，{days} 个工作日内完成")
+            return redirect("tasks:workbench")
+    grid = grids.filter(pk=_int(request.GET.get("grid")) or 0).first()
+    buildings = selectors.round_buildings(request.user, grid) if grid is not None else []
+    return render(
+        request,
+        "tasks/round.html",
+        {
+            "grids": grids[:500],
+            "grid": grid,
+            "buildings": buildings,
+            "priorities": Priority.choices,
+        },
+    )
