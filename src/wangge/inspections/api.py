@@ -1,0 +1,256 @@
+"""Places, hazards and notices for departments' systems (and inspectors' phones): scoped like
+the pages, the responsible person's phone masked, each hazard with its status and, once one is
+issued, its notice's number; the notice's printable document as .docx or PDF."""
+
+import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from wangge.access.scoping import visible_to
+from wangge.core.api_support import BoundedPagination
+from wangge.core.bounds import BoundedDate, RecordId
+from wangge.core.errors import NotFound, ServiceError
+from wangge.inspections import notices, numbering, selectors
+from wangge.inspections.models import Hazard, IssuingUnit, Notice, Place
+
+router = Router(tags=["inspections"])
+
+
+class CappedPagination(BoundedPagination):
+    """`count` stops at 10,001 (meaning “more than 10,000”)."""
+
+    def _items_count(self, queryset: Any) -> int:
+        return selectors.capped_count(queryset)
+
+
+class PlaceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    address: str
+    address_code: str | None
+    grid_code: str | None
+    responsible_person: str
+    responsible_phone: str = Field(description="脱敏")
+    department: str | None
+    lon: float | None
+    lat: float | None
+    last_checked_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_kind_label(obj: Place) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_address_code(obj: Place) -> str | None:
+        return obj.room.address_code if obj.room_id and obj.room else None
+
+    @staticmethod
+    def resolve_grid_code(obj: Place) -> str | None:
+        return obj.grid.code if obj.grid else None
+
+    @staticmethod
+    def resolve_responsible_phone(obj: Place) -> str:
+        return obj.responsible_phone_masked
+
+    @staticmethod
+    def resolve_department(obj: Place) -> str | None:
+        return obj.department.name if obj.department else None
+
+
+class PlaceFilter(Schema):
+    kind: str = Field("", max_length=16, description="场所类型代码，如 rental_site")
+    region: str = Field("", max_length=24, description="区域编码（街道、社区或网格）")
+
+
+@router.get("/places", response=list[PlaceOut], summary="场所")
+@paginate(CappedPagination, page_size=50)
+def list_places(request: HttpRequest, filters: Query[PlaceFilter]) -> Any:
+    return selectors.places(request.user, kind=filters.kind, region=filters.region).select_related(
+        "room"
+    )
+
+
+class HazardOut(Schema):
+    id: int
+    place_id: int
+    place_name: str
+    place_kind: str
+    grid_code: str | None
+    category: str
+    category_label: str
+    severity: str
+    description: str
+    status: str
+    status_label: str
+    found_at: datetime.datetime
+    rectified_at: datetime.datetime | None
+    notice_number: str | None
+    lon: float | None
+    lat: float | None
+
+    @staticmethod
+    def resolve_place_name(obj: Hazard) -> str:
+        return obj.place.name
+
+    @staticmethod
+    def resolve_place_kind(obj: Hazard) -> str:
+        return obj.place.kind
+
+    @staticmethod
+    def resolve_grid_code(obj: Hazard) -> str | None:
+        return obj.grid.code if obj.grid else None
+
+    @staticmethod
+    def resolve_category_label(obj: Hazard) -> str:
+        return str(obj.get_category_display())
+
+    @staticmethod
+    def resolve_status_label(obj: Hazard) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_notice_number(obj: Hazard) -> str | None:
+        return obj.notice.number if obj.notice else None
+
+
+class HazardQuery(Schema):
+    region: str = Field("", max_length=24, description="区域编码（街道、社区或网格）")
+    category: str = Field("", max_length=16, description="隐患类别代码，如 partition")
+    status: str = Field("", max_length=16, description="open、notice_issued 或 rectified")
+    start: BoundedDate | None = Field(None, description="发现日期起（含）")
+    end: BoundedDate | None = Field(None, description="发现日期止（含）")
+
+
+@router.get(
+    "/hazards",
+    response=list[HazardOut],
+    summary="隐患台账",
+    description="`count` is exact up to 10,000; 10,001 means more than 10,000 hazards match.",
+)
+@paginate(CappedPagination, page_size=50)
+def list_hazards(request: HttpRequest, filters: Query[HazardQuery]) -> Any:
+    query = selectors.hazards(
+        request.user,
+        selectors.HazardFilter(
+            region=filters.region,
+            category=filters.category,
+            status=filters.status,
+            start=filters.start,
+            end=filters.end,
+        ),
+    )
+    return query.select_related("place", "grid", "notice")
+
+
+class DocumentQuery(Schema):
+    format: Literal["docx", "pdf"] = "docx"
+
+
+@router.get(
+    "/notices/{number}/document",
+    summary="整改通知书文书（.docx 或 PDF）",
+    response={200: None},
+)
+def notice_document(request: HttpRequest, number: str, q: Query[DocumentQuery]) -> HttpResponse:
+    data, name, content_type = notices.document(request.user, number, q.format, channel="api")
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+class BlockIn(Schema):
+    unit: str = Field(max_length=32, description="发文单位编码")
+    size: int = Field(20, ge=1, le=numbering.MAX_BLOCK)
+
+
+class BlockOut(Schema):
+    unit: str
+    year: int
+    first: int
+    last: int
+    numbers: list[str]
+
+
+def _unit(code: str) -> IssuingUnit:
+    unit = IssuingUnit.objects.select_related("region").filter(code=code).first()
+    if unit is None:
+        raise NotFound(f"发文单位“{code[:32]}”不存在")
+    return unit
+
+
+@router.post("/notices/blocks", response=BlockOut, summary="预留文号段（离线开具通知书用）")
+def reserve_block(request: HttpRequest, body: BlockIn) -> Any:
+    from wangge.inspections.models import notice_number
+
+    unit = _unit(body.unit)
+    year = timezone.localdate().year
+    block = numbering.reserve_block(request.user, unit, year=year, size=body.size, channel="api")
+    return {
+        "unit": unit.code,
+        "year": year,
+        "first": block.first,
+        "last": block.last,
+        "numbers": [
+            notice_number(unit.prefix, year, n) for n in range(block.first, block.last + 1)
+        ],
+    }
+
+
+class NoticeIn(Schema):
+    unit: str = Field(max_length=32)
+    hazards: list[RecordId] = Field(min_length=1, max_length=50)
+    kind: Literal["immediate", "deadline"]
+    deadline_days: int | None = Field(None, ge=1, le=notices.MAX_DEADLINE_DAYS)
+    serial: int | None = Field(None, ge=1, le=10**7, description="离线时从预留文号段取的序号")
+    year: int | None = Field(None, ge=2000, le=2100)
+    client_id: str | None = Field(None, max_length=64, description="手机端给通知书的唯一标识")
+    issued_at: datetime.datetime | None = None
+
+
+class NoticeOut(Schema):
+    number: str
+    kind: str
+    place_id: int
+    issued_at: datetime.datetime
+    deadline: datetime.datetime | None
+    hazards: list[int]
+
+    @staticmethod
+    def resolve_hazards(obj: Notice) -> list[int]:
+        return list(obj.hazards.values_list("pk", flat=True))
+
+
+@router.post("/notices", response=NoticeOut, summary="下达整改通知书（含离线同步）")
+def issue_notice(request: HttpRequest, body: NoticeIn) -> Any:
+    unit = _unit(body.unit)
+    found = list(
+        visible_to(request.user, Hazard.objects.select_related("place")).filter(pk__in=body.hazards)
+    )
+    if len(found) != len(set(body.hazards)):
+        raise NotFound("有隐患不存在或不在您的管辖范围内")
+    if body.issued_at and body.issued_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ServiceError("开具时间晚于当前时间")
+    return notices.issue_notice(
+        request.user,
+        unit=unit,
+        hazards=found,
+        kind=body.kind,
+        deadline_days=body.deadline_days,
+        serial=body.serial,
+        year=body.year,
+        client_id=body.client_id,
+        issued_at=body.issued_at,
+        channel="api",
+    )

@@ -1,0 +1,235 @@
+"""The checklists inspectors fill at a place, shipped as XLSForm forms (the `forms` app compiles
+them with pyxform and serves them to the web and ODK Collect), and the hazards a filled
+checklist makes: one per failed item, with the photo the form requires when an item fails.
+
+Items are written from the rules inspectors check against: 《消防监督检查规定》 and the fire
+safety rules for rental housing (exits, partitions, e-bikes, wiring, extinguishers, lighting),
+the charging-facility safety checks (cables, protection, extinguishers, clutter, energy
+storage), and the flood-season checks (drains, basements, bungalows, low-lying power, pumps).
+The item table below is the one source: `xlsform(code)` writes the form from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wangge.inspections.models import HazardCategory, Severity
+
+VERSION = "2026120601"
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    label: str
+    category: str
+    severity: str = Severity.GENERAL
+
+
+@dataclass(frozen=True)
+class Checklist:
+    code: str
+    title: str
+    items: tuple[Item, ...]
+
+
+CHECKLISTS: dict[str, Checklist] = {
+    c.code: c
+    for c in (
+        Checklist(
+            "fire_rental_site",
+            "规模性租赁场所消防安全检查",
+            (
+                Item(
+                    "exits",
+                    "安全出口、疏散通道畅通，未锁闭、堵塞",
+                    HazardCategory.FIRE_LANE,
+                    Severity.SERIOUS,
+                ),
+                Item(
+                    "partition",
+                    "无违规搭建隔断、分隔出租",
+                    HazardCategory.PARTITION,
+                    Severity.SERIOUS,
+                ),
+                Item("ebike", "电动自行车未在室内、楼道停放或充电", HazardCategory.EBIKE_CHARGING),
+                Item("wiring", "电气线路无私拉乱接、老化破损", HazardCategory.AGEING_WIRING),
+                Item("extinguisher", "按规定配置灭火器且在有效期内", HazardCategory.FIRE_EQUIPMENT),
+                Item("lighting", "疏散指示标志、应急照明完好有效", HazardCategory.FIRE_EQUIPMENT),
+                Item("clutter", "楼道、公共区域无堆放杂物", HazardCategory.CLUTTER),
+                Item(
+                    "flammables",
+                    "未储存、使用易燃易爆危险品",
+                    HazardCategory.OTHER,
+                    Severity.SERIOUS,
+                ),
+            ),
+        ),
+        Checklist(
+            "charging_facility",
+            "充电设施安全检查",
+            (
+                Item("cables", "充电桩线缆、插头、插座无破损老化", HazardCategory.AGEING_WIRING),
+                Item(
+                    "protection",
+                    "设有过载、短路、漏电保护装置",
+                    HazardCategory.AGEING_WIRING,
+                    Severity.SERIOUS,
+                ),
+                Item("extinguisher", "配置灭火器材且在有效期内", HazardCategory.FIRE_EQUIPMENT),
+                Item("clutter", "充电区周边无可燃物堆放", HazardCategory.CLUTTER),
+                Item("shelter", "防雨、防晒设施完好", HazardCategory.OTHER),
+                Item(
+                    "storage",
+                    "储能设施有温度监测和自动灭火装置",
+                    HazardCategory.FIRE_EQUIPMENT,
+                    Severity.SERIOUS,
+                ),
+            ),
+        ),
+        Checklist(
+            "flood_risk",
+            "汛前隐患排查",
+            (
+                Item("drains", "排水沟、雨水篦子通畅无堵塞", HazardCategory.WATERLOGGING),
+                Item(
+                    "basement",
+                    "地下空间挡水板、沙袋等防倒灌设施到位",
+                    HazardCategory.WATERLOGGING,
+                    Severity.SERIOUS,
+                ),
+                Item(
+                    "roof", "平房屋面无渗漏、墙体无开裂", HazardCategory.STRUCTURE, Severity.SERIOUS
+                ),
+                Item("power", "低洼处配电设施已抬高或做好防水", HazardCategory.AGEING_WIRING),
+                Item("pumps", "抽水泵、沙袋等防汛物资到位", HazardCategory.OTHER),
+            ),
+        ),
+    )
+}
+
+
+def _row(*cells: str) -> str:
+    return "| | " + " | ".join(cells) + " |"
+
+
+def xlsform(code: str) -> bytes:
+    """The checklist as an XLSForm (the markdown form pyxform reads): for each item pass/fail,
+    a photo required when it fails, and a note."""
+    checklist = CHECKLISTS[code]
+    lines = [
+        f"# {checklist.title}（{code}）: written from the item table in inspections/checklists.py",
+        "",
+        "| survey |",
+        _row("type", "name", "label", "hint", "parameters", "required", "relevant"),
+        _row("start", "started", "", "", "", "", ""),
+        _row("end", "ended", "", "", "", "", ""),
+        _row("hidden", "task_id", "", "", "", "", ""),
+        _row("hidden", "place_id", "", "", "", "", ""),
+    ]
+    for n, item in enumerate(checklist.items, start=1):
+        failed = f"${{{item.name}}} = 'fail'"
+        lines += [
+            _row("select_one pass_fail", item.name, f"{n}. {item.label}", "", "", "yes", ""),
+            _row(
+                "image",
+                f"{item.name}_photo",
+                "隐患照片",
+                "不合格时必须拍照",
+                "max-pixels=1280",
+                "yes",
+                failed,
+            ),
+            _row("text", f"{item.name}_note", "问题说明", "", "", "", failed),
+        ]
+    lines += [
+        "",
+        "| choices |",
+        "| | list_name | name | label |",
+        "| | pass_fail | pass | 合格 |",
+        "| | pass_fail | fail | 不合格 |",
+        "",
+        "| settings |",
+        "| | form_title | form_id | version | default_language |",
+        f"| | {checklist.title} | {code} | {VERSION} | zh |",
+        "",
+    ]
+    return "\n".join(lines).encode()
+
+
+@dataclass(frozen=True)
+class Failed:
+    item: Item
+    note: str
+    photos: Sequence[Any]
+
+
+def failed_items(code: str, answers: Mapping[str, str], photos: Mapping[str, Any]) -> list[Failed]:
+    """The failed items of a filled checklist (answers by field name, photos by field name)."""
+    checklist = CHECKLISTS[code]
+    out = []
+    for item in checklist.items:
+        if answers.get(item.name) != "fail":
+            continue
+        photo = photos.get(f"{item.name}_photo")
+        out.append(Failed(item, answers.get(f"{item.name}_note", ""), [photo] if photo else []))
+    return out
+
+
+def record_checklist(
+    actor: Any,
+    place: Any,
+    code: str,
+    answers: Mapping[str, str],
+    photos: Mapping[str, Any],
+    *,
+    channel: str = "web",
+) -> list[Any]:
+    """A filled checklist: one hazard per failed item (its photo is required), the place
+    marked checked. Returns the hazards made."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wangge.core.errors import ServiceError
+    from wangge.inspections import services
+    from wangge.inspections.models import Place
+
+    if code not in CHECKLISTS:
+        raise ServiceError(f"没有编号为“{code[:40]}”的检查表")
+    failed = failed_items(code, answers, photos)
+    missing = [f.item.label for f in failed if not f.photos]
+    if missing:
+        raise ServiceError("不合格项必须拍照：" + "；".join(missing))
+    with transaction.atomic():
+        made = [
+            services.record_hazard(
+                actor,
+                place,
+                category=f.item.category,
+                severity=f.item.severity,
+                description=f"{f.item.label}：不合格" + (f"（{f.note}）" if f.note else ""),
+                photos=f.photos,
+                channel=channel,
+            )
+            for f in failed
+        ]
+        if not made:
+            from wangge.access.scoping import Right, require
+
+            require(actor, place, Right.CHANGE, message="该场所不在您的管辖范围内")
+            Place.objects.filter(pk=place.pk).update(last_checked_at=timezone.now())
+    return made
+
+
+def load_checklists() -> list[Any]:
+    """Register the checklists as shipped forms (grid workers and offices are offered them)."""
+    from wangge.access.models import Role
+    from wangge.forms.services import upload_form
+
+    roles = [Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.STREET_OFFICER]
+    return [
+        upload_form(None, xlsform(code), f"{code}.md", roles=list(roles), shipped=True)
+        for code in CHECKLISTS
+    ]

@@ -1,0 +1,109 @@
+"""The printable notice: a .docx from the template (docxtpl, Jinja tags in a Word file) and a
+PDF converted from it by LibreOffice headless.
+
+The template (`data/notice_template.docx`) is a source file: open it in Word, WPS or
+LibreOffice to change the wording; the tags (`{{ number }}`, `{%p for item in items %}`…) are
+the fields listed in `context`. LibreOffice is found as `soffice` on the PATH (Debian package
+`libreoffice-writer-nogui`) or at WANGGE_SOFFICE; each conversion has a profile directory of its
+own, so conversions may run side by side.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from docxtpl import DocxTemplate
+
+from wangge.core.errors import ServiceError
+from wangge.inspections.models import Hazard, Notice, NoticeKind
+
+TEMPLATE = Path(__file__).parent / "data" / "notice_template.docx"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CONVERT_TIMEOUT = 120
+
+
+def _date(value: Any) -> str:
+    local = timezone.localtime(value)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def context(notice: Notice, hazards: list[Hazard] | None = None) -> dict[str, Any]:
+    if hazards is None:
+        hazards = list(notice.hazards.order_by("pk"))
+    inspector = notice.issued_by
+    return {
+        "unit_name": notice.unit.name,
+        "title": NoticeKind(notice.kind).label,
+        "number": notice.number,
+        "place_name": notice.place.name,
+        "place_address": notice.place.address or "—",
+        "responsible_person": notice.place.responsible_person,
+        "issued_date": _date(notice.issued_at),
+        "deadline": _date(notice.deadline) if notice.deadline else "",
+        "deadline_days": notice.deadline_days or "",
+        "inspector": (inspector.get_full_name() or inspector.get_username()) if inspector else "",
+        "items": [
+            {
+                "category": h.get_category_display(),
+                "severity": h.get_severity_display(),
+                "description": h.description or h.get_category_display(),
+            }
+            for h in hazards
+        ],
+    }
+
+
+def render_docx(notice: Notice, hazards: list[Hazard] | None = None) -> bytes:
+    template = DocxTemplate(str(TEMPLATE))
+    template.render(context(notice, hazards), autoescape=True)
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
+
+
+def soffice() -> str | None:
+    return settings.WANGGE_SOFFICE or shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def to_pdf(docx: bytes) -> bytes:
+    """The same document as PDF, through LibreOffice headless."""
+    program = soffice()
+    if program is None:
+        raise ServiceError("服务器未安装LibreOffice（soffice），无法生成PDF，请下载Word版本")
+    with tempfile.TemporaryDirectory(prefix="wangge-notice-") as tmp:
+        work = Path(tmp)
+        source = work / "notice.docx"
+        source.write_bytes(docx)
+        command = [
+            program,
+            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(source),
+        ]
+        try:
+            subprocess.run(
+                command,
+                check=True,
+                capture_output=True,
+                timeout=CONVERT_TIMEOUT,
+                env={**os.environ, "HOME": tmp},
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            raise ServiceError(f"PDF生成失败（{type(exc).__name__}），请下载Word版本") from exc
+        target = work / "notice.pdf"
+        if not target.is_file():
+            raise ServiceError("PDF生成失败，请下载Word版本")
+        return target.read_bytes()

@@ -1,0 +1,149 @@
+"""The places ledger as offices keep it (.xlsx/.xls/.csv), read into rows (no Django).
+
+One row per place, English or Chinese headers. Every problem is collected with the sheet and
+the row number the spreadsheet shows, so a clerk fixes the file in one pass; nothing is stored
+unless the whole file is clean (the service decides that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wangge.core.errors import Problem
+from wangge.core.tabular import Sheet, TabularError, iter_records, read_sheets
+from wangge.people.phone import check_phone
+
+HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "场所名称", "名称", "单位名称"),
+    "kind": ("kind", "场所类型", "类型", "类别"),
+    "address": ("address", "地址", "详细地址"),
+    "address_code": ("address_code", "地址编码"),
+    "grid_code": ("grid_code", "网格编码"),
+    "responsible_person": ("responsible_person", "负责人", "责任人"),
+    "responsible_phone": ("responsible_phone", "负责人电话", "联系电话", "电话"),
+    "department": ("department", "主管部门", "行业主管部门"),
+    "lon": ("lon", "经度"),
+    "lat": ("lat", "纬度"),
+    "note": ("note", "备注"),
+}
+REQUIRED = ("name", "kind")
+LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    where: str
+    name: str
+    kind: str
+    address: str
+    address_code: str
+    grid_code: str
+    responsible_person: str
+    responsible_phone: str
+    department: str
+    lon: float | None
+    lat: float | None
+    note: str
+
+
+def _header_row(sheet: Sheet) -> tuple[int, dict[str, str]] | None:
+    """The first of the top five rows that names a place's name and kind (title rows above)."""
+    for index, header in enumerate(sheet.rows[:5]):
+        cleaned = {h.strip().lower(): h for h in header if h and h.strip()}
+        mapping: dict[str, str] = {}
+        for field, names in HEADERS.items():
+            for name in names:
+                if name.lower() in cleaned:
+                    mapping[field] = cleaned[name.lower()]
+                    break
+        if all(f in mapping for f in REQUIRED):
+            return index, mapping
+    return None
+
+
+def parse_sheet(
+    sheet: Sheet, where: str, kinds: dict[str, str]
+) -> tuple[list[PlaceRow], list[Problem]]:
+    """`kinds` maps each accepted kind spelling (label or code) to its code."""
+    found = _header_row(sheet)
+    if found is None:
+        names = "、".join(HEADERS[f][1] for f in REQUIRED)
+        return [], [Problem(f"{where}前5行", f"找不到表头：需要列 {names}")]
+    header_index, mapping = found
+    rows: list[PlaceRow] = []
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line, record in iter_records(sheet, header_index):
+        at = f"{where}第{line}行"
+        v = {f: record.get(col, "").strip() for f, col in mapping.items()}
+        if not v["name"]:
+            problems.append(Problem(at, "场所名称不能为空"))
+            continue
+        kind = kinds.get(v["kind"])
+        if kind is None:
+            options = "、".join(sorted({k for k in kinds if not k.isascii()}))
+            problems.append(Problem(at, f"场所类型“{v['kind'][:20]}”无效，应为：{options}"))
+            continue
+        key = (v["name"], v.get("address", ""))
+        if key in seen:
+            problems.append(Problem(at, f"场所“{v['name'][:30]}”与第{seen[key]}行重复"))
+            continue
+        seen[key] = line
+        phone = v.get("responsible_phone", "")
+        if phone:
+            checked = check_phone(phone)
+            if not checked.valid or checked.normalized is None:
+                problems.append(Problem(at, f"负责人电话无效（{checked.reason}）"))
+                continue
+            phone = checked.normalized
+        lon = lat = None
+        if v.get("lon") or v.get("lat"):
+            try:
+                lon, lat = float(v.get("lon", "")), float(v.get("lat", ""))
+            except ValueError:
+                problems.append(Problem(at, "经纬度不是数字"))
+                continue
+            if not (LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
+                problems.append(Problem(at, f"坐标({lon}, {lat})不在中国境内，应为WGS-84经纬度"))
+                continue
+        if not v.get("address_code") and not v.get("grid_code"):
+            problems.append(Problem(at, "须填写地址编码或网格编码，才能把场所落到网格"))
+            continue
+        rows.append(
+            PlaceRow(
+                where=at,
+                name=v["name"][:100],
+                kind=kind,
+                address=v.get("address", "")[:200],
+                address_code=v.get("address_code", ""),
+                grid_code=v.get("grid_code", ""),
+                responsible_person=v.get("responsible_person", "")[:50],
+                responsible_phone=phone,
+                department=v.get("department", ""),
+                lon=lon,
+                lat=lat,
+                note=v.get("note", ""),
+            )
+        )
+    return rows, problems
+
+
+def read_place_file(
+    file_name: str, data: bytes, kinds: dict[str, str]
+) -> tuple[list[PlaceRow], list[Problem]]:
+    try:
+        sheets = read_sheets(file_name, data=data)
+    except TabularError as exc:
+        return [], [Problem("", str(exc))]
+    rows: list[PlaceRow] = []
+    problems: list[Problem] = []
+    for sheet in sheets:
+        if not any(any(c for c in row) for row in sheet.rows):
+            continue
+        where = f"工作表“{sheet.name}”" if sheet.name else ""
+        got, bad = parse_sheet(sheet, where, kinds)
+        rows += got
+        problems += bad
+    if not rows and not problems:
+        problems.append(Problem(file_name, "文件中没有数据行"))
+    return rows, problems

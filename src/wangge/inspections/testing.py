@@ -1,0 +1,94 @@
+"""Test helpers: a few places, an issuing unit and a department in the sample district."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from wangge.cases.models import Department, DepartmentMembership
+from wangge.core.testing import SampleDistrict
+from wangge.inspections import services
+from wangge.inspections.models import IssuingUnit, Place, PlaceKind
+
+# The smallest PNG there is (1×1), enough for the image check.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
+
+def photo(name: str = "p.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+def photo_stream() -> io.BytesIO:
+    return io.BytesIO(PNG)
+
+
+@dataclass
+class SamplePlaces:
+    unit: IssuingUnit
+    department: Department
+    places: list[Place] = field(default_factory=list)
+
+
+def build_sample_places(sample: SampleDistrict, department_index: int = 0) -> SamplePlaces:
+    """One place per grid; the department (the `police` user's) is in charge of the place at
+    `department_index` (0: outside the handler's region, to show the department's reach)."""
+    department = Department.objects.create(
+        code="fire-jgl", name="京广路消防救援站", region=sample.street
+    )
+    DepartmentMembership.objects.create(user=sample.users["police"], department=department)
+    unit = IssuingUnit.objects.create(
+        code="jgl-fire", name="京广路街道消防安全办公室", prefix="京广消字", region=sample.street
+    )
+    made = SamplePlaces(unit, department)
+    kinds = [PlaceKind.RENTAL_SITE, PlaceKind.CHARGING, PlaceKind.SHOP, PlaceKind.COMPOUND]
+    for index, grid in enumerate(sample.grids):
+        room = grid.rooms.order_by("pk").first()
+        made.places.append(
+            services.create_place(
+                None,
+                name=f"测试场所{index}",
+                kind=kinds[index % len(kinds)],
+                room=room,
+                responsible_person=f"负责人{index}",
+                responsible_phone=f"1380000{index:04d}",
+                department=department if index == department_index else None,
+            )
+        )
+    return made
+
+
+def build_walk_data(sample: SampleDistrict) -> None:
+    """For the every-URL walkers: a place, a hazard with a photo and a notice in every grid,
+    the department in charge of a place in its handler's own region (so region scope and
+    department scope coincide)."""
+    from wangge.inspections import notices
+
+    made = build_sample_places(sample, department_index=2)
+    for place in made.places:
+        hazard = services.record_hazard(None, place, category="clutter", photos=[photo()])
+        notice = notices.issue_notice(None, unit=made.unit, hazards=[hazard], kind="immediate")
+        notices.attach_signed(None, notice, photo("signed.png"))
+
+
+def walk_values() -> dict[str, list[tuple[Any, str | None]]]:
+    """The walkers' path values for this app, each with the code of the grid that owns it."""
+    from wangge.inspections.models import Hazard, HazardPhoto, Notice
+
+    places = list(Place.objects.select_related("grid").order_by("pk"))
+    hazards = list(Hazard.objects.select_related("grid").order_by("pk"))
+    issued = list(Notice.objects.select_related("grid").order_by("pk"))
+    pics = list(HazardPhoto.objects.select_related("hazard__grid").order_by("pk"))
+    return {
+        "place_id": [(p.pk, p.grid.code if p.grid else None) for p in places],
+        "hazard_id": [(h.pk, h.grid.code if h.grid else None) for h in hazards],
+        "hazard_photo_id": [(p.pk, p.hazard.grid.code if p.hazard.grid else None) for p in pics],
+        "notice_id": [(n.pk, n.grid.code if n.grid else None) for n in issued],
+        "number": [(n.number, n.grid.code if n.grid else None) for n in issued],
+    }

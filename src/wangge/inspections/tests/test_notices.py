@@ -1,0 +1,269 @@
+"""Rectification notices: numbered per issuing unit and year in the official style, blocks
+reserved ahead to inspectors for offline issuing that never clash, deadlines in working days,
+the printable .docx and its PDF (LibreOffice headless)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import shutil
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from wangge.access.models import Role
+from wangge.access.services import assign_role
+from wangge.cases.workdays import add_working_days
+from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.testing import PASSWORD
+from wangge.inspections import documents, notices, numbering, services
+from wangge.inspections.models import (
+    HazardStatus,
+    IssuingUnit,
+    Notice,
+    NoticeKind,
+    notice_number,
+)
+from wangge.inspections.testing import photo
+
+
+def _hazards(user: Any, place: Any, n: int = 2) -> list[Any]:
+    categories = ["partition", "clutter", "fire_equipment"]
+    return [
+        services.record_hazard(
+            user,
+            place,
+            category=categories[i % 3],
+            description=f"第{i + 1}项问题",
+            photos=[photo()],
+        )
+        for i in range(n)
+    ]
+
+
+def test_the_number_is_written_in_the_official_style():
+    assert notice_number("京广消字", 2026, 42) == "京广消字〔2026〕第0042号"
+    assert notice_number("京广消字", 2026, 12345) == "京广消字〔2026〕第12345号"
+
+
+def test_an_immediate_notice_is_numbered_in_turn_and_marks_its_hazards(sample, places):
+    user = sample.users["grid"]
+    first = notices.issue_notice(
+        user, unit=places.unit, hazards=_hazards(user, places.places[0]), kind=NoticeKind.IMMEDIATE
+    )
+    second = notices.issue_notice(
+        user,
+        unit=places.unit,
+        hazards=_hazards(user, places.places[0], 1),
+        kind=NoticeKind.IMMEDIATE,
+    )
+    year = timezone.localtime(first.issued_at).year
+    assert first.number == f"京广消字〔{year}〕第0001号"
+    assert second.number == f"京广消字〔{year}〕第0002号"
+    assert set(first.hazards.values_list("status", flat=True)) == {HazardStatus.NOTICE_ISSUED}
+    assert first.deadline is None
+
+
+def test_a_deadline_notice_counts_working_days(sample, places):
+    user = sample.users["grid"]
+    issued = timezone.make_aware(datetime.datetime(2026, 9, 30, 10, 0))  # before National Day
+    notice = notices.issue_notice(
+        user,
+        unit=places.unit,
+        hazards=_hazards(user, places.places[0]),
+        kind=NoticeKind.DEADLINE,
+        deadline_days=5,
+        issued_at=issued,
+    )
+    assert notice.deadline == add_working_days(timezone.localtime(issued), 5)
+    assert notice.deadline.date() > datetime.date(2026, 10, 8)  # the holiday does not count
+    with pytest.raises(ServiceError, match="整改期限"):
+        notices.issue_notice(
+            user,
+            unit=places.unit,
+            hazards=_hazards(user, places.places[0], 1),
+            kind=NoticeKind.DEADLINE,
+        )
+
+
+def test_a_notice_is_for_one_places_open_hazards_in_the_inspectors_area(sample, places):
+    admin, grid = sample.users["admin"], sample.users["grid"]
+    mixed = _hazards(admin, places.places[0], 1) + _hazards(admin, places.places[1], 1)
+    with pytest.raises(ServiceError, match="一个场所"):
+        notices.issue_notice(admin, unit=places.unit, hazards=mixed, kind="immediate")
+    with pytest.raises(Forbidden):
+        notices.issue_notice(
+            grid,
+            unit=places.unit,
+            hazards=_hazards(admin, places.places[2], 1),
+            kind="immediate",
+        )
+    other = IssuingUnit.objects.create(
+        code="far", name="远方街道", prefix="远消字", region=sample.district
+    )
+    assert numbering.may_issue_for(grid, other)  # the district unit covers the grid too
+    hazard = _hazards(grid, places.places[0], 1)
+    notices.issue_notice(grid, unit=places.unit, hazards=hazard, kind="immediate")
+    with pytest.raises(ServiceError, match="已下达通知"):
+        notices.issue_notice(grid, unit=places.unit, hazards=hazard, kind="immediate")
+
+
+def test_offline_notices_use_the_inspectors_block_and_a_resent_sync_is_not_issued_twice(
+    sample, places
+):
+    grid, street = sample.users["grid"], sample.users["street"]
+    year = timezone.localtime().year
+    mine = numbering.reserve_block(grid, places.unit, year=year, size=5)
+    theirs = numbering.reserve_block(street, places.unit, year=year, size=5)
+    assert (mine.first, mine.last, theirs.first, theirs.last) == (1, 5, 6, 10)
+    online = notices.issue_notice(
+        street, unit=places.unit, hazards=_hazards(street, places.places[1], 1), kind="immediate"
+    )
+    assert online.serial == 11  # after both blocks
+    offline = notices.issue_notice(
+        grid,
+        unit=places.unit,
+        hazards=_hazards(grid, places.places[0], 1),
+        kind="immediate",
+        serial=3,
+        year=year,
+        client_id="phone-1:n1",
+    )
+    assert offline.number == notice_number("京广消字", year, 3) and offline.block == mine
+    again = notices.issue_notice(
+        grid,
+        unit=places.unit,
+        hazards=[],
+        kind="immediate",
+        serial=3,
+        year=year,
+        client_id="phone-1:n1",
+    )
+    assert again.pk == offline.pk
+    with pytest.raises(ServiceError, match="不在为您预留"):
+        notices.issue_notice(
+            grid,
+            unit=places.unit,
+            hazards=_hazards(grid, places.places[0], 1),
+            kind="immediate",
+            serial=7,
+            year=year,
+        )
+    with pytest.raises(ServiceError, match="已被使用"):
+        notices.issue_notice(
+            grid,
+            unit=places.unit,
+            hazards=_hazards(grid, places.places[0], 1),
+            kind="immediate",
+            serial=3,
+            year=year,
+        )
+    with pytest.raises(Forbidden):
+        numbering.reserve_block(sample.users["nobody"], places.unit, year=year)
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_two_inspectors_reserving_and_issuing_at_once_never_get_the_same_number():
+    from django.contrib.auth import get_user_model
+
+    from wangge.core.testing import build_sample_district
+    from wangge.inspections.testing import build_sample_places
+
+    sample = build_sample_district()
+    made = build_sample_places(sample)
+    second = get_user_model().objects.create_user(username="grid2", password=PASSWORD)
+    assign_role(None, second, Role.GRID_WORKER, sample.grids[0])
+    inspectors = [sample.users["grid"], second]
+    year = timezone.localtime().year
+    serials: list[list[int]] = [[], []]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work(index: int) -> None:
+        try:
+            start.wait()
+            for round_ in range(6):
+                if round_ % 2:
+                    block = numbering.reserve_block(inspectors[index], made.unit, year=year, size=3)
+                    serials[index].extend(range(block.first, block.last + 1))
+                else:
+                    serials[index].append(numbering.take_serial(made.unit, year))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    every = serials[0] + serials[1]
+    assert len(every) == 2 * (3 + 3 * 3)
+    assert len(set(every)) == len(every)  # no serial handed out twice
+    assert sorted(every) == list(range(1, len(every) + 1))  # and none skipped
+    assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_a_signed_copy_photo_is_kept_encrypted(sample, places):
+    user = sample.users["grid"]
+    notice = notices.issue_notice(
+        user, unit=places.unit, hazards=_hazards(user, places.places[0], 1), kind="immediate"
+    )
+    notices.attach_signed(user, notice, photo("signed.png"))
+    data, kind = notices.signed_photo(user, notice.number)
+    assert kind == "image/png" and data.startswith(b"\x89PNG")
+    assert bytes(Notice.objects.get(pk=notice.pk).signed_photo or b"")[:4] != b"\x89PNG"
+
+
+def test_the_docx_holds_the_number_the_place_the_items_and_the_deadline(sample, places):
+    from docx import Document
+
+    user = sample.users["grid"]
+    notice = notices.issue_notice(
+        user,
+        unit=places.unit,
+        hazards=_hazards(user, places.places[0]),
+        kind=NoticeKind.DEADLINE,
+        deadline_days=3,
+    )
+    data, name, _type = notices.document(user, notice.number, "docx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    assert name == f"{notice.number}.docx"
+    assert notice.number in text and "责令限期改正通知书" in text
+    assert places.places[0].name in text and "第1项问题" in text and "第2项问题" in text
+    deadline = timezone.localtime(notice.deadline)
+    assert f"{deadline.year}年{deadline.month}月{deadline.day}日前" in text
+    assert "{{" not in text and "{%" not in text
+
+
+@pytest.mark.skipif(documents.soffice() is None, reason="LibreOffice (soffice) not installed")
+def test_the_notice_converts_to_pdf_in_libreoffice_and_shows_what_it_says(sample, places):
+    from pypdf import PdfReader
+
+    user = sample.users["grid"]
+    notice = notices.issue_notice(
+        user,
+        unit=places.unit,
+        hazards=_hazards(user, places.places[0]),
+        kind=NoticeKind.DEADLINE,
+        deadline_days=10,
+    )
+    data, name, content_type = notices.document(user, notice.number, "pdf")
+    assert content_type == "application/pdf" and data.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    text = "".join(text.split())
+    deadline = timezone.localtime(notice.deadline)
+    for expected in (
+        notice.number,
+        places.places[0].name,
+        "第1项问题",
+        "第2项问题",
+        f"{deadline.year}年{deadline.month}月{deadline.day}日前",
+    ):
+        assert expected in text, (expected, text[:500])
+    assert shutil.which("soffice") or documents.soffice()

@@ -1,0 +1,147 @@
+"""The pages: a grid worker records hazards with photos, issues a numbered notice and closes the
+hazards with after-photos; the ledger, map, counts and exports; places and their import."""
+
+from __future__ import annotations
+
+import io
+
+from django.test import Client
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from wangge.inspections import counts, notices, services
+from wangge.inspections.models import Hazard, HazardStatus, Notice
+from wangge.inspections.testing import photo
+from wangge.jobs.models import Job
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_grid_worker_goes_round_the_loop_on_the_pages(sample, places):
+    client = _client(sample.users["grid"])
+    place = places.places[0]
+    url = reverse("inspections:place", args=[place.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "138******00" in page.content.decode()
+    for category in ("partition", "clutter"):
+        client.post(
+            url,
+            {
+                "action": "hazard",
+                "category": category,
+                "severity": "serious",
+                "description": f"{category}问题",
+                "photos": [photo()],
+            },
+        )
+    hazards = list(Hazard.objects.filter(place=place).order_by("pk"))
+    assert len(hazards) == 2 and all(h.photos.count() == 1 for h in hazards)
+    answer = client.post(
+        url,
+        {
+            "action": "notice",
+            "hazards": [h.pk for h in hazards],
+            "kind": "deadline",
+            "deadline_days": "3",
+            "unit": str(places.unit.pk),
+        },
+    )
+    notice = Notice.objects.get()
+    assert answer["Location"] == reverse("inspections:notice", args=[notice.pk])
+    shown = client.get(answer["Location"]).content.decode()
+    assert notice.number in shown and "下载PDF" in shown
+    docx = client.get(reverse("inspections:notice_document", args=[notice.pk, "docx"]))
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    client.post(answer["Location"], {"photo": photo("signed.png")})
+    assert Notice.objects.get().signed_at is not None
+    for hazard in hazards:
+        client.post(
+            reverse("inspections:hazard", args=[hazard.pk]),
+            {"action": "close", "photos": [photo("after.png")]},
+        )
+    assert set(Hazard.objects.values_list("status", flat=True)) == {HazardStatus.RECTIFIED}
+    result = counts.counts(sample.users["grid"], level="grid")
+    assert (result.total.found_total, result.total.fixed_total, result.total.notices) == (2, 2, 1)
+    assert result.total.rate == 1.0 and result.total.checked.get("rental_site") == 1
+    shown_counts = client.get(reverse("inspections:counts") + "?level=grid").content.decode()
+    assert "hazard-counts-chart" in shown_counts and "100" in shown_counts
+
+
+def test_pages_refuse_what_lies_outside_the_users_scope(sample, places):
+    admin = sample.users["admin"]
+    hazard = services.record_hazard(admin, places.places[3], category="clutter", photos=[photo()])
+    notice = notices.issue_notice(admin, unit=places.unit, hazards=[hazard], kind="immediate")
+    grid = _client(sample.users["grid"])
+    for url in (
+        reverse("inspections:place", args=[places.places[3].pk]),
+        reverse("inspections:hazard", args=[hazard.pk]),
+        reverse("inspections:photo", args=[hazard.photos.get().pk]),
+        reverse("inspections:notice", args=[notice.pk]),
+        reverse("inspections:notice_document", args=[notice.pk, "docx"]),
+    ):
+        assert grid.get(url).status_code == 404, url
+    answer = grid.post(
+        reverse("inspections:place", args=[places.places[3].pk]),
+        {"action": "hazard", "category": "clutter"},
+    )
+    assert answer.status_code == 404 and Hazard.objects.count() == 1
+
+
+def test_the_ledger_filters_pages_and_exports_in_the_background(sample, places):
+    admin = sample.users["admin"]
+    for place in places.places:
+        services.record_hazard(admin, place, category="ebike_charging", description="<b>x</b>")
+    client = _client(admin)
+    page = client.get(reverse("inspections:ledger") + f"?region={sample.communities[1].code}")
+    text = page.content.decode()
+    assert page.status_code == 200 and text.count('class="status s-open"') == 2
+    bad = client.get(reverse("inspections:ledger") + "?start=yesterday")
+    assert bad.status_code == 400 and "日期“yesterday”格式不对" in bad.content.decode()
+    answer = client.post(reverse("inspections:ledger_export"), {"category": "ebike_charging"})
+    job = Job.objects.get()
+    assert answer["Location"] == reverse("jobs:detail", args=[job.pk])
+    data = client.get(reverse("jobs:download", args=[job.pk]))
+    rows = list(load_workbook(io.BytesIO(data.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + 4 and rows[1][7] == "电动车入户充电"
+
+
+def test_the_map_serves_points_without_personal_data(sample, places):
+    admin = sample.users["admin"]
+    services.record_hazard(admin, places.places[0], category="partition")
+    assert _client(admin).get(reverse("inspections:map")).status_code == 200
+    data = _client(admin).get(reverse("inspections:map_data")).json()
+    assert len(data["features"]) == 1
+    props = data["features"][0]["properties"]
+    assert props["place"] == places.places[0].name and "13800000000" not in str(data)
+
+
+def test_places_are_listed_and_imported_from_the_page(sample, places):
+    client = _client(sample.users["street"])
+    listed = client.get(reverse("inspections:places") + "?kind=rental_site").content.decode()
+    assert places.places[0].name in listed and places.places[1].name not in listed
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["场所名称", "场所类型", "网格编码"])
+    sheet.append(["新工地", "建筑工地", sample.grids[1].code])
+    sheet.append(["", "企业", sample.grids[1].code])
+    out = io.BytesIO()
+    book.save(out)
+    out.name = "places.xlsx"
+    out.seek(0)
+    refused = client.post(reverse("inspections:place_import"), {"file": out}).content.decode()
+    assert "第3行：场所名称不能为空" in refused
+
+
+def test_the_counts_export_is_a_background_job(sample, places):
+    client = _client(sample.users["street"])
+    answer = client.post(reverse("inspections:counts_export"), {"level": "grid"})
+    job = Job.objects.get()
+    assert answer.status_code == 302
+    data = client.get(reverse("jobs:download", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(data.content)).active
+    assert sheet["A2"].value == "网格" and sheet.max_row >= 4

@@ -1,0 +1,461 @@
+"""Pages of places, hazards and notices: the hazard ledger of a region (filters, pages, export),
+the map, a place with its hazards and the notice form, a hazard with its photos and closing,
+a notice with its documents and signed copy, the places registry with its import, the counts.
+Views parse and call services; the services decide who may do what."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wangge.access.scoping import Right, allows, can_reveal_identifiers, scope_for, visible_to
+from wangge.core.errors import NotFound, ServiceError, ValidationFailed
+from wangge.core.web import service_errors
+from wangge.geo.coords import TILE_CRS, from_wgs84
+from wangge.geo.models import Region
+from wangge.inspections import counts as counting
+from wangge.inspections import notices, numbering, reinspection, selectors, services
+from wangge.inspections.jobs import start_counts_export, start_ledger_export
+from wangge.inspections.models import (
+    Hazard,
+    HazardCategory,
+    HazardStatus,
+    IssuingUnit,
+    Notice,
+    NoticeKind,
+    PhotoStage,
+    PlaceKind,
+    Severity,
+)
+
+PAGE_SIZE = 30
+
+
+class CappedPaginator(Paginator):
+    @property
+    def count(self) -> int:
+        if not hasattr(self, "_capped"):
+            self._capped = selectors.capped_count(self.object_list)  # type: ignore[arg-type]
+        return self._capped
+
+    @property
+    def capped(self) -> bool:
+        return self.count > selectors.COUNT_CAP
+
+
+def _date(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ServiceError(f"日期“{text[:20]}”格式不对，应如 2026-11-01") from None
+
+
+def _filter(data: Any) -> selectors.HazardFilter:
+    return selectors.HazardFilter(
+        region=data.get("region", "")[:24],
+        category=data.get("category", "")[:16],
+        status=data.get("status", "")[:16],
+        start=_date(data.get("start", "")),
+        end=_date(data.get("end", "")),
+    )
+
+
+def _regions(user: Any) -> list[Region]:
+    """Streets and communities the user can pick in the filters (grids by code)."""
+    return list(
+        Region.objects.visible_to(user).filter(level__in=["street", "community"]).order_by("code")
+    )
+
+
+@login_required
+@service_errors
+def ledger(request: HttpRequest) -> HttpResponse:
+    f = _filter(request.GET)
+    query = selectors.hazards(request.user, f).select_related("place", "grid", "notice")
+    page = CappedPaginator(query, PAGE_SIZE).get_page(request.GET.get("page"))
+    keep = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "inspections/ledger.html",
+        {
+            "page": page,
+            "f": f,
+            "query": urlencode(keep),
+            "regions": _regions(request.user),
+            "categories": HazardCategory.choices,
+            "statuses": HazardStatus.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+@service_errors
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    job = start_ledger_export(request.user, _filter(request.POST))
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+@login_required
+@service_errors
+def hazard_map(request: HttpRequest) -> HttpResponse:
+    from wangge.geo.services import home_regions
+
+    homes = home_regions(request.user)
+    return render(
+        request,
+        "inspections/map.html",
+        {
+            "tile_url": settings.WANGGE_TILE_URL,
+            "tile_crs": settings.WANGGE_TILE_CRS,
+            "regions_url": reverse("geo:features", args=[homes[0].code]) if homes else "",
+        },
+    )
+
+
+@login_required
+@service_errors
+def map_data(request: HttpRequest) -> HttpResponse:
+    """Hazards not yet fixed, with a position, as GeoJSON points (no personal data)."""
+    crs = request.GET.get("crs", "wgs84")
+    if crs not in TILE_CRS:
+        raise ServiceError(f"不支持的坐标系：{crs[:10]}（可用 wgs84 或 gcj02）")
+    rows = (
+        visible_to(request.user, Hazard.objects.exclude(status=HazardStatus.RECTIFIED))
+        .exclude(lon=None)
+        .select_related("place")
+        .order_by("-found_at")[:5000]
+    )
+    features = []
+    for h in rows:
+        lon, lat = from_wgs84(h.lon or 0.0, h.lat or 0.0, crs)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "place": h.place.name,
+                    "category": str(h.get_category_display()),
+                    "status": str(h.get_status_display()),
+                    "serious": h.severity == Severity.SERIOUS,
+                    "notice": h.status == HazardStatus.NOTICE_ISSUED,
+                    "url": reverse("inspections:hazard", args=[h.pk]),
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@login_required
+@service_errors
+def place_list(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")[:16]
+    region = request.GET.get("region", "")[:24]
+    query = selectors.places(request.user, kind=kind, region=region)
+    page = CappedPaginator(query, PAGE_SIZE).get_page(request.GET.get("page"))
+    keep = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "inspections/place_list.html",
+        {
+            "page": page,
+            "kind": kind,
+            "region": region,
+            "query": urlencode(keep),
+            "kinds": PlaceKind.choices,
+            "regions": _regions(request.user),
+            "may_import": bool(scope_for(request.user).writable_grid_ids)
+            or scope_for(request.user).unrestricted,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@service_errors
+def place_import(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = "请选择要导入的场所台账（.xlsx、.xls 或 .csv）"
+        else:
+            try:
+                result = services.import_places(
+                    request.user, upload.read(), file_name=(upload.name or "场所.xlsx")[:100]
+                )
+            except ValidationFailed as exc:
+                context.update(error=exc.message, problems=exc.problems[:200])
+                context["more"] = max(0, len(exc.problems) - 200)
+            except ServiceError as exc:
+                context["error"] = exc.message
+            else:
+                context["result"] = result
+    return render(request, "inspections/place_import.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@service_errors
+def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
+    place = services.get_place(request.user, place_id)
+    may_change = allows(request.user, place, Right.CHANGE)
+    if request.method == "POST" and may_change:
+        action = request.POST.get("action", "")
+        try:
+            if action == "hazard":
+                services.record_hazard(
+                    request.user,
+                    place,
+                    category=request.POST.get("category", ""),
+                    severity=request.POST.get("severity", Severity.GENERAL),
+                    description=request.POST.get("description", "")[:2000],
+                    photos=request.FILES.getlist("photos"),
+                )
+                messages.success(request, "已登记隐患")
+            elif action == "notice":
+                notice = _issue(request, place)
+                messages.success(request, f"已下达{notice.get_kind_display()} {notice.number}")
+                return redirect("inspections:notice", notice_id=notice.pk)
+            elif action == "reveal":
+                messages.info(request, f"负责人电话：{services.reveal_phone(request.user, place)}")
+            else:
+                raise ServiceError("未知操作")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect("inspections:place", place_id=place.pk)
+    hazards = list(place.hazards.select_related("notice").order_by("-found_at")[:200])
+    units = [u for u in _units(place) if numbering.may_issue_for(request.user, u)]
+    return render(
+        request,
+        "inspections/place_detail.html",
+        {
+            "place": place,
+            "hazards": hazards,
+            "open_hazards": [h for h in hazards if h.status == HazardStatus.OPEN],
+            "notices": list(place.notices.order_by("-issued_at")[:50]),
+            "may_change": may_change,
+            "may_reveal": can_reveal_identifiers(request.user),
+            "categories": HazardCategory.choices,
+            "severities": Severity.choices,
+            "kinds": NoticeKind.choices,
+            "units": units,
+        },
+    )
+
+
+def _units(place: Any) -> list[IssuingUnit]:
+    """Issuing units whose region holds the place's grid."""
+    if place.grid is None:
+        return []
+    code = place.grid.code
+    return [
+        u
+        for u in IssuingUnit.objects.select_related("region").order_by("code")
+        if code.startswith(u.region.code)
+    ]
+
+
+def _issue(request: HttpRequest, place: Any) -> Notice:
+    unit = (
+        IssuingUnit.objects.select_related("region")
+        .filter(pk=_int(request.POST.get("unit", "")))
+        .first()
+    )
+    if unit is None:
+        raise ServiceError("请选择发文单位")
+    ids = [_int(v) for v in request.POST.getlist("hazards")]
+    chosen = list(
+        visible_to(request.user, Hazard.objects.select_related("place")).filter(
+            pk__in=ids, place=place
+        )
+    )
+    if len(chosen) != len(set(ids)):
+        raise NotFound("有隐患不存在或不在您的管辖范围内")
+    days = request.POST.get("deadline_days", "").strip()
+    return notices.issue_notice(
+        request.user,
+        unit=unit,
+        hazards=chosen,
+        kind=request.POST.get("kind", ""),
+        deadline_days=_int(days) if days else None,
+    )
+
+
+def _int(text: str) -> int:
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise ServiceError(f"“{str(text)[:20]}”不是有效的编号") from None
+    if not 0 < value < 2**62:
+        raise ServiceError("编号超出范围")
+    return value
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@service_errors
+def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
+    hazard = services.get_hazard(request.user, hazard_id)
+    may_change = allows(request.user, hazard, Right.CHANGE)
+    if request.method == "POST" and may_change:
+        action = request.POST.get("action", "")
+        photos = request.FILES.getlist("photos")
+        try:
+            if action == "close":
+                services.close_hazard(request.user, hazard, after_photos=photos)
+                messages.success(request, "已整改销号")
+            elif action == "before":
+                services.add_before_photos(request.user, hazard, photos)
+                messages.success(request, "已补传整改前照片")
+            else:
+                raise ServiceError("未知操作")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect("inspections:hazard", hazard_id=hazard.pk)
+    shown = list(hazard.photos.only("pk", "stage", "at"))
+    return render(
+        request,
+        "inspections/hazard_detail.html",
+        {
+            "hazard": hazard,
+            "before": [p for p in shown if p.stage == PhotoStage.BEFORE],
+            "after": [p for p in shown if p.stage == PhotoStage.AFTER],
+            "may_change": may_change and hazard.status != HazardStatus.RECTIFIED,
+        },
+    )
+
+
+def _image(data: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@service_errors
+def hazard_photo(request: HttpRequest, hazard_photo_id: int) -> HttpResponse:
+    return _image(*services.get_photo(request.user, hazard_photo_id))
+
+
+def _notice(request: HttpRequest, notice_id: int) -> Notice:
+    number = visible_to(request.user, Notice.objects.filter(pk=notice_id)).values_list(
+        "number", flat=True
+    )
+    found = number.first()
+    if found is None:
+        raise NotFound("未找到该通知书，或不在您的管辖范围内")
+    return notices.get_notice(request.user, found)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@service_errors
+def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
+    notice = _notice(request, notice_id)
+    may_change = allows(request.user, notice, Right.CHANGE)
+    if request.method == "POST" and may_change:
+        upload = request.FILES.get("photo")
+        try:
+            if upload is None:
+                raise ServiceError("请选择签收照片")
+            notices.attach_signed(request.user, notice, upload)
+            messages.success(request, "已上传签收照片")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect("inspections:notice", notice_id=notice.pk)
+    return render(
+        request,
+        "inspections/notice_detail.html",
+        {
+            "notice": notice,
+            "hazards": list(notice.hazards.order_by("pk")),
+            "rechecks": reinspection.tasks_of(notice),
+            "may_change": may_change,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@service_errors
+def notice_document(request: HttpRequest, notice_id: int, fmt: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    notice = _notice(request, notice_id)
+    data, name, content_type = notices.document(request.user, notice.number, fmt)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+@service_errors
+def notice_signed(request: HttpRequest, notice_id: int) -> HttpResponse:
+    notice = _notice(request, notice_id)
+    return _image(*notices.signed_photo(request.user, notice.number))
+
+
+@login_required
+@service_errors
+def counts_page(request: HttpRequest) -> HttpResponse:
+    level = request.GET.get("level", "community")[:16]
+    result = counting.counts(
+        request.user,
+        level=level,
+        start=_date(request.GET.get("start", "")),
+        end=_date(request.GET.get("end", "")),
+    )
+    chart = {
+        "regions": [r.name for r in result.rows],
+        "found": [r.found_total for r in result.rows],
+        "fixed": [r.fixed_total for r in result.rows],
+        "categories": [
+            {
+                "name": str(label),
+                "found": result.total.found.get(c, 0),
+                "fixed": result.total.fixed.get(c, 0),
+            }
+            for c, label in HazardCategory.choices
+            if result.total.found.get(c, 0)
+        ],
+    }
+    kinds = [
+        (str(label), result.total.places.get(k, 0), result.total.checked.get(k, 0))
+        for k, label in PlaceKind.choices
+        if result.total.places.get(k, 0)
+    ]
+    return render(
+        request,
+        "inspections/counts.html",
+        {
+            "result": result,
+            "levels": list(counting.LEVELS.items()),
+            "chart": chart if result.rows else None,
+            "kinds": kinds,
+        },
+    )
+
+
+@login_required
+@require_POST
+@service_errors
+def counts_export(request: HttpRequest) -> HttpResponse:
+    job = start_counts_export(
+        request.user,
+        level=request.POST.get("level", "community")[:16],
+        start=_date(request.POST.get("start", "")),
+        end=_date(request.POST.get("end", "")),
+    )
+    return redirect("jobs:detail", job_id=job.pk)
