@@ -21,9 +21,11 @@ import sys
 import time
 from collections import Counter
 
+from wangge.addresses.gazetteer import names
 from wangge.addresses.matcher import AddressMatcher, RegistryRoom
 from wangge.addresses.numerals import int_to_chinese
 from wangge.addresses.parser import parse_address
+from wangge.addresses.places import places
 
 NAME_CHARS = (
     "幸福和平建设光明团结友谊胜利解放人民朝阳安定兴华振兴永安长青松柏金台红星文化育才青年新华"
@@ -137,9 +139,12 @@ def main() -> int:
     build = time.perf_counter() - start
     print(
         f"registry:   {len(matcher):,} rooms indexed in {build:.2f} s "
-        f"({len(matcher) / build:,.0f} rooms/s)"
+        f"({len(matcher) / build:,.0f} rooms/s, {build / len(matcher) * 1e6:.1f} µs a room; "
+        "about 5 µs keeps a million rooms within a few seconds)"
     )
 
+    names()
+    places()  # the division and place tables load once per process (about a second): not timed
     parse_address.cache_clear()
     start = time.perf_counter()
     parsed = [parse_address(text) for text, _ in pairs]

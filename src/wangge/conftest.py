@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -22,6 +24,17 @@ def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_address_locator() -> Iterator[None]:
+    """Each test builds its own registry; a locator kept from the last one (same row ids after
+    a rollback) would answer from rooms that no longer exist."""
+    from wangge.addresses import locating
+
+    locating.forget()
+    yield
+    locating.forget()
+
+
 @pytest.fixture
 def sample(db: None) -> SampleDistrict:
     return build_sample_district()
@@ -33,3 +46,51 @@ def _compiled_translations(django_db_blocker: object) -> None:
     from django.core.management import call_command
 
     call_command("compile_translations", verbosity=0)
+
+
+_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every database test gets the audit store too (`databases="__all__"`): services write an
+    audit entry there, sessions and the cache live there (wangge.audit.routers)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        if "databases" not in kwargs:
+            kwargs["databases"] = "__all__"
+            args = marker.args if marker is not None else ()
+            # prepended, so that it is the closest marker even beside a decorator's own
+            item.add_marker(pytest.mark.django_db(*args, **kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _audit_open_entries_are_ready(settings: pytest.FixtureRequest) -> None:
+    # A test's wrapping transaction never commits, so entries recorded inside a service's
+    # transaction never hear of their commit; here they are chained at once (as "unconfirmed").
+    settings.WANGGE_AUDIT_OPEN_GRACE = 0  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """On PostgreSQL the audit alias is a second connection to the same test database; it is
+    closed before the database is dropped, or the drop fails ("being accessed by other users")."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connections.close_all()
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_immediately(settings: Any) -> None:
+    """Background jobs run inside the request in tests, unless a test starts a real worker
+    (those override TASKS again, see jobs/tests)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -13,10 +13,36 @@
     return map;
   }
 
+  // GeoJSON endpoints draw in the tiles' frame when asked (?crs=gcj02); storage stays WGS-84.
+  function inTileCrs(el, url) {
+    return el.dataset.tileCrs === "gcj02" ? url + (url.indexOf("?") < 0 ? "?" : "&") + "crs=gcj02" : url;
+  }
+
+  // A picked position, kept in the tiles' frame; the form's hidden crs field names that frame
+  // and the server converts it to WGS-84 before storing (geo/coords.py).
+  function pickMap(el, lon, lat, show) {
+    var crs = el.dataset.tileCrs || "wgs84";
+    var map = baseMap(el);
+    var marker = null;
+    var set = function (la, lo, how) {
+      lat.value = la.toFixed(7);
+      lon.value = lo.toFixed(7);
+      if (marker) { marker.setLatLng([la, lo]); } else { marker = L.marker([la, lo]).addTo(map); }
+      if (show) { show(how, la, lo); }
+      el.dataset.picked = "1";
+    };
+    var gps = function (la, lo, how) {  // a GPS fix is WGS-84: drawn and sent in the tiles' frame
+      var p = window.wgCoords ? window.wgCoords.toTiles(la, lo, crs) : [la, lo];
+      set(p[0], p[1], how);
+      map.setView(p, 17);
+    };
+    return { map: map, set: set, gps: gps, crs: crs };
+  }
+
   // Grid outlines under the points, so a pick or a case can be read against the grids.
   function outlines(el, map, fit) {
     if (!el.dataset.regions) { return; }
-    fetch(el.dataset.regions, { credentials: "same-origin" })
+    fetch(inTileCrs(el, el.dataset.regions), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
         var layer = L.geoJSON(data, {
@@ -39,27 +65,49 @@
     var lat = document.querySelector("input[name=lat]");
     var label = document.getElementById("position");
     var centre = (pick.dataset.centre || "39.9,116.4").split(",").map(Number);
-    var map = baseMap(pick);
-    map.setView(centre, 15);
-    outlines(pick, map, true);
-    var marker = null;
-    var set = function (la, lo, how) {
-      lat.value = la.toFixed(6);
-      lon.value = lo.toFixed(6);
-      if (marker) { marker.setLatLng([la, lo]); } else { marker = L.marker([la, lo]).addTo(map); }
+    var picker = pickMap(pick, lon, lat, function (how, la, lo) {
       label.textContent = how + " " + lo.toFixed(5) + ", " + la.toFixed(5);
-      pick.dataset.picked = "1";
-    };
-    if (lat.value && lon.value) { set(Number(lat.value), Number(lon.value), label.dataset.picked); }
-    map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, label.dataset.picked); });
+    });
+    var map = picker.map;
+    map.setView(window.wgCoords ? window.wgCoords.toTiles(centre[0], centre[1], picker.crs) : centre, 15);
+    outlines(pick, map, true);
+    if (lat.value && lon.value) { picker.set(Number(lat.value), Number(lon.value), label.dataset.picked); }
+    map.on("click", function (e) { picker.set(e.latlng.lat, e.latlng.lng, label.dataset.picked); });
     document.getElementById("gps").addEventListener("click", function () {
       if (!navigator.geolocation) { label.textContent = label.dataset.denied; return; }
       navigator.geolocation.getCurrentPosition(function (p) {
-        set(p.coords.latitude, p.coords.longitude, label.dataset.gps);
-        map.setView([p.coords.latitude, p.coords.longitude], 17);
+        picker.gps(p.coords.latitude, p.coords.longitude, label.dataset.gps);
       }, function () { label.textContent = label.dataset.denied; }, { enableHighAccuracy: true, timeout: 10000 });
     });
     pick.dataset.ready = "1";
+  }
+
+  // --- placing a case (the 待定位 queue): the case's pin, the grids, a pick
+  var placeEl = document.getElementById("place-map");
+  if (placeEl && window.L) {
+    var plon = document.querySelector("#place-point input[name=lon]");
+    var plat = document.querySelector("#place-point input[name=lat]");
+    var submit = document.querySelector("#place-point button[type=submit]");
+    var placer = pickMap(placeEl, plon, plat, function () { submit.disabled = false; });
+    var pmap = placer.map;
+    var drawn = function (text) {  // "lat,lon" (WGS-84) → [lat, lng] on the tiles
+      var p = text.split(",").map(Number);
+      return window.wgCoords ? window.wgCoords.toTiles(p[0], p[1], placer.crs) : p;
+    };
+    var known = [];
+    [["pin", "#b00020", "wg-pin"], ["address", "#1565c0", "wg-address"]].forEach(function (m) {
+      var at = placeEl.dataset[m[0]];
+      if (!at) { return; }
+      var tip = document.createElement("span");
+      tip.textContent = placeEl.dataset[m[0] + "Label"] || "";
+      L.circleMarker(drawn(at), { radius: 8, color: m[1], className: m[2] }).bindTooltip(tip).addTo(pmap);
+      known.push(drawn(at));
+    });
+    outlines(placeEl, pmap, !known.length);
+    if (known.length === 1) { pmap.setView(known[0], 16); }
+    if (known.length > 1) { pmap.fitBounds(L.latLngBounds(known), { padding: [40, 40], maxZoom: 17 }); }
+    pmap.on("click", function (e) { placer.set(e.latlng.lat, e.latlng.lng, ""); });
+    placeEl.dataset.ready = "1";
   }
   document.addEventListener("click", function (e) {
     var chip = e.target.closest && e.target.closest("button.chip[data-category]");
@@ -78,7 +126,7 @@
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; } },
-      legend: { top: 0 },
+      legend: { top: 0, type: "scroll" },  // one line even on a phone: no overlap with the bars
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { interval: 0, rotate: (rows.length > 6 || chartEl.clientWidth / Math.max(rows.length, 1) < 90) ? 35 : 0 } },
       yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
@@ -97,7 +145,7 @@
   if (casesEl && window.L) {
     var cmap = baseMap(casesEl);
     outlines(casesEl, cmap, false);
-    fetch(casesEl.dataset.features, { credentials: "same-origin" })
+    fetch(inTileCrs(casesEl, casesEl.dataset.features), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
         var layer = L.geoJSON(data, {

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var el = document.getElementById("map");
+  function textNode(text) { var span = document.createElement("span"); span.textContent = text; return span; }
   if (!el || !window.L) { return; }
   var map = L.map(el, { zoomControl: true });
   if (el.dataset.tiles) {
@@ -29,12 +30,22 @@
           return L.circleMarker(latlng, { radius: 6, className: "wg-building" });
         },
         onEachFeature: function (f, lyr) {
+          // Names come from imported data: built as text nodes, never as HTML.
           var p = f.properties;
-          var label = p.kind === "building"
-            ? p.name + "<br>" + p.rooms + " " + (el.dataset.labelRooms || "")
-            : p.name + " <small>" + p.code + "</small>";
-          lyr.bindPopup('<a href="' + p.url + '">' + label + "</a>");
-          if (p.kind === "region" && p.level === "grid") { lyr.bindTooltip(p.name, { sticky: true }); }
+          var a = document.createElement("a");
+          a.href = p.url;
+          a.appendChild(document.createTextNode(p.name));
+          if (p.kind === "building") {
+            a.appendChild(document.createElement("br"));
+            a.appendChild(document.createTextNode(p.rooms + " " + (el.dataset.labelRooms || "")));
+          } else {
+            var small = document.createElement("small");
+            small.textContent = p.code;
+            a.appendChild(document.createTextNode(" "));
+            a.appendChild(small);
+          }
+          lyr.bindPopup(a);
+          if (p.kind === "region" && p.level === "grid") { lyr.bindTooltip(textNode(p.name), { sticky: true }); }
         }
       }).addTo(map);
       var bounds = layer.getBounds();
