@@ -10,12 +10,18 @@ filled against (`roster_at`, see `roster`) is not written: it becomes a `Change`
 A submission that would write outside the sender's scope is refused as a whole (nothing
 written, the refusal audited, the XML kept) and can be applied again by an office that holds
 the record.
+
+A form whose answers belong to another app's ledger (the inspection checklists: hazards, not
+the household file) is applied by the function that app registers for the form's code
+(`register_applier`, called from its AppConfig.ready): the forms app stays below the apps it
+serves and imports none of them.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +57,66 @@ class Plan:
     newcomers: list[dict[str, str]] = field(default_factory=list)
     case: str = ""
     task_result: str = ""
+
+
+class Refused(ServiceError):
+    """A rule of the form's own domain refuses the submission as a whole (a failed checklist
+    item without its photo): nothing written, the submission kept `refused` with the reason,
+    `400` to the sender."""
+
+
+@dataclass
+class Received:
+    """What a registered applier is given: the sender, the stored submission, its answers."""
+
+    user: Any
+    submission: Submission
+    instance: Instance
+    grid_id: int | None = None  # set by the applier once it knows: who sees a refusal
+
+    def task_ref(self) -> str:
+        """The task the submission names (hidden `task_id`, or the browser's `?task=`)."""
+        return self.instance.first("task_id") or self.submission.task_ref
+
+    def attachment(self, name: str) -> SimpleUploadedFile | None:
+        """The file an image question's answer names, as an upload; None when not sent."""
+        from wangge.forms.submissions import _safe_name
+
+        if not name:
+            return None
+        found = Attachment.objects.filter(submission=self.submission, name=_safe_name(name))
+        attachment = found.first()
+        if attachment is None:
+            return None
+        return SimpleUploadedFile(
+            attachment.name, _attachment(attachment), content_type=attachment.content_type
+        )
+
+
+@dataclass
+class Applied:
+    """What a registered applier wrote: each (model, object id, field, value) is kept as an
+    applied `Change`; `result` and `result_data` go to the task it completes, which is the
+    task the submission names or else `task_id`."""
+
+    changes: list[tuple[str, str, str, str]] = field(default_factory=list)
+    result: str = ""
+    result_data: dict[str, Any] = field(default_factory=dict)
+    task_id: int | None = None
+
+
+FormApplier = Callable[[Received], Applied]
+_APPLIERS: dict[str, FormApplier] = {}
+
+
+def register_applier(form_code: str, applier: FormApplier) -> None:
+    """Apply submissions of `form_code` with `applier` (inside the submission's transaction;
+    raise `Refused` or `Forbidden` to refuse it, `ServiceError` to fail it)."""
+    _APPLIERS[form_code] = applier
+
+
+def applier_for(form_code: str) -> FormApplier | None:
+    return _APPLIERS.get(form_code)
 
 
 def plan_for(instance: Instance, targets: dict[str, str], repeats: set[str]) -> Plan:
@@ -306,19 +372,22 @@ class _Applier:
         )
         self.note("case", case.pk, "created", "", description[:200], ChangeStatus.APPLIED)
 
-    def complete_task(self, result: str) -> str:
+    def complete_task(self, result: str, applied: Applied | None = None) -> str:
         """The task the form was filled for (the hidden `task_id`, or the `?task=` the browser
-        put on the submission URL) is completed through the tasks service. A task that cannot
-        be completed (done already, someone else's) does not undo the visit's writes."""
+        put on the submission URL, or the one a registered applier found) is completed through
+        the tasks service. A task that cannot be completed (done already, someone else's) does
+        not undo the visit's writes."""
         from wangge.tasks.services import complete_task_for
 
         task_ref = self.instance.first("task_id") or self.submission.task_ref
+        if not task_ref and applied is not None and applied.task_id is not None:
+            task_ref = str(applied.task_id)
         if not task_ref:
             return ""
         self.submission.task_ref = task_ref[:20]
         if not task_ref.isdigit():
             return f"；任务编号“{task_ref[:20]}”无效"
-        done = result or "已提交表单"
+        done = result or (applied.result if applied is not None else "") or "已提交表单"
         try:
             with transaction.atomic():
                 complete_task_for(
@@ -326,6 +395,7 @@ class _Applier:
                     task_id=int(task_ref),
                     result=done,
                     result_data={
+                        **(applied.result_data if applied is not None else {}),
                         "submission": self.submission.pk,
                         "form": self.submission.form_code,
                         "version": self.submission.version,
@@ -386,6 +456,8 @@ def apply_submission(user: Any, submission: Submission) -> str:
         return _finish(submission, SubmissionStatus.REFUSED, exc.message)
     applier = _Applier(user, submission, instance)
     plan = plan_for(instance, version.targets, _repeat_paths(version))
+    own = applier_for(submission.form_code)
+    received = Received(user, submission, instance)
     try:
         with transaction.atomic():
             household = applier.household(plan.household_id)
@@ -402,22 +474,28 @@ def apply_submission(user: Any, submission: Submission) -> str:
                 applier.newcomer(household, values)
             if plan.case.strip():
                 applier.report_case(plan.case.strip(), household)
-            note = applier.complete_task(plan.task_result)
+            applied = own(received) if own is not None else None
+            if applied is not None:
+                applier.grid_id = applier.grid_id or received.grid_id
+                for model, pk, fld, value in applied.changes:
+                    applier.note(model, pk, fld, "", value, ChangeStatus.APPLIED)
+            note = applier.complete_task(plan.task_result, applied)
             Change.objects.bulk_create(applier.changes)
-    except Forbidden as exc:
+    except (Forbidden, Refused) as exc:
+        applier.grid_id = applier.grid_id or received.grid_id
         submission.grid_id = applier.grid_id
         Change.objects.create(
             submission=submission,
             model="submission",
             object_id=str(submission.pk),
-            field="scope",
+            field="scope" if isinstance(exc, Forbidden) else "rule",
             status=ChangeStatus.REFUSED,
             grid_id=applier.grid_id,
             submitted_value=exc.message,
         )
         return _finish(submission, SubmissionStatus.REFUSED, exc.message)
     except ServiceError as exc:
-        submission.grid_id = applier.grid_id
+        submission.grid_id = applier.grid_id or received.grid_id
         return _finish(submission, SubmissionStatus.FAILED, exc.message)
     except Exception:  # a fault of ours: the submission stays, marked, to be applied again
         logger.exception("applying submission %s failed", submission.pk)

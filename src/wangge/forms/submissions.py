@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from wangge.access import audit
 from wangge.access.audit import AuditAction
 from wangge.access.fields import data_cipher
-from wangge.forms.models import Attachment, Form, FormVersion, Submission, SubmissionStatus
+from wangge.forms.models import Attachment, Change, Form, FormVersion, Submission, SubmissionStatus
 from wangge.forms.openrosa import Instance, InstanceError, parse_instance
 
 MAX_ATTACHMENTS = 20
@@ -237,7 +237,9 @@ def _applied(user: Any, submission: Submission) -> Outcome:
 
     result = apply_submission(user, submission)
     if submission.status == SubmissionStatus.REFUSED:
-        return Outcome(403, submission.message, submission)
+        # out of scope: 403; refused by a rule of the form's domain (a missing photo): 400
+        by_rule = Change.objects.filter(submission=submission, field="rule").exists()
+        return Outcome(400 if by_rule else 403, submission.message, submission)
     return Outcome(201, result, submission)
 
 

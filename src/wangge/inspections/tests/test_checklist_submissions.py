@@ -1,0 +1,183 @@
+"""A checklist filled in ODK Collect reaches the hazard ledger through the forms app's ordinary
+OpenRosa submission path: each failed item becomes a hazard with its photo, the inspection task
+is completed, a failed item without a photo is refused as a whole with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from wangge.core.testing import PASSWORD
+from wangge.forms import submissions
+from wangge.forms.auth import forget_all
+from wangge.forms.models import Change, ChangeStatus, Submission, SubmissionStatus
+from wangge.forms.tests.openrosa_client import OpenRosaClient, fill
+from wangge.inspections.checklists import CHECKLISTS, load_checklists
+from wangge.inspections.models import Hazard, HazardCategory, Place
+from wangge.tasks.models import TaskKind, TaskStatus
+from wangge.tasks.services import create_task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _checklist_forms(sample: object) -> Iterator[None]:
+    forget_all()
+    submissions._versions.clear()  # versions loaded by an earlier test were rolled back
+    load_checklists()
+    yield
+    submissions._versions.clear()
+    forget_all()
+
+
+def collect(username: str = "grid") -> OpenRosaClient:
+    return OpenRosaClient(Client(), username=username, password=PASSWORD)
+
+
+def xform_of(rosa: OpenRosaClient, code: str) -> str:
+    _answer, forms = rosa.form_list()
+    entry = next(f for f in forms if f.form_id == code)
+    got = rosa.request("GET", entry.download_url)
+    assert got.status == 200
+    return got.body.decode()
+
+
+def answers(code: str, failed: dict[str, str], **extra: str) -> dict[str, str]:
+    """Every item passed but `failed` (item → note); `extra` sets other fields by name."""
+    out = {}
+    for item in CHECKLISTS[code].items:
+        out[f"/data/{item.name}"] = "fail" if item.name in failed else "pass"
+        out[f"/data/{item.name}_note"] = failed.get(item.name, "")
+        if item.name not in failed:
+            out[f"/data/{item.name}_photo"] = ""
+    return out | {f"/data/{k}": v for k, v in extra.items()}
+
+
+def test_a_checklist_sent_for_a_task_makes_hazards_with_photos_and_completes_it(sample, places):
+    place = places.places[0]  # a rental site in the grid worker's grid
+    task = create_task(
+        sample.users["community"],
+        kind=TaskKind.OTHER,
+        region=sample.grids[0],
+        title=f"消防检查：{place.name}",
+        form_code="fire_rental_site",
+        subject_ref=f"inspections.place:{place.pk}",
+    )
+    rosa = collect()
+    xml, attachments = fill(
+        xform_of(rosa, "fire_rental_site"),
+        {},
+        overrides=answers(
+            "fire_rental_site",
+            {"partition": "三楼隔成六间", "ebike": "楼道里三辆在充电"},
+            task_id=str(task.pk),
+            place_id="",
+        ),
+    )
+    assert set(attachments) == {"partition_photo.jpg", "ebike_photo.jpg"}
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 201, answer.message
+    assert "任务已完成" in answer.message
+
+    hazards = list(Hazard.objects.filter(place=place).order_by("pk"))
+    assert [h.category for h in hazards] == [
+        HazardCategory.PARTITION,
+        HazardCategory.EBIKE_CHARGING,
+    ]
+    assert "三楼隔成六间" in hazards[0].description and hazards[0].severity == "serious"
+    assert all(h.photos.count() == 1 for h in hazards)
+    assert all(h.found_by == sample.users["grid"] for h in hazards)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+    assert task.result_data["hazards"] == [h.pk for h in hazards]
+    assert task.result == "检查完成：发现隐患2处"
+    submission = Submission.objects.get()
+    assert submission.status == SubmissionStatus.APPLIED
+    assert submission.grid_id == place.grid_id
+    made = Change.objects.filter(submission=submission, model="hazard")
+    assert sorted(int(c.object_id) for c in made) == [h.pk for h in hazards]
+
+
+def test_a_failed_item_without_its_photo_is_refused_and_nothing_written(sample, places):
+    place = places.places[0]
+    rosa = collect()
+    xml, attachments = fill(
+        xform_of(rosa, "fire_rental_site"),
+        {},
+        overrides=answers(
+            "fire_rental_site",
+            {"exits": "后门上锁"},
+            exits_photo="",
+            place_id=str(place.pk),
+            task_id="",
+        ),
+    )
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 400
+    assert "不合格项必须拍照" in answer.message and "安全出口" in answer.message
+    assert not Hazard.objects.exists()
+    submission = Submission.objects.get()
+    assert submission.status == SubmissionStatus.REFUSED
+    assert submission.grid_id == place.grid_id  # the grid's office sees it in its list
+    refusal = Change.objects.get(submission=submission)
+    assert refusal.status == ChangeStatus.REFUSED and refusal.field == "rule"
+    # the photo named but never uploaded is refused the same way
+    xml, attachments = fill(
+        xform_of(rosa, "fire_rental_site"),
+        {},
+        overrides=answers("fire_rental_site", {"exits": ""}, place_id=str(place.pk), task_id=""),
+    )
+    assert rosa.submit(xml, {}).status == 400
+    assert not Hazard.objects.exists()
+
+
+def test_a_place_named_in_the_submission_completes_its_open_inspection_task(sample, places):
+    place = places.places[0]
+    task = create_task(
+        sample.users["community"],
+        kind=TaskKind.OTHER,
+        region=sample.grids[0],
+        form_code="flood_risk",
+        subject_ref=f"inspections.place:{place.pk}",
+    )
+    rosa = collect()
+    xml, attachments = fill(
+        xform_of(rosa, "flood_risk"),
+        {},
+        overrides=answers("flood_risk", {}, place_id=str(place.pk), task_id=""),
+    )
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 201, answer.message
+    assert not Hazard.objects.exists()
+    assert Place.objects.get(pk=place.pk).last_checked_at is not None
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE and task.result == "检查完成：全部合格"
+
+
+def test_a_place_outside_the_senders_grid_is_refused_as_out_of_scope(sample, places):
+    elsewhere = places.places[1]  # another grid's place
+    rosa = collect()
+    xml, attachments = fill(
+        xform_of(rosa, "charging_facility"),
+        {},
+        overrides=answers(
+            "charging_facility", {"cables": "破皮"}, place_id=str(elsewhere.pk), task_id=""
+        ),
+    )
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 403
+    assert not Hazard.objects.exists()
+    assert Submission.objects.get().status == SubmissionStatus.REFUSED
+
+
+def test_no_place_at_all_is_refused_with_a_message(sample, places):
+    rosa = collect()
+    xml, attachments = fill(
+        xform_of(rosa, "flood_risk"),
+        {},
+        overrides=answers("flood_risk", {}, place_id="", task_id=""),
+    )
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 400 and "未指明检查的场所" in answer.message
