@@ -142,6 +142,7 @@ class Channel(models.TextChoices):
     RESIDENT_WEB = "resident_web", _("居民网上反映")
     OPEN311 = "open311", _("Open311")
     API = "api", _("系统接口")
+    INSPECTION = "inspection", _("隐患排查移交")
 
 
 class CaseStatus(models.TextChoices):

@@ -254,3 +254,41 @@ def issue_notice(request: HttpRequest, body: NoticeIn) -> Any:
         issued_at=body.issued_at,
         channel="api",
     )
+
+
+class ReferIn(Schema):
+    department: str = Field("", max_length=32, description="接收部门编码；空为场所的主管部门")
+    note: str = Field("", max_length=500)
+
+
+class ReferOut(Schema):
+    notice_number: str
+    case_number: str
+    case_id: int
+    department: str
+
+
+@router.post(
+    "/notices/{number}/refer",
+    response=ReferOut,
+    summary="逾期未整改的通知书转为接诉即办案件，派遣给主管部门",
+)
+def refer_notice(request: HttpRequest, number: str, body: ReferIn) -> Any:
+    from wangge.cases.models import Department
+    from wangge.inspections import referral
+
+    notice = notices.get_notice(request.user, number, channel="api")
+    department = None
+    if body.department:
+        department = Department.objects.filter(code=body.department).first()
+        if department is None:
+            raise NotFound(f"部门“{body.department[:32]}”不存在")
+    case = referral.refer_missed_deadline(
+        request.user, notice, department=department, note=body.note, channel="api"
+    )
+    return {
+        "notice_number": notice.number,
+        "case_number": case.number,
+        "case_id": case.pk,
+        "department": case.department.code if case.department else "",
+    }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("hazards/<int:hazard_id>/", views.hazard_detail, name="hazard"),
     path("hazards/photos/<int:hazard_photo_id>/", views.hazard_photo, name="photo"),
     path("notices/<int:notice_id>/", views.notice_detail, name="notice"),
+    path("notices/<int:notice_id>/refer/", views.notice_refer, name="notice_refer"),
     path("notices/<int:notice_id>/signed/", views.notice_signed, name="notice_signed"),
     path("notices/<int:notice_id>/<str:fmt>/", views.notice_document, name="notice_document"),
 ]

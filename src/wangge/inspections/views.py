@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.access.scoping import Right, allows, can_reveal_identifiers, scope_for, visible_to
-from wangge.core.errors import NotFound, ServiceError, ValidationFailed
+from wangge.cases.models import Department
+from wangge.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from wangge.core.web import service_errors
 from wangge.geo.coords import TILE_CRS, from_wgs84
 from wangge.geo.models import Region
 from wangge.inspections import counts as counting
-from wangge.inspections import notices, numbering, reinspection, selectors, services
+from wangge.inspections import notices, numbering, referral, reinspection, selectors, services
 from wangge.inspections.jobs import start_counts_export, start_ledger_export
 from wangge.inspections.models import (
     Hazard,
@@ -384,8 +385,36 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
             "rechecks": reinspection.tasks_of(notice),
             "may_change": may_change,
             "now": timezone.now(),
+            "referred": referral.referred_case(notice),
+            "may_refer": referral.missed(notice) and referral.may_refer(request.user, notice),
+            "departments": Department.objects.order_by("code"),
         },
     )
+
+
+@login_required
+@require_POST
+@service_errors
+def notice_refer(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """逾期未改，转接诉即办: the notice goes to the department in charge as a case."""
+    notice = _notice(request, notice_id)
+    department = None
+    chosen = request.POST.get("department", "")
+    if chosen:
+        department = Department.objects.filter(pk=chosen if chosen.isdigit() else 0).first()
+        if department is None:
+            raise ServiceError("请选择有效的部门")
+    try:
+        case = referral.refer_missed_deadline(
+            request.user, notice, department=department, note=request.POST.get("note", "")
+        )
+    except ServiceError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        messages.error(request, exc.message)
+        return redirect("inspections:notice", notice_id=notice.pk)
+    messages.success(request, f"已转为案件 {case.number}，派遣给{case.department}")
+    return redirect("cases:detail", case.pk)
 
 
 @login_required
