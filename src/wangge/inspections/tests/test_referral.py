@@ -85,7 +85,7 @@ def test_grid_workers_and_departments_cannot_refer_and_their_attempts_are_logged
             referral.refer_missed_deadline(sample.users[name], notice)
     neighbour = get_user_model().objects.create_user(username="neighbour", password="x")
     assign_role(None, neighbour, Role.COMMUNITY_OFFICER, sample.communities[1])
-    assert notice.grid.code.startswith(sample.communities[0].code)
+    assert notice.grid is not None and notice.grid.code.startswith(sample.communities[0].code)
     with pytest.raises(Forbidden):  # the office of another community does not reach this grid
         referral.refer_missed_deadline(neighbour, notice)
     refused = AuditEntry.objects.filter(
