@@ -211,7 +211,7 @@ PASSWORD_HASHERS = [
 # OWASP ASVS 2.1: at least 12 characters, not a common or all-digit password, not the username.
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "wangge.access.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

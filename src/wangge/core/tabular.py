@@ -38,6 +38,21 @@ def decode_csv_bytes(data: bytes, *, filename: str = "") -> str:
     )
 
 
+def csv_error_message(exc: csv.Error) -> str:
+    """Python's csv module explains itself in English; a clerk needs to know what to fix."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (
+            f"有一个单元格超过 {csv.field_size_limit():,} 个字符，通常是某个引号没有成对，"
+            "使后面的内容都并入了这一格；请在Excel中打开后另存为CSV"
+        )
+    if "new-line character seen in unquoted field" in text:
+        return "有单元格中的换行不在引号内；请在Excel中打开后另存为CSV"
+    if "NUL" in text:
+        return "文件中有空字符（NUL），可能不是文本文件；请在Excel中打开后另存为CSV"
+    return "CSV格式无法解析；请在Excel中打开后另存为CSV"
+
+
 def cell_text(value: object) -> str:
     """Spreadsheet cells as the text a clerk sees, without Excel's float artefacts."""
     if value is None:
@@ -79,7 +94,14 @@ def read_sheets(path: str | Path, *, data: bytes | None = None) -> list[Sheet]:
         return _read_excel(raw, path.name)
     if suffix in {".csv", ".txt", ""}:
         text = decode_csv_bytes(raw, filename=path.name)
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        rows: list[list[str]] = []
+        try:
+            for row in csv.reader(io.StringIO(text, newline="")):
+                rows.append([c.strip() for c in row])
+        except csv.Error as exc:
+            raise TabularError(
+                f"{path.name}：第{len(rows) + 1}行附近：{csv_error_message(exc)}"
+            ) from exc
         return [Sheet("", rows)]
     raise TabularError(f"{path.name}：不支持的文件类型“{suffix}”，请使用 .csv、.xlsx 或 .xls")
 

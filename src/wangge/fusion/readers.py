@@ -28,6 +28,8 @@ from typing import Any
 
 import polars as pl
 
+from wangge.core.tabular import csv_error_message
+
 SOURCE_ROW = "_source_row"
 HEADER_SCAN_ROWS = 30
 WIDTH_SCAN_RECORDS = 1000
@@ -987,7 +989,10 @@ def _sniff_delimiter(sample: str) -> str:
     lines = sample.splitlines()[:60]
     best, best_key = ",", (0, 0)
     for delimiter in (",", "\t", ";", "|"):
-        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
+        except csv.Error:  # reading the file itself will say what is wrong, and where
+            continue
         counts = [n for n in counts if n > 1]
         if not counts:
             continue
@@ -1025,7 +1030,7 @@ def _read_csv(
                 break
     except csv.Error as exc:
         raise LedgerReadError(
-            f"CSV 格式错误（{exc}）", file_name=name, row=len(records) + 1
+            f"CSV 格式错误：{csv_error_message(exc)}", file_name=name, row=len(records) + 1
         ) from exc
     if not any(any(c for c in r) for r in records):
         raise LedgerReadError("文件中没有数据", file_name=name)

@@ -66,3 +66,17 @@ def test_cell_text_undoes_excel_float_artefacts():
     assert cell_text(True) == "是"
     assert cell_text(float("nan")) == ""
     assert cell_text("  幸福路 ") == "幸福路"
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ('姓名,地址\n张三,"幸福路1号\n' + "x" * 200_000 + "\n", "引号没有成对"),
+    ],
+)
+def test_a_broken_csv_is_refused_in_chinese_with_the_row(text: str, said: str) -> None:
+    with pytest.raises(TabularError) as refused:
+        read_sheets("台账.csv", data=text.encode())
+    message = str(refused.value)
+    assert message.startswith("台账.csv：第") and said in message and "另存为CSV" in message
+    assert not any(word in message for word in ("field", "line contains", "Error"))

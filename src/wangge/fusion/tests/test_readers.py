@@ -542,3 +542,11 @@ def test_no_header_at_all() -> None:
 
 def test_not_a_spreadsheet() -> None:
     assert "不是可识别的表格文件" in error_of("x.xlsx", b"%PDF-1.4 ...").message
+
+
+def test_a_csv_with_an_unbalanced_quote_is_refused_in_chinese() -> None:
+    text = '姓名,身份证号,联系电话,地址\n张三,"' + "x" * 200_000 + "\n李四,,13800000000,幸福路1号\n"
+    with pytest.raises(LedgerReadError) as refused:
+        read_ledger("台账.csv", data=text.encode())
+    message = str(refused.value)
+    assert "引号没有成对" in message and "第 2 行" in message and "field" not in message
