@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_free_text_redacted'),
+        ("cases", "0007_free_text_redacted"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='channel',
-            field=models.CharField(choices=[('hotline', '12345热线'), ('grid_worker', '网格员上报'), ('resident_web', '居民网上反映'), ('open311', 'Open311'), ('api', '系统接口'), ('inspection', '隐患排查移交')], max_length=16, verbose_name='渠道'),
+            model_name="case",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("hotline", "12345热线"),
+                    ("grid_worker", "网格员上报"),
+                    ("resident_web", "居民网上反映"),
+                    ("open311", "Open311"),
+                    ("api", "系统接口"),
+                    ("inspection", "隐患排查移交"),
+                ],
+                max_length=16,
+                verbose_name="渠道",
+            ),
         ),
     ]
