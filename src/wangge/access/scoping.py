@@ -394,6 +394,21 @@ POLICIES: dict[str, Policy] = {
             Right.CHANGE: (InGrid(writing=True),),
         }
     ),
+    # Special inspections (专项检查): organised and seen by the offices over their street
+    # (and whoever set one up); each place's check is seen like the place (its grid's offices
+    # and workers, the department in charge of the place) and done in its grid.
+    "inspections.campaign": Policy(
+        {
+            Right.VIEW: (InRegion("region", "staff"), IsUser("created_by")),
+            Right.CHANGE: (InRegion("region", "staff"),),
+        }
+    ),
+    "inspections.campaigncheck": Policy(
+        {
+            Right.VIEW: (InGrid(), InDepartment("place__department")),
+            Right.CHANGE: (InGrid(writing=True),),
+        }
+    ),
     # Work items: seen and done in the grids (regions) one works in; assigned, reassigned,
     # cancelled and created for others by the offices over them (tasks.services).
     "tasks.task": Policy(

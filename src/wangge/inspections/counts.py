@@ -1,8 +1,9 @@
 """Counts as the seeds count them (宝山路's 三清四查, 东城区's flood risk points), per street,
 community or grid over a period:
 
-- places registered, by kind; places checked = places whose last check (a hazard recorded
-  there, or an inspection once campaigns exist) falls in the period
+- places registered, by kind; places checked = places whose last check (a checklist or a
+  hazard recorded there) falls in the period, or whose campaign inspection task was completed
+  in it (a task done on the workbench without the form counts too)
 - hazards found in the period, by category; of those, fixed (整改销号)
 - notices issued in the period
 - 整改率 rectification rate = hazards fixed / hazards found (None, shown —, when none found)
@@ -18,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from wangge.access import audit
@@ -26,6 +27,7 @@ from wangge.access.scoping import visible_to
 from wangge.core.errors import ServiceError
 from wangge.geo.models import Region, RegionLevel
 from wangge.inspections.models import (
+    CampaignCheck,
     Hazard,
     HazardCategory,
     HazardStatus,
@@ -109,9 +111,17 @@ def counts(
     since, until = _moment(start), _moment(end + datetime.timedelta(days=1))
     by_grid: dict[int | None, CountRow] = defaultdict(lambda: CountRow("", ""))
     places = visible_to(user, Place.objects.all()).order_by()
+    inspected = CampaignCheck.objects.filter(
+        place=OuterRef("pk"),
+        task__status="done",
+        task__completed_at__gte=since,
+        task__completed_at__lt=until,
+    )
+    checked_in_period = Q(last_checked_at__gte=since, last_checked_at__lt=until) | Q(
+        Exists(inspected)
+    )
     for grid_id, kind, total, checked in places.values_list("grid_id", "kind").annotate(
-        total=Count("pk"),
-        checked=Count("pk", filter=Q(last_checked_at__gte=since, last_checked_at__lt=until)),
+        total=Count("pk"), checked=Count("pk", filter=checked_in_period)
     ):
         row = by_grid[grid_id]
         row.places[kind] = total
@@ -195,7 +205,9 @@ def counts_xlsx(user: Any, result: Counts) -> bytes:
         sheet.cell(sheet.max_row, len(line)).number_format = "0.0%"
     sheet.append([])
     sheet.append(
-        ["整改率 = 已整改 / 发现隐患（按发现日期统计）；已检查场所 = 最近一次检查在统计期内的场所"]
+        [
+            "整改率 = 已整改 / 发现隐患（按发现日期统计）；已检查场所 = 最近一次检查在统计期内或专项检查任务在统计期内完成的场所"
+        ]
     )
     out = io.BytesIO()
     book.save(out)

@@ -8,6 +8,8 @@ can be numbered on a phone without a connection and still never clash with anoth
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -315,3 +317,96 @@ class Notice(models.Model):
 def notice_number(prefix: str, year: int, serial: int) -> str:
     """The official style: 京广消字〔2026〕第0042号 (hexagonal brackets, four digits at least)."""
     return f"{prefix}〔{year}〕第{serial:04d}号"
+
+
+class Campaign(models.Model):
+    """A special inspection (专项检查: 三清四查, 充电设施安全检查, 汛前排查): which kinds of place
+    in which street, with which checklist, over which period, by which joint team. Starting it
+    puts one inspection task per place on the workbench (`campaigns.start_campaign`)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    place_kinds: Any = models.JSONField(_("场所类型"), default=list)
+    checklist = models.CharField(_("检查表"), max_length=64)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="campaigns", verbose_name=_("组织街道")
+    )
+    night_check = models.BooleanField(_("夜查"), default=False)
+    note = models.TextField(_("说明"), blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("启动时间"), null=True, blank=True)
+
+    objects: ClassVar[models.Manager[Campaign]] = models.Manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("专项检查")
+        verbose_name_plural = _("专项检查")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignMember(models.Model):
+    """One member of the joint team (联合检查组) and the department or unit they represent."""
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("成员")
+    )
+    department = models.ForeignKey(
+        "cases.Department",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("部门"),
+    )
+    unit = models.CharField(_("所代表单位"), max_length=100, blank=True, default="")
+
+    objects: ClassVar[models.Manager[CampaignMember]] = models.Manager()
+
+    class Meta:
+        ordering = ["campaign", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="campaign_member_unique")
+        ]
+        verbose_name = _("联合检查组成员")
+        verbose_name_plural = _("联合检查组成员")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.unit}"
+
+
+class CampaignCheck(models.Model):
+    """One place of a campaign and its inspection task: what makes starting a campaign twice
+    idempotent, and what the campaign's progress and `/api/inspections` read (the grid copied
+    from the place so the one scoping rule is an indexed filter)."""
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="checks")
+    place = models.ForeignKey(Place, models.CASCADE, related_name="checks")
+    grid = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("网格")
+    )
+    task = models.OneToOneField(
+        "tasks.Task", models.CASCADE, related_name="campaign_check", verbose_name=_("任务")
+    )
+    hazards_found = models.PositiveIntegerField(_("发现隐患"), default=0)
+
+    objects: ClassVar[Any] = GridScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["campaign", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "place"], name="campaign_check_unique")
+        ]
+        indexes = [models.Index(fields=["grid", "campaign"], name="campaign_check_grid")]
+        verbose_name = _("专项检查任务")
+        verbose_name_plural = _("专项检查任务")
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.place}"

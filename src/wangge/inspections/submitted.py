@@ -92,6 +92,9 @@ def apply_checklist(received: Received) -> Applied:
             .first()
         )
         task_id = open_task
+    from wangge.inspections.campaigns import record_found
+
+    record_found(task.pk if task is not None else task_id, len(made))
     result = f"检查完成：发现隐患{len(made)}处" if made else "检查完成：全部合格"
     return Applied(
         changes=[("hazard", str(h.pk), "created", h.get_category_display()) for h in made]

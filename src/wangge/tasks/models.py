@@ -28,6 +28,7 @@ class TaskKind(models.TextChoices):
     LOCATE_ADDRESS = "locate_address", _("核实地址")
     CONFIRM_VALUE = "confirm_value", _("核实信息冲突")
     CASE = "case", _("案件")
+    INSPECTION = "inspection", _("场所检查")
     OTHER = "other", _("其他")
 
 

@@ -15,7 +15,7 @@ from wangge.forms.auth import forget_all
 from wangge.forms.models import Change, ChangeStatus, Submission, SubmissionStatus
 from wangge.forms.tests.openrosa_client import OpenRosaClient, fill
 from wangge.inspections.checklists import CHECKLISTS, load_checklists
-from wangge.inspections.models import Hazard, HazardCategory, Place
+from wangge.inspections.models import CampaignCheck, Hazard, HazardCategory, Place
 from wangge.tasks.models import TaskKind, TaskStatus
 from wangge.tasks.services import create_task
 
@@ -181,3 +181,41 @@ def test_no_place_at_all_is_refused_with_a_message(sample, places):
     )
     answer = rosa.submit(xml, attachments)
     assert answer.status == 400 and "未指明检查的场所" in answer.message
+
+
+def test_a_campaign_inspection_sent_from_collect_counts_in_its_progress(sample, places):
+    import datetime
+
+    from django.utils import timezone
+
+    from wangge.inspections import campaigns
+
+    place = places.places[0]
+    campaign = campaigns.create_campaign(
+        sample.users["street"],
+        name="三清四查",
+        place_kinds=["rental_site"],
+        checklist="fire_rental_site",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + datetime.timedelta(days=7),
+        region=sample.street,
+        members=[campaigns.Member(sample.users["grid"])],
+    )
+    campaigns.start_campaign(sample.users["street"], campaign)
+    check = CampaignCheck.objects.get(campaign=campaign)
+    assert check.task.assignee == sample.users["grid"] and check.task.kind == TaskKind.INSPECTION
+    rosa = collect()
+    xml, attachments = fill(
+        xform_of(rosa, "fire_rental_site"),
+        {},
+        overrides=answers(
+            "fire_rental_site", {"wiring": "插线板串接"}, place_id=str(place.pk), task_id=""
+        ),
+    )
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 201, answer.message
+    check.refresh_from_db()
+    check.task.refresh_from_db()
+    assert check.task.status == TaskStatus.DONE and check.hazards_found == 1
+    progress = campaigns.progress(campaign)
+    assert (progress.total, progress.done, progress.hazards) == (1, 1, 1)
