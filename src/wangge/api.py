@@ -136,6 +136,7 @@ def _register_routers() -> None:
     from wangge.fusion.api import router as fusion_router
     from wangge.geo.api import router as geo_router
     from wangge.inspections.api import router as inspections_router
+    from wangge.inspections.campaign_api import router as campaigns_router
     from wangge.jobs.api import router as jobs_router
     from wangge.people.api import router as people_router
     from wangge.tasks.api import router as tasks_router
@@ -147,6 +148,7 @@ def _register_routers() -> None:
     api.add_router("/cases", cases_router)
     api.add_router("/jobs", jobs_router)
     api.add_router("/", inspections_router)
+    api.add_router("/", campaigns_router)
     api.add_router("/tasks", tasks_router)
 
 

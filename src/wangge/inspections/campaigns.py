@@ -313,3 +313,58 @@ def record_found(task_id: int | None, hazards: int) -> None:
     """A checklist sent for a campaign's task: how many hazards it found (`submitted.py`)."""
     if task_id is not None:
         CampaignCheck.objects.filter(task_id=task_id).update(hazards_found=hazards)
+
+
+STATUSES = ("open", "done", "cancelled", "overdue")
+
+
+@dataclass(frozen=True)
+class InspectionFilter:
+    region: str = ""
+    campaign: int | None = None
+    status: str = ""  # open, done, cancelled, or overdue (open past its due date)
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+
+
+def _moment(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def inspections(user: Any, f: InspectionFilter) -> QuerySet[CampaignCheck]:
+    """The campaign inspections the user may see (each like its place: the grid's offices and
+    workers, the department in charge of the place), newest campaign first. The period is the
+    check's day: the day it was done, or for one not done its due date."""
+    if f.status and f.status not in STATUSES:
+        raise ServiceError(f"状态“{f.status[:20]}”无效，可选：open、done、cancelled、overdue")
+    if f.start and f.end and f.end < f.start:
+        raise ServiceError("结束日期早于开始日期")
+    query = visible_to(user, CampaignCheck.objects.all())
+    if f.region:
+        # region codes are not personal data: a department filters by them too; what it may
+        # see is still decided by the policy above
+        region = Region.objects.filter(code=f.region[:24]).first()
+        if region is None:
+            raise NotFound(f"未找到区域“{f.region[:24]}”")
+        grids = Region.objects.subtree(region.code).filter(level=RegionLevel.GRID)
+        query = query.filter(grid__in=grids)
+    if f.campaign is not None:
+        query = query.filter(campaign_id=f.campaign)
+    if f.status == "overdue":
+        query = query.filter(task__status=TaskStatus.OPEN, task__due_date__lt=timezone.localdate())
+    elif f.status:
+        query = query.filter(task__status=f.status)
+    done = Q(task__status=TaskStatus.DONE)
+    if f.start:
+        query = query.filter(
+            (done & Q(task__completed_at__gte=_moment(f.start)))
+            | (~done & Q(task__due_date__gte=f.start))
+        )
+    if f.end:
+        until = _moment(f.end + datetime.timedelta(days=1))
+        query = query.filter(
+            (done & Q(task__completed_at__lt=until)) | (~done & Q(task__due_date__lte=f.end))
+        )
+    return query.select_related("campaign", "place", "grid", "task__assignee").order_by(
+        "-campaign__starts_on", "-campaign_id", "pk"
+    )

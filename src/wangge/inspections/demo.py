@@ -9,7 +9,11 @@ nothing on an empty street. So the demo builder (`wangge.core.demo`) asks this m
   station (so the `police` account sees them through its department);
 * hazards found over the last month at most of them, with a photo, through the real services:
   some still open, some with a notice issued (immediate or with a deadline in working days,
-  one deadline already missed), some fixed with before and after photos.
+  one deadline already missed), some fixed with before and after photos;
+* a campaign, 冬季三清四查 of the street's rental sites and charging stations (night checks,
+  a joint team of the grid worker, the community and the police station), started a week ago:
+  every such place has its inspection task, about half done with the checklist (some items
+  failed with a photo, so hazards), the rest open on the workbench.
 
 Random draws come from `random.Random(seed)` and times count back from the build, so the same
 seed gives the same data, a month old at most, on any day.
@@ -31,6 +35,8 @@ from wangge.cases.models import Department
 from wangge.geo.models import Region, RegionLevel
 from wangge.inspections import notices, services
 from wangge.inspections.models import (
+    Campaign,
+    CampaignCheck,
     Hazard,
     HazardCategory,
     HazardStatus,
@@ -97,24 +103,32 @@ def _png(rgb: tuple[int, int, int]) -> bytes:
 
 def counts() -> dict[str, int]:
     return {
+        "campaigns": Campaign.objects.filter(region__code__startswith=_district()).count(),
         "places": Place.objects.filter(_in_demo()).count(),
         "hazards": Hazard.objects.filter(_in_demo("place__")).count(),
         "notices": Notice.objects.filter(unit__code=UNIT_CODE).count(),
     }
 
 
-def _in_demo(prefix: str = "") -> Q:
+def _district() -> str:
     from wangge.core.demo import DISTRICT_CODE
 
-    return Q(**{f"{prefix}grid__code__startswith": DISTRICT_CODE})
+    return DISTRICT_CODE
+
+
+def _in_demo(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}grid__code__startswith": _district()})
 
 
 def remove(district_code: str) -> None:
     from wangge.tasks.models import Task
 
     Task.objects.filter(
-        subject_ref__startswith="inspections.notice:", region__code__startswith=district_code
+        Q(subject_ref__startswith="inspections.notice:")
+        | Q(subject_ref__startswith="inspections.place:"),
+        region__code__startswith=district_code,
     ).delete()
+    Campaign.objects.filter(region__code__startswith=district_code).delete()
     Hazard.objects.filter(place__grid__code__startswith=district_code).delete()
     Notice.objects.filter(
         Q(unit__code=UNIT_CODE) | Q(grid__code__startswith=district_code)
@@ -219,4 +233,70 @@ def contribute(context: Any) -> dict[str, int]:
         status=HazardStatus.NOTICE_ISSUED, notice__kind=NoticeKind.IMMEDIATE
     ).filter(_in_demo())[:10]:
         services.close_hazard(None, hazard, after_photos=[after])
+    _campaign(street, police, rng, before)
     return counts()
+
+
+def _campaign(street: Region, police: Department | None, rng: random.Random, photo: bytes) -> None:
+    """冬季三清四查, started a week ago: tasks for every rental site and charging station of the
+    street, about half done with the checklist (a failed item now and then, with its photo)."""
+    from django.contrib.auth import get_user_model
+
+    from wangge.inspections import campaigns
+    from wangge.inspections.checklists import CHECKLISTS, record_checklist
+    from wangge.tasks.models import TaskStatus
+    from wangge.tasks.services import complete_task
+
+    today = timezone.localdate()
+    users = {
+        u.get_username(): u
+        for u in get_user_model().objects.filter(username__in=("grid", "community", "police"))
+    }
+    campaign = Campaign.objects.filter(region=street, name="冬季三清四查").first()
+    if campaign is None:
+        members = [
+            campaigns.Member(users[name], department=department, unit=unit)
+            for name, department, unit in (
+                ("grid", None, "社区网格员"),
+                ("community", None, "社区居委会"),
+                ("police", police, ""),
+            )
+            if name in users
+        ]
+        campaign = campaigns.create_campaign(
+            None,
+            name="冬季三清四查",
+            place_kinds=[PlaceKind.RENTAL_SITE, PlaceKind.CHARGING],
+            checklist="fire_rental_site",
+            starts_on=today - datetime.timedelta(days=7),
+            ends_on=today + datetime.timedelta(days=21),
+            region=street,
+            night_check=True,
+            note="清理楼道堆物、清理违规隔断、清理电动车入户充电；查消防通道、查电气线路、查灭火器材、查出租登记",
+            members=members,
+        )
+    campaigns.start_campaign(None, campaign)
+    items = CHECKLISTS[campaign.checklist].items
+    checks = (
+        CampaignCheck.objects.filter(campaign=campaign)
+        .select_related("place", "task")
+        .order_by("pk")
+    )
+    for check in checks:
+        if check.task.status != TaskStatus.OPEN or rng.random() < 0.5:
+            continue
+        answers = {item.name: "pass" for item in items}
+        photos: dict[str, Any] = {}
+        if rng.random() < 0.4:
+            item = rng.choice(items)
+            answers[item.name] = "fail"
+            answers[f"{item.name}_note"] = "夜查发现，已当场告知负责人"
+            photos[f"{item.name}_photo"] = photo
+        made = record_checklist(None, check.place, campaign.checklist, answers, photos)
+        campaigns.record_found(check.task_id, len(made))
+        complete_task(
+            None,
+            check.task,
+            result=f"检查完成：发现隐患{len(made)}处" if made else "检查完成：全部合格",
+            result_data={"place": check.place_id, "hazards": [h.pk for h in made]},
+        )

@@ -75,20 +75,43 @@ def build_walk_data(sample: SampleDistrict) -> None:
         hazard = services.record_hazard(None, place, category="clutter", photos=[photo()])
         notice = notices.issue_notice(None, unit=made.unit, hazards=[hazard], kind="immediate")
         notices.attach_signed(None, notice, photo("signed.png"))
+    # a started campaign of the street: its places have inspection tasks
+    import datetime
+
+    from django.utils import timezone
+
+    from wangge.inspections import campaigns
+
+    today = timezone.localdate()
+    campaign = campaigns.create_campaign(
+        None,
+        name="三清四查",
+        place_kinds=["rental_site", "charging"],
+        checklist="fire_rental_site",
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=14),
+        region=sample.street,
+        night_check=True,
+        members=[campaigns.Member(sample.users["grid"], unit="幸福一村社区")],
+    )
+    campaigns.start_campaign(None, campaign)
 
 
 def walk_values() -> dict[str, list[tuple[Any, str | None]]]:
     """The walkers' path values for this app, each with the code of the grid that owns it."""
-    from wangge.inspections.models import Hazard, HazardPhoto, Notice
+    from wangge.inspections.models import Campaign, Hazard, HazardPhoto, Notice
 
     places = list(Place.objects.select_related("grid").order_by("pk"))
     hazards = list(Hazard.objects.select_related("grid").order_by("pk"))
     issued = list(Notice.objects.select_related("grid").order_by("pk"))
     pics = list(HazardPhoto.objects.select_related("hazard__grid").order_by("pk"))
+    organised = list(Campaign.objects.select_related("region").order_by("pk"))
     return {
         "place_id": [(p.pk, p.grid.code if p.grid else None) for p in places],
         "hazard_id": [(h.pk, h.grid.code if h.grid else None) for h in hazards],
         "hazard_photo_id": [(p.pk, p.hazard.grid.code if p.hazard.grid else None) for p in pics],
         "notice_id": [(n.pk, n.grid.code if n.grid else None) for n in issued],
         "number": [(n.number, n.grid.code if n.grid else None) for n in issued],
+        # a campaign belongs to the street (or district) that organises it
+        "campaign_id": [(c.pk, c.region.code) for c in organised],
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.inspections import views
+from wangge.inspections import campaign_views, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("map/data/", views.map_data, name="map_data"),
     path("counts/", views.counts_page, name="counts"),
     path("counts/export/", views.counts_export, name="counts_export"),
+    path("campaigns/", campaign_views.campaign_list, name="campaigns"),
+    path("campaigns/<int:campaign_id>/", campaign_views.campaign_detail, name="campaign"),
     path("places/", views.place_list, name="places"),
     path("places/import/", views.place_import, name="place_import"),
     path("places/<int:place_id>/", views.place_detail, name="place"),

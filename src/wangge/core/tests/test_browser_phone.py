@@ -254,6 +254,7 @@ def phone_data(sample: SampleDistrict, settings: Any, tmp_path: Any) -> dict[str
         "place_id": inspections["place_id"],
         "hazard_id": inspections["hazard_id"],
         "notice_id": inspections["notice_id"],
+        "campaign_id": inspections["campaign_id"],
         "hazard_photo_id": [],  # images, not pages
         "fmt": [],  # a notice's .docx/PDF: downloads, not pages
         "form_code": ["household_visit"],
