@@ -15,7 +15,10 @@ from wangge.people import services
 @login_required
 @service_errors
 def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+    from wangge.forms.selectors import household_updates  # forms sits above people
+
     file = services.get_household_file(request.user, household_id)
+    members = [(r.person_id, r.person.name) for r in [*file.current, *file.former]]
     return render(
         request,
         "people/household_detail.html",
@@ -23,6 +26,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
             "file": file,
             "household": file.household,
             "can_reveal": can_reveal_identifiers(request.user),
+            "updates": household_updates(file.household.pk, members),
         },
     )
 
