@@ -61,9 +61,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from wangge.addresses import numerals
+from wangge.addresses.folding import fold, prepare_text, strip_leading_zeros
 from wangge.addresses.gazetteer import ambiguity, read_divisions
-from wangge.addresses.numerals import NUMERAL_CHARS, chinese_to_int
 from wangge.addresses.places import places
 
 __all__ = [
@@ -102,104 +101,7 @@ class ParsedAddress:
     doubt: str = ""
 
 
-# -- folding -------------------------------------------------------------------
-
-_LEADING_ZEROS: Final = re.compile(r"(?<![0-9])0+(?=[0-9])")
-
-
-def strip_leading_zeros(text: str) -> str:
-    """ "0301" → "301", "东03" → "东3", "0" stays "0": ledgers pad room numbers."""
-    if "0" not in text:
-        return text
-    return _LEADING_ZEROS.sub("", text)
-
-
-_NUMERAL_CLASS: Final = "".join(sorted(NUMERAL_CHARS))
-_NUMERAL_RUN: Final = re.compile(f"[{_NUMERAL_CLASS}]+")
-_SPACE: Final = re.compile(r"\s+")
-
-
-def _numeral_to_digits(match: re.Match[str]) -> str:
-    value = chinese_to_int(match.group())
-    return match.group() if value is None else str(value)
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Fold a short code (number, building, unit, room) for comparison.
-
-    Half-width, simplified, upper-case, no spaces, every numeral run as Arabic digits
-    and no leading zeros: "０３０１" → "301", "三" → "3", "东三" → "东3", "a" → "A".
-    Unlike :func:`~wangge.addresses.numerals.rewrite_numerals` this converts numerals
-    anywhere, which is right for codes and wrong for names, so use it on codes only.
-    Cached because a registry repeats the same codes in every building.
-    """
-    folded = _SPACE.sub("", numerals.normalize_text(text))
-    if not folded.isascii():
-        folded = _NUMERAL_RUN.sub(_numeral_to_digits, folded)
-    return strip_leading_zeros(folded)
-
-
-_MORE: Final = str.maketrans({"#": "号", "°": ""})
-_NUMERAL_OR_DIGIT: Final = "0-9" + "".join(sorted(NUMERAL_CHARS))
-# Brackets carry no address information; their content is kept ("(3号楼)").
-_BRACKETS: Final = re.compile(r"[()\[\]{}<>（）【】〔〕《》「」『』\"'“”‘’]")
-# Between two numbers, any run of spaces and punctuation separates them ("3 2 301",
-# "3/2/301", "3，2，301" → "3-2-301"); elsewhere punctuation just goes.
-_SEPARATORS: Final = r"\s/\\._,，、。;；:：!！?？*…·"
-_BETWEEN_DIGITS: Final = re.compile(
-    f"(?<=[A-Z{_NUMERAL_OR_DIGIT}])[{_SEPARATORS}]+(?=[{_NUMERAL_OR_DIGIT}])"
-)
-_DROP: Final = re.compile(f"[{_SEPARATORS}]+")
-_LABEL: Final = re.compile(
-    r"^(?:家庭|现|现居|户籍|居住|常住|联系|详细|通讯|实际居住)?(?:住址|地址)(?:为|是)?"
-)
-# "5一6一1443": 一 typed for a dash between two numbers (an input method's habit).
-_YI_DASH: Final = re.compile(r"(?<=[0-9A-Z])一(?=[0-9])")
-_DASHES: Final = re.compile(r"-{2,}")
-# 八区, 二期, 六街21701: the numbered parts of a compound or market.
-_NUMERAL_SUBAREA: Final = re.compile(
-    f"(?<![{_NUMERAL_CLASS}])[{_NUMERAL_CLASS}]{{1,3}}(?=[区期排]|街[0-9])"
-)
-
-
-def _counted_to_digits(match: re.Match[str]) -> str:
-    """八 → 8, 十二 → 12, but 二七 (郑州's 二七区) is a name, not a count."""
-    run = match.group()
-    if len(run) > 1 and "十" not in run:
-        return run
-    return _numeral_to_digits(match)
-
-
-_ORDINAL: Final = re.compile(f"第+(?=[{_NUMERAL_OR_DIGIT}])")
-_NUMERAL_AFTER_MARK: Final = re.compile(
-    f"(?:(?<=[单元门楼号层室户院座栋幢\\-0-9])[{_NUMERAL_CLASS}]+$)|(?:(?<=[之附])[{_NUMERAL_CLASS}]+)"
-)
-
-
-def prepare_text(text: str) -> str:
-    """Fold free text before parsing: the steps every ledger needs, in order.
-
-    Half-width; simplified characters; upper-case letters ("a座" → "A座");
-    dash variants and ``#`` ("3#楼" → "3号楼"); spaces, slashes and dots *between
-    numbers* become dashes ("3 2 301", "3/2/301" → "3-2-301") and other spaces
-    vanish ("幸 福路"); brackets and punctuation vanish but their content stays; a
-    leading "地址：" label goes; numerals before markers become digits, as does a
-    numeral run ending the text right after a marker ("二单元三〇一") or following
-    之/附 ("10号之一"); "第" before a number goes ("第3单元").
-    """
-    s = _BRACKETS.sub("", numerals.normalize_text(text).translate(_MORE))
-    s = _DROP.sub("", _BETWEEN_DIGITS.sub("-", s))
-    s = _LABEL.sub("", s)
-    if s.isascii():
-        return s
-    s = _ORDINAL.sub("", s)
-    s = _YI_DASH.sub("-", s)
-    s = _DASHES.sub("-", s)
-    s = numerals.rewrite_numerals(s)
-    s = _NUMERAL_SUBAREA.sub(_counted_to_digits, s)
-    return _NUMERAL_AFTER_MARK.sub(_numeral_to_digits, s)
-
+# Folding lives in folding.py; re-exported here for the callers that import it from the parser.
 
 # -- grammar ---------------------------------------------------------------------
 
@@ -483,6 +385,10 @@ _FLOOR_LOU: Final = re.compile(r"(-|B|负|地下)?([0-9]+)楼")
 _ROOM: Final = re.compile(
     rf"((?:[东西南北中前后][厢]?)?(?:{_ID})(?:-[0-9]+)?){_ROOM_MARK}(?![0-9])"
 )
+# A letter and one digit standing alone (A6, C3号) is a block; with more digits (A1264) a room.
+_LETTER_BLOCK: Final = re.compile(r"([A-Z][0-9])号?(?![0-9A-Z\-室户房楼层栋幢座单门])")
+# A name (not a marker, a gate or a room's word) right after "N号": 12号仓库, 6号艾仕顿马丁.
+_NAME_AFTER: Final = re.compile(f"(?![门室户房间楼层])[{_CJK}]")
 _JUNK: Final = re.compile(r"[^0-9A-Z]|.")
 _CJK_CHAR: Final = re.compile(f"[{_CJK}]")
 # Characters that end a marker, not a name (10号5楼, 3号院2楼).
@@ -919,6 +825,19 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                     found["building"] = value
                     _doubt(found, f"“{value}号”按楼栋读，也可能是户室号")
                     return after
+                if (
+                    has_number
+                    and "road" in found
+                    and value.isdigit()
+                    and len(value) < 3
+                    and _NAME_AFTER.match(s, after)
+                    and not _SHOP_WORD.match(s, after)
+                ):
+                    # 中河路650号12号仓库: after the door, N号 with a name behind it is a
+                    # building (a courtyard's room ends the address: 幸福路10号院1号).
+                    found["building"] = value
+                    _doubt(found, f"“{value}号”按楼栋读，也可能是户室号")
+                    return after
                 found["room"] = value  # 幸福路10号院1号: a courtyard room; 文华小区3115号
                 return after
             # N楼 may be a floor; A楼 and 4A楼 (a letter in it) name a building.
@@ -995,6 +914,11 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
         m = _GLUED_ROOM.match(s, pos)
         if m:
             found["room"] = m.group(1)  # 7幢B座10B22室, 百脑汇9楼3C110: one room number
+            return m.end()
+    if not has_room and not has_building and not has_unit and "floor" not in found:
+        m = _LETTER_BLOCK.match(s, pos)
+        if m:
+            found["building"] = m.group(1)  # 沈家门国际水产城A6, 华领国际B3: a block, not a room
             return m.end()
     if not has_room:
         m = _ROOM.match(s, pos)

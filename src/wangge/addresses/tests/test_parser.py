@@ -587,6 +587,14 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("永嘉县上塘镇永建路1458号小塘小区476号", {"number": "1458", "building": "476"}),
         ("兴华北街10巷15号对面幸福公寓11号铺", {"number": "15", "room": "11"}),
         ("幸福路1号1号", {"number": "1", "room": "1"}),
+        # A letter and one digit standing alone is a block; with more digits a room.
+        ("浙江省舟山市普陀区沈家门国际水产城A6", {"building": "A6"}),
+        ("万塘路1389号华领国际B3", {"number": "1389", "building": "B3"}),
+        ("婺江路890号近江时代大厦C1215", {"number": "890", "room": "C1215"}),
+        ("江干区彭埠镇新月广场7楼A44", {"floor": "7", "room": "A44"}),
+        # After the door, N号 with a name behind it is a building; at the end a room.
+        ("仁和街道中河路650号12号仓库", {"number": "650", "building": "12"}),
+        ("幸福路10号2号", {"number": "10", "room": "2"}),
     ],
 )
 def test_real_world_failure_classes(text: str, expected: dict[str, str]) -> None:

@@ -1,0 +1,114 @@
+"""Fold hand-typed address text before it is parsed, and fold codes for comparison.
+
+Split out of :mod:`wangge.addresses.parser` to keep that module about the grammar:
+everything here is a text-to-text step that knows nothing of address components
+(full-width, traditional characters, numerals, separators, leading zeros).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Final
+
+from wangge.addresses import numerals
+from wangge.addresses.numerals import NUMERAL_CHARS, chinese_to_int
+
+__all__ = ["fold", "prepare_text", "strip_leading_zeros"]
+
+
+_LEADING_ZEROS: Final = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def strip_leading_zeros(text: str) -> str:
+    """ "0301" → "301", "东03" → "东3", "0" stays "0": ledgers pad room numbers."""
+    if "0" not in text:
+        return text
+    return _LEADING_ZEROS.sub("", text)
+
+
+_NUMERAL_CLASS: Final = "".join(sorted(NUMERAL_CHARS))
+_NUMERAL_RUN: Final = re.compile(f"[{_NUMERAL_CLASS}]+")
+_SPACE: Final = re.compile(r"\s+")
+
+
+def _numeral_to_digits(match: re.Match[str]) -> str:
+    value = chinese_to_int(match.group())
+    return match.group() if value is None else str(value)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Fold a short code (number, building, unit, room) for comparison.
+
+    Half-width, simplified, upper-case, no spaces, every numeral run as Arabic digits
+    and no leading zeros: "０３０１" → "301", "三" → "3", "东三" → "东3", "a" → "A".
+    Unlike :func:`~wangge.addresses.numerals.rewrite_numerals` this converts numerals
+    anywhere, which is right for codes and wrong for names, so use it on codes only.
+    Cached because a registry repeats the same codes in every building.
+    """
+    folded = _SPACE.sub("", numerals.normalize_text(text))
+    if not folded.isascii():
+        folded = _NUMERAL_RUN.sub(_numeral_to_digits, folded)
+    return strip_leading_zeros(folded)
+
+
+_MORE: Final = str.maketrans({"#": "号", "°": ""})
+_NUMERAL_OR_DIGIT: Final = "0-9" + "".join(sorted(NUMERAL_CHARS))
+# Brackets carry no address information; their content is kept ("(3号楼)").
+_BRACKETS: Final = re.compile(r"[()\[\]{}<>（）【】〔〕《》「」『』\"'“”‘’]")
+# Between two numbers, any run of spaces and punctuation separates them ("3 2 301",
+# "3/2/301", "3，2，301" → "3-2-301"); elsewhere punctuation just goes.
+_SEPARATORS: Final = r"\s/\\._,，、。;；:：!！?？*…·"
+_BETWEEN_DIGITS: Final = re.compile(
+    f"(?<=[A-Z{_NUMERAL_OR_DIGIT}])[{_SEPARATORS}]+(?=[{_NUMERAL_OR_DIGIT}])"
+)
+_DROP: Final = re.compile(f"[{_SEPARATORS}]+")
+_LABEL: Final = re.compile(
+    r"^(?:家庭|现|现居|户籍|居住|常住|联系|详细|通讯|实际居住)?(?:住址|地址)(?:为|是)?"
+)
+# "5一6一1443": 一 typed for a dash between two numbers (an input method's habit).
+_YI_DASH: Final = re.compile(r"(?<=[0-9A-Z])一(?=[0-9])")
+_DASHES: Final = re.compile(r"-{2,}")
+# 八区, 二期, 六街21701: the numbered parts of a compound or market.
+_NUMERAL_SUBAREA: Final = re.compile(
+    f"(?<![{_NUMERAL_CLASS}])[{_NUMERAL_CLASS}]{{1,3}}(?=[区期排]|街[0-9])"
+)
+
+
+def _counted_to_digits(match: re.Match[str]) -> str:
+    """八 → 8, 十二 → 12, but 二七 (郑州's 二七区) is a name, not a count."""
+    run = match.group()
+    if len(run) > 1 and "十" not in run:
+        return run
+    return _numeral_to_digits(match)
+
+
+_ORDINAL: Final = re.compile(f"第+(?=[{_NUMERAL_OR_DIGIT}])")
+_NUMERAL_AFTER_MARK: Final = re.compile(
+    f"(?:(?<=[单元门楼号层室户院座栋幢\\-0-9])[{_NUMERAL_CLASS}]+$)|(?:(?<=[之附])[{_NUMERAL_CLASS}]+)"
+)
+
+
+def prepare_text(text: str) -> str:
+    """Fold free text before parsing: the steps every ledger needs, in order.
+
+    Half-width; simplified characters; upper-case letters ("a座" → "A座");
+    dash variants and ``#`` ("3#楼" → "3号楼"); spaces, slashes and dots *between
+    numbers* become dashes ("3 2 301", "3/2/301" → "3-2-301") and other spaces
+    vanish ("幸 福路"); brackets and punctuation vanish but their content stays; a
+    leading "地址：" label goes; numerals before markers become digits, as does a
+    numeral run ending the text right after a marker ("二单元三〇一") or following
+    之/附 ("10号之一"); "第" before a number goes ("第3单元").
+    """
+    s = _BRACKETS.sub("", numerals.normalize_text(text).translate(_MORE))
+    s = _DROP.sub("", _BETWEEN_DIGITS.sub("-", s))
+    s = _LABEL.sub("", s)
+    if s.isascii():
+        return s
+    s = _ORDINAL.sub("", s)
+    s = _YI_DASH.sub("-", s)
+    s = _DASHES.sub("-", s)
+    s = numerals.rewrite_numerals(s)
+    s = _NUMERAL_SUBAREA.sub(_counted_to_digits, s)
+    return _NUMERAL_AFTER_MARK.sub(_numeral_to_digits, s)
