@@ -103,6 +103,7 @@ class Applied:
     result: str = ""
     result_data: dict[str, Any] = field(default_factory=dict)
     task_id: int | None = None
+    note: str = ""  # appended to the sender's message (e.g. why a notice was not issued)
 
 
 FormApplier = Callable[[Received], Applied]
@@ -479,7 +480,9 @@ def apply_submission(user: Any, submission: Submission) -> str:
                 applier.grid_id = applier.grid_id or received.grid_id
                 for model, pk, fld, value in applied.changes:
                     applier.note(model, pk, fld, "", value, ChangeStatus.APPLIED)
-            note = applier.complete_task(plan.task_result, applied)
+            note = (applied.note if applied is not None else "") + applier.complete_task(
+                plan.task_result, applied
+            )
             Change.objects.bulk_create(applier.changes)
     except (Forbidden, Refused) as exc:
         applier.grid_id = applier.grid_id or received.grid_id

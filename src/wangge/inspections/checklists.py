@@ -17,7 +17,19 @@ from typing import Any
 
 from wangge.inspections.models import HazardCategory, Severity
 
-VERSION = "2026120601"
+VERSION = "2026120602"
+
+# The notice an inspector may issue on the spot when items failed (docs/inspections.md, "A notice
+# issued offline"): the kind and working days are answered; the unit, serial, year and time are
+# written by the phone's fill page from the block of numbers it keeps (frontend/offline/notices.js).
+NOTICE_FIELDS = (
+    "notice_kind",
+    "notice_days",
+    "notice_unit",
+    "notice_serial",
+    "notice_year",
+    "notice_issued_at",
+)
 
 
 @dataclass(frozen=True)
@@ -111,8 +123,23 @@ CHECKLISTS: dict[str, Checklist] = {
 }
 
 
+SURVEY_COLUMNS = (
+    "type",
+    "name",
+    "label",
+    "hint",
+    "parameters",
+    "required",
+    "relevant",
+    "constraint",
+    "constraint_message",
+)
+
+
 def _row(*cells: str) -> str:
-    return "| | " + " | ".join(cells) + " |"
+    """One survey row, its missing trailing cells empty."""
+    padded = list(cells) + [""] * (len(SURVEY_COLUMNS) - len(cells))
+    return "| | " + " | ".join(padded) + " |"
 
 
 def xlsform(code: str) -> bytes:
@@ -123,7 +150,7 @@ def xlsform(code: str) -> bytes:
         f"# {checklist.title}（{code}）: written from the item table in inspections/checklists.py",
         "",
         "| survey |",
-        _row("type", "name", "label", "hint", "parameters", "required", "relevant"),
+        _row(*SURVEY_COLUMNS),
         _row("start", "started", "", "", "", "", ""),
         _row("end", "ended", "", "", "", "", ""),
         _row("hidden", "task_id", "", "", "", "", ""),
@@ -144,12 +171,40 @@ def xlsform(code: str) -> bytes:
             ),
             _row("text", f"{item.name}_note", "问题说明", "", "", "", failed),
         ]
+    any_failed = " or ".join(f"${{{item.name}}} = 'fail'" for item in checklist.items)
     lines += [
+        _row(
+            "select_one notice_kind",
+            "notice_kind",
+            "整改通知书",
+            "现场下达时使用本机预留的文号",
+            "",
+            "yes",
+            any_failed,
+        ),
+        _row(
+            "integer",
+            "notice_days",
+            "整改期限（工作日）",
+            "1至60个工作日",
+            "",
+            "yes",
+            "${notice_kind} = 'deadline'",
+            ". >= 1 and . <= 60",
+            "整改期限应为1至60个工作日",
+        ),
+        _row("hidden", "notice_unit", "", "", "", "", ""),
+        _row("hidden", "notice_serial", "", "", "", "", ""),
+        _row("hidden", "notice_year", "", "", "", "", ""),
+        _row("hidden", "notice_issued_at", "", "", "", "", ""),
         "",
         "| choices |",
         "| | list_name | name | label |",
         "| | pass_fail | pass | 合格 |",
         "| | pass_fail | fail | 不合格 |",
+        "| | notice_kind | none | 暂不下达 |",
+        "| | notice_kind | immediate | 责令立即改正 |",
+        "| | notice_kind | deadline | 责令限期改正 |",
         "",
         "| settings |",
         "| | form_title | form_id | version | default_language |",

@@ -6,19 +6,30 @@ completed. Registered with the forms app for each checklist's form code in
 Which place: the subject of the task the submission names (`inspections.place:<id>`), or the
 hidden `place_id` answer. With no task named, the open inspection task of that place for this
 checklist (one a campaign made) is the one completed.
+
+A checklist with failed items may carry the notice the inspector issued on the spot
+(`notice_kind`, `notice_days`, and the unit, serial, year and time the phone wrote from its
+reserved block): it is issued here for the hazards just made, with that serial and the
+submission's instanceID as its `client_id`. A notice the server cannot issue (a serial outside
+the sender's block, a unit they do not belong to) does not undo the hazards: the sender is told
+why, and the notice can be issued from the place's page.
 """
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from wangge.inspections.checklists import CHECKLISTS, failed_items
-from wangge.inspections.models import Place
+from wangge.inspections.models import IssuingUnit, NoticeKind, Place
 
 if TYPE_CHECKING:
     from wangge.forms.applying import Applied, Received
 
 PLACE_REF = "inspections.place:"
+ISSUED_AT_SLACK = datetime.timedelta(minutes=5)
+ISSUED_AT_OLDEST = datetime.timedelta(days=30)
 
 
 def place_ref(place: Place) -> str:
@@ -96,13 +107,96 @@ def apply_checklist(received: Received) -> Applied:
 
     record_found(task.pk if task is not None else task_id, len(made))
     result = f"检查完成：发现隐患{len(made)}处" if made else "检查完成：全部合格"
+    changes = [("hazard", str(h.pk), "created", h.get_category_display()) for h in made] or [
+        ("place", str(place.pk), "checked", CHECKLISTS[code].title)
+    ]
+    result_data: dict[str, Any] = {"place": place.pk, "hazards": [h.pk for h in made]}
+    note = ""
+    kind = received.instance.first("notice_kind")
+    if made and kind in NoticeKind.values:
+        notice, note = _issue_notice(received, place, made, kind)
+        if notice is not None:
+            changes.append(("notice", str(notice.pk), "created", notice.number))
+            result += f"；已下达{notice.get_kind_display()}{notice.number}"
+            result_data["notice"] = notice.number
     return Applied(
-        changes=[("hazard", str(h.pk), "created", h.get_category_display()) for h in made]
-        or [("place", str(place.pk), "checked", CHECKLISTS[code].title)],
-        result=result,
-        result_data={"place": place.pk, "hazards": [h.pk for h in made]},
-        task_id=task_id,
+        changes=changes, result=result, result_data=result_data, task_id=task_id, note=note
     )
+
+
+def _int(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+def _issued_at(raw: str) -> datetime.datetime | None:
+    """When the phone issued the notice; None (now) when unreadable or implausible."""
+    from django.utils import timezone
+
+    try:
+        when = datetime.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    now = timezone.now()
+    if when > now + ISSUED_AT_SLACK or when < now - ISSUED_AT_OLDEST:
+        return None
+    return when
+
+
+def _unit_for(received: Received, place: Place) -> IssuingUnit | None:
+    """The unit the phone numbered the notice for, else the nearest unit above the place."""
+    code = received.instance.first("notice_unit").strip()
+    if code:
+        return IssuingUnit.objects.select_related("region").filter(code=code[:32]).first()
+    if place.grid is None:
+        return None
+    chain = [place.grid, *reversed(place.grid.ancestors())]
+    units = {u.region_id: u for u in IssuingUnit.objects.filter(region__in=chain)}
+    return next((units[r.pk] for r in chain if r.pk in units), None)
+
+
+def _client_id(received: Received) -> str:
+    """The submission's instanceID names the notice (so a repeated sync finds it)."""
+    key = received.instance.instance_id
+    return key if len(key) <= 64 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:57]
+
+
+def _issue_notice(
+    received: Received, place: Place, hazards: list[Any], kind: str
+) -> tuple[Any, str]:
+    """(the notice, "") or (None, why not, for the sender's message)."""
+    from django.db import transaction
+
+    from wangge.core.errors import ServiceError
+    from wangge.inspections import notices
+
+    answer = received.instance.first
+    unit = _unit_for(received, place)
+    if unit is None:
+        return None, "；整改通知书未下达：没有找到发文单位，请在场所页面下达"
+    serial_raw = answer("notice_serial").strip()
+    serial = _int(serial_raw)
+    if serial_raw and serial is None:
+        return None, f"；整改通知书未下达：文号序号“{serial_raw[:12]}”无效"
+    days = _int(answer("notice_days").strip()) if kind == NoticeKind.DEADLINE else None
+    try:
+        with transaction.atomic():
+            notice = notices.issue_notice(
+                received.user,
+                unit=unit,
+                hazards=hazards,
+                kind=kind,
+                deadline_days=days,
+                serial=serial,
+                year=_int(answer("notice_year").strip()) if serial is not None else None,
+                client_id=_client_id(received),
+                issued_at=_issued_at(answer("notice_issued_at")),
+                channel="forms",
+            )
+    except ServiceError as exc:
+        return None, f"；整改通知书未下达：{exc.message}"
+    return notice, f"；已下达{notice.get_kind_display()}{notice.number}"
 
 
 def register() -> None:
