@@ -5,6 +5,7 @@ serial the server will not accept leaves the hazards recorded and says why."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 
 import pytest
@@ -70,7 +71,7 @@ def test_a_notice_numbered_offline_from_the_block_is_issued_with_the_checklist(s
         form_code="fire_rental_site",
         subject_ref=f"inspections.place:{place.pk}",
     )
-    issued = timezone.now() - timezone.timedelta(hours=2)
+    issued = timezone.now() - datetime.timedelta(hours=2)
     rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
     answer = _send(
         rosa,
