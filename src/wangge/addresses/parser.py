@@ -344,6 +344,7 @@ _MARKET: Final = re.compile(r"市场|商城|商场|交易|批发|鞋城|纺城|�
 _NOT_ADDRESS: Final = re.compile(
     r"(?:19|20)[0-9]{2}(?=年|级|届|[春夏秋冬]季?|学年|学期)"
     r"|[0-9]+(?:米|公里)(?:处|左右)?"  # 往东400米, 东北130米: a distance, no address number
+    r"|4S(?=店)"  # 马自达4S店: a car dealer's kind, no room
 )
 _BUILDING_RANGE: Final = re.compile(r"([0-9]+)-([0-9]+)(?:号楼|号栋|号幢|栋|幢)")
 _BUILDING_STRONG: Final = re.compile(r"([0-9]+[A-Z]?)(?:号楼|号栋|号幢|栋|幢)")
@@ -389,6 +390,10 @@ _ROOM: Final = re.compile(
 _LETTER_BLOCK: Final = re.compile(r"([A-Z][0-9])号?(?![0-9A-Z\-室户房楼层栋幢座单门])")
 # A name (not a marker, a gate or a room's word) right after "N号": 12号仓库, 6号艾仕顿马丁.
 _NAME_AFTER: Final = re.compile(f"(?![门室户房间楼层])[{_CJK}]")
+# A market's or compound's area ending its name (A区, 3区, 二期).
+_AREA_END: Final = re.compile(r"[0-9A-Z东西南北中][区期]$")
+# A block letter and a range of shops in it (A267-268号).
+_LETTER_RANGE: Final = re.compile(r"([A-Z])([0-9]{2,})-([0-9]{2,})(?:室|号)?(?![0-9A-Z\-])")
 _JUNK: Final = re.compile(r"[^0-9A-Z]|.")
 _CJK_CHAR: Final = re.compile(f"[{_CJK}]")
 # Characters that end a marker, not a name (10号5楼, 3号院2楼).
@@ -651,6 +656,13 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     has_unit = "unit" in found
     has_room = "room" in found
 
+    if not has_room and not has_building:
+        m = _LETTER_RANGE.match(s, pos)
+        if m and 0 < int(m.group(3)) - int(m.group(2)) < 20 and len(m.group(2)) == len(m.group(3)):
+            # 中南建材市场A267-268号, 袍江工业西区E31-32: block A, shops 267 to 268.
+            found["building"] = m.group(1)
+            found["room"] = f"{_code(m.group(2))}-{_code(m.group(3))}"
+            return m.end()
     if not has_room and (has_number or has_building or "road" not in found):
         m = _ROOM_RANGE.match(s, pos) or (
             _STALL_RANGE.match(s, pos) if _MARKET.search(found.get("compound", "")) else None
@@ -687,8 +699,18 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["room"] = _code(m.group(4))
             return m.end()
         m = _NUMBER.match(s, pos)
-        if m and m.group(3) and _is_housing(found) and m.group(4) != "弄":
-            m = None  # 时代广场7-3号: building 7, room 3 (read below), not a door number
+        if (
+            m
+            and m.group(3)
+            and m.group(4) != "弄"
+            and (
+                _is_housing(found)
+                or ("road" not in found and found.get("compound", "").endswith("新村"))
+            )
+        ):
+            # 时代广场7-3号, 秀湖新村92-9号: building 7, room 3 (read below), not a door
+            # number; a 新村 without a road is an estate of buildings, not a village.
+            m = None
         if (
             m
             and (
@@ -740,6 +762,17 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 and not _continues(s, m.end())
                 and _FIRST_DIGIT.search(s, m.end()) is None  # nothing numbered after it
             ):
+                if (
+                    _MARKET.search(compound)
+                    and _AREA_END.search(compound)
+                    and len(number) < 3
+                    and not has_unit  # 浙南鞋料市场A区14街8号: the lane's stall 8
+                ):
+                    # 青蟹批发交易中心A区14号: in a market's area, one or two digits number a
+                    # hall (a building); three or more a stall (远大市场D区745号).
+                    found["building"] = number
+                    _doubt(found, f"“{number}号”按楼栋读，也可能是摊位号")
+                    return m.end()
                 if _MARKET.search(compound):
                     found["room"] = number  # 小商品市场3348号, 远大市场D区745号: a stall
                     return m.end()
@@ -878,6 +911,11 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["floor"] = ("-" if m.group(1) else "") + _code(m.group(2))
             return m.end()
 
+    if has_unit and not has_building and not has_room:
+        m = _BUILDING_STRONG.match(s, pos)
+        if m:
+            found["building"] = _code(m.group(1))  # 财富广场7单元8号楼1340: written the other way
+            return m.end()
     if not has_unit and not has_room:
         m = _UNIT.match(s, pos)
         if m:

@@ -595,6 +595,21 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         # After the door, N号 with a name behind it is a building; at the end a room.
         ("仁和街道中河路650号12号仓库", {"number": "650", "building": "12"}),
         ("幸福路10号2号", {"number": "10", "room": "2"}),
+        # A 新村 without a road is an estate: N-M号 is building and room, not a door.
+        ("吴兴区织里镇凌家汇新村8-10号", {"building": "8", "room": "10"}),
+        ("浙江省临海市杜桥镇溪口村12-87号", {"number": "12-87"}),
+        # A block letter with a range of shops.
+        ("浙江省杭州市滨江区中南建材市场A267-268号", {"building": "A", "room": "267-268"}),
+        # A building written after its unit.
+        (
+            "河南省信阳市光山县光辉大道财富广场7单元8号楼1340",
+            {"building": "8", "unit": "7", "room": "1340"},
+        ),
+        # In a market's area one or two digits number a hall; more digits a stall.
+        ("青蟹批发交易中心A区14号", {"building": "14"}),
+        ("柯桥远大市场D区745号", {"room": "745"}),
+        # A car dealer's 4S店 is no room.
+        ("金华义乌市金发大道720号马自达4S店", {"number": "720"}),
     ],
 )
 def test_real_world_failure_classes(text: str, expected: dict[str, str]) -> None:
