@@ -79,6 +79,7 @@ const LABELS = {
   "Get location": "获取位置",
   "Save location": "保存位置",
   Remove: "移除",
+  Add: "添加", // a repeat's "Add <group>" when the group's label is a separate text node
   Clear: "清除",
   Cancel: "取消",
 };

@@ -132,6 +132,12 @@ def test_three_visits_offline_change_the_household_files_and_a_conflict_goes_to_
             page.wait_for_selector(".p-panel.is-repeat:has-text('新迁入人员')", state="detached")
         _question(page, "备注").locator("input").fill(visit["note"])
         if i == 0:
+            # the engine's English buttons are relabelled (a repeat's "Add <group>" too)
+            page.wait_for_function(
+                "() => ![...document.querySelectorAll('.odk-host button')]"
+                ".some(b => /\\bAdd\\b/.test(b.textContent))"
+            )
+            assert page.locator(".odk-host button", has_text="添加").count() >= 1
             page.screenshot(path=OUT / "visits-1-form-offline.png", full_page=True)
         page.get_by_role("button", name="保存并发送").click()
         page.wait_for_url("**/offline/?saved=*")
