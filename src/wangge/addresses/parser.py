@@ -387,13 +387,15 @@ _ROOM: Final = re.compile(
     rf"((?:[东西南北中前后][厢]?)?(?:{_ID})(?:-[0-9]+)?){_ROOM_MARK}(?![0-9])"
 )
 # A letter and one digit standing alone (A6, C3号) is a block; with more digits (A1264) a room.
+_DIGIT_BLOCK: Final = re.compile(r"([0-9]{1,2}[A-Z])(?![0-9A-Z\-室户房楼层栋幢座单门号])")
 _LETTER_BLOCK: Final = re.compile(r"([A-Z][0-9])号?(?![0-9A-Z\-室户房楼层栋幢座单门])")
 # A name (not a marker, a gate or a room's word) right after "N号": 12号仓库, 6号艾仕顿马丁.
 _NAME_AFTER: Final = re.compile(f"(?![门室户房间楼层])[{_CJK}]")
 # A market's or compound's area ending its name (A区, 3区, 二期).
 _AREA_END: Final = re.compile(r"[0-9A-Z东西南北中][区期]$")
-# A block letter and a range of shops in it (A267-268号).
-_LETTER_RANGE: Final = re.compile(r"([A-Z])([0-9]{2,})-([0-9]{2,})(?:室|号)?(?![0-9A-Z\-])")
+# A block letter and a range of shops in it (A267-268号); with fewer digits H11-12 is
+# block H11, room 12 as often as a range.
+_LETTER_RANGE: Final = re.compile(r"([A-Z])([0-9]{3,})-([0-9]{3,})(?:室|号)?(?![0-9A-Z\-])")
 _JUNK: Final = re.compile(r"[^0-9A-Z]|.")
 _CJK_CHAR: Final = re.compile(f"[{_CJK}]")
 # Characters that end a marker, not a name (10号5楼, 3号院2楼).
@@ -699,18 +701,8 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["room"] = _code(m.group(4))
             return m.end()
         m = _NUMBER.match(s, pos)
-        if (
-            m
-            and m.group(3)
-            and m.group(4) != "弄"
-            and (
-                _is_housing(found)
-                or ("road" not in found and found.get("compound", "").endswith("新村"))
-            )
-        ):
-            # 时代广场7-3号, 秀湖新村92-9号: building 7, room 3 (read below), not a door
-            # number; a 新村 without a road is an estate of buildings, not a village.
-            m = None
+        if m and m.group(3) and m.group(4) != "弄" and _is_housing(found):
+            m = None  # 时代广场7-3号: building 7, room 3 (read below), not a door number
         if (
             m
             and (
@@ -957,6 +949,11 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
         m = _LETTER_BLOCK.match(s, pos)
         if m:
             found["building"] = m.group(1)  # 沈家门国际水产城A6, 华领国际B3: a block, not a room
+            return m.end()
+        m = _DIGIT_BLOCK.match(s, pos)
+        if m and (has_number or "compound" in found) and not _MALL.search(s, 0, pos):
+            # 香榭公寓8C, 大港路1555号17B: a block; in a tower or mall (富春大厦43B) a room.
+            found["building"] = m.group(1)
             return m.end()
     if not has_room:
         m = _ROOM.match(s, pos)

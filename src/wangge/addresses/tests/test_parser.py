@@ -592,14 +592,15 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("万塘路1389号华领国际B3", {"number": "1389", "building": "B3"}),
         ("婺江路890号近江时代大厦C1215", {"number": "890", "room": "C1215"}),
         ("江干区彭埠镇新月广场7楼A44", {"floor": "7", "room": "A44"}),
+        # Likewise one or two digits and a letter, except in a tower or a mall.
+        ("宁波市江东区中兴路808号香榭公寓8c", {"number": "808", "building": "8C"}),
+        ("清泰街583富春大厦43b", {"room": "43B"}),
         # After the door, N号 with a name behind it is a building; at the end a room.
         ("仁和街道中河路650号12号仓库", {"number": "650", "building": "12"}),
         ("幸福路10号2号", {"number": "10", "room": "2"}),
-        # A 新村 without a road is an estate: N-M号 is building and room, not a door.
-        ("吴兴区织里镇凌家汇新村8-10号", {"building": "8", "room": "10"}),
-        ("浙江省临海市杜桥镇溪口村12-87号", {"number": "12-87"}),
         # A block letter with a range of shops.
         ("浙江省杭州市滨江区中南建材市场A267-268号", {"building": "A", "room": "267-268"}),
+        ("浙江省台州市黄岩区芭堤水岸B5-86", {"building": "B5", "room": "86"}),
         # A building written after its unit.
         (
             "河南省信阳市光山县光辉大道财富广场7单元8号楼1340",
