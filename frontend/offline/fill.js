@@ -6,6 +6,7 @@ import { OdkWebForm, webFormsPlugin } from "@getodk/web-forms";
 import { enqueue } from "./store.js";
 import { formList, formXml, manifest } from "./forms.js";
 import { pageContext, requestBackgroundSync, startPage } from "./page.js";
+import { takeSerial } from "./notices.js";
 import { syncQueue } from "./sync.js";
 
 const ctx = pageContext();
@@ -38,6 +39,32 @@ function withDefaults(xml) {
   }
   return changed ? new XMLSerializer().serializeToString(doc) : xml;
 }
+// A checklist saved with a notice (notice_kind immediate or deadline): the notice is numbered
+// now, on the phone, with the next unused serial of the block the workbench reserved
+// (notices.js), and the number goes into the instance's hidden fields with the time of issue,
+// for the server to issue the notice with that number (docs/inspections.md). Without a
+// serial left the notice is numbered by the server when the checklist arrives.
+const NOTICE_KINDS = { immediate: "责令立即改正通知书", deadline: "责令限期改正通知书" };
+
+async function numberNotice(text) {
+  const doc = new DOMParser().parseFromString(text, "text/xml");
+  const field = (name) => [...doc.documentElement.children].find((c) => c.localName === name);
+  const kind = field("notice_kind")?.textContent.trim();
+  if (!NOTICE_KINDS[kind] || !field("notice_serial")) return { text, notice: null };
+  const set = (name, value) => {
+    if (field(name)) field(name).textContent = value;
+  };
+  set("notice_issued_at", new Date().toISOString());
+  const taken = field("notice_serial").textContent.trim() ? null : await takeSerial(ctx.user);
+  if (taken) {
+    set("notice_unit", taken.unit);
+    set("notice_serial", String(taken.serial));
+    set("notice_year", String(taken.year));
+  }
+  const notice = { kind: NOTICE_KINDS[kind], number: taken ? taken.number : "" };
+  return { text: new XMLSerializer().serializeToString(doc), notice };
+}
+
 const status = ctx.root.querySelector("#fill-status");
 
 function say(message, kind = "info") {
@@ -137,18 +164,21 @@ async function main() {
         onSubmit: async (payload, callback) => {
           if (payload.status !== "ready") return;
           const data = payload.data[0];
-          const text = await data.instanceFile.text();
+          const { text, notice } = await numberNotice(await data.instanceFile.text());
+          const label = notice
+            ? `${form.name} · ${notice.kind} ${notice.number || "（联网后编号）"}`
+            : instanceLabel(mount, form);
           const item = await enqueue({
             id: instanceId(text),
             user: ctx.user,
             formId: form.formID,
             formName: form.name,
             taskId,
-            label: instanceLabel(mount, form),
+            label,
             xml: new Blob([text], { type: "text/xml" }),
             attachments: [...(data.attachments || [])],
           });
-          say("已保存到本机：待发送", "ok");
+          say(notice?.number ? `已保存到本机：待发送。通知书文号 ${notice.number}` : "已保存到本机：待发送", "ok");
           await requestBackgroundSync();
           if (navigator.onLine) await syncQueue(ctx.user).catch(() => 0);
           callback?.({});

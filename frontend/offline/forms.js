@@ -60,7 +60,9 @@ export async function formXml(form) {
 export async function keepForOffline() {
   const forms = await formList();
   for (const form of forms) {
-    await formXml(form);
+    // A form that can carry a rectification notice (the inspection checklists) asks the
+    // workbench to keep notice numbers on the phone (notices.js).
+    form.issuesNotices = (await formXml(form)).includes("notice_serial");
     for (const url of Object.values(await manifest(form))) {
       const response = await fetch(url, { headers: HEADERS, credentials: "same-origin" });
       await response.arrayBuffer();

@@ -4,6 +4,7 @@
 import { REFUSED, SENT, itemsOf, remove, update, WAITING } from "./store.js";
 import { formList, keepForOffline } from "./forms.js";
 import { pageContext, startPage } from "./page.js";
+import { keepNumbers, noticeNumber, numbersLeft } from "./notices.js";
 
 const ctx = pageContext();
 const $ = (selector) => ctx.root.querySelector(selector);
@@ -142,10 +143,29 @@ async function showForms() {
       );
     }
     if (navigator.onLine) $("#forms-ready").hidden = false;
+    await showNumbers(forms.some((f) => f.issuesNotices));
   } catch {
     $("#forms-empty").hidden = false;
     $("#forms-empty").textContent = navigator.onLine ? "表单暂不可用" : "离线：本机没有保存表单";
   }
+}
+
+// Notice numbers kept on the phone for issuing notices offline: reserved while online when
+// the user fills forms that can carry a notice (the inspection checklists).
+async function showNumbers(wanted) {
+  const box = $("#numbers");
+  let held = null;
+  try {
+    held = wanted && navigator.onLine ? await keepNumbers(ctx.user, ctx.csrf) : await numbersLeft(ctx.user);
+  } catch {
+    held = await numbersLeft(ctx.user).catch(() => null);
+  }
+  if (!held && !wanted) return;
+  box.hidden = false;
+  $("#numbers-text").textContent = held
+    ? `下一个文号：${noticeNumber(held.prefix, held.year, held.next)}，本机还有${held.left}个`
+    : "本机没有预留文号：联网打开工作台时自动预留";
+  box.dataset.left = String(held ? held.left : 0);
 }
 
 // The fill page is one page for every form: keep a copy now, so that it opens without a network.

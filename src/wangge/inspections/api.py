@@ -208,6 +208,19 @@ def reserve_block(request: HttpRequest, body: BlockIn) -> Any:
     }
 
 
+class UnitOut(Schema):
+    code: str
+    name: str
+    prefix: str
+
+
+@router.get("/notices/units", response=list[UnitOut], summary="我可以开具通知书的发文单位")
+def my_units(request: HttpRequest) -> Any:
+    """The units the caller may number notices for: the offline workbench reserves a block of
+    the first one while online (docs/offline.md)."""
+    return numbering.units_for(request.user)
+
+
 class NoticeIn(Schema):
     unit: str = Field(max_length=32)
     hazards: list[RecordId] = Field(min_length=1, max_length=50)

@@ -10,3 +10,7 @@ class InspectionsConfig(AppConfig):
         from wangge.inspections.submitted import register
 
         register()
+        # a re-inspection task (回头看) opens its notice, whose hazards are closed one by one
+        from wangge.inspections.reinspection import register_links
+
+        register_links()

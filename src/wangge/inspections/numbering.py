@@ -23,7 +23,7 @@ from django.db.models import F
 from wangge.access import audit
 from wangge.access.scoping import scope_for
 from wangge.core.errors import Forbidden, ServiceError
-from wangge.geo.models import Region, RegionLevel
+from wangge.geo.models import LEVEL_DEPTH, Region, RegionLevel
 from wangge.inspections.models import IssuingUnit, NumberBlock, SerialCounter
 
 MAX_BLOCK = 200
@@ -123,3 +123,14 @@ def block_for(actor: Any, unit: IssuingUnit, year: int, serial: int) -> NumberBl
         .order_by("first")
         .first()
     )
+
+
+def units_for(actor: Any) -> list[IssuingUnit]:
+    """The issuing units `actor` may number notices for (the offline workbench reserves a block
+    of each while online), nearest first: a street's unit before its district's."""
+    units = [
+        unit
+        for unit in IssuingUnit.objects.select_related("region").order_by("code")
+        if may_issue_for(actor, unit)
+    ]
+    return sorted(units, key=lambda unit: -LEVEL_DEPTH.get(unit.region.level, 0))

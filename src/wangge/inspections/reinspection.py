@@ -95,3 +95,27 @@ def after_close(actor: Any, hazard: Hazard) -> None:
             )
         except ServiceError:
             continue  # assigned to someone else: they complete it on their workbench
+
+
+def _notice_link(pk: str) -> tuple[str, str] | None:
+    from django.urls import reverse
+
+    if not pk.isdigit():
+        return None
+    return "打开整改通知书，逐项整改销号", reverse("inspections:notice", args=[int(pk)])
+
+
+def _place_link(pk: str) -> tuple[str, str] | None:
+    from django.urls import reverse
+
+    if not pk.isdigit():
+        return None
+    return "查看检查场所", reverse("inspections:place", args=[int(pk)])
+
+
+def register_links() -> None:
+    """The task page links a re-inspection to its notice and an inspection to its place."""
+    from wangge.tasks.selectors import register_subject_link
+
+    register_subject_link("inspections.notice:", _notice_link)
+    register_subject_link("inspections.place:", _place_link)

@@ -79,11 +79,18 @@ def workbench(request: HttpRequest) -> HttpResponse:
 # - Its XPath engine parses expressions with tree-sitter compiled to WebAssembly, which
 #   `script-src 'self'` refuses to instantiate: 'wasm-unsafe-eval' allows WebAssembly and
 #   nothing else (JavaScript eval and new Function stay forbidden; there is no 'unsafe-eval').
+# - A photo question with `max-pixels` (the checklists' photos) is shrunk on the phone by pica,
+#   which the engine bundles: pica resizes in Web Workers it starts from blob: URLs of its own
+#   code (and probes the browser with a data: worker). Under `script-src 'self'` as the
+#   fallback for workers they are refused and the photo never arrives, so `worker-src` names
+#   'self' (the service worker), blob: and data:. Only a script already running on the page
+#   can start such a worker, and the page runs nothing but the bundle.
 @csp_update(
     {
         "style-src": ["'unsafe-inline'"],
         "script-src": ["'wasm-unsafe-eval'"],
         "font-src": ["data:"],  # the theme's fonts are inlined in its CSS
+        "worker-src": ["'self'", "blob:", "data:"],
     }
 )
 @login_required

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,26 @@ def open_url(
     if offline is not None:
         return f"{offline}?form={form_code}&task={task_id}{extra}"
     return f"/forms/{form_code}/fill/?task={task_id}{extra}"
+
+
+SubjectLink = Callable[[str], tuple[str, str] | None]
+_SUBJECT_LINKS: dict[str, SubjectLink] = {}
+
+
+def register_subject_link(prefix: str, link: SubjectLink) -> None:
+    """A task whose `subject_ref` starts with `prefix` ("inspections.notice:") links to what
+    `link(id)` names: (label, url). Registered by the app that owns the subject (from its
+    AppConfig.ready), so the tasks app imports none of the apps it serves."""
+    _SUBJECT_LINKS[prefix] = link
+
+
+def subject_link(task: Task) -> tuple[str, str] | None:
+    """(label, url) of the task's subject page, when its app registered one. The page it opens
+    checks the user's scope itself."""
+    for prefix, link in _SUBJECT_LINKS.items():
+        if task.subject_ref.startswith(prefix):
+            return link(task.subject_ref[len(prefix) :])
+    return None
 
 
 def fill_url(task: Task) -> str:

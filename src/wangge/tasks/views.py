@@ -118,6 +118,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             and (task.assignee_id in (None, request.user.pk) or may_dispatch),
             "workers": list(services.users_for_post(task.region_id)) if may_dispatch else [],
             "escalated_to": services.escalated_to(task),
+            "subject_link": selectors.subject_link(task),
         },
     )
 

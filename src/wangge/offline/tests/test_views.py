@@ -70,6 +70,9 @@ def test_only_the_fill_page_relaxes_the_policy_and_never_for_javascript_eval(
     assert "'unsafe-inline'" in policy["style-src"]
     assert policy["script-src"].split() == ["'self'", "'wasm-unsafe-eval'"]
     assert "'unsafe-inline'" not in policy["script-src"]
+    # the photo resizer's workers (blob:, and a data: probe), and the service worker ('self')
+    assert policy["worker-src"].split() == ["'self'", "blob:", "data:"]
+    assert "worker-src" not in shell["Content-Security-Policy"]
 
 
 def test_the_pages_carry_the_user_and_token_for_the_queue_and_link_the_manifest(
