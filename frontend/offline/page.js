@@ -10,22 +10,23 @@ export function pageContext() {
 }
 
 /** Remember the user and token (the worker sends with them), start the worker, and sync now and
- * whenever the network comes back. `onChange` is called when the queue may have changed. */
+ * whenever the network comes back. `onChange(sent)` is called when the queue may have changed
+ * (`sent`: how many forms this sync delivered, which may have completed tasks). */
 export async function startPage({ user, csrf }, onChange) {
   await setMeta("user", user);
   if (csrf) await setMeta("csrf", csrf);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(() => {});
     navigator.serviceWorker.addEventListener("message", (event) => {
-      if (event.data?.type === "queue-changed") onChange();
+      if (event.data?.type === "queue-changed") onChange(event.data.sent || 0);
     });
   }
   const sync = async () => {
-    await syncQueue(user).catch(() => 0);
-    onChange();
+    const sent = await syncQueue(user).catch(() => 0);
+    onChange(sent);
   };
   window.addEventListener("online", sync);
-  window.addEventListener("offline", onChange);
+  window.addEventListener("offline", () => onChange(0));
   if (navigator.onLine) sync();
   // Phones do not always say when signal comes back (nor does every browser fire `online`, nor
   // reach the page with the worker's own sync), so a page left open tries again now and then.

@@ -179,9 +179,10 @@ async function keepFillPage() {
   }
 }
 
-const refresh = () => {
+const refresh = (sent) => {
   showNetwork();
   showQueue();
+  if (sent) showTasks(); // a form just delivered may have completed its task
 };
 const sync = await startPage(ctx, refresh);
 refresh();

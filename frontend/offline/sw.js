@@ -77,15 +77,15 @@ setCatchHandler(async ({ request }) => {
 // Background Sync (where the browser has it): the pages register "wangge-submissions" when they
 // queue a form; the browser fires it when the network is back, even with the page closed.
 self.addEventListener("sync", (event) => {
-  if (event.tag === "wangge-submissions") event.waitUntil(syncQueue().then(() => notifyPages()));
+  if (event.tag === "wangge-submissions") event.waitUntil(syncQueue().then((sent) => notifyPages(sent)));
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data?.type === "sync") event.waitUntil(syncQueue().then(() => notifyPages()));
+  if (event.data?.type === "sync") event.waitUntil(syncQueue().then((sent) => notifyPages(sent)));
 });
 
-async function notifyPages() {
+async function notifyPages(sent = 0) {
   for (const client of await self.clients.matchAll({ type: "window" })) {
-    client.postMessage({ type: "queue-changed" });
+    client.postMessage({ type: "queue-changed", sent });
   }
 }

@@ -158,6 +158,7 @@ def test_an_inspection_offline_issues_a_numbered_notice_and_the_recheck_closes_t
         "() => [...document.querySelectorAll('#queue li')].every(li => li.dataset.state === 'sent')"
     )
     assert first_number in page.inner_text("#queue")  # the server's word: 已下达…第0001号
+    page.wait_for_selector(f"#tasks li.task[data-id='{task.pk}']", state="detached")  # done
     page.screenshot(path=OUT / "inspection-3-sent.png", full_page=True)
     hazards = list(Hazard.objects.filter(place=site).order_by("pk"))
     assert len(hazards) == 2 and all(h.photos.count() == 1 for h in hazards)
