@@ -133,4 +133,4 @@ def units_for(actor: Any) -> list[IssuingUnit]:
         for unit in IssuingUnit.objects.select_related("region").order_by("code")
         if may_issue_for(actor, unit)
     ]
-    return sorted(units, key=lambda unit: -LEVEL_DEPTH.get(unit.region.level, 0))
+    return sorted(units, key=lambda unit: -(LEVEL_DEPTH.get(RegionLevel(unit.region.level)) or 0))
