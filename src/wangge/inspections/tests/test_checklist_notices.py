@@ -148,3 +148,13 @@ def test_a_bad_deadline_is_reported_and_no_notice_is_issued(sample, places):
     assert answer.status == 201, answer.message
     assert "整改通知书未下达" in answer.message and "工作日" in answer.message
     assert not Notice.objects.exists() and Hazard.objects.count() == 2
+
+
+def test_the_units_a_phone_may_reserve_numbers_of_are_the_inspectors_own(sample, places):
+    from wangge.inspections.tests.test_api import _client
+
+    got = _client(sample.users["grid"]).get("/api/notices/units")
+    assert got.status_code == 200
+    assert got.json() == [{"code": "jgl-fire", "name": places.unit.name, "prefix": "京广消字"}]
+    assert _client(sample.users["police"]).get("/api/notices/units").json() == []  # a department
+    assert Client().get("/api/notices/units").status_code == 401
