@@ -77,12 +77,13 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"已建立专项检查“{campaign.name}”，请添加检查组成员后启动")
         return redirect("inspections:campaign", campaign_id=campaign.pk)
     rows = list(campaigns.campaigns(request.user)[:200])
+    made = campaigns.progress_of([c.pk for c in rows])
     today = timezone.localdate()
     return render(
         request,
         "inspections/campaign_list.html",
         {
-            "rows": [(c, campaigns.progress(c)) for c in rows],
+            "rows": [(c, made[c.pk]) for c in rows],
             "regions": regions,
             "kinds": PlaceKind.choices,
             "checklists": [(c.code, c.title) for c in CHECKLISTS.values()],

@@ -309,6 +309,30 @@ def progress(campaign: Campaign, checks: QuerySet[CampaignCheck] | None = None) 
     )
 
 
+def progress_of(campaign_ids: Sequence[int]) -> dict[int, Progress]:
+    """`progress` of many campaigns in one grouped query (the campaign list)."""
+    today = timezone.localdate()
+    rows = (
+        CampaignCheck.objects.filter(campaign_id__in=list(campaign_ids))
+        .order_by()
+        .values("campaign_id")
+        .annotate(
+            total=Count("pk"),
+            done=Count("pk", filter=Q(task__status=TaskStatus.DONE)),
+            cancelled=Count("pk", filter=Q(task__status=TaskStatus.CANCELLED)),
+            overdue=Count("pk", filter=Q(task__status=TaskStatus.OPEN, task__due_date__lt=today)),
+            hazards=Sum("hazards_found"),
+        )
+    )
+    found = {
+        r["campaign_id"]: Progress(
+            r["total"], r["done"], r["cancelled"], r["overdue"], r["hazards"] or 0
+        )
+        for r in rows
+    }
+    return {pk: found.get(pk, Progress(0, 0, 0, 0, 0)) for pk in campaign_ids}
+
+
 def record_found(task_id: int | None, hazards: int) -> None:
     """A checklist sent for a campaign's task: how many hazards it found (`submitted.py`)."""
     if task_id is not None:

@@ -165,6 +165,10 @@ def test_progress_and_counts_follow_the_inspection_tasks(sample, places):
     made = campaigns.progress(campaign)
     assert (made.total, made.done, made.hazards, made.overdue) == (len(checks), 2, 2, 0)
     assert made.percent == round(200 / len(checks))
+    assert campaigns.progress_of([campaign.pk, campaign.pk + 1]) == {
+        campaign.pk: made,
+        campaign.pk + 1: campaigns.Progress(0, 0, 0, 0, 0),
+    }
 
     result = counts.counts(sample.users["street"], level="street")
     # both places are checked in the period: the one by its hazards, the other by its task
