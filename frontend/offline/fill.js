@@ -46,11 +46,28 @@ function withDefaults(xml) {
 // serial left the notice is numbered by the server when the checklist arrives.
 const NOTICE_KINDS = { immediate: "责令立即改正通知书", deadline: "责令限期改正通知书" };
 
+// The task the form was opened for, as the workbench last fetched it (the worker's copy when
+// offline): a checklist's queue entry is named by its task (消防安全检查：<place>), since its
+// first choice (合格) says nothing about which place was inspected.
+async function taskTitle() {
+  if (!taskId) return "";
+  try {
+    const response = await fetch("/api/tasks/mine", { credentials: "same-origin" });
+    if (!response.ok || response.redirected) return "";
+    const payload = await response.json();
+    const tasks = Array.isArray(payload) ? payload : payload?.tasks || payload?.items || [];
+    return tasks.find((t) => String(t.id) === taskId)?.title || "";
+  } catch {
+    return "";
+  }
+}
+
 async function numberNotice(text) {
   const doc = new DOMParser().parseFromString(text, "text/xml");
   const field = (name) => [...doc.documentElement.children].find((c) => c.localName === name);
   const kind = field("notice_kind")?.textContent.trim();
-  if (!NOTICE_KINDS[kind] || !field("notice_serial")) return { text, notice: null };
+  if (!field("notice_kind")) return { text, notice: null, checklist: false };
+  if (!NOTICE_KINDS[kind] || !field("notice_serial")) return { text, notice: null, checklist: true };
   const set = (name, value) => {
     if (field(name)) field(name).textContent = value;
   };
@@ -62,7 +79,7 @@ async function numberNotice(text) {
     set("notice_year", String(taken.year));
   }
   const notice = { kind: NOTICE_KINDS[kind], number: taken ? taken.number : "" };
-  return { text: new XMLSerializer().serializeToString(doc), notice };
+  return { text: new XMLSerializer().serializeToString(doc), notice, checklist: true };
 }
 
 const status = ctx.root.querySelector("#fill-status");
@@ -164,10 +181,10 @@ async function main() {
         onSubmit: async (payload, callback) => {
           if (payload.status !== "ready") return;
           const data = payload.data[0];
-          const { text, notice } = await numberNotice(await data.instanceFile.text());
-          const label = notice
-            ? `${form.name} · ${notice.kind} ${notice.number || "（联网后编号）"}`
-            : instanceLabel(mount, form);
+          const { text, notice, checklist } = await numberNotice(await data.instanceFile.text());
+          const what = checklist ? (await taskTitle()) || form.name : "";
+          let label = checklist ? what : instanceLabel(mount, form);
+          if (notice) label += ` · ${notice.kind} ${notice.number || "（联网后编号）"}`;
           const item = await enqueue({
             id: instanceId(text),
             user: ctx.user,

@@ -147,7 +147,8 @@ def test_an_inspection_offline_issues_a_numbered_notice_and_the_recheck_closes_t
     _workbench_ready(page)
     assert _states(page) == ["waiting"]
     queued = page.inner_text("#queue")
-    assert f"责令限期改正通知书 {first_number}" in queued  # the official number, offline
+    # the inspection, named by its task, with the notice's official number, offline
+    assert f"{task.title} · 责令限期改正通知书 {first_number}" in queued
     assert "第0002号" in page.inner_text("#numbers-text")  # the next one, for the next notice
     _no_overflow(page)
     page.screenshot(path=OUT / "inspection-2-notice-waiting-offline.png", full_page=True)
