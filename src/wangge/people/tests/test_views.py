@@ -26,6 +26,17 @@ def test_household_page_shows_members_masked(sample: SampleDistrict, grid_client
     assert "幸福路10号3号楼2单元301" in page
 
 
+def test_household_page_title_is_plain_text(sample: SampleDistrict, grid_client: Client):
+    """The browser tab shows 一户一档 and the household, not the page's markup; the visit
+    updates section is on the page once, below the members."""
+    household = sample.households[0]
+    page = grid_client.get(f"/people/households/{household.pk}/").content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "走访更新记录" not in title
+    assert title.startswith("一户一档 · ")
+    assert page.count('id="updates"') == 1
+
+
 def test_person_page_offers_reveal_only_to_permitted_roles(sample: SampleDistrict):
     person = sample.persons[0]
     officer = Client()
