@@ -68,14 +68,26 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    dispatch = allows(request.user, case, Right.DISPATCH)
+    handles = allows(request.user, case, Right.HANDLE)
+    can_verify = allows(request.user, case, Right.VERIFY)
+    status = case.status
+    # Whether the 办理 card holds a form for this user; without one it says so instead of
+    # standing empty (a grid worker or handler looking at a case in someone else's step).
+    acts = (
+        (handles and status in (CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS))
+        or (can_verify and status == CaseStatus.HANDLED)
+        or (dispatch and status != CaseStatus.HANDLED)
+    )
     return {
         "case": case,
+        "acts": acts,
         "events": services.timeline(case),
         "photos": list(case.photos.all()),
         "phone": services.reporter_phone_for(request.user, case),
-        "can_dispatch": (dispatch := allows(request.user, case, Right.DISPATCH)),
-        "handles": allows(request.user, case, Right.HANDLE),
-        "can_verify": allows(request.user, case, Right.VERIFY),
+        "can_dispatch": dispatch,
+        "handles": handles,
+        "can_verify": can_verify,
         "departments": list(services.departments_for(case)) if dispatch else [],
         "ratings": Rating.choices,
         "now": timezone.now(),

@@ -39,6 +39,29 @@ def test_handler_sees_phone_and_handling_form_others_do_not(sample, cases):
     assert 'value="transfer"' in page and 'value="handle"' not in page
 
 
+def test_a_case_without_a_step_for_the_viewer_says_so(sample, cases):
+    """The 办理 card never stands empty: a grid worker looking at a case waiting for a
+    department's sign-in reads why there is nothing to do; the handler gets the form."""
+    case = cases["cases"][0]
+    assert case.status == CaseStatus.DISPATCHED
+    page = client_for(sample.users["grid"]).get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="no-actions"' in page and "案件当前待签收" in page
+    page = client_for(sample.users["chengguan"]).get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="no-actions"' not in page and 'value="sign_in"' in page
+    page = client_for(sample.users["street"]).get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="no-actions"' not in page
+
+
+def test_hotline_import_tab_only_for_those_who_may_import(sample, cases):
+    """Grid workers and department handlers are not offered a tab that only refuses them."""
+    for role in ("grid", "police"):
+        page = client_for(sample.users[role]).get("/cases/").content.decode()
+        assert "/cases/import/" not in page and "热线工单导入" not in page
+    for role in ("street", "community"):
+        page = client_for(sample.users[role]).get("/cases/").content.decode()
+        assert "/cases/import/" in page
+
+
 def test_loop_through_the_pages_and_a_stale_form(sample, cases):
     case = cases["cases"][0]
     handler = client_for(sample.users["chengguan"])
