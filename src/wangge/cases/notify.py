@@ -96,6 +96,28 @@ def get_sender() -> Sender:
     return LogSender()
 
 
+# What each notification kind reads as in the jobs list (后台任务): people read 超期督办, not
+# `escalated`. A kind missing here shows as itself rather than failing the case change.
+KIND_LABELS = {
+    "dispatched": "派遣",
+    "reminder": "到期提醒",
+    "escalated": "超期督办",
+    "returned": "退单",
+    "handled": "处置反馈",
+    "verified": "核查通过",
+    "verification_failed": "核查未通过",
+    "dissatisfied": "居民不满意",
+    "reopened": "重新办理",
+    "commented": "反映人补充",
+    "closed": "结案",
+}
+
+
+def job_label(notification: Notification) -> str:
+    kind = KIND_LABELS.get(notification.kind, notification.kind)
+    return f"发送通知（{kind}）· {notification.case_number}"
+
+
 def deliver(notifications: list[Notification]) -> None:
     """Queue each notification for sending (called after the case change has committed)."""
     from wangge.jobs.services import enqueue
@@ -106,7 +128,7 @@ def deliver(notifications: list[Notification]) -> None:
                 "notify",
                 None,
                 {"kind": notification.kind},
-                label=f"发送通知（{notification.kind}）",
+                label=job_label(notification),
                 secret=asdict(notification),  # names, phones, titles: encrypted at rest
                 region_code="",
             )

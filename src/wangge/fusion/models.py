@@ -25,6 +25,11 @@ class BatchStatus(models.TextChoices):
     DISCARDED = "discarded", _("已放弃")
 
 
+# How a batch arrived, as the import list shows it beside the uploader (the field stores the code
+# the audit log uses; a label here needs no migration).
+CHANNEL_LABELS = {"web": _("网页"), "api": _("接口"), "cli": _("命令行")}
+
+
 class ImportBatch(models.Model):
     """One upload of one or more ledgers, staged, then committed as a whole or not at all."""
 
@@ -57,6 +62,10 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"批次 {self.pk}（{self.get_status_display()}）"
+
+    @property
+    def channel_label(self) -> str:
+        return str(CHANNEL_LABELS.get(self.channel, self.channel))
 
     @property
     def file_names(self) -> str:

@@ -171,3 +171,34 @@ def test_nothing_is_sent_until_a_worker_runs_the_job(
     assert job.status == JobStatus.QUEUED and received == []
     assert execute(str(job.pk)) == JobStatus.SUCCEEDED
     assert [r["body"]["kind"] for r in received] == ["returned"]
+
+
+def test_the_jobs_list_names_a_notification_in_chinese(
+    sample, cases, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    """后台任务 reads 发送通知（退单）and the case number, not the kind's code `returned`."""
+    from wangge.jobs import services as job_services
+
+    settings.WANGGE_NOTIFY_SENDER = ""
+    monkeypatch.setattr(job_services, "_hand_over", lambda job: None)
+    case = cases["cases"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_case(sample.users["chengguan"], case, reason="不属城管职责")
+    job = Job.objects.get(kind="notify")
+    assert job.label == f"发送通知（退单）· {case.number}"
+
+
+def test_every_notification_kind_has_a_label():
+    """Each kind the case services send (a string literal beside `_notify…(case,`) is named."""
+    import re
+    from pathlib import Path
+
+    from wangge.cases.notify import KIND_LABELS
+
+    source = "\n".join(
+        p.read_text(encoding="utf-8") for p in (Path(services.__file__).parent).glob("*.py")
+    )
+    kinds = set(re.findall(r'_notify(?:_department)?\(\s*case,\s*"(\w+)"', source))
+    kinds |= set(re.findall(r'kind="(\w+)"', source))
+    assert kinds and "escalated" in kinds
+    assert kinds <= set(KIND_LABELS), sorted(kinds - set(KIND_LABELS))

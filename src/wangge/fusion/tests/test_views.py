@@ -84,6 +84,15 @@ def test_upload_stages_a_batch_and_shows_what_was_found(sample: SampleDistrict):
     assert f"/imports/{batch.pk}/" in listing and "待确认" in listing
 
 
+def test_the_list_names_how_a_batch_arrived(sample: SampleDistrict):
+    """A batch loaded from the command line reads 命令行 beside its uploader, not `cli`."""
+    client = officer(sample)
+    batch = stage(client)
+    ImportBatch.objects.filter(pk=batch.pk).update(channel="cli")
+    listing = client.get("/imports/").content.decode()
+    assert "命令行" in listing and '<span class="muted">cli</span>' not in listing
+
+
 def test_a_bad_file_says_why_in_chinese_and_stores_nothing(sample: SampleDistrict):
     client = officer(sample)
     response = client.post("/imports/new/", {"ledgers": [_file(b"PK\x03\x04broken", "坏.xlsx")]})
