@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from wangge.access.models import Role
 from wangge.access.scoping import Right, allows, scope_for
 from wangge.core.errors import Forbidden, ServiceError
 from wangge.core.web import service_errors
@@ -27,12 +28,16 @@ PAGE_SIZE = 50
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The first page after login (settings.HOME_VIEW): a grid worker's day starts
-    with their tasks; everyone else goes on to the regions their roles reach."""
+    with their tasks; a department handler's with the cases of their department (their nav has
+    no map: landing on one left them on a page they cannot reach again); everyone else goes on
+    to the regions their roles reach."""
     from wangge.geo.views import home as regions_home
 
     scope = scope_for(request.user)
     if scope.grid_roots and not scope.is_staff:
         return redirect("tasks:workbench")
+    if Role.DEPARTMENT_HANDLER in scope.roles and not (scope.grid_roots or scope.is_staff):
+        return redirect("cases:list")
     response: HttpResponse = regions_home(request)
     return response
 

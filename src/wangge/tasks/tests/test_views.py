@@ -41,6 +41,13 @@ def test_a_grid_worker_lands_on_the_workbench_after_login(sample: SampleDistrict
 
 
 @pytest.mark.django_db
+def test_a_department_handler_lands_on_the_cases(sample: SampleDistrict) -> None:
+    """The police handler's nav offers 接诉即办, not the map: the day starts there."""
+    client = login(Client(), "police")
+    assert client.get("/").url == "/cases/"  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
 def test_todays_and_overdue_tasks_by_building_with_one_tap_to_the_form(
     sample: SampleDistrict,
 ) -> None:
