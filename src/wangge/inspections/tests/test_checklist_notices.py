@@ -158,3 +158,20 @@ def test_the_units_a_phone_may_reserve_numbers_of_are_the_inspectors_own(sample,
     assert got.json() == [{"code": "jgl-fire", "name": places.unit.name, "prefix": "京广消字"}]
     assert _client(sample.users["police"]).get("/api/notices/units").json() == []  # a department
     assert Client().get("/api/notices/units").status_code == 401
+
+
+def test_the_re_inspection_task_page_links_to_its_notice(sample, places):
+    from wangge.inspections import notices, services
+    from wangge.inspections.testing import photo
+    from wangge.inspections.tests.test_api import _client
+
+    grid = sample.users["grid"]
+    hazard = services.record_hazard(grid, places.places[0], category="clutter", photos=[photo()])
+    notice = notices.issue_notice(
+        grid, unit=places.unit, hazards=[hazard], kind="deadline", deadline_days=3
+    )
+    (recheck,) = reinspection.tasks_of(notice)
+    page = _client(grid).get(f"/tasks/{recheck.pk}/").content.decode()
+    assert f'id="task-subject" href="/inspections/notices/{notice.pk}/"' in page
+    assert "打开整改通知书，逐项整改销号" in page
+    assert "<br>" in page  # the note's lines (the items ordered fixed) stay lines
