@@ -11,6 +11,8 @@ page is walked without touching this file. On each page it fails on:
 - a scroll container that overflows without the shared hint (class `wg-scroll`, set by
   static/wangge/app.js on wide tables; see docs/ui.md);
 - a table cell hidden by CSS (a column dropped at phone width);
+- a value in a list of facts (`dl dd`) squeezed narrower than 32 px by a long label (numbers
+  broken digit by digit);
 - buttons, fields and navigation links smaller than 24×24 px (WCAG 2.2 target size minimum).
 
 Screenshots of each page, for each role, land in test-results/screenshots/phone/ for a person
@@ -125,6 +127,12 @@ CHECK_PAGE = """
     if (!table.getClientRects().length || cell.closest("[hidden]")) continue;
     if (getComputedStyle(cell).display === "none") {
       problems.push(`${describe(table)}: a column is hidden at phone width (${describe(cell)})`);
+    }
+  }
+  for (const dd of document.querySelectorAll("dl dd")) {
+    const w = dd.getBoundingClientRect().width;
+    if (w && w < 32 && dd.textContent.trim() && !dd.closest(".leaflet-container")) {
+      problems.push(`${describe(dd)}: a value squeezed to ${Math.round(w)}px by its label`);
     }
   }
   const targets = "button, select, textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), "
