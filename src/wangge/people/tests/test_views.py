@@ -165,3 +165,8 @@ def test_grid_page_lists_its_households_and_buildings(sample: SampleDistrict, gr
         assert f'href="/people/households/{household.pk}/"' in page
     assert f'href="/people/households/{sample.households[2].pk}/"' not in page
     assert f'href="/buildings/{sample.buildings[0].pk}/"' in page
+    # 租住户 reads 是 or 否: at phone width each row is a card, where an empty cell read as missing
+    assert page.count('<td class="rental">') == page.count('<td class="rental">是') + page.count(
+        '<td class="rental"><span class="muted">否'
+    )
+    assert '<td class="rental"><span class="muted">否' in page
