@@ -27,4 +27,12 @@ class FormsConfig(AppConfig):
     verbose_name = "表单"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from wangge.forms.models import FormVersion
+        from wangge.forms.submissions import forget_versions
+
+        # after a flush or migrate the versions are new rows; before loading the shipped ones
+        post_migrate.connect(forget_versions, sender=self, dispatch_uid="wangge.forms.forget")
         post_migrate.connect(_load_shipped, sender=self, dispatch_uid="wangge.forms.shipped")
+        post_delete.connect(forget_versions, sender=FormVersion, dispatch_uid="wangge.forms.gone")

@@ -8,6 +8,8 @@ can be looked at and applied again.
 
 from __future__ import annotations
 
+import logging
+
 import hashlib
 import re
 from dataclasses import dataclass
@@ -28,6 +30,9 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # What the server tells clients it takes in one POST (X-OpenRosa-Accept-Content-Length);
 # larger submissions are split by Collect into several POSTs of the same instanceID.
 ACCEPT_CONTENT_LENGTH = 10 * 1024 * 1024
+
+
+logger = logging.getLogger("wangge.forms")
 
 
 @dataclass(frozen=True)
@@ -96,8 +101,14 @@ def _repeat_paths(version: FormVersion | None) -> set[str]:
 
 
 # (form code, version) → the stored version: rows never change once stored, so each process
-# keeps the ones it has met (a version not found is asked again next time)
+# keeps the ones it has met (a version not found is asked again next time). A version deleted
+# (in the admin, or by a flush) is forgotten (`forget_versions`, on post_delete and
+# post_migrate): a stale one would store submissions pointing at a row that is gone.
 _versions: dict[tuple[str, str], FormVersion] = {}
+
+
+def forget_versions(*_args: Any, **_kwargs: Any) -> None:
+    _versions.clear()
 
 
 def _version_for(instance: Instance) -> FormVersion | None:
@@ -183,7 +194,11 @@ def receive(
             )
             outcome = _next(user, submission, status, message, incomplete=incomplete, apply=apply)
     except IntegrityError:  # stored already: a resend, the rest of a split upload, or a race
-        existing = Submission.objects.get(instance_id=head.instance_id)
+        existing = Submission.objects.filter(instance_id=head.instance_id).first()
+        if existing is None:  # another constraint: a fault of ours, nothing was stored
+            logger.exception("storing submission %s failed", head.instance_id)
+            forget_versions()
+            return Outcome(503, "服务器暂时无法保存该提交，已记录，请稍后重新发送")
         return _again(user, existing, uploads, incomplete=incomplete, apply=apply)
     except InstanceError as exc:
         return Outcome(400, exc.message)
