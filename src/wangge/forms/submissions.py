@@ -8,9 +8,8 @@ can be looked at and applied again.
 
 from __future__ import annotations
 
-import logging
-
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
