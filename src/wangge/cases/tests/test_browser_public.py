@@ -67,3 +67,34 @@ def test_resident_reports_follows_and_rates_on_a_phone(
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED and case.rating == Rating.BASICALLY_SATISFIED
     page.close()
+
+
+def test_use_my_location_says_when_the_phone_refuses(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    sample: SampleDistrict,
+) -> None:
+    """使用我的位置 without the permission (or without GPS) tells the resident what to do instead
+    of doing nothing; with it, the point is taken."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/report/")
+    page.wait_for_selector("#pickmap[data-loaded]")
+    page.click("#locate")
+    page.wait_for_function(
+        "() => document.getElementById('picked').textContent.includes('无法获取')"
+    )
+    assert page.input_value("#id_lat") == ""
+    context.close()
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        permissions=["geolocation"],
+        geolocation={"latitude": 39.91, "longitude": 116.46},
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/report/")
+    page.wait_for_selector("#pickmap[data-loaded]")
+    page.click("#locate")
+    page.wait_for_function("() => document.getElementById('id_lat').value !== ''")
+    context.close()

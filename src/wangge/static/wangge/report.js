@@ -24,15 +24,17 @@
     el.dataset.loaded = "1";
     if (lat.value && lon.value) { setPoint(parseFloat(lat.value), parseFloat(lon.value)); }
   }
+  // Refused or unavailable (no permission, no GPS, plain http): say so, never a silent button.
+  function denied() { picked.textContent = picked.dataset.denied; }
   document.getElementById("locate").addEventListener("click", function () {
-    if (!navigator.geolocation) { return; }
+    if (!navigator.geolocation) { denied(); return; }
     navigator.geolocation.getCurrentPosition(function (p) {
       // a GPS fix is WGS-84: drawn and sent in the tiles' frame, like a pick (the crs field)
       var crs = el ? el.dataset.tileCrs : "wgs84";
       var at = window.wgCoords ? window.wgCoords.toTiles(p.coords.latitude, p.coords.longitude, crs) : [p.coords.latitude, p.coords.longitude];
       setPoint(at[0], at[1]);
       if (map) { map.setView(at, 16); }
-    });
+    }, denied, { enableHighAccuracy: true, timeout: 10000 });
   });
   var text = document.getElementById("id_description"), box = document.getElementById("suggestions");
   var select = document.getElementById("id_category"), timer = null;
