@@ -160,3 +160,11 @@ def test_dashboard_map_overdue_and_export(sample, cases):
     assert len(grid_features) == 1
     assert street.get("/cases/dashboard/", {"start": "昨天"}).status_code == 400
     assert street.get("/cases/overdue/").status_code == 200
+
+
+def test_overdue_summaries_have_column_heads(sample, cases):
+    """On a phone each row is a card labelled from the table's head: without one the counts
+    stood unlabelled beside the region and department names."""
+    page = client_for(sample.users["street"]).get("/cases/overdue/").content.decode()
+    assert "<th>区域</th><th>超期案件</th>" in page
+    assert "<th>部门</th><th>超期案件</th>" in page
