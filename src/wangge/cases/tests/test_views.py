@@ -168,3 +168,15 @@ def test_overdue_summaries_have_column_heads(sample, cases):
     page = client_for(sample.users["street"]).get("/cases/overdue/").content.decode()
     assert "<th>区域</th><th>超期案件</th>" in page
     assert "<th>部门</th><th>超期案件</th>" in page
+
+
+def test_the_suggester_page_is_a_tab_for_district_admins_only(sample, cases):
+    """类别推荐 (the suggester's model and its retrain button) had no link in; the page refuses
+    everyone but district admins, so only they get the tab."""
+    admin = client_for(sample.users["admin"])
+    assert 'href="/cases/suggester/"' in admin.get("/cases/").content.decode()
+    page = admin.get("/cases/suggester/").content.decode()
+    assert '<dl class="facts">' in page and "<th>时间</th><th>状态</th><th>结果</th>" in page
+    for role in ("street", "community", "grid", "police"):
+        page = client_for(sample.users[role]).get("/cases/").content.decode()
+        assert 'href="/cases/suggester/"' not in page
