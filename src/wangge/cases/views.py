@@ -27,7 +27,7 @@ from wangge.cases.services import reads
 from wangge.core.errors import ServiceError, ValidationFailed
 from wangge.core.web import service_errors
 from wangge.geo.coords import TILE_CRS, from_wgs84
-from wangge.geo.models import Region
+from wangge.geo.models import Region, RegionLevel
 
 PAGE_SIZE = 30
 
@@ -342,10 +342,30 @@ def _date(text: str) -> datetime.date | None:
         raise ServiceError(f"日期“{text}”格式不对，应如 2026-11-01") from None
 
 
+def _default_group(user: Any) -> str:
+    """The level below the user's own region: a community officer sees their grids, not one bar
+    for the street they belong to; a handler without a region of their own, the categories."""
+    scope = scope_for(user)
+    if scope.unrestricted:
+        return "street"
+    levels = set(
+        Region.objects.filter(code__in=(*scope.staff_roots, *scope.grid_roots)).values_list(
+            "level", flat=True
+        )
+    )
+    if RegionLevel.DISTRICT in levels:
+        return "street"
+    if RegionLevel.STREET in levels:
+        return "community"
+    if levels:
+        return "grid"
+    return "category"
+
+
 @login_required
 @service_errors
 def dashboard(request: HttpRequest) -> HttpResponse:
-    group = request.GET.get("group", "street")
+    group = request.GET.get("group") or _default_group(request.user)
     start = _date(request.GET.get("start", ""))
     end = _date(request.GET.get("end", ""))
     result = metrics.case_metrics(request.user, group=group, start=start, end=end)

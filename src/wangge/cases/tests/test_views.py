@@ -180,3 +180,15 @@ def test_the_suggester_page_is_a_tab_for_district_admins_only(sample, cases):
     for role in ("street", "community", "grid", "police"):
         page = client_for(sample.users[role]).get("/cases/").content.decode()
         assert 'href="/cases/suggester/"' not in page
+
+
+@pytest.mark.parametrize(
+    "role,group",
+    [("admin", "street"), ("street", "community"), ("community", "grid"), ("grid", "grid")],
+)
+def test_the_dashboard_groups_by_the_level_below_the_users_region(sample, cases, role, group):
+    """A community officer's statistics open on their grids, not on one bar for the street."""
+    page = client_for(sample.users[role]).get("/cases/dashboard/").content.decode()
+    assert f'<option value="{group}" selected>' in page
+    page = client_for(sample.users[role]).get("/cases/dashboard/?group=category").content.decode()
+    assert '<option value="category" selected>' in page
