@@ -192,3 +192,14 @@ def test_the_dashboard_groups_by_the_level_below_the_users_region(sample, cases,
     assert f'<option value="{group}" selected>' in page
     page = client_for(sample.users[role]).get("/cases/dashboard/?group=category").content.decode()
     assert '<option value="category" selected>' in page
+
+
+def test_placement_tab_only_for_those_who_may_place(sample, cases):
+    """待定位 lists the cases the user may place (a dispatching right): grid workers and
+    handlers would only ever see it empty."""
+    for role in ("grid", "police"):
+        page = client_for(sample.users[role]).get("/cases/").content.decode()
+        assert 'href="/cases/placement/"' not in page
+    for role in ("street", "community", "admin"):
+        page = client_for(sample.users[role]).get("/cases/").content.decode()
+        assert 'href="/cases/placement/"' in page
