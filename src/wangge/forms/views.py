@@ -43,14 +43,20 @@ def form_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已上传 {version.form.code} 版本 {version.version}")
         return redirect("forms:list")
+    # The forms this user fills themselves: only these get the XForm and 填写 links (a district
+    # admin sees every form but fills none, and both links answered 404).
+    own = list(services.forms_for(request.user))
+    fillable = {v.form.code for v in own}
     if admin:
         versions: dict[int, list[FormVersion]] = {}
         for v in FormVersion.objects.order_by("form_id", "-uploaded_at", "-pk"):
             versions.setdefault(v.form_id, []).append(v)
         rows = [(f, versions.get(f.pk, [])) for f in Form.objects.all()]
     else:
-        rows = [(v.form, [v]) for v in services.forms_for(request.user)]
-    return render(request, "forms/form_list.html", {"rows": rows, "admin": admin})
+        rows = [(v.form, [v]) for v in own]
+    return render(
+        request, "forms/form_list.html", {"rows": rows, "admin": admin, "fillable": fillable}
+    )
 
 
 @login_required

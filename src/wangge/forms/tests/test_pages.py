@@ -30,3 +30,17 @@ def test_a_department_handler_has_no_forms_link(sample):
 def test_the_current_forms_tab_is_marked(sample):
     page = _page(sample, "community", "/forms/conflicts/")
     assert 'href="/forms/conflicts/" aria-current="page"' in page
+
+
+def test_fill_links_only_for_forms_the_user_fills(sample):
+    """A district admin's list shows every form, but the admin fills none: no 填写 or XForm link
+    that answers 404, a word instead. A grid worker's links all lead somewhere."""
+    client = Client()
+    client.force_login(sample.users["admin"])
+    page = client.get("/forms/").content.decode()
+    assert "household_visit" in page and 'href="/forms/household_visit/fill/"' not in page
+    assert "不在您的填报范围" in page
+    client.force_login(sample.users["grid"])
+    page = client.get("/forms/").content.decode()
+    assert 'href="/forms/household_visit/fill/"' in page
+    assert client.get("/forms/household_visit/fill/").status_code == 302
