@@ -70,6 +70,8 @@ DISTRICT_ADMIN_ROUTES = ("security/alerts/", "cases/suggester/")
 DISTRICT_ADMIN_API = ("api/cases/suggester",)
 # Pages that start a background job (an export) and answer only POST.
 STARTS_A_JOB = ("/rejected.xlsx", "dashboard/export/", "inspections/export/", "counts/export/")
+# Other actions that exist only as a POST (a form's button): a GET is refused with 405.
+POST_ONLY = ("/refer/",)
 
 
 def _street_job(sample: SampleDistrict) -> Any:
@@ -225,7 +227,7 @@ def test_every_page_respects_scope_and_masking(role: str, sample: SampleDistrict
                 or (url.startswith(DISTRICT_ADMIN_ROUTES) and role != "admin")
                 or (url.startswith(STAFF_ROUTES) and role not in STAFF_ROLES)
             )
-            if url.endswith(STARTS_A_JOB):  # POST only: nothing is built or shown on a GET
+            if url.endswith(STARTS_A_JOB + POST_ONLY):  # nothing is built or shown on a GET
                 assert response.status_code == 405, (role, url)
             elif url.endswith("/download"):  # an export's file: its starter's only, and
                 # the walker's job is not an export
