@@ -38,9 +38,15 @@ FULL_ID = re.compile(_EDGE + r"(\d{6})[ -]?(\d{8})[ -]?(\d{3}[\dXx])" + _END)
 MOBILE = re.compile(_EDGE + r"(?:\+?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})" + _END)
 # a masked ID that still shows the region and trailing digits (any mask style)
 PARTIAL_ID = re.compile(_EDGE + r"(\d{6})[*＊xX]{6,8}(\d{1,4}[\dXx*]?)" + _END)
-# region + birth date, the first 14 digits, whatever follows
+# region + birth date, the first 14 digits, whatever follows. The region starts with a real
+# province code (GB/T 2260), or a case number — the date it was filed and its sequence, like
+# 20261118000121 — reads as region 202611 born 1800-01-21.
+_PROVINCE = r"(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])"
 REGION_BIRTH = re.compile(
-    _EDGE + r"([1-8]\d{5})((?:18|19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)"
+    _EDGE
+    + r"("
+    + _PROVINCE
+    + r"\d{4})((?:18|19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)"
 )
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
 CIPHERTEXT_PREFIX = "sm4g1:"

@@ -93,6 +93,8 @@ def test_the_scanner_sees_what_it_looks_for():
         "eyJwaG9uZSI6ICIxMzcxMjM0NTY3OCJ9",  # base64 of {"phone": "13712345678"}
         "11010519491231002Y",
         "110105194912310021",  # wrong check digit: not a full ID (but region + birth date)
+        "案件 20261118000121",  # a case number (filed 2026-11-18, no. 121): no province 20
+        "备注 46002819880512 之后",  # a Hainan region and a birth date: the first 14 digits
     ]
     kinds = [(f.kind, f.value) for f in leakscan.scan_cells("t.c", cells)]
     assert ("full_id", "11010519491231002X") in kinds
@@ -102,6 +104,8 @@ def test_the_scanner_sees_what_it_looks_for():
     assert ("region_birth", "1101051949123100") not in kinds  # 16 digits: no edge after 14
     assert ("full_id", "110105194912310021") not in kinds
     assert ("region_birth", "110105194912310021") not in kinds
+    assert ("region_birth", "20261118000121") not in kinds
+    assert ("region_birth", "46002819880512") in kinds
     assert ("mobile", "13712345678") in kinds  # found inside base64
     assert sum(1 for k, v in kinds if k == "mobile") == 3
 
