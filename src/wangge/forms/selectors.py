@@ -15,16 +15,14 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from wangge.forms.conflicts import FIELD_NAMES as CONFLICT_FIELD_NAMES
 from wangge.forms.models import Change, ChangeStatus
 from wangge.people.phone import mask_phone
 
+# The conflict inbox's names, and what only the history shows: a note is appended, never in
+# conflict, so it reads as the visit's record here.
 FIELD_NAMES = {
-    "phone": "联系电话",
-    "name": "姓名",
-    "gender": "性别",
-    "birth_date": "出生日期",
-    "ethnicity": "民族",
-    "is_rental": "是否出租",
+    **CONFLICT_FIELD_NAMES,
     "note": "走访记录",
     "tags": "标签",
     "moved_in": "迁入",
