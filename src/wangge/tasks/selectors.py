@@ -289,34 +289,38 @@ def _visited_since(cutoff: datetime.datetime) -> Any:
     )
 
 
-def not_visited(user: Any, today: datetime.date, days: int) -> tuple[list[Any], int]:
-    """Households in the user's grids without a completed visit in the last `days` days
-    (a short list in address order, and the count)."""
+def not_visited_households(user: Any, today: datetime.date, days: int) -> Any:
+    """Households in the user's grids without a completed visit in the last `days` days, in
+    address order, so a round of visits follows the stairwells (empty for office staff, whose
+    view is the team's)."""
     from wangge.people.models import Household
 
     scope = scope_for(user)
     if scope.is_staff or not scope.grid_roots:
-        return [], 0
+        return Household.objects.none()
     cutoff = timezone.make_aware(
         datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time())
     )
-    households = (
+    return (
         Household.objects.changeable_by(user)
         .filter(grid__isnull=False)
         .exclude(Exists(_visited_since(cutoff)))
-    )
-    count = households.count()
-    shown = list(
-        households.select_related("room__building", "room__unit").order_by(
+        .select_related("room__building", "room__unit")
+        .order_by(
             "room__building__road",
             "room__building__number",
             "room__building__name",
             "room__unit__name",
             "room__name",
             "pk",
-        )[:NOT_VISITED_SHOWN]
+        )
     )
-    return shown, count
+
+
+def not_visited(user: Any, today: datetime.date, days: int) -> tuple[list[Any], int]:
+    """The workbench's short list of not-visited households, and their count."""
+    households = not_visited_households(user, today, days)
+    return list(households[:NOT_VISITED_SHOWN]), households.count()
 
 
 def new_cases(user: Any, today: datetime.date) -> list[Any]:

@@ -82,6 +82,19 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @service_errors
+def not_visited(request: HttpRequest) -> HttpResponse:
+    """Every household of the grid worker's grids not visited lately, paged in address order
+    (the workbench shows the first few and links here)."""
+    from django.conf import settings
+
+    days = settings.WANGGE_VISIT_INTERVAL_DAYS
+    households = selectors.not_visited_households(request.user, timezone.localdate(), days)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tasks/not_visited.html", {"page": page, "days": days})
+
+
+@login_required
+@service_errors
 @require_http_methods(["GET", "POST"])
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     task = services.get_task(request.user, task_id)

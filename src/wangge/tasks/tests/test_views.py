@@ -84,6 +84,42 @@ def test_households_not_visited_for_n_days_leave_the_list_once_visited(
 
 
 @pytest.mark.django_db
+def test_the_workbench_links_past_its_short_list_to_every_household_not_visited(
+    sample: SampleDistrict, settings: Any
+) -> None:
+    from wangge.tasks import selectors
+
+    settings.WANGGE_VISIT_INTERVAL_DAYS = 30
+    client = login(Client(), "grid")
+    page = client.get("/tasks/").content.decode()
+    assert "/tasks/not-visited/" not in page  # both households already fit on the workbench
+    settings_shown = selectors.NOT_VISITED_SHOWN
+    try:
+        selectors.NOT_VISITED_SHOWN = 1
+        page = client.get("/tasks/").content.decode()
+        assert "查看全部 2 户" in page and "/tasks/not-visited/" in page
+    finally:
+        selectors.NOT_VISITED_SHOWN = settings_shown
+    full = client.get("/tasks/not-visited/").content.decode()
+    labels = [h.room.label for h in sample.households[:2] if h.room is not None]
+    assert len(labels) == 2
+    assert all(label in full for label in labels)
+    assert full.index(labels[0]) < full.index(labels[1])  # address order
+    other = sample.households[2].room
+    assert other is not None and other.label not in full  # the next grid: not theirs
+
+
+@pytest.mark.django_db
+def test_the_not_visited_list_is_empty_for_office_staff_and_pages_past_the_end_safely(
+    sample: SampleDistrict,
+) -> None:
+    office = login(Client(), "community").get("/tasks/not-visited/")
+    assert office.status_code == 200 and "所有户近期都已走访" in office.content.decode()
+    grid = login(Client(), "grid").get("/tasks/not-visited/?page=99999999999999999999")
+    assert grid.status_code == 200
+
+
+@pytest.mark.django_db
 def test_the_office_sees_each_grid_behind_first_and_its_coverage(sample: SampleDistrict) -> None:
     today = timezone.localdate()
     visit(sample, 2, today - datetime.timedelta(days=2))  # grid 2 of 幸福一村 is behind
