@@ -23,7 +23,9 @@ from wangge.core.web import service_errors
 from wangge.geo.models import Region, RegionLevel
 from wangge.inspections import campaigns
 from wangge.inspections.checklists import CHECKLISTS
+from wangge.inspections.jobs import start_campaign_job
 from wangge.inspections.models import Campaign, CampaignCheck, CampaignMember, PlaceKind
+from wangge.jobs.models import JobStatus
 
 PAGE_SIZE = 30
 
@@ -126,12 +128,13 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             if not may_change:
                 raise ServiceError("只有组织该专项检查的街道可以操作")
             if action == "start":
-                started = campaigns.start_campaign(request.user, campaign)
-                messages.success(
-                    request,
-                    f"已派发检查任务{started.created}个"
-                    + (f"（{started.existing}个场所此前已派发）" if started.existing else ""),
-                )
+                job = start_campaign_job(request.user, campaign)
+                if not job.finished:  # a worker creates the tasks: follow its progress
+                    return redirect("jobs:detail", job_id=job.pk)
+                if job.status == JobStatus.SUCCEEDED:
+                    messages.success(request, str((job.result or {}).get("message", "已启动")))
+                else:
+                    messages.error(request, job.error or "启动失败")
             elif action == "member":
                 messages.success(request, _member(request, campaign))
             else:

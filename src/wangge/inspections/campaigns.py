@@ -13,7 +13,7 @@ while starting), and it carries the grid and place the progress and `/api/inspec
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,14 +181,9 @@ def _works_in(user: Any, grid_id: int) -> bool:
     return scope.unrestricted or grid_id in scope.region_ids
 
 
-def start_campaign(actor: Any, campaign: Campaign, *, channel: str = "web") -> Started:
-    """One inspection task per place of the campaign's kinds in its region (`tasks.create_task`,
-    kind `inspection`, subject `inspections.place:<id>`, the checklist as its form, due on the
-    campaign's last day, noted 夜查 for a night check), for a team member who works in the
-    place's grid, in turn, or else for the grid's grid worker post. Starting again adds only
-    places registered since."""
-    from wangge.tasks.services import create_task
-
+def check_startable(actor: Any, campaign: Campaign, *, channel: str = "web") -> None:
+    """Refuse at once (logged) who may not start the campaign, or a campaign already over, so
+    the office hears it on the page rather than from a background job."""
     require(
         actor,
         campaign,
@@ -196,9 +191,28 @@ def start_campaign(actor: Any, campaign: Campaign, *, channel: str = "web") -> S
         message="只有组织该专项检查的街道、区工作人员可以启动",
         channel=channel,
     )
-    today = timezone.localdate()
-    if campaign.ends_on < today:
+    if campaign.ends_on < timezone.localdate():
         raise ServiceError(f"专项检查已于{campaign.ends_on:%Y-%m-%d}结束，不能再启动")
+
+
+def start_campaign(
+    actor: Any,
+    campaign: Campaign,
+    *,
+    channel: str = "web",
+    progress: Callable[[int, int], None] | None = None,
+) -> Started:
+    """One inspection task per place of the campaign's kinds in its region (`tasks.create_task`,
+    kind `inspection`, subject `inspections.place:<id>`, the checklist as its form, due on the
+    campaign's last day, noted 夜查 for a night check), for a team member who works in the
+    place's grid, in turn, or else for the grid's grid worker post. Starting again adds only
+    places registered since. One transaction: a start cut short leaves no task behind.
+    A district's campaign can reach thousands of places, so the page runs this as a background
+    job (`inspections.jobs.start_campaign_job`)."""
+    from wangge.tasks.services import create_task
+
+    check_startable(actor, campaign, channel=channel)
+    today = timezone.localdate()
     with transaction.atomic():
         # the campaign row locked: two starts at once run one after the other (PostgreSQL;
         # SQLite writes one transaction at a time anyway)
@@ -215,7 +229,11 @@ def start_campaign(actor: Any, campaign: Campaign, *, channel: str = "web") -> S
         if locked.night_check:
             note_lines.insert(0, NIGHT_NOTE)
         note = "\n".join(note_lines)
-        for place in _places(actor, locked):
+        places = _places(actor, locked)
+        total = places.count() if progress is not None else 0
+        for seen, place in enumerate(places, start=1):
+            if progress is not None and seen % 100 == 0:
+                progress(seen, total)
             if place.pk in done:
                 continue
             assignee = None

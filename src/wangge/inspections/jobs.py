@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from wangge.jobs.exports import export_job
 from wangge.jobs.models import Job
+from wangge.jobs.registry import job
 from wangge.jobs.runner import JobContext
 
 LEDGER_EXPORT = "export-hazard-ledger"
@@ -141,3 +142,43 @@ def counts_export(ctx: JobContext, level: str, start: str, end: str) -> tuple[by
     return counts.counts_xlsx(
         ctx.actor, result
     ), f"inspections-{level}-{timezone.localdate():%Y%m%d}.xlsx"
+
+
+CAMPAIGN_START = "campaign-start"
+
+
+def start_campaign_job(actor: Any, campaign: Any, *, channel: str = "web") -> Job:
+    """Start a campaign in the background: who may not, or a campaign already over, is refused
+    here at once; the tasks are created by the worker."""
+    from wangge.inspections.campaigns import check_startable
+    from wangge.jobs.services import enqueue
+
+    check_startable(actor, campaign, channel=channel)
+    return enqueue(
+        CAMPAIGN_START,
+        actor,
+        {"campaign": campaign.pk, "channel": channel},
+        label=f"启动专项检查：{campaign.name}"[:200],
+        region_code=campaign.region.code,
+    )
+
+
+@job(CAMPAIGN_START, "启动专项检查（向各场所派发检查任务）")
+def campaign_start(ctx: JobContext, campaign: int, channel: str = "web") -> dict[str, Any]:
+    from django.urls import reverse
+
+    from wangge.inspections import campaigns
+
+    found = campaigns.get_campaign(ctx.actor, campaign)
+    ctx.link(reverse("inspections:campaign", args=[found.pk]))
+    ctx.progress(0, 1, "派发检查任务")
+    started = campaigns.start_campaign(
+        ctx.actor,
+        found,
+        channel=channel,
+        progress=lambda done, total: ctx.progress(done, total, "派发检查任务"),
+    )
+    message = f"已派发检查任务{started.created}个" + (
+        f"（{started.existing}个场所此前已派发）" if started.existing else ""
+    )
+    return {"message": message, "created": started.created, "existing": started.existing}

@@ -104,3 +104,30 @@ def test_others_neither_see_organise_nor_start_a_campaign(sample, places):
         client.post(url, {"action": "start"})
     assert Campaign.objects.count() == 1
     assert not Task.objects.exists()
+
+
+def test_starting_runs_in_the_background_and_the_page_follows_the_job(sample, places, settings):
+    """A district's campaign can reach thousands of places: the button hands the work to the
+    job worker and shows its progress; who may not start it is told at once."""
+    from wangge.jobs.models import Job, JobStatus
+    from wangge.jobs.runner import execute
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client = _client(sample.users["street"])
+    client.post(reverse("inspections:campaigns"), _form())
+    campaign = Campaign.objects.get()
+    url = reverse("inspections:campaign", args=[campaign.pk])
+    answer = client.post(url, {"action": "start"})
+    job = Job.objects.get(kind="campaign-start")
+    assert answer["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == JobStatus.QUEUED and not CampaignCheck.objects.exists()
+    refused = _client(sample.users["grid"]).post(url, {"action": "start"}, follow=True)
+    assert refused.status_code in (403, 404) or "只有" in refused.content.decode()
+    assert Job.objects.filter(kind="campaign-start").count() == 1  # nothing queued for them
+    execute(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result["message"] == "已派发检查任务2个" and job.result_url == url
+    assert CampaignCheck.objects.count() == 2
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "已派发检查任务2个" in page and f'href="{url}"' in page
