@@ -76,6 +76,35 @@ def dispatch_case(
         )
     _require_status(case, [CaseStatus.NEW], "派遣", version)
     _check_department(case, department)
+    return _send_to_department(
+        actor,
+        case,
+        version,
+        department,
+        EventKind.DISPATCHED,
+        note=note.strip(),
+        channel=channel,
+        message=f"新派遣案件：{case.title}",
+        post=post,
+    )
+
+
+def _send_to_department(
+    actor: Any,
+    case: Case,
+    version: int | None,
+    department: Department,
+    kind: EventKind,
+    *,
+    note: str,
+    channel: str,
+    message: str,
+    data: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Case:
+    """派遣 and 转派 alike: the case goes to `department` with fresh deadlines (the clock starts
+    again), nobody has signed it yet, and the department is told."""
+    from_status = case.status
     now = timezone.now()
     sign, handle = deadlines_for(case.category, now)
     _write(
@@ -83,26 +112,27 @@ def dispatch_case(
         version,
         status=CaseStatus.DISPATCHED,
         department=department,
-        post=post,
         handler=None,
         dispatched_at=now,
         sign_deadline=sign,
         handle_deadline=handle,
         reminded_at=None,
         escalation_level=0,
+        **fields,
     )
     _event(
         case,
-        EventKind.DISPATCHED,
+        kind,
         actor,
         channel=channel,
-        from_status=CaseStatus.NEW,
+        from_status=from_status,
         to_status=CaseStatus.DISPATCHED,
         department_id=department.pk,
-        note=note.strip(),
+        note=note,
+        data=data,
     )
-    _changed(actor, case, EventKind.DISPATCHED, channel)
-    _notify_department(case, "dispatched", f"新派遣案件：{case.title}")
+    _changed(actor, case, kind, channel)
+    _notify_department(case, "dispatched", message)
     return case
 
 
@@ -124,37 +154,18 @@ def transfer_case(
     if department.pk == case.department_id:
         raise ServiceError(f"案件已在{department.name}办理，请选择其他部门")
     _check_department(case, department)
-    previous = case.department_id
-    now = timezone.now()
-    sign, handle = deadlines_for(case.category, now)
-    status = case.status
-    _write(
+    return _send_to_department(
+        actor,
         case,
         version,
-        status=CaseStatus.DISPATCHED,
-        department=department,
-        handler=None,
-        dispatched_at=now,
-        signed_at=None,
-        sign_deadline=sign,
-        handle_deadline=handle,
-        reminded_at=None,
-        escalation_level=0,
-    )
-    _event(
-        case,
+        department,
         EventKind.TRANSFERRED,
-        actor,
-        channel=channel,
-        from_status=status,
-        to_status=CaseStatus.DISPATCHED,
-        department_id=department.pk,
         note=reason,
-        data={"from_department": previous},
+        channel=channel,
+        message=f"转派来的案件：{case.title}",
+        data={"from_department": case.department_id},
+        signed_at=None,
     )
-    _changed(actor, case, EventKind.TRANSFERRED, channel)
-    _notify_department(case, "dispatched", f"转派来的案件：{case.title}")
-    return case
 
 
 def _require_handler(actor: Any, case: Case, doing: str) -> None:
