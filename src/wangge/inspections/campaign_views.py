@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -130,7 +131,8 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             if action == "start":
                 job = start_campaign_job(request.user, campaign)
                 if not job.finished:  # a worker creates the tasks: follow its progress
-                    return redirect("jobs:detail", job_id=job.pk)
+                    # …and go on to the campaign, its tasks listed, as soon as it is done
+                    return redirect(reverse("jobs:detail", args=[job.pk]) + "?follow=result")
                 if job.status == JobStatus.SUCCEEDED:
                     messages.success(request, str((job.result or {}).get("message", "已启动")))
                 else:

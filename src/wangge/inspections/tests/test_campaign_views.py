@@ -119,7 +119,7 @@ def test_starting_runs_in_the_background_and_the_page_follows_the_job(sample, pl
     url = reverse("inspections:campaign", args=[campaign.pk])
     answer = client.post(url, {"action": "start"})
     job = Job.objects.get(kind="campaign-start")
-    assert answer["Location"] == f"/jobs/{job.pk}/"
+    assert answer["Location"] == f"/jobs/{job.pk}/?follow=result"
     assert job.status == JobStatus.QUEUED and not CampaignCheck.objects.exists()
     refused = _client(sample.users["grid"]).post(url, {"action": "start"}, follow=True)
     assert refused.status_code in (403, 404) or "只有" in refused.content.decode()
@@ -131,3 +131,7 @@ def test_starting_runs_in_the_background_and_the_page_follows_the_job(sample, pl
     assert CampaignCheck.objects.count() == 2
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "已派发检查任务2个" in page and f'href="{url}"' in page
+    polled = client.get(
+        f"/jobs/{job.pk}/?part=progress&follow=result", headers={"HX-Request": "true"}
+    )
+    assert polled["HX-Redirect"] == url  # the page goes on to the campaign by itself
