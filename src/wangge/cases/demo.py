@@ -71,12 +71,27 @@ _REPORTS: tuple[tuple[str, str, str | None], ...] = (
     ("小区里电动车乱停乱充电", "楼道里有人拉线给电动车充电，很危险", None),
     ("自行车棚顶塌了一块", "车棚顶棚破了，下雨淋湿车子", None),
 )
-_RESULTS = (
-    "已到现场处理完毕，现场照片已上传",
-    "已协调物业清理，并约定每日巡查",
-    "已更换损坏设施，恢复正常使用",
-    "已联系当事人，现场整改完毕",
-)
+# What the department reports back, by the report's title: a result that answers the complaint
+# (a dog barking at night is not "设施已更换").
+_RESULTS: dict[str, str] = {
+    "小区南门垃圾堆放三天无人清运": "已安排环卫车清运，垃圾桶增加一次清运频次",
+    "井盖缺失，晚上有人差点踩空": "已补装井盖并设置警示，现场照片已上传",
+    "路灯不亮一个多星期": "已更换灯具和线路，路灯恢复正常照明",
+    "楼道堆满杂物堵住消防通道": "已协调物业清理楼道杂物，并约定每日巡查",
+    "电梯停运两天，老人下不了楼": "配件已到，电梯维修完成并通过检验，恢复运行",
+    "楼上渗漏水，天花板发霉": "已联系楼上住户和物业维修防水，渗漏已止住",
+    "小区门口违章停车堵住消防通道": "已对违停车辆贴单处罚，消防通道施划禁停标线",
+    "邻居家狗夜里一直叫": "民警已上门约谈犬主，犬主承诺夜间将犬只关在室内并办理犬证",
+    "装修噪音早上七点就开始": "已告知装修施工时间规定，装修户承诺八点后施工",
+    "早市摊位占道经营堵路": "已劝导摊贩退路进市场，城管每日早间巡查",
+    "电线杆上贴满小广告": "已清除小广告，并对涉事号码进行停机处理",
+    "下雨后路口积水没过脚踝": "已疏通雨水口和排水管道，下雨后复查无积水",
+    "暖气不热，室温只有16度": "供热公司已排气调压，入户复测室温20度",
+    "广场舞音响声音太大": "已与广场舞队协商，音量调低并九点前结束",
+    "小区里电动车乱停乱充电": "已拆除私拉电线，引导居民到集中充电桩充电",
+    "自行车棚顶塌了一块": "物业已修复车棚顶棚",
+}
+_RESULT_ELSE = "已到现场处理完毕，现场照片已上传"
 _NAMES = ("王女士", "李先生", "张阿姨", "刘先生", "陈女士", "杨大爷", "赵先生", "孙女士")
 # Where a dispatched case stands, by how long ago it was dispatched: the last hours' cases wait
 # to be signed in or are being handled, last week's are mostly being handled or checked, older
@@ -310,7 +325,7 @@ def _move_along(
     ]
     if target != CaseStatus.IN_PROGRESS:
         handled = signed + span / 2
-        result = rng.choice(_RESULTS)
+        result = _RESULTS.get(case.title, _RESULT_ELSE)
         fields.update(status=CaseStatus.HANDLED, handled_at=handled, result=result)
         events.append(
             _step(
