@@ -209,6 +209,105 @@ def test_two_inspectors_reserving_and_issuing_at_once_never_get_the_same_number(
     assert connection.vendor in ("sqlite", "postgresql")
 
 
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_six_inspectors_reserving_blocks_at_once_get_blocks_that_never_overlap():
+    """Six threads, each with its own database connection (on PostgreSQL, six sessions), race
+    for the year's first block (the counter does not exist yet), then reserve blocks of
+    different sizes and sync notices numbered from them while others take online numbers: the
+    blocks tile 1..n without overlap or gap, every notice's serial lies in its issuer's block
+    (or in none, for an online one) and no number is stored twice.
+
+    PostgreSQL only: SQLite's shared-cache in-memory test database answers any read that meets
+    another connection's open write with "database table is locked" at once, where the real
+    database file waits (busy_timeout); the two-inspector test above covers SQLite."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent sessions need PostgreSQL (see docstring)")
+    from django.contrib.auth import get_user_model
+
+    from wangge.core.testing import build_sample_district
+    from wangge.inspections.models import NumberBlock, SerialCounter
+    from wangge.inspections.testing import build_sample_places
+
+    sample = build_sample_district()
+    made = build_sample_places(sample)
+    workers = 6
+    inspectors = []
+    for index in range(workers):
+        user = get_user_model().objects.create_user(username=f"team{index}", password=PASSWORD)
+        assign_role(None, user, Role.GRID_WORKER, sample.grids[index % len(sample.grids)])
+        inspectors.append(user)
+    hazards = [
+        [
+            services.record_hazard(None, made.places[index % len(made.places)], category="clutter")
+            for _ in range(3)
+        ]
+        for index in range(workers)
+    ]
+    year = timezone.localtime().year
+    sizes = [[1, 7, 3], [20, 2, 5], [4, 4, 4], [13, 1, 9], [2, 11, 6], [8, 3, 1]]
+    got: list[list[tuple[int, int]]] = [[] for _ in range(workers)]
+    issued: list[list[str]] = [[] for _ in range(workers)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(workers)
+
+    def work(index: int) -> None:
+        user = inspectors[index]
+        try:
+            start.wait()
+            for round_, size in enumerate(sizes[index]):
+                block = numbering.reserve_block(user, made.unit, year=year, size=size)
+                got[index].append((block.first, block.last))
+                hazard = hazards[index][round_]
+                offline = round_ != 1  # the middle one is issued online, from the counter
+                notice = notices.issue_notice(
+                    user,
+                    unit=made.unit,
+                    hazards=[hazard],
+                    kind=NoticeKind.IMMEDIATE,
+                    serial=block.last if offline else None,
+                    year=year if offline else None,
+                    client_id=f"phone-{index}-{round_}" if offline else None,
+                )
+                issued[index].append(notice.number)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+
+    blocks = sorted(b for mine in got for b in mine)
+    assert len(blocks) == workers * 3
+    for (_, last), (first, _) in zip(blocks, blocks[1:], strict=False):
+        assert first == last + 1 or first > last + 1  # no overlap
+    stored = list(NumberBlock.objects.filter(unit=made.unit, year=year).order_by("first"))
+    assert [(b.first, b.last) for b in stored] == blocks
+    for mine, user in zip(got, inspectors, strict=True):
+        assert {(b.first, b.last) for b in stored if b.inspector == user} == set(mine)
+    counter = SerialCounter.objects.get(unit=made.unit, year=year)
+    reserved = sum(last - first + 1 for first, last in blocks)
+    assert counter.last == reserved + workers  # + one online number each
+    covered = {n for first, last in blocks for n in range(first, last + 1)}
+    assert len(covered) == reserved  # no serial in two blocks
+
+    numbers = [n for mine in issued for n in mine]
+    assert len(numbers) == len(set(numbers)) == workers * 3
+    rows = list(Notice.objects.filter(unit=made.unit, year=year).select_related("block"))
+    assert sorted(n.number for n in rows) == sorted(numbers)  # each stored once
+    for notice in rows:
+        assert notice.number == notice_number("京广消字", year, notice.serial)
+        if notice.block is None:  # online: a serial of no block
+            assert notice.serial not in covered
+        else:
+            assert notice.block.inspector_id == notice.issued_by_id
+            assert notice.block.first <= notice.serial <= notice.block.last
+
+
 def test_a_signed_copy_photo_is_kept_encrypted(sample, places):
     user = sample.users["grid"]
     notice = notices.issue_notice(
