@@ -27,7 +27,8 @@ labels only, never to the parser's output:
   Likewise ``subroad`` "49弄" with its ``subroadno``, and a lane alone ("人民路965弄").
 - ``roadno`` "82" (or "9号") "-" ``houseno`` "11号" (or "7") right after it, not followed by
   another dash: 门牌号 "82-11" (a 门牌号 with its 附号), whatever follows ("654-12号三楼",
-  "84-66号中昌国际大厦2733室").
+  "84-66号中昌国际大厦2733室"). A dash typed as the numeral 一 ("四明西路100一3", labelled
+  ``redundant`` like "-") is a dash.
 - ``cellno`` written "16号"/"16" with no ``roomno`` after a building ("A区3栋16号") is a
   room in a registry (the corpus guideline itself calls it a shop number in building 3): room.
 - ``subroad`` + ``subroadno`` with no ``roadno``: the side road holds the door number, so it is
@@ -93,6 +94,11 @@ _MARK = re.compile(
 )
 
 
+# A dash between two numbers, also when typed as the numeral 一 (四明西路100一3, 5一6一1443): the
+# corpus labels that 一 ``redundant`` like "-", and the parser folds it to "-".
+_DASH = frozenset("-一")
+
+
 def code(value: str) -> str:
     """Fold a number-like value the same way on both sides."""
     folded = fold(value).removeprefix("第").replace("号-", "-")
@@ -149,9 +155,9 @@ def _example(spans: list[tuple[str, str]]) -> Example:
         at = kinds.index("roadno" if "roadno" in first else "subroadno")
         if (
             kinds[at + 1 : at + 3] == ["redundant", "houseno"]
-            and spans[at + 1][1] == "-"
+            and spans[at + 1][1] in _DASH
             and re.fullmatch(r"[0-9]+号?", house)
-            and (at + 3 == len(spans) or spans[at + 3][1] != "-")
+            and (at + 3 == len(spans) or spans[at + 3][1] not in _DASH)
         ):
             # "广平路82-11号", "纽扣路344-110", "老杭海路9号-7", "迎宾路654-12号三楼": one
             # 门牌号 with its 附号, which the corpus splits in two (not 1326-11-6-434).

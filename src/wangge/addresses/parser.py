@@ -612,8 +612,17 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["room"] = _code(m.group(4))
             return m.end()
         m = _NUMBER.match(s, pos)
-        if m and m.group(3) and m.group(4) != "弄" and _is_housing(found):
-            m = None  # 时代广场7-3号: building 7, room 3 (read below), not a door number
+        if (
+            m
+            and m.group(3)
+            and m.group(4) != "弄"
+            and (_is_housing(found) or found.get("compound", "").endswith("新村"))
+        ):
+            # 时代广场7-3号: building 7, room 3 (read below), not a door number.  A 新村 is
+            # an estate of buildings (秀湖新村92-9号 as 秀湖新村92-9), not a village's doors.
+            if not _is_housing(found):
+                _doubt(found, f"“{m.group()}”按楼栋、户室读，也可能是门牌号及附号")
+            m = None
         if (
             m
             and (
@@ -866,12 +875,43 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # 香榭公寓8C, 大港路1555号17B: a block; in a tower or mall (富春大厦43B) a room.
             found["building"] = m.group(1)
             return m.end()
+        m = _TOWER_ROOM.match(s, pos)
+        if m and _in_tower(s, pos, found):
+            # 博科大厦A1382, 大运路10号A249: in an office tower (or right after the door) the
+            # letter is the tower's block (A座) and the digits its office; in a market
+            # (温西工具市场C997) the whole code is one stall, read as the room below.
+            found["building"] = m.group(1)
+            found["room"] = _code(m.group(2))
+            _doubt(
+                found,
+                f"“{m.group(1)}{m.group(2)}”按{m.group(1)}座{m.group(2)}室读，也可能是一个户室号",
+            )
+            return m.end()
     if not has_room:
         m = _ROOM.match(s, pos)
         if m and not (m.group(1).isalpha() and _NAME_GOES_ON.match(s, m.end())):
             found["room"] = _code(m.group(1))
             return m.end()
     return 0
+
+
+# A block letter and an office's three or four digits (A1382, C458室).
+_TOWER_ROOM: Final = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号|房)?(?![0-9A-Z\-])")
+# Office towers, whose blocks are lettered (A座); not a shopping centre's (购物中心) stalls.
+_OFFICE: Final = ("大厦", "大楼", "写字楼", "中心")
+
+
+def _in_tower(s: str, pos: int, found: dict[str, str]) -> bool:
+    """Whether a letter-and-number code at ``pos`` stands in an office tower (or right after
+    the road's door number, a building's own entrance), not in a market or mall."""
+    compound = found.get("compound", "")
+    if compound:
+        return (
+            compound.endswith(_OFFICE)
+            and _MARKET.search(compound) is None
+            and "购物" not in compound
+        )
+    return "number" in found and "road" in found and s[pos - 1 : pos] == "号"
 
 
 # A letter that starts a word (EAC大楼, mcc大厦, e电园, C区) is no room.

@@ -590,7 +590,12 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         # A letter and one digit standing alone is a block; with more digits a room.
         ("浙江省舟山市普陀区沈家门国际水产城A6", {"building": "A6"}),
         ("万塘路1389号华领国际B3", {"number": "1389", "building": "B3"}),
-        ("婺江路890号近江时代大厦C1215", {"number": "890", "room": "C1215"}),
+        # In an office tower, or right after the door, a letter and three or four digits are
+        # the tower's block and an office; in a market the whole code is one stall.
+        ("文三路90号东方通信大厦B1206", {"number": "90", "building": "B", "room": "1206"}),
+        ("凤起路218号C1403室", {"number": "218", "building": "C", "room": "1403"}),
+        ("温岭市泽国轴承市场D1288", {"room": "D1288"}),
+        ("城东街道汇丰购物中心A1021", {"room": "A1021"}),
         ("江干区彭埠镇新月广场7楼A44", {"floor": "7", "room": "A44"}),
         # Likewise one or two digits and a letter, except in a tower or a mall.
         ("宁波市江东区中兴路808号香榭公寓8c", {"number": "808", "building": "8C"}),
@@ -609,6 +614,12 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         # In a market's area one or two digits number a hall; more digits a stall.
         ("青蟹批发交易中心A区14号", {"building": "14"}),
         ("柯桥远大市场D区745号", {"room": "745"}),
+        # A 新村 is an estate of buildings: N-M号 is a building and a room, as without 号;
+        # a village's N-M号 stays its door with the 附号.
+        ("嘉兴市南湖区清河新村35-7号", {"compound": "清河新村", "building": "35", "room": "7"}),
+        ("义乌市青口新村12-3号电联", {"building": "12", "room": "3"}),
+        ("义乌市青口新村12-3", {"building": "12", "room": "3"}),
+        ("临海市东塍镇岭下村6-52号", {"number": "6-52"}),
         # A car dealer's 4S店 is no room.
         ("金华义乌市金发大道720号马自达4S店", {"number": "720"}),
     ],
@@ -652,6 +663,8 @@ def test_digits_that_are_no_address() -> None:
         ("奥林花园24号", "也可能是门牌号或户室号"),
         ("时代电子市场9B1161室", "按9B栋1161室读"),
         ("临平世纪大道8号", "“临平”按地名读"),
+        ("文三路90号东方通信大厦B1206", "也可能是一个户室号"),
+        ("嘉兴市南湖区清河新村35-7号", "也可能是门牌号及附号"),
     ],
 )
 def test_an_ambiguous_reading_says_so(text: str, doubt: str) -> None:
