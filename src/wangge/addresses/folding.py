@@ -70,6 +70,9 @@ _LABEL: Final = re.compile(
 # "5一6一1443": 一 typed for a dash between two numbers (an input method's habit).
 _YI_DASH: Final = re.compile(r"(?<=[0-9A-Z])一(?=[0-9])")
 _DASHES: Final = re.compile(r"-{2,}")
+# "94懂8单元": 懂 typed for 栋 (the same sound, dòng) right after a number, before a unit,
+# a room or the end; 懂 is no marker of anything else.
+_DONG_TYPO: Final = re.compile(r"(?<=[0-9])懂")
 # 八区, 二期, 六街21701: the numbered parts of a compound or market.
 _NUMERAL_SUBAREA: Final = re.compile(
     f"(?<![{_NUMERAL_CLASS}])[{_NUMERAL_CLASS}]{{1,3}}(?=[区期排]|街[0-9])"
@@ -99,7 +102,8 @@ def prepare_text(text: str) -> str:
     vanish ("幸 福路"); brackets and punctuation vanish but their content stays; a
     leading "地址：" label goes; numerals before markers become digits, as does a
     numeral run ending the text right after a marker ("二单元三〇一") or following
-    之/附 ("10号之一"); "第" before a number goes ("第3单元").
+    之/附 ("10号之一"); "第" before a number goes ("第3单元"); 懂 typed for 栋 after a
+    number ("94懂") is 栋.
     """
     s = _BRACKETS.sub("", numerals.normalize_text(text).translate(_MORE))
     s = _DROP.sub("", _BETWEEN_DIGITS.sub("-", s))
@@ -108,6 +112,8 @@ def prepare_text(text: str) -> str:
         return s
     s = _ORDINAL.sub("", s)
     s = _YI_DASH.sub("-", s)
+    if "懂" in s:
+        s = _DONG_TYPO.sub("栋", s)
     s = _DASHES.sub("-", s)
     s = numerals.rewrite_numerals(s)
     s = _NUMERAL_SUBAREA.sub(_counted_to_digits, s)

@@ -620,6 +620,9 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("义乌市青口新村12-3号电联", {"building": "12", "room": "3"}),
         ("义乌市青口新村12-3", {"building": "12", "room": "3"}),
         ("临海市东塍镇岭下村6-52号", {"number": "6-52"}),
+        # 懂 typed for 栋 (the same sound) after a number is 栋; in a name it stays.
+        ("东阳市吴宁街道雅苑小区27懂3单元602", {"building": "27", "unit": "3", "room": "602"}),
+        ("懂事长路5号", {"road": "懂事长路", "number": "5"}),
         # A car dealer's 4S店 is no room.
         ("金华义乌市金发大道720号马自达4S店", {"number": "720"}),
     ],
