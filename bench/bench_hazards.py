@@ -8,8 +8,9 @@ Uses (and migrates) the configured database: give it one of its own. Builds once
 year (SQL `generate_series` on PostgreSQL, batches elsewhere), then times the ledger as the page
 and `/api/hazards` run it — the scoped, filtered query, its capped count and one page of 30 with
 place, grid and notice — for a community officer, a street officer and the district, with the
-filters offices use (a community, a category, a status, the last month; page 1 and page 20).
-Prints p50/p95 per case. Then renders `--notices` notices as .docx and converts `--pdf` of them to
+filters offices use (a community, a category, a status, the last month; page 1 to page 300),
+each page opened by its cursor as 下一页 does (`--offset` also times the same pages by OFFSET,
+as the ledger paged before). Prints p50/p95 per case, and wall and CPU time with the load. Then renders `--notices` notices as .docx and converts `--pdf` of them to
 PDF with LibreOffice (one `soffice` per document, as the page does).
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import resource
 import statistics
 import sys
 import time
@@ -109,7 +111,9 @@ def build(hazards: int) -> None:
                 """,
                 [have, hazards - 1, place_min, PLACES],
             )
-            cursor.execute("ANALYZE inspections_hazard")
+            # as autovacuum would soon: statistics, and the visibility map that lets the
+            # capped count read an index alone
+            cursor.execute("VACUUM (ANALYZE) inspections_hazard")
     else:
         cats = ["partition", "clutter", "fire_lane", "fire_equipment", "ebike_charging"]
         now = datetime.datetime.now(datetime.UTC)
@@ -132,18 +136,36 @@ def build(hazards: int) -> None:
     print(f"hazards: {hazards - have:,} added in {time.perf_counter() - started:.1f} s")
 
 
-def ledger_once(user: object, f: object, page: int) -> float:
+def ledger_once(user: object, f: object, page: int, cursor: str | None) -> float:
+    """One ledger request: the capped count and one page of 30, by cursor (what the page and
+    `/api/hazards` do since keyset paging) or, with `cursor=None`, by OFFSET (before)."""
     from wangge.inspections import selectors
 
     started = time.perf_counter()
     query = selectors.hazards(user, f).select_related("place", "grid", "notice")  # type: ignore[arg-type]
     selectors.capped_count(query)
-    rows = list(query[(page - 1) * 30 : page * 30])
+    if cursor is None:
+        rows = list(query[(page - 1) * 30 : page * 30])
+    else:
+        rows = selectors.hazard_page(query, cursor, 30).rows
     assert len(rows) <= 30
     return (time.perf_counter() - started) * 1000
 
 
-def time_ledger(rounds: int) -> None:
+def cursor_of(user: object, f: object, page: int) -> str:
+    """The cursor that opens `page` (walked from page 1 by 下一页, untimed)."""
+    from wangge.inspections import selectors
+
+    query = selectors.hazards(user, f)  # type: ignore[arg-type]
+    cursor = ""
+    for _ in range(page - 1):
+        found = selectors.hazard_page(query, cursor, 30)
+        assert found.next, "fewer pages than asked for"
+        cursor = found.next
+    return cursor
+
+
+def time_ledger(rounds: int, offset: bool) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -175,20 +197,37 @@ def time_ledger(rounds: int) -> None:
             HazardFilter(status="rectified", start=month),
             5,
         ),
+        ("community officer, open, page 100", "bench-community", HazardFilter(status="open"), 100),
+        (
+            "street, one community + category, page 50",
+            "bench-street",
+            HazardFilter(region="110105901005", category="partition"),
+            50,
+        ),
+        ("district, no filter, page 300", "bench-admin", HazardFilter(), 300),
+        (
+            "district, category + open, page 10",
+            "bench-admin",
+            HazardFilter(category="structure", status="open"),
+            10,
+        ),
     ]
     every: list[float] = []
+    label_of = "OFFSET" if offset else "cursor"
+    print(f"ledger by {label_of} ({rounds} requests a case):")
     for label, username, f, page in cases:
         user = users[username]
         forget_scope(user)
-        ledger_once(user, f, page)  # warm the scope and the plan cache
-        times = sorted(ledger_once(user, f, page) for _ in range(rounds))
+        cursor = None if offset else cursor_of(user, f, page)
+        ledger_once(user, f, page, cursor)  # warm the scope and the plan cache
+        times = sorted(ledger_once(user, f, page, cursor) for _ in range(rounds))
         every += times
         p95 = times[max(0, int(len(times) * 0.95) - 1)]
         print(f"  {label:45s} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms")
     every.sort()
     print(
-        f"ledger overall ({len(every)} requests): p50 {statistics.median(every):.1f} ms, "
-        f"p95 {every[int(len(every) * 0.95) - 1]:.1f} ms"
+        f"ledger by {label_of} overall ({len(every)} requests): "
+        f"p50 {statistics.median(every):.1f} ms, p95 {every[int(len(every) * 0.95) - 1]:.1f} ms"
     )
 
 
@@ -239,6 +278,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--notices", type=int, default=500)
     parser.add_argument("--pdf", type=int, default=20)
+    parser.add_argument(
+        "--offset", action="store_true", help="also time the same pages by OFFSET, as before"
+    )
     args = parser.parse_args()
 
     import django
@@ -250,8 +292,25 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor}")
     build(args.hazards)
-    time_ledger(args.rounds)
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.perf_counter()
+    time_ledger(args.rounds, offset=False)
+    if args.offset:
+        time_ledger(args.rounds, offset=True)
+    _report("ledger", wall, cpu)
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.perf_counter()
     time_notices(args.notices, args.pdf)
+    _report("notices", wall, cpu)
+
+
+def _report(what: str, wall: float, before: resource.struct_rusage) -> None:
+    """Wall and this process's CPU (user + sys; the database server's CPU is not in it) and the
+    load average: the machine is shared, so wall time alone overstates."""
+    now = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = now.ru_utime - before.ru_utime + now.ru_stime - before.ru_stime
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(f"{what}: wall {time.perf_counter() - wall:.1f} s, CPU {cpu:.1f} s; load average {load}")
 
 
 if __name__ == "__main__":

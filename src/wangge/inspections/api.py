@@ -8,13 +8,13 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import paginate
+from ninja.pagination import PaginationBase, paginate
 
 from wangge.access.scoping import visible_to
 from wangge.core.api_support import BoundedPagination
-from wangge.core.bounds import BoundedDate, RecordId
+from wangge.core.bounds import MAX_PAGE, MAX_PAGE_SIZE, BoundedDate, RecordId
 from wangge.core.errors import NotFound, ServiceError
-from wangge.inspections import notices, numbering, selectors
+from wangge.inspections import keyset, notices, numbering, selectors
 from wangge.inspections.models import Hazard, IssuingUnit, Notice, Place
 
 router = Router(tags=["inspections"])
@@ -25,6 +25,65 @@ class CappedPagination(BoundedPagination):
 
     def _items_count(self, queryset: Any) -> int:
         return selectors.capped_count(queryset)
+
+
+class SeekPagination(PaginationBase):
+    """The hazard ledger's pages: `cursor` (from the previous answer's `next` or `previous`)
+    seeks to the page in the `(found_at, id)` order, so page 2,000 costs what page 1 does
+    (`keyset`); `page` still counts rows off (OFFSET), for the first pages of older clients.
+    `count` stops at 10,001 like the other ledgers."""
+
+    class Input(Schema):
+        cursor: str = Field(
+            "",
+            max_length=256,  # longer than any cursor: `keyset` refuses it in Chinese (400)
+            description="翻页游标：上一次回答的 next（下一页）或 previous（上一页）；空为第一页",
+        )
+        page: int = Field(1, ge=1, le=MAX_PAGE, description="页码（OFFSET 翻页，深页请用 cursor）")
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description="精确到 10,000；10,001 表示超过 10,000 条")
+        page: int = Field(description="本页页码（从开始翻页处数起）")
+        next: str | None = Field(description="下一页的 cursor；没有下一页时为 null")
+        previous: str | None = Field(description="上一页的 cursor；第一页时为 null")
+
+    def __init__(self, page_size: int = 50, **kwargs: Any) -> None:
+        self.page_size = page_size
+        super().__init__(**kwargs)
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        size = pagination.page_size or self.page_size
+        count = selectors.capped_count(queryset)
+        if pagination.cursor or pagination.page == 1:
+            found = selectors.hazard_page(queryset, pagination.cursor, size)
+            return {
+                "items": found.rows,
+                "count": count,
+                "page": found.number,
+                "next": found.next,
+                "previous": found.previous,
+            }
+        offset = (pagination.page - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
+        more, rows = len(rows) > size, rows[:size]
+        last = rows[-1] if rows else None
+        return {
+            "items": rows,
+            "count": count,
+            "page": pagination.page,
+            "next": keyset.encode(keyset.NEXT, pagination.page + 1, last.found_at, last.pk)
+            if more and last
+            else None,
+            "previous": keyset.encode(
+                keyset.PREVIOUS, pagination.page - 1, rows[0].found_at, rows[0].pk
+            )
+            if rows
+            else None,
+        }
 
 
 class PlaceOut(Schema):
@@ -131,9 +190,13 @@ class HazardQuery(Schema):
     "/hazards",
     response=list[HazardOut],
     summary="隐患台账",
-    description="`count` is exact up to 10,000; 10,001 means more than 10,000 hazards match.",
+    description=(
+        "Newest first. `count` is exact up to 10,000; 10,001 means more than 10,000 hazards "
+        "match. Walk the pages with `cursor`: pass the answer's `next` (or `previous`) back "
+        "with the same filters; an invalid cursor answers 400."
+    ),
 )
-@paginate(CappedPagination, page_size=50)
+@paginate(SeekPagination, page_size=50)
 def list_hazards(request: HttpRequest, filters: Query[HazardQuery]) -> Any:
     query = selectors.hazards(
         request.user,

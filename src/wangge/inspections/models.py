@@ -172,6 +172,18 @@ class Hazard(models.Model):
             models.Index(fields=["found_at", "id"], name="hazard_found"),
             models.Index(fields=["grid", "status", "found_at"], name="hazard_grid_status"),
             models.Index(fields=["grid", "category", "found_at"], name="hazard_grid_category"),
+            # a street's or the district's ledger filtered by status (and period), or by
+            # category and status: the rows of the filter lie together in keyset order, so a
+            # page seeks straight to its cursor and the capped count reads the index alone
+            # (grid_id carried for the scope; PostgreSQL, other databases index the keys only)
+            models.Index(
+                fields=["status", "found_at", "id"], include=["grid"], name="hazard_status_found"
+            ),
+            models.Index(
+                fields=["category", "status", "found_at", "id"],
+                include=["grid"],
+                name="hazard_category_status",
+            ),
         ]
         verbose_name = _("隐患")
         verbose_name_plural = _("隐患")

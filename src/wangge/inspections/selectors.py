@@ -12,6 +12,7 @@ from django.utils import timezone
 from wangge.access.scoping import visible_to
 from wangge.core.errors import NotFound, ServiceError
 from wangge.geo.models import Region, RegionLevel
+from wangge.inspections import keyset
 from wangge.inspections.models import (
     Hazard,
     HazardCategory,
@@ -73,6 +74,69 @@ def hazards(user: Any, f: HazardFilter) -> QuerySet[Hazard]:
     if f.end:
         query = query.filter(found_at__lt=_day_start(f.end + datetime.timedelta(days=1)))
     return query.order_by("-found_at", "-pk")
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    """One page of the ledger: its rows, its number (a label, see `keyset`) and the cursors of
+    the pages on either side (None at either end)."""
+
+    rows: list[Hazard]
+    number: int
+    next: str | None
+    previous: str | None
+
+
+def hazard_page(query: QuerySet[Hazard], cursor: str, size: int) -> LedgerPage:
+    """The page of `query` (a `hazards()` query: newest first by found_at, then id) that
+    `cursor` opens, the first page for an empty one, found by seeking in the `(found_at, id)`
+    order instead of counting rows off (`keyset`). ServiceError for a cursor that does not
+    parse. One row more than the page is read to know whether another page follows."""
+    if not cursor:
+        rows = list(query[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        following = keyset.encode(keyset.NEXT, 2, rows[-1].found_at, rows[-1].pk) if more else None
+        return LedgerPage(rows, 1, following, None)
+    try:
+        at = keyset.decode(cursor)
+    except keyset.CursorError as exc:
+        raise ServiceError(str(exc)) from None
+    if at.forward:
+        # found_at < t, or the same moment and a smaller id: `<=` keeps the index range scan
+        # (an OR of the two made PostgreSQL filter instead of seek)
+        rows = list(
+            query.filter(found_at__lte=at.found_at).exclude(found_at=at.found_at, pk__gte=at.pk)[
+                : size + 1
+            ]
+        )
+        more = len(rows) > size
+        rows = rows[:size]
+        if not rows:
+            return LedgerPage([], at.page, None, None)
+        following = (
+            keyset.encode(keyset.NEXT, at.page + 1, rows[-1].found_at, rows[-1].pk)
+            if more
+            else None
+        )
+        before = keyset.encode(keyset.PREVIOUS, at.page - 1, rows[0].found_at, rows[0].pk)
+        return LedgerPage(rows, at.page, following, before)
+    # backwards: the rows just newer than the cursor's, read oldest first, then turned round
+    rows = list(
+        query.filter(found_at__gte=at.found_at)
+        .exclude(found_at=at.found_at, pk__lte=at.pk)
+        .reverse()[: size + 1]
+    )
+    if len(rows) <= size:  # nothing newer than these: they are the first page
+        return hazard_page(query, "", size)
+    rows = rows[:size][::-1]
+    number = max(at.page, 2)
+    return LedgerPage(
+        rows,
+        number,
+        keyset.encode(keyset.NEXT, number + 1, rows[-1].found_at, rows[-1].pk),
+        keyset.encode(keyset.PREVIOUS, number - 1, rows[0].found_at, rows[0].pk),
+    )
 
 
 def places(user: Any, *, kind: str = "", region: str = "") -> QuerySet[Place]:

@@ -84,13 +84,19 @@ def _regions(user: Any) -> list[Region]:
 def ledger(request: HttpRequest) -> HttpResponse:
     f = _filter(request.GET)
     query = selectors.hazards(request.user, f).select_related("place", "grid", "notice")
-    page = CappedPaginator(query, PAGE_SIZE).get_page(request.GET.get("page"))
-    keep = {k: v for k, v in request.GET.items() if k != "page" and v}
+    # 上一页/下一页 by cursor (keyset: page 200 costs what page 1 does), not ?page=N
+    page = selectors.hazard_page(query, request.GET.get("cursor", "")[:80], PAGE_SIZE)
+    count = selectors.capped_count(query)
+    capped = count > selectors.COUNT_CAP
+    keep = {k: v for k, v in request.GET.items() if k not in ("page", "cursor") and v}
     return render(
         request,
         "inspections/ledger.html",
         {
             "page": page,
+            "count": count,
+            "capped": capped,
+            "pages": None if capped else max(1, -(-count // PAGE_SIZE)),
             "f": f,
             "query": urlencode(keep),
             "regions": _regions(request.user),
