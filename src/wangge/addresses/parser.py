@@ -257,6 +257,7 @@ _NOT_ADDRESS: Final = re.compile(
     r"|[0-9]+(?:米|公里)(?:处|左右)?"  # 往东400米, 东北130米: a distance, no address number
     r"|4S(?=店)"  # 马自达4S店: a car dealer's kind, no room
 )
+_ROAD_END: Final = re.compile("[路街巷弄]|(?<=大)道")
 _BUILDING_RANGE: Final = re.compile(r"([0-9]+)-([0-9]+)(?:号楼|号栋|号幢|栋|幢)")
 _BUILDING_STRONG: Final = re.compile(r"([0-9]+[A-Z]?)(?:号楼|号栋|号幢|栋|幢)")
 # 单元, 门; "8单583" (单元 cut short) and 梯 (Guangdong's staircase, 二梯1483) too.
@@ -585,6 +586,13 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             return m.end()
     if not has_unit and not has_room:
         m = _BUILDING_RANGE.match(s, pos)
+        if m and not has_number and not has_building and _ROAD_END.match(s, pos - 1):
+            # 保健路7-11幢: right after a road, the road's door and a building behind it
+            # (a road holds doors, not buildings; 复地连城国际3-2幢 stays building "3-2").
+            found["number"] = _code(m.group(1))
+            found["building"] = _code(m.group(2))
+            _doubt(found, f"“{m.group()}”按门牌号{found['number']}、{found['building']}幢读")
+            return m.end()
         if m and (not has_building or found["building"].isalpha()):
             if has_building:
                 found["compound"] = found.get("compound", "") + found["building"] + "座"
@@ -875,6 +883,19 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # 香榭公寓8C, 大港路1555号17B: a block; in a tower or mall (富春大厦43B) a room.
             found["building"] = m.group(1)
             return m.end()
+        m = _PARK_BUILDING.match(s, pos)
+        if (
+            m
+            and found.get("compound", "").endswith(_INDUSTRIAL)
+            and s.endswith(found["compound"], 0, pos)  # written right after the park's name
+            and _MARKET.search(found["compound"]) is None
+            and _FIRST_DIGIT.search(s, m.end()) is None
+        ):
+            # 竹山工业区142, 正和电商园598: an industrial park numbers its buildings (as with
+            # 号: 复兴工业园1113号); four digits (安通科技园1046) stay an office, the room.
+            found["building"] = m.group(1)
+            _doubt(found, f"“{m.group(1)}”按楼栋读，也可能是户室号")
+            return m.end()
         m = _TOWER_ROOM.match(s, pos)
         if m and _in_tower(s, pos, found):
             # 博科大厦A1382, 大运路10号A249: in an office tower (or right after the door) the
@@ -895,6 +916,9 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     return 0
 
 
+# A bare number of up to three digits after an industrial park's name, nothing after it.
+_PARK_BUILDING: Final = re.compile(r"([1-9][0-9]{0,2})(?![0-9A-Z\-号楼栋幢座室户房单门层])")
+_INDUSTRIAL: Final = ("工业园", "工业区", "园区", "产业园", "电商园")
 # A block letter and an office's three or four digits (A1382, C458室).
 _TOWER_ROOM: Final = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号|房)?(?![0-9A-Z\-])")
 # Office towers, whose blocks are lettered (A座); not a shopping centre's (购物中心) stalls.

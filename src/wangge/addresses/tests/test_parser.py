@@ -620,6 +620,16 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("义乌市青口新村12-3号电联", {"building": "12", "room": "3"}),
         ("义乌市青口新村12-3", {"building": "12", "room": "3"}),
         ("临海市东塍镇岭下村6-52号", {"number": "6-52"}),
+        # Right after a road, N-M幢 is the road's door and a building behind it; after a
+        # compound N-M幢 stays one building's code.
+        ("余杭区塘栖镇广济路16-3幢512室", {"number": "16", "building": "3", "room": "512"}),
+        ("临海市古城街道白云小区4-9幢", {"compound": "白云小区", "building": "4-9"}),
+        # A bare number of up to three digits ending the address after an industrial park
+        # is a building; four digits stay the room, and a market's area keeps its stall.
+        ("余姚市阳明街道城东工业区65", {"compound": "城东工业区", "building": "65"}),
+        ("海曙区望春工业园区308", {"building": "308"}),
+        ("余杭区仓前街道梦想科技园1208", {"room": "1208"}),
+        ("义乌国际商贸城五区318", {"room": "318"}),
         # 懂 typed for 栋 (the same sound) after a number is 栋; in a name it stays.
         ("东阳市吴宁街道雅苑小区27懂3单元602", {"building": "27", "unit": "3", "room": "602"}),
         ("懂事长路5号", {"road": "懂事长路", "number": "5"}),
@@ -668,6 +678,8 @@ def test_digits_that_are_no_address() -> None:
         ("临平世纪大道8号", "“临平”按地名读"),
         ("文三路90号东方通信大厦B1206", "也可能是一个户室号"),
         ("嘉兴市南湖区清河新村35-7号", "也可能是门牌号及附号"),
+        ("余杭区塘栖镇广济路16-3幢512室", "按门牌号16、3幢读"),
+        ("余姚市阳明街道城东工业区65", "也可能是户室号"),
     ],
 )
 def test_an_ambiguous_reading_says_so(text: str, doubt: str) -> None:
