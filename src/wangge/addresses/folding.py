@@ -67,8 +67,9 @@ _DROP: Final = re.compile(f"[{_SEPARATORS}]+")
 _LABEL: Final = re.compile(
     r"^(?:家庭|现|现居|户籍|居住|常住|联系|详细|通讯|实际居住)?(?:住址|地址)(?:为|是)?"
 )
-# "5一6一1443": 一 typed for a dash between two numbers (an input method's habit).
-_YI_DASH: Final = re.compile(r"(?<=[0-9A-Z])一(?=[0-9])")
+# "5一6一1443": 一 typed for a dash between two numbers (an input method's habit); after a
+# marker too ("734号一70一8号"): no one writes 170 as "一70".
+_YI_DASH: Final = re.compile(r"(?<=[0-9A-Z号栋幢])一(?=[0-9])")
 _DASHES: Final = re.compile(r"-{2,}")
 # "94懂8单元": 懂 typed for 栋 (the same sound, dòng) right after a number, before a unit,
 # a room or the end; 懂 is no marker of anything else.

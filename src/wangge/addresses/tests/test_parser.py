@@ -454,6 +454,9 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("阿祥路2302号10幢11楼", {"building": "10", "floor": "11"}),
         # 一 typed for a dash; a block letter before the building; building ranges.
         ("5一6一1443", {"building": "5", "unit": "6", "room": "1443"}),
+        # After a marker too: 一 before digits is a dash, not the numeral (no one writes 一70).
+        ("温岭市太平街道万昌路215号一36一5号", {"number": "215", "building": "36", "room": "5"}),
+        ("幸福路3号一单元301", {"building": "3", "unit": "1", "room": "301"}),
         ("A座14号楼9-639", {"compound": "A座", "building": "14", "unit": "9", "room": "639"}),
         ("幸福小区3-11号楼", {"compound": "幸福小区", "building": "3-11"}),
         # After a building, "128号" before the room is the entrance.
