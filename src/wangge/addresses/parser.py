@@ -499,8 +499,8 @@ def _parse(text: str) -> ParsedAddress:
                 found["road"] = m.group()  # 永勤村9组
                 pos = m.end()
                 continue
-        if ch in "东西南北" and _BUILDING_STRONG.match(s, pos + 1) and "building" not in found:
-            rest.append(ch)  # 2302号东10幢: the side the building stands on
+        if ch in "东西南北" and "building" not in found and _side_of_building(s, pos + 1, found):
+            rest.append(ch)  # 2302号东10幢, 新世纪花园东45-5-1433: the side the building stands on
             pos += 1
             continue
         m = _NOT_ADDRESS.match(s, pos)
@@ -943,6 +943,15 @@ _NAME_GOES_ON: Final = re.compile(f"[A-Z{_CJK}]")
 
 
 _CONTINUATION: Final = re.compile(r"[0-9A-Z甲乙丙丁东西南北中]")
+
+
+def _side_of_building(s: str, pos: int, found: dict[str, str]) -> bool:
+    """Whether a side (东/西/南/北) written before ``pos`` says where a building stands: before
+    a building with its marker (东10幢), a three-part shorthand (东45-5-1433) or, right after
+    a place's name, a two-part one (聚宝电商园西4-3); "幸福路10号东3-1" stays a room."""
+    if _BUILDING_STRONG.match(s, pos) or _SHORT3.match(s, pos):
+        return True
+    return "room" not in found and _after_name(s, pos - 1) and _SHORT2.match(s, pos) is not None
 
 
 def _after_name(s: str, pos: int) -> bool:

@@ -633,6 +633,14 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("海曙区望春工业园区308", {"building": "308"}),
         ("余杭区仓前街道梦想科技园1208", {"room": "1208"}),
         ("义乌国际商贸城五区318", {"room": "318"}),
+        # A side (东/西/南/北) before a building's shorthand says where it stands; after the
+        # door of a courtyard 东3-1 stays the room.
+        (
+            "嘉善县亭桥路88号阳光花园北12-3-602",
+            {"number": "88", "building": "12", "unit": "3", "room": "602"},
+        ),
+        ("梧桐街道振兴路16号振东电商园南7-1105", {"number": "16", "building": "7", "room": "1105"}),
+        ("幸福路10号东3-1", {"number": "10", "room": "东3-1"}),
         # 懂 typed for 栋 (the same sound) after a number is 栋; in a name it stays.
         ("东阳市吴宁街道雅苑小区27懂3单元602", {"building": "27", "unit": "3", "room": "602"}),
         ("懂事长路5号", {"road": "懂事长路", "number": "5"}),
