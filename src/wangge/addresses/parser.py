@@ -926,16 +926,15 @@ _OFFICE: Final = ("大厦", "大楼", "写字楼", "中心")
 
 
 def _in_tower(s: str, pos: int, found: dict[str, str]) -> bool:
-    """Whether a letter-and-number code at ``pos`` stands in an office tower (or right after
-    the road's door number, a building's own entrance), not in a market or mall."""
-    compound = found.get("compound", "")
-    if compound:
-        return (
-            compound.endswith(_OFFICE)
-            and _MARKET.search(compound) is None
-            and "购物" not in compound
-        )
-    return "number" in found and "road" in found and s[pos - 1 : pos] == "号"
+    """Whether a letter-and-number code at ``pos`` stands in an office tower (its name written
+    right before it, 泛海国际中心A1264室) or right after the road's door number (a building's
+    own entrance, 大运路10号A249), not in a market or a mall."""
+    before = s[max(0, pos - 12) : pos]
+    if _MARKET.search(before) or "购物" in before:
+        return False
+    if before.endswith(_OFFICE):
+        return True
+    return "number" in found and "road" in found and before.endswith("号")
 
 
 # A letter that starts a word (EAC大楼, mcc大厦, e电园, C区) is no room.

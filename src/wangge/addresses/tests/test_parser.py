@@ -597,6 +597,7 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         # the tower's block and an office; in a market the whole code is one stall.
         ("文三路90号东方通信大厦B1206", {"number": "90", "building": "B", "room": "1206"}),
         ("凤起路218号C1403室", {"number": "218", "building": "C", "room": "1403"}),
+        ("瓯北街道江北大厦b2016永嘉宏达贸易公司", {"building": "B", "room": "2016"}),
         ("温岭市泽国轴承市场D1288", {"room": "D1288"}),
         ("城东街道汇丰购物中心A1021", {"room": "A1021"}),
         ("江干区彭埠镇新月广场7楼A44", {"floor": "7", "room": "A44"}),
