@@ -20,6 +20,7 @@ from wangge.access import authn
 from wangge.access.services import user_for_token
 from wangge.core.api_support import BodyRefused, StrictParser, WanggeAPI
 from wangge.core.errors import ServiceError
+from wangge.core.validation_messages import message_zh
 
 
 def token_user(request: HttpRequest, token: str) -> Any:
@@ -79,7 +80,8 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     details = [
         {
             "where": ".".join(str(p) for p in err.get("loc", [])),
-            "message": err.get("msg", ""),
+            "message": message_zh(err),
+            "type": str(err.get("type", "")),
         }
         for err in exc.errors
     ]

@@ -96,7 +96,11 @@ ERROR_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"where": {"type": "string"}, "message": {"type": "string"}},
+                "properties": {
+                    "where": {"type": "string", "description": "出错的参数，如 query.page"},
+                    "message": {"type": "string", "description": "该参数的问题（中文）"},
+                    "type": {"type": "string", "description": "错误类型（pydantic），供程序判断"},
+                },
             },
         },
     },
