@@ -24,6 +24,7 @@ from wangge.access import audit
 from wangge.access.models import AuditAction
 from wangge.access.scoping import Right, allows, refuse, require, scope_for
 from wangge.cases.workdays import add_working_days, is_workday
+from wangge.core.bulk import insert_values
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.geo.models import Region, RegionLevel, StaffPost
 from wangge.tasks.models import Priority, Task, TaskKind, TaskStatus
@@ -410,10 +411,16 @@ def tasks_from_batch(actor: Any, batch: Any) -> BatchTasks:
     records = batch.records.all()
     fallback = _fallback_region(actor)
     counts = BatchTasks()
-    tasks: list[Task] = []
+    # attname → value rows, not Task objects: a million-row import makes a hundred thousand
+    # tasks, and building and saving them as model instances took most of a minute
+    tasks: list[dict[str, Any]] = []
     seen: set[tuple[str, int | str]] = set()
     creator = actor if actor is not None and actor.is_authenticated else None
     due = due_date_in(VERIFY_WORKING_DAYS)
+    now = timezone.now()
+
+    labels = {kind: str(TaskKind(kind).label) for kind in FORM_CODES}
+    creator_id = creator.pk if creator is not None else None
 
     def add(kind: str, row: dict[str, Any], what: str) -> None:
         key: tuple[str, int | str] = (kind, row["person_id"] or f"r{row['pk']}")
@@ -427,20 +434,21 @@ def tasks_from_batch(actor: Any, batch: Any) -> BatchTasks:
         where = f"{row['file_name']}{'［' + row['sheet'] + '］' if row['sheet'] else ''}第{row['row']}行"
         grid_level = region_id in grids
         tasks.append(
-            Task(
-                kind=kind,
-                title=f"{TaskKind(kind).label}：{what}（{where}）"[:200],
-                region_id=region_id,
-                post=StaffPost.GRID_WORKER if grid_level else "",
-                priority=Priority.NORMAL,
-                due_date=due,
-                form_code=FORM_CODES[kind],
-                person_id=row["person_id"],
-                household_id=row["household_id"],
-                source_record_id=row["pk"],
-                batch_id=batch.pk,
-                created_by=creator,
-            )
+            {
+                "kind": kind,
+                "title": f"{labels[kind]}：{what}（{where}）"[:200],
+                "region_id": region_id,
+                "post": StaffPost.GRID_WORKER if grid_level else "",
+                "priority": Priority.NORMAL,
+                "due_date": due,
+                "form_code": FORM_CODES[kind],
+                "person_id": row["person_id"],
+                "household_id": row["household_id"],
+                "source_record_id": row["pk"],
+                "batch_id": batch.pk,
+                "created_by_id": creator_id,
+                "created_at": now,
+            }
         )
         setattr(counts, kind, getattr(counts, kind) + 1)
 
@@ -487,9 +495,19 @@ def tasks_from_batch(actor: Any, batch: Any) -> BatchTasks:
         add(TaskKind.LOCATE_ADDRESS, row, row["address_text"][:60])
     for row in conflicting:
         add(TaskKind.CONFIRM_VALUE, row, "身份证号或电话与户籍档案不一致")
-    _unplaced_newcomers(batch, fallback, due, creator, tasks, counts)
+    _unplaced_newcomers(batch, fallback, due, creator_id, now, tasks, counts)
     with transaction.atomic():
-        _bulk(actor, tasks, getattr(batch, "channel", "web"), event="from_batch", batch=batch.pk)
+        insert_values(Task, tasks)  # the one bulk-write path (core.bulk)
+        if tasks:
+            _audit(
+                actor,
+                AuditAction.CREATE,
+                None,
+                getattr(batch, "channel", "web"),
+                count=len(tasks),
+                event="from_batch",
+                batch=batch.pk,
+            )
     return counts
 
 
@@ -497,8 +515,9 @@ def _unplaced_newcomers(
     batch: Any,
     fallback: int | None,
     due: datetime.date,
-    creator: Any,
-    tasks: list[Task],
+    creator_id: int | None,
+    now: datetime.datetime,
+    tasks: list[dict[str, Any]],
     counts: BatchTasks,
 ) -> None:
     """A new resident whose address matched nothing was handed to the district (only it adds
@@ -511,17 +530,18 @@ def _unplaced_newcomers(
             continue
         address = str(handover.values.get("address_text") or "")[:60]
         tasks.append(
-            Task(
-                kind=TaskKind.LOCATE_ADDRESS,
-                title=f"核实地址：{address or '（无地址）'}（{handover.origin[:80]}）"[:200],
-                region_id=fallback,
-                post="",
-                due_date=due,
-                form_code=FORM_CODES[TaskKind.LOCATE_ADDRESS],
-                batch_id=batch.pk,
-                subject_ref=f"fusion.handover:{handover.pk}",
-                created_by=creator,
-            )
+            {
+                "kind": TaskKind.LOCATE_ADDRESS,
+                "title": f"核实地址：{address or '（无地址）'}（{handover.origin[:80]}）"[:200],
+                "region_id": fallback,
+                "post": "",
+                "due_date": due,
+                "form_code": FORM_CODES[TaskKind.LOCATE_ADDRESS],
+                "batch_id": batch.pk,
+                "subject_ref": f"fusion.handover:{handover.pk}",
+                "created_by_id": creator_id,
+                "created_at": now,
+            }
         )
         counts.locate_address += 1
 
@@ -546,22 +566,39 @@ def _held_pairs(
     )
     rows = {r["rid"]: r for r in frame.to_dicts()}
     sha_of = {f["name"]: f["sha256"] for f in batch.files}
+
+    def origin(row: dict[str, Any]) -> tuple[str, str, int]:
+        return (
+            sha_of.get(row["source_file"], ""),
+            (row["source_sheet"] or "")[:100],
+            row["source_row"],
+        )
+
+    # by the file's digest: (file_sha256, sheet, row) is indexed; the file name is not, and a
+    # search by it read the whole batch once per pair (minutes at a million rows). Many rows of
+    # one sheet per query, not one query per pair (a thousand held pairs took seconds).
+    wanted: dict[tuple[str, str], set[int]] = {}
+    for other in held.values():
+        if other in rows:
+            sha, sheet, number = origin(rows[other])
+            wanted.setdefault((sha, sheet), set()).add(number)
+    found: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for (sha, sheet), numbers in wanted.items():
+        ordered = sorted(numbers)
+        for i in range(0, len(ordered), 500):
+            for record in (
+                records.filter(file_sha256=sha, sheet=sheet, row__in=ordered[i : i + 500])
+                # of a file uploaded twice (same digest), the first by name wins, as before
+                .order_by("-file_name", "-pk")
+                .values(*fields)
+            ):
+                found[(sha, sheet, record["row"])] = record
     out = []
     for rid, other in held.items():
         mine, theirs = rows.get(rid), rows.get(other)
         if mine is None or theirs is None:
             continue
-        # by the file's digest: (file_sha256, sheet, row) is indexed; the file name is not,
-        # and a search by it read the whole batch once per pair (minutes at a million rows)
-        record = (
-            records.filter(
-                file_sha256=sha_of.get(theirs["source_file"], ""),
-                sheet=(theirs["source_sheet"] or "")[:100],
-                row=theirs["source_row"],
-            )
-            .values(*fields)
-            .first()
-        )
+        record = found.get(origin(theirs))
         if record is None:
             continue
         sheet = f"［{mine['source_sheet']}］" if mine["source_sheet"] else ""
