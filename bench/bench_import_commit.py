@@ -3,6 +3,10 @@
     python -m bench.fusion.generate --people 500000 --out /tmp/fb500k
     .venv/bin/python bench/bench_import_commit.py /tmp/fb500k [--profile]
 
+To time the commit alone again and again: stage once with `--stage-only`, keep a copy of the
+data directory, and run `--data-dir COPY --commit-batch N` on a fresh copy each time (prints
+the child's JSON line; `--profile` also writes COPY/commit.prof).
+
 Uses a fresh data directory (SQLite file) so the figures are the embedded default's. This
 process loads the registry and stages the batch (read, map, normalise, link); a fresh process
 then commits and undoes it, as the job worker would, so its peak memory is the commit's own
@@ -51,6 +55,7 @@ def commit_and_undo(data_dir: str, batch_id: int, profile: bool) -> None:
 
         profiler = cProfile.Profile()
         summary = profiler.runcall(commit_batch, None, batch_id)
+        profiler.dump_stats(os.path.join(data_dir, "commit.prof"))  # for pstats/snakeviz
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
     else:
         summary = commit_batch(None, batch_id)
@@ -81,7 +86,12 @@ def main() -> None:
     parser.add_argument("dir", nargs="?", help="output directory of bench.fusion.generate")
     parser.add_argument("--data-dir", help="platform data directory (default: a new temp dir)")
     parser.add_argument("--profile", action="store_true", help="cProfile of the commit (stderr)")
-    parser.add_argument("--commit-batch", type=int, help=argparse.SUPPRESS)  # the child
+    parser.add_argument(
+        "--stage-only",
+        action="store_true",
+        help="stop after staging (copy the data dir, then rerun the commit with --commit-batch)",
+    )
+    parser.add_argument("--commit-batch", type=int, help="commit this staged batch of --data-dir")
     args = parser.parse_args()
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="wg-commit-")
     if args.commit_batch:
@@ -107,6 +117,9 @@ def main() -> None:
     t3 = time.perf_counter()
     stage_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     connections.close_all()
+    if args.stage_only:
+        print(f"data dir {data_dir} batch {batch.pk}: {batch.summary['rows']:,} rows staged")
+        return
     load_before = os.getloadavg()
     child = subprocess.run(
         [sys.executable, __file__, "--data-dir", data_dir, "--commit-batch", str(batch.pk)]
