@@ -815,9 +815,11 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                     room is None
                     or named
                     or (room.group(1).startswith(value) and len(room.group(1)) > len(value))
+                    or "A" <= room.group(1)[0] <= "Z"
                     or _MALL.search(s, 0, pos)
                 ):
-                    # 3楼301: the third floor, room 301; 杭州大厦15楼, 8楼仓库: a floor.
+                    # 3楼301: the third floor, room 301; 杭州大厦15楼, 8楼仓库: a floor; 7楼L883:
+                    # a lettered shop or office on the seventh floor (homes are numbered).
                     found["floor"] = value
                     if room is None and not has_number and "compound" not in found:
                         _doubt(found, f"“{value}楼”可能是楼栋号，按楼层读")

@@ -450,6 +450,9 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("长新公寓4期1006-1273", {"compound": "长新公寓4期", "building": "1006"}),
         # N楼: a floor unless a unit follows or the room does not start with it.
         ("杭州大厦15楼", {"compound": "杭州大厦", "floor": "15"}),
+        # Before a lettered shop or office, N楼 is the floor (homes are numbered).
+        ("临平街道星光空间7楼C318", {"floor": "7", "room": "C318"}),
+        ("滨江区江南星座5楼a27", {"floor": "5", "room": "A27"}),
         ("幸福路10号3楼2单元301", {"building": "3", "unit": "2"}),
         ("阿祥路2302号10幢11楼", {"building": "10", "floor": "11"}),
         # 一 typed for a dash; a block letter before the building; building ranges.
