@@ -7,6 +7,13 @@ the one import path the services use.
 from __future__ import annotations
 
 from wangge.access.models import AuditAction
-from wangge.audit.log import ChainProblem, record, sequence_pending, verify_chain
+from wangge.audit.log import ChainProblem, batched, record, sequence_pending, verify_chain
 
-__all__ = ["AuditAction", "ChainProblem", "record", "sequence_pending", "verify_chain"]
+__all__ = [
+    "AuditAction",
+    "ChainProblem",
+    "batched",
+    "record",
+    "sequence_pending",
+    "verify_chain",
+]

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
+from wangge.access import audit
 from wangge.jobs.registry import job
 from wangge.jobs.runner import JobContext
 
@@ -29,7 +32,9 @@ def forms_apply(ctx: JobContext) -> dict[str, Any]:
         if not batch:
             break
         for submission in batch:
-            apply_submission(submission.user, submission)
+            # one commit of the data and two of the audit store per submission (`audit.batched`)
+            with transaction.atomic(), audit.batched():
+                apply_submission(submission.user, submission)
             done += 1
         ctx.progress(done, done, f"已写入 {done} 份提交")
     return {"message": f"已写入 {done} 份提交", "applied": done}

@@ -159,9 +159,11 @@ def receive(
         )
     # Stored, audited and (inline) applied in one transaction of the main store: one commit per
     # submission. The apply runs in a savepoint that catches its own failures (`applying`), so
-    # what is stored is never rolled back by what it proposed.
+    # what is stored is never rolled back by what it proposed. Its audit entries (the submission,
+    # each record written) go to the audit store in one INSERT before the commit and are
+    # confirmed in one UPDATE after it (`audit.batched`): two audit commits, not two per entry.
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit.batched():
             submission = Submission.objects.create(
                 instance_id=head.instance_id,
                 form=version.form if version else None,

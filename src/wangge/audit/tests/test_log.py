@@ -195,3 +195,54 @@ def test_migrate_goes_through_each_separate_database_once():
         "audit": {**sqlite, "NAME": "/var/a.sqlite3"},
     }
     assert _stores(files) == ["audit", "default", "jobs"]
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_batch_writes_its_entries_in_one_insert_before_the_commit_and_confirms_only_what_committed(
+    settings,
+):
+    """`batched()`: one INSERT and one UPDATE of the audit store for a unit of work, however
+    many entries; the entries are stored (open) before the data commits; one recorded in a
+    savepoint that rolled back is never marked committed."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    settings.WANGGE_AUDIT_OPEN_GRACE = 3600
+    seen_before_commit: list[int] = []
+    with CaptureQueriesContext(connections["audit"]) as queries:
+        with transaction.atomic():
+            with audit.batched():
+                first = audit.record(None, AuditAction.CREATE, "forms.submission", 1)
+                try:
+                    with transaction.atomic():
+                        undone = audit.record(None, AuditAction.UPDATE, "person", 2)
+                        raise RuntimeError("refused")
+                except RuntimeError:
+                    pass
+                with audit.batched():  # nested: joins the outer batch
+                    second = audit.record(None, AuditAction.UPDATE, "person", 3)
+                assert first.pk is None and AuditEntry.objects.count() == 0  # not written yet
+            # the batch has ended, the data transaction not yet: the entries are stored, open
+            seen_before_commit.extend(AuditEntry.objects.values_list("txn", flat=True))
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    updates = [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(inserts) == 1 and len(updates) == 1
+    assert seen_before_commit == [Txn.OPEN] * 3
+    for entry in (first, undone, second):
+        entry.refresh_from_db()
+    assert first.txn == Txn.COMMITTED and second.txn == Txn.COMMITTED
+    assert undone.txn == Txn.OPEN
+    assert sequence_pending() == 2
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_batch_is_written_even_when_its_transaction_fails(settings):
+    settings.WANGGE_AUDIT_OPEN_GRACE = 3600
+    with pytest.raises(RuntimeError), transaction.atomic(), audit.batched():
+        entry = audit.record(None, AuditAction.UPDATE, "person", 1)
+        raise RuntimeError("boom")
+    entry.refresh_from_db()  # an attempted change is never missing from the log
+    assert entry.txn == Txn.OPEN
+    assert sequence_pending(grace=timedelta(0)) == 1
+    entry.refresh_from_db()
+    assert entry.txn == Txn.UNCONFIRMED
