@@ -209,21 +209,20 @@ def test_a_batch_writes_its_entries_in_one_insert_before_the_commit_and_confirms
 
     settings.WANGGE_AUDIT_OPEN_GRACE = 3600
     seen_before_commit: list[int] = []
-    with CaptureQueriesContext(connections["audit"]) as queries:
-        with transaction.atomic():
-            with audit.batched():
-                first = audit.record(None, AuditAction.CREATE, "forms.submission", 1)
-                try:
-                    with transaction.atomic():
-                        undone = audit.record(None, AuditAction.UPDATE, "person", 2)
-                        raise RuntimeError("refused")
-                except RuntimeError:
-                    pass
-                with audit.batched():  # nested: joins the outer batch
-                    second = audit.record(None, AuditAction.UPDATE, "person", 3)
-                assert first.pk is None and AuditEntry.objects.count() == 0  # not written yet
-            # the batch has ended, the data transaction not yet: the entries are stored, open
-            seen_before_commit.extend(AuditEntry.objects.values_list("txn", flat=True))
+    with CaptureQueriesContext(connections["audit"]) as queries, transaction.atomic():
+        with audit.batched():
+            first = audit.record(None, AuditAction.CREATE, "forms.submission", 1)
+            try:
+                with transaction.atomic():
+                    undone = audit.record(None, AuditAction.UPDATE, "person", 2)
+                    raise RuntimeError("refused")
+            except RuntimeError:
+                pass
+            with audit.batched():  # nested: joins the outer batch
+                second = audit.record(None, AuditAction.UPDATE, "person", 3)
+            assert first.pk is None and AuditEntry.objects.count() == 0  # not written yet
+        # the batch has ended, the data transaction not yet: the entries are stored, open
+        seen_before_commit.extend(AuditEntry.objects.values_list("txn", flat=True))
     inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     updates = [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(inserts) == 1 and len(updates) == 1
