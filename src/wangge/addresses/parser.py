@@ -792,6 +792,10 @@ def _tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                     _doubt(found, f"“{value}号”按楼栋读，也可能是户室号")
                     return after
                 found["room"] = value  # 幸福路10号院1号: a courtyard room; 文华小区3115号
+                if has_number and "compound" not in found and s.startswith("号", pos - 1):
+                    # 宏远路1820号12号 without 院: a courtyard's room here, though many ledgers
+                    # mean the 12th building behind door 1820.
+                    _doubt(found, f"“{value}号”按院内户室读，也可能是楼栋号")
                 return after
             # N楼 may be a floor; A楼 and 4A楼 (a letter in it) name a building.
             if marker == "楼" and value.isdigit() and not _UNIT.match(s, after):

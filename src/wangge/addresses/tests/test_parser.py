@@ -694,6 +694,7 @@ def test_digits_that_are_no_address() -> None:
         ("文三路90号东方通信大厦B1206", "也可能是一个户室号"),
         ("嘉兴市南湖区清河新村35-7号", "也可能是门牌号及附号"),
         ("余杭区塘栖镇广济路16-3幢512室", "按门牌号16、3幢读"),
+        ("幸福路10号2号", "也可能是楼栋号"),
         ("余姚市阳明街道城东工业区65", "也可能是户室号"),
     ],
 )
@@ -703,4 +704,5 @@ def test_an_ambiguous_reading_says_so(text: str, doubt: str) -> None:
 
 def test_a_plain_reading_has_no_doubt() -> None:
     assert parse_address(FULL).doubt == ""
+    assert parse_address("幸福路10号院2号").doubt == ""  # 院: a courtyard's room
     assert parse_address("北京市朝阳区幸福路10号").doubt == ""
