@@ -117,7 +117,9 @@ async function showTasks() {
         );
         const fill = taskFillUrl(task);
         if (fill) li.append(el("a", { class: "button fill", href: fill }, "填写"));
-        else if (task.url) li.append(el("a", { class: "button secondary", href: task.url }, "打开"));
+        // no form: the task's own screen (a re-inspection's items) or else the task page
+        else if (task.fill_url || task.url)
+          li.append(el("a", { class: "button secondary", href: task.fill_url || task.url }, "打开"));
         const meta = [task.kind_label, due].filter(Boolean).join(" · ");
         if (meta) li.append(el("small", {}, meta));
         box.append(li);

@@ -7,6 +7,8 @@ community or grid over a period:
 - hazards found in the period, by category; of those, fixed (整改销号)
 - notices issued in the period
 - 整改率 rectification rate = hazards fixed / hazards found (None, shown —, when none found)
+- re-inspections (回头看, tasks of that kind) due in the period; of those, done on time
+  (completed on or before their due date)
 
 One GROUP BY per table over the scoped rows, by grid; grids are rolled up to the level asked.
 """
@@ -49,6 +51,8 @@ class CountRow:
     found: dict[str, int] = field(default_factory=dict)  # category → found in the period
     fixed: dict[str, int] = field(default_factory=dict)  # category → of those, fixed
     notices: int = 0
+    rechecks: int = 0  # re-inspections due in the period
+    rechecks_on_time: int = 0  # of those, completed on or before their due date
 
     @property
     def places_total(self) -> int:
@@ -80,6 +84,8 @@ class CountRow:
             for key, value in theirs.items():
                 mine[key] = mine.get(key, 0) + value
         self.notices += other.notices
+        self.rechecks += other.rechecks
+        self.rechecks_on_time += other.rechecks_on_time
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,7 @@ def counts(
     )
     for grid_id, issued in notices.order_by().values_list("grid_id").annotate(n=Count("pk")):
         by_grid[grid_id].notices += issued
+    _count_rechecks(user, start, end, by_grid)
     # roll the grids up to the level asked
     grids = Region.objects.filter(pk__in=[g for g in by_grid if g is not None]).only("code")
     grid_codes = {g.pk: g.code for g in grids}
@@ -160,6 +167,28 @@ def counts(
         total.add(row)
     ordered = sorted(rows.values(), key=lambda r: (r.code == "", r.code))
     return Counts(level, start, end, ordered, total)
+
+
+def _count_rechecks(
+    user: Any, start: datetime.date, end: datetime.date, by_grid: dict[int | None, CountRow]
+) -> None:
+    """Re-inspections due in the period, per grid (a re-inspection's region is the place's
+    grid), and how many were done by their day: "re-inspections done on time" (回头看按时完成)."""
+    from django.db.models import F
+
+    from wangge.tasks.models import Task, TaskKind, TaskStatus
+
+    rechecks = visible_to(user, Task.objects.all()).filter(
+        kind=TaskKind.REINSPECTION, due_date__gte=start, due_date__lte=end
+    )
+    on_time = Q(status=TaskStatus.DONE, completed_at__date__lte=F("due_date"))
+    for region_id, due, done in (
+        rechecks.order_by()
+        .values_list("region_id")
+        .annotate(due=Count("pk"), done=Count("pk", filter=on_time))
+    ):
+        by_grid[region_id].rechecks += due
+        by_grid[region_id].rechecks_on_time += done
 
 
 def _label(region: Region | None) -> str:
@@ -192,7 +221,7 @@ def counts_xlsx(user: Any, result: Counts) -> bytes:
     header += [f"已检查：{label}" for _, label in kinds]
     header += ["发现隐患", "已整改"]
     header += [f"{label}（发现/整改）" for _, label in categories]
-    header += ["下达通知书", "整改率"]
+    header += ["下达通知书", "整改率", "应回头看", "回头看按时完成"]
     sheet.append(header)
     for row in [*result.rows, result.total]:
         line: list[Any] = [export_cell(row.name), export_cell(row.code)]
@@ -200,13 +229,14 @@ def counts_xlsx(user: Any, result: Counts) -> bytes:
         line += [row.checked.get(k, 0) for k, _ in kinds]
         line += [row.found_total, row.fixed_total]
         line += [f"{row.found.get(c, 0)}/{row.fixed.get(c, 0)}" for c, _ in categories]
-        line += [row.notices, row.rate]
+        line += [row.notices, row.rate, row.rechecks, row.rechecks_on_time]
         sheet.append(line)
-        sheet.cell(sheet.max_row, len(line)).number_format = "0.0%"
+        sheet.cell(sheet.max_row, len(line) - 2).number_format = "0.0%"
     sheet.append([])
     sheet.append(
         [
-            "整改率 = 已整改 / 发现隐患（按发现日期统计）；已检查场所 = 最近一次检查在统计期内或专项检查任务在统计期内完成的场所"
+            "整改率 = 已整改 / 发现隐患（按发现日期统计）；已检查场所 = 最近一次检查在统计期内或专项检查任务在统计期内完成的场所；"
+            "回头看按时完成 = 应于统计期内回头看、且在应完成日当天或之前完成的"
         ]
     )
     out = io.BytesIO()

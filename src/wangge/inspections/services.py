@@ -335,8 +335,12 @@ def close_hazard(
     after_photos: Sequence[Any],
     at: datetime.datetime | None = None,
     channel: str = "web",
+    settle_recheck: bool = True,
 ) -> Hazard:
-    """整改完成: only with a photo from before (taken when found) and one from after."""
+    """整改完成: only with a photo from before (taken when found) and one from after.
+
+    Closing the last hazard of a notice completes its open re-inspection (`settle_recheck`);
+    the re-inspection screen passes False, as it completes the task itself with its result."""
     require(actor, hazard, Right.CHANGE, message="该隐患不在您的管辖范围内")
     if hazard.status == HazardStatus.RECTIFIED:
         raise ServiceError("该隐患已整改销号")
@@ -351,9 +355,10 @@ def close_hazard(
         hazard.rectified_at = at or timezone.now()
         hazard.rectified_by = actor if _is_user(actor) else None
         hazard.save(update_fields=["status", "rectified_at", "rectified_by"])
-        from wangge.inspections import reinspection
+        if settle_recheck:
+            from wangge.inspections import reinspection
 
-        reinspection.after_close(actor, hazard)
+            reinspection.after_close(actor, hazard)
     audit.record(
         actor,
         audit.AuditAction.UPDATE,

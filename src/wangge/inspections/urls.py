@@ -17,6 +17,7 @@ urlpatterns = [
     path("places/<int:place_id>/", views.place_detail, name="place"),
     path("hazards/<int:hazard_id>/", views.hazard_detail, name="hazard"),
     path("hazards/photos/<int:hazard_photo_id>/", views.hazard_photo, name="photo"),
+    path("rechecks/<int:task_id>/", views.recheck, name="recheck"),
     path("notices/<int:notice_id>/", views.notice_detail, name="notice"),
     path("notices/<int:notice_id>/refer/", views.notice_refer, name="notice_refer"),
     path("notices/<int:notice_id>/signed/", views.notice_signed, name="notice_signed"),

@@ -443,6 +443,72 @@ def notice_signed(request: HttpRequest, notice_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+@service_errors
+def recheck(request: HttpRequest, task_id: int) -> HttpResponse:
+    """回头看 on the phone: the notice's items (its hazards), each 已整改 with an after-photo or
+    未整改 with a remark, sent at once; then the result, with the referral when it is due."""
+    try:
+        task, notice = reinspection.get_recheck(request.user, task_id)
+    except reinspection.NotARecheck:
+        return redirect("tasks:detail", task_id=task_id)  # seen by the user: its own page
+    hazards = list(notice.hazards.order_by("pk"))
+    context: dict[str, Any] = {
+        "task": task,
+        "notice": notice,
+        "hazards": hazards,
+        "may_submit": reinspection.may_submit(request.user, task),
+        "items": [{"hazard": h, "state": "", "remark": ""} for h in hazards],
+        "now": timezone.now(),
+    }
+    if request.method == "POST":
+        answers = {
+            h.pk: (request.POST.get(f"state-{h.pk}", ""), request.POST.get(f"remark-{h.pk}", ""))
+            for h in hazards
+        }
+        outcomes = [
+            reinspection.Outcome(
+                hazard_id=pk,
+                fixed=state == "fixed",
+                photos=request.FILES.getlist(f"photo-{pk}") if state == "fixed" else (),
+                remark=remark[:200],
+            )
+            for pk, (state, remark) in answers.items()
+            if state in ("fixed", "not_fixed")
+        ]
+        try:
+            result = reinspection.submit_recheck(
+                request.user, task, notice, outcomes, version=_version(request.POST.get("version"))
+            )
+        except ServiceError as exc:
+            if exc.status in (403, 404, 409):
+                raise
+            context["error"] = exc.message
+            context["items"] = [  # what was chosen stays chosen (the photos must be taken again)
+                {"hazard": h, "state": answers[h.pk][0], "remark": answers[h.pk][1]}
+                for h in hazards
+            ]
+            return render(request, "inspections/recheck.html", context, status=400)
+        if result.passed:
+            messages.success(request, "复查通过：所列隐患均已整改销号")
+        elif result.missed:
+            messages.warning(request, f"复查未通过：{len(result.not_fixed)}项未整改，整改期限已过")
+        else:
+            messages.info(request, f"{len(result.not_fixed)}项未整改，已安排到期再次回头看")
+        return redirect("inspections:recheck", task_id=task.pk)
+    context["missed"] = referral.missed(notice)
+    context["may_refer"] = context["missed"] and referral.may_refer(request.user, notice)
+    context["referred"] = referral.referred_case(notice)
+    if context["may_refer"]:
+        context["departments"] = Department.objects.order_by("code")
+    return render(request, "inspections/recheck.html", context)
+
+
+def _version(text: str | None) -> int | None:
+    return _int(text) if text else None
+
+
+@login_required
 @service_errors
 def counts_page(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "community")[:16]

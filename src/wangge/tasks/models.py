@@ -29,6 +29,8 @@ class TaskKind(models.TextChoices):
     CONFIRM_VALUE = "confirm_value", _("核实信息冲突")
     CASE = "case", _("案件")
     INSPECTION = "inspection", _("场所检查")
+    # 回头看: going back after a rectification notice to check only the items it ordered fixed
+    REINSPECTION = "reinspection", _("回头看")
     OTHER = "other", _("其他")
 
 

@@ -53,12 +53,27 @@ def open_url(
     offline, case_base, task_base = _url_bases()
     if kind == TaskKind.CASE and case_id:
         return f"{case_base}{case_id}/"
+    page = _KIND_PAGES.get(kind)
+    if page is not None:
+        return page(task_id)
     if not form_code:
         return f"{task_base}{task_id}/"
     extra = f"&household={household_id}" if household_id else ""
     if offline is not None:
         return f"{offline}?form={form_code}&task={task_id}{extra}"
     return f"/forms/{form_code}/fill/?task={task_id}{extra}"
+
+
+KindPage = Callable[[int], str]
+_KIND_PAGES: dict[str, KindPage] = {}
+
+
+def register_kind_page(kind: str, page: KindPage) -> None:
+    """One tap on a task of `kind` opens `page(task_id)` (a re-inspection opens its screen of
+    the notice's items) instead of the task's page. Registered by the app that owns the screen
+    (from its AppConfig.ready), so the tasks app imports none of the apps it serves; the page
+    checks the user's scope itself."""
+    _KIND_PAGES[kind] = page
 
 
 SubjectLink = Callable[[str], tuple[str, str] | None]
@@ -227,6 +242,7 @@ class Workbench:
     not_visited_count: int
     visit_interval: int
     new_cases: list[Any]
+    rechecks: int = 0  # open re-inspections (回头看), due or not
 
     @property
     def due(self) -> int:
@@ -260,6 +276,7 @@ def workbench(user: Any, today: datetime.date | None = None) -> Workbench:
         overdue=Count("pk", filter=Q(due_date__lt=today)),
         due_today=Count("pk", filter=Q(due_date=today)),
         later=Count("pk", filter=Q(due_date__gt=today)),
+        rechecks=Count("pk", filter=Q(kind=TaskKind.REINSPECTION)),
     )
     due = rows(
         mine.filter(due_date__lte=today).order_by("due_date", "-priority", "pk")[:WORKBENCH_LIMIT]
@@ -277,6 +294,7 @@ def workbench(user: Any, today: datetime.date | None = None) -> Workbench:
         not_visited_count=not_visited_count,
         visit_interval=interval,
         new_cases=new_cases(user, today),
+        rechecks=counts["rechecks"],
     )
 
 

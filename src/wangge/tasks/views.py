@@ -62,10 +62,16 @@ def workbench(request: HttpRequest) -> HttpResponse:
 @login_required
 @service_errors
 def task_list(request: HttpRequest) -> HttpResponse:
-    """Every open task of the user's, paged (the workbench lists the first ones)."""
+    """Every open task of the user's, paged (the workbench lists the first ones); `when`
+    (all, due, later) and `kind` (回头看 from the workbench's count) narrow it."""
     when = request.GET.get("when", "all")
+    kind = request.GET.get("kind", "")
+    if kind not in TaskKind.values:
+        kind = ""
     today = timezone.localdate()
     tasks = selectors.my_open_tasks(request.user)
+    if kind:
+        tasks = tasks.filter(kind=kind)
     if when == "due":
         tasks = tasks.filter(due_date__lte=today)
     elif when == "later":
@@ -76,7 +82,14 @@ def task_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tasks/list.html",
-        {"page": page, "tasks": selectors.rows(page.object_list), "when": when, "today": today},
+        {
+            "page": page,
+            "tasks": selectors.rows(page.object_list),
+            "when": when,
+            "kind": kind,
+            "kinds": [(k, label) for k, label in TaskKind.choices if k != TaskKind.CASE],
+            "today": today,
+        },
     )
 
 

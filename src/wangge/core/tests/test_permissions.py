@@ -60,7 +60,7 @@ JOB_ROUTES = ("jobs/", "api/jobs/")
 JOB_VIEWERS = {"admin", "street"}
 # Tasks are seen and done by the grid workers and offices of their grids (tasks.task policy):
 # a department handler whose region covers the grid sees none; visit rounds are office work.
-TASK_ROUTES = ("tasks/", "api/tasks/")
+TASK_ROUTES = ("tasks/", "api/tasks/", "inspections/rechecks/")  # a re-inspection is a task
 TASK_ROLES = {"admin", "street", "community", "grid"}
 STAFF_ROUTES = ("tasks/round/",)
 STAFF_ROLES = {"admin", "street", "community"}

@@ -213,3 +213,21 @@ def test_api_mine_lists_the_callers_open_tasks_for_the_offline_app(
     assert (
         client.get(f"/api/tasks/{Task.objects.get(region=sample.grids[1]).pk}").status_code == 403
     )
+
+
+def test_the_task_list_filters_by_kind(sample):
+    from django.test import Client
+
+    from wangge.tasks.models import TaskKind
+    from wangge.tasks.services import create_task
+
+    create_task(None, kind=TaskKind.VISIT, household=sample.households[0])
+    create_task(None, kind=TaskKind.REINSPECTION, region=sample.grids[0], title="回头看：某场所")
+    client = Client()
+    client.force_login(sample.users["grid"])
+    page = client.get("/tasks/list/?kind=reinspection").content.decode()
+    assert "回头看：某场所" in page and "入户走访" not in page.split("wb-list")[1]
+    everything = client.get("/tasks/list/?kind=nonsense").content.decode()
+    assert "回头看：某场所" in everything and everything.count("wb-task") == 2
+    bench = client.get("/tasks/").content.decode()
+    assert 'id="wb-rechecks"' in bench
