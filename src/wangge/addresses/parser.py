@@ -503,6 +503,21 @@ def _parse(text: str) -> ParsedAddress:
             rest.append(ch)  # 2302号东10幢, 新世纪花园东45-5-1433: the side the building stands on
             pos += 1
             continue
+        if (
+            "0" <= ch <= "9"
+            and "building" in found
+            and "unit" not in found
+            and "room" not in found
+            and not found["building"].isalpha()
+        ):
+            m = _BUILDING_STRONG.match(s, pos)
+            if m:
+                # 厚富小区76幢厚富小区-203幢: a second building is no room; which one is meant
+                # cannot be told (ledgers correct by rewriting, or name a block and a house).
+                rest.append(m.group())
+                _doubt(found, f"写了两个楼栋（{found['building']}、{m.group()}），按第一个读")
+                pos = m.end()
+                continue
         m = _NOT_ADDRESS.match(s, pos)
         if m:
             rest.append(m.group())  # "2016秋季…", "往东400米": a year or a distance
