@@ -95,13 +95,16 @@ class DataCipher:
         `Cipher` (about half the cost of a short value); otherwise through `Cipher`."""
         if _create_encryption_ctx is None:
             return [self.encrypt(p) if p else "" for p in plaintexts]
-        algorithm, urandom, gcm, b64 = self._sm4, os.urandom, modes.GCM, base64.b64encode
+        algorithm, gcm, b64 = self._sm4, modes.GCM, base64.b64encode
+        # every nonce from one read of the system's random source (one call per value cost
+        # as much as the encryption of a short value); each value still has its own nonce
+        nonces = os.urandom(_NONCE_BYTES * len(plaintexts))
         out = []
-        for plain in plaintexts:
+        for i, plain in enumerate(plaintexts):
             if not plain:
                 out.append("")
                 continue
-            nonce = urandom(_NONCE_BYTES)
+            nonce = nonces[i * _NONCE_BYTES : (i + 1) * _NONCE_BYTES]
             context = _create_encryption_ctx(algorithm, gcm(nonce))
             body = context.update(plain.encode("utf-8")) + context.finalize()
             out.append(CIPHERTEXT_PREFIX + b64(nonce + body + context.tag).decode("ascii"))

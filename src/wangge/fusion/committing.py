@@ -622,11 +622,12 @@ class _Committer:
         )
         value_rows = []
         value_ids = iter(ids[ValueSource])
+        batch_pk = self.batch.pk  # a model's pk is a property: not once per value
         for group, values, _ in new:
             person_pk = person_of[group[0]["person_key"]]
             for fld, (_, origin) in values.items():
                 value_rows.append(
-                    (next(value_ids), "person", person_pk, fld, record_of[origin], self.batch.pk)
+                    (next(value_ids), "person", person_pk, fld, record_of[origin], batch_pk)
                 )
         chunk.rows[ValueSource] = (_VALUE_SOURCE_COLUMNS, value_rows)
         for key, person, _, values, grid_id in matched:

@@ -31,6 +31,17 @@ def test_encrypting_many_values_at_once_is_encrypting_each():
     assert all(t.startswith(CIPHERTEXT_PREFIX) for t in tokens if t)
 
 
+def test_many_values_at_once_each_get_their_own_nonce():
+    """The nonces of one call come from one read of the random source: still one per value
+    (a repeated GCM nonce under one key gives the plaintexts' XOR away)."""
+    import base64
+
+    cipher = DataCipher.from_hex(KEY)
+    tokens = cipher.encrypt_many(["13812345678"] * 200)
+    nonces = {base64.b64decode(t[len(CIPHERTEXT_PREFIX) :])[:12] for t in tokens}
+    assert len(nonces) == 200
+
+
 def test_tampered_ciphertext_is_refused():
     cipher = DataCipher.from_hex(KEY)
     token = cipher.encrypt("13812345678")
