@@ -5,9 +5,10 @@ kept on the phone), goes offline, inspects a rental site with the fire checklist
 items with photos and issues a deadline notice numbered from the block (shown at once as the
 official number); back online the checklist is sent: two hazards with their photos, the notice
 with that very number, the inspection task done and the re-inspection (回头看) set on the
-deadline day. When the deadline comes the grid worker opens the re-inspection from the
-workbench, closes both hazards with after-photos on the hazard page (整改销号), the
-re-inspection completes, and the counts page shows 2 found, 2 fixed, 1 notice.
+deadline day. When the deadline comes the grid worker taps the re-inspection (回头看) on the
+workbench, which opens the re-inspection screen with exactly the two failed items; both are
+marked 已整改 with an after-photo each and sent: the hazards close, the re-inspection completes
+(passed), and the counts page shows 2 found, 2 fixed, 1 notice, 回头看按时完成 1/1.
 Screenshots: test-results/screenshots/offline/inspection-*.png.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime
 import struct
 import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +30,7 @@ from wangge.offline.views import build_dir
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OUT = SHOTS / "offline"
+SHOTS_DIR = Path("/tmp/reinsp-shots")  # the re-inspection screen, to look at
 FAILED = {"partition": "三楼隔成六间出租", "ebike": "楼道里三辆电动车在充电"}
 
 
@@ -184,35 +187,62 @@ def test_an_inspection_offline_issues_a_numbered_notice_and_the_recheck_closes_t
     assert due.count() == 1 and notice.number in due.inner_text()
     _no_overflow(page)
     page.screenshot(path=OUT / "inspection-4-recheck-due.png", full_page=True)
+    # One tap opens the re-inspection screen: exactly the two failed items, nothing else.
     due.locator("a.wb-open").click()
-    page.wait_for_selector("#task-subject")
-    assert "复查" in page.inner_text("main")
+    page.wait_for_url(f"**/inspections/rechecks/{recheck.pk}/")
+    page.wait_for_selector("form#recheck")
+    items = page.locator("form#recheck li.rc-item")
+    assert items.count() == 2
+    assert [items.nth(i).get_attribute("data-hazard") for i in range(2)] == [
+        str(h.pk) for h in hazards
+    ]
+    text = page.inner_text("form#recheck")
+    assert all(note in text for note in FAILED.values()) and notice.number in page.inner_text(
+        "main"
+    )
     _no_overflow(page)
-    page.screenshot(path=OUT / "inspection-5-recheck-task.png", full_page=True)
-    page.click("#task-subject")
-    assert notice.number in page.inner_text("main") and "已到期" in page.inner_text("main")
-    _no_overflow(page)
-    page.screenshot(path=OUT / "inspection-6-notice.png", full_page=True)
+    # thumb-sized: each choice and the send button at least 48 px high
+    heights = page.eval_on_selector_all(
+        ".rc-choice label, .rc-submit", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 48, heights
+    SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=OUT / "inspection-5-recheck-screen.png", full_page=True)
+    page.screenshot(path=SHOTS_DIR / "recheck-0-items.png", full_page=True)
 
-    # Each hazard closed with its after-photo (整改销号) on the hazard page.
+    # Both fixed: 已整改 with an after-photo each (the photo field shows once chosen).
     for i, hazard in enumerate(hazards):
-        page.goto(f"{base}/inspections/notices/{notice.pk}/")
-        page.click(f"a[href='/inspections/hazards/{hazard.pk}/']")
-        page.wait_for_selector("#close-hazard")
-        page.set_input_files(
-            "#close-hazard input[type=file]", _photo(f"after-{i}.png", (40, 160, 70))
-        )
-        _no_overflow(page)
-        if i == 0:
-            page.screenshot(path=OUT / "inspection-7-close-hazard.png", full_page=True)
-        page.click("#close-hazard button[value=close]")
-        page.wait_for_selector(".status.s-rectified")
-        if i == 1:
-            _no_overflow(page)
-            page.screenshot(path=OUT / "inspection-8-hazard-closed.png", full_page=True)
-    assert {h.status for h in Hazard.objects.filter(place=site)} == {HazardStatus.RECTIFIED}
+        item = page.locator(f"li.rc-item[data-hazard='{hazard.pk}']")
+        assert not item.locator(".rc-photo").is_visible()
+        item.locator("label", has_text="已整改").click()
+        assert item.locator(".rc-photo").is_visible()
+        assert not item.locator(".rc-remark").is_visible()
+        photo_input = item.locator("input[type=file]")
+        assert photo_input.bounding_box()["height"] >= 48  # the camera button, thumb-sized
+        photo_input.set_input_files(_photo(f"after-{i}.png", (40, 160, 70)))
+    _no_overflow(page)
+    page.screenshot(path=OUT / "inspection-6-recheck-filled.png", full_page=True)
+    page.screenshot(path=SHOTS_DIR / "recheck-1-filled.png", full_page=True)
+    page.click("button.rc-submit")
+    page.wait_for_selector("#recheck-result")
+    assert "复查通过" in page.inner_text("#recheck-result")
+    assert page.locator("li.rc-item.done").count() == 2
+    _no_overflow(page)
+    page.screenshot(path=OUT / "inspection-7-recheck-passed.png", full_page=True)
+    page.screenshot(path=SHOTS_DIR / "recheck-2-passed.png", full_page=True)
+    for hazard in Hazard.objects.filter(place=site):
+        assert hazard.status == HazardStatus.RECTIFIED
+        assert hazard.photos.filter(stage="after").count() == 1
     recheck.refresh_from_db()
     assert recheck.status == TaskStatus.DONE and recheck.result_data["passed"] is True
+    assert recheck.completed_by == sample.users["grid"]
+
+    # The notice page shows both hazards fixed and the re-inspection done.
+    page.goto(f"{base}/inspections/notices/{notice.pk}/")
+    assert page.locator(".status.s-rectified").count() == 2
+    assert "已完成" in page.inner_text("#rechecks")
+    _no_overflow(page)
+    page.screenshot(path=OUT / "inspection-8-notice-closed.png", full_page=True)
 
     # The counts: 2 found, 2 fixed, 1 notice.
     page.goto(f"{base}/inspections/counts/")
@@ -225,6 +255,7 @@ def test_an_inspection_offline_issues_a_numbered_notice_and_the_recheck_closes_t
     )
     assert stats["发现隐患"] == "2" and stats["已整改"] == "2" and stats["下达通知书"] == "1"
     assert stats["整改率"].startswith("100")
+    assert stats["回头看按时完成"] == "1/1"  # due today, done today
     _no_overflow(page)
     page.screenshot(path=OUT / "inspection-9-counts.png", full_page=True)
     assert not csp, csp
