@@ -17,6 +17,7 @@ from wangge.audit.models import AuditEntry
 from wangge.core.testing import PASSWORD, build_sample_district
 from wangge.forms.auth import forget_all
 from wangge.forms.models import Change, ChangeStatus, Submission, SubmissionStatus
+from wangge.forms.services import load_shipped_forms
 from wangge.forms.tests.openrosa_client import OpenRosaClient, fill
 from wangge.forms.tests.test_openrosa import fetch_all
 from wangge.people.models import Person
@@ -30,6 +31,7 @@ def test_copies_of_submissions_posted_at_once_are_stored_and_applied_once_each()
     if connection.vendor != "postgresql":
         pytest.skip("concurrent sessions need PostgreSQL (see docstring)")
     forget_all()
+    load_shipped_forms()  # an earlier transactional test's flush removed them
     sample = build_sample_district()
     rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
     xform, media = fetch_all(rosa, "household_visit")
