@@ -56,6 +56,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
     if scope.is_staff:
         context["team"] = selectors.team(request.user)
     context["nothing"] = not (scope.grid_roots or scope.is_staff)  # a department handler
+    # A grid worker's phone gets the offline app (worker, forms, roster) from the first page
+    # after logging in; office staff's browsers only link the manifest.
+    context["offline"] = bool(scope.grid_roots)
     return render(request, "tasks/workbench.html", context)
 
 

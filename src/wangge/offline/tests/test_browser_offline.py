@@ -169,3 +169,49 @@ def test_three_visits_filled_offline_are_sent_when_the_network_returns(
     page.wait_for_selector("input[name=username]")
     page.wait_for_function("() => caches.has('wangge-data').then(has => !has)")
     context.close()
+
+
+def test_logging_in_on_a_phone_installs_the_offline_app_at_once(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    sample: SampleDistrict,
+    stand_in_openrosa: list[Any],
+) -> None:
+    """A grid worker logs in and lands on the task workbench (工作台) without ever opening 离线工作台:
+    the service worker is started there and the offline workbench, fill page, tasks, form and
+    roster are kept, so the phone can go into a stairwell straight away."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    base = live_server.url
+    _login(page, base, "grid")
+    page.wait_for_selector(".wb-stat")  # the first page after login is the task workbench
+    assert page.locator('meta[name="wangge-offline"][content="keep"]').count() == 1
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => document.documentElement.dataset.offlineKept === '1'")
+
+    context.set_offline(True)
+    page.goto(f"{base}/offline/")  # never opened online: from what the login kept
+    _workbench_ready(page)
+    assert "离线" in page.inner_text("#network")
+    assert page.locator("#tasks li.task").count() == 3
+    page.wait_for_selector("#forms li.form[data-form=household_visit]")  # the kept form list
+    assert "入户走访" in page.inner_text("#forms")
+    page.locator("#tasks li.task").first.locator("a.fill").click()
+    page.wait_for_selector(".odk-form")  # the form and its roster, offline
+    page.screenshot(path=OUT / "login-installs-offline.png", full_page=True)
+    context.close()
+
+
+def test_office_staff_browsers_do_not_start_the_worker(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    sample: SampleDistrict,
+    stand_in_openrosa: list[Any],
+) -> None:
+    page = browser.new_page()
+    _login(page, live_server.url, "street")
+    page.wait_for_load_state("networkidle")
+    assert page.locator('meta[name="wangge-offline"]').count() == 0
+    assert page.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).length") == 0
+    page.close()
