@@ -213,5 +213,7 @@ def test_office_staff_browsers_do_not_start_the_worker(
     _login(page, live_server.url, "street")
     page.wait_for_load_state("networkidle")
     assert page.locator('meta[name="wangge-offline"]').count() == 0
-    assert page.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).length") == 0
+    assert (
+        page.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).length") == 0
+    )
     page.close()
