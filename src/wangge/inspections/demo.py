@@ -223,11 +223,11 @@ def contribute(context: Any) -> dict[str, int]:
                     after_photos=[after],
                     at=found + datetime.timedelta(days=rng.uniform(0.5, 5)),
                 )
-    # one re-inspection passed: every hazard of one deadline notice fixed (its task completes)
+    # one re-inspection passed, done as on the phone's re-inspection screen: every item of one
+    # deadline notice marked fixed with its after-photo (the hazards close, the task completes)
     passed = Notice.objects.filter(unit=unit, kind=NoticeKind.DEADLINE).order_by("pk").first()
     if passed is not None:
-        for hazard in passed.hazards.exclude(status=HazardStatus.RECTIFIED):
-            services.close_hazard(None, hazard, after_photos=[after])
+        _recheck_passed(passed, after)
     # the fixed ones must have been noticed first in a few cases: close some noticed hazards
     for hazard in Hazard.objects.filter(
         status=HazardStatus.NOTICE_ISSUED, notice__kind=NoticeKind.IMMEDIATE
@@ -235,6 +235,22 @@ def contribute(context: Any) -> dict[str, int]:
         services.close_hazard(None, hazard, after_photos=[after])
     _campaign(street, police, rng, before)
     return counts()
+
+
+def _recheck_passed(notice: Notice, after: bytes) -> None:
+    from wangge.inspections import reinspection
+
+    for task in reinspection.tasks_of(notice):
+        if task.status != "open":
+            continue
+        outcomes = [
+            reinspection.Outcome(h.pk, True, [after])
+            for h in notice.hazards.exclude(status=HazardStatus.RECTIFIED)
+        ]
+        reinspection.submit_recheck(None, task, notice, outcomes)
+        return
+    for hazard in notice.hazards.exclude(status=HazardStatus.RECTIFIED):  # no task (no grid)
+        services.close_hazard(None, hazard, after_photos=[after])
 
 
 def _campaign(street: Region, police: Department | None, rng: random.Random, photo: bytes) -> None:

@@ -34,6 +34,14 @@ def test_the_demo_street_runs_a_campaign_with_some_inspections_done() -> None:
     assert page.status_code == 200 and "冬季三清四查" in page.content.decode()
     body = client.get(f"/api/inspections?campaign={campaign.pk}&status=done").json()
     assert body["count"] == progress.done
+    # 回头看: one re-inspection passed through the screen's service, one overdue on the bench
+    rechecks = Task.objects.filter(kind=TaskKind.REINSPECTION)
+    passed = [t for t in rechecks if t.result_data.get("passed") and "fixed" in t.result_data]
+    assert passed and all(t.status == "done" for t in passed)
+    from django.utils import timezone
+
+    assert rechecks.filter(status="open", due_date__lt=timezone.localdate()).exists()
+    assert not Task.objects.filter(kind=TaskKind.OTHER, subject_ref__startswith="inspections.")
     build_demo(size=300, seed=20201)  # a second run changes nothing
     assert Campaign.objects.count() == 1
     assert CampaignCheck.objects.count() == progress.total
