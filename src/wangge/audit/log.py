@@ -42,7 +42,7 @@ from wangge.audit.routers import AUDIT_ALIAS
 __all__ = ["ChainProblem", "batched", "record", "sequence_pending", "verify_chain"]
 
 _PG_SEQUENCER_LOCK = 0x57474151  # one sequencer at a time; appenders never take it
-_ROLES_ATTR = "_wangge_audit_roles"
+ROLES_ATTR = _ROLES_ATTR = "_wangge_audit_roles"  # kept on the user object for the request
 
 
 @cache

@@ -29,6 +29,7 @@ from django_ratelimit.core import is_ratelimited
 
 from wangge.access import authn
 from wangge.access.scoping import forget_scope
+from wangge.audit.log import ROLES_ATTR as AUDIT_ROLES_ATTR
 from wangge.core import sql
 
 REALM = "wangge"
@@ -77,7 +78,8 @@ def _recall(key: str) -> Any | None:
     row = sql.fetch_one(f"SELECT password, is_active FROM {table} WHERE id = %s", [user.pk])
     if row is None or row[0] != password_hash or not row[1]:
         return None
-    forget_scope(user)  # roles may have changed since: the scope is computed afresh
+    forget_scope(user)  # roles may have changed since: the scope is computed afresh …
+    user.__dict__.pop(AUDIT_ROLES_ATTR, None)  # … and so is the audit log's snapshot of them
     return user
 
 

@@ -225,3 +225,23 @@ def test_a_value_changed_since_the_roster_goes_to_the_conflict_inbox(sample, cli
     change.refresh_from_db()
     assert change.status == ChangeStatus.ACCEPTED
     assert change.decided_by == sample.users["community"]
+
+
+def test_remembered_credentials_still_see_a_role_taken_away(sample):
+    """A good password is remembered a few minutes (no Argon2 per request), but the roles are
+    read afresh on every request: for the scope, and for the audit log's snapshot of who acted."""
+    from wangge.access.models import RoleAssignment
+    from wangge.audit.models import AuditEntry
+
+    rosa = collect()
+    assert rosa.form_list()[0].status == 200
+    xml, attachments = fill(*fetch_all(rosa, "verify_pair"), instance_id="uuid:roles-1")
+    assert rosa.submit(xml, attachments).status == 201
+    first = AuditEntry.objects.filter(object_type="forms.submission").latest("pk")
+    assert any(r.startswith("grid_worker@") for r in first.user_roles)
+    RoleAssignment.objects.filter(user__username="grid").delete()
+    _answer, forms = rosa.form_list()
+    assert forms == []  # same remembered credentials, no role: no forms
+    rosa.submit(xml.replace(b"uuid:roles-1", b"uuid:roles-2"), attachments)
+    second = AuditEntry.objects.filter(object_type="forms.submission").latest("pk")
+    assert second.pk != first.pk and second.user_roles == []
