@@ -1,0 +1,469 @@
+"""The file under a ledger: what it really is and the sheets in it, as plain grids of cells.
+
+Offices rename files freely (an .xls that is an HTML page, a .csv in GBK), protect them with
+passwords and send files that unpack to gigabytes; this module finds out what a file really is,
+refuses what cannot or must not be read with a Chinese reason (`LedgerReadError`), and keeps
+rows and cells within `ReadLimits` while reading. What the cells mean is `readers`' business.
+Pure Python, no Django.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html.parser
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+# Members smaller than this are never judged by their ratio: tiny, very regular XML parts
+# (styles, empty sheets) compress far better than data and are harmless.
+RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+MergeRange = tuple[tuple[int, int], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_file_bytes: int = 200 * 1024 * 1024  # on-disk size
+    max_uncompressed_bytes: int = 1024 * 1024 * 1024  # sum of xlsx zip members (zip bomb guard)
+    max_compression_ratio: float = 200.0  # per member
+    max_rows: int = 2_000_000  # data rows per file
+    max_cells: int = 40_000_000  # rows x columns per file
+
+
+class LedgerReadError(ValueError):
+    """Whole file unreadable; .message is Chinese and names the file (and sheet/row when known)."""
+
+    message: str
+    file_name: str
+    sheet: str | None
+    row: int | None
+
+    def __init__(
+        self, message: str, *, file_name: str, sheet: str | None = None, row: int | None = None
+    ) -> None:
+        where = file_name
+        if sheet:
+            where += f" 工作表“{sheet}”"
+        if row is not None:
+            where += f" 第 {row} 行"
+        full = f"{where}：{message}"
+        super().__init__(full)
+        self.message = full
+        self.file_name = file_name
+        self.sheet = sheet
+        self.row = row
+
+
+def check_size(size: int, name: str, limits: ReadLimits) -> None:
+    if size > limits.max_file_bytes:
+        raise LedgerReadError(
+            f"文件大小 {_mb(size)} 超过上限 {_mb(limits.max_file_bytes)}，请拆分后再导入",
+            file_name=name,
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size} 字节"
+
+
+class Budget:
+    """Rows and cells read so far in this file, against the limits."""
+
+    def __init__(self, limits: ReadLimits, name: str) -> None:
+        self.limits = limits
+        self.name = name
+        self.rows = 0
+        self.cells = 0
+
+    def take(self, rows: int, columns: int, sheet: str | None) -> None:
+        self.rows += rows
+        self.cells += rows * max(columns, 1)
+        if self.rows > self.limits.max_rows:
+            raise LedgerReadError(
+                f"行数超过上限 {self.limits.max_rows:,} 行，请拆分后再导入",
+                file_name=self.name,
+                sheet=sheet,
+            )
+        if self.cells > self.limits.max_cells:
+            raise LedgerReadError(
+                f"单元格数超过上限 {self.limits.max_cells:,} 个，请拆分后再导入",
+                file_name=self.name,
+                sheet=sheet,
+            )
+
+
+# --------------------------------------------------------------------------- file type
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def sniff(raw: bytes) -> str:
+    """The real type from the first bytes: offices rename files freely (.xls that is HTML…)."""
+    if raw[:4] == b"PK\x03\x04":
+        return "zip"
+    if raw[:8] == OLE_MAGIC:
+        return "ole"
+    head = raw[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
+        head16 = raw[:4096].decode("utf-16", errors="ignore").lstrip("\ufeff \t\r\n").lower()
+        return "html" if _looks_html(head16.encode()) else "csv"
+    if _looks_html(head):
+        return "html"
+    if head.startswith(b"<?xml") or head.startswith(b"{\\rtf") or head.startswith(b"%pdf"):
+        return "other"
+    return "csv"
+
+
+def _looks_html(head: bytes) -> bool:
+    return (
+        head.startswith(b"<!doctype html")
+        or head.startswith(b"<html")
+        or head.startswith(b"<table")
+        or (head.startswith(b"<") and b"<table" in head)
+    )
+
+
+def ole_is_encrypted_ooxml(raw: bytes) -> bool:
+    """An encrypted xlsx is an OLE2 container holding EncryptionInfo and EncryptedPackage."""
+    directory_names = raw[: 4 * 1024 * 1024]
+    return "EncryptionInfo".encode("utf-16-le") in directory_names or (
+        "EncryptedPackage".encode("utf-16-le") in directory_names
+    )
+
+
+def guard_zip(raw: bytes, name: str, limits: ReadLimits) -> bool:
+    """Refuse zip bombs before calamine inflates anything; returns the workbook's date1904.
+
+    Declared sizes are checked first (cheap), then every member is inflated here in chunks and
+    counted, because the sizes in a zip's headers are whatever its author wrote.
+    """
+    bad = LedgerReadError(
+        "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx", file_name=name
+    )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise bad from exc
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        if "content.xml" in names:
+            raise LedgerReadError(
+                "这是 OpenDocument（.ods）文件，请在 WPS/Excel 中另存为 .xlsx", file_name=name
+            )
+        raise bad
+    bomb = LedgerReadError(
+        "文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；如确为正常台账，请拆分后再导入",
+        file_name=name,
+    )
+    declared_total = 0
+    for member in members:
+        declared_total += member.file_size
+        if declared_total > limits.max_uncompressed_bytes:
+            raise bomb
+        if (
+            member.file_size > RATIO_FLOOR_BYTES
+            and member.file_size / max(member.compress_size, 1) > limits.max_compression_ratio
+        ):
+            raise bomb
+    inflated_total = 0
+    date1904 = False
+    for member in members:
+        size = _inflate_counting(raw, member, limits, inflated_total, bomb, bad)
+        inflated_total += size
+        if member.filename == "xl/workbook.xml":
+            with archive.open(member) as handle:
+                head = handle.read(64 * 1024)
+            date1904 = re.search(rb"date1904\s*=\s*[\"'](1|true)[\"']", head) is not None
+    return date1904
+
+
+def _inflate_counting(
+    raw: bytes,
+    member: zipfile.ZipInfo,
+    limits: ReadLimits,
+    inflated_before: int,
+    bomb: LedgerReadError,
+    bad: LedgerReadError,
+) -> int:
+    offset = member.header_offset
+    header = raw[offset : offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise bad
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_len + extra_len
+    compressed = memoryview(raw)[start : start + member.compress_size]
+    if len(compressed) < member.compress_size:
+        raise bad
+    if member.compress_type == zipfile.ZIP_STORED:
+        return len(compressed)
+    if member.compress_type != zipfile.ZIP_DEFLATED:
+        raise bad
+    inflater = zlib.decompressobj(-15)
+    produced = 0
+    chunk = 1024 * 1024
+    position = 0
+    while position < len(compressed) or inflater.unconsumed_tail:
+        if inflater.unconsumed_tail:
+            piece = inflater.unconsumed_tail
+        else:
+            piece = compressed[position : position + chunk]
+            position += chunk
+        try:
+            out = inflater.decompress(piece, chunk)
+        except zlib.error as exc:
+            raise bad from exc
+        produced += len(out)
+        if (
+            inflated_before + produced > limits.max_uncompressed_bytes
+            or produced > member.file_size + chunk
+        ):
+            raise bomb
+        if (
+            produced > RATIO_FLOOR_BYTES
+            and produced / max(member.compress_size, 1) > limits.max_compression_ratio
+        ):
+            raise bomb
+        if inflater.eof:
+            break
+    if not inflater.eof:
+        raise bad
+    return produced
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+@dataclass
+class Grid:
+    """One sheet as raw cell values, row index 0 = spreadsheet row 1."""
+
+    name: str
+    rows: list[list[Any]]
+    merges: list[tuple[tuple[int, int], tuple[int, int]]]
+    date1904: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list[Grid]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        metadata = {m.name: m for m in workbook.sheets_metadata}
+        sheet_names = list(workbook.sheet_names)
+    except Exception as exc:  # calamine raises several error types for broken files
+        raise _calamine_error(exc, name, None) from exc
+    grids = []
+    for sheet_name in sheet_names:
+        try:
+            sheet = workbook.get_sheet_by_name(sheet_name)
+        except Exception as exc:
+            raise _calamine_error(exc, name, sheet_name) from exc
+        meta = metadata.get(sheet_name)
+        if meta is not None and "WorkSheet" not in str(meta.typ):
+            continue  # chart sheets, macro sheets
+        end = sheet.end
+        if end is None:
+            grids.append(Grid(sheet_name, [], []))
+            continue
+        height, width = end[0] + 1, end[1] + 1
+        budget.take(height, width, sheet_name)
+        try:
+            rows = sheet.to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise _calamine_error(exc, name, sheet_name) from exc
+        merges = _merged_ranges(sheet, raw, sheet_name)
+        grid = Grid(sheet_name, rows, merges, date1904)
+        if meta is not None and "Visible" not in str(meta.visible).split(".")[-1:]:
+            grid.notes.append(f"工作表“{sheet_name}”是隐藏的工作表，仍已读取")
+        grids.append(grid)
+    budget.rows = budget.cells = 0  # counted again precisely as data rows below
+    return grids
+
+
+def _calamine_error(exc: Exception, name: str, sheet: str | None) -> LedgerReadError:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return LedgerReadError(
+            "文件设置了打开密码，无法读取；请在 Excel 中取消密码后另存再导入",
+            file_name=name,
+            sheet=sheet,
+        )
+    return LedgerReadError(
+        "文件已损坏或格式不正确，请在 Excel 中打开后另存为 .xlsx 再导入",
+        file_name=name,
+        sheet=sheet,
+    )
+
+
+def _merged_ranges(
+    sheet: Any, raw: bytes, sheet_name: str
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    ranges = getattr(sheet, "merged_cell_ranges", None)
+    if ranges is not None:
+        return [((int(a[0]), int(a[1])), (int(b[0]), int(b[1]))) for a, b in ranges]
+    if raw[:4] != b"PK\x03\x04":  # pragma: no cover - only with an old python-calamine
+        return []
+    import openpyxl  # pragma: no cover
+
+    book = openpyxl.load_workbook(io.BytesIO(raw))  # pragma: no cover
+    return [  # pragma: no cover
+        ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
+        for r in book[sheet_name].merged_cells.ranges
+    ]
+
+
+# --------------------------------------------------------------------------- HTML "xls"
+
+
+class _TableParser(html.parser.HTMLParser):
+    """The first table of an HTML page saved as .xls, with rowspan/colspan as merges."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[
+            tuple[list[list[str]], list[tuple[tuple[int, int], tuple[int, int]]]]
+        ] = []
+        self._rows: list[list[str]] | None = None
+        self._merges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        self._occupied: set[tuple[int, int]] = set()
+        self._cell: list[str] | None = None
+        self._col = 0
+        self._span = (1, 1)
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._depth += 1
+            if self._depth == 1:
+                self._rows, self._merges, self._occupied = [], [], set()
+        elif self._rows is None or self._depth != 1:
+            return
+        elif tag == "tr":
+            self._rows.append([])
+            self._col = 0
+        elif tag in ("td", "th"):
+            if not self._rows:
+                self._rows.append([])
+            attributes = dict(attrs)
+            self._span = (_span(attributes.get("rowspan")), _span(attributes.get("colspan")))
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            if self._depth == 1 and self._rows is not None:
+                self.tables.append((self._rows, self._merges))
+                self._rows = None
+            self._depth = max(self._depth - 1, 0)
+        elif tag in ("td", "th") and self._cell is not None and self._rows is not None:
+            row_index = len(self._rows) - 1
+            row = self._rows[row_index]
+            while (row_index, self._col) in self._occupied:
+                self._col += 1
+            while len(row) < self._col:
+                row.append("")
+            row.append(" ".join("".join(self._cell).split()))
+            rowspan, colspan = self._span
+            for r in range(row_index, row_index + rowspan):
+                for c in range(self._col, self._col + colspan):
+                    self._occupied.add((r, c))
+            if rowspan > 1 or colspan > 1:
+                end = (row_index + rowspan - 1, self._col + colspan - 1)
+                self._merges.append(((row_index, self._col), end))
+            self._col += colspan
+            while len(row) < self._col:
+                row.append("")
+            self._cell = None
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1
+
+
+def read_html(raw: bytes, name: str, budget: Budget) -> list[Grid]:
+    match = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", raw[:4096], re.IGNORECASE)
+    text: str | None = None
+    if match:
+        try:
+            text = raw.decode(match.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text, _, _ = decode_text(raw, name)
+    parser = _TableParser()
+    parser.feed(text)
+    parser.close()
+    grids = []
+    for index, (rows, merges) in enumerate(parser.tables):
+        budget.take(len(rows), max((len(r) for r in rows), default=0), None)
+        grids.append(Grid("" if len(parser.tables) == 1 else f"表格{index + 1}", rows, merges))
+    budget.rows = budget.cells = 0
+    if not grids:
+        raise LedgerReadError("文件是网页格式，但其中没有表格", file_name=name)
+    return grids
+
+
+# --------------------------------------------------------------------------- text encodings
+
+_IMPLAUSIBLE = re.compile(
+    "[^\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u21ff\u2460-\u24ff\u2500-\u25ff"
+    "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+)
+
+
+def decode_text(raw: bytes, name: str) -> tuple[str, str, bytes | None]:
+    """Decoded text, the encoding's name and, when the file is UTF-8, its bytes without BOM.
+
+    BOMs first, then UTF-8, then GB18030 (a superset of GBK and GB2312).
+    """
+    candidates: list[tuple[str, str, int]] = []
+    if raw.startswith(codecs.BOM_UTF8):
+        candidates = [("utf-8", "UTF-8", 3)]
+    elif raw.startswith(codecs.BOM_UTF32_LE) or raw.startswith(codecs.BOM_UTF32_BE):
+        candidates = [("utf-32", "UTF-32", 0)]
+    elif raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        candidates = [("utf-16", "UTF-16", 0)]
+    else:
+        candidates = [("utf-8", "UTF-8", 0), ("gb18030", "GBK/GB18030", 0)]
+    for codec, label, skip in candidates:
+        try:
+            text = raw[skip:].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _plausible(text):
+            if codec == "utf-8":
+                return text, label, raw[skip:]
+            return text.lstrip("\ufeff"), label, None
+    raise LedgerReadError(
+        "无法识别文件的文字编码（已尝试 UTF-8、GBK、GB18030、UTF-16），"
+        "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入",
+        file_name=name,
+    )
+
+
+def _plausible(text: str) -> bool:
+    """Decoding succeeded by luck? Text of a ledger has no NULs and almost no odd characters."""
+    if "\x00" in text:
+        return False
+    sample = text[:200_000]
+    if not sample:
+        return True
+    # Counting the odd characters, not the good ones: a list of every good character of a
+    # 200,000-character sample cost a third of a second per file.
+    return len(_IMPLAUSIBLE.findall(sample)) <= 0.02 * len(sample)
