@@ -1,0 +1,220 @@
+"""The grammar of written Chinese addresses: the words and patterns the parser reads with.
+
+Shared by `parser` (names, roads, door numbers, compounds) and `tail` (buildings, units,
+floors, rooms). Pure Python, no Django.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from wangge.addresses.folding import strip_leading_zeros
+
+CJK: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+
+
+def _name(excluded: str) -> str:
+    """One CJK character that is not in ``excluded`` (a regex fragment)."""
+    return f"(?:(?![{excluded}])[{CJK}])"
+
+
+_NOT_ROADWARD: Final = "(?!路|街|巷|胡同|大街|大道)"
+
+MUNICIPALITY: Final = re.compile(
+    f"(北京|天津|上海|重庆)(?:市|(?![东西南北中]?[路街道巷])(?=[{CJK}]{{1,6}}?[区县]))"
+)
+_PROVINCE: Final = re.compile(f"{_name('省市区县路街号楼')}{{2,8}}?(?:省|自治区|特别行政区)")
+_CITY: Final = re.compile(
+    f"{_name('省市区县路街道镇乡村号楼')}{{2,9}}?(?:市(?![场政民辖])|自治州|盟){_NOT_ROADWARD}"
+    "(?![镇乡]|街道)"
+)
+_DISTRICT: Final = re.compile(
+    f"{_name('省市区县路街道镇乡村号楼')}{{1,8}}?"
+    f"(?:(?<![小社园校厂景业])区|县|旗|市(?![场政民辖])){_NOT_ROADWARD}(?![镇乡]|街道)"
+)
+# 楼 inside a name (呼家楼街道, 呼家楼社区), never after a number (3号楼).
+_INNER_LOU: Final = f"(?<=[{CJK}])(?<!号)楼"
+_STREET: Final = re.compile(
+    f"(?:{_name('省市区县号楼')}|{_INNER_LOU}){{1,10}}?"
+    "(?:街道办事处|街道办|街道|地区办事处|镇|乡|苏木)"
+    # Not before another 镇/乡 (城镇乡), unless that one starts a road: 新埭镇镇南路.
+    f"(?:(?![镇乡])|(?<=镇)(?=镇[{CJK}]{{1,3}}?(?:路|街|巷))){_NOT_ROADWARD}"
+)
+_COMMUNITY: Final = re.compile(
+    f"(?:{_name('省市县号楼')}|{_INNER_LOU}){{1,12}}?"
+    "(?:社区居民委员会|社区居委会|社区|居民委员会|居委会|村民委员会|村委会)"
+    f"(?!居|村|委){_NOT_ROADWARD}"
+)
+MUNICIPALITIES: Final = ("北京", "天津", "上海", "重庆")
+ADMIN_HINT: Final = re.compile("[省市区县旗州盟道镇乡木社委会]")
+FIRST_DIGIT: Final = re.compile("[0-9]")
+ADMIN: Final = (
+    ("province", _PROVINCE),
+    ("city", _CITY),
+    ("district", _DISTRICT),
+    ("street", _STREET),
+    ("community", _COMMUNITY),
+)
+
+# 楼 and 座 inside a name (呼家楼北街, 银座街) but not after a number (3号楼, B座).
+_ROAD_BODY: Final = f"[{CJK}](?:(?![号楼栋幢座])[{CJK}0-9]|(?<=[{CJK}])(?<![号])[楼座]){{0,13}}?"
+ROAD: Final = re.compile(
+    f"(?:{_ROAD_BODY}(?:大街|大道|胡同|路|街|道|巷|弄|条)|[{CJK}]{_ROAD_BODY}里)"
+    r"(?:[东西南北](?=[甲乙丙丁]?[0-9]+[号院弄]))?"
+    r"(?![街道巷屯庄河桥村]|路(?!口)|(?<!路)口|胡同|[东西南北中]{1,2}(?:[路街道巷]|大街|大道)|[0-9]+(?:巷|弄|条|里)|头条)"
+)
+# A village's group (永勤村9组) stands where a road would.
+SUBAREA_INSIDE: Final = re.compile(r"[0-9A-Z][区期]")
+GROUP_ROAD: Final = re.compile(
+    r"(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})组(?=[0-9]|$)|[0-9]+号(?:大街|路|街)"
+)
+VILLAGE_GROUP: Final = re.compile(
+    f"((?:(?![村镇乡区县市路街])[{CJK}]){{1,6}}村)"
+    f"((?:[0-9]{{1,2}}|[一二三四五六七八九十]{{1,3}}|(?:(?![村组号])[{CJK}]){{2,3}})组)"
+    "(?=[0-9]|$)"
+)
+# A county or township road named by its two ends: 虹三线, 乍王线, 新衙线.
+LINE_ROAD: Final = re.compile(f"(?:(?![村镇乡区县市号])[{CJK}]){{2,3}}线(?![路{CJK}]*[号楼])")
+# A door number written without 号 right after the road: digits (and one "-N") followed by
+# nothing, or by a name (a compound, a shop), never by a building/unit/room marker or more
+# dashes ("幸福路10-3-2-301" stays a 4-part shorthand).
+BARE_DOOR: Final = re.compile(r"([0-9]+)(?:-([0-9]+))?(?![0-9A-Z\-号院弄楼栋幢座单门层室户之附])")
+ROAD_CHAR: Final = re.compile("[路街道巷弄条同]")
+STREET_END: Final = re.compile(r"^[^村区县]{1,6}(?:街道|镇|乡)$")
+
+
+_COMPOUND_SUFFIX: Final = (
+    "小区|花园|家园|公寓|大厦|广场|新村|新城|嘉园|苑|园|庭|府|城|村|里|湾|居|邸|坊|宿舍|大院|社区"
+)
+COMPOUND_AFTER_NUMBER: Final = re.compile(
+    f"{_name('号楼栋幢座室户层')}{{1,20}}?(?:{_COMPOUND_SUFFIX})(?=[甲乙丙丁]?[0-9]|[A-Z]|$)"
+)
+COMPOUND: Final = re.compile(
+    f"{_name('号楼栋幢座室户层单')}{{2,20}}?"
+    f"(?:(?=[甲乙丙丁]?[0-9]|[A-Z](?:[0-9]*(?:座|栋|幢|号?楼)|[0-9]?[区期])|[东西南北中]单元)"
+    f"|(?:{_COMPOUND_SUFFIX})$)"
+)
+
+# A number inside a compound's name (奥林80小区, 创新128国际公寓, 绿地21新城), with buildings after.
+COMPOUND_WITH_DIGITS: Final = re.compile(
+    f"{_name('号楼栋幢座室户层单')}{{2,12}}[0-9]{{1,3}}{_name('号楼栋幢座室户层单区期')}{{0,6}}?"
+    f"(?:{_COMPOUND_SUFFIX}|院)(?=[0-9]+(?:号楼|栋|幢|座|-))"
+)
+_ID: Final = r"[A-Z]?[0-9]+[A-Z]?|[A-Z]"
+_ROOM_MARK: Final = r"(?:号房|室|户|号|房)?"
+SHORT4: Final = re.compile(rf"([0-9]+)-({_ID})-([0-9]+|[A-Z])-((?:{_ID})){_ROOM_MARK}(?![0-9A-Z-])")
+SHORT3: Final = re.compile(rf"({_ID})-([0-9]+|[A-Z])-({_ID}){_ROOM_MARK}(?![0-9A-Z-])")
+SHORT_FLOOR: Final = re.compile(rf"({_ID})-([0-9]+)(?:-([0-9]+))?(?:楼|层)")
+SHORT2: Final = re.compile(rf"({_ID})-({_ID}){_ROOM_MARK}(?![0-9A-Z-])")
+NUMBER: Final = re.compile(
+    r"([甲乙丙丁]?)([0-9]+)(?:[-之]([0-9]+))?(号院|号|院|弄)(?![楼栋幢座])(?:[之附]([0-9]+)号?)?"
+)
+BUILDING: Final = re.compile(
+    rf"({_ID}|[甲乙丙丁][0-9]+)(号楼|号栋|号幢|号座|栋|幢|撞|座|楼|号)(?!院)"
+)
+# Compounds whose "N号" is a building (奥林花园24号); a village's is its door (红晓新村116号).
+HOUSING: Final = (
+    "花园",
+    "小区",
+    "家园",
+    "公寓",
+    "苑",
+    "园",
+    "城",
+    "府",
+    "庭",
+    "居",
+    "大厦",
+    "区",
+    "里",
+)
+
+
+TOWER: Final = ("大厦", "大楼", "写字楼")
+SHOP_WORD: Final = re.compile("[铺店档]|商铺|门面|摊位")
+
+
+def is_park(compound: str) -> bool:
+    """Parks and zones number their buildings into the thousands (复兴工业园1113号, 五堡1区)."""
+    return compound.endswith(("工业园", "园区", "工业区")) or (
+        compound.endswith("区") and not compound.endswith("小区")
+    )
+
+
+def is_housing(found: dict[str, str]) -> bool:
+    """A compound of buildings, not a village (whose "N号" are doors): 奥林花园, 时代广场."""
+    compound = found.get("compound", "")
+    return (
+        compound.endswith(HOUSING + _HOLDS_BUILDINGS) or MARKET.search(compound) is not None
+    ) and "村" not in compound
+
+
+# Besides housing compounds, names whose "N-M号" is a building and a room (时代广场7-3号).
+_HOLDS_BUILDINGS: Final = ("广场", "大厦", "大楼", "中心", "公馆", "山庄", "时代")
+
+
+BARE_ROOM: Final = re.compile(r"[0-9]{3,4}(?:室|户|房)?(?![0-9A-Z\-号楼栋幢座单门层])")
+MARKET: Final = re.compile(r"市场|商城|商场|交易|批发|鞋城|纺城|贸城|步行街|物流")
+NOT_ADDRESS: Final = re.compile(
+    r"(?:19|20)[0-9]{2}(?=年|级|届|[春夏秋冬]季?|学年|学期)"
+    r"|[0-9]+(?:米|公里)(?:处|左右)?"  # 往东400米, 东北130米: a distance, no address number
+    r"|4S(?=店)"  # 马自达4S店: a car dealer's kind, no room
+)
+ROAD_END: Final = re.compile("[路街巷弄]|(?<=大)道")
+BUILDING_RANGE: Final = re.compile(r"([0-9]+)-([0-9]+)(?:号楼|号栋|号幢|栋|幢)")
+BUILDING_STRONG: Final = re.compile(r"([0-9]+[A-Z]?)(?:号楼|号栋|号幢|栋|幢)")
+# 单元, 门; "8单583" (单元 cut short) and 梯 (Guangdong's staircase, 二梯1483) too.
+UNIT: Final = re.compile(r"([0-9]+|[A-Z])(?:单元|门|单(?=[0-9])|梯(?=[0-9]))|([东西南北中])单元")
+# After a building, "128号" before a room is the entrance (宁舟新村98幢128号1466室); in a
+# market, a lane or row between the area and the stall (国际商贸城4区166街40028).
+# Not before a floor: in 110栋4号6楼 the 4号 is the room, on the sixth floor.
+ENTRANCE: Final = re.compile(r"([0-9]+)号(?=-?[0-9]+(?![0-9]|楼|层|F))")
+# A row of houses (12排59号), numbered like a building.
+ROW: Final = re.compile(r"([A-Z]?[0-9]+)排(?=[0-9])")
+ROOM_ON_FLOOR: Final = re.compile(r"([0-9]+)号(-|B|负|地下)?([0-9]+)(?:楼|层)")
+LANE: Final = re.compile(r"([0-9]+)(?:街|排)(?=[0-9]+(?![0-9]*[栋幢座]|[0-9]*号?楼))")
+ROOM_RANGE: Final = re.compile(r"([0-9]{3,})-([0-9]{3,})(?:室|号)?(?![0-9-])")
+# A 附号 after a road's 门牌号: "9号-7", one or two digits and nothing numbered after them.
+ANNEX: Final = re.compile(r"-([0-9]{1,2})(?![0-9A-Z\-号院弄楼栋幢座单门层室户店铺商])")
+# In a market, a range of stalls (华东农贸市场74-78号).
+STALL_RANGE: Final = re.compile(r"([0-9]+)-([0-9]+)号?(?![0-9-])")
+BLOCK: Final = re.compile(r"[A-Z]座(?=[0-9])")
+FLOOR: Final = re.compile(r"(-|B|负|地下)?([0-9]+)(?:层|F(?![0-9]*[号楼栋幢座]))")
+SUBAREA: Final = re.compile(
+    r"([东西南北中]?[0-9]{1,2}|[A-Z][0-9]?|[东西南北中])(区|期|组团)"
+    f"(?=[0-9A-Z]|[东西南北中]?[0-9]|(?<=[0-9]期)[{CJK}]|(?<=[0-9]区)[{CJK}](?!路|街|道|巷))"
+)
+# A numbered gate of a market or mall, with the floor behind it: "41号门一楼", "B6号门7楼";
+# in a market also before a lane or a stall ("97号门15街11楼62407", "8F3号门67851").
+GATE: Final = re.compile(r"[A-Z]?[0-9]+号门(?=(?:-|B|负|地下)?[0-9]+(?:楼|层|F))")
+MARKET_GATE: Final = re.compile(r"[A-Z]?[0-9]+号门(?=[0-9]+(?:街|排)|[0-9]{4,}|[0-9]+F)")
+# Malls and office towers, whose "N楼" is a floor even before a room ("福雷德广场11楼207-1").
+MALL: Final = re.compile(
+    r"大厦|广场|商城|商场|市场|中心|大楼|写字楼|购物|商贸城|轻纺城|百货|大世界|酒店|宾馆|创业园|"
+    r"科技园|产业园|工业园|电商园|交易区|实验楼|商务楼"
+)
+BLOCK_ROOM: Final = re.compile(r"([0-9]{1,3}[A-Z])([0-9]{2,5})(?:室|号|房)?(?![0-9A-Z\-])")
+FLOOR_NEXT: Final = re.compile(r"(?:-|B|负|地下)?[0-9]+(?:楼|层|F)")
+GLUED_ROOM: Final = re.compile(r"([0-9]{1,4}[A-Z][0-9]{2,5})(?:室|号|房)?(?![0-9A-Z])")
+STALL: Final = re.compile(r"([A-Z]?[0-9]+)号(?![楼栋幢座院0-9])")
+FLOOR_LOU: Final = re.compile(r"(-|B|负|地下)?([0-9]+)楼")
+ROOM: Final = re.compile(rf"((?:[东西南北中前后][厢]?)?(?:{_ID})(?:-[0-9]+)?){_ROOM_MARK}(?![0-9])")
+# A letter and one digit standing alone (A6, C3号) is a block; with more digits (A1264) a room.
+DIGIT_BLOCK: Final = re.compile(r"([0-9]{1,2}[A-Z])(?![0-9A-Z\-室户房楼层栋幢座单门号])")
+LETTER_BLOCK: Final = re.compile(r"([A-Z][0-9])号?(?![0-9A-Z\-室户房楼层栋幢座单门])")
+# A name (not a marker, a gate or a room's word) right after "N号": 12号仓库, 6号艾仕顿马丁.
+NAME_AFTER: Final = re.compile(f"(?![门室户房间楼层])[{CJK}]")
+# A market's or compound's area ending its name (A区, 3区, 二期).
+AREA_END: Final = re.compile(r"[0-9A-Z东西南北中][区期]$")
+# A block letter and a range of shops in it (A267-268号); with fewer digits H11-12 is
+# block H11, room 12 as often as a range.
+LETTER_RANGE: Final = re.compile(r"([A-Z])([0-9]{3,})-([0-9]{3,})(?:室|号)?(?![0-9A-Z\-])")
+JUNK: Final = re.compile(r"[^0-9A-Z]|.")
+CJK_CHAR: Final = re.compile(f"[{CJK}]")
+# Characters that end a marker, not a name (10号5楼, 3号院2楼).
+AFTER_MARK: Final = frozenset("号院楼栋幢座单元门层室户区期")
+
+
+def code_of(text: str) -> str:
+    return strip_leading_zeros(text)

@@ -1,0 +1,472 @@
+"""The tail of an address: buildings, units, floors and rooms after the road and the compound.
+
+One token at a time (`tail_token`), read against what is already known, which is where the
+parser's ambiguity lives (3号 a building or a room, 5楼 a building or a floor). Pure Python.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from wangge.addresses.grammar import (
+    AFTER_MARK,
+    ANNEX,
+    AREA_END,
+    BARE_ROOM,
+    BLOCK,
+    BLOCK_ROOM,
+    BUILDING,
+    BUILDING_RANGE,
+    BUILDING_STRONG,
+    CJK,
+    CJK_CHAR,
+    DIGIT_BLOCK,
+    ENTRANCE,
+    FIRST_DIGIT,
+    FLOOR,
+    FLOOR_LOU,
+    FLOOR_NEXT,
+    GLUED_ROOM,
+    HOUSING,
+    LANE,
+    LETTER_BLOCK,
+    LETTER_RANGE,
+    MALL,
+    MARKET,
+    NAME_AFTER,
+    NUMBER,
+    ROAD_END,
+    ROOM,
+    ROOM_ON_FLOOR,
+    ROOM_RANGE,
+    ROW,
+    SHOP_WORD,
+    SHORT2,
+    SHORT3,
+    SHORT4,
+    SHORT_FLOOR,
+    STALL,
+    STALL_RANGE,
+    SUBAREA,
+    TOWER,
+    UNIT,
+    code_of,
+    is_housing,
+    is_park,
+)
+
+
+def add_doubt(found: dict[str, str], text: str) -> None:
+    found["doubt"] = f"{found['doubt']}；{text}" if found.get("doubt") else text
+
+
+def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
+    """Read one number-bearing token at ``pos``; return the new position or 0."""
+    has_number = "number" in found
+    has_building = "building" in found
+    has_unit = "unit" in found
+    has_room = "room" in found
+
+    if not has_room and not has_building:
+        m = LETTER_RANGE.match(s, pos)
+        if m and 0 < int(m.group(3)) - int(m.group(2)) < 20 and len(m.group(2)) == len(m.group(3)):
+            # 中南建材市场A267-268号, 袍江工业西区E31-32: block A, shops 267 to 268.
+            found["building"] = m.group(1)
+            found["room"] = f"{code_of(m.group(2))}-{code_of(m.group(3))}"
+            return m.end()
+    if not has_room and (has_number or has_building or "road" not in found):
+        m = ROOM_RANGE.match(s, pos) or (
+            STALL_RANGE.match(s, pos) if MARKET.search(found.get("compound", "")) else None
+        )
+        if m and 0 < int(m.group(2)) - int(m.group(1)) < 20 and len(m.group(1)) == len(m.group(2)):
+            found["room"] = f"{code_of(m.group(1))}-{code_of(m.group(2))}"  # 605-606室: two rooms
+            return m.end()
+    if not has_unit and not has_room:
+        m = BUILDING_RANGE.match(s, pos)
+        if m and not has_number and not has_building and ROAD_END.match(s, pos - 1):
+            # 保健路7-11幢: right after a road, the road's door and a building behind it
+            # (a road holds doors, not buildings; 复地连城国际3-2幢 stays building "3-2").
+            found["number"] = code_of(m.group(1))
+            found["building"] = code_of(m.group(2))
+            add_doubt(found, f"“{m.group()}”按门牌号{found['number']}、{found['building']}幢读")
+            return m.end()
+        if m and (not has_building or found["building"].isalpha()):
+            if has_building:
+                found["compound"] = found.get("compound", "") + found["building"] + "座"
+            found["building"] = f"{code_of(m.group(1))}-{code_of(m.group(2))}"  # 3-11号楼
+            return m.end()
+        if has_building and found["building"].isalpha() and len(found["building"]) == 1:
+            m = BUILDING_STRONG.match(s, pos)
+            if m:
+                # A座14号楼9-639: the block is part of the compound, the building is 14.
+                found["compound"] = found.get("compound", "") + found["building"] + "座"
+                found["building"] = code_of(m.group(1))
+                return m.end()
+
+    if "floor" in found and not has_room and not has_unit:
+        m = STALL.match(s, pos)
+        if m:
+            found["room"] = code_of(m.group(1))  # 联合市场C区6楼423号: a stall on the floor
+            return m.end()
+    if not has_number and not has_building and not has_room:
+        m = SHORT4.match(s, pos)
+        if m:
+            found["number"] = code_of(m.group(1))
+            found["building"] = code_of(m.group(2))
+            found["unit"] = code_of(m.group(3))
+            found["room"] = code_of(m.group(4))
+            return m.end()
+        m = NUMBER.match(s, pos)
+        if (
+            m
+            and m.group(3)
+            and m.group(4) != "弄"
+            and (is_housing(found) or found.get("compound", "").endswith("新村"))
+        ):
+            # 时代广场7-3号: building 7, room 3 (read below), not a door number.  A 新村 is
+            # an estate of buildings (秀湖新村92-9号 as 秀湖新村92-9), not a village's doors.
+            if not is_housing(found):
+                add_doubt(found, f"“{m.group()}”按楼栋、户室读，也可能是门牌号及附号")
+            m = None
+        if (
+            m
+            and (
+                ("road" not in found and "compound" in found)
+                or ("road" in found and not found["road"].endswith("弄") and _after_name(s, pos))
+            )
+            and m.group(4) == "号"
+            and not m.group(3)
+            and BARE_ROOM.match(s, m.end())
+        ):
+            # 丰家兜71号1717, 通河三村941号1192室: a compound's building, then the room;
+            # after a road, when a name stands between (解放路丰家兜15号2278), likewise.
+            found["building"] = m.group(1) + code_of(m.group(2))
+            if "road" in found:
+                add_doubt(found, f"“{m.group()}”按楼栋读，也可能是门牌号")
+            return m.end()
+        if m and not (m.group(4) == "号" and UNIT.match(s, m.end())):
+            number = m.group(1) + code_of(m.group(2))
+            sub = m.group(3) or m.group(5)
+            end_at = m.end()
+            if not sub and m.group(4) == "号" and "road" in found:
+                a = ANNEX.match(s, end_at)
+                if a:
+                    # 老杭海路9号-7: the 门牌号 with its 附号 written after the 号.
+                    sub, end_at = a.group(1), a.end()
+                    add_doubt(found, f"“{m.group()}{a.group()}”按门牌号及附号读，也可能是户室{sub}")
+            if sub:
+                number += "-" + code_of(sub)
+            if end_at != m.end():
+                found["number"] = number
+                return end_at
+            compound = found.get("compound", "")
+            if (
+                compound
+                and ("road" not in found or _after_name(s, pos))
+                and m.group(4) == "号"
+                and number.isdigit()
+                and FLOOR_NEXT.match(s, m.end())
+                and not MARKET.search(compound)
+                and not compound.endswith(("村", *TOWER))
+            ):
+                # 鑫湖家园11号6楼, 归谷园区902号13楼: a compound's building, then its floor.
+                found["building"] = number
+                add_doubt(found, f"“{number}号”按楼栋读，也可能是门牌号")
+                return m.end()
+            if (
+                ("road" not in found or ("compound" in found and _after_name(s, pos)))
+                and m.group(4) == "号"
+                and not _continues(s, m.end())
+                and FIRST_DIGIT.search(s, m.end()) is None  # nothing numbered after it
+            ):
+                if (
+                    MARKET.search(compound)
+                    and AREA_END.search(compound)
+                    and len(number) < 3
+                    and not has_unit  # 浙南鞋料市场A区14街8号: the lane's stall 8
+                ):
+                    # 青蟹批发交易中心A区14号: in a market's area, one or two digits number a
+                    # hall (a building); three or more a stall (远大市场D区745号).
+                    found["building"] = number
+                    add_doubt(found, f"“{number}号”按楼栋读，也可能是摊位号")
+                    return m.end()
+                if MARKET.search(compound):
+                    found["room"] = number  # 小商品市场3348号, 远大市场D区745号: a stall
+                    return m.end()
+                if compound.endswith(TOWER) and number.isdigit() and len(number) >= 3:
+                    found["room"] = number  # 金昌商务大厦1788号: an office in the tower
+                    return m.end()
+                if (
+                    compound.endswith(HOUSING)
+                    and number.isdigit()
+                    and len(number) >= 4
+                    and not (len(number) == 4 and is_park(compound))
+                ):
+                    # 文华小区3115号, 毛衫城2163号: four digits number a room or a shop.
+                    found["room"] = number
+                    add_doubt(found, f"“{number}号”按户室读，也可能是门牌号或楼栋号")
+                    return m.end()
+                if compound.endswith(HOUSING) and number.isdigit():
+                    # 奥林花园24号, 黎明工业区28号旁超市: a compound's building.
+                    found["building"] = number
+                    add_doubt(found, f"“{number}号”按楼栋读，也可能是门牌号或户室号")
+                    return m.end()
+            found["number"] = number
+            return m.end()
+
+    if not has_room and not has_unit and "floor" not in found:
+        m = SHORT_FLOOR.match(s, pos)
+        if m and m.group(3) and not has_building:
+            # 南市小区8-11-7楼: building 8, door 11 in it, on the seventh floor.
+            found["building"] = code_of(m.group(1))
+            found["room"] = code_of(m.group(2))
+            found["floor"] = code_of(m.group(3))
+            return m.end()
+        if m and not m.group(3):
+            # 7-4楼1477: building 7, fourth floor; after a building (151栋454-7楼) the
+            # first number is the door in it.
+            found["room" if has_building else "building"] = code_of(m.group(1))
+            found["floor"] = code_of(m.group(2))
+            return m.end()
+    if not has_building and not has_room:
+        m = SHORT3.match(s, pos)
+        if m:
+            found["building"] = code_of(m.group(1))
+            found["unit"] = code_of(m.group(2))
+            found["room"] = code_of(m.group(3))
+            return m.end()
+    if not has_room and not has_unit:
+        m = SHORT2.match(s, pos)
+        if m and "floor" in found and not has_building:
+            # 福雷德广场11楼207-1: on a floor, a shop's number with its sub-number.
+            found["room"] = f"{code_of(m.group(1))}-{code_of(m.group(2))}"
+            return m.end()
+        if m:
+            found["unit" if has_building else "building"] = code_of(m.group(1))
+            found["room"] = code_of(m.group(2))
+            return m.end()
+
+    if not has_building and not has_unit and not has_room:
+        m = ROW.match(s, pos)
+        if m:
+            found["building"] = code_of(m.group(1))  # 九堡家苑3区12排59号: row 12, door 59
+            return m.end()
+        m = BUILDING.match(s, pos)
+        if m:
+            value, marker = code_of(m.group(1)), m.group(2)
+            after = m.end()
+            if marker == "号" and (after >= len(s) or not _continues(s, after)):
+                if not has_number and "compound" in found and len(value) < 4:
+                    found["building"] = value  # 奥林花园24号: a compound's building
+                    add_doubt(found, f"“{value}号”按楼栋读，也可能是户室号")
+                    return after
+                compound = found.get("compound", "")
+                if (
+                    has_number
+                    and compound.endswith(HOUSING)
+                    and s.endswith(compound, 0, pos)  # the compound written right before it
+                    and not MARKET.search(compound)
+                    and not SHOP_WORD.match(s, after)
+                    and len(value) < 4
+                    and value.isdigit()
+                    and FIRST_DIGIT.search(s, after) is None
+                ):
+                    # 孙塘北路3094号清水湾173号: after the door, a compound's building.
+                    found["building"] = value
+                    add_doubt(found, f"“{value}号”按楼栋读，也可能是户室号")
+                    return after
+                if (
+                    has_number
+                    and "road" in found
+                    and value.isdigit()
+                    and len(value) < 3
+                    and NAME_AFTER.match(s, after)
+                    and not SHOP_WORD.match(s, after)
+                ):
+                    # 中河路650号12号仓库: after the door, N号 with a name behind it is a
+                    # building (a courtyard's room ends the address: 幸福路10号院1号).
+                    found["building"] = value
+                    add_doubt(found, f"“{value}号”按楼栋读，也可能是户室号")
+                    return after
+                found["room"] = value  # 幸福路10号院1号: a courtyard room; 文华小区3115号
+                if has_number and "compound" not in found and s.startswith("号", pos - 1):
+                    # 宏远路1820号12号 without 院: a courtyard's room here, though many ledgers
+                    # mean the 12th building behind door 1820.
+                    add_doubt(found, f"“{value}号”按院内户室读，也可能是楼栋号")
+                return after
+            # N楼 may be a floor; A楼 and 4A楼 (a letter in it) name a building.
+            if marker == "楼" and value.isdigit() and not UNIT.match(s, after):
+                room = (
+                    None
+                    if LANE.match(s, after) or SUBAREA.match(s, after)
+                    else ROOM.match(s, after)
+                )
+                named = (
+                    room is not None
+                    and pos > 0
+                    and s[pos - 1] not in AFTER_MARK
+                    and CJK_CHAR.match(s, pos - 1) is not None
+                    and BARE_ROOM.fullmatch(room.group(1)) is not None
+                )
+                if named:
+                    # 港湾商务酒店12楼1581, 银亿时代7楼939: N楼 right after a name, before a
+                    # room, is the floor (as real ledgers write it), though it may be a block.
+                    add_doubt(found, f"“{value}楼”按楼层读，也可能是{value}号楼")
+                if (
+                    room is None
+                    or named
+                    or (room.group(1).startswith(value) and len(room.group(1)) > len(value))
+                    or "A" <= room.group(1)[0] <= "Z"
+                    or MALL.search(s, 0, pos)
+                ):
+                    # 3楼301: the third floor, room 301; 杭州大厦15楼, 8楼仓库: a floor; 7楼L883:
+                    # a lettered shop or office on the seventh floor (homes are numbered).
+                    found["floor"] = value
+                    if room is None and not has_number and "compound" not in found:
+                        add_doubt(found, f"“{value}楼”可能是楼栋号，按楼层读")
+                    return after
+                add_doubt(found, f"“{value}楼”按楼栋读，也可能是{value}层")
+            found["building"] = value
+            return after
+    elif "floor" not in found and not has_room:
+        m = FLOOR_LOU.match(s, pos)
+        if m:
+            found["floor"] = ("-" if m.group(1) else "") + code_of(m.group(2))
+            return m.end()
+
+    if has_unit and not has_building and not has_room:
+        m = BUILDING_STRONG.match(s, pos)
+        if m:
+            found["building"] = code_of(m.group(1))  # 财富广场7单元8号楼1340: written the other way
+            return m.end()
+    if not has_unit and not has_room:
+        m = UNIT.match(s, pos)
+        if m:
+            found["unit"] = code_of(m.group(1) or m.group(2))
+            return m.end()
+        m = ROOM_ON_FLOOR.match(s, pos) if has_building else None
+        if m:
+            # 110栋4号6楼: after a building, the door in it, then its floor.
+            found["room"] = code_of(m.group(1))
+            found["floor"] = ("-" if m.group(2) else "") + code_of(m.group(3))
+            return m.end()
+        m = LANE.match(s, pos) or (ENTRANCE.match(s, pos) if has_building else None)
+        if m:
+            found["unit"] = code_of(m.group(1))
+            return m.end()
+    if not has_room and has_building:
+        m = BLOCK.match(s, pos)
+        if m:
+            return m.end()  # 9栋A座1337室: the block letter adds nothing to the building
+    if "floor" not in found and not has_room:
+        m = FLOOR.match(s, pos)
+        if m:
+            found["floor"] = ("-" if m.group(1) else "") + code_of(m.group(2))
+            return m.end()
+    if not has_room and not has_building and not has_unit:
+        m = BLOCK_ROOM.match(s, pos)
+        if m:
+            # 时代电子市场9B1161室, 幸福城润园6C2288室: building 9B, room 1161.
+            found["building"] = code_of(m.group(1))
+            found["room"] = code_of(m.group(2))
+            add_doubt(found, f"“{m.group()}”按{m.group(1)}栋{m.group(2)}室读")
+            return m.end()
+    if not has_room and (has_building or "floor" in found):
+        m = GLUED_ROOM.match(s, pos)
+        if m:
+            found["room"] = m.group(1)  # 7幢B座10B22室, 百脑汇9楼3C110: one room number
+            return m.end()
+    if not has_room and not has_building and not has_unit and "floor" not in found:
+        m = LETTER_BLOCK.match(s, pos)
+        if m:
+            found["building"] = m.group(1)  # 沈家门国际水产城A6, 华领国际B3: a block, not a room
+            return m.end()
+        m = DIGIT_BLOCK.match(s, pos)
+        if m and (has_number or "compound" in found) and not MALL.search(s, 0, pos):
+            # 香榭公寓8C, 大港路1555号17B: a block; in a tower or mall (富春大厦43B) a room.
+            found["building"] = m.group(1)
+            return m.end()
+        m = _PARK_BUILDING.match(s, pos)
+        if (
+            m
+            and found.get("compound", "").endswith(_INDUSTRIAL)
+            and s.endswith(found["compound"], 0, pos)  # written right after the park's name
+            and MARKET.search(found["compound"]) is None
+            and FIRST_DIGIT.search(s, m.end()) is None
+        ):
+            # 竹山工业区142, 正和电商园598: an industrial park numbers its buildings (as with
+            # 号: 复兴工业园1113号); four digits (安通科技园1046) stay an office, the room.
+            found["building"] = m.group(1)
+            add_doubt(found, f"“{m.group(1)}”按楼栋读，也可能是户室号")
+            return m.end()
+        m = _TOWER_ROOM.match(s, pos)
+        if m and _in_tower(s, pos, found):
+            # 博科大厦A1382, 大运路10号A249: in an office tower (or right after the door) the
+            # letter is the tower's block (A座) and the digits its office; in a market
+            # (温西工具市场C997) the whole code is one stall, read as the room below.
+            found["building"] = m.group(1)
+            found["room"] = code_of(m.group(2))
+            add_doubt(
+                found,
+                f"“{m.group(1)}{m.group(2)}”按{m.group(1)}座{m.group(2)}室读，也可能是一个户室号",
+            )
+            return m.end()
+    if not has_room:
+        m = ROOM.match(s, pos)
+        if m and not (m.group(1).isalpha() and _NAME_GOES_ON.match(s, m.end())):
+            found["room"] = code_of(m.group(1))
+            return m.end()
+    return 0
+
+
+# A bare number of up to three digits after an industrial park's name, nothing after it.
+_PARK_BUILDING: Final = re.compile(r"([1-9][0-9]{0,2})(?![0-9A-Z\-号楼栋幢座室户房单门层])")
+_INDUSTRIAL: Final = ("工业园", "工业区", "园区", "产业园", "电商园")
+# A block letter and an office's three or four digits (A1382, C458室).
+_TOWER_ROOM: Final = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号|房)?(?![0-9A-Z\-])")
+# Office towers, whose blocks are lettered (A座); not a shopping centre's (购物中心) stalls.
+_OFFICE: Final = ("大厦", "大楼", "写字楼", "中心")
+
+
+def _in_tower(s: str, pos: int, found: dict[str, str]) -> bool:
+    """Whether a letter-and-number code at ``pos`` stands in an office tower (its name written
+    right before it, 泛海国际中心A1264室) or right after the road's door number (a building's
+    own entrance, 大运路10号A249), not in a market or a mall."""
+    before = s[max(0, pos - 12) : pos]
+    if MARKET.search(before) or "购物" in before:
+        return False
+    if before.endswith(_OFFICE):
+        return True
+    return "number" in found and "road" in found and before.endswith("号")
+
+
+# A letter that starts a word (EAC大楼, mcc大厦, e电园, C区) is no room.
+_NAME_GOES_ON: Final = re.compile(f"[A-Z{CJK}]")
+
+
+_CONTINUATION: Final = re.compile(r"[0-9A-Z甲乙丙丁东西南北中]")
+
+
+def side_of_building(s: str, pos: int, found: dict[str, str]) -> bool:
+    """Whether a side (东/西/南/北) written before ``pos`` says where a building stands: before
+    a building with its marker (东10幢), a three-part shorthand (东45-5-1433) or, right after
+    a place's name, a two-part one (聚宝电商园西4-3); "幸福路10号东3-1" stays a room."""
+    if BUILDING_STRONG.match(s, pos) or SHORT3.match(s, pos):
+        return True
+    return "room" not in found and _after_name(s, pos - 1) and SHORT2.match(s, pos) is not None
+
+
+def _after_name(s: str, pos: int) -> bool:
+    """Whether a place's name, not a road's type or a marker, is written right before ``pos``."""
+    return (
+        pos > 0 and s[pos - 1] not in _ROAD_OR_MARK_END and CJK_CHAR.match(s, pos - 1) is not None
+    )
+
+
+_ROAD_OR_MARK_END: Final = frozenset("路街道巷弄条里同线组段村东西南北号院楼栋幢座单元门层室户")
+
+
+def _continues(s: str, pos: int) -> bool:
+    """Whether another number-bearing token follows (so "3号" was a building)."""
+    return bool(_CONTINUATION.match(s, pos))
