@@ -13,16 +13,11 @@ import codecs
 import html.parser
 import io
 import re
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-# Members smaller than this are never judged by their ratio: tiny, very regular XML parts
-# (styles, empty sheets) compress far better than data and are harmless.
-RATIO_FLOOR_BYTES = 1024 * 1024
-
+from wangge.core.zipguard import BrokenZip, ZipBomb, ZipLimits, check_archive
 
 MergeRange = tuple[tuple[int, int], tuple[int, int]]
 
@@ -138,103 +133,39 @@ def ole_is_encrypted_ooxml(raw: bytes) -> bool:
 
 
 def guard_zip(raw: bytes, name: str, limits: ReadLimits) -> bool:
-    """Refuse zip bombs before calamine inflates anything; returns the workbook's date1904.
-
-    Declared sizes are checked first (cheap), then every member is inflated here in chunks and
-    counted, because the sizes in a zip's headers are whatever its author wrote.
-    """
+    """Refuse zip bombs before calamine inflates anything (`core.zipguard`) and anything that
+    is not an Excel workbook; returns the workbook's date1904."""
     bad = LedgerReadError(
         "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx", file_name=name
     )
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
-        members = archive.infolist()
+        names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise bad from exc
-    names = {m.filename for m in members}
     if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
         if "content.xml" in names:
             raise LedgerReadError(
                 "这是 OpenDocument（.ods）文件，请在 WPS/Excel 中另存为 .xlsx", file_name=name
             )
         raise bad
-    bomb = LedgerReadError(
-        "文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；如确为正常台账，请拆分后再导入",
-        file_name=name,
-    )
-    declared_total = 0
-    for member in members:
-        declared_total += member.file_size
-        if declared_total > limits.max_uncompressed_bytes:
-            raise bomb
-        if (
-            member.file_size > RATIO_FLOOR_BYTES
-            and member.file_size / max(member.compress_size, 1) > limits.max_compression_ratio
-        ):
-            raise bomb
-    inflated_total = 0
-    date1904 = False
-    for member in members:
-        size = _inflate_counting(raw, member, limits, inflated_total, bomb, bad)
-        inflated_total += size
-        if member.filename == "xl/workbook.xml":
-            with archive.open(member) as handle:
-                head = handle.read(64 * 1024)
-            date1904 = re.search(rb"date1904\s*=\s*[\"'](1|true)[\"']", head) is not None
-    return date1904
-
-
-def _inflate_counting(
-    raw: bytes,
-    member: zipfile.ZipInfo,
-    limits: ReadLimits,
-    inflated_before: int,
-    bomb: LedgerReadError,
-    bad: LedgerReadError,
-) -> int:
-    offset = member.header_offset
-    header = raw[offset : offset + 30]
-    if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise bad
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    start = offset + 30 + name_len + extra_len
-    compressed = memoryview(raw)[start : start + member.compress_size]
-    if len(compressed) < member.compress_size:
-        raise bad
-    if member.compress_type == zipfile.ZIP_STORED:
-        return len(compressed)
-    if member.compress_type != zipfile.ZIP_DEFLATED:
-        raise bad
-    inflater = zlib.decompressobj(-15)
-    produced = 0
-    chunk = 1024 * 1024
-    position = 0
-    while position < len(compressed) or inflater.unconsumed_tail:
-        if inflater.unconsumed_tail:
-            piece = inflater.unconsumed_tail
-        else:
-            piece = compressed[position : position + chunk]
-            position += chunk
-        try:
-            out = inflater.decompress(piece, chunk)
-        except zlib.error as exc:
-            raise bad from exc
-        produced += len(out)
-        if (
-            inflated_before + produced > limits.max_uncompressed_bytes
-            or produced > member.file_size + chunk
-        ):
-            raise bomb
-        if (
-            produced > RATIO_FLOOR_BYTES
-            and produced / max(member.compress_size, 1) > limits.max_compression_ratio
-        ):
-            raise bomb
-        if inflater.eof:
-            break
-    if not inflater.eof:
-        raise bad
-    return produced
+    try:
+        check_archive(
+            raw,
+            ZipLimits(limits.max_uncompressed_bytes, limits.max_compression_ratio),
+        )
+    except ZipBomb as exc:
+        raise LedgerReadError(
+            "文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；如确为正常台账，请拆分后再导入",
+            file_name=name,
+        ) from exc
+    except BrokenZip as exc:
+        raise bad from exc
+    if "xl/workbook.xml" not in names:
+        return False
+    with archive.open("xl/workbook.xml") as handle:
+        head = handle.read(64 * 1024)
+    return re.search(rb"date1904\s*=\s*[\"'](1|true)[\"']", head) is not None
 
 
 # --------------------------------------------------------------------------- workbooks
