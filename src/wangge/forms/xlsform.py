@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from wangge.core.zipguard import BrokenZip, ZipBomb, check_archive
+
 # target → (what it means, the question types it accepts). Identifying targets pick the record
 # the other targets of their level write to; `*.id` must be a select_one_from_file of the roster.
 TEXT = frozenset({"text", "select one", "barcode"})
@@ -131,6 +133,15 @@ def compile_xlsform(data: bytes, file_name: str) -> CompiledForm:
     suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
     if suffix not in (".xlsx", ".xls", ".md", ".csv"):
         raise XLSFormError(f"不支持的文件类型“{suffix or file_name}”：请上传 .xlsx 格式的 XLSForm")
+    if suffix == ".xlsx":
+        try:
+            check_archive(data)  # openpyxl would inflate a zip bomb into memory
+        except ZipBomb as exc:
+            raise XLSFormError("XLSForm 文件解压后异常巨大（疑似压缩炸弹），已拒绝读取") from exc
+        except BrokenZip as exc:
+            raise XLSFormError(
+                "XLSForm 无法读取：文件已损坏或不是有效的 .xlsx", original=str(exc)
+            ) from exc
     warnings: list[str] = []
     try:
         result = convert(data, warnings=warnings, file_type=suffix)

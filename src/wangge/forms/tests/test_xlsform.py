@@ -78,6 +78,22 @@ def test_a_damaged_file_is_refused_in_chinese():
     assert "XLSForm" in caught.value.message
 
 
+def test_a_zip_bomb_is_refused_before_openpyxl_inflates_it():
+    import zipfile
+
+    real = zipfile.ZipFile(io.BytesIO(xlsx([["type", "name", "label"], ["text", "q", "Q"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for item in real.infolist():
+            body = real.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                body = body.replace(b"<sheetData>", b"<sheetData>" + b" " * 2**25)
+            bomb.writestr(item.filename, body)
+    assert len(out.getvalue()) < 200_000
+    with pytest.raises(XLSFormError, match="压缩炸弹"):
+        compile_xlsform(out.getvalue(), "bomb.xlsx")
+
+
 @pytest.mark.django_db
 def test_the_shipped_forms_are_there_after_migrate():
     assert set(Form.objects.filter(shipped=True).values_list("code", flat=True)) == set(SHIPPED)
