@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -94,3 +96,47 @@ def _jobs_run_immediately(settings: Any) -> None:
     """Background jobs run inside the request in tests, unless a test starts a real worker
     (those override TASKS again, see jobs/tests)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@contextlib.contextmanager
+def one_request_at_a_time(live_server: Any) -> Iterator[None]:
+    """Let the live server answer one request at a time while two browsers talk to it at once.
+
+    The in-memory SQLite test database is a single connection that Django's live server shares
+    among all its request threads, so two phones syncing at the same moment would interleave
+    their transactions on one connection ("cannot start a transaction within a transaction"),
+    which no real server does: there each thread has its own connection to the file or to
+    PostgreSQL, and the database itself keeps concurrent writers apart. Nothing changes where
+    the test database is not shared.
+    """
+    thread = live_server.thread
+    if not thread.connections_override:
+        yield
+        return
+    httpd = thread.httpd
+    app = httpd.get_app()
+    lock = threading.Lock()
+
+    def serialised(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with lock:  # the body is produced under the lock too: it may still read the database
+            response = app(environ, start_response)
+            body = list(response)
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+        return body
+
+    httpd.set_app(serialised)
+    try:
+        yield
+    finally:
+        httpd.set_app(app)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server: Any) -> Iterator[Any]:
+    """pytest-django's live server, one request at a time where the test databases are shared
+    in-memory SQLite (`one_request_at_a_time`): two browsers of one test (two phones syncing,
+    an officer and a grid worker) may talk to it at the same moment."""
+    with one_request_at_a_time(live_server):
+        yield live_server

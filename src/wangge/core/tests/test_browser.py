@@ -5,11 +5,9 @@ Screenshots land in test-results/screenshots/ so a person can look at what users
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,41 +38,6 @@ def browser() -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
-
-
-@contextlib.contextmanager
-def one_request_at_a_time(live_server: Any) -> Iterator[None]:
-    """Let the live server answer one request at a time while two browsers talk to it at once.
-
-    The in-memory SQLite test database is a single connection that Django's live server shares
-    among all its request threads, so two phones syncing at the same moment would interleave
-    their transactions on one connection ("cannot start a transaction within a transaction"),
-    which no real server does: there each thread has its own connection to the file or to
-    PostgreSQL, and the database itself keeps concurrent writers apart. Nothing changes where
-    the test database is not shared.
-    """
-    thread = live_server.thread
-    if not thread.connections_override:
-        yield
-        return
-    httpd = thread.httpd
-    app = httpd.get_app()
-    lock = threading.Lock()
-
-    def serialised(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        with lock:  # the body is produced under the lock too: it may still read the database
-            response = app(environ, start_response)
-            body = list(response)
-            close = getattr(response, "close", None)
-            if close is not None:
-                close()
-        return body
-
-    httpd.set_app(serialised)
-    try:
-        yield
-    finally:
-        httpd.set_app(app)
 
 
 def _login(page: Any, base: str, username: str) -> None:

@@ -7,13 +7,13 @@ numbers), both go offline, and each inspects two rental sites in turn, failing a
 photo and issuing a 《责令立即改正通知书》 numbered on the phone from its block. Back online
 both phones sync at once: the four numbers are distinct, in the official style
 (京广消字〔2026〕第0001号), each stored once, each from its inspector's block, and exactly the
-numbers the phones showed offline. Screenshots: test-results/screenshots/offline/numbers-*.png.
+numbers the phones showed offline (on the shared in-memory SQLite test database the live
+server answers them one at a time, `conftest.one_request_at_a_time`). Screenshots: test-results/screenshots/offline/numbers-*.png.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +23,6 @@ from wangge.core.tests.test_browser import (  # noqa: F401  (shared fixture)
     SHOTS,
     _login,
     browser,
-    one_request_at_a_time,
 )
 from wangge.offline.tests.test_browser_inspection import _no_overflow, _photo
 from wangge.offline.tests.test_browser_visits import PHONE, _question, _states, _workbench_ready
@@ -34,17 +33,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OUT = SHOTS / "offline"
 OFFICIAL = re.compile(r"京广消字〔(\d{4})〕第(\d{4,})号")
 FAILED_ITEM = "partition"  # the one item each inspection fails
-
-
-@pytest.fixture
-def server(live_server: Any) -> Iterator[Any]:
-    """The live server, answering one request at a time on the shared in-memory test database
-    (see `one_request_at_a_time`); the clash this test looks for is between the phones' blocks,
-    and the server side of it, concurrent sessions reserving blocks, is
-    the threaded tests in `inspections/tests/test_notices.py` (six sessions
-    at once on PostgreSQL)."""
-    with one_request_at_a_time(live_server):
-        yield live_server
 
 
 def _open_workbench(page: Any, base: str, username: str) -> None:
@@ -98,7 +86,7 @@ def _inspect_offline(page: Any, base: str, task_id: int, shade: int) -> str:
 
 def test_two_inspectors_offline_at_once_never_issue_the_same_notice_number(
     browser: Any,  # noqa: F811
-    server: Any,
+    live_server: Any,
     sample: SampleDistrict,
 ) -> None:
     import datetime
@@ -157,7 +145,7 @@ def test_two_inspectors_offline_at_once_never_issue_the_same_notice_number(
     assert [len(t) for t in tasks.values()] == [2, 2], tasks
 
     OUT.mkdir(parents=True, exist_ok=True)
-    base = server.url
+    base = live_server.url
     pages: dict[str, Any] = {}
     contexts = []
     for name in inspectors:
