@@ -117,9 +117,19 @@ async function showTasks() {
         );
         const fill = taskFillUrl(task);
         if (fill) li.append(el("a", { class: "button fill", href: fill }, "填写"));
-        // no form: the task's own screen (a re-inspection's items) or else the task page
-        else if (task.fill_url || task.url)
-          li.append(el("a", { class: "button secondary", href: task.fill_url || task.url }, "打开"));
+        // no form: the task's own screen (a re-inspection's items) or else the task page, which
+        // need the network (a re-inspection uploads its after-photos as it closes the hazards)
+        else if (task.fill_url || task.url) {
+          const open = el("a", { class: "button secondary open", href: task.fill_url || task.url }, "打开");
+          const hint = el("small", { class: "needs-network" }, "此任务需联网办理，请到有信号处再打开");
+          hint.hidden = navigator.onLine;
+          open.addEventListener("click", (event) => {
+            if (navigator.onLine) return;
+            event.preventDefault(); // offline the page would not open: say why instead
+            hint.hidden = false;
+          });
+          li.append(open, hint);
+        }
         const meta = [task.kind_label, due].filter(Boolean).join(" · ");
         if (meta) li.append(el("small", {}, meta));
         box.append(li);
@@ -184,6 +194,7 @@ async function keepFillPage() {
 const refresh = (sent) => {
   showNetwork();
   showQueue();
+  for (const hint of ctx.root.querySelectorAll(".needs-network")) hint.hidden = navigator.onLine;
   if (sent) showTasks(); // a form just delivered may have completed its task
 };
 const sync = await startPage(ctx, refresh);
