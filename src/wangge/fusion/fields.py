@@ -42,14 +42,16 @@ FIELDS: Final[dict[str, str]] = {
 
 # Roles a column can belong to. RESIDENT is the person the row is about.
 RESIDENT: Final = "resident"
+HEAD: Final = "head"
 ROLES: Final[dict[str, str]] = {
     RESIDENT: "居民本人",
     "owner": "房东/产权人",
-    "head": "户主",
+    HEAD: "户主",
     "contact": "联系人/监护人",
 }
 
 IGNORE: Final = ""  # field value of a column that is not imported
+MANUAL: Final = "人工指定或模板"  # the evidence of a column a clerk or a template assigned
 
 # Role words at the start of a header. Tenants are residents; landlords are owners.
 _ROLE_PREFIXES: Final[tuple[tuple[str, str], ...]] = (
@@ -356,6 +358,12 @@ class SheetMapping:
         return {c.field: c.index for c in self.columns if c.role == RESIDENT and c.field}
 
     @property
+    def rows_are_heads(self) -> bool:
+        """Each row is a household's head: the sheet's own name column is headed 户主姓名."""
+        name = next((c for c in self.columns if c.role == RESIDENT and c.field == "name"), None)
+        return name is not None and read_header(name.header).role == HEAD
+
+    @property
     def has_person_columns(self) -> bool:
         fields = self.resident_fields()
         return "name" in fields and bool(
@@ -394,9 +402,7 @@ def map_columns(
         values = samples[index] if index < len(samples) else ()
         if header in overrides:
             role, _, fld = overrides[header].partition(":")
-            columns.append(
-                ColumnMapping(index, header, role or RESIDENT, fld, 1.0, "人工指定或模板")
-            )
+            columns.append(ColumnMapping(index, header, role or RESIDENT, fld, 1.0, MANUAL))
             continue
         reading = read_header(header)
         sniffed = sniff_values(values)
@@ -417,7 +423,32 @@ def map_columns(
             else:
                 evidence = "列名和内容都无法识别，不导入"
         columns.append(ColumnMapping(index, header, reading.role, fld, confidence, evidence))
-    return _resolve_duplicates(SheetMapping(columns))
+    return _resolve_duplicates(SheetMapping(_heads_as_residents(columns)))
+
+
+def _heads_as_residents(columns: list[ColumnMapping]) -> list[ColumnMapping]:
+    """A ledger of households (低保户花名册, 独居老人户) lists each household by its head:
+    户主姓名, 户主身份证号… With no column of the row's own name, the head's columns are the
+    row's own person (and `rows_are_heads` makes them the head of their household); where a
+    member's name is there too, a 户主姓名 column only names the member's head."""
+    if any(c.role == RESIDENT and c.field == "name" for c in columns):
+        return columns
+    if not any(c.role == HEAD and c.field == "name" for c in columns):
+        return columns
+    own = {c.field for c in columns if c.role == RESIDENT and c.field}
+    return [
+        ColumnMapping(
+            c.index,
+            c.header,
+            RESIDENT,
+            c.field,
+            c.confidence,
+            f"{c.evidence}；表中没有本人姓名列，每行即户主本人",
+        )
+        if c.role == HEAD and c.field and c.field not in own and c.evidence != MANUAL
+        else c
+        for c in columns
+    ]
 
 
 def _resolve_duplicates(mapping: SheetMapping) -> SheetMapping:

@@ -10,10 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.errors import ServiceError
-from wangge.fusion.fields import FIELDS, ROLES
+from wangge.fusion.fields import FIELDS, MANUAL, ROLES
 from wangge.fusion.services import Upload, read_limits
-
-MANUAL = "人工指定或模板"  # the evidence text the pipeline gives an overridden column
 
 
 class MultipleFileInput(forms.ClearableFileInput):

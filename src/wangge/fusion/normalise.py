@@ -171,7 +171,9 @@ def raw_frame(
     cells = []
     for fld in RAW_FIELDS:
         index = fields.get(fld)
-        if index is None or index >= len(columns) - 1:
+        if index is None and fld == "relation" and mapping.rows_are_heads:
+            cells.append(pl.lit("户主", dtype=pl.Utf8).alias(fld))  # 低保户花名册: heads only
+        elif index is None or index >= len(columns) - 1:
             cells.append(pl.lit("", dtype=pl.Utf8).alias(fld))
         else:
             cells.append(pl.col(columns[index]).cast(pl.Utf8).fill_null("").alias(fld))

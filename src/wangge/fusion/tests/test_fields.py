@@ -79,3 +79,32 @@ def test_overrides_win_and_make_a_template_signature() -> None:
     )
     assert mapping.columns[2].field == "phone"
     assert mapping.signature() == "姓名|地址|备用"
+
+
+def test_a_ledger_of_household_heads_reads_the_head_as_the_row_s_own_person() -> None:
+    # 低保户花名册: one row per household, headed by its head's name and ID number.
+    headers = ["序号", "户主姓名", "身份证号码", "联系电话", "家庭住址"]
+    mapping = map_columns(headers, [["1"], ["王建国"], ["110105195003121234"], [""], [""]])
+    assert mapping.has_person_columns and not mapping.problems
+    assert mapping.resident_fields() == {
+        "serial": 0,
+        "name": 1,
+        "id_number": 2,
+        "phone": 3,
+        "address": 4,
+    }
+    assert mapping.rows_are_heads
+    assert "每行即户主本人" in mapping.columns[1].evidence
+
+
+def test_a_member_ledger_keeps_its_head_column_as_the_members_head() -> None:
+    mapping = map_columns(["姓名", "户主姓名", "与户主关系"], [["王小明"], ["王建国"], ["子"]])
+    assert mapping.resident_fields() == {"name": 0, "relation": 2}
+    assert mapping.columns[1].role == "head"
+    assert not mapping.rows_are_heads
+
+
+def test_a_head_column_a_clerk_assigned_stays_the_head() -> None:
+    mapping = map_columns(["户主姓名", "身份证号码"], [[], []], overrides={"户主姓名": "head:name"})
+    assert mapping.columns[0].role == "head"
+    assert not mapping.has_person_columns

@@ -145,3 +145,14 @@ def test_a_region_code_gb_t_2260_never_had_makes_the_row_doubtful_not_rejected()
     assert reasons[0] == ""
     assert reasons[1] == "身份证号的地区码110199不在GB/T 2260（1980年以来各版）中，请核实"
     assert "2002年已撤销，早于出生年份2005" in reasons[2]
+
+
+def test_every_row_of_a_ledger_of_heads_is_the_head_of_its_household() -> None:
+    headers = ["户主姓名", "身份证号码"]
+    frame = pl.DataFrame(
+        {"户主姓名": ["王建国"], "身份证号码": ["110105195003121234"]}
+    ).with_columns(pl.Series("_source_row", [3]))
+    mapping = map_columns(headers, [["王建国"], ["110105195003121234"]])
+    raw = raw_frame(frame, mapping, source_file="低保户.xlsx", source_sheet="", ledger=0)
+    assert raw.get_column("name").to_list() == ["王建国"]
+    assert raw.get_column("relation").to_list() == ["户主"]
