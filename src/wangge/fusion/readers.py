@@ -475,6 +475,7 @@ def _converter(column: str, date1904: bool) -> Callable[[Any], tuple[str, bool]]
 
 # --------------------------------------------------------------------------- row filtering
 
+SERIAL_HEADER = re.compile(r"序号|编号|序|行号|No\.?|NO\.?|no\.?")
 FOOTER = re.compile(
     r"^(填表人|制表人|审核人|审批人|负责人|统计人|经办人|合计|总计|小计|填报日期|填表日期|制表日期|日期"
     r"|备注[：:]|说明[：:]|注[：:]|(本页|本表|以上)?共计?\s*[0-9０-９]+\s*(人|户|名|条|间|套|家))"
@@ -498,6 +499,10 @@ def _filter_rows(
         return frame, notes
     cells = [pl.col(c) for c in columns]
     filled = pl.sum_horizontal([(c != "").cast(pl.Int32) for c in cells])
+    # Ledgers come pre-numbered (序号 1…50) with the rest of the rows left empty: such a row is
+    # as blank as an empty one.
+    content = [pl.col(c) for c in columns if not SERIAL_HEADER.fullmatch(c)] or cells
+    filled_content = pl.sum_horizontal([(c != "").cast(pl.Int32) for c in content])
     first = pl.coalesce([pl.when(c != "").then(c) for c in cells])
     few = max(3, math.ceil(len(columns) * 0.4))
     same_as_header = [
@@ -514,10 +519,11 @@ def _filter_rows(
         return frame, notes
     tagged = candidates.with_columns(
         filled.alias("_filled"),
+        filled_content.alias("_content"),
         first.fill_null("").alias("_first"),
         pl.any_horizontal(same_as_header or [pl.lit(False)]).alias("_is_header"),
     )
-    blank = pl.col("_filled") == 0
+    blank = pl.col("_content") == 0
     footer = pl.col("_first").str.contains(FOOTER.pattern) & (pl.col("_filled") <= few)
     repeated = pl.col("_is_header") & (pl.col("_filled") >= 2)
     title = (pl.col("_filled") == 1) & (

@@ -341,6 +341,23 @@ def test_footers_repeated_sections_and_real_rows() -> None:
     assert "跳过空行 1 行" in sheet.notes
 
 
+def test_pre_numbered_rows_left_empty_are_blank_rows() -> None:
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        ws.append(["序号", "户主姓名", "身份证号码", "家庭住址"])
+        ws.append([1, "王建国", "110105195003121234", "幸福路10号"])
+        for n in range(2, 6):
+            ws.append([n, None, None, None])  # numbered in advance, never filled
+        ws.append([6, "李秀英", None, "幸福路11号"])
+
+    (sheet,) = read_ledger("低保户.xlsx", data=xlsx_bytes(build))
+    assert [(r["户主姓名"], r["_source_row"]) for r in rows(sheet)] == [
+        ("王建国", 2),
+        ("李秀英", 7),
+    ]
+    assert "跳过空行 4 行" in sheet.notes
+
+
 # --------------------------------------------------------------------------- cell values
 
 
