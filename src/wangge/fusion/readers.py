@@ -531,10 +531,10 @@ def _filter_rows(
         | pl.col(SOURCE_ROW).is_in(sorted(title_rows))
     )
     tagged = tagged.with_columns(
-        pl.when(blank)
-        .then(pl.lit("blank"))
-        .when(footer)
+        pl.when(footer)  # first: 合计：3人 written in the 序号 column is a footer, not blank
         .then(pl.lit("footer"))
+        .when(blank)
+        .then(pl.lit("blank"))
         .when(repeated)
         .then(pl.lit("header"))
         .when(title)

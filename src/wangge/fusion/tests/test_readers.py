@@ -349,6 +349,7 @@ def test_pre_numbered_rows_left_empty_are_blank_rows() -> None:
         for n in range(2, 6):
             ws.append([n, None, None, None])  # numbered in advance, never filled
         ws.append([6, "李秀英", None, "幸福路11号"])
+        ws.append(["合计：2户"])
 
     (sheet,) = read_ledger("低保户.xlsx", data=xlsx_bytes(build))
     assert [(r["户主姓名"], r["_source_row"]) for r in rows(sheet)] == [
@@ -356,6 +357,7 @@ def test_pre_numbered_rows_left_empty_are_blank_rows() -> None:
         ("李秀英", 7),
     ]
     assert "跳过空行 4 行" in sheet.notes
+    assert "跳过表尾 “合计：2户” 第 8 行" in sheet.notes
 
 
 # --------------------------------------------------------------------------- cell values
