@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,16 @@ def export_cell(value: object) -> object:
     return value
 
 
+_EXCEL_TEXT = re.compile(r'="(.*)"', re.DOTALL)
+
+
+def excel_text(cell: str) -> str:
+    """A CSV cell as Excel shows it: systems export numbers to keep as text (ID numbers, 工单号)
+    as the formula ="110105…", which Excel shows as the text between the quotes."""
+    m = _EXCEL_TEXT.fullmatch(cell.strip())
+    return m.group(1).replace('""', '"') if m else cell
+
+
 def read_sheets(path: str | Path, *, data: bytes | None = None) -> list[Sheet]:
     path = Path(path)
     raw = data if data is not None else path.read_bytes()
@@ -99,7 +110,7 @@ def read_sheets(path: str | Path, *, data: bytes | None = None) -> list[Sheet]:
         rows: list[list[str]] = []
         try:
             for row in csv.reader(io.StringIO(text, newline="")):
-                rows.append([c.strip() for c in row])
+                rows.append([excel_text(c).strip() for c in row])
         except csv.Error as exc:
             raise TabularError(
                 f"{path.name}：第{len(rows) + 1}行附近：{csv_error_message(exc)}"

@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from wangge.core.tabular import csv_error_message
+from wangge.core.tabular import csv_error_message, excel_text
 from wangge.fusion.ledger_files import (
     Budget,
     Grid,
@@ -604,7 +604,7 @@ def _read_csv(
         for record in csv.reader(lines(), delimiter=delimiter):
             if consumed >= len(prefix) and len(prefix) < len(text):
                 break  # the record may go on beyond the prefix
-            records.append([cell_text(c) for c in record])
+            records.append([cell_text(excel_text(c)) for c in record])
             offsets.append(consumed)
             if len(records) >= WIDTH_SCAN_RECORDS:
                 break
@@ -651,6 +651,15 @@ def _read_csv(
         frame = pl.DataFrame(schema={s: pl.Utf8 for s in synthetic})
     budget.take(frame.height, width, None)
     frame = frame.select(pl.col(s).fill_null("").str.strip_chars() for s in synthetic)
+    # Systems export numbers Excel must keep as text as ="110105…" (Excel shows what is between
+    # the quotes) or with a leading apostrophe; only columns that hold such cells pay for it.
+    formula_columns = frame.select(pl.col(synthetic).str.starts_with('="').any()).row(0)
+    frame = frame.select(
+        pl.col(s).str.replace(r'^="(.*)"$', "${1}").str.replace_all('""', '"', literal=True)
+        if formula_columns[i]
+        else pl.col(s)
+        for i, s in enumerate(synthetic)
+    )
     quoted_columns = frame.select(pl.col(synthetic).str.starts_with("'").any()).row(0)
     frame = frame.select(
         (

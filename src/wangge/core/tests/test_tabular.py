@@ -80,3 +80,9 @@ def test_a_broken_csv_is_refused_in_chinese_with_the_row(text: str, said: str) -
     message = str(refused.value)
     assert message.startswith("台账.csv：第") and said in message and "另存为CSV" in message
     assert not any(word in message for word in ("field", "line contains", "Error"))
+
+
+def test_a_csv_cell_written_as_an_excel_formula_is_its_text() -> None:
+    data = '工单编号,诉求人电话\n="202611180001",="13800138000"\n普通,="a""b"\n'.encode()
+    (sheet,) = read_sheets("12345工单.csv", data=data)
+    assert sheet.rows[1:] == [["202611180001", "13800138000"], ["普通", 'a"b']]

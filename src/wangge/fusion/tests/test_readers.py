@@ -208,6 +208,21 @@ def test_csv_cells_are_cleaned_like_excel_text() -> None:
     }  # fmt: skip
 
 
+@pytest.mark.parametrize("big", [False, True], ids=["first rows", "polars body"])
+def test_csv_cells_a_system_wrote_as_excel_formulas_are_their_text(big: bool) -> None:
+    # ="110105…" keeps an ID number as text when Excel opens the export; Excel shows the text.
+    body = '王建国,="110105195003121234",="13800138000",="幸福路""10""号"\n'
+    filler = "李四,110105196207154021,13912345678,幸福路11号\n" * (2000 if big else 0)
+    text = "姓名,身份证号,手机号,居住地址\n" + filler + body
+    (sheet,) = read_ledger("系统导出.csv", data=text.encode("utf-8"))
+    last = rows(sheet)[-1]
+    assert (last["身份证号"], last["手机号"], last["居住地址"]) == (
+        "110105195003121234",
+        "13800138000",
+        '幸福路"10"号',
+    )
+
+
 def test_csv_extra_columns_beyond_header_get_letter_names() -> None:
     text = "姓名,,身份证号,姓名\n张三,男,110105199001011234,张三丰,备用\n"
     (sheet,) = read_ledger("人口.csv", data=text.encode("utf-8"))
