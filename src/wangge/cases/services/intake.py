@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -328,6 +329,23 @@ def _place_by_report(
         case.lon, case.lat = decision.lon, decision.lat
 
 
+_CATEGORY_PATH = re.compile(r"\s*[-—–/\\>＞|｜]+\s*")
+
+
+def _category_of(written: str, by_code: dict[str, int], by_name: dict[str, int]) -> int | None:
+    """A work order's category by code or name; a hotline's own path of classes
+    (城乡建设-市容环卫-占道经营, 城乡建设/市容环卫) by its most specific class the table knows."""
+    text = written.strip()
+    found = by_code.get(text) or by_name.get(text)
+    if found is not None:
+        return found
+    for part in reversed(_CATEGORY_PATH.split(text)):
+        found = by_code.get(part) or by_name.get(part)
+        if found is not None:
+            return found
+    return None
+
+
 @dataclass
 class IntakeResult:
     batch: HotlineBatch
@@ -382,7 +400,7 @@ def intake_work_orders(
             continue
         category_id = None
         if order.category:
-            category_id = by_code.get(order.category) or by_name.get(order.category)
+            category_id = _category_of(order.category, by_code, by_name)
             if category_id is None:
                 problems.append(Problem(where, f"类别“{order.category}”不在类别表中"))
                 continue

@@ -116,6 +116,19 @@ def test_import_places_routes_and_timestamps(sample, cases):
 
 
 @pytest.mark.django_db
+def test_a_hotline_category_path_is_read_by_its_most_specific_known_class(sample, cases):
+    data = xlsx(
+        [
+            order(1, 诉求类别="城乡建设-市容环卫-噪音扰民"),
+            order(2, 诉求类别=" 城乡建设 / 噪音扰民 "),
+            order(3, 诉求类别="噪音扰民＞夜间施工（未细分）"),
+        ]
+    )
+    result = services.import_hotline_file(sample.users["street"], data, file_name="派单.xlsx")
+    assert {c.category.name for c in result.cases} == {"噪音扰民"}  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db
 def test_any_bad_row_refuses_the_whole_batch(sample, cases):
     services.import_hotline_file(sample.users["street"], xlsx([order(1)]), file_name="a.xlsx")
     before = Case.objects.count()
