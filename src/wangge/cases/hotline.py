@@ -16,21 +16,41 @@ from wangge.core.tabular import Sheet
 
 __all__ = ["HEADERS", "WorkOrder", "parse_datetime", "parse_work_orders"]
 
+# What 12345 systems call each column; the first listed is this platform's own export.
 HEADERS: dict[str, tuple[str, ...]] = {
-    "external_id": ("工单编号", "工单号", "编号", "external_id"),
-    "created_at": ("受理时间", "来电时间", "派单时间", "created_at"),
-    "title": ("标题", "诉求标题", "工单标题", "title"),
-    "description": ("诉求内容", "反映内容", "问题描述", "内容", "description"),
-    "category": ("诉求类别", "问题分类", "类别", "category"),
-    "address": ("地址", "事发地址", "问题地址", "address"),
+    "external_id": (
+        "工单编号", "工单号", "编号", "工单编码", "案件编号", "受理编号", "external_id",
+    ),
+    "created_at": (
+        "受理时间", "来电时间", "派单时间", "来电日期", "受理日期", "登记时间", "反映时间",
+        "创建时间", "派发时间", "created_at",
+    ),
+    "title": ("标题", "诉求标题", "工单标题", "事项标题", "主题", "title"),
+    "description": (
+        "诉求内容", "反映内容", "问题描述", "内容", "来电内容", "诉求描述", "问题内容",
+        "事项描述", "具体内容", "详细内容", "description",
+    ),
+    "category": (
+        "诉求类别", "问题分类", "类别", "诉求分类", "诉求类型", "问题类型", "问题类别",
+        "事项分类", "业务类别", "分类", "category",
+    ),
+    "address": (
+        "地址", "事发地址", "问题地址", "诉求地址", "问题发生地址", "事发地点", "发生地址",
+        "详细地址", "事件地址", "address",
+    ),
     "lon": ("经度", "lon", "lng"),
     "lat": ("纬度", "lat"),
     "region": ("区域编码", "网格编码", "region_code"),
-    "street": ("街道", "所属街道", "street"),
-    "community": ("社区", "所属社区", "community"),
-    "reporter_name": ("来电人", "反映人", "联系人", "reporter_name"),
-    "reporter_phone": ("联系电话", "来电号码", "电话", "reporter_phone"),
-}
+    "street": ("街道", "所属街道", "街道（乡镇）", "街乡", "所属街乡", "乡镇街道", "street"),
+    "community": ("社区", "所属社区", "社区（村）", "所属社区（村）", "村居", "community"),
+    "reporter_name": (
+        "来电人", "反映人", "联系人", "诉求人", "来电人姓名", "市民姓名", "reporter_name",
+    ),
+    "reporter_phone": (
+        "联系电话", "来电号码", "电话", "诉求人电话", "来电人电话", "联系方式", "联系号码",
+        "手机号码", "reporter_phone",
+    ),
+}  # fmt: skip
 REQUIRED = ("external_id",)
 
 _DATETIME_FORMATS = (

@@ -86,6 +86,27 @@ def test_parser_reads_spellings_and_reports_rows():
     ]
 
 
+def test_the_column_names_of_a_12345_system_export_are_understood():
+    header = ["工单编码", "来电日期", "诉求人", "诉求人电话", "来电内容", "诉求分类"]
+    header += ["问题发生地址", "街道（乡镇）", "社区（村）", "承办单位", "办理时限"]
+    row = ["BJ2026112000123", "2026/11/20 09:30", "张先生", "13512345678", "楼下烧烤油烟大"]
+    row += ["城乡建设-噪音扰民", "幸福路10号", "京广路街道", "幸福一村社区", "某某局", "2026-11-27"]
+    (order,), problems = parse_work_orders([Sheet("导出", [header, row])])
+    assert not problems
+    assert (order.external_id, order.reporter_name, order.reporter_phone) == (
+        "BJ2026112000123",
+        "张先生",
+        "13512345678",
+    )
+    assert order.description == "楼下烧烤油烟大" and order.category == "城乡建设-噪音扰民"
+    assert (order.address, order.street, order.community) == (
+        "幸福路10号",
+        "京广路街道",
+        "幸福一村社区",
+    )
+    assert order.created_at is not None and order.created_at.hour == 9
+
+
 @pytest.mark.django_db
 def test_import_places_routes_and_timestamps(sample, cases):
     lon, lat = grid_centre(sample, 3)
