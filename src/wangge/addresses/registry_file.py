@@ -15,18 +15,22 @@ import polars as pl
 from wangge.core.errors import Problem
 from wangge.core.tabular import Sheet, TabularError, iter_records, read_sheets
 
+# The English name, this format's Chinese name (used in messages), then what address registries
+# of public-security and place-name systems (标准地址库, 门楼牌) call the same column.
 HEADERS: dict[str, tuple[str, ...]] = {
-    "address_code": ("address_code", "地址编码"),
-    "community_code": ("community_code", "社区编码"),
-    "road": ("road", "街路巷"),
-    "number": ("number", "门牌号"),
-    "building": ("building", "楼栋号"),
-    "unit": ("unit", "单元号"),
-    "room": ("room", "户室号"),
-    "lat": ("lat", "纬度"),
-    "lon": ("lon", "经度"),
+    "address_code": (
+        "address_code", "地址编码", "标准地址编码", "地址代码", "地址id", "门楼牌编码",
+    ),
+    "community_code": ("community_code", "社区编码", "社区代码", "所属社区编码", "社区（村）编码"),
+    "road": ("road", "街路巷", "街路巷名称", "道路名称", "路名", "街巷名称"),
+    "number": ("number", "门牌号", "门牌号码", "门（楼）牌号", "门楼牌号"),
+    "building": ("building", "楼栋号", "楼栋", "楼号", "幢号", "楼栋编号"),
+    "unit": ("unit", "单元号", "单元"),
+    "room": ("room", "户室号", "户室", "房号", "户号", "室号", "房间号"),
+    "lat": ("lat", "纬度", "纬度坐标"),
+    "lon": ("lon", "经度", "经度坐标"),
     "use": ("use", "用途", "房屋用途"),
-}
+}  # fmt: skip
 REQUIRED = ("address_code", "community_code", "road", "number", "room", "lat", "lon")
 USES = {
     "自住": "owner_occupied",

@@ -62,3 +62,15 @@ def test_a_gbk_csv_takes_the_careful_path(tmp_path: Path) -> None:
     path.write_bytes((HEADER + "\n".join(ROWS) + "\n").encode("gb18030"))
     rows, problems = read_address_file(path)
     assert not problems and [r.address_code for r in rows] == ["A1", "A2", "A3", "A4"]
+
+
+def test_the_column_names_of_a_public_address_registry_are_understood(tmp_path: Path) -> None:
+    header = "标准地址编码,社区代码,街路巷名称,门牌号码,楼号,单元,房号,纬度坐标,经度坐标,房屋用途\n"
+    path = tmp_path / "标准地址.csv"
+    path.write_text(header + "\n".join(ROWS) + "\n", encoding="utf-8")
+    rows, problems = read_address_file(path)
+    assert not problems
+    assert [(r.address_code, r.road, r.building, r.room) for r in rows[:2]] == [
+        ("A1", "幸福路", "3", "301"),
+        ("A2", "幸福路", "3", "302"),
+    ]
