@@ -31,6 +31,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "lon": ("lon", "经度", "经度坐标"),
     "use": ("use", "用途", "房屋用途"),
 }  # fmt: skip
+HEADER_SCAN_ROWS = 10
 REQUIRED = ("address_code", "community_code", "road", "number", "room", "lat", "lon")
 USES = {
     "自住": "owner_occupied",
@@ -80,7 +81,17 @@ def _strip_suffix(value: str, *suffixes: str) -> str:
 def parse_rows(sheet: Sheet, where: str) -> tuple[list[AddressRow], list[Problem]]:
     if not sheet.rows:
         return [], [Problem(where, "文件为空")]
-    mapping = _header_map(sheet.rows[0])
+    # The header is the first row with every required column: a title row (XX社区标准地址表)
+    # or two above it are common.
+    header = next(
+        (
+            i
+            for i, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS])
+            if _header_map(row).keys() >= set(REQUIRED)
+        ),
+        0,
+    )
+    mapping = _header_map(sheet.rows[header])
     missing = [f for f in REQUIRED if f not in mapping]
     if missing:
         names = "、".join(f"{HEADERS[f][1]}（{f}）" for f in missing)
@@ -88,7 +99,7 @@ def parse_rows(sheet: Sheet, where: str) -> tuple[list[AddressRow], list[Problem
     rows: list[AddressRow] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for line, record in iter_records(sheet):
+    for line, record in iter_records(sheet, header):
         at = f"{where}第{line}行"
         values = {f: record.get(col, "").strip() for f, col in mapping.items()}
         bad = [HEADERS[f][1] for f in REQUIRED if not values.get(f)]

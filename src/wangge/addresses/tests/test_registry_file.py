@@ -74,3 +74,22 @@ def test_the_column_names_of_a_public_address_registry_are_understood(tmp_path: 
         ("A1", "幸福路", "3", "301"),
         ("A2", "幸福路", "3", "302"),
     ]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_title_row_above_the_header_is_skipped(tmp_path: Path, suffix: str) -> None:
+    lines = [["幸福社区标准地址表（2026年11月）"], HEADER.strip().split(",")]
+    lines += [row.split(",") for row in ROWS]
+    path = tmp_path / f"标准地址.{suffix}"
+    if suffix == "csv":
+        path.write_text("\n".join(",".join(line) for line in lines) + "\n", encoding="utf-8")
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for line in lines:
+            book.active.append(line)
+        book.save(path)
+    rows, problems = read_address_file(path)
+    assert not problems
+    assert [(r.address_code, r.row) for r in rows] == [("A1", 3), ("A2", 4), ("A3", 5), ("A4", 6)]
