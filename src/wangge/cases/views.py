@@ -24,6 +24,7 @@ from wangge.cases.forms import PlaceForm, ReportForm
 from wangge.cases.jobs import start_metrics_export
 from wangge.cases.models import Case, CaseStatus, Category, Channel, Department, Rating
 from wangge.cases.services import reads
+from wangge.core.bounds import parse_record_id
 from wangge.core.errors import ServiceError, ValidationFailed
 from wangge.core.web import service_errors
 from wangge.geo.coords import TILE_CRS, from_wgs84
@@ -115,7 +116,8 @@ ACTIONS = {
 
 
 def _department(request: HttpRequest) -> Department:
-    department = Department.objects.filter(pk=request.POST.get("department") or 0).first()
+    pk = parse_record_id(request.POST.get("department"))
+    department = Department.objects.filter(pk=pk).first() if pk else None
     if department is None:
         raise ServiceError("请选择承办部门")
     return department

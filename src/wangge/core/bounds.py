@@ -67,6 +67,19 @@ BoundedDateTime = Annotated[datetime.datetime, AfterValidator(_check_date)]
 Text = Annotated[str, AfterValidator(_check_text)]
 
 
+def parse_record_id(value: str | None) -> int | None:
+    """A record id typed into a form field, or None if the text is not one (1 to 2⁶³−1).
+
+    Form views look records up by ids a browser sends from a <select>; a hand-made POST can
+    send "abc" or a lone surrogate instead, which the ORM rejects with a ValueError (a 500).
+    """
+    text = (value or "").strip()
+    if not text.isascii() or not text.isdecimal() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 def walk_text(value: Any, where: str = "") -> tuple[str, str] | None:
     """The first string in a parsed JSON document that cannot be stored: (where, problem).
 

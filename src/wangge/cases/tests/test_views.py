@@ -103,6 +103,14 @@ def test_refusals_are_shown_beside_the_form(sample, cases):
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize("department", ["abc", "\ufffdx", "1e308", "-1", "9" * 30, "9" * 5000, ""])
+def test_a_department_that_is_not_a_number_is_refused_not_a_500(sample, cases, department):
+    """The department comes from a <select>, but a hand-made POST can send anything."""
+    case = cases["cases"][0]
+    response = act(client_for(sample.users["street"]), case, "transfer", department=department)
+    assert response.status_code == 400 and "请选择承办部门" in response.content.decode()
+
+
 def test_grid_worker_reports_from_the_phone_page(sample, cases):
     grid = client_for(sample.users["grid"])
     page = grid.get("/cases/new/").content.decode()
