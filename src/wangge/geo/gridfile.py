@@ -17,13 +17,16 @@ Format (RFC 7946 GeoJSON, UTF-8, WGS-84 lon/lat)::
                       "level": "grid", "parent_code": "110101001001"},
        "geometry": {"type": "Polygon", "coordinates": [...]}}]}
 
-* ``code``: ASCII digits only, a JSON *string* (numbers lose leading zeros),
-  at most 24 characters.  A district is a 6-digit GB/T 2260 code; a child's
+* ``code``: ASCII digits only, at most 24 characters (a whole JSON number is
+  read as its digits).  A district is a 6-digit GB/T 2260 code; a child's
   code starts with its parent's code and is longer (street 9, community 12,
   grid 15 digits recommended).  This prefix rule is what lets the rest of
   Wangge select a whole subtree with one ``code LIKE 'prefix%'`` query.
 * ``level``: ``district`` | ``street`` | ``community`` | ``grid``; a child is
   exactly one level below its parent.
+  Other names GIS attribute tables use (网格编码, 网格名称, 层级 with 社区/网格,
+  上级编码…) are read as these (`grid_properties`); a missing level is read from
+  the code's length (6/9/12/15).
 * ``parent_code``: null/empty for a top region (any level may be the top of a
   deployment, e.g. a single street office), else a code in the same file or a
   region already stored (passed in as ``existing``).
@@ -50,6 +53,7 @@ import shapely
 import shapely.errors
 
 from wangge.geo.divisions import division
+from wangge.geo.grid_properties import normalise_features
 
 __all__ = [
     "CHILD_MIN_INSIDE",
@@ -190,6 +194,7 @@ def read_grid_file(
     raw_features = _check_collection(doc, out)
     if raw_features is None:
         return [], out.errors
+    raw_features = normalise_features(raw_features)  # 网格编码, numeric codes, 社区/网格 …
 
     parsed: list[_Parsed] = []
     for index, raw in enumerate(raw_features):

@@ -192,7 +192,7 @@ def test_error_is_frozen_and_str():
     [
         ({"name": "x", "level": "district", "parent_code": None}, "缺少 code"),
         (
-            {"code": 110101, "name": "x", "level": "district", "parent_code": None},
+            {"code": 110101.5, "name": "x", "level": "district", "parent_code": None},
             "code 必须是字符串",
         ),
         ({"code": "11O101", "name": "x", "level": "district", "parent_code": None}, "只能由数字"),
@@ -206,11 +206,11 @@ def test_error_is_frozen_and_str():
             {"code": "110101", "name": "x" * 101, "level": "district", "parent_code": None},
             "超过上限",
         ),
-        ({"code": "110101", "name": "x", "parent_code": None}, "缺少 level"),
+        ({"code": "11010", "name": "x", "parent_code": None}, "缺少 level"),
         ({"code": "110101", "name": "x", "level": 1, "parent_code": None}, "level 必须是字符串"),
         ({"code": "110101", "name": "x", "level": "village", "parent_code": None}, "未知的层级"),
         (
-            {"code": "110101", "name": "x", "level": "district", "parent_code": 11},
+            {"code": "110101", "name": "x", "level": "district", "parent_code": [11]},
             "parent_code 必须是字符串",
         ),
         ({"code": "1101", "name": "x", "level": "district", "parent_code": None}, "6 位"),
@@ -243,10 +243,37 @@ def test_all_errors_reported_together():
     features[1]["properties"]["level"] = "town"
     features[2]["properties"]["name"] = None
     features[5]["geometry"] = None
-    features[6]["properties"]["code"] = 110101001001002
+    features[6]["properties"]["code"] = [110101001001002]
     errors = errors_of(fc(*features))
     assert [e.feature_index for e in errors] == [1, 2, 5, 6]
     assert errors[0].code == "110101001"
+
+
+def test_a_gis_attribute_table_is_read_in_the_format_s_words():
+    """网格编码/网格名称 as numbers and Chinese levels, no levels or parents at all: the same
+    regions as the format's own file."""
+    own = good_features()
+    written = []
+    for n, feature in enumerate(own):
+        props = feature["properties"]
+        table: dict[str, object] = {"网格编码": int(props["code"]), "网格名称": props["name"]}
+        if n % 2:  # every other feature says its level in Chinese; the rest leave it out
+            table["层级"] = {"district": "区", "street": "街道", "community": "社区"}.get(
+                props["level"], "网格"
+            )
+        written.append({**feature, "properties": table})
+    assert errors_of(fc(*written)) == []
+    read, _ = read_grid_file(fc(*written))
+    expected, _ = read_grid_file(fc(*own))
+    assert [(r.code, r.name, r.level, r.parent_code) for r in read] == [
+        (r.code, r.name, r.level, r.parent_code) for r in expected
+    ]
+
+
+def test_an_explicit_null_parent_still_makes_a_top_region():
+    top = feat("110101001", "街道", "street", None, STREET_W)
+    (region,), errors = read_grid_file(fc(top))
+    assert errors == [] and region.parent_code is None
 
 
 # ------------------------------------------------------------- hierarchy
