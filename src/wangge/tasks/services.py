@@ -327,6 +327,8 @@ def create_visit_round(
         raise ServiceError("请至少选择一栋楼")
     if actor is not None and not scope_for(actor).is_staff:
         raise Forbidden("只有社区、街道工作人员可以安排走访轮次")
+    if priority not in Priority.values:
+        raise ServiceError(f"优先级须为 1–4，收到“{priority}”")
     buildings = Building.objects.filter(pk__in=list(building_ids))
     if actor is not None:
         allowed = set(

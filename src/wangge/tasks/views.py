@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.access.models import Role
 from wangge.access.scoping import Right, allows, scope_for
+from wangge.core.bounds import MAX_ID
 from wangge.core.errors import Forbidden, ServiceError
 from wangge.core.web import service_errors
 from wangge.geo.models import Region, RegionLevel
@@ -159,9 +160,13 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
 
 def _int(value: str | None) -> int | None:
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         raise ServiceError(f"“{(value or '')[:20]}”不是有效的编号") from None
+    if number is not None and abs(number) > MAX_ID:
+        # past int64 the database driver overflows (a 500), so the number is refused here
+        raise ServiceError(f"编号“{(value or '')[:20]}…”超出范围")
+    return number
 
 
 def _assignee(value: str) -> Any:

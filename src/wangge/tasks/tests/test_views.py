@@ -185,6 +185,22 @@ def test_a_visit_round_for_the_buildings_an_office_picks(sample: SampleDistrict)
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "field, value", [("priority", "-5"), ("priority", "9" * 20), ("building", "9" * 20)]
+)
+def test_a_visit_round_with_a_number_out_of_range_is_refused_not_a_500(
+    sample: SampleDistrict, field: str, value: str
+) -> None:
+    """A hand-made POST: a priority outside 低–紧急 or an id past int64 is refused in words."""
+    office = login(Client(), "community")
+    data = {"building": [sample.buildings[0].pk], "days": "5", field: value}
+    response = office.post("/tasks/round/", data, follow=True)
+    assert response.status_code in (200, 400)
+    assert "优先级" in response.content.decode() or "编号" in response.content.decode()
+    assert not Task.objects.filter(kind=TaskKind.VISIT).exists()
+
+
+@pytest.mark.django_db
 def test_api_mine_lists_the_callers_open_tasks_for_the_offline_app(
     sample: SampleDistrict,
 ) -> None:
