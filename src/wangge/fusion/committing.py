@@ -555,11 +555,14 @@ class _Committer:
             part = part.filter(~pl.col("person_key").is_in(list(handed)))
         households = self._households(rows)
         # the newest row of each person whose address has a household (stored, made by an
-        # earlier chunk, or made by this one)
-        homes = set(self.household_of) | {code for code, _, _ in households}
+        # earlier chunk, or made by this one); looked up in both, not copied into one set: the
+        # copy of every household so far, once per chunk, grew with the batch (O(n²))
+        made = {code for code, _, _ in households}
+        stored = self.household_of
         latest: dict[str, dict[str, Any]] = {}
         for row in rows:
-            if row["address_code"] in homes:
+            code = row["address_code"]
+            if code in stored or code in made:
                 latest[row["person_key"]] = row
         with_home = [g for g, _, _ in new if g[0]["person_key"] in latest]
         value_count = sum(len(values) for _, values, _ in new)
