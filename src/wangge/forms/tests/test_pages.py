@@ -44,3 +44,10 @@ def test_fill_links_only_for_forms_the_user_fills(sample):
     page = client.get("/forms/").content.decode()
     assert 'href="/forms/household_visit/fill/"' in page
     assert client.get("/forms/household_visit/fill/").status_code == 302
+
+
+def test_fill_is_a_button_a_thumb_can_hit(sample):
+    """On a 390 px phone the plain 填写 link was a 29×17 px target beside the XForm link; the
+    grid worker's main action on this page is a button (at least 2.25rem high on phones)."""
+    page = _page(sample, "grid", "/forms/")
+    assert 'class="button small" href="/forms/household_visit/fill/"' in page
