@@ -51,3 +51,9 @@ def test_fill_is_a_button_a_thumb_can_hit(sample):
     grid worker's main action on this page is a button (at least 2.25rem high on phones)."""
     page = _page(sample, "grid", "/forms/")
     assert 'class="button small" href="/forms/household_visit/fill/"' in page
+
+
+def test_the_upload_button_looks_like_every_other_primary_action(sample):
+    """It was the one unstyled submit button of the site (browser grey among the blue ones)."""
+    page = _page(sample, "admin", "/forms/")
+    assert '<button type="submit" class="primary">上传并转换</button>' in page
