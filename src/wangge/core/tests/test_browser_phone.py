@@ -13,7 +13,8 @@ page is walked without touching this file. On each page it fails on:
 - a table cell hidden by CSS (a column dropped at phone width);
 - a value in a list of facts (`dl dd`) squeezed narrower than 32 px by a long label (numbers
   broken digit by digit);
-- buttons, fields and navigation links smaller than 24×24 px (WCAG 2.2 target size minimum).
+- buttons, fields and navigation links smaller than 24×24 px (WCAG 2.2 target size minimum),
+  and links standing alone in a list's cells or cards less than 24 px high.
 
 Screenshots of each page, for each role, land in test-results/screenshots/phone/ for a person
 to look at (Chinese line breaking, crowding).
@@ -144,6 +145,14 @@ CHECK_PAGE = """
     if (getComputedStyle(el).visibility === "hidden") continue;
     if (r.width < 24 || r.height < 24) {
       problems.push(`${describe(el)} is too small to tap (${Math.round(r.width)}×${Math.round(r.height)}px)`);
+    }
+  }
+  // a link alone in a list's cell or item (a case number, a name): tall enough for a thumb
+  for (const el of document.querySelectorAll("main td a:not(.button), main ul.cards a:not(.button)")) {
+    if (el.closest(".leaflet-container")) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height && r.height < 24) {
+      problems.push(`${describe(el)} is too short to tap (${Math.round(r.height)}px high)`);
     }
   }
   return problems;
