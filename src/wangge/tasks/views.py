@@ -107,7 +107,11 @@ def not_visited(request: HttpRequest) -> HttpResponse:
     days = settings.WANGGE_VISIT_INTERVAL_DAYS
     households = selectors.not_visited_households(request.user, timezone.localdate(), days)
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tasks/not_visited.html", {"page": page, "days": days})
+    scope = scope_for(request.user)
+    # office staff get an empty list (theirs is the per-grid coverage on the workbench): the
+    # page must not tell them every household was visited
+    own = not scope.is_staff and bool(scope.grid_roots)
+    return render(request, "tasks/not_visited.html", {"page": page, "days": days, "own": own})
 
 
 @login_required
