@@ -186,8 +186,11 @@ _EXACT: Final[dict[str, str]] = {
     "备注": "note",
     "说明": "note",
     "序号": "serial",
+    "序": "serial",
+    "行号": "serial",
     "编号": "serial",
     "no": "serial",
+    "no.": "serial",
 }
 
 # Keyword rules for headers not in the exact table, in priority order: the first hit wins.

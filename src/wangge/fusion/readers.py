@@ -2,7 +2,8 @@
 
 Pure Python, no Django. Every cell comes out as text exactly as a clerk would read it in Excel,
 with the row number the spreadsheet shows, so every later decision can point back at its source.
-The reader never guesses what a column means: it only finds the header, cleans the grid and
+The reader never guesses what a column means (beyond which ones merely number the rows, by the
+header vocabulary of `fields`): it only finds the header, cleans the grid and
 notes what it skipped or could not recover. A file that cannot be read raises LedgerReadError
 and nothing is returned partially. What a file really is, its limits and its encodings are
 `ledger_files`' business; here the grids it gives become sheets with a header.
@@ -25,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from wangge.core.tabular import csv_error_message, excel_text
+from wangge.fusion.fields import read_header
 from wangge.fusion.ledger_files import (
     Budget,
     Grid,
@@ -475,7 +477,6 @@ def _converter(column: str, date1904: bool) -> Callable[[Any], tuple[str, bool]]
 
 # --------------------------------------------------------------------------- row filtering
 
-SERIAL_HEADER = re.compile(r"序号|编号|序|行号|No\.?|NO\.?|no\.?")
 FOOTER = re.compile(
     r"^(填表人|制表人|审核人|审批人|负责人|统计人|经办人|合计|总计|小计|填报日期|填表日期|制表日期|日期"
     r"|备注[：:]|说明[：:]|注[：:]|(本页|本表|以上)?共计?\s*[0-9０-９]+\s*(人|户|名|条|间|套|家))"
@@ -500,8 +501,9 @@ def _filter_rows(
     cells = [pl.col(c) for c in columns]
     filled = pl.sum_horizontal([(c != "").cast(pl.Int32) for c in cells])
     # Ledgers come pre-numbered (序号 1…50) with the rest of the rows left empty: such a row is
-    # as blank as an empty one.
-    content = [pl.col(c) for c in columns if not SERIAL_HEADER.fullmatch(c)] or cells
+    # as blank as an empty one. Which columns are numbering is the header vocabulary's word
+    # (`fields`), the one the column mapping uses.
+    content = [pl.col(c) for c in columns if read_header(c).field != "serial"] or cells
     filled_content = pl.sum_horizontal([(c != "").cast(pl.Int32) for c in content])
     first = pl.coalesce([pl.when(c != "").then(c) for c in cells])
     few = max(3, math.ceil(len(columns) * 0.4))
@@ -655,7 +657,7 @@ def _read_csv(
     # the quotes) or with a leading apostrophe; only columns that hold such cells pay for it.
     formula_columns = frame.select(pl.col(synthetic).str.starts_with('="').any()).row(0)
     frame = frame.select(
-        pl.col(s).str.replace(r'^="(.*)"$', "${1}").str.replace_all('""', '"', literal=True)
+        pl.col(s).str.replace(r'(?s)^="(.*)"$', "${1}").str.replace_all('""', '"', literal=True)
         if formula_columns[i]
         else pl.col(s)
         for i, s in enumerate(synthetic)

@@ -213,14 +213,16 @@ def test_csv_cells_a_system_wrote_as_excel_formulas_are_their_text(big: bool) ->
     # ="110105…" keeps an ID number as text when Excel opens the export; Excel shows the text.
     body = '王建国,="110105195003121234",="13800138000",="幸福路""10""号"\n'
     filler = "李四,110105196207154021,13912345678,幸福路11号\n" * (2000 if big else 0)
-    text = "姓名,身份证号,手机号,居住地址\n" + filler + body
+    two_lines = '李四,="110105196207154021",,"=""幸福路\n10号"""\n'  # a line break inside
+    text = "姓名,身份证号,手机号,居住地址\n" + filler + body + two_lines
     (sheet,) = read_ledger("系统导出.csv", data=text.encode("utf-8"))
-    last = rows(sheet)[-1]
+    last = rows(sheet)[-2]
     assert (last["身份证号"], last["手机号"], last["居住地址"]) == (
         "110105195003121234",
         "13800138000",
         '幸福路"10"号',
     )
+    assert rows(sheet)[-1]["居住地址"] == "幸福路\n10号"
 
 
 def test_csv_extra_columns_beyond_header_get_letter_names() -> None:
