@@ -28,11 +28,11 @@ LEVEL_WORDS: dict[str, str] = {
 LEVEL_BY_LENGTH: dict[int, str] = {6: "district", 9: "street", 12: "community", 15: "grid"}
 
 
-def _value(props: dict[str, Any], key: str) -> tuple[bool, Any]:
-    """(whether the feature names this property at all, its value)."""
+def _value(props: dict[str, Any], lowered: dict[str, Any], key: str) -> tuple[bool, Any]:
+    """(whether the feature names this property at all, its value); `lowered` is `props` keyed
+    by stripped, lower-case names."""
     if key in props:
         return True, props[key]
-    lowered = {str(k).strip().lower(): v for k, v in props.items()}
     for name in (key, *ALIASES[key]):
         if name.lower() in lowered:
             return True, lowered[name.lower()]
@@ -65,8 +65,9 @@ def normalise_features(features: list[Any]) -> list[Any]:
         props = raw["properties"]
         read: dict[str, Any] = {}
         named: dict[str, bool] = {}
+        lowered = {str(k).strip().lower(): v for k, v in props.items()}
         for key in ALIASES:
-            named[key], read[key] = _value(props, key)
+            named[key], read[key] = _value(props, lowered, key)
         read["code"], read["parent_code"] = _code(read["code"]), _code(read["parent_code"])
         level = read["level"]
         if isinstance(level, str) and level.strip() in LEVEL_WORDS:
