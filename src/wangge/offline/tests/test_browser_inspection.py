@@ -24,7 +24,13 @@ import pytest
 
 from wangge.core.testing import SampleDistrict
 from wangge.core.tests.test_browser import SHOTS, _login, browser  # noqa: F401  (shared fixture)
-from wangge.offline.tests.test_browser_visits import PHONE, _question, _states, _workbench_ready
+from wangge.offline.tests.test_browser_visits import (
+    PHONE,
+    _kept_workbench,
+    _question,
+    _states,
+    _workbench_ready,
+)
 from wangge.offline.views import build_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -107,9 +113,7 @@ def test_an_inspection_offline_issues_a_numbered_notice_and_the_recheck_closes_t
     page.wait_for_selector(".wb-list")
     page.click("a.wb-offline")
     _workbench_ready(page)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.reload()
-    _workbench_ready(page)
+    _kept_workbench(page)
     page.wait_for_selector("#forms-ready:not([hidden])")
     assert CHECKLISTS["fire_rental_site"].title in page.inner_text("#forms")
     page.wait_for_selector("#numbers:not([hidden])")

@@ -25,7 +25,13 @@ from wangge.core.tests.test_browser import (  # noqa: F401  (shared fixture)
     browser,
 )
 from wangge.offline.tests.test_browser_inspection import _no_overflow, _photo
-from wangge.offline.tests.test_browser_visits import PHONE, _question, _states, _workbench_ready
+from wangge.offline.tests.test_browser_visits import (
+    PHONE,
+    _kept_workbench,
+    _question,
+    _states,
+    _workbench_ready,
+)
 from wangge.offline.views import build_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,9 +47,7 @@ def _open_workbench(page: Any, base: str, username: str) -> None:
     page.wait_for_selector(".wb-list")
     page.goto(f"{base}/offline/")
     _workbench_ready(page)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.reload()
-    _workbench_ready(page)
+    _kept_workbench(page)
     page.wait_for_selector("#forms-ready:not([hidden])")
     page.wait_for_selector("#numbers:not([hidden])")
 

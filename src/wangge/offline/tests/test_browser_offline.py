@@ -20,6 +20,7 @@ import pytest
 from wangge.core.testing import SampleDistrict
 from wangge.core.tests.test_browser import SHOTS, _login, browser  # noqa: F401  (shared fixture)
 from wangge.offline.tests import openrosa_fixture
+from wangge.offline.tests.test_browser_visits import _kept_workbench, _workbench_ready
 from wangge.offline.views import build_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,10 +53,6 @@ def stand_in_openrosa(settings: Any) -> Iterator[list[dict[str, Any]]]:
     openrosa_fixture.RECEIVED.clear()
     yield openrosa_fixture.RECEIVED
     openrosa_fixture.RECEIVED.clear()
-
-
-def _workbench_ready(page: Any) -> None:
-    page.wait_for_selector("#offline-app[data-ready]")
 
 
 def _question(page: Any, label: str) -> Any:
@@ -95,10 +92,7 @@ def test_three_visits_filled_offline_are_sent_when_the_network_returns(
     _login(page, base, "grid")
     page.goto(f"{base}/offline/")
     _workbench_ready(page)
-    # The first visit installs the worker; from the second on, it answers and keeps the answers.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.reload()
-    _workbench_ready(page)
+    _kept_workbench(page)
     page.wait_for_selector("#forms-ready:not([hidden])")
     assert "入户走访" in page.inner_text("#forms")
     assert page.evaluate("window.__csp") == []

@@ -11,7 +11,7 @@ import pytest
 from wangge.core.testing import SampleDistrict
 from wangge.core.tests.test_browser import SHOTS, _login, browser  # noqa: F401  (shared fixture)
 from wangge.offline.tests.test_browser_inspection import _no_overflow
-from wangge.offline.tests.test_browser_visits import PHONE, _workbench_ready
+from wangge.offline.tests.test_browser_visits import PHONE, _kept_workbench, _workbench_ready
 from wangge.offline.views import build_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,9 +45,7 @@ def test_a_reinspection_opened_offline_says_it_needs_the_network(
     _login(page, base, "grid")
     page.goto(f"{base}/offline/")
     _workbench_ready(page)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.reload()
-    _workbench_ready(page)
+    _kept_workbench(page)
     item = page.locator(f"#tasks li.task[data-id='{task.pk}']")
     assert notice.number in item.inner_text()
     hint = item.locator(".needs-network")

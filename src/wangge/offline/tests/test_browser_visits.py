@@ -37,6 +37,14 @@ def _workbench_ready(page: Any) -> None:
     page.wait_for_selector("#offline-app[data-ready]")
 
 
+def _kept_workbench(page: Any) -> None:
+    """The offline workbench just opened, once the service worker answers it: the first visit
+    installs the worker; from the reload on, it answers and keeps the answers."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.reload()
+    _workbench_ready(page)
+
+
 def _states(page: Any) -> list[str]:
     return page.eval_on_selector_all("#queue li", "items => items.map(i => i.dataset.state)")
 
@@ -91,9 +99,7 @@ def test_three_visits_offline_change_the_household_files_and_a_conflict_goes_to_
     page.screenshot(path=OUT / "visits-0-workbench.png", full_page=True)
     page.click("a.wb-offline")
     _workbench_ready(page)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.reload()
-    _workbench_ready(page)
+    _kept_workbench(page)
     page.wait_for_selector("#forms-ready:not([hidden])")
     assert "入户走访" in page.inner_text("#forms")
     assert page.locator("#tasks li.task").count() == 3
