@@ -13,7 +13,14 @@ from pathlib import Path
 import polars as pl
 
 from wangge.core.errors import Problem
-from wangge.core.tabular import Sheet, TabularError, iter_records, read_sheets
+from wangge.core.tabular import (
+    Sheet,
+    TabularError,
+    find_header,
+    header_columns,
+    iter_records,
+    read_sheets,
+)
 
 # The English name, this format's Chinese name (used in messages), then what address registries
 # of public-security and place-name systems (标准地址库, 门楼牌) call the same column.
@@ -60,17 +67,6 @@ class AddressRow:
     use: str
 
 
-def _header_map(header: list[str]) -> dict[str, str]:
-    cleaned = {h.strip().lower(): h for h in header if h and h.strip()}
-    mapping: dict[str, str] = {}
-    for field, names in HEADERS.items():
-        for name in names:
-            if name.lower() in cleaned:
-                mapping[field] = cleaned[name.lower()]
-                break
-    return mapping
-
-
 def _strip_suffix(value: str, *suffixes: str) -> str:
     for suffix in suffixes:
         if value.endswith(suffix) and len(value) > len(suffix):
@@ -81,17 +77,12 @@ def _strip_suffix(value: str, *suffixes: str) -> str:
 def parse_rows(sheet: Sheet, where: str) -> tuple[list[AddressRow], list[Problem]]:
     if not sheet.rows:
         return [], [Problem(where, "文件为空")]
-    # The header is the first row with every required column: a title row (XX社区标准地址表)
-    # or two above it are common.
-    header = next(
-        (
-            i
-            for i, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS])
-            if _header_map(row).keys() >= set(REQUIRED)
-        ),
+    # The header is the first row with every required column (a title row such as XX社区标准地址表
+    # may stand above it); where none has, the first row's missing columns are named.
+    header, mapping = find_header(sheet.rows, HEADERS, REQUIRED, HEADER_SCAN_ROWS) or (
         0,
+        header_columns(sheet.rows[0], HEADERS),
     )
-    mapping = _header_map(sheet.rows[header])
     missing = [f for f in REQUIRED if f not in mapping]
     if missing:
         names = "、".join(f"{HEADERS[f][1]}（{f}）" for f in missing)
@@ -196,7 +187,7 @@ def _clean_csv_rows(path: str | Path, data: bytes | None) -> list[AddressRow] | 
         frame = pl.read_csv(raw, infer_schema=False)
     except (UnicodeDecodeError, pl.exceptions.PolarsError):
         return None
-    mapping = _header_map(frame.columns)
+    mapping = header_columns(frame.columns, HEADERS)
     if any(f not in mapping for f in REQUIRED) or frame.height == 0:
         return None
     values = frame.select(

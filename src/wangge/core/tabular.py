@@ -9,7 +9,7 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +152,34 @@ def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
             raise TabularError(f"{filename}：工作表“{name}”无法读取（{exc}）") from exc
         sheets.append(Sheet(name, [[cell_text(v) for v in row] for row in values]))
     return sheets
+
+
+def header_columns(header: Sequence[str], names: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Each field's column in a header row: the first of the field's `names` the row has,
+    compared without case or surrounding blanks."""
+    cleaned = {h.strip().lower(): h for h in header if h and h.strip()}
+    columns: dict[str, str] = {}
+    for field, spellings in names.items():
+        for name in spellings:
+            if name.lower() in cleaned:
+                columns[field] = cleaned[name.lower()]
+                break
+    return columns
+
+
+def find_header(
+    rows: Sequence[Sequence[str]],
+    names: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+    scan_rows: int,
+) -> tuple[int, dict[str, str]] | None:
+    """The first of the top `scan_rows` rows that names every required field, and its columns:
+    offices put a title row or two above the header."""
+    for index, row in enumerate(rows[:scan_rows]):
+        columns = header_columns(row, names)
+        if all(f in columns for f in required):
+            return index, columns
+    return None
 
 
 def iter_records(sheet: Sheet, header_row: int = 0) -> Iterator[tuple[int, dict[str, str]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wangge.core.errors import Problem
-from wangge.core.tabular import Sheet, TabularError, iter_records, read_sheets
+from wangge.core.tabular import Sheet, TabularError, find_header, iter_records, read_sheets
 from wangge.people.phone import check_phone
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -46,26 +46,11 @@ class PlaceRow:
     note: str
 
 
-def _header_row(sheet: Sheet) -> tuple[int, dict[str, str]] | None:
-    """The first of the top five rows that names a place's name and kind (title rows above)."""
-    for index, header in enumerate(sheet.rows[:5]):
-        cleaned = {h.strip().lower(): h for h in header if h and h.strip()}
-        mapping: dict[str, str] = {}
-        for field, names in HEADERS.items():
-            for name in names:
-                if name.lower() in cleaned:
-                    mapping[field] = cleaned[name.lower()]
-                    break
-        if all(f in mapping for f in REQUIRED):
-            return index, mapping
-    return None
-
-
 def parse_sheet(
     sheet: Sheet, where: str, kinds: dict[str, str]
 ) -> tuple[list[PlaceRow], list[Problem]]:
     """`kinds` maps each accepted kind spelling (label or code) to its code."""
-    found = _header_row(sheet)
+    found = find_header(sheet.rows, HEADERS, REQUIRED, 5)  # title rows may stand above
     if found is None:
         names = "、".join(HEADERS[f][1] for f in REQUIRED)
         return [], [Problem(f"{where}前5行", f"找不到表头：需要列 {names}")]
