@@ -161,6 +161,20 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 found["number"] = number
                 return end_at
             compound = found.get("compound", "")
+            word = _BUILDING_WORD.match(s, m.end())
+            if (
+                word
+                and "road" not in found
+                and m.group(4) == "号"
+                and number.isdigit()
+                and not SHORT3.match(s, word.end())
+            ):
+                # 万达广场8号写字楼, 罗蒙电子商务67号仓库: N号 named as a building (office
+                # block, warehouse, hall) is that building; after a road it stays the road's
+                # door (龙翔路1766号仓库: the warehouse at door 1766), and before a building's
+                # own code (7号厂房3-5-14) it only names the place.
+                found["building"] = number
+                return m.end()
             if (
                 compound
                 and ("road" not in found or _after_name(s, pos))
@@ -420,6 +434,10 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     return 0
 
 
+# Words that name a building after its number (8号写字楼, 67号仓库, 15号馆).
+_BUILDING_WORD: Final = re.compile(
+    "写字楼|办公楼|综合楼|教学楼|宿舍楼|实验楼|行政楼|研发楼|厂房|仓库|库(?![区存])|馆"
+)
 # A bare number of up to three digits after an industrial park's name, nothing after it.
 _PARK_BUILDING: Final = re.compile(r"([1-9][0-9]{0,2})(?![0-9A-Z\-号楼栋幢座室户房单门层])")
 _INDUSTRIAL: Final = ("工业园", "工业区", "园区", "产业园", "电商园")
@@ -445,7 +463,11 @@ def _in_tower(s: str, pos: int, found: dict[str, str]) -> bool:
 _NAME_GOES_ON: Final = re.compile(f"[A-Z{CJK}]")
 
 
-_CONTINUATION: Final = re.compile(r"[0-9A-Z甲乙丙丁东西南北中]")
+# A side or a letter continues only as a code (东3, A座, B区), not as the first character of a
+# name (盛都花苑92号中脉…, 8号LACA形体…).
+_CONTINUATION: Final = re.compile(
+    f"[0-9甲乙丙丁]|[A-Z](?![A-Z]{{2}})|[东西南北中](?![{CJK}](?<![区侧单座楼栋幢门])|$)"
+)
 
 
 def side_of_building(s: str, pos: int, found: dict[str, str]) -> bool:

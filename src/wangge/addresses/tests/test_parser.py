@@ -653,6 +653,29 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("懂事长路5号", {"road": "懂事长路", "number": "5"}),
         # A car dealer's 4S店 is no room.
         ("金华义乌市金发大道720号马自达4S店", {"number": "720"}),
+        # After a compound's N号, a name starting with a side (中) or a word of letters
+        # is no code: the address ends at the building.
+        ("嵊州市三江西街锦绣花苑56号中联健身会所", {"compound": "锦绣花苑", "building": "56"}),
+        ("金华市婺城区丹桂苑9号中国银行网点", {"building": "9"}),
+        ("奥林花园24号东3", {"number": "24", "room": "东3"}),  # a side before a number goes on
+        # N号 named as a building (写字楼, 仓库, 馆) with no road before it is that building;
+        # after a road it stays the door, and before a building's code it names the place.
+        ("温州市万达广场6号写字楼1532", {"building": "6", "room": "1532"}),
+        ("江口街道罗蒙电子商务45号仓库门卫", {"building": "45"}),
+        ("苍南县龙港镇龙翔路1388号仓库", {"road": "龙翔路", "number": "1388"}),
+        (
+            "高新开发区松柏工业园区5号厂房2-4-11",
+            {"building": "2", "unit": "4", "room": "11"},
+        ),
+        # A Chinese numeral glued after digits, before a floor, building or unit marker,
+        # starts a number of its own: 576九楼 is door 576 on the ninth floor.
+        ("永康市胜利街532九楼", {"road": "胜利街", "number": "532", "floor": "9"}),
+        ("钱湖北路79号东湖大厦A座1408九楼", {"building": "A", "room": "1408", "floor": "9"}),
+        (
+            "诸暨市浣东街道东方俊园37五单元1206室",
+            {"building": "37", "unit": "5", "room": "1206"},
+        ),
+        ("织里镇秦家港117-2六楼", {"number": "117-2", "floor": "6"}),
     ],
 )
 def test_real_world_failure_classes(text: str, expected: dict[str, str]) -> None:
