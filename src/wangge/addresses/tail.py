@@ -68,6 +68,13 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     has_unit = "unit" in found
     has_room = "room" in found
 
+    if "A" <= s[pos] <= "Z":
+        if pos > 0 and "A" <= s[pos - 1] <= "Z":
+            return 0  # 中天MCC5号楼, mcc10座: a letter inside a word of letters starts no code
+        m = _LETTERS_CODE.match(s, pos)
+        if m and not has_room:
+            found["room"] = m.group(1)  # 华东国际珠宝城DA1266: one stall's code, kept whole
+            return m.end()
     if not has_room and not has_building:
         m = LETTER_RANGE.match(s, pos)
         if m and 0 < int(m.group(3)) - int(m.group(2)) < 20 and len(m.group(2)) == len(m.group(3)):
@@ -437,6 +444,10 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
 # Words that name a building after its number (8号写字楼, 67号仓库, 15号馆).
 _BUILDING_WORD: Final = re.compile(
     "写字楼|办公楼|综合楼|教学楼|宿舍楼|实验楼|行政楼|研发楼|厂房|仓库|库(?![区存])|馆"
+)
+# Two or three letters and a number, standing alone: one code (DA1266, CD2601), no building.
+_LETTERS_CODE: Final = re.compile(
+    r"([A-Z]{2,3}[0-9]{2,5})(?:室|号(?![楼栋幢座]))?(?![0-9A-Z\-号楼层栋幢座单门])"
 )
 # A bare number of up to three digits after an industrial park's name, nothing after it.
 _PARK_BUILDING: Final = re.compile(r"([1-9][0-9]{0,2})(?![0-9A-Z\-号楼栋幢座室户房单门层])")

@@ -676,6 +676,12 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
             {"building": "37", "unit": "5", "room": "1206"},
         ),
         ("织里镇秦家港117-2六楼", {"number": "117-2", "floor": "6"}),
+        # A word of letters (a brand, a tower's name) starts no code inside it; two or
+        # three letters glued to a number stand alone as one stall's code.
+        ("中山东路901号东门银泰五楼JNBY", {"number": "901", "floor": "5"}),
+        ("浙江杭州西湖区中天MCC7号楼1302", {"building": "7", "room": "1302"}),
+        ("文一西路毛家桥路中天mcc12座815", {"building": "12", "room": "815"}),
+        ("山下湖镇华东国际珠宝城DA1388", {"room": "DA1388"}),
     ],
 )
 def test_real_world_failure_classes(text: str, expected: dict[str, str]) -> None:
