@@ -84,9 +84,7 @@ ROAD_CHAR: Final = re.compile("[路街道巷弄条同]")
 STREET_END: Final = re.compile(r"^[^村区县]{1,6}(?:街道|镇|乡)$")
 
 
-_COMPOUND_SUFFIX: Final = (
-    "小区|花园|家园|公寓|大厦|广场|新村|新城|嘉园|苑|园|庭|府|城|村|里|湾|居|邸|坊|宿舍|大院|社区"
-)
+_COMPOUND_SUFFIX: Final = "小区|花园|家园|公寓|公馆|大厦|广场|新村|新城|嘉园|苑|园|庭|府|城|村|里|湾|居|邸|坊|宿舍|大院|社区"
 COMPOUND_AFTER_NUMBER: Final = re.compile(
     f"{_name('号楼栋幢座室户层')}{{1,20}}?(?:{_COMPOUND_SUFFIX})(?=[甲乙丙丁]?[0-9]|[A-Z]|$)"
 )
@@ -152,6 +150,8 @@ def is_housing(found: dict[str, str]) -> bool:
 
 # Besides housing compounds, names whose "N-M号" is a building and a room (时代广场7-3号).
 _HOLDS_BUILDINGS: Final = ("广场", "大厦", "大楼", "中心", "公馆", "山庄", "时代")
+# Names written right after a road's door whose "N号" is a building in them (清水湾173号).
+AFTER_DOOR_COMPOUND: Final = (*HOUSING, *_HOLDS_BUILDINGS, "湾")
 
 
 BARE_ROOM: Final = re.compile(r"[0-9]{3,4}(?:室|户|房)?(?![0-9A-Z\-号楼栋幢座单门层])")

@@ -10,6 +10,7 @@ import re
 from typing import Final
 
 from wangge.addresses.grammar import (
+    AFTER_DOOR_COMPOUND,
     AFTER_MARK,
     ANNEX,
     AREA_END,
@@ -285,7 +286,7 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 compound = found.get("compound", "")
                 if (
                     has_number
-                    and compound.endswith(HOUSING)
+                    and compound.endswith(AFTER_DOOR_COMPOUND)
                     and s.endswith(compound, 0, pos)  # the compound written right before it
                     and not MARKET.search(compound)
                     and not SHOP_WORD.match(s, after)

@@ -682,6 +682,11 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("浙江杭州西湖区中天MCC7号楼1302", {"building": "7", "room": "1302"}),
         ("文一西路毛家桥路中天mcc12座815", {"building": "12", "room": "815"}),
         ("山下湖镇华东国际珠宝城DA1388", {"room": "DA1388"}),
+        # After the door, N号 right after a square, a 公馆 or a 湾 is its building, as
+        # after a housing compound.
+        ("宁波慈溪市孙塘北路2860号清水湾158号", {"number": "2860", "building": "158"}),
+        ("江东区沧海路12号港隆广场236号火锅店", {"number": "12", "building": "236"}),
+        ("安吉天荒坪北路911号_吉星公馆17号", {"compound": "吉星公馆", "building": "17"}),
     ],
 )
 def test_real_world_failure_classes(text: str, expected: dict[str, str]) -> None:
