@@ -169,6 +169,14 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 found["number"] = number
                 return end_at
             compound = found.get("compound", "")
+            a = ANNEX.match(s, end_at) if m.group(4) == "号" and not sub else None
+            if a and "road" not in found and is_housing(found) and not MARKET.search(compound):
+                # 小洋岱工业园区175号-9: in a compound or park, as 时代广场7-3号, the
+                # building and a room in it.
+                found["building"] = number
+                found["room"] = code_of(a.group(1))
+                add_doubt(found, f"“{m.group()}{a.group()}”按楼栋、户室读，也可能是门牌号及附号")
+                return a.end()
             word = _BUILDING_WORD.match(s, m.end())
             if (
                 word
@@ -286,7 +294,7 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 compound = found.get("compound", "")
                 if (
                     has_number
-                    and compound.endswith(AFTER_DOOR_COMPOUND)
+                    and AREA_END.sub("", compound).endswith(AFTER_DOOR_COMPOUND)
                     and s.endswith(compound, 0, pos)  # the compound written right before it
                     and not MARKET.search(compound)
                     and not SHOP_WORD.match(s, after)

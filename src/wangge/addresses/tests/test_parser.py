@@ -687,6 +687,12 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("宁波慈溪市孙塘北路2860号清水湾158号", {"number": "2860", "building": "158"}),
         ("江东区沧海路12号港隆广场236号火锅店", {"number": "12", "building": "236"}),
         ("安吉天荒坪北路911号_吉星公馆17号", {"compound": "吉星公馆", "building": "17"}),
+        # ... also when the compound's phase or area is written with it.
+        ("拱墅区祥园路1154号智慧信息产业园2期7号", {"number": "1154", "building": "7"}),
+        # Without a road, N号-M in a compound or park is the building and a room in it, as
+        # 时代广场7-3号; a village's stays its door with the 附号 (叶家村光辉161-4号).
+        ("低昂海区小洋岱工业园区163号-7", {"building": "163", "room": "7"}),
+        ("浙江省温州市鹿城区乘凉桥117号-6", {"number": "117", "room": "6"}),
     ],
 )
 def test_real_world_failure_classes(text: str, expected: dict[str, str]) -> None:
