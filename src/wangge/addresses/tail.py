@@ -237,8 +237,9 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                     found["room"] = number
                     add_doubt(found, f"“{number}号”按户室读，也可能是门牌号或楼栋号")
                     return m.end()
-                if compound.endswith(HOUSING) and number.isdigit():
-                    # 奥林花园24号, 黎明工业区28号旁超市: a compound's building.
+                if _PHASE_END.sub("", compound).endswith(HOUSING) and number.isdigit():
+                    # 奥林花园24号, 黎明工业区28号旁超市, 东方郡公寓东期4号: a compound's
+                    # building (its phase written with it).
                     found["building"] = number
                     add_doubt(found, f"“{number}号”按楼栋读，也可能是门牌号或户室号")
                     return m.end()
@@ -450,6 +451,8 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     return 0
 
 
+# A compound's phase written after its name (东方郡公寓东期, 慈湖人家2期).
+_PHASE_END: Final = re.compile(r"[0-9A-Z东西南北中]期$")
 # Words that name a building after its number (8号写字楼, 67号仓库, 15号馆).
 _BUILDING_WORD: Final = re.compile(
     "写字楼|办公楼|综合楼|教学楼|宿舍楼|实验楼|行政楼|研发楼|厂房|仓库|库(?![区存])|馆"

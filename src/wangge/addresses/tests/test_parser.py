@@ -692,6 +692,8 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         # Without a road, N号-M in a compound or park is the building and a room in it, as
         # 时代广场7-3号; a village's stays its door with the 附号 (叶家村光辉161-4号).
         ("低昂海区小洋岱工业园区163号-7", {"building": "163", "room": "7"}),
+        # A housing compound's phase written after it keeps its N号 a building.
+        ("滨江区春晓路东方郡公寓东期6号商铺", {"road": "春晓路", "building": "6"}),
         ("浙江省温州市鹿城区乘凉桥117号-6", {"number": "117", "room": "6"}),
     ],
 )
