@@ -71,6 +71,7 @@ from wangge.addresses.grammar import (
     COMPOUND_AFTER_NUMBER,
     COMPOUND_WITH_DIGITS,
     FIRST_DIGIT,
+    FLOOR_NEXT,
     GATE,
     GROUP_ROAD,
     JUNK,
@@ -327,6 +328,22 @@ def _parse(text: str) -> ParsedAddress:
             and not found["building"].isalpha()
         ):
             m = BUILDING_STRONG.match(s, pos)
+            if (
+                m
+                and FIRST_DIGIT.match(s, m.end())
+                and not FLOOR_NEXT.match(s, m.end())
+                and s[pos - 1] != "排"  # 14排1栋7号: a row and a house, either may be meant
+            ):
+                # 水暖城36幢水暖城-49幢2018: the room is written after the second building, so
+                # it is the second's; the first goes to the rest, with a doubt.
+                first = found["building"]
+                rest.append(first)
+                found["building"] = code_of(m.group(1))
+                add_doubt(
+                    found, f"写了两个楼栋（{first}、{m.group()}），按后一个读（户室写在它后面）"
+                )
+                pos = m.end()
+                continue
             if m:
                 # 厚富小区76幢厚富小区-203幢: a second building is no room; which one is meant
                 # cannot be told (ledgers correct by rewriting, or name a block and a house).

@@ -647,7 +647,12 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("幸福路10号东3-1", {"number": "10", "room": "东3-1"}),
         # A second building is no room: the first is kept, the second goes to the rest.
         ("嵊州市丽景小区12幢丽景小区-35幢", {"building": "12", "rest": "丽景小区35幢"}),
-        ("文昌路88号金桂小区21幢7栋1302室", {"building": "21", "room": "1302", "rest": "7栋"}),
+        # With the room written after the second, the room is the second building's.
+        ("文昌路88号金桂小区21幢7栋1302室", {"building": "7", "room": "1302", "rest": "21"}),
+        ("华东汽配城36幢华东汽配城-49幢2018", {"building": "49", "room": "2018"}),
+        # Not before a floor, nor after a row (14排1栋7号: the row or the house).
+        ("园周村二期二排一幢8楼", {"building": "2", "floor": "8"}),
+        ("蝉院小区西14排1栋7号", {"building": "14", "room": "7"}),
         # 懂 typed for 栋 (the same sound) after a number is 栋; in a name it stays.
         ("东阳市吴宁街道雅苑小区27懂3单元602", {"building": "27", "unit": "3", "room": "602"}),
         ("懂事长路5号", {"road": "懂事长路", "number": "5"}),
@@ -741,6 +746,7 @@ def test_digits_that_are_no_address() -> None:
         ("余杭区塘栖镇广济路16-3幢512室", "按门牌号16、3幢读"),
         ("幸福路10号2号", "也可能是楼栋号"),
         ("嵊州市丽景小区12幢丽景小区-35幢", "写了两个楼栋（12、35幢），按第一个读"),
+        ("金街美地4号楼金街美地13号楼2299", "写了两个楼栋（4、13号楼），按后一个读"),
         ("余姚市阳明街道城东工业区65", "也可能是户室号"),
     ],
 )
