@@ -445,10 +445,26 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             return m.end()
     if not has_room:
         m = ROOM.match(s, pos)
+        if (
+            m
+            and m.group(1).isdigit()
+            and m.end(1) == m.end()
+            and _NAME_START.match(s, m.end())
+            and _STRUCTURE.search(s, m.end())
+        ):
+            # 北苑4季2区117栋9单元437, 2小区85-9-1023: a bare number running into a name,
+            # with a building written later, belongs to the name; the room comes later.
+            return 0
         if m and not (m.group(1).isalpha() and _NAME_GOES_ON.match(s, m.end())):
             found["room"] = code_of(m.group(1))
             return m.end()
     return 0
+
+
+# A character starting a name, not a marker (北苑4季…, 2小区…; not 1915室, 3排).
+_NAME_START: Final = re.compile(f"(?![室户号房楼层栋幢座单门排])[{CJK}]")
+# A building with its marker, or a building-unit-room shorthand, somewhere later.
+_STRUCTURE: Final = re.compile(r"[0-9A-Z](?:号楼|栋|幢|座)|[0-9]+-[0-9]+-[0-9]+")
 
 
 # A compound's phase written after its name (东方郡公寓东期, 慈湖人家2期).

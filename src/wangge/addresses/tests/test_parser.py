@@ -699,6 +699,15 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("低昂海区小洋岱工业园区163号-7", {"building": "163", "room": "7"}),
         # A housing compound's phase written after it keeps its N号 a building.
         ("滨江区春晓路东方郡公寓东期6号商铺", {"road": "春晓路", "building": "6"}),
+        # A bare number running into a name, with a building written later, belongs to the
+        # name: the building, unit and room come after it (a room right after is kept).
+        (
+            "金华义乌北苑4季2区126栋8单元512",
+            {"building": "126", "unit": "8", "room": "512"},
+        ),
+        ("塘栖镇2小区73-8-1102", {"building": "73", "unit": "8", "room": "1102"}),
+        ("临平迎宾路1131号555电商创意产业园12幢1107", {"building": "12", "room": "1107"}),
+        ("江东北路1350号运鑫公寓531电联", {"number": "1350", "room": "531"}),
         ("浙江省温州市鹿城区乘凉桥117号-6", {"number": "117", "room": "6"}),
     ],
 )
