@@ -72,7 +72,8 @@ GROUP_ROAD: Final = re.compile(
 VILLAGE_GROUP: Final = re.compile(
     f"((?:(?![村镇乡区县市路街])[{CJK}]){{1,6}}村)"
     f"((?:[0-9]{{1,2}}|[一二三四五六七八九十]{{1,3}}|(?:(?![村组号])[{CJK}]){{2,3}})组)"
-    "(?=[0-9]|$)"
+    # before its number, or before a place in the group (行宫村23组庞家门91号); not 组团, 组长
+    f"(?=[0-9]|$|(?<=[0-9]组)(?![团长])[{CJK}])"
 )
 # A county or township road named by its two ends: 虹三线, 乍王线, 新衙线.
 LINE_ROAD: Final = re.compile(f"(?:(?![村镇乡区县市号])[{CJK}]){{2,3}}线(?![路{CJK}]*[号楼])")

@@ -708,6 +708,9 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("塘栖镇2小区73-8-1102", {"building": "73", "unit": "8", "room": "1102"}),
         ("临平迎宾路1131号555电商创意产业园12幢1107", {"building": "12", "room": "1107"}),
         ("江东北路1350号运鑫公寓531电联", {"number": "1350", "room": "531"}),
+        # A village's numbered group with a place in it after: the group is the road.
+        ("良渚街道行宫村23组庞家门91号", {"road": "23组", "number": "91"}),
+        ("良渚镇杜甫村12组鹞鹰坝79-10", {"road": "12组", "building": "79", "room": "10"}),
         ("浙江省温州市鹿城区乘凉桥117号-6", {"number": "117", "room": "6"}),
     ],
 )
