@@ -267,6 +267,14 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["unit"] = code_of(m.group(2))
             found["room"] = code_of(m.group(3))
             return m.end()
+    if not has_room and not has_unit and not has_building:
+        m = _SHORT_UNIT.match(s, pos)
+        if m and ("compound" in found or "road" not in found):
+            # 翠苑4区8-6单元1342, 石马小区4-11单元-1242: building 8, unit 6 (marked), then the
+            # room; not right after a road, whose door it may be.
+            found["building"] = code_of(m.group(1))
+            found["unit"] = code_of(m.group(2))
+            return m.end()
     if not has_room and not has_unit:
         m = SHORT2.match(s, pos)
         if m and "floor" in found and not has_building:
@@ -461,6 +469,8 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     return 0
 
 
+# A building and its unit with the unit's marker (8-6单元, 8-6单1342).
+_SHORT_UNIT: Final = re.compile(r"([0-9]+[A-Z]?|[A-Z])-([0-9]+)(?:单元|单(?=[0-9]))")
 # A character starting a name, not a marker (北苑4季…, 2小区…; not 1915室, 3排).
 _NAME_START: Final = re.compile(f"(?![室户号房楼层栋幢座单门排])[{CJK}]")
 # A building with its marker, or a building-unit-room shorthand, somewhere later.

@@ -711,6 +711,9 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         # A village's numbered group with a place in it after: the group is the road.
         ("良渚街道行宫村23组庞家门91号", {"road": "23组", "number": "91"}),
         ("良渚镇杜甫村12组鹞鹰坝79-10", {"road": "12组", "building": "79", "room": "10"}),
+        # A building and its unit with the unit's marker, then the room.
+        ("文一路翠苑4区8-6单元1342", {"building": "8", "unit": "6", "room": "1342"}),
+        ("桐庐县石马小区4-11单元-1242", {"building": "4", "unit": "11", "room": "1242"}),
         ("浙江省温州市鹿城区乘凉桥117号-6", {"number": "117", "room": "6"}),
     ],
 )
