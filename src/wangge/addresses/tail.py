@@ -374,10 +374,11 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["floor"] = ("-" if m.group(1) else "") + code_of(m.group(2))
             return m.end()
 
-    if has_unit and not has_building and not has_room:
+    if (has_unit or has_room) and not has_building:
         m = BUILDING_STRONG.match(s, pos)
-        if m:
-            found["building"] = code_of(m.group(1))  # 财富广场7单元8号楼1340: written the other way
+        if m and (not has_room or FIRST_DIGIT.search(s, m.end()) is None):
+            # 财富广场7单元8号楼1340, 昌岗中路517号1915室8幢: written the other way
+            found["building"] = code_of(m.group(1))
             return m.end()
     if not has_unit and not has_room:
         m = UNIT.match(s, pos)

@@ -714,6 +714,8 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         # A building and its unit with the unit's marker, then the room.
         ("文一路翠苑4区8-6单元1342", {"building": "8", "unit": "6", "room": "1342"}),
         ("桐庐县石马小区4-11单元-1242", {"building": "4", "unit": "11", "room": "1242"}),
+        # A building written after the room (nothing numbered after it) is the room's.
+        ("海珠区昌岗中路517号1915室8幢", {"number": "517", "building": "8", "room": "1915"}),
         ("浙江省温州市鹿城区乘凉桥117号-6", {"number": "117", "room": "6"}),
     ],
 )
