@@ -261,11 +261,16 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["floor"] = code_of(m.group(2))
             return m.end()
     if not has_building and not has_room:
-        m = SHORT3.match(s, pos)
+        m = SHORT3.match(s, pos) or _SIDE_SHORT3.match(s, pos)
         if m:
+            # 3-2-301; 西门小区951-东-1122, 翡翠公馆11-东单元-1565: a unit named by its side
             found["building"] = code_of(m.group(1))
             found["unit"] = code_of(m.group(2))
             found["room"] = code_of(m.group(3))
+            return m.end()
+        m = _LETTER_DASH_BUILDING.match(s, pos)
+        if m:
+            found["building"] = f"{m.group(1)}-{code_of(m.group(2))}"  # 科创园A-6栋: one code
             return m.end()
     if not has_room and not has_unit and not has_building:
         m = _SHORT_UNIT.match(s, pos)
@@ -470,6 +475,12 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     return 0
 
 
+# A building, a unit named by its side, a room (951-东-1122, 11-东单元-1565).
+_SIDE_SHORT3: Final = re.compile(
+    r"([A-Z]?[0-9]+[A-Z]?)-([东西南北中])(?:单元)?-([A-Z]?[0-9]+[A-Z]?)(?:室|户|号|房)?(?![0-9A-Z\-])"
+)
+# A building's code of a letter, a dash and a number, with the building's marker (A-6栋).
+_LETTER_DASH_BUILDING: Final = re.compile(r"([A-Z])-([0-9]+)(?:号楼|栋|幢)")
 # A building and its unit with the unit's marker (8-6单元, 8-6单1342).
 _SHORT_UNIT: Final = re.compile(r"([0-9]+[A-Z]?|[A-Z])-([0-9]+)(?:单元|单(?=[0-9]))")
 # A character starting a name, not a marker (北苑4季…, 2小区…; not 1915室, 3排).

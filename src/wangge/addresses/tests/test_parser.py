@@ -716,6 +716,10 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("桐庐县石马小区4-11单元-1242", {"building": "4", "unit": "11", "room": "1242"}),
         # A building written after the room (nothing numbered after it) is the room's.
         ("海珠区昌岗中路517号1915室8幢", {"number": "517", "building": "8", "room": "1915"}),
+        # A unit named by its side inside a shorthand; a letter-dash-number building code.
+        ("桐乡市西门小区951-东-1122", {"building": "951", "unit": "东", "room": "1122"}),
+        ("群贤路翡翠公馆11-东单元-1565", {"building": "11", "unit": "东", "room": "1565"}),
+        ("汤坑镇千江花园B-3栋972", {"building": "B-3", "room": "972"}),
         ("浙江省温州市鹿城区乘凉桥117号-6", {"number": "117", "room": "6"}),
     ],
 )
