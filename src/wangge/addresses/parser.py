@@ -17,7 +17,8 @@ The state decides what an ambiguous token means, which is the whole difficulty:
 written                read as
 =====================  =========================================================
 ``10号院`` / ``10院``  门牌号 10 (院 belongs to the number)
-``10号`` then more     门牌号 10, unless a unit follows directly ("3号2单元": 楼栋 3)
+``10号`` then more     门牌号 10, unless a unit follows directly ("3号2单元": 楼栋 3;
+                       right after a road three or four digits stay the door)
 ``10号楼`` ``3栋``     楼栋; ``3幢`` ``A座`` ``3号座`` likewise
 ``3楼``                楼栋, except when a room starting with 3 follows and no
                        unit is known ("3楼301": 3 层 301 室), or a building is

@@ -153,6 +153,21 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             if "road" in found:
                 add_doubt(found, f"“{m.group()}”按楼栋读，也可能是门牌号")
             return m.end()
+        if (
+            m
+            and m.group(4) == "号"
+            and UNIT.match(s, m.end())
+            and "road" in found
+            and "compound" not in found
+            and len(m.group(2)) >= 3
+            and s.endswith(found["road"], 0, pos)
+        ):
+            # 马市街580号10单元1326室: right after a road, three or four digits N号 are its door
+            # even before a unit (a road holds doors; 幸福路3号2单元 stays building 3); the
+            # matcher still tries N as the building when no such door is registered.
+            found["number"] = m.group(1) + code_of(m.group(2))
+            add_doubt(found, f"“{m.group()}”按门牌号读，也可能是{found['number']}号楼")
+            return m.end()
         if m and not (m.group(4) == "号" and UNIT.match(s, m.end())):
             number = m.group(1) + code_of(m.group(2))
             sub = m.group(3) or m.group(5)

@@ -720,6 +720,9 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("桐乡市西门小区951-东-1122", {"building": "951", "unit": "东", "room": "1122"}),
         ("群贤路翡翠公馆11-东单元-1565", {"building": "11", "unit": "东", "room": "1565"}),
         ("汤坑镇千江花园B-3栋972", {"building": "B-3", "room": "972"}),
+        # Right after a road, three or four digits N号 are its door even before a unit
+        # (幸福路3号一单元301 stays building 3, above).
+        ("上城区马市街580号10单元1326室", {"number": "580", "unit": "10", "room": "1326"}),
         ("浙江省温州市鹿城区乘凉桥117号-6", {"number": "117", "room": "6"}),
     ],
 )
@@ -767,6 +770,7 @@ def test_digits_that_are_no_address() -> None:
         ("余杭区塘栖镇广济路16-3幢512室", "按门牌号16、3幢读"),
         ("幸福路10号2号", "也可能是楼栋号"),
         ("嵊州市丽景小区12幢丽景小区-35幢", "写了两个楼栋（12、35幢），按第一个读"),
+        ("清江路655号5单元1105", "也可能是655号楼"),
         ("金街美地4号楼金街美地13号楼2299", "写了两个楼栋（4、13号楼），按后一个读"),
         ("余姚市阳明街道城东工业区65", "也可能是户室号"),
     ],
