@@ -155,12 +155,12 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             return m.end()
         if (
             m
-            and m.group(4) == "号"
-            and UNIT.match(s, m.end())
             and "road" in found
             and "compound" not in found
+            and m.group(4) == "号"
             and len(m.group(2)) >= 3
             and s.endswith(found["road"], 0, pos)
+            and UNIT.match(s, m.end())
         ):
             # 马市街580号10单元1326室: right after a road, three or four digits N号 are its door
             # even before a unit (a road holds doors; 幸福路3号2单元 stays building 3); the
@@ -184,22 +184,20 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 found["number"] = number
                 return end_at
             compound = found.get("compound", "")
-            a = ANNEX.match(s, end_at) if m.group(4) == "号" and not sub else None
-            if a and "road" not in found and is_housing(found) and not MARKET.search(compound):
+            a = (
+                ANNEX.match(s, end_at)
+                if not sub and "road" not in found and m.group(4) == "号" and compound
+                else None
+            )
+            if a and is_housing(found) and not MARKET.search(compound):
                 # 小洋岱工业园区175号-9: in a compound or park, as 时代广场7-3号, the
                 # building and a room in it.
                 found["building"] = number
                 found["room"] = code_of(a.group(1))
                 add_doubt(found, f"“{m.group()}{a.group()}”按楼栋、户室读，也可能是门牌号及附号")
                 return a.end()
-            word = _BUILDING_WORD.match(s, m.end())
-            if (
-                word
-                and "road" not in found
-                and m.group(4) == "号"
-                and number.isdigit()
-                and not SHORT3.match(s, word.end())
-            ):
+            word = _BUILDING_WORD.match(s, m.end()) if "road" not in found else None
+            if word and m.group(4) == "号" and number.isdigit() and not SHORT3.match(s, word.end()):
                 # 万达广场8号写字楼, 罗蒙电子商务67号仓库: N号 named as a building (office
                 # block, warehouse, hall) is that building; after a road it stays the road's
                 # door (龙翔路1766号仓库: the warehouse at door 1766), and before a building's
@@ -276,18 +274,18 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["floor"] = code_of(m.group(2))
             return m.end()
     if not has_building and not has_room:
-        m = SHORT3.match(s, pos) or _SIDE_SHORT3.match(s, pos)
+        m = SHORT3.match(s, pos) or (_SIDE_SHORT3.match(s, pos) if "-" in s else None)
         if m:
             # 3-2-301; 西门小区951-东-1122, 翡翠公馆11-东单元-1565: a unit named by its side
             found["building"] = code_of(m.group(1))
             found["unit"] = code_of(m.group(2))
             found["room"] = code_of(m.group(3))
             return m.end()
-        m = _LETTER_DASH_BUILDING.match(s, pos)
+        m = _LETTER_DASH_BUILDING.match(s, pos) if "-" in s else None
         if m:
             found["building"] = f"{m.group(1)}-{code_of(m.group(2))}"  # 科创园A-6栋: one code
             return m.end()
-    if not has_room and not has_unit and not has_building:
+    if not has_room and not has_unit and not has_building and "-" in s and "单" in s:
         m = _SHORT_UNIT.match(s, pos)
         if m and ("compound" in found or "road" not in found):
             # 翠苑4区8-6单元1342, 石马小区4-11单元-1242: building 8, unit 6 (marked), then the
@@ -477,7 +475,7 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
         if (
             m
             and m.group(1).isdigit()
-            and m.end(1) == m.end()
+            and m.end(1) == m.end() < len(s)
             and _NAME_START.match(s, m.end())
             and _STRUCTURE.search(s, m.end())
         ):
