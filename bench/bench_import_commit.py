@@ -56,7 +56,7 @@ def own_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def commit_and_undo(data_dir: str, batch_id: int, profile: bool) -> None:
+def commit_and_undo(data_dir: str, batch_id: int, profile: bool, undo: bool = True) -> None:
     """The child: commit, undo, report as one JSON line."""
     _setup(data_dir)
     from wangge.fusion.services import commit_batch, undo_batch
@@ -75,7 +75,8 @@ def commit_and_undo(data_dir: str, batch_id: int, profile: bool) -> None:
     t1, cpu1 = time.perf_counter(), time.process_time()
     peak_commit = own_peak_mb()
     after_commit = counts()
-    undo_batch(None, batch_id)
+    if undo:
+        undo_batch(None, batch_id)
     t2 = time.perf_counter()
     print(
         json.dumps(
@@ -105,10 +106,11 @@ def main() -> None:
         help="stop after staging (copy the data dir, then rerun the commit with --commit-batch)",
     )
     parser.add_argument("--commit-batch", type=int, help="commit this staged batch of --data-dir")
+    parser.add_argument("--no-undo", action="store_true", help="with --commit-batch: commit only")
     args = parser.parse_args()
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="wg-commit-")
     if args.commit_batch:
-        commit_and_undo(data_dir, args.commit_batch, args.profile)
+        commit_and_undo(data_dir, args.commit_batch, args.profile, undo=not args.no_undo)
         return
     data = Path(args.dir)
     _setup(data_dir)

@@ -76,6 +76,9 @@ class Person(models.Model):
         blank=True,
         related_name="persons",
         verbose_name=_("网格"),
+        # person_grid_name and person_grid_type start with the grid: a third index on it alone
+        # served no query and cost every import one more index to write
+        db_index=False,
     )
     household = models.ForeignKey(
         "Household",
@@ -176,7 +179,10 @@ class Residence(models.Model):
     """A person living in a household over a period; ended residences are the file's history."""
 
     person = models.ForeignKey(Person, models.CASCADE, related_name="residences")
-    household = models.ForeignKey(Household, models.CASCADE, related_name="residences")
+    # residence_household_until serves every lookup by household (not a second index)
+    household = models.ForeignKey(
+        Household, models.CASCADE, related_name="residences", db_index=False
+    )
     relation = models.CharField(
         _("与户主关系"), max_length=16, choices=Relation.choices, default=Relation.OTHER
     )

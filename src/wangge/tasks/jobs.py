@@ -1,5 +1,6 @@
 """Background work of the tasks app: the escalation sweep, every ten minutes by default
-(`WANGGE_JOBS_EVERY="task-sweep=…"` changes it)."""
+(`WANGGE_JOBS_EVERY="task-sweep=…"` changes it), and an import's verification tasks, queued
+when a batch is committed."""
 
 from __future__ import annotations
 
@@ -24,4 +25,24 @@ def task_sweep(ctx: JobContext) -> dict[str, Any]:
         "escalated": result.escalated,
         "escalated_twice": result.escalated_twice,
         "cases_synced": result.cases_synced,
+    }
+
+
+BATCH_TASKS = "import-tasks"
+
+
+@job(BATCH_TASKS, "生成导入核实任务")
+def batch_tasks(ctx: JobContext, batch_id: int) -> dict[str, Any]:
+    from wangge.tasks.services import tasks_for_committed_batch
+
+    ctx.progress(0, 1, "生成核实任务")
+    counts = tasks_for_committed_batch(ctx.actor, batch_id)
+    ctx.progress(1, 1, "生成核实任务")
+    if counts is None:
+        return {"message": "无需生成：批次未导入或任务已生成", "batch_id": batch_id}
+    made = counts.verify_pair + counts.locate_address + counts.confirm_value
+    return {
+        "message": f"已生成核实任务 {made} 项",
+        "batch_id": batch_id,
+        **counts.__dict__,
     }

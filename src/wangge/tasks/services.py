@@ -576,9 +576,11 @@ def _held_pairs(
             row["source_row"],
         )
 
-    # by the file's digest: (file_sha256, sheet, row) is indexed; the file name is not, and a
-    # search by it read the whole batch once per pair (minutes at a million rows). Many rows of
-    # one sheet per query, not one query per pair (a thousand held pairs took seconds).
+    # by the file's digest, which is indexed; the file name is not, and a search by it read the
+    # whole batch once per pair (minutes at a million rows). Not by the batch in SQL: SQLite
+    # (no statistics) then chose the batch's index and read all its rows per query; rows of
+    # other batches with the same file are left out here. Many rows of one sheet per query,
+    # not one query per pair (a thousand held pairs took seconds).
     wanted: dict[tuple[str, str], set[int]] = {}
     for other in held.values():
         if other in rows:
@@ -589,12 +591,15 @@ def _held_pairs(
         ordered = sorted(numbers)
         for i in range(0, len(ordered), 500):
             for record in (
-                records.filter(file_sha256=sha, sheet=sheet, row__in=ordered[i : i + 500])
+                records.model.objects.filter(
+                    file_sha256=sha, sheet=sheet, row__in=ordered[i : i + 500]
+                )
                 # of a file uploaded twice (same digest), the first by name wins, as before
                 .order_by("-file_name", "-pk")
-                .values(*fields)
+                .values(*fields, "batch_id")
             ):
-                found[(sha, sheet, record["row"])] = record
+                if record.pop("batch_id") == batch.pk:
+                    found[(sha, sheet, record["row"])] = record
     out = []
     for rid, other in held.items():
         mine, theirs = rows.get(rid), rows.get(other)
@@ -611,12 +616,32 @@ def _held_pairs(
 
 
 def tasks_after_commit(actor: Any, batch: Any) -> None:
-    """The import's hook: verification tasks must never undo a commit that succeeded, so a
-    failure here is logged, not raised (the batch page still lists the rows to check)."""
+    """The import's hook: the verification tasks are a job of their own (`import-tasks`),
+    queued once the batch is committed. A 1M-row batch makes about 100,000 tasks in several
+    seconds that the commit itself need not wait for, and a failure there must never undo a
+    commit that succeeded: it is logged, not raised (the batch page still lists the rows to
+    check, and the job page offers a retry)."""
+    from wangge.jobs.services import enqueue
+    from wangge.tasks.jobs import BATCH_TASKS
+
     try:
-        tasks_from_batch(actor, batch)
+        enqueue(BATCH_TASKS, actor, {"batch_id": batch.pk})
     except Exception:
-        logger.exception("批次 %s 的核实任务未能生成", getattr(batch, "pk", "?"))
+        logger.exception("批次 %s 的核实任务未能排队", getattr(batch, "pk", "?"))
+
+
+def tasks_for_committed_batch(actor: Any, batch_id: int) -> BatchTasks | None:
+    """The `import-tasks` job: a batch's verification tasks, once. None when there is nothing
+    to do: the batch was undone before the job ran, or an earlier attempt already made them
+    (a worker that died after its transaction committed)."""
+    from wangge.fusion.models import BatchStatus, ImportBatch
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status != BatchStatus.COMMITTED:
+        return None
+    if Task.objects.filter(batch_id=batch_id).exists():
+        return None
+    return tasks_from_batch(actor, batch)
 
 
 # -- cases -----------------------------------------------------------------------------------

@@ -79,6 +79,42 @@ def test_rows_written_by_earlier_chunks_stay_hidden_until_the_batch_is_committed
     assert ImportBatch.objects.get(pk=batch.pk).status == BatchStatus.COMMITTED
 
 
+@pytest.mark.django_db(transaction=True)
+def test_chunks_skip_the_row_by_row_key_checks_yet_every_key_they_write_is_valid(
+    sample: SampleDistrict, small_chunks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite each chunk switches the foreign-key checks off around its transaction (the
+    keys are the commit's own), and on again after: the database checks them all at the end."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL loads by COPY and keeps its checks")
+    during: list[int] = []
+    after: list[int] = []
+    write, insert = committing._Committer._write, committing.insert_rows
+
+    def foreign_keys() -> int:
+        with connection.cursor() as cursor:
+            return int(cursor.execute("PRAGMA foreign_keys").fetchone()[0])
+
+    def inserting(*args: Any, **kwargs: Any) -> None:
+        during.append(foreign_keys())
+        insert(*args, **kwargs)
+
+    def writing(committer: Any, chunk: Any) -> None:
+        write(committer, chunk)
+        after.append(foreign_keys())
+
+    monkeypatch.setattr(committing, "insert_rows", inserting)
+    monkeypatch.setattr(committing._Committer, "_write", writing)
+    batch = stage_batch(sample.users["street"], [Upload("台账.csv", ledger(60))])
+    summary = commit_batch(sample.users["street"], batch.pk)
+    assert summary.persons_created == 60 and len(after) > 2
+    assert set(during) == {0} and set(after) == {1}
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
 @pytest.mark.django_db
 def test_each_source_record_keeps_what_its_row_said_masked_and_sealed(
     sample: SampleDistrict, small_chunks: None

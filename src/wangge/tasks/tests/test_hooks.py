@@ -63,6 +63,35 @@ def test_an_import_hands_its_doubts_back_to_the_grid_as_verification_visits(
     assert set(Task.objects.visible_to(grid)) == {pair, value}
 
 
+@pytest.mark.django_db
+def test_the_verification_visits_are_a_job_of_their_own_made_once(
+    sample: SampleDistrict, settings: Any
+) -> None:
+    """A 1M-row batch makes about 100,000 tasks: the commit queues them and returns; the
+    job makes them once, and a retry (a worker that died after its write) makes none more."""
+    from wangge.fusion.services import undo_batch
+    from wangge.jobs.models import Job, JobStatus
+    from wangge.jobs.runner import execute
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    office = sample.users["community"]
+    batch = stage_batch(office, [Upload("幸福一村走访台账.csv", ledger(sample))])
+    commit_batch(office, batch.pk)
+    job = Job.objects.get(kind="import-tasks")
+    assert job.status == JobStatus.QUEUED and job.params == {"batch_id": batch.pk}
+    assert not Task.objects.filter(batch=batch).exists()  # the commit did not wait for them
+    execute(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result["message"] == "已生成核实任务 3 项"
+    made = Task.objects.filter(batch=batch).count()
+    assert made == 3
+    assert services.tasks_for_committed_batch(office, batch.pk) is None
+    assert Task.objects.filter(batch=batch).count() == made
+    undo_batch(office, batch.pk)  # undone before its job ran: nothing to make
+    assert services.tasks_for_committed_batch(office, batch.pk) is None
+
+
 @pytest.fixture
 def grid_post_case(sample: SampleDistrict) -> Case:
     """A case in grid 1 of 幸福一村, routed by the responsibility list to the grid worker post."""
