@@ -426,10 +426,12 @@ class _Committer:
         self.source_columns = _source_columns()
         self._publish_created: dict[type[models.Model], list[int]] = {}
         self.stored_max = 0  # the newest person stored before this commit
+        self.households_stored = True  # any household stored before this commit
 
     def run(self) -> CommitSummary:
         hidden.announce(self.owner, [m._meta.db_table for m in _HIDDEN_MODELS])
         self.stored_max = Person._base_manager.aggregate(top=Max("pk"))["top"] or 0
+        self.households_stored = Household._base_manager.exists()
         frame = self._frame()
         total = frame.height
         self.grid_ids = dict(
@@ -945,7 +947,8 @@ class _Committer:
                 )
             )
         by_room = {v: k for k, v in room_ids.items()}
-        rooms = list(by_room)
+        # a first import finds no household stored: those it made are in household_of
+        rooms = list(by_room) if self.households_stored else []
         for i in range(0, len(rooms), 5000):
             for pk, room_id in (
                 Household.objects.filter(room_id__in=rooms[i : i + 5000])
