@@ -567,14 +567,12 @@ class _Committer:
             if code in stored or code in made:
                 latest[row["person_key"]] = row
         with_home = [g for g, _, _ in new if g[0]["person_key"] in latest]
-        value_count = sum(len(values) for _, values, _ in new)
         with transaction.atomic():
             ids = {
                 Household: reserve_ids(Household, len(households)),
                 Person: reserve_ids(Person, len(new)),
                 Residence: reserve_ids(Residence, len(with_home)),
                 SourceRecord: reserve_ids(SourceRecord, len(rows)),
-                ValueSource: reserve_ids(ValueSource, value_count),
             }
         chunk = _Chunk()
         now = db_now()
@@ -617,24 +615,20 @@ class _Committer:
         chunk.rows[Residence] = (_RESIDENCE_COLUMNS, residence_rows)
         for key, person, _, _, _ in matched:
             person_of[key] = person.pk
-        record_of: dict[tuple[str, str, int], int] = {}
-        for pk, row in zip(ids[SourceRecord], rows, strict=True):
-            origin = (row["source_file"][:255], row["source_sheet"][:100], row["source_row"])
-            record_of[origin] = pk
         chunk.rows[SourceRecord] = (
             self.source_columns,
             self._source_rows(part, ids[SourceRecord], person_of),
         )
-        value_rows = []
-        value_ids = iter(ids[ValueSource])
-        batch_pk = self.batch.pk  # a model's pk is a property: not once per value
-        for group, values, _ in new:
-            person_pk = person_of[group[0]["person_key"]]
-            for fld, (_, origin) in values.items():
-                value_rows.append(
-                    (next(value_ids), "person", person_pk, fld, record_of[origin], batch_pk)
-                )
-        chunk.rows[ValueSource] = (_VALUE_SOURCE_COLUMNS, value_rows)
+        # No `ValueSource` for a person this batch creates: each of its values came from the
+        # newest of its rows that says it, which the person page reads from the source rows
+        # (`selectors.person_provenance`). Writing them was 2.5 million rows at 1M ledger
+        # rows, a seventh of the commit; a stored person the batch changes keeps them
+        # (`_value_sources`, replaced at publish with before-images for undo).
+        record_of: dict[tuple[str, str, int], int] = {}
+        if matched:
+            for pk, row in zip(ids[SourceRecord], rows, strict=True):
+                origin = (row["source_file"][:255], row["source_sheet"][:100], row["source_row"])
+                record_of[origin] = pk
         for key, person, _, values, grid_id in matched:
             home = latest.get(key)
             self.matched.append(
@@ -856,6 +850,8 @@ class _Committer:
         """Clusters that are people already in the platform: by ID number, else by name and
         phone/birth date, only when exactly one stored person fits. Rows this batch inserted
         are hidden, so a cluster never matches a person created by the same batch."""
+        if not self.stored_max:  # a first import: nobody stored to match, by number or name
+            return {}
         wanted: dict[str, str] = {}
         for key, group in by_key.items():
             number = next((r["id_number"] for r in group if r["id_number"]), None)

@@ -116,6 +116,31 @@ def test_chunks_skip_the_row_by_row_key_checks_yet_every_key_they_write_is_valid
 
 
 @pytest.mark.django_db
+def test_a_first_import_asks_nobody_stored_for_matches(
+    sample: SampleDistrict, small_chunks: None
+) -> None:
+    """With no person stored before the commit there is nobody to match: no chunk looks its
+    clusters up by ID number or name (at 1M rows those lookups were 7 % of the commit)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Household.objects.all().delete()
+    Person._base_manager.all().delete()
+    batch = stage_batch(sample.users["street"], [Upload("台账.csv", ledger(60))])
+    with CaptureQueriesContext(connection) as queries:
+        summary = commit_batch(sample.users["street"], batch.pk)
+    assert summary.persons_created == 60 and summary.persons_matched == 0
+    lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT")
+        and 'FROM "people_person"' in q["sql"]
+        and ('"id_number_index" IN' in q["sql"] or '"name" IN' in q["sql"])
+    ]
+    assert lookups == []
+
+
+@pytest.mark.django_db
 def test_each_source_record_keeps_what_its_row_said_masked_and_sealed(
     sample: SampleDistrict, small_chunks: None
 ) -> None:
