@@ -216,12 +216,12 @@ def _sources_by_value(person: Person, records: list[SourceRecord]) -> dict[str, 
     by hand or on a visit since) names no row."""
     says = {
         "name": lambda r: bool(r.name) and r.name == person.name,
-        "id_number": lambda r: bool(r.id_number_index)
-        and r.id_number_index == person.id_number_index,
+        "id_number": lambda r: (
+            bool(r.id_number_index) and r.id_number_index == person.id_number_index
+        ),
         "phone": lambda r: bool(r.phone_index) and r.phone_index == person.phone_index,
         "gender": lambda r: bool(r.gender) and r.gender == person.gender,
-        "birth_date": lambda r: person.birth_date is not None
-        and r.birth_date == person.birth_date,
+        "birth_date": lambda r: person.birth_date is not None and r.birth_date == person.birth_date,
     }
     newest_first = sorted(
         records,
