@@ -145,9 +145,15 @@ class DataCipher:
         """Keyed SM3-HMAC of an already normalised value; '' for an empty value."""
         if not value:
             return ""
-        mac = crypto_hmac.HMAC(self._index_key, hashes.SM3())
+        mac = self._index_mac.copy()
         mac.update(value.encode("utf-8"))
         return mac.finalize().hex()
+
+    @cached_property
+    def _index_mac(self) -> crypto_hmac.HMAC:
+        """The keyed HMAC before any value, copied per value: half the cost of keying a new
+        one (a 1M-row import computes about a million blind indexes). Never updated itself."""
+        return crypto_hmac.HMAC(self._index_key, hashes.SM3())
 
     @cached_property
     def _audit_key(self) -> bytes:

@@ -334,6 +334,19 @@ _COMMIT_COLUMNS = (
     "status",
     "reason",
 )
+_PERSON_RULE_COLUMNS = (
+    "person_key",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    *_PERSON_FIELDS,
+    "relation",
+    "residence_type",
+    "address_text",
+    "address_code",
+    "grid_code",
+    "record_date",
+)
 _PERSON_COLUMNS = (
     "id",
     "name",
@@ -363,6 +376,69 @@ _HOUSEHOLD_COLUMNS = (
 )
 _RESIDENCE_COLUMNS = ("id", "person_id", "household_id", "relation", "since", "until", "note")
 _VALUE_SOURCE_COLUMNS = ("id", "entity", "entity_id", "field", "record_id", "batch_id")
+
+
+SEALED_COLUMNS = ("sealed", "id_number_index", "phone_index")
+
+
+def seal_rows(frame: pl.DataFrame, cipher: Any = None) -> pl.DataFrame:
+    """What a `SourceRecord` keeps of its row's ID number, phone and birth date: their blind
+    indexes, and the masked ID, masked phone and birth date sealed together (SM4-GCM).
+
+    Computed when a batch is staged (a job of its own) and kept in the staged file, which is
+    encrypted at rest, so the commit only copies them: at 1M rows about 7 s of the commit.
+    Rows rejected at staging are not sealed; a batch staged before this was kept is sealed
+    when it is committed."""
+    cipher = cipher or data_cipher()
+    text = pl.col
+    number, phone = text("id_number").fill_null(""), text("phone").fill_null("")
+
+    def per_value(
+        column: str, convert: Callable[[str], str], usual: re.Pattern[str] | None = None
+    ) -> pl.Expr:
+        """`convert` for each distinct value (but those of the usual shape, done as columns)."""
+        values = [v for v in frame[column].unique().to_list() if v]
+        mapping = {"": "", **{v: convert(v) for v in values if not (usual and usual.match(v))}}
+        return (
+            text(column).fill_null("").replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+        )
+
+    # the usual shapes masked as columns (what mask_id_number / mask_phone give for an
+    # 18-character number and an issued mobile), the rest value by value
+    masked_id = (
+        pl.when(number.str.contains(_ID18))
+        .then(
+            pl.concat_str(
+                number.str.slice(0, 6), pl.lit("*" * 8), number.str.slice(14, 3), pl.lit("*")
+            )
+        )
+        .otherwise(per_value("id_number", mask_id_number, _ID18_RE))
+    )
+    masked_phone = (
+        pl.when(phone.str.contains(_MOBILE))
+        .then(pl.concat_str(phone.str.slice(0, 3), pl.lit("*" * 6), phone.str.slice(9, 2)))
+        .otherwise(per_value("phone", mask_phone, _MOBILE_RE))
+    )
+    birth = text("birth_date").fill_null("")
+    plain = (
+        frame.select(
+            pl.when(
+                (text("status") != REJECTED)
+                & ((masked_id != "") | (masked_phone != "") | (birth != ""))
+            )
+            .then(pl.struct(id=masked_id, phone=masked_phone, birth=birth).struct.json_encode())
+            .otherwise(pl.lit(""))
+        )
+        .to_series()
+        .to_list()
+    )
+    sealed = pl.Series("sealed", cipher.encrypt_many(plain), dtype=pl.Utf8)
+    del plain
+    return frame.with_columns(
+        sealed,
+        per_value("id_number", cipher.blind_index).alias("id_number_index"),
+        per_value("phone", cipher.blind_index).alias("phone_index"),
+    )
 
 
 def _source_columns() -> tuple[str, ...]:
@@ -416,7 +492,6 @@ class _Committer:
         # per-chunk memos (a person's rows, all in one chunk, repeat the same values); cleared
         # after each chunk so the commit's memory does not grow with the batch
         self._indexes: dict[str, str] = {}
-        self._masked: dict[tuple[str, str], str] = {}
         self._placeable: dict[int | None, bool] = {}
         self._handovers: list[HandOver] = []
         self._last_commit = 0.0
@@ -425,6 +500,7 @@ class _Committer:
         self.grid_ids: dict[str, int] = {}
         self.source_columns = _source_columns()
         self._publish_created: dict[type[models.Model], list[int]] = {}
+        self.sealed = pl.DataFrame()  # SEALED_COLUMNS of the staged rows, by position
         self.stored_max = 0  # the newest person stored before this commit
         self.households_stored = True  # any household stored before this commit
 
@@ -443,7 +519,6 @@ class _Committer:
         for part in self._chunks(frame):
             self._write_chunk(part)
             self._indexes.clear()
-            self._masked.clear()
             done += part.height
             if self.progress is not None:
                 self.progress("commit", done, total)
@@ -456,7 +531,18 @@ class _Committer:
     def _frame(self) -> pl.DataFrame:
         """The rows to write, each person's rows together, oldest first."""
         sha_of = {f["name"]: f["sha256"] for f in self.batch.files}
-        frame = self.records.filter(pl.col("status") != REJECTED).select(_COMMIT_COLUMNS)
+        # the columns written, chosen before anything is copied (the staged frame has half
+        # as many again), and the staged frame let go of at once
+        records, self.records = self.records, pl.DataFrame()
+        if not set(SEALED_COLUMNS) <= set(records.columns):  # staged before they were kept
+            records = seal_rows(records, self.cipher)
+        # The sealed values and hashes stay where they were read, never copied by the filter
+        # and sort below (a third of the frame's bytes: the peak went over 2 GB); each row
+        # carries its position (`_at`) to fetch them chunk by chunk.
+        self.sealed = records.select(SEALED_COLUMNS)
+        frame = records.select(*_COMMIT_COLUMNS).with_row_index("_at")
+        del records
+        frame = frame.filter(pl.col("status") != REJECTED)
         frame = frame.with_columns(
             pl.col("source_file")
             .replace_strict(sha_of, default="", return_dtype=pl.Utf8)
@@ -464,7 +550,6 @@ class _Committer:
             pl.col("source_sheet").cast(pl.Utf8),
             pl.col("source_row").cast(pl.Int64),
         )
-        self.records = pl.DataFrame()  # the staged frame is not needed again
         decisions = {int(k): v for k, v in self.batch.decisions.items()}
         review = {p["rid"]: p["other_rid"] for p in self.batch.summary.get("review", [])}
         same = {rid: other for rid, other in review.items() if decisions.get(rid) == "same"}
@@ -528,7 +613,9 @@ class _Committer:
     # one chunk ----------------------------------------------------------------------------
 
     def _write_chunk(self, part: pl.DataFrame) -> None:
-        rows = part.to_dicts()
+        # as dicts only the columns the per-person rules read (the source rows are built from
+        # the frame itself): a dict per row of every column was a tenth of the chunk's Python
+        rows = part.select(_PERSON_RULE_COLUMNS).to_dicts()
         by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             by_key[row["person_key"]].append(row)
@@ -538,8 +625,11 @@ class _Committer:
         handed: set[str] = set()
         for key, group in by_key.items():
             values = _resolve(group)
-            latest_room = next((r for r in reversed(group) if r["grid_code"]), None)
-            grid_id = self.grid_ids.get(latest_room["grid_code"]) if latest_room else None
+            grid_id = None  # the grid of the newest row with one
+            for row in reversed(group):
+                if row["grid_code"]:
+                    grid_id = self.grid_ids.get(row["grid_code"])
+                    break
             person = existing.get(key)
             # The scope is checked on the target: the stored person the rows matched (wherever
             # the rows' address points), or the grid a new person would be placed in.
@@ -624,17 +714,15 @@ class _Committer:
         # (`selectors.person_provenance`). Writing them was 2.5 million rows at 1M ledger
         # rows, a seventh of the commit; a stored person the batch changes keeps them
         # (`_value_sources`, replaced at publish with before-images for undo).
-        record_of: dict[tuple[str, str, int], int] = {}
+        record_of: dict[int, int] = {}  # id() of a row dict → its source record
         if matched:
-            for pk, row in zip(ids[SourceRecord], rows, strict=True):
-                origin = (row["source_file"][:255], row["source_sheet"][:100], row["source_row"])
-                record_of[origin] = pk
+            record_of = {id(row): pk for pk, row in zip(ids[SourceRecord], rows, strict=True)}
         for key, person, _, values, grid_id in matched:
             home = latest.get(key)
             self.matched.append(
                 _Matched(
                     person.pk,
-                    {f: (v, record_of.get(origin)) for f, (v, origin) in values.items()},
+                    {f: (v, record_of.get(id(row))) for f, (v, row) in values.items()},
                     grid_id,
                     None
                     if home is None
@@ -692,14 +780,6 @@ class _Committer:
             found = self._placeable[grid_id] = may_place(self.actor, grid_id)
         return found
 
-    def _mask(self, kind: str, value: str) -> str:
-        """The masked ID number or phone, parsed once per value and chunk."""
-        found = self._masked.get((kind, value))
-        if found is None:
-            found = mask_id_number(value) if kind == "id" else mask_phone(value)
-            self._masked[(kind, value)] = found
-        return found
-
     def _created(self, model: type[models.Model], ids: list[int]) -> None:
         ChangeRecord.objects.create(
             batch=self.batch, model=model._meta.label_lower, action="created", object_ids=ids
@@ -739,9 +819,9 @@ class _Committer:
     def _source_rows(
         self, part: pl.DataFrame, ids: list[int], person_of: dict[str, int]
     ) -> list[tuple[Any, ...]]:
-        """The chunk's `SourceRecord` rows in database form, column by column: lookups and
-        masks are done once per distinct value of the chunk, and only the sealing is per row
-        (each row its own nonce)."""
+        """The chunk's `SourceRecord` rows in database form, column by column: the keys looked
+        up once per distinct value of the chunk; the sealed values and blind indexes were
+        computed when the batch was staged (`seal_rows`)."""
 
         def distinct(column: str) -> list[str]:
             return [v for v in part[column].unique().to_list() if v]
@@ -753,7 +833,6 @@ class _Committer:
                 .replace_strict(mapping, default=None, return_dtype=dtype)
             )
 
-        numbers, phones = distinct("id_number"), distinct("phone")
         codes = [c for c in distinct("address_code") if c in self.household_of]
         grids = [g for g in distinct("grid_code") if g in self.grid_ids]
         keys = [k for k in distinct("person_key") if k in person_of]
@@ -771,13 +850,9 @@ class _Committer:
             ),
             "grid_id": mapped("grid_code", {g: self.grid_ids[g] for g in grids}, pl.Int64),
             "name": text("name").fill_null("").str.slice(0, 50),
-            "id_number_index": mapped(
-                "id_number", {"": "", **{v: self._index(v) for v in numbers}}, pl.Utf8
-            ),
-            "phone_index": mapped(
-                "phone", {"": "", **{v: self._index(v) for v in phones}}, pl.Utf8
-            ),
-            "sealed": text("_sealed"),
+            "id_number_index": text("id_number_index").fill_null(""),
+            "phone_index": text("phone_index").fill_null(""),
+            "sealed": text("sealed").fill_null(""),
             "gender": text("gender").fill_null(""),
             "address_text": text("address_text").fill_null("").str.slice(0, 300),
             "address_code": text("address_code").fill_null(""),
@@ -787,52 +862,9 @@ class _Committer:
             "status": text("status"),
             "reason": text("reason").fill_null(""),
         }
-        # the usual shapes masked as columns (what mask_id_number / mask_phone give for an
-        # 18-character number and an issued mobile), the rest value by value
-        number, phone = text("id_number").fill_null(""), text("phone").fill_null("")
-        id18, mobile = number.str.contains(_ID18), phone.str.contains(_MOBILE)
-        masked_id = (
-            pl.when(id18)
-            .then(
-                pl.concat_str(
-                    number.str.slice(0, 6), pl.lit("*" * 8), number.str.slice(14, 3), pl.lit("*")
-                )
-            )
-            .otherwise(
-                mapped(
-                    "id_number",
-                    {"": "", **{v: self._mask("id", v) for v in numbers if not _ID18_RE.match(v)}},
-                    pl.Utf8,
-                )
-            )
-        )
-        masked_phone = (
-            pl.when(mobile)
-            .then(pl.concat_str(phone.str.slice(0, 3), pl.lit("*" * 6), phone.str.slice(9, 2)))
-            .otherwise(
-                mapped(
-                    "phone",
-                    {
-                        "": "",
-                        **{v: self._mask("phone", v) for v in phones if not _MOBILE_RE.match(v)},
-                    },
-                    pl.Utf8,
-                )
-            )
-        )
-        birth = text("birth_date").fill_null("")
-        plain = (
-            part.select(
-                pl.when((masked_id != "") | (masked_phone != "") | (birth != ""))
-                .then(pl.struct(id=masked_id, phone=masked_phone, birth=birth).struct.json_encode())
-                .otherwise(pl.lit(""))
-            )
-            .to_series()
-            .to_list()
-        )
-        sealed = self.cipher.encrypt_many(plain)
         part = part.with_columns(
-            pl.Series("_id", ids, dtype=pl.Int64), pl.Series("_sealed", sealed, dtype=pl.Utf8)
+            pl.Series("_id", ids, dtype=pl.Int64),
+            *self.sealed[part["_at"]].get_columns(),  # the rows' own, fetched by position
         )
         return part.select(columns[c].alias(c) for c in self.source_columns).rows()
 
@@ -909,7 +941,7 @@ class _Committer:
         """Rows about a person the importer may not change become an item for the person's
         holders (the district for a person nobody in scope could place)."""
         latest = group[-1]
-        payload = {fld: value for fld, (value, _origin) in values.items()}
+        payload = {fld: value for fld, (value, _row) in values.items()}
         payload["address_text"] = latest.get("address_text") or ""
         payload["residence_type"] = _residence_type(group)
         where = "；".join(_where(r) for r in group[:5])
@@ -1116,19 +1148,18 @@ class _Committer:
         )
 
 
-def _resolve(group: list[dict[str, Any]]) -> dict[str, tuple[Any, tuple[str, str, int]]]:
+def _resolve(group: list[dict[str, Any]]) -> dict[str, tuple[Any, dict[str, Any]]]:
     """Each field's value and the row it came from: valid beats missing, newer beats older,
     a full birth date beats a year."""
-    values: dict[str, tuple[Any, tuple[str, str, int]]] = {}
+    values: dict[str, tuple[Any, dict[str, Any]]] = {}
     for row in group:  # oldest first, so later rows overwrite
-        origin = (row["source_file"][:255], row["source_sheet"][:100], row["source_row"])
         for fld in _PERSON_FIELDS:
             value = row.get(fld)
             if value in (None, ""):
                 continue
             if fld == "id_number" and "id_number" in values:
                 continue  # the cluster's numbers agree; keep the first
-            values[fld] = (value, origin)
+            values[fld] = (value, row)
     return values
 
 
@@ -1154,9 +1185,11 @@ def _where(row: dict[str, Any]) -> str:
 
 def _residence_type(group: list[dict[str, Any]]) -> str:
     for row in reversed(group):
-        found = _RESIDENCE_TYPES.get((row.get("residence_type") or "").strip())
-        if found:
-            return found
+        written = row.get("residence_type")
+        if written:
+            found = _RESIDENCE_TYPES.get(written.strip())
+            if found:
+                return found
     return ResidenceType.REGISTERED
 
 

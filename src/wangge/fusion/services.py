@@ -327,7 +327,8 @@ def _save_result(
     batch.summary["review"] = review
     folder = _batch_dir(batch)
     buffer = io.BytesIO()
-    result.records.write_parquet(buffer)
+    # what each source record will store of its row, sealed now, not in the commit
+    seal_rows(result.records).write_parquet(buffer)
     _store(folder / "records.parquet.enc", buffer.getvalue())
     batch.staged_file = "records.parquet.enc"
     batch.save()
@@ -428,7 +429,12 @@ def rejected_rows_xlsx(actor: Any, batch_id: int) -> bytes:
 
 # -- commit: in chunks nobody sees until the batch is committed (fusion.committing) ------------
 
-from wangge.fusion.committing import CommitSummary, commit_batch, recover_abandoned  # noqa: E402
+from wangge.fusion.committing import (  # noqa: E402
+    CommitSummary,
+    commit_batch,
+    recover_abandoned,
+    seal_rows,
+)
 
 # -- undo -----------------------------------------------------------------------------------
 

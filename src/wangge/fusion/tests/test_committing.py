@@ -141,6 +141,32 @@ def test_a_first_import_asks_nobody_stored_for_matches(
 
 
 @pytest.mark.django_db
+def test_rows_are_sealed_when_staged_and_a_batch_staged_before_is_sealed_at_commit(
+    sample: SampleDistrict,
+) -> None:
+    """The staged file carries what each source record will store (sealed masks, blind
+    indexes), so the commit only copies it; a file staged without them still commits."""
+    import io
+
+    from wangge.access.crypto import CIPHERTEXT_PREFIX
+    from wangge.fusion import services
+
+    numbers = [make_id_number("110105", datetime.date(1960, 1, 1), 2 * n + 1, "男") for n in (0, 1)]
+    batch = stage_batch(sample.users["street"], [Upload("台账.csv", ledger(2))])
+    staged = services.staged_records(batch)
+    assert set(committing.SEALED_COLUMNS) <= set(staged.columns)
+    assert all(v.startswith(CIPHERTEXT_PREFIX) for v in staged["sealed"].to_list())
+    bare = staged.drop(committing.SEALED_COLUMNS)  # as a batch staged by the code before
+    buffer = io.BytesIO()
+    bare.write_parquet(buffer)
+    services._store(services._batch_dir(batch) / batch.staged_file, buffer.getvalue())
+    commit_batch(sample.users["street"], batch.pk)
+    records = SourceRecord.objects.filter(batch=batch).order_by("row")
+    assert [r.id_number_masked for r in records] == [mask_id_number(n) for n in numbers]
+    assert [r.phone_masked for r in records] == [mask_phone(f"1380000{n:04d}") for n in (0, 1)]
+
+
+@pytest.mark.django_db
 def test_each_source_record_keeps_what_its_row_said_masked_and_sealed(
     sample: SampleDistrict, small_chunks: None
 ) -> None:
