@@ -128,7 +128,8 @@ def commit_batch(actor: Any, batch_id: int, *, progress: Progress | None = None)
         with _big_write_cache():
             # the staged frame is handed over, not kept here: the committer drops it once it
             # has selected the columns it writes
-            summary = _Committer(actor, batch, staged_records(batch), progress, token).run()
+            records = staged_records(batch, columns=(*_COMMIT_COLUMNS, *SEALED_COLUMNS))
+            summary = _Committer(actor, batch, records, progress, token).run()
     except BaseException:
         try:
             _clean_up(batch, token)
@@ -501,6 +502,7 @@ class _Committer:
         self.source_columns = _source_columns()
         self._publish_created: dict[type[models.Model], list[int]] = {}
         self.sealed = pl.DataFrame()  # SEALED_COLUMNS of the staged rows, by position
+        self.sha_of = {f["name"]: f["sha256"] for f in batch.files}  # file name → digest
         self.stored_max = 0  # the newest person stored before this commit
         self.households_stored = True  # any household stored before this commit
 
@@ -530,7 +532,6 @@ class _Committer:
 
     def _frame(self) -> pl.DataFrame:
         """The rows to write, each person's rows together, oldest first."""
-        sha_of = {f["name"]: f["sha256"] for f in self.batch.files}
         # the columns written, chosen before anything is copied (the staged frame has half
         # as many again), and the staged frame let go of at once
         records, self.records = self.records, pl.DataFrame()
@@ -540,51 +541,62 @@ class _Committer:
         # and sort below (a third of the frame's bytes: the peak went over 2 GB); each row
         # carries its position (`_at`) to fetch them chunk by chunk.
         self.sealed = records.select(SEALED_COLUMNS)
-        frame = records.select(*_COMMIT_COLUMNS).with_row_index("_at")
+        staged = records.select(*_COMMIT_COLUMNS).with_row_index("_at")
         del records
-        frame = frame.filter(pl.col("status") != REJECTED)
-        frame = frame.with_columns(
-            pl.col("source_file")
-            .replace_strict(sha_of, default="", return_dtype=pl.Utf8)
-            .alias("file_sha256"),
-            pl.col("source_sheet").cast(pl.Utf8),
-            pl.col("source_row").cast(pl.Int64),
-        )
+        # Which rows, in which order, is decided on their keys alone; the rows are then copied
+        # once, in that order (a copy per filter and another for the sort took the peak near
+        # 2 GB). The file digest is looked up per chunk, not kept as 64 characters per row.
+        casts = (pl.col("source_sheet").cast(pl.Utf8), pl.col("source_row").cast(pl.Int64))
+        frame = staged.lazy().filter(pl.col("status") != REJECTED).with_columns(*casts)
+
+        def count(rows: pl.LazyFrame) -> int:
+            return int(rows.select(pl.len()).collect().item())
+
         decisions = {int(k): v for k, v in self.batch.decisions.items()}
         review = {p["rid"]: p["other_rid"] for p in self.batch.summary.get("review", [])}
         same = {rid: other for rid, other in review.items() if decisions.get(rid) == "same"}
         other_keys: dict[int, str] = {}
         if same:
-            found = frame.filter(pl.col("rid").is_in(list(same.values())))
+            found = (
+                frame.filter(pl.col("rid").is_in(list(same.values())))
+                .select("rid", "person_key")
+                .collect()
+            )
             keys = dict(zip(found["rid"].to_list(), found["person_key"].to_list(), strict=True))
             other_keys = {rid: keys[o] for rid, o in same.items() if o in keys}
-        already = self._already_imported(list(sha_of.values()))
+        already = self._already_imported(list(self.sha_of.values()))
         if already.height:
-            before = frame.height
-            frame = frame.join(
-                already, on=["file_sha256", "source_sheet", "source_row"], how="anti"
+            names = pl.DataFrame(
+                {"source_file": list(self.sha_of), "file_sha256": list(self.sha_of.values())}
             )
-            self.summary.rows_skipped = before - frame.height
+            by_name = already.join(names, on="file_sha256").drop("file_sha256")
+            before = count(frame)
+            frame = frame.join(
+                by_name.lazy(), on=["source_file", "source_sheet", "source_row"], how="anti"
+            )
+            self.summary.rows_skipped = before - count(frame)
         doubtful = pl.col("status") == DOUBTFUL
         held = [rid for rid in review if rid not in decisions]
         if held:
             is_held = doubtful & pl.col("rid").is_in(held)
-            self.summary.rows_held = frame.filter(is_held).height
+            self.summary.rows_held = count(frame.filter(is_held))
             frame = frame.filter(~is_held)
+        person_key = pl.col("person_key")
         if other_keys:
             joins = doubtful & pl.col("rid").is_in(list(other_keys))
-            frame = frame.with_columns(
+            person_key = (
                 pl.when(joins)
                 .then(pl.col("rid").replace_strict(other_keys, default=None, return_dtype=pl.Utf8))
                 .otherwise(pl.col("person_key"))
                 .alias("person_key")
             )
         order = pl.col("record_date").cast(pl.Utf8).fill_null("").alias("_order")
-        return (
-            frame.with_columns(order)
+        positions = (
+            frame.select("_at", person_key, order, "ledger", "source_row")
             .sort(["person_key", "_order", "ledger", "source_row"], maintain_order=True)
-            .drop("_order")
+            .collect()["_at"]
         )
+        return staged.select(pl.all().gather(positions)).with_columns(*casts, person_key)
 
     def _already_imported(self, shas: list[str]) -> pl.DataFrame:
         live = SourceRecord.objects.filter(
@@ -841,7 +853,7 @@ class _Committer:
             "id": text("_id"),
             "batch_id": pl.lit(self.batch.pk, dtype=pl.Int64),
             "file_name": text("source_file").str.slice(0, 255),
-            "file_sha256": text("file_sha256"),
+            "file_sha256": mapped("source_file", self.sha_of, pl.Utf8).fill_null(""),
             "sheet": text("source_sheet").str.slice(0, 100),
             "row": text("source_row"),
             "person_id": mapped("person_key", {k: person_of[k] for k in keys}, pl.Int64),
@@ -1149,17 +1161,21 @@ class _Committer:
 
 
 def _resolve(group: list[dict[str, Any]]) -> dict[str, tuple[Any, dict[str, Any]]]:
-    """Each field's value and the row it came from: valid beats missing, newer beats older,
-    a full birth date beats a year."""
+    """Each field's value and the row it came from: valid beats missing, newer beats older
+    (rows come oldest first), the cluster's first ID number is kept (they agree); a full
+    birth date beats a year (the pipeline already chose it)."""
+    if len(group) == 1:  # most persons: one row, every value its own
+        row = group[0]
+        return {f: (v, row) for f in _PERSON_FIELDS if (v := row[f]) is not None and v != ""}
     values: dict[str, tuple[Any, dict[str, Any]]] = {}
-    for row in group:  # oldest first, so later rows overwrite
+    for row in reversed(group):  # newest first: the first value seen is kept
         for fld in _PERSON_FIELDS:
-            value = row.get(fld)
-            if value in (None, ""):
-                continue
-            if fld == "id_number" and "id_number" in values:
-                continue  # the cluster's numbers agree; keep the first
-            values[fld] = (value, row)
+            if fld not in values and (v := row[fld]) is not None and v != "":
+                values[fld] = (v, row)
+    for row in group:  # but the oldest ID number
+        if row["id_number"]:
+            values["id_number"] = (row["id_number"], row)
+            break
     return values
 
 

@@ -325,3 +325,22 @@ def test_a_commit_killed_with_sigkill_leaves_users_the_database_as_before_and_a_
     assert seen["persons_after"] == seen["visible_persons"] + 600 == seen["stored_after"]
     assert seen["hidden_after"] == 0
     assert seen["digest_after_undo"] == prepared["digest"]
+
+
+def test_a_clusters_values_newer_beat_older_but_the_first_id_number_stays() -> None:
+    def row(**values: str | None) -> dict[str, str | None]:
+        return {f: values.get(f) for f in committing._PERSON_FIELDS}
+
+    older = row(name="钱新来", id_number="110105199203040011", phone="13711112222")
+    newer = row(name="钱新来", id_number="", phone="13799998888", gender="男")
+    newest = row(name="钱新来", id_number="11010519920304001X", phone=None)
+    values = committing._resolve([older, newer, newest])
+    assert values["id_number"] == ("110105199203040011", older)
+    assert values["phone"] == ("13799998888", newer)
+    assert values["gender"] == ("男", newer) and values["name"] == ("钱新来", newest)
+    assert "birth_date" not in values and "ethnicity" not in values
+    assert committing._resolve([newer]) == {
+        "name": ("钱新来", newer),
+        "phone": ("13799998888", newer),
+        "gender": ("男", newer),
+    }
