@@ -335,18 +335,9 @@ _COMMIT_COLUMNS = (
     "status",
     "reason",
 )
-_PERSON_RULE_COLUMNS = (
-    "person_key",
-    "source_file",
-    "source_sheet",
-    "source_row",
-    *_PERSON_FIELDS,
-    "relation",
-    "residence_type",
-    "address_text",
-    "address_code",
-    "grid_code",
-    "record_date",
+# what the per-person rules read of each row (the source rows are built from the frame)
+_PERSON_RULE_COLUMNS = tuple(
+    c for c in _COMMIT_COLUMNS if c not in ("rid", "ledger", "status", "reason")
 )
 _PERSON_COLUMNS = (
     "id",
