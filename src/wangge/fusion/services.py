@@ -349,16 +349,17 @@ def _mapping_json(mapping: SheetMapping) -> list[dict[str, Any]]:
 
 
 def staged_records(batch: ImportBatch, columns: Sequence[str] | None = None) -> pl.DataFrame:
-    """The staged rows; only `columns` (those the file has) when given: the commit reads two
-    thirds of them, and the rest of a 1M-row frame is a few hundred MB it need not hold."""
+    """The staged rows; only `columns` (those the file has) when given. By default every
+    column but the sealed ones (`SEALED_COLUMNS`: ciphertexts and hashes, a third of a 1M-row
+    frame), which only the commit reads; the batch's pages, exports and tasks need not hold
+    them."""
     if not batch.staged_file:
         raise ServiceError("该批次没有暂存的数据")
     data = io.BytesIO(_load(_batch_dir(batch) / batch.staged_file))
-    if columns is None:
-        return pl.read_parquet(data)
-    present = set(pl.read_parquet_schema(data))
+    present = list(pl.read_parquet_schema(data))
     data.seek(0)
-    return pl.read_parquet(data, columns=[c for c in columns if c in present])
+    wanted = [c for c in present if c not in SEALED_COLUMNS] if columns is None else columns
+    return pl.read_parquet(data, columns=[c for c in wanted if c in present])
 
 
 def save_template(actor: Any, batch_id: int, file_sheet: str, name: str) -> MappingTemplate:
@@ -437,6 +438,7 @@ def rejected_rows_xlsx(actor: Any, batch_id: int) -> bytes:
 # -- commit: in chunks nobody sees until the batch is committed (fusion.committing) ------------
 
 from wangge.fusion.committing import (  # noqa: E402
+    SEALED_COLUMNS,
     CommitSummary,
     commit_batch,
     recover_abandoned,

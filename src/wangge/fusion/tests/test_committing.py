@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from wangge.core.errors import ServiceError
@@ -153,13 +154,15 @@ def test_rows_are_sealed_when_staged_and_a_batch_staged_before_is_sealed_at_comm
 
     numbers = [make_id_number("110105", datetime.date(1960, 1, 1), 2 * n + 1, "男") for n in (0, 1)]
     batch = stage_batch(sample.users["street"], [Upload("台账.csv", ledger(2))])
-    staged = services.staged_records(batch)
+    kept = services._batch_dir(batch) / batch.staged_file
+    staged = pl.read_parquet(io.BytesIO(services._load(kept)))  # the whole file
     assert set(committing.SEALED_COLUMNS) <= set(staged.columns)
+    assert not set(committing.SEALED_COLUMNS) & set(services.staged_records(batch).columns)
     assert all(v.startswith(CIPHERTEXT_PREFIX) for v in staged["sealed"].to_list())
     bare = staged.drop(committing.SEALED_COLUMNS)  # as a batch staged by the code before
     buffer = io.BytesIO()
     bare.write_parquet(buffer)
-    services._store(services._batch_dir(batch) / batch.staged_file, buffer.getvalue())
+    services._store(kept, buffer.getvalue())
     commit_batch(sample.users["street"], batch.pk)
     records = SourceRecord.objects.filter(batch=batch).order_by("row")
     assert [r.id_number_masked for r in records] == [mask_id_number(n) for n in numbers]
