@@ -491,7 +491,7 @@ def tasks_from_batch(actor: Any, batch: Any) -> BatchTasks:
     )
     for row in doubtful:
         add(TaskKind.VERIFY_PAIR, row, "与已有人员可能是同一人")
-    for row, held_name, held_where in _held_pairs(batch, records, fields):
+    for row, held_name, held_where in _held_pairs(batch, fields):
         add(TaskKind.VERIFY_PAIR, row, f"与{held_where}的“{held_name}”是否同一人")
     for row in unmatched:
         add(TaskKind.LOCATE_ADDRESS, row, row["address_text"][:60])
@@ -548,9 +548,7 @@ def _unplaced_newcomers(
         counts.locate_address += 1
 
 
-def _held_pairs(
-    batch: Any, records: Any, fields: tuple[str, ...]
-) -> list[tuple[dict[str, Any], str, str]]:
+def _held_pairs(batch: Any, fields: tuple[str, ...]) -> list[tuple[dict[str, Any], str, str]]:
     """The grey-zone pairs nobody decided (their rows were held back from the commit): the
     row that was imported, with the name and place of the held one, for a visit to settle."""
     review = batch.summary.get("review", []) if isinstance(batch.summary, dict) else []
@@ -559,12 +557,12 @@ def _held_pairs(
         return []
     import polars as pl
 
+    from wangge.fusion.models import SourceRecord
     from wangge.fusion.services import staged_records
 
-    frame = (
-        staged_records(batch)
-        .filter(pl.col("rid").is_in([*held, *held.values()]))
-        .select("rid", "source_file", "source_sheet", "source_row", "name")
+    columns = ("rid", "source_file", "source_sheet", "source_row", "name")
+    frame = staged_records(batch, columns=columns).filter(
+        pl.col("rid").is_in([*held, *held.values()])
     )
     rows = {r["rid"]: r for r in frame.to_dicts()}
     sha_of = {f["name"]: f["sha256"] for f in batch.files}
@@ -591,7 +589,7 @@ def _held_pairs(
         ordered = sorted(numbers)
         for i in range(0, len(ordered), 500):
             for record in (
-                records.model.objects.filter(
+                SourceRecord.objects.filter(
                     file_sha256=sha, sheet=sheet, row__in=ordered[i : i + 500]
                 )
                 # of a file uploaded twice (same digest), the first by name wins, as before
@@ -605,12 +603,12 @@ def _held_pairs(
         mine, theirs = rows.get(rid), rows.get(other)
         if mine is None or theirs is None:
             continue
-        record = found.get(origin(theirs))
-        if record is None:
+        imported = found.get(origin(theirs))
+        if imported is None:
             continue
         sheet = f"［{mine['source_sheet']}］" if mine["source_sheet"] else ""
         out.append(
-            (record, mine["name"] or "", f"{mine['source_file']}{sheet}第{mine['source_row']}行")
+            (imported, mine["name"] or "", f"{mine['source_file']}{sheet}第{mine['source_row']}行")
         )
     return out
 
