@@ -209,33 +209,6 @@ def _birth(value: Any) -> str:
     return f"{age}岁"
 
 
-def _sources_by_value(person: Person, records: list[SourceRecord]) -> dict[str, SourceRecord]:
-    """Where a value came from when no `ValueSource` names it (a person an import created):
-    the newest of the person's rows that says this value, as the commit chose it (newer rows
-    win; ID numbers and phones compared by their blind indexes). A value no row says (changed
-    by hand or on a visit since) names no row."""
-    says = {
-        "name": lambda r: bool(r.name) and r.name == person.name,
-        "id_number": lambda r: (
-            bool(r.id_number_index) and r.id_number_index == person.id_number_index
-        ),
-        "phone": lambda r: bool(r.phone_index) and r.phone_index == person.phone_index,
-        "gender": lambda r: bool(r.gender) and r.gender == person.gender,
-        "birth_date": lambda r: person.birth_date is not None and r.birth_date == person.birth_date,
-    }
-    newest_first = sorted(
-        records,
-        key=lambda r: (r.record_date or datetime.date.min, r.batch.created_at, r.pk),
-        reverse=True,
-    )
-    found: dict[str, SourceRecord] = {}
-    for fld, agrees in says.items():
-        record = next((r for r in newest_first if agrees(r)), None)
-        if record is not None:
-            found[fld] = record
-    return found
-
-
 def person_provenance(person: Person) -> Provenance:
     """Where each value on the person came from, and every ledger row that named them."""
     records = list(
@@ -249,8 +222,6 @@ def person_provenance(person: Person) -> Provenance:
             "record__batch"
         )
     }
-    for fld, record in _sources_by_value(person, records).items():
-        sources.setdefault(fld, record)
     current = {
         "name": person.name,
         "id_number": person.id_number_masked,
@@ -258,7 +229,6 @@ def person_provenance(person: Person) -> Provenance:
         "gender": person.gender or "",
         "birth_date": _birth(person.birth_date),
     }
-    fields = [FieldSource(f, label, current[f], sources.get(f)) for f, label in PROVENANCE_FIELDS]
     rows = []
     for record in records:
         values = {
@@ -281,4 +251,21 @@ def person_provenance(person: Person) -> Provenance:
         if record.birth_date and person.birth_date and record.birth_date != person.birth_date:
             differs.add("birth_date")
         rows.append(RecordValues(record, values, differs))
+    # A value no ValueSource names (a person an import created) came from the newest of the
+    # person's rows that says it, as the commit chose it; a value no row says any more
+    # (changed by hand or on a visit since) names no row.
+    newest_first = sorted(
+        rows,
+        key=lambda r: (
+            r.record.record_date or datetime.date.min,
+            r.record.batch.created_at,
+            r.record.pk,
+        ),
+        reverse=True,
+    )
+    for fld, _ in PROVENANCE_FIELDS:
+        says = (r.record for r in newest_first if r.values[fld] and fld not in r.differs)
+        if fld not in sources and current[fld] and (found := next(says, None)) is not None:
+            sources[fld] = found
+    fields = [FieldSource(f, label, current[f], sources.get(f)) for f, label in PROVENANCE_FIELDS]
     return Provenance(fields, rows, [label for _, label in PROVENANCE_FIELDS])
