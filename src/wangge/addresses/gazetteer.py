@@ -285,6 +285,8 @@ def _short_fits(s: str, after: int, place: Place, codes: tuple[str, ...], at_sta
         return True  # another division follows: 浙江杭州, 宁波镇海, 浙江-杭州
     if _SHORT_BLOCKED.match(s, after) or _ROAD_AHEAD.match(s, after) or _PLACE_WORD.match(s, after):
         return False  # 杭州路, 滨江花园, 温州商会
+    if not codes and _ESTATE_SOON.match(s, after):
+        return False  # 城东小区, 朝阳小区, 六合天寓: an estate named after a place, not the place
     if place.field == "district" and not codes:
         # A county's short name with nothing above it (滨江, 朝阳) is a division before a
         # street or town, or opening the address when only one county has it (海盐, 乐清).
@@ -303,6 +305,12 @@ def _unique_county(name: str) -> bool:
 
 # A division's short name written with another level's suffix (兰溪县 for 兰溪市); not 市场.
 _OTHER_SUFFIX: Final = re.compile(r"(?:[县区旗]|市(?![场政民辖]))(?![镇乡]|街道)")
+# An estate's word right after a short name (城东小区, 花溪新村, 站前东小区) makes the name the
+# estate's, not its county's; with a word of its own between (海盐核电新村, 富阳金色家园) the
+# county prefixes the estate, as ledgers write it.
+_ESTATE_SOON: Final = re.compile(
+    r"(?:[\u4e00-\u9fff]?(?:小区|新村|家园|公寓|山庄|嘉园)|[苑寓邸])(?!街道|镇|乡)"
+)
 _ROAD_AHEAD: Final = re.compile(r"[东西南北中]{1,2}(?:[路街道巷弄里]|大街|大道)")
 # Characters that after a county's short name make it a road or place of Beijing's kind
 # (光明胡同, 朝阳门, 大兴庄) rather than the county.

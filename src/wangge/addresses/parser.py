@@ -57,12 +57,13 @@ import.  Results are cached: ledgers repeat the same address on many rows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
 from wangge.addresses.folding import fold, prepare_text, strip_leading_zeros
-from wangge.addresses.gazetteer import ambiguity, read_divisions
+from wangge.addresses.gazetteer import ambiguity, names, read_divisions
 from wangge.addresses.grammar import (
     ADMIN,
     ADMIN_HINT,
@@ -150,10 +151,34 @@ def parse_address(text: str) -> ParsedAddress:
         return ParsedAddress(rest=str(text))
 
 
+# Words of an estate, market or compound: a name with one of them and 区 (顺达花苑西区,
+# 轻纺城东交易区, 火车站旧家属区) is an area inside it, not a district.
+_AREA_WORD: Final = re.compile("小区|花园|花苑|新村|家园|家属|交易|市场|商城|广场|苑")
+
+
+def _district_by_suffix(s: str, m: re.Match[str]) -> bool:
+    """Whether a name read by its suffix only (not in GB/T 2260) may be a district.
+
+    Kept for what the gazetteer cannot know (a mistyped 颖东区, an informal 高新区 or 下沙区
+    under its city), but not for an estate's area: one with an estate's word in it, or one
+    a building number follows at once (青口北区163栋, 袍江工业西区E31), as no district is
+    written that way (not even 西区, a real one in 攀枝花).
+    """
+    if m.group() not in names() and _AREA_WORD.search(m.group()):
+        return False
+    after = m.end()
+    return not (
+        after < len(s)
+        and ("0" <= s[after] <= "9" or "A" <= s[after] <= "Z")
+        and not GROUP_ROAD.match(s, after)  # 下沙区4号大街: the district, then its road
+    )
+
+
 def _parse(text: str) -> ParsedAddress:
     s = _unrepeat(prepare_text(text))
     found: dict[str, str] = {}
     rest: list[str] = []
+    refused = -1  # where a name read by its suffix but refused as a district ended
     pos = 0
     if s.startswith("中国"):
         pos = 2
@@ -212,6 +237,13 @@ def _parse(text: str) -> ParsedAddress:
                         and inner.group().endswith(("路", "街", "巷", "胡同", "大道"))
                     ):
                         m = None  # 刀茅巷艮园社区: the road first, then the compound
+                if (
+                    m
+                    and key == "district"
+                    and (m.end() == refused or not _district_by_suffix(s, m))
+                ):
+                    refused = m.end()  # nor its tail read again (火车站旧家属区 is not 属区)
+                    m = None
                 if m:
                     found[key] = m.group()
                     admin_next = level + 1

@@ -69,3 +69,24 @@ def test_parser_uses_the_gazetteer(text: str, district: str, road: str) -> None:
 def test_a_unique_county_name_opening_a_road_is_the_road(text: str) -> None:
     # 金台 is only 宝鸡's 金台区, but in a Beijing ledger 金台北街 is a road.
     assert read_divisions(text).end == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "compound"),
+    [
+        ("城东小区3栋2单元301", "城东小区"),  # not 西宁's 城东区
+        ("朝阳小区3号楼1单元101", "朝阳小区"),  # not 辽宁's 朝阳市
+        ("东湖小区5号楼", "东湖小区"),
+        ("花溪新村2区14栋790室", "花溪新村2区"),
+    ],
+)
+def test_an_estate_named_after_a_place_is_not_the_place(text: str, compound: str) -> None:
+    parsed = parse_address(text)
+    assert (parsed.province, parsed.city, parsed.district) == (None, None, None)
+    assert parsed.compound == compound
+
+
+def test_a_county_written_before_its_estate_stays_the_county() -> None:
+    # A word of the estate's own between them: the ledger wrote the county first.
+    assert parse_address("海盐核电新村172栋8单元821").district == "海盐县"
+    assert parse_address("富阳金色家园9幢3164").district == "富阳区"

@@ -783,3 +783,33 @@ def test_a_plain_reading_has_no_doubt() -> None:
     assert parse_address(FULL).doubt == ""
     assert parse_address("幸福路10号院2号").doubt == ""  # 院: a courtyard's room
     assert parse_address("北京市朝阳区幸福路10号").doubt == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "compound", "building"),
+    [
+        ("青口北区163栋9单元6楼", "青口北区", "163"),
+        ("顺达花苑西区85幢3单元1810室", "顺达花苑西区", "85"),
+        ("御景华庭南区43幢985室", "御景华庭南区", "43"),
+    ],
+)
+def test_an_estates_area_is_no_district(text: str, compound: str, building: str) -> None:
+    # Read by the suffix 区 alone, these were districts; no district is followed by a building.
+    parsed = parse_address(text)
+    assert (parsed.district, parsed.compound, parsed.building) == (None, compound, building)
+
+
+def test_an_area_refused_as_district_is_not_read_again_by_its_tail() -> None:
+    assert parse_address("火车站旧家属区石转单身宿舍对面").district is None
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [
+        ("安徽省阜阳市颖东区向阳办事处同力社区西区14栋8号", "颖东区"),  # 颍东区 mistyped
+        ("宁波市高新区星海南路791号", "高新区"),
+        ("下沙区4号大街东海未名园152-521", "下沙区"),  # a numbered road after it
+    ],
+)
+def test_a_district_the_gazetteer_does_not_know_is_still_read(text: str, district: str) -> None:
+    assert parse_address(text).district == district
