@@ -100,7 +100,7 @@ COMPOUND_WITH_DIGITS: Final = re.compile(
     f"{_name('号楼栋幢座室户层单')}{{2,12}}[0-9]{{1,3}}{_name('号楼栋幢座室户层单区期')}{{0,6}}?"
     f"(?:{_COMPOUND_SUFFIX}|院)(?=[0-9]+(?:号楼|栋|幢|座|-))"
 )
-_ID: Final = r"[A-Z]?[0-9]+[A-Z]?|[A-Z]"
+_ID: Final = r"[A-Z]?[0-9]+(?:[A-Z](?![A-Z]))?|[A-Z]"
 _ROOM_MARK: Final = r"(?:号房|室|户|号|房)?"
 SHORT4: Final = re.compile(rf"([0-9]+)-({_ID})-([0-9]+|[A-Z])-((?:{_ID})){_ROOM_MARK}(?![0-9A-Z-])")
 SHORT3: Final = re.compile(rf"({_ID})-([0-9]+|[A-Z])-({_ID}){_ROOM_MARK}(?![0-9A-Z-])")

@@ -164,7 +164,10 @@ def _district_by_suffix(s: str, m: re.Match[str]) -> bool:
     a building number follows at once (青口北区163栋, 袍江工业西区E31), as no district is
     written that way (not even 西区, a real one in 攀枝花).
     """
-    if m.group() not in names() and _AREA_WORD.search(m.group()):
+    known = m.group() in names()
+    if known and len(m.group()) > 2:
+        return True  # 北仑区1025-109号 (under another city than the one written): its door
+    if not known and _AREA_WORD.search(m.group()):
         return False
     after = m.end()
     return not (

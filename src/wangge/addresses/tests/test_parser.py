@@ -813,3 +813,22 @@ def test_an_area_refused_as_district_is_not_read_again_by_its_tail() -> None:
 )
 def test_a_district_the_gazetteer_does_not_know_is_still_read(text: str, district: str) -> None:
     assert parse_address(text).district == district
+
+
+@pytest.mark.parametrize(
+    ("text", "room"),
+    [
+        ("富春路1106号万象城L1244MAXRIENY", "L1244"),
+        ("东新路1121号中大银泰八层L1052GAP", "L1052"),
+        ("宾虹路853OPPO授权体验店", "853"),
+    ],
+)
+def test_a_word_of_letters_after_a_number_is_not_part_of_it(text: str, room: str) -> None:
+    # A shop's brand written after its number (Dior, GAP, OPPO): one letter glued to the number
+    # is its block (12A), a word of letters is not.
+    assert parse_address(text).room == room
+
+
+def test_a_district_under_another_city_keeps_its_door() -> None:
+    parsed = parse_address("浙江省-杭州市-市辖区北仑区1025-109号")
+    assert (parsed.district, parsed.number) == ("北仑区", "1025-109")
