@@ -71,10 +71,13 @@ _LABEL: Final = re.compile(
 # marker too ("734号一70一8号"): no one writes 170 as "一70".
 _YI_DASH: Final = re.compile(r"(?<=[0-9A-Z号栋幢])一(?=[0-9])")
 _DASHES: Final = re.compile(r"-{2,}")
-# "576九楼", "55五单元", "5三栋": a Chinese numeral glued after Arabic digits, before a floor,
-# building or unit marker, starts a number of its own (no one writes 59 as "5九"); 号 keeps
-# the two apart, as they would be written with digits (576号9楼, 55号5单元).
-_GLUED_NUMERAL: Final = re.compile(f"(?<=[0-9])(?=[{_NUMERAL_CLASS}]{{1,3}}(?:楼|层|栋|幢|单元))")
+# "576九楼", "55五单元", "5三栋", "870四号": a Chinese numeral glued after Arabic digits, before
+# a floor, building, unit or 号 marker (not 号院, a courtyard's name: A6一号院), starts a number
+# of its own (no one writes 59 as "5九"); 号 keeps the two apart, as they would be written with
+# digits (576号9楼, 55号5单元, 870号4号).
+_GLUED_NUMERAL: Final = re.compile(
+    f"(?<=[0-9])(?=[{_NUMERAL_CLASS}]{{1,3}}(?:楼|层|栋|幢|单元|号(?!院)))"
+)
 # "94懂8单元": 懂 typed for 栋 (the same sound, dòng) right after a number, before a unit,
 # a room or the end; 懂 is no marker of anything else.
 _DONG_TYPO: Final = re.compile(r"(?<=[0-9])懂")
@@ -108,8 +111,8 @@ def prepare_text(text: str) -> str:
     leading "地址：" label goes; numerals before markers become digits, as does a
     numeral run ending the text right after a marker ("二单元三〇一") or following
     之/附 ("10号之一"); "第" before a number goes ("第3单元"); 懂 typed for 栋 after a
-    number ("94懂") is 栋; a numeral glued after digits before a floor, building or unit
-    marker starts its own number ("576九楼" → "576号9楼").
+    number ("94懂") is 栋; a numeral glued after digits before a floor, building, unit or 号
+    marker starts its own number ("576九楼" → "576号9楼", "870四号" → "870号4号").
     """
     s = _BRACKETS.sub("", numerals.normalize_text(text).translate(_MORE))
     s = _DROP.sub("", _BETWEEN_DIGITS.sub("-", s))

@@ -675,6 +675,8 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         # A Chinese numeral glued after digits, before a floor, building or unit marker,
         # starts a number of its own: 576九楼 is door 576 on the ninth floor.
         ("永康市胜利街532九楼", {"road": "胜利街", "number": "532", "floor": "9"}),
+        # ... and before 号 (870四号 is not 8704), but not a courtyard's name (A6一号院).
+        ("柯桥区鱼得水市场870四号", {"number": "870", "room": "4"}),
         ("钱湖北路79号东湖大厦A座1408九楼", {"building": "A", "room": "1408", "floor": "9"}),
         (
             "诸暨市浣东街道东方俊园37五单元1206室",
