@@ -33,7 +33,8 @@ labels only, never to the parser's output:
   room in a registry (the corpus guideline itself calls it a shop number in building 3): room.
 - ``subroad`` + ``subroadno`` with no ``roadno``: the side road holds the door number, so it is
   the road ("天长北路东禅巷11号": road 东禅巷, 门牌号 11); a numbered lane (27巷) is written
-  with its road (小康路27巷), a section (中段) adds nothing to the road.
+  with its road (小康路27巷), a section named by its side only (中段) adds nothing to the
+  road, a numbered one (西三段) is part of it.
 - a shop's word after a room (1131铺, 355档, 6409店) and a leading 第 are dropped like a marker.
 - ``prov``/``city``/``district`` are compared as divisions: the label and the parser's field
   are both reduced to the short name (浙江省 → 浙江, 杭州市 → 杭州); a county-level name the
@@ -87,6 +88,7 @@ def read_corpus(path: Path) -> list[Example]:
 
 
 # A lane numbered along its road (49弄, 27巷, 七弄): registries name it with the road.
+_SECTION = re.compile(r"[东西南北中]?(?:[0-9]{1,2}|[一二三四五六七八九十]{1,2})段")
 _LANE = re.compile(r"(?:[0-9]+|[一二三四五六七八九十]+)[弄巷条]")
 _MARK = re.compile(
     r"(?:号楼|号院|号室|号房|号搂|号|幢|栋|撞|懂|座|楼|搂|单元|门|梯|街|排|室|房|户|弄"
@@ -138,17 +140,31 @@ def _example(spans: list[tuple[str, str]]) -> Example:
         # "天长北路东禅巷11号", "江南大道创业大道288号": the door number is the side road's,
         # so a registry lists the address under the side road (东禅巷11号).
         gold["road"] = name(sub)
+    if "road" in first and sub and _SECTION.fullmatch(sub) and kinds.count("subroad") == 1:
+        # "一环路西三段1050号", "人民南路四段12号": doors are numbered again in each numbered
+        # section, so a registry's road is the section (a side alone, 东段, adds nothing); not
+        # when a side road follows it with the door (二环路东一段新怡路176号: 新怡路).
+        gold["road"] = name(road + sub)
     if "road" in first and sub and "roadno" not in first and _LANE.fullmatch(sub):
         # "蛟路49弄4号" labelled subroad 49弄, subroadno 4号; likewise 小康路27巷9号.
         gold["road"] = name(road + sub)
         if first.get("subroadno"):
             gold["number"] = code(first["subroadno"])
     if number and road and re.fullmatch(r"[0-9]+弄", number) and not house:
-        gold["road"] = name(road + number)  # "人民路965弄": the lane itself
+        gold["road"] = name(gold["road"] + number)  # "人民路965弄": the lane itself
         del gold["number"]
-    if number and house and re.fullmatch(r"[0-9]+弄", number) and road:
-        # Shanghai lanes: the registry's road is "文汇路553弄" and its 门牌号 the house's.
-        gold["road"] = name(road + number)
+    if (
+        number
+        and house
+        and road
+        and (
+            re.fullmatch(r"[0-9]+弄", number)
+            or (re.fullmatch(r"[0-9]+巷", number) and re.fullmatch(r"[0-9]+号", house))
+        )
+    ):
+        # Shanghai lanes: the registry's road is "文汇路553弄" and its 门牌号 the house's;
+        # likewise a Taiwanese lane with its door (民权东路六段697巷74号).
+        gold["road"] = name(gold["road"] + number)
         gold["number"] = code(house)
         house = None
     elif number and house and re.fullmatch(r"[0-9]+号?", number):

@@ -61,8 +61,12 @@ ADMIN: Final = (
 _ROAD_BODY: Final = f"[{CJK}](?:(?![号楼栋幢座])[{CJK}0-9]|(?<=[{CJK}])(?<![号])[楼座]){{0,13}}?"
 ROAD: Final = re.compile(
     f"(?:{_ROAD_BODY}(?:大街|大道|胡同|路|街|道|巷|弄|条)|[{CJK}]{_ROAD_BODY}里)"
+    # A numbered section (人民南路四段, 一环路西三段, 中山大街5段): doors are numbered again in
+    # each, so the section is part of the road; a section named only by its side (东段) is not.
+    r"(?:[东西南北中]?(?:[一二三四五六七八九十]{1,2}|[0-9]{1,2})段)?"
     r"(?:[东西南北](?=[甲乙丙丁]?[0-9]+[号院弄]))?"
-    r"(?![街道巷屯庄河桥村]|路(?!口)|(?<!路)口|胡同|[东西南北中]{1,2}(?:[路街道巷]|大街|大道)|[0-9]+(?:巷|弄|条|里)|头条)"
+    r"(?![街道巷屯庄河桥村]|路(?!口)|(?<!路)口|胡同|[东西南北中]{1,2}(?:[路街道巷]|大街|大道)|[0-9]+(?:巷|弄|条|里)|头条"
+    r"|[东西南北中]?(?:[一二三四五六七八九十]{1,2}|[0-9]{1,2})段)"
 )
 # A village's group (永勤村9组) stands where a road would.
 SUBAREA_INSIDE: Final = re.compile(r"[0-9A-Z][区期]")

@@ -834,3 +834,24 @@ def test_a_word_of_letters_after_a_number_is_not_part_of_it(text: str, room: str
 def test_a_district_under_another_city_keeps_its_door() -> None:
     parsed = parse_address("浙江省-杭州市-市辖区北仑区1025-109号")
     assert (parsed.district, parsed.number) == ("北仑区", "1025-109")
+
+
+@pytest.mark.parametrize(
+    ("text", "road", "number"),
+    [
+        ("四川省成都市武侯区人民南路四段12号", "人民南路四段", "12"),
+        ("成都市金牛区一环路西三段1050号城西公寓", "一环路西三段", "1050"),
+        ("辽宁省朝阳市龙城区西大营子镇中山大街5段1301号", "中山大街5段", "1301"),
+        # A lane numbered along the section, then its door (台北's 巷).
+        ("台北市内湖区民权东路六段697巷74号", "民权东路六段697巷", "74"),
+    ],
+)
+def test_a_numbered_section_is_part_of_the_road(text: str, road: str, number: str) -> None:
+    # Doors are numbered again in each section: 人民南路四段12号 is not 人民南路一段12号.
+    parsed = parse_address(text)
+    assert (parsed.road, parsed.number) == (road, number)
+    assert "段" not in (parsed.compound or "")
+
+
+def test_a_section_named_only_by_its_side_is_not_part_of_the_road() -> None:
+    assert parse_address("宁波江北区环城北路东段725弄147号").road == "环城北路"
