@@ -27,5 +27,6 @@ urlpatterns = [
 ]
 
 handler400 = "wangge.core.api_errors.bad_request"
+handler403 = "wangge.core.api_errors.permission_denied"
 handler404 = "wangge.core.views.not_found"
 handler500 = "wangge.core.views.server_error"

@@ -14,15 +14,19 @@ nobody would know who looked. `ScopedAdmin` gives every ModelAdmin over data wit
   district grid centre only (`DistrictAdmin`);
 - every list (with whether it was searched, never the search text), every record opened, and
   every change and deletion (with the names of the changed fields) is an audit entry on the
-  `admin` channel.
+  `admin` channel;
+- an app above may refuse a deletion of another app's model for a while (`guard_deletions`:
+  import commits keep the regions, buildings, units and rooms their rows point at).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 
@@ -121,13 +125,41 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit.record(request.user, AuditAction.DELETE, self._audit_type(), obj.pk, channel=CHANNEL)
-        super().delete_model(request, obj)
+        with transaction.atomic():
+            _check_deletion(request.user, type(obj), [obj.pk])
+            audit.record(
+                request.user, AuditAction.DELETE, self._audit_type(), obj.pk, channel=CHANNEL
+            )
+            super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for pk in queryset.values_list("pk", flat=True):
-            audit.record(request.user, AuditAction.DELETE, self._audit_type(), pk, channel=CHANNEL)
-        queryset.delete()
+        with transaction.atomic():
+            pks = list(queryset.values_list("pk", flat=True))
+            _check_deletion(request.user, queryset.model, pks)
+            for pk in pks:
+                audit.record(
+                    request.user, AuditAction.DELETE, self._audit_type(), pk, channel=CHANNEL
+                )
+            queryset.delete()
+
+
+# Checks an app above this one adds for another app's models (in its AppConfig.ready), run in
+# the deletion's transaction before anything is deleted; they raise PermissionDenied with the
+# reason. Import commits use it: nothing a commit's rows point at goes while it writes.
+DeletionGuard = Callable[[Any, type[Model], list[Any]], None]
+_DELETION_GUARDS: dict[type[Model], list[DeletionGuard]] = {}
+
+
+def guard_deletions(models: Iterable[type[Model]], guard: DeletionGuard) -> None:
+    for model in models:
+        guards = _DELETION_GUARDS.setdefault(model, [])
+        if guard not in guards:
+            guards.append(guard)
+
+
+def _check_deletion(user: Any, model: type[Model], pks: list[Any]) -> None:
+    for guard in _DELETION_GUARDS.get(model, ()):
+        guard(user, model, pks)
 
 
 class ScopedAdmin(AuditedAdmin):

@@ -156,6 +156,16 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return render(request, "core/error.html", {"message": message}, status=status)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: the refusal's own Chinese reason (该记录不在您的管辖范围内), not Django's bare
+    English "403 Forbidden"; a machine client gets its own format."""
+    message = str(exception) if exception is not None and str(exception) else "您无权执行此操作"
+    formatter = formatter_for(request.path)
+    if formatter is not None:
+        return formatter(request, 403, message)
+    return render(request, "core/error.html", {"message": message}, status=403)
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: a machine client gets its own format; a person, a page that says why."""
     message = "CSRF 校验失败：请刷新页面后重试" + (f"（{reason}）" if reason else "")
