@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Final
 
 from wangge.addresses.parser import ParsedAddress, parse_address
-from wangge.core.tabular import EXCEL_SUFFIXES, TabularError, decode_csv_bytes, read_sheets
+from wangge.core.tabular import (
+    EXCEL_SUFFIXES,
+    TabularError,
+    decode_csv_bytes,
+    export_cell,
+    read_sheets,
+)
 
 __all__ = [
     "COLUMNS",
@@ -138,11 +144,15 @@ def _table_column(filename: str, data: bytes, column: str | None) -> list[str]:
 
 
 def write_csv(rows: Iterable[dict[str, str]], out: io.TextIOBase | io.StringIO) -> int:
-    """Write the rows as UTF-8 CSV with a header (callers open the file with a BOM for Excel)."""
+    """Write the rows as UTF-8 CSV with a header (callers open the file with a BOM for Excel).
+
+    A value that would start a formula in Excel or WPS (=, +, -, @: an address cell typed or
+    planted as "=HYPERLINK(…)") is written as text, with a leading apostrophe, as every file
+    the platform hands out (`core.tabular.export_cell`)."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({key: export_cell(value) for key, value in row.items()})
         count += 1
     return count

@@ -71,6 +71,20 @@ def test_command_writes_the_csv(tmp_path: Path) -> None:
     assert rows[0]["province"] == "浙江省" and rows[0]["road"] == "六和路"
 
 
+def test_a_cell_that_would_be_a_formula_is_written_as_text(tmp_path: Path) -> None:
+    # An address column planted with "=HYPERLINK(…)": Excel must not run it when the clerk
+    # opens the cleaned file.
+    source = tmp_path / "in.txt"
+    source.write_text('=HYPERLINK("http://x","点我")\n+1幸福路10号\n幸福路3号', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    call_command("parse_addresses", str(source), "--out", str(out), stdout=io.StringIO())
+    rows = _read(out)
+    assert rows[0]["address"] == '\'=HYPERLINK("http://x","点我")'
+    assert rows[1]["address"] == "'+1幸福路10号"
+    assert rows[2]["address"] == "幸福路3号" and rows[2]["number"] == "3"
+    assert not any(v.startswith(("=", "+", "-", "@")) for row in rows for v in row.values())
+
+
 def test_command_reads_an_xlsx_column(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
