@@ -48,13 +48,14 @@ NOTIFY_BACKOFF = 30.0
 
 @job("notify", "发送通知", retries=NOTIFY_RETRIES, backoff=NOTIFY_BACKOFF)
 def notify(ctx: JobContext, kind: str = "") -> dict[str, Any]:
-    from wangge.cases.notify import Notification, send_now
+    from wangge.cases.notify import KIND_LABELS, Notification, send_now
 
     note = Notification(**ctx.secret)
     ctx.progress(0, 1, "发送")
     send_now(note)  # any error: retried after the backoff, the case change stands
     ctx.progress(1, 1, "发送")
-    return {"message": f"已发送（{note.kind}，案件 {note.case_number}）", "kind": note.kind}
+    label = KIND_LABELS.get(note.kind, note.kind)  # 已发送（超期督办…）, not the code `escalated`
+    return {"message": f"已发送（{label}，案件 {note.case_number}）", "kind": note.kind}
 
 
 METRICS_EXPORT = "export-case-metrics"

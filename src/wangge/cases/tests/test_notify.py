@@ -176,7 +176,8 @@ def test_nothing_is_sent_until_a_worker_runs_the_job(
 def test_the_jobs_list_names_a_notification_in_chinese(
     sample, cases, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """后台任务 reads 发送通知（退单）and the case number, not the kind's code `returned`."""
+    """后台任务 reads 发送通知（退单）and the case number, not the kind's code `returned`; so
+    does the finished job's result (已发送（退单，…）)."""
     from wangge.jobs import services as job_services
 
     settings.WANGGE_NOTIFY_SENDER = ""
@@ -186,6 +187,9 @@ def test_the_jobs_list_names_a_notification_in_chinese(
         services.return_case(sample.users["chengguan"], case, reason="不属城管职责")
     job = Job.objects.get(kind="notify")
     assert job.label == f"发送通知（退单）· {case.number}"
+    assert execute(str(job.pk)) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert job.result["message"] == f"已发送（退单，案件 {case.number}）"
 
 
 def test_every_notification_kind_has_a_label():
