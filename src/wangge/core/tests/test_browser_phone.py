@@ -13,8 +13,10 @@ page is walked without touching this file. On each page it fails on:
 - a table cell hidden by CSS (a column dropped at phone width);
 - a value in a list of facts (`dl dd`) squeezed narrower than 32 px by a long label (numbers
   broken digit by digit);
-- buttons, fields and navigation links smaller than 24×24 px (WCAG 2.2 target size minimum),
-  and links standing alone in a list's cells or cards less than 24 px high.
+- buttons, fields, navigation links and a case action's folded summary (转派) smaller than
+  24×24 px (WCAG 2.2 target size minimum), and links standing alone in a list's cells or cards
+  less than 24 px high;
+- a link drawn as a button (`a.button`) whose word sits off the middle of its box.
 
 Screenshots of each page, for each role, land in test-results/screenshots/phone/ for a person
 to look at (Chinese line breaking, crowding).
@@ -137,7 +139,7 @@ CHECK_PAGE = """
     }
   }
   const targets = "button, select, textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), "
-    + "header a, nav a, .tabs a, .actions a, .pager a, .filters a";
+    + "header a, nav a, .tabs a, .actions a, .actions summary, .pager a, .filters a";
   for (const el of document.querySelectorAll(targets)) {
     if (el.closest(".leaflet-container")) continue;
     const r = el.getBoundingClientRect();
@@ -145,6 +147,17 @@ CHECK_PAGE = """
     if (getComputedStyle(el).visibility === "hidden") continue;
     if (r.width < 24 || r.height < 24) {
       problems.push(`${describe(el)} is too small to tap (${Math.round(r.width)}×${Math.round(r.height)}px)`);
+    }
+  }
+  // a link drawn as a button: its word in the middle of the box, not stuck to the top edge
+  for (const el of document.querySelectorAll("a.button, label.button")) {
+    const r = el.getBoundingClientRect();
+    if (!r.height || el.closest(".leaflet-container")) continue;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const t = range.getBoundingClientRect();
+    if (t.height && Math.abs((t.top + t.bottom) / 2 - (r.top + r.bottom) / 2) > 3) {
+      problems.push(`${describe(el)}: its text is off the middle of the button`);
     }
   }
   // a link alone in a list's cell or item (a case number, a name): tall enough for a thumb
