@@ -58,6 +58,13 @@ def test_resident_reports_follows_and_rates_on_a_phone(
     page.click("button[value=confirm]")
     page.wait_for_selector("#rate")
     page.screenshot(path=SHOTS / "track-rate-phone.png", full_page=True)
+    # the three choices side by side, each word on one line (基本满意 not broken into 基本满/意)
+    lines = page.eval_on_selector_all(
+        "#rate .ratings label",
+        "ls => ls.map(l => { const r = document.createRange(); r.selectNodeContents(l.lastChild);"
+        " return r.getClientRects().length; })",
+    )
+    assert lines == [1, 1, 1], lines
     page.check("input[value=basically_satisfied]")
     page.fill("#id_comment", "修得挺快")
     page.click("#rate button.submit")
