@@ -18,6 +18,8 @@ XFORMS_LIST_NS = "http://openrosa.org/xforms/xformsList"
 MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
 RESPONSE_NS = "http://openrosa.org/http/response"
 MAX_SUBMISSION_XML = 5 * 1024 * 1024
+# Groups and repeats nest a few levels in a real form; the walk below recurses once per level.
+MAX_SUBMISSION_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -117,17 +119,21 @@ def parse_instance(data: bytes, repeat_paths: set[str] | None = None) -> Instanc
     )
     repeat_paths = repeat_paths or set()
 
-    def walk(node: ET.Element, prefix: str, entry: dict[str, str] | None) -> None:
+    def walk(node: ET.Element, prefix: str, entry: dict[str, str] | None, depth: int = 1) -> None:
+        if depth > MAX_SUBMISSION_DEPTH:
+            raise InstanceError(
+                f"提交的XML嵌套超过 {MAX_SUBMISSION_DEPTH} 层（在 {prefix[:200]} 处），无法读取"
+            )
         for child in node:
             name = _local(child.tag)
             path = f"{prefix}{name}"
             if path in repeat_paths:
                 item: dict[str, str] = {}
                 instance.repeats.setdefault(path, []).append(item)
-                walk(child, path + "/", item)
+                walk(child, path + "/", item, depth + 1)
                 continue
             if len(child):
-                walk(child, path + "/", entry)
+                walk(child, path + "/", entry, depth + 1)
                 continue
             text = (child.text or "").strip()
             instance.values.setdefault(path, []).append(text)

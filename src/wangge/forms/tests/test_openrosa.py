@@ -89,6 +89,16 @@ def test_head_submission_tells_the_accepted_content_length(sample):
     assert int(answer.headers["X-OpenRosa-Accept-Content-Length"]) > 0
 
 
+def test_a_deeply_nested_submission_is_refused_in_chinese_not_a_server_error(sample):
+    # 5,000 nested elements parse fine; reading them recursed once per level (RecursionError).
+    depth = 5000
+    xml = f'<data id="verify_pair">{"<a>" * depth}1{"</a>" * depth}</data>'.encode()
+    answer = collect().submit(xml)
+    assert answer.status == 400
+    assert "嵌套超过" in answer.message
+    assert Submission.objects.get().status == SubmissionStatus.REFUSED
+
+
 @pytest.mark.parametrize("code", sorted(SHIPPED))
 def test_every_shipped_form_downloads_and_a_full_submission_is_accepted(sample, code):
     rosa = collect()
