@@ -154,7 +154,7 @@ class BatchIn(Schema):
     orders: list[WorkOrderIn]
 
 
-class BatchOut(Schema):
+class HotlineBatchOut(Schema):
     batch_id: int
     cases: int
     dispatched: int
@@ -409,7 +409,7 @@ def submit(request: HttpRequest, payload: CaseIn) -> Any:
     return services.get_case(request.user, case.pk, channel="api")
 
 
-@router.post("/hotline", response=BatchOut, summary="推送热线工单（整批）")
+@router.post("/hotline", response=HotlineBatchOut, summary="推送热线工单（整批）")
 def push_hotline(request: HttpRequest, payload: BatchIn) -> Any:
     orders = [
         WorkOrder(

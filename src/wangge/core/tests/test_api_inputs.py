@@ -7,6 +7,7 @@ so that each one is named and fails on its own if it comes back.
 from __future__ import annotations
 
 import json
+import typing
 from typing import Any
 
 import pytest
@@ -147,3 +148,36 @@ def test_openapi_has_each_status_once_and_lists_errors(client: Client) -> None:
                 assert "404" in codes
     page = document["paths"]["/api/persons"]["get"]["parameters"]
     assert {p["name"]: p["schema"].get("maximum") for p in page}["page"] == 1_000_000
+
+
+def test_each_schema_name_in_the_document_is_one_class() -> None:
+    """ninja files each model under its class name: two apps' `BatchOut` were one component,
+    and `GET /api/imports/` was documented with the hotline's batch (schemathesis found it)."""
+    from pydantic import BaseModel
+
+    from wangge.api import api
+
+    classes: dict[str, set[type]] = {}
+
+    def walk(annotation: Any) -> None:
+        for arg in typing.get_args(annotation):
+            walk(arg)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return
+        if annotation.__module__.startswith("wangge."):
+            if annotation in classes.get(annotation.__name__, set()):
+                return
+            classes.setdefault(annotation.__name__, set()).add(annotation)
+        for field in annotation.model_fields.values():
+            walk(field.annotation)
+
+    for _prefix, router in api._routers:
+        for view in router.path_operations.values():
+            for operation in view.operations:
+                for model in (operation.response_models or {}).values():
+                    walk(model)
+                for model in operation.models:
+                    if model.__name__ in ("BodyParams", "FormParams", "FileParams"):
+                        walk(model)
+    shared = {name: sorted(c.__module__ for c in found) for name, found in classes.items()}
+    assert {name: mods for name, mods in shared.items() if len(mods) > 1} == {}
