@@ -125,7 +125,7 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
     ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for path, operations in schema.get("paths", {}).items():
+    for operations in schema.get("paths", {}).values():
         for method, operation in operations.items():
             responses: dict[Any, Any] = {}
             for code, answer in operation.get("responses", {}).items():
@@ -135,11 +135,11 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                         merged[key] = {**merged[key], **value}
                     else:
                         merged[key] = value
-            codes = ["400", "403", "405", "422", "429"]
+            # 404 everywhere: besides a path's record, an unknown region in a query or unit
+            # in a body is answered 404 as well.
+            codes = ["400", "403", "404", "405", "422", "429"]
             if operation.get("security"):
                 codes.append("401")
-            if "{" in path:
-                codes.append("404")
             if method == "post":
                 codes += ["409", "413"]
             for code in sorted(codes):
