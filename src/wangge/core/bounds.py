@@ -4,7 +4,8 @@ A number one past int64 overflows the database driver, a date of year 1 or 9999 
 conversion to UTC, a lone surrogate cannot be encoded as UTF-8 and a NUL byte is refused by
 PostgreSQL: each of these used to surface as a 500. The API's types (`RecordId`, `PageNumber`,
 `BoundedDate`, …) carry the limits, so they are checked while parsing, reported as a 422 with
-the field's name, and written into the OpenAPI document. Pure: no Django import.
+the field's name, and written into the OpenAPI document; form fields and query strings go
+through `parse_record_id`. Pure: no Django import.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
+
+from wangge.core.errors import ServiceError
 
 MAX_ID = 2**63 - 1  # the largest BIGINT on SQLite and PostgreSQL
 MAX_PAGE = 1_000_000  # 50 rows a page: 50 million rows, more than any list holds
@@ -67,17 +70,27 @@ BoundedDateTime = Annotated[datetime.datetime, AfterValidator(_check_date)]
 Text = Annotated[str, AfterValidator(_check_text)]
 
 
-def parse_record_id(value: str | None) -> int | None:
-    """A record id typed into a form field, or None if the text is not one (1 to 2⁶³−1).
+def parse_record_id(value: str | None, what: str = "编号") -> int | None:
+    """A record id sent in a form field or a query string; None when nothing was sent.
 
-    Form views look records up by ids a browser sends from a <select>; a hand-made POST can
-    send "abc" or a lone surrogate instead, which the ORM rejects with a ValueError (a 500).
+    The one parser of ids from a request (form views look records up by ids a browser sends
+    from a <select> or a hidden field). Only ASCII digits from 1 to 2⁶³−1 are an id: "abc",
+    "-1", "0", "1e3", "１２" (full-width digits, which `int()` reads as 12), a lone surrogate
+    or a number past int64 (which overflows the database driver) are refused with a
+    `ServiceError` naming `what` (a 400 with the message), never handed to the ORM (a 500).
+    The small positive numbers a form sends beside ids (a version, days, a priority) are read
+    the same way; their own range is the service's to check.
     """
     text = (value or "").strip()
-    if not text.isascii() or not text.isdecimal() or len(text) > 19:
+    if not text:
         return None
-    number = int(text)
-    return number if 1 <= number <= MAX_ID else None
+    if text.isascii() and text.isdecimal() and len(text) <= 19:
+        number = int(text)
+        if 1 <= number <= MAX_ID:
+            return number
+    shown = text[:20].encode("utf-8", "replace").decode("utf-8")  # a lone surrogate: "?"
+    more = "…" if len(text) > 20 else ""
+    raise ServiceError(f"“{shown}{more}”不是有效的{what}")
 
 
 def walk_text(value: Any, where: str = "") -> tuple[str, str] | None:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.access.scoping import Right, allows, can_reveal_identifiers, scope_for, visible_to
 from wangge.cases.models import Department
+from wangge.core.bounds import parse_record_id
 from wangge.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from wangge.core.web import service_errors
 from wangge.geo.coords import TILE_CRS, from_wgs84
@@ -275,14 +276,17 @@ def _units(place: Any) -> list[IssuingUnit]:
 
 
 def _issue(request: HttpRequest, place: Any) -> Notice:
+    unit_id = parse_record_id(request.POST.get("unit"), "发文单位编号")
     unit = (
-        IssuingUnit.objects.select_related("region")
-        .filter(pk=_int(request.POST.get("unit", "")))
-        .first()
+        IssuingUnit.objects.select_related("region").filter(pk=unit_id).first()
+        if unit_id is not None
+        else None
     )
     if unit is None:
         raise ServiceError("请选择发文单位")
-    ids = [_int(v) for v in request.POST.getlist("hazards")]
+    ids = [
+        i for i in (parse_record_id(v, "隐患编号") for v in request.POST.getlist("hazards")) if i
+    ]
     chosen = list(
         visible_to(request.user, Hazard.objects.select_related("place")).filter(
             pk__in=ids, place=place
@@ -296,18 +300,8 @@ def _issue(request: HttpRequest, place: Any) -> Notice:
         unit=unit,
         hazards=chosen,
         kind=request.POST.get("kind", ""),
-        deadline_days=_int(days) if days else None,
+        deadline_days=parse_record_id(days, "整改期限"),
     )
-
-
-def _int(text: str) -> int:
-    try:
-        value = int(text)
-    except (TypeError, ValueError):
-        raise ServiceError(f"“{str(text)[:20]}”不是有效的编号") from None
-    if not 0 < value < 2**62:
-        raise ServiceError("编号超出范围")
-    return value
 
 
 @login_required
@@ -505,7 +499,7 @@ def recheck(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 def _version(text: str | None) -> int | None:
-    return _int(text) if text else None
+    return parse_record_id(text, "版本号")
 
 
 @login_required

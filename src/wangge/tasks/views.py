@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.access.models import Role
 from wangge.access.scoping import Right, allows, scope_for
-from wangge.core.bounds import MAX_ID
+from wangge.core.bounds import parse_record_id
 from wangge.core.errors import Forbidden, ServiceError
 from wangge.core.web import service_errors
 from wangge.geo.models import Region, RegionLevel
@@ -121,7 +121,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     task = services.get_task(request.user, task_id)
     if request.method == "POST":
         action = request.POST.get("action", "")
-        version = _int(request.POST.get("version"))
+        version = parse_record_id(request.POST.get("version"), "版本号")
         try:
             if action == "complete":
                 services.complete_task(
@@ -162,19 +162,8 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     )
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        number = int(value) if value else None
-    except ValueError:
-        raise ServiceError(f"“{(value or '')[:20]}”不是有效的编号") from None
-    if number is not None and abs(number) > MAX_ID:
-        # past int64 the database driver overflows (a 500), so the number is refused here
-        raise ServiceError(f"编号“{(value or '')[:20]}…”超出范围")
-    return number
-
-
 def _assignee(value: str) -> Any:
-    pk = _int(value)
+    pk = parse_record_id(value, "用户编号")
     if pk is None:
         return None
     user = get_user_model().objects.filter(pk=pk, is_active=True).first()
@@ -195,9 +184,13 @@ def visit_round(request: HttpRequest) -> HttpResponse:
     if not scope.unrestricted:
         grids = grids.filter(pk__in=sorted(scope.staff_region_ids))
     if request.method == "POST":
-        ids = [i for i in (_int(v) for v in request.POST.getlist("building")) if i is not None]
-        days = _int(request.POST.get("days")) or 10
-        priority = _int(request.POST.get("priority")) or Priority.NORMAL
+        ids = [
+            i
+            for i in (parse_record_id(v, "楼栋编号") for v in request.POST.getlist("building"))
+            if i is not None
+        ]
+        days = parse_record_id(request.POST.get("days"), "完成期限") or 10
+        priority = parse_record_id(request.POST.get("priority"), "优先级") or Priority.NORMAL
         if not 1 <= days <= 60:
             raise ServiceError("完成期限须在 1–60 个工作日之间")
         try:
@@ -213,7 +206,8 @@ def visit_round(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已为 {len(made)} 户安排走访，{days} 个工作日内完成")
             return redirect("tasks:workbench")
-    grid = grids.filter(pk=_int(request.GET.get("grid")) or 0).first()
+    grid_id = parse_record_id(request.GET.get("grid"), "网格编号")
+    grid = grids.filter(pk=grid_id).first() if grid_id is not None else None
     buildings = selectors.round_buildings(request.user, grid) if grid is not None else []
     return render(
         request,

@@ -204,6 +204,51 @@ def test_a_visit_round_with_a_number_out_of_range_is_refused_not_a_500(
     assert not Task.objects.filter(kind=TaskKind.VISIT).exists()
 
 
+BAD_IDS = ["abc", "-1", "0", "1e3", "１２", "9" * 20, str(2**63), "9" * 5000]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", BAD_IDS)
+@pytest.mark.parametrize("field", ["assignee", "version"])
+def test_a_task_action_with_a_bad_number_is_a_400_in_words(
+    sample: SampleDistrict, field: str, value: str
+) -> None:
+    """The assignee and the version come from the page (`core.bounds.parse_record_id`, the one
+    parser cases and inspections use too); a hand-made POST is refused naming what was wrong
+    (a bad version: a 400; a bad assignee: shown on the task page, as every refused action
+    is), and the task is left as it was. `int()` used to take "１２" as 12 and "-1" as an id."""
+    task = visit(sample, 0)
+    office = login(Client(), "community")
+    data = {"action": "assign", "assignee": sample.users["grid"].pk, "version": task.version}
+    response = office.post(f"/tasks/{task.pk}/", {**data, field: value}, follow=True)
+    if field == "version":
+        assert response.status_code == 400
+    else:
+        assert response.redirect_chain == [(f"/tasks/{task.pk}/", 302)]
+    label = {"assignee": "用户编号", "version": "版本号"}[field]
+    assert f"不是有效的{label}" in response.content.decode()
+    task.refresh_from_db()
+    assert task.assignee is None and task.version == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", BAD_IDS)
+def test_a_visit_round_with_a_bad_grid_is_a_400_in_words(
+    sample: SampleDistrict, value: str
+) -> None:
+    response = login(Client(), "community").get("/tasks/round/", {"grid": value})
+    assert response.status_code == 400
+    assert "不是有效的网格编号" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_task_id_past_int64_in_the_path_is_a_404(sample: SampleDistrict) -> None:
+    office = login(Client(), "community")
+    assert office.get(f"/tasks/{2**63}/").status_code == 404
+    assert office.get(f"/tasks/{'9' * 40}/").status_code == 404
+    assert office.post(f"/tasks/{'9' * 40}/", {"action": "cancel"}).status_code == 404
+
+
 @pytest.mark.django_db
 def test_api_mine_lists_the_callers_open_tasks_for_the_offline_app(
     sample: SampleDistrict,
