@@ -115,8 +115,11 @@ function attachmentFetcher(files) {
 }
 
 // The engine's buttons are in English (it has no Chinese catalogue yet); this Chinese-first UI
-// relabels the few a visit form shows. Vue leaves static labels alone once drawn.
+// relabels the few a visit form shows. Vue leaves static labels alone once drawn. The engine's
+// footer credits ODK ("Powered by" + the ODK logo + the version, a link to getodk.org): its
+// licence (Apache-2.0) asks for no such notice, but the credit stays, in Chinese (技术支持).
 const LABELS = {
+  "Powered by": "技术支持",
   Send: "保存并发送",
   "Choose image": "选择照片",
   "Take picture": "拍照",
@@ -136,9 +139,10 @@ function chineseFor(text) {
 }
 
 function translateButtons() {
-  // The form's buttons, and its menus (drawn at the end of <body>).
+  // The form's buttons, its menus (drawn at the end of <body>) and the footer's credit.
   const relabel = () => {
-    for (const control of document.querySelectorAll(".odk-host button, .p-menu-item-label, .p-menu-item-link")) {
+    const controls = ".odk-host button, .p-menu-item-label, .p-menu-item-link, .odk-host .powered-by-wrapper .caption";
+    for (const control of document.querySelectorAll(controls)) {
       const texts = document.createTreeWalker(control, NodeFilter.SHOW_TEXT);
       for (let node = texts.nextNode(); node; node = texts.nextNode()) {
         const chinese = chineseFor(node.textContent);

@@ -211,3 +211,31 @@ def test_office_staff_browsers_do_not_start_the_worker(
         page.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).length") == 0
     )
     page.close()
+
+
+def test_the_form_page_speaks_chinese_down_to_the_engines_footer(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    sample: SampleDistrict,
+    stand_in_openrosa: list[Any],
+) -> None:
+    """ODK Web Forms draws "Powered by [ODK] v0.22.0" under every form. Its licence
+    (Apache-2.0) asks for no such notice; the credit stays, in Chinese: 技术支持 [ODK]."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, "grid")
+    page.wait_for_selector(".wb-stat")
+    page.goto(f"{live_server.url}/offline/fill/?form=household_visit")
+    page.wait_for_selector(".odk-form .powered-by-wrapper")
+    footer = page.locator(".odk-host .powered-by-wrapper")
+    page.wait_for_function(
+        "() => document.querySelector('.odk-host .powered-by-wrapper .caption')"
+        ".textContent.trim() === '技术支持'"
+    )
+    assert "Powered by" not in page.inner_text("body")
+    assert footer.locator("img[alt=ODK]").count() == 1  # the attribution: ODK's logo, linked
+    assert footer.locator("a[href='https://getodk.org']").count() == 1
+    footer.scroll_into_view_if_needed()
+    page.screenshot(path=OUT / "fill-footer-phone.png", full_page=True)
+    context.close()
