@@ -13,6 +13,9 @@ dispatch, handle, verify) the rules any of which grants it:
   both. Cases: staff dispatch and close, grid workers verify.
 - `InDepartment(field)`: the record is currently with a department the user handles for.
 - `IsUser(field)`: the record was made by the user (a case they reported).
+- `AtOffice(field)`: the record belongs to an office the user works in: its region is the very
+  region of one of the user's staff roles (not one below it), or the user is staff at district
+  level. Import batches: the offices over a batch read it, its own office and the district act.
 
 Reads call `visible_to(user, queryset)` (each model's `objects.visible_to(user)` is that), single
 records `allows(user, obj, right)`, and services `require(user, obj, right)`, which raises and
@@ -62,6 +65,7 @@ class Scope:
     staff_region_ids: frozenset[int] = frozenset()
     writes_unplaced: bool = False  # a staff or grid role at district level
     staff_unplaced: bool = False  # a staff role at district level (cases not located anywhere)
+    office_region_ids: frozenset[int] = frozenset()  # the regions of the staff roles themselves
 
     def covers_code(self, code: str) -> bool:
         return self.unrestricted or any(code.startswith(root) for root in self.root_codes)
@@ -141,19 +145,21 @@ def _compute_scope(user: Any) -> Scope:
         )
     assignments = list(
         RoleAssignment.objects.filter(user=user).values_list(
-            "role", "region__code", "region__level"
+            "role", "region__code", "region__level", "region_id"
         )
     )
     every: set[str] = set()
     staff: set[str] = set()
     grids: set[str] = set()
     district = district_writer = district_staff = False
-    for role, code, level in assignments:
+    offices: set[int] = set()
+    for role, code, level, region_id in assignments:
         every.add(code)
         at_district = level == RegionLevel.DISTRICT
         district = district or at_district
         if role in STAFF_ROLES:
             staff.add(code)
+            offices.add(region_id)
             district_staff = district_staff or at_district
         elif role == Role.GRID_WORKER:
             grids.add(code)
@@ -169,7 +175,7 @@ def _compute_scope(user: Any) -> Scope:
         root_codes=roots,
         grid_ids=grid_ids,
         includes_unplaced=district,
-        roles=frozenset(role for role, _code, _level in assignments),
+        roles=frozenset(role for role, *_rest in assignments),
         user_id=user.pk,
         staff_roots=staff_roots,
         grid_roots=grid_roots,
@@ -180,6 +186,7 @@ def _compute_scope(user: Any) -> Scope:
         staff_region_ids=frozenset(pk for pk, code, _level in regions if _under(code, staff_roots)),
         writes_unplaced=district_writer,
         staff_unplaced=district_staff,
+        office_region_ids=frozenset(offices),
     )
 
 
@@ -303,6 +310,34 @@ class IsRegion:
         return obj.pk is not None and obj.pk in self._ids(scope)
 
 
+@dataclass(frozen=True)
+class AtOffice:
+    """The record belongs to an office the user works in: its region is the region of one of
+    the user's staff roles itself, not a region below it (a street officer reads a community's
+    records through `InRegion`, but this rule leaves the community's own work to the community).
+    Staff at district level (the district grid centre) hold every office's records and those
+    of no region (made on the command line)."""
+
+    field: str = "region"
+
+    def _ids(self, scope: Scope) -> frozenset[int]:
+        return scope.staff_region_ids if scope.staff_unplaced else scope.office_region_ids
+
+    def q(self, scope: Scope) -> Q | None:
+        ids = self._ids(scope)
+        query = Q(**{f"{self.field}_id__in": sorted(ids)}) if ids else None
+        if scope.staff_unplaced:
+            unplaced = Q(**{f"{self.field}__isnull": True})
+            query = unplaced if query is None else query | unplaced
+        return query
+
+    def holds(self, scope: Scope, obj: Any) -> bool:
+        region_id = _attr_id(obj, self.field)
+        if region_id is None:
+            return scope.staff_unplaced
+        return region_id in self._ids(scope)
+
+
 def _attr_id(obj: Any, field: str) -> Any:
     """`obj.<field>_id`, following `a__b` paths through loaded relations."""
     *path, last = field.split("__")
@@ -417,6 +452,13 @@ POLICIES: dict[str, Policy] = {
             Right.CHANGE: (InRegion("region", "any"),),
             Right.DISPATCH: (InRegion("region", "staff"),),
         }
+    ),
+    # An import batch belongs to the office that uploaded it (its region). The offices over
+    # that region read it (a street officer a community's batch); its own office and the
+    # district grid centre act on it (review, re-map, commit, discard, undo). Department
+    # handlers and grid workers do not import (fusion.services.require_importer).
+    "fusion.importbatch": Policy(
+        {Right.VIEW: (InRegion("region", "staff"),), Right.CHANGE: (AtOffice("region"),)}
     ),
     # an import row about a person the importer may not change: the person's holders decide
     "fusion.handover": Policy(

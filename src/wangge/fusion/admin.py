@@ -1,6 +1,7 @@
 """Batches and templates in the admin are read-only records: changes go through the services.
-Both are for the district grid centre only (a batch's files and decisions describe residents
-all over the district), and every look is audited (`wangge.access.admin_scope`)."""
+Batches are scoped like the import pages (`fusion.importbatch` in `access.scoping`: the offices
+over the uploading office); templates, shared by every office, are the district grid centre's.
+Every look is audited (`wangge.access.admin_scope`)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from wangge.access.admin_scope import DistrictAdmin
+from wangge.access.admin_scope import DistrictAdmin, ScopedAdmin
 from wangge.fusion.models import ImportBatch, MappingTemplate
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(DistrictAdmin):
-    list_display = ("id", "status", "label", "channel", "created_by", "created_at", "committed_at")
+class ImportBatchAdmin(ScopedAdmin):
+    list_display = (
+        "id",
+        "status",
+        "label",
+        "channel",
+        "region",
+        "created_by",
+        "created_at",
+        "committed_at",
+    )
     list_filter = ("status", "channel")
     search_fields = ("label",)
     readonly_fields = [f.name for f in ImportBatch._meta.fields]

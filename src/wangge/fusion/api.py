@@ -35,6 +35,7 @@ class BatchOut(Schema):
     status: str
     channel: str
     label: str
+    region_code: str | None  # the office the batch belongs to (none: the district's)
     files: list[str]
     created_by: str | None
     created_at: datetime.datetime
@@ -45,6 +46,10 @@ class BatchOut(Schema):
     @staticmethod
     def resolve_files(obj: ImportBatch) -> list[str]:
         return [f["name"] for f in obj.files]
+
+    @staticmethod
+    def resolve_region_code(obj: ImportBatch) -> str | None:
+        return obj.region.code if obj.region else None
 
     @staticmethod
     def resolve_created_by(obj: ImportBatch) -> str | None:
@@ -204,7 +209,7 @@ def stage(
 
 @router.get("/", response=list[BatchOut], summary="导入批次列表")
 def list_batches(request: HttpRequest) -> Any:
-    return services.visible_batches(request.user).select_related("created_by")[:200]
+    return services.visible_batches(request.user).select_related("created_by", "region")[:200]
 
 
 @router.get("/{batch_id}", response=BatchDetailOut, summary="批次汇总与列对应")

@@ -54,6 +54,7 @@ from django.utils import timezone
 
 from wangge.access import audit
 from wangge.access.fields import data_cipher
+from wangge.access.scoping import Right
 from wangge.addresses.models import Room
 from wangge.core import hidden
 from wangge.core.bulk import begin_write, db_now, insert_rows, reserve_ids
@@ -116,7 +117,7 @@ def commit_batch(actor: Any, batch_id: int, *, progress: Progress | None = None)
     left 导入中 by a writer that died is cleaned up first and committed again."""
     from wangge.fusion.services import get_batch, staged_records
 
-    batch = get_batch(actor, batch_id)
+    batch = get_batch(actor, batch_id, Right.CHANGE)
     recover_abandoned()
     batch.refresh_from_db()
     if batch.status == BatchStatus.COMMITTING:

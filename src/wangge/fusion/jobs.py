@@ -23,6 +23,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from wangge.access.fields import data_cipher
+from wangge.access.scoping import Right
 from wangge.core.errors import ServiceError
 from wangge.fusion import services
 from wangge.fusion.models import BatchStatus, ImportBatch
@@ -117,7 +118,7 @@ def latest_job(batch_id: int) -> Job | None:
 def _start_on_batch(
     actor: Any, kind: str, batch_id: int, label: str, allowed: str, refusal: str, **params: Any
 ) -> Job:
-    batch = services.get_batch(actor, batch_id)
+    batch = services.get_batch(actor, batch_id, Right.CHANGE)
     if batch.status != allowed:
         raise ServiceError(refusal.format(pk=batch.pk, status=batch.get_status_display()))
     running = active_job(batch.pk)
@@ -175,6 +176,13 @@ def _batch_url(batch_id: int) -> str:
     return reverse("fusion:batch", args=[batch_id])
 
 
+def _may_act_on_batch(actor: Any, retried: Job) -> None:
+    """A re-map, commit or undo runs as its starter: who retries one must be someone who may
+    act on the batch (its office, the district), not an office over it that only reads it."""
+    batch_id = retried.params.get("batch_id")
+    services.get_batch(actor, int(batch_id) if isinstance(batch_id, int) else 0, Right.CHANGE)
+
+
 # -- the handlers -----------------------------------------------------------------------------
 
 
@@ -217,7 +225,7 @@ def stage(ctx: JobContext, upload: str, channel: str = "web") -> dict[str, Any]:
     }
 
 
-@job(REMAP, "按新的列对应重新检查")
+@job(REMAP, "按新的列对应重新检查", may_retry=_may_act_on_batch)
 def remap(ctx: JobContext, batch_id: int, overrides: dict[str, dict[str, str]]) -> dict[str, Any]:
     ctx.link(_batch_url(batch_id))
     ctx.progress(0, 0, "读取台账")
@@ -233,7 +241,7 @@ def _commit_message(summary: dict[str, Any]) -> str:
     )
 
 
-@job(COMMIT, "确认导入")
+@job(COMMIT, "确认导入", may_retry=_may_act_on_batch)
 def commit(ctx: JobContext, batch_id: int) -> dict[str, Any]:
     ctx.link(_batch_url(batch_id))
     batch = services.get_batch(ctx.actor, batch_id)
@@ -245,7 +253,7 @@ def commit(ctx: JobContext, batch_id: int) -> dict[str, Any]:
     return {"message": _commit_message(summary), "batch_id": batch_id, **summary}
 
 
-@job(UNDO, "撤销导入批次")
+@job(UNDO, "撤销导入批次", may_retry=_may_act_on_batch)
 def undo(ctx: JobContext, batch_id: int) -> dict[str, Any]:
     ctx.link(_batch_url(batch_id))
     batch = services.get_batch(ctx.actor, batch_id)

@@ -36,6 +36,17 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The office the batch belongs to: the region of its uploader's staff role (the outermost,
+    # if they hold several); none for the command line. Who reads and acts on the batch is the
+    # `fusion.importbatch` policy in `access.scoping`.
+    region = models.ForeignKey(
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("所属单位"),
+    )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
     undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)

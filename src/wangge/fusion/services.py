@@ -24,7 +24,7 @@ from django.utils import timezone
 from wangge.access import audit
 from wangge.access.fields import data_cipher
 from wangge.access.models import Role
-from wangge.access.scoping import scope_for
+from wangge.access.scoping import Right, allows, require, scope_for, visible_to
 from wangge.addresses.matcher import RegistryRoom
 from wangge.addresses.models import Room
 from wangge.core.bulk import begin_write
@@ -72,19 +72,46 @@ def require_importer(actor: Any) -> None:
         raise Forbidden("只有区、街道、社区工作人员可以导入台账")
 
 
+def office_of(actor: Any) -> Region | None:
+    """The office a batch the actor uploads belongs to: the region of their staff role (the
+    outermost, if they hold several). None for the command line and superusers: the district's."""
+    if actor is None or actor.is_superuser:
+        return None
+    roots = scope_for(actor).staff_roots
+    return Region.objects.filter(code=roots[0]).first() if roots else None
+
+
 def visible_batches(actor: Any) -> Any:
+    """The batches of the offices the actor works in and those below them (`access.scoping`,
+    policy `fusion.importbatch`): a street officer reads its communities' batches."""
     require_importer(actor)
     batches = ImportBatch.objects.all()
-    if actor is None or actor.is_superuser or Role.DISTRICT_ADMIN in scope_for(actor).roles:
-        return batches
-    return batches.filter(created_by=actor)
+    return batches if actor is None else visible_to(actor, batches)
 
 
-def get_batch(actor: Any, batch_id: int) -> ImportBatch:
-    batch = visible_batches(actor).filter(pk=batch_id).first()
+def get_batch(
+    actor: Any, batch_id: int, right: Right = Right.VIEW, *, channel: str = "web"
+) -> ImportBatch:
+    """A batch the actor may read; with `right=CHANGE` also one they may act on (review,
+    re-map, commit, discard, undo: the batch's own office and the district), else `Forbidden`
+    with the refusal in the audit log. A batch they may not read does not exist for them."""
+    batch = visible_batches(actor).select_related("region").filter(pk=batch_id).first()
     if batch is None:
         raise NotFound(f"导入批次 {batch_id} 不存在或不在您的权限范围内")
+    if right != Right.VIEW:
+        require(
+            actor,
+            batch,
+            right,
+            message="只有上传该批次的单位和区网格中心可以处理该批次，上级单位只能查看",
+            channel=channel,
+        )
     return batch
+
+
+def may_change_batch(actor: Any, batch: ImportBatch) -> bool:
+    """Whether the actor may act on a batch they read (the pages offer the actions only then)."""
+    return actor is None or allows(actor, batch, Right.CHANGE)
 
 
 # -- registry -------------------------------------------------------------------------------
@@ -162,6 +189,7 @@ def stage_batch(
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             created_by=actor if actor is not None else None,
+            region=office_of(actor),
             channel=channel,
             label=label,
         )
@@ -189,7 +217,7 @@ def restage_batch(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportBatch:
     """Run the batch again with a corrected column mapping."""
-    batch = get_batch(actor, batch_id)
+    batch = get_batch(actor, batch_id, Right.CHANGE)
     if batch.status != BatchStatus.STAGED:
         raise ServiceError("只有待确认的批次可以修改列对应")
     uploads = _uploads_of(batch)
@@ -363,7 +391,7 @@ def staged_records(batch: ImportBatch, columns: Sequence[str] | None = None) -> 
 
 
 def save_template(actor: Any, batch_id: int, file_sheet: str, name: str) -> MappingTemplate:
-    batch = get_batch(actor, batch_id)
+    batch = get_batch(actor, batch_id, Right.CHANGE)
     file_name, _, sheet_name = file_sheet.partition("|")
     for f in batch.files:
         for s in f["sheets"]:
@@ -384,7 +412,7 @@ def decide_pair(actor: Any, batch_id: int, rid: int, decision: str) -> ImportBat
     imports it as its own person."""
     if decision not in ("same", "different"):
         raise ServiceError("核实结果只能是“同一人”或“不是同一人”")
-    batch = get_batch(actor, batch_id)
+    batch = get_batch(actor, batch_id, Right.CHANGE)
     if batch.status != BatchStatus.STAGED:
         raise ServiceError("该批次已不在待确认状态")
     if not any(p["rid"] == rid for p in batch.summary.get("review", [])):
@@ -396,7 +424,7 @@ def decide_pair(actor: Any, batch_id: int, rid: int, decision: str) -> ImportBat
 
 
 def discard_batch(actor: Any, batch_id: int) -> ImportBatch:
-    batch = get_batch(actor, batch_id)
+    batch = get_batch(actor, batch_id, Right.CHANGE)
     if batch.status != BatchStatus.STAGED:
         raise ServiceError("只有待确认的批次可以放弃")
     batch.status = BatchStatus.DISCARDED
@@ -451,7 +479,7 @@ from wangge.fusion.committing import (  # noqa: E402
 def undo_batch(actor: Any, batch_id: int) -> ImportBatch:
     """Put back exactly what the batch changed. Later batches that touched the same persons
     must be undone first, or their changes would be lost silently."""
-    batch = get_batch(actor, batch_id)
+    batch = get_batch(actor, batch_id, Right.CHANGE)
     if batch.status != BatchStatus.COMMITTED:
         raise ServiceError(f"批次 {batch.pk} 当前为“{batch.get_status_display()}”，不能撤销")
     from django.apps import apps
@@ -514,6 +542,8 @@ __all__ = [
     "decide_pair",
     "discard_batch",
     "get_batch",
+    "may_change_batch",
+    "office_of",
     "platform_registry",
     "rejected_rows_xlsx",
     "restage_batch",

@@ -36,7 +36,7 @@ ROW_FILTERS = ((REJECTED, "拒绝"), (DOUBTFUL, "待核实"), ("", "全部"))
 @require_GET
 @service_errors
 def batch_list(request: HttpRequest) -> HttpResponse:
-    batches = services.visible_batches(request.user).select_related("created_by")[:200]
+    batches = services.visible_batches(request.user).select_related("created_by", "region")[:200]
     return render(request, "fusion/batch_list.html", {"batches": batches})
 
 
@@ -113,6 +113,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "fusion/batch_detail.html",
         {
             "batch": batch,
+            "may_change": services.may_change_batch(request.user, batch),
             "staged": batch.status == BatchStatus.STAGED,
             "committed": batch.status == BatchStatus.COMMITTED,
             "summary": batch.summary,
@@ -138,7 +139,8 @@ def _act(request: HttpRequest, batch_id: int, action: str) -> HttpResponse:
         batch = services.decide_pair(user, batch_id, rid, request.POST.get("decision", ""))
         if request.headers.get("HX-Request"):
             pair = next(p for p in selectors.review_pairs(batch) if p["rid"] == rid)
-            return render(request, "fusion/_pair.html", {"batch": batch, "pair": pair})
+            context = {"batch": batch, "pair": pair, "may_change": True}
+            return render(request, "fusion/_pair.html", context)
         messages.success(request, _("已记录核实结果"))
         return redirect(here + "#review")
     if action == "remap":

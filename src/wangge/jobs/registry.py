@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from wangge.jobs.runner import JobContext
 
 Handler = Callable[..., dict[str, Any] | None]
+# Raises (Forbidden, NotFound) unless the user may retry this job of the kind: a job that acts
+# on a record as its starter is retried only by someone who may act on the record too.
+RetryCheck = Callable[[Any, Any], None]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class JobKind:
     retries: int = 0
     backoff: float = 30.0  # seconds before the first retry; doubles each time
     every: int | None = None  # seconds, for periodic jobs started by the scheduler
+    may_retry: RetryCheck | None = None
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
@@ -47,11 +51,15 @@ def job(
     retries: int = 0,
     backoff: float = 30.0,
     every: int | None = None,
+    may_retry: RetryCheck | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register ``handler`` as the job kind ``name`` (the first argument is the context)."""
+    """Register ``handler`` as the job kind ``name`` (the first argument is the context).
+
+    ``may_retry(user, job)`` raises when ``user`` may not retry such a job (see `RetryCheck`).
+    """
 
     def register(handler: Handler) -> Handler:
-        KINDS[name] = JobKind(name, label, handler, retries, backoff, every)
+        KINDS[name] = JobKind(name, label, handler, retries, backoff, every, may_retry)
         return handler
 
     return register

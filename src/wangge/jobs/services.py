@@ -84,13 +84,17 @@ def _hand_over(job: Job) -> None:
 def retry(actor: Any, job_id: Any) -> Job:
     """Run a failed or interrupted job again, as the user who started it.
 
-    Its starter may retry it, and staff who can see it; it keeps its id, so the page that
-    showed the failure shows the new run.
+    Its starter may retry it, and staff who can see it, unless its kind says who may
+    (`JobKind.may_retry`: an import's commit or undo, by those who may act on the batch); it
+    keeps its id, so the page that showed the failure shows the new run.
     """
     job = get_job(actor, job_id)
     scope = scope_for(actor)
     if job.user_id != actor.pk and not (actor.is_superuser or scope.roles & STAFF_ROLES):
         raise Forbidden("只有发起人或管辖该区域的工作人员可以重试此任务")
+    check = get_kind(job.kind).may_retry
+    if check is not None:
+        check(actor, job)
     if not job.retryable:
         raise ServiceError(f"任务当前为“{job.get_status_display()}”，只有失败或中断的任务可以重试")
     updated = Job.objects.filter(pk=job.pk, status=job.status).update(
