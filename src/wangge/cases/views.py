@@ -5,7 +5,6 @@ Views parse and call services; the services decide who may do what.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from wangge.cases.models import Case, CaseStatus, Category, Channel, Department,
 from wangge.cases.services import reads
 from wangge.core.bounds import parse_record_id
 from wangge.core.errors import ServiceError, ValidationFailed
-from wangge.core.web import service_errors
+from wangge.core.web import form_date, service_errors
 from wangge.geo.coords import TILE_CRS, from_wgs84
 from wangge.geo.models import Region, RegionLevel
 
@@ -337,13 +336,6 @@ def overdue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _date(text: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text) if text else None
-    except ValueError:
-        raise ServiceError(f"日期“{text}”格式不对，应如 2026-11-01") from None
-
-
 def _default_group(user: Any) -> str:
     """The level below the user's own region: a community officer sees their grids, not one bar
     for the street they belong to; a handler without a region of their own, the categories."""
@@ -368,8 +360,8 @@ def _default_group(user: Any) -> str:
 @service_errors
 def dashboard(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("group") or _default_group(request.user)
-    start = _date(request.GET.get("start", ""))
-    end = _date(request.GET.get("end", ""))
+    start = form_date(request.GET.get("start", ""))
+    end = form_date(request.GET.get("end", ""))
     result = metrics.case_metrics(request.user, group=group, start=start, end=end)
     chart = [
         {
@@ -402,8 +394,8 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     job = start_metrics_export(
         request.user,
         group=request.POST.get("group", "street"),
-        start=_date(request.POST.get("start", "")),
-        end=_date(request.POST.get("end", "")),
+        start=form_date(request.POST.get("start", "")),
+        end=form_date(request.POST.get("end", "")),
     )
     return redirect("jobs:detail", job_id=job.pk)
 

@@ -3,6 +3,7 @@ spreadsheets downloads."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from wangge.core.bounds import date_problem
 from wangge.core.errors import ServiceError
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,6 +26,25 @@ def service_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return render(request, "core/error.html", {"message": exc.message}, status=exc.status)
 
     return wrapper
+
+
+def form_date(text: str) -> datetime.date | None:
+    """A date typed into a page's filter or export form (2026-11-01), None when left empty.
+
+    Malformed, or outside the years `core.bounds` supports, it is a ServiceError in Chinese:
+    year 1 or 9999 parses, then overflows the day arithmetic and the conversion to UTC (a 500).
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ServiceError(f"日期“{text[:20]}”格式不对，应如 2026-11-01") from None
+    problem = date_problem(day)
+    if problem:
+        raise ServiceError(problem)
+    return day
 
 
 def xlsx_download(data: bytes, filename: str) -> HttpResponse:

@@ -5,7 +5,6 @@ Views parse and call services; the services decide who may do what."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,7 +22,7 @@ from wangge.access.scoping import Right, allows, can_reveal_identifiers, scope_f
 from wangge.cases.models import Department
 from wangge.core.bounds import parse_record_id
 from wangge.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
-from wangge.core.web import service_errors
+from wangge.core.web import form_date, service_errors
 from wangge.geo.coords import TILE_CRS, from_wgs84
 from wangge.geo.models import Region
 from wangge.inspections import counts as counting
@@ -56,20 +55,13 @@ class CappedPaginator(Paginator):
         return self.count > selectors.COUNT_CAP
 
 
-def _date(text: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text) if text else None
-    except ValueError:
-        raise ServiceError(f"日期“{text[:20]}”格式不对，应如 2026-11-01") from None
-
-
 def _filter(data: Any) -> selectors.HazardFilter:
     return selectors.HazardFilter(
         region=data.get("region", "")[:24],
         category=data.get("category", "")[:16],
         status=data.get("status", "")[:16],
-        start=_date(data.get("start", "")),
-        end=_date(data.get("end", "")),
+        start=form_date(data.get("start", "")),
+        end=form_date(data.get("end", "")),
     )
 
 
@@ -509,8 +501,8 @@ def counts_page(request: HttpRequest) -> HttpResponse:
     result = counting.counts(
         request.user,
         level=level,
-        start=_date(request.GET.get("start", "")),
-        end=_date(request.GET.get("end", "")),
+        start=form_date(request.GET.get("start", "")),
+        end=form_date(request.GET.get("end", "")),
     )
     chart = {
         "regions": [r.name for r in result.rows],
@@ -550,7 +542,7 @@ def counts_export(request: HttpRequest) -> HttpResponse:
     job = start_counts_export(
         request.user,
         level=request.POST.get("level", "community")[:16],
-        start=_date(request.POST.get("start", "")),
-        end=_date(request.POST.get("end", "")),
+        start=form_date(request.POST.get("start", "")),
+        end=form_date(request.POST.get("end", "")),
     )
     return redirect("jobs:detail", job_id=job.pk)

@@ -204,6 +204,19 @@ def test_the_dashboard_groups_by_the_level_below_the_users_region(sample, cases,
     assert '<option value="category" selected>' in page
 
 
+def test_dashboard_dates_outside_the_supported_years_are_refused_not_a_500(sample, cases):
+    """Year 1 or 9999 parses as a date, then overflowed the day after the end (a 500)."""
+    from wangge.jobs.models import Job
+
+    client = client_for(sample.users["street"])
+    for query in ("?start=0001-01-01&end=9999-12-31", "?end=9999-12-31", "?start=0001-01-01"):
+        page = client.get("/cases/dashboard/" + query)
+        assert page.status_code == 400, query
+        assert "超出支持的范围" in page.content.decode()
+    answer = client.post("/cases/dashboard/export/", {"end": "9999-12-31"})
+    assert answer.status_code == 400 and not Job.objects.exists()
+
+
 def test_placement_tab_only_for_those_who_may_place(sample, cases):
     """待定位 lists the cases the user may place (a dispatching right): grid workers and
     handlers would only ever see it empty."""

@@ -109,6 +109,19 @@ def test_the_ledger_filters_pages_and_exports_in_the_background(sample, places):
     assert len(rows) == 1 + 4 and rows[1][7] == "电动车入户充电"
 
 
+def test_dates_outside_the_supported_years_are_refused_not_a_500(sample, places):
+    """Year 1 or 9999 parses as a date, then overflowed the conversion to UTC (a 500)."""
+    client = _client(sample.users["admin"])
+    for url in (reverse("inspections:ledger"), reverse("inspections:counts")):
+        for query in ("?start=0001-01-01", "?end=9999-12-31"):
+            page = client.get(url + query)
+            assert page.status_code == 400, url + query
+            assert "超出支持的范围" in page.content.decode()
+    for url in (reverse("inspections:ledger_export"), reverse("inspections:counts_export")):
+        answer = client.post(url, {"start": "0001-01-01", "level": "grid"})
+        assert answer.status_code == 400 and not Job.objects.exists(), url
+
+
 def test_the_map_serves_points_without_personal_data(sample, places):
     admin = sample.users["admin"]
     services.record_hazard(admin, places.places[0], category="partition")
