@@ -465,3 +465,5 @@ MIDDLEWARE[_after_auth:_after_auth] = [
     "wangge.access.middleware.RefusalAuditMiddleware",
 ]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# outermost: a HEAD answer leaves with no content, whoever made it (core/middleware.py)
+MIDDLEWARE.insert(0, "wangge.core.middleware.HeadWithoutBodyMiddleware")

@@ -104,15 +104,18 @@ def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[
     any CSRF check: nothing here reads cookies), the jurisdiction check, and every refusal as
     the spec's `errors/error` with code and description in the asked format."""
 
+    # HEAD wherever GET is (RFC 9110 §9.3.2; the body is taken off by core.middleware)
+    allowed = (*methods, "HEAD") if "GET" in methods else methods
+
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
+            if request.method not in allowed:
                 response = errors(
                     fmt,
                     405,
-                    [(405, f"{request.path} 不支持 {request.method}；允许：{', '.join(methods)}")],
+                    [(405, f"{request.path} 不支持 {request.method}；允许：{', '.join(allowed)}")],
                 )
-                response["Allow"] = ", ".join(methods)
+                response["Allow"] = ", ".join(allowed)
                 return response
             try:
                 check_jurisdiction(request)

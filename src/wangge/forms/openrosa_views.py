@@ -82,8 +82,10 @@ def openrosa_view(
 
 @openrosa_view
 def form_list(request: HttpRequest, user: Any) -> HttpResponse:
-    if request.method != "GET":
-        return _message("只支持 GET", 405)
+    if request.method not in ("GET", "HEAD"):  # HEAD: RFC 9110 §9.3.2, no content
+        response = _message("只支持 GET 和 HEAD", 405)
+        response["Allow"] = "GET, HEAD"
+        return response
     wanted = request.GET.get("formID", "")
     listed = []
     for version in services.forms_for(user):
@@ -146,7 +148,9 @@ def submission(request: HttpRequest, user: Any) -> HttpResponse:
     if request.method == "HEAD":
         return _headers(HttpResponse(status=204), accept_length=True)
     if request.method != "POST":
-        return _message("只支持 HEAD 和 POST", 405)
+        response = _message("只支持 HEAD 和 POST", 405)
+        response["Allow"] = "HEAD, POST"
+        return response
     xml_file = request.FILES.get("xml_submission_file")
     if xml_file is None:
         return _message("缺少 xml_submission_file", 400)

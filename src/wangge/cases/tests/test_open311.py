@@ -510,9 +510,9 @@ def test_every_error_is_in_the_format_of_the_extension(cases: Any) -> None:
     assert _json_error(client.get(f"{BASE}/requests/a/b.json"), 404)
     # Method errors are the spec's 405, before any CSRF check (nothing here uses cookies).
     posted = client.post(f"{BASE}/services.xml", {"x": "1"})
-    assert "POST" in _xml_error(posted, 405) and posted["Allow"] == "GET"
+    assert "POST" in _xml_error(posted, 405) and posted["Allow"] == "GET, HEAD"
     deleted = client.delete(f"{BASE}/requests.json")
-    assert "DELETE" in _json_error(deleted, 405) and deleted["Allow"] == "GET, POST"
+    assert "DELETE" in _json_error(deleted, 405) and deleted["Allow"] == "GET, POST, HEAD"
     assert _xml_error(client.put(f"{BASE}/servicerequestupdates.xml"), 405)
     assert _xml_error(client.post(f"{BASE}/tokens/abc.xml"), 405)
     assert client.post(f"{BASE}/requests.xml", {"service_code": "H01"}).status_code == 403
