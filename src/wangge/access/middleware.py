@@ -32,7 +32,7 @@ from wangge.access import audit
 from wangge.access.clientip import client_ip
 
 Handler = Callable[[HttpRequest], HttpResponse]
-_MACHINE_PREFIXES = ("/api/", "/open311/")
+_MACHINE_PREFIXES = ("/api/", "/open311/", "/openrosa/")
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -29,8 +29,12 @@ class FormsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
+        from wangge.core.api_errors import register_error_format
         from wangge.forms.models import FormVersion
+        from wangge.forms.openrosa_views import error_answer
         from wangge.forms.submissions import forget_versions
+
+        register_error_format("/openrosa/", error_answer)  # OpenRosaResponse, OpenRosa headers
 
         # after a flush or migrate the versions are new rows; before loading the shipped ones
         post_migrate.connect(forget_versions, sender=self, dispatch_uid="wangge.forms.forget")

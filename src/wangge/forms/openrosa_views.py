@@ -14,6 +14,7 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from wangge.access import authn
+from wangge.core.api_errors import mark_formatted
 from wangge.core.errors import ServiceError
 from wangge.forms import openrosa, roster, services
 from wangge.forms.auth import REALM, LockedOut, TooMany, openrosa_user
@@ -37,7 +38,17 @@ def _xml(body: str, status: int = 200, *, accept_length: bool = False) -> HttpRe
 
 
 def _message(text: str, status: int, nature: str = "") -> HttpResponse:
-    return _xml(openrosa.response(text, nature), status, accept_length=True)
+    response = _xml(openrosa.response(text, nature), status, accept_length=True)
+    mark_formatted(response)  # already the client's format: ErrorFormatMiddleware leaves it
+    return response
+
+
+def error_answer(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """Every error under /openrosa/ that no view made (the log-in lockout's 429, the body cap's
+    413, an unreadable multipart body's 400, an unknown path's 404) as an OpenRosaResponse with
+    the OpenRosa headers: the HTTP Request API asks `X-OpenRosa-Version` of every answer, and
+    Collect shows the message of an OpenRosaResponse to the user."""
+    return _message(message, status)
 
 
 def _challenge() -> HttpResponse:

@@ -4,14 +4,18 @@ split uploads, every shipped form filled and accepted, scope and conflicts."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+from typing import Any
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from wangge.core.testing import PASSWORD
 from wangge.forms.auth import forget_all
 from wangge.forms.models import Attachment, Change, ChangeStatus, Submission, SubmissionStatus
 from wangge.forms.services import SHIPPED
-from wangge.forms.tests.openrosa_client import OpenRosaClient, fill
+from wangge.forms.tests.openrosa_client import Answer, OpenRosaClient, fill
 from wangge.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +259,46 @@ def test_remembered_credentials_still_see_a_role_taken_away(sample):
     rosa.submit(xml.replace(b"uuid:roles-1", b"uuid:roles-2"), attachments)
     second = AuditEntry.objects.filter(object_type="forms.submission").latest("pk")
     assert second.pk != first.pk and second.user_roles == []
+
+
+def _openrosa_error(answer: Any, status: int) -> str:
+    """An error as the OpenRosa HTTP Request API has every answer: the `X-OpenRosa-Version`
+    header and, as the transactional APIs answer, an `OpenRosaResponse` envelope (whose message
+    Collect shows)."""
+    assert answer.status == status, answer.body[:200]
+    assert answer.headers["X-OpenRosa-Version"] == "1.0"
+    assert answer.headers["Content-Type"].startswith("text/xml")
+    root = ET.fromstring(answer.body)
+    assert root.tag == "{http://openrosa.org/http/response}OpenRosaResponse"
+    assert answer.message
+    return answer.message
+
+
+def test_errors_no_view_made_are_openrosa_answers_too(sample, settings):
+    # OpenRosa HTTP Request API: "Servers should include the following headers in all
+    # responses": X-OpenRosa-Version, Date. Also for an unknown path, a body the multipart
+    # parser cannot read, the body cap and the log-in lockout, all answered before any view.
+    rosa = collect()
+    assert "/openrosa/nope" in _openrosa_error(rosa.request("GET", "/openrosa/nope"), 404)
+    unreadable = Client().post(
+        "/openrosa/submission",
+        data=b"x",
+        content_type="multipart/form-data",  # no boundary
+        headers={"Authorization": rosa._basic(), "X-OpenRosa-Version": "1.0"},
+    )
+    _openrosa_error(
+        Answer(unreadable.status_code, dict(unreadable.headers), unreadable.content), 400
+    )
+    settings.WANGGE_ANONYMOUS_MAX_BODY_BYTES = 1000
+    too_big = Client().post(
+        "/openrosa/submission",
+        data={"xml_submission_file": SimpleUploadedFile("s.xml", b"<a/>" * 1000, "text/xml")},
+    )
+    assert "MB" in _openrosa_error(
+        Answer(too_big.status_code, dict(too_big.headers), too_big.content), 413
+    )
+    wrong = OpenRosaClient(Client(), username="grid", password="wrong")
+    answers = [
+        wrong.request("GET", "/openrosa/formList") for _ in range(settings.AXES_FAILURE_LIMIT + 1)
+    ]
+    _openrosa_error(answers[-1], 429)
