@@ -34,6 +34,13 @@ ACCEPT_CONTENT_LENGTH = 10 * 1024 * 1024
 logger = logging.getLogger("wangge.forms")
 
 
+class AttachmentTooLarge(InstanceError):
+    """One file over MAX_ATTACHMENT_BYTES: a 413, as HTTP has it for content too large (RFC 9110
+    §15.5.14). Collect splits a submission over several POSTs only between files, so a single
+    file over the limit cannot be sent, and Collect tells its user so for a 413 (a 400 only
+    shows the server's text as an unexplained failure)."""
+
+
 @dataclass(frozen=True)
 class Upload:
     name: str
@@ -43,7 +50,7 @@ class Upload:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: int  # the HTTP status for OpenRosa: 201 stored, 202 had it already, 400/403
+    status: int  # the HTTP status for OpenRosa: 201 stored, 202 had it already, 400/403/413
     message: str
     submission: Submission | None = None
 
@@ -73,7 +80,7 @@ def store_attachments(submission: Submission, uploads: list[Upload]) -> int:
         if name in have:
             continue
         if len(upload.data) > MAX_ATTACHMENT_BYTES:
-            raise InstanceError(f"附件“{name}”超过10MB")
+            raise AttachmentTooLarge(f"附件“{name}”超过10MB，无法接收，请压缩后重新提交")
         path = _dir(submission) / f"{len(have) + added:02d}.bin"
         path.write_bytes(data_cipher().encrypt_bytes(upload.data))
         path.chmod(0o600)
@@ -202,7 +209,7 @@ def receive(
             return Outcome(503, "服务器暂时无法保存该提交，已记录，请稍后重新发送")
         return _again(user, existing, uploads, incomplete=incomplete, apply=apply)
     except InstanceError as exc:
-        return Outcome(400, exc.message)
+        return Outcome(413 if isinstance(exc, AttachmentTooLarge) else 400, exc.message)
     if outcome.status == 201 and deferred() and status == SubmissionStatus.RECEIVED and apply:
         from wangge.forms.jobs import queue_apply
 
@@ -232,7 +239,7 @@ def _again(
     try:
         added = store_attachments(existing, uploads)
     except InstanceError as exc:
-        return Outcome(400, exc.message, existing)
+        return Outcome(413 if isinstance(exc, AttachmentTooLarge) else 400, exc.message, existing)
     if existing.status == SubmissionStatus.INCOMPLETE and not incomplete:
         existing.status = SubmissionStatus.RECEIVED
         existing.save(update_fields=["status"])

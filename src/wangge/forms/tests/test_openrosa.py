@@ -302,3 +302,23 @@ def test_errors_no_view_made_are_openrosa_answers_too(sample, settings):
         wrong.request("GET", "/openrosa/formList") for _ in range(settings.AXES_FAILURE_LIMIT + 1)
     ]
     _openrosa_error(answers[-1], 429)
+
+
+def test_an_attachment_over_the_limit_is_a_413(sample):
+    # OpenRosa Form Submission API: the server announces what it takes in one POST
+    # (X-OpenRosa-Accept-Content-Length) and Collect splits a larger submission between files;
+    # a single file over the limit cannot be split, and "too large" is HTTP's 413 (RFC 9110
+    # §15.5.14), which Collect explains to its user as such.
+    rosa = collect()
+    xform, media = fetch_all(rosa, "verify_address")
+    xml, attachments = fill(xform, media, instance_id="uuid:big-1")
+    name = next(iter(attachments))
+    huge = {name: (b"\xff\xd8" + b"0" * (10 * 1024 * 1024 + 1), "image/jpeg")}
+    answer = rosa.submit(xml, huge)
+    assert answer.status == 413, answer.message
+    assert "10MB" in answer.message
+    assert not Submission.objects.filter(instance_id="uuid:big-1").exists()
+    # the rest of a split upload too
+    assert rosa.submit(xml, {}, incomplete=True).status == 201
+    assert rosa.submit(xml, huge).status == 413
+    assert rosa.submit(xml, attachments).status == 201
