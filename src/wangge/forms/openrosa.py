@@ -3,11 +3,13 @@ Form List API, Form Submission API, HTTP Request API): the form list, the manife
 submission response, and reading a submission's instance. No Django here.
 
 Submissions are parsed with the standard library's expat-based parser after refusing any
-DOCTYPE: no entity expansion, no external entities (XXE) whatever the client sends.
+DOCTYPE: no entity expansion, no external entities (XXE) whatever the client sends. A
+submission is read in the encoding XML says it is in (`instance_text`), not assumed UTF-8.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -98,14 +100,43 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+_DECLARED = re.compile(rb"""\A\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][\w.-]{0,39})["']""")
+_ENCODING_ATTR = re.compile(r"""\A(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""")
+
+
+def instance_text(data: bytes, *, strict: bool = False) -> str:
+    """The submitted XML as text, decoded as XML 1.0 says (§4.3.3, Appendix F): a byte-order
+    mark, else the declaration's `encoding`, else UTF-8. The declaration's `encoding` is taken
+    out: the text is what is stored and parsed again, as UTF-8. A client may send any encoding
+    an XML parser reads (Collect writes UTF-8; others write ISO-8859-1 or UTF-16), and reading
+    those bytes as UTF-8 garbles the answers or fails to parse them again. `strict`: bytes that
+    are not in that encoding (or an unknown encoding) are an InstanceError, as they are a fatal
+    error for an XML parser; otherwise they are replaced (to keep what an unreadable submission
+    sent)."""
+    if data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        declared = _DECLARED.match(data)
+        encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        if strict:
+            raise InstanceError(f"提交的XML编码不符（{encoding}）：{exc}") from exc
+        text = data.decode("utf-8", errors="replace")
+    return _ENCODING_ATTR.sub(r"\1", text, count=1)
+
+
 def parse_instance(data: bytes, repeat_paths: set[str] | None = None) -> Instance:
     if len(data) > MAX_SUBMISSION_XML:
         raise InstanceError("提交的XML过大")
-    head = data[:2048].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
+    text = instance_text(data, strict=True)  # the DOCTYPE check sees characters
+    if "<!doctype" in text[:2048].lower() or "<!entity" in text.lower():
         raise InstanceError("提交的XML不能包含DOCTYPE或实体声明")
     try:
-        root = ET.fromstring(data)
+        root = ET.fromstring(text)
     except ET.ParseError as exc:
         raise InstanceError(f"提交的XML无法解析：{exc}") from exc
     form_id = root.get("id", "").strip()

@@ -22,7 +22,7 @@ from wangge.access import audit
 from wangge.access.audit import AuditAction
 from wangge.access.fields import data_cipher
 from wangge.forms.models import Attachment, Change, Form, FormVersion, Submission, SubmissionStatus
-from wangge.forms.openrosa import Instance, InstanceError, parse_instance
+from wangge.forms.openrosa import Instance, InstanceError, instance_text, parse_instance
 
 MAX_ATTACHMENTS = 20
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -181,7 +181,7 @@ def receive(
                 username=user.get_username() if getattr(user, "is_authenticated", False) else "",
                 device_id=head.device_id[:200],
                 channel=channel,
-                xml=xml.decode("utf-8", errors="replace"),
+                xml=instance_text(xml),
                 status=status,
                 message=message,
                 task_ref=task_ref[:20],
@@ -274,7 +274,7 @@ def _keep_unreadable(user: Any, xml: bytes, key: str, message: str, channel: str
             "user": user if authenticated else None,
             "username": user.get_username() if authenticated else "",
             "channel": channel,
-            "xml": xml[:1_000_000].decode("utf-8", errors="replace"),
+            "xml": instance_text(xml[:1_000_000]),
             "status": SubmissionStatus.REFUSED,
             "message": message[:500],
         },

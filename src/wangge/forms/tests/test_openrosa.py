@@ -322,3 +322,44 @@ def test_an_attachment_over_the_limit_is_a_413(sample):
     assert rosa.submit(xml, {}, incomplete=True).status == 201
     assert rosa.submit(xml, huge).status == 413
     assert rosa.submit(xml, attachments).status == 201
+
+
+@pytest.mark.parametrize(
+    ("encoding", "note"),
+    [("ISO-8859-1", "Frau Müller, 2. OG"), ("UTF-16", "住户不在家 Müller"), ("UTF-8", "备注 ✓")],
+)
+def test_a_submission_is_read_in_the_encoding_its_xml_declares(sample, encoding, note):
+    # Form Submission API: the instance is an XML document, and XML 1.0 (§4.3.3, Appendix F)
+    # has it in the encoding its byte-order mark or declaration names. The answers are stored
+    # and written as the characters sent, never as UTF-8 guessed from other bytes.
+    rosa = collect()
+    xform, media = fetch_all(rosa, "household_visit")
+    household = next(h for h in sample.households if h.grid_id == sample.grids[0].pk)
+    xml, attachments = fill(
+        xform,
+        media,
+        instance_id=f"uuid:enc-{encoding}",
+        overrides={"/data/household": str(household.pk), "/data/note": note, "/data/problem": ""},
+    )
+    text = xml.decode("utf-8")
+    if text.startswith("<?xml"):
+        text = text[text.index("?>") + 2 :]
+    # what ISO-8859-1 cannot hold (the form's Chinese choices) goes as character references
+    sent = f'<?xml version="1.0" encoding="{encoding}"?>{text}'.encode(
+        encoding, "xmlcharrefreplace"
+    )
+    answer = rosa.submit(sent, attachments)
+    assert answer.status == 201, answer.message
+    submission = Submission.objects.get(instance_id=f"uuid:enc-{encoding}")
+    assert submission.status == SubmissionStatus.APPLIED, submission.message
+    assert note in submission.xml
+    household.refresh_from_db()
+    assert note in household.note
+
+
+def test_bytes_not_in_the_declared_encoding_are_refused(sample):
+    rosa = collect()
+    xform, media = fetch_all(rosa, "verify_pair")
+    xml, attachments = fill(xform, media, instance_id="uuid:bad-bytes")
+    broken = xml.replace(b"</meta>", b"\xff\xfe</meta>")  # not UTF-8
+    assert rosa.submit(broken, attachments).status == 400
