@@ -17,9 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from wangge.core.testing import PASSWORD
 from wangge.forms.auth import forget_all
+from wangge.forms.models import Submission
+from wangge.forms.tests.openrosa_client import OpenRosaClient, fill
+from wangge.forms.tests.test_openrosa import fetch_all
 from wangge.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +105,40 @@ def test_a_head_answer_has_the_get_status_and_headers_and_no_content(
 def test_get_still_has_its_content(sample: Any) -> None:
     status, _headers, body = wsgi("GET", "/open311/v2/services.xml")
     assert status == 200 and body.startswith(b"<?xml")
+
+
+def test_a_chunked_submission_is_received(sample: Any) -> None:
+    # OpenRosa Form Submission API, Channel: "The server MUST support HTTP 1.1 chunked transfer
+    # encoding for receiving the POST content." gunicorn decodes the chunks and marks the input
+    # as ending with the body (wsgi.input_terminated); there is no Content-Length.
+    rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
+    xform, media = fetch_all(rosa, "verify_pair")
+    xml, _attachments = fill(xform, media, instance_id="uuid:chunked-1")
+    body = (
+        b"--b0undary\r\n"
+        b'Content-Disposition: form-data; name="xml_submission_file"; filename="s.xml"\r\n'
+        b"Content-Type: text/xml\r\n\r\n" + xml + b"\r\n--b0undary--\r\n"
+    )
+    chunked = {
+        "CONTENT_TYPE": "multipart/form-data; boundary=b0undary",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "HTTP_X_OPENROSA_VERSION": "1.0",
+        "wsgi.input_terminated": True,
+    }
+    status, headers, answer = wsgi(
+        "POST", "/openrosa/submission", ("grid", PASSWORD), body, chunked
+    )
+    assert status == 201, answer
+    assert headers["X-OpenRosa-Version"] == "1.0"
+    assert Submission.objects.filter(instance_id="uuid:chunked-1").exists()
+
+
+def test_a_chunked_body_over_the_cap_is_a_413(sample: Any, settings: Any) -> None:
+    settings.WANGGE_ANONYMOUS_MAX_BODY_BYTES = 1000
+    chunked = {
+        "CONTENT_TYPE": "multipart/form-data; boundary=b0undary",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "wsgi.input_terminated": True,
+    }
+    status, _headers, _answer = wsgi("POST", "/openrosa/submission", None, b"x" * 5000, chunked)
+    assert status == 413
