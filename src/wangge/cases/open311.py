@@ -99,6 +99,19 @@ def check_jurisdiction(request: HttpRequest) -> None:
         )
 
 
+_FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def _form_body(request: HttpRequest) -> bool:
+    """GeoReport v2 sends a POST's arguments as form fields (form-encoded, or multipart with
+    media). A body of another type (JSON, XML) is a 415 that says so: read as a form it is
+    empty, and the client would be told its api_key or service_code is missing. A POST with no
+    body at all (the arguments in the query string) is a form with no fields."""
+    if request.content_type in _FORM_TYPES:
+        return True
+    return not request.META.get("CONTENT_LENGTH") or request.META.get("CONTENT_LENGTH") == "0"
+
+
 def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """An Open311 resource: the allowed methods (others get a 405 in the asked format, before
     any CSRF check: nothing here reads cookies), the jurisdiction check, and every refusal as
@@ -117,6 +130,18 @@ def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[
                 )
                 response["Allow"] = ", ".join(allowed)
                 return response
+            if request.method == "POST" and not _form_body(request):
+                return errors(
+                    fmt,
+                    415,
+                    [
+                        (
+                            415,
+                            f"不支持的请求体类型 {(request.content_type or '')[:60]}：POST 的参数须为 "
+                            "application/x-www-form-urlencoded 或 multipart/form-data",
+                        )
+                    ],
+                )
             try:
                 check_jurisdiction(request)
                 return view(request, fmt, **kwargs)

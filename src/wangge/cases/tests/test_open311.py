@@ -656,3 +656,20 @@ def test_report_page_photos_are_public_unless_the_resident_keeps_them_private(
         handler, case, result="已修", photos=[SimpleUploadedFile("h.png", PNG)]
     )
     assert not CasePhoto.objects.get(case=case, stage="handling").public
+
+
+def test_a_post_body_that_is_not_a_form_is_a_415_that_says_so(
+    sample: SampleDistrict, api_key: str
+) -> None:
+    # GeoReport v2, POST Service Request: the arguments are form fields (form-encoded, or
+    # multipart with media). A JSON body read as a form is empty; the client must hear that
+    # its body's type is wrong (HTTP 415, RFC 9110 §15.5.16), not that its api_key is missing.
+    client = Client()
+    fields = _noise(sample, api_key)
+    for fmt in ("json", "xml"):
+        sent = client.post(f"{BASE}/requests.{fmt}", fields, content_type="application/json")
+        error = _json_error(sent, 415) if fmt == "json" else _xml_error(sent, 415)
+        assert "application/x-www-form-urlencoded" in error
+    assert not Case.objects.filter(channel=Channel.OPEN311).exists()
+    # the same fields as a form are filed
+    assert client.post(f"{BASE}/requests.json", fields).status_code == 200
