@@ -60,10 +60,26 @@ def json_error(request: HttpRequest, status: int, message: str) -> HttpResponse:
 _FORMATS: list[tuple[str, ErrorFormatter]] = [("/api/", json_error)]
 
 
-def register_error_format(prefix: str, formatter: ErrorFormatter) -> None:
-    """Answers under `prefix` with status >= 400 not already marked are rebuilt by `formatter`."""
+# prefix → which error answers are already in that prefix's format (left as they are)
+_KEEPS: dict[str, Callable[[HttpResponseBase], bool]] = {}
+
+
+def register_error_format(
+    prefix: str,
+    formatter: ErrorFormatter,
+    *,
+    keep: Callable[[HttpResponseBase], bool] | None = None,
+) -> None:
+    """Answers under `prefix` with status >= 400 not already marked are rebuilt by `formatter`,
+    except those `keep` says are in the format already."""
     if all(p != prefix for p, _ in _FORMATS):
         _FORMATS.append((prefix, formatter))
+    if keep is not None:
+        _KEEPS[prefix] = keep
+
+
+def _kept(path: str, response: HttpResponseBase) -> bool:
+    return any(path.startswith(p) and keep(response) for p, keep in _KEEPS.items())
 
 
 def formatter_for(path: str) -> ErrorFormatter | None:
@@ -111,6 +127,8 @@ class ErrorFormatMiddleware:
         if formatter is None:
             return response
         if formatter is json_error and _is_api_json(response):
+            return response
+        if _kept(request.path, response):
             return response
         message = _message_of(response) or default_message(
             request, response.status_code, response.get("Allow", "")

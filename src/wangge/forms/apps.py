@@ -31,10 +31,11 @@ class FormsConfig(AppConfig):
 
         from wangge.core.api_errors import register_error_format
         from wangge.forms.models import FormVersion
-        from wangge.forms.openrosa_views import error_answer
+        from wangge.forms.openrosa_views import error_answer, is_xml_answer
         from wangge.forms.submissions import forget_versions
 
-        register_error_format("/openrosa/", error_answer)  # OpenRosaResponse, OpenRosa headers
+        # OpenRosaResponse with the OpenRosa headers; an XML answer is one already
+        register_error_format("/openrosa/", error_answer, keep=is_xml_answer)
 
         # after a flush or migrate the versions are new rows; before loading the shipped ones
         post_migrate.connect(forget_versions, sender=self, dispatch_uid="wangge.forms.forget")

@@ -363,3 +363,18 @@ def test_bytes_not_in_the_declared_encoding_are_refused(sample):
     xml, attachments = fill(xform, media, instance_id="uuid:bad-bytes")
     broken = xml.replace(b"</meta>", b"\xff\xfe</meta>")  # not UTF-8
     assert rosa.submit(broken, attachments).status == 400
+
+
+def test_an_openrosa_answer_made_elsewhere_keeps_its_message(rf):
+    # An XML error answer under /openrosa/ is an OpenRosaResponse already (a stand-in server's,
+    # a proxy's in front of it): the error formatter keeps its message rather than a generic one.
+    from django.http import HttpResponse
+
+    from wangge.core.api_errors import ErrorFormatMiddleware
+
+    body = '<OpenRosaResponse xmlns="http://openrosa.org/http/response"><message>住户已迁出</message></OpenRosaResponse>'
+    answer = ErrorFormatMiddleware(
+        lambda request: HttpResponse(body, status=400, content_type="text/xml; charset=utf-8")
+    )(rf.post("/openrosa/submission"))
+    assert isinstance(answer, HttpResponse)
+    assert answer.status_code == 400 and "住户已迁出" in answer.content.decode()
