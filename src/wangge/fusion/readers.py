@@ -585,6 +585,34 @@ def _sniff_delimiter(sample: str) -> str:
     return best
 
 
+_POLARS_UNPARSED = re.compile(r"could not parse `(.*?)` as dtype `\w+` at column 'c(\d+)'", re.S)
+
+
+def _csv_body_error(
+    exc: Exception, name: str, payload: bytes, columns: list[str], header: int
+) -> LedgerReadError:
+    """Polars explains a quote in the middle of a cell (`=HYPERLINK("…","x")` unquoted) in
+    English with tuning hints and an offset that is only the start of its chunk; the clerk
+    needs the row and the column. The row is that of the first occurrence of the cell it names
+    (the payload's line 0 is the synthetic header, line 1 the spreadsheet row after the
+    header)."""
+    found = _POLARS_UNPARSED.search(str(exc))
+    if found is None:
+        return LedgerReadError(
+            "CSV格式无法解析，通常是某个引号没有成对；请在Excel中打开后另存为CSV", file_name=name
+        )
+    value, index = found.group(1), int(found.group(2))
+    at = payload.find(value.encode("utf-8"))
+    row = header + 1 + payload.count(b"\n", 0, at) if at >= 0 else None
+    column = columns[index] if index < len(columns) and columns[index] else f"第 {index + 1} 列"
+    return LedgerReadError(
+        f"“{column}”列的“{value[:40]}”中的引号没有成对（引号要包住整个单元格，单元格里的"
+        "引号要写成两个）；请在Excel中打开后另存为CSV",
+        file_name=name,
+        row=row,
+    )
+
+
 def _read_csv(
     raw: bytes, name: str, budget: Budget, scorer: HeaderScore | None
 ) -> list[LedgerSheet]:
@@ -648,7 +676,7 @@ def _read_csv(
                 quote_char='"',
             )
         except pl.exceptions.PolarsError as exc:
-            raise LedgerReadError(f"CSV 格式错误（{exc}）", file_name=name) from exc
+            raise _csv_body_error(exc, name, payload, columns, header) from exc
     else:
         frame = pl.DataFrame(schema={s: pl.Utf8 for s in synthetic})
     budget.take(frame.height, width, None)

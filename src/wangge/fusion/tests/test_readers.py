@@ -586,3 +586,19 @@ def test_a_csv_with_an_unbalanced_quote_is_refused_in_chinese() -> None:
         read_ledger("台账.csv", data=text.encode())
     message = str(refused.value)
     assert "引号没有成对" in message and "第 2 行" in message and "field" not in message
+
+
+@pytest.mark.parametrize("bad_row", [2, 5002])
+def test_a_quote_inside_an_unquoted_cell_names_its_row_and_column_in_chinese(bad_row: int) -> None:
+    # Python's csv module reads it; polars refused it in English, with its tuning hints and an
+    # offset that is only where its chunk starts. The stray `"x")` falls into the next column.
+    lines = ["姓名,备注,联系电话,地址"]
+    for i in range(2, 10_001):
+        note = '=HYPERLINK("http://evil","x")' if i == bad_row else "无"
+        lines.append(f"居民{i},{note},1380000{i:04d},幸福路{i}号")
+    with pytest.raises(LedgerReadError) as refused:
+        read_ledger("台账.csv", data=("\n".join(lines) + "\n").encode())
+    message = str(refused.value)
+    assert f"台账.csv 第 {bad_row} 行" in message, message
+    assert "“联系电话”列" in message and "引号没有成对" in message, message
+    assert "infer_schema" not in message and "offset" not in message
