@@ -16,7 +16,8 @@ page is walked without touching this file. On each page it fails on:
 - buttons, fields, navigation links and a case action's folded summary (转派) smaller than
   24×24 px (WCAG 2.2 target size minimum), and links standing alone in a list's cells or cards
   less than 24 px high;
-- a link drawn as a button (`a.button`) whose word sits off the middle of its box.
+- a link drawn as a button (`a.button`) whose word sits off the middle of its box;
+- what sits beside a page's title (`.heading`), wrapped under it, touching what follows.
 
 Screenshots of each page, for each role, land in test-results/screenshots/phone/ for a person
 to look at (Chinese line breaking, crowding).
@@ -147,6 +148,15 @@ CHECK_PAGE = """
     if (getComputedStyle(el).visibility === "hidden") continue;
     if (r.width < 24 || r.height < 24) {
       problems.push(`${describe(el)} is too small to tap (${Math.round(r.width)}×${Math.round(r.height)}px)`);
+    }
+  }
+  // what sits beside a page's title (地图, 待签收), wrapped under it, keeps clear of what follows
+  for (const head of document.querySelectorAll(".heading")) {
+    const next = head.nextElementSibling;
+    if (!next || !next.getClientRects().length) continue;
+    const bottom = Math.max(...[...head.children].map((c) => c.getBoundingClientRect().bottom));
+    if (next.getBoundingClientRect().top - bottom < 6) {
+      problems.push(`${describe(head)}: touches ${describe(next)} below it`);
     }
   }
   // a link drawn as a button: its word in the middle of the box, not stuck to the top edge
