@@ -81,6 +81,10 @@ def test_hotline_case_goes_round_the_loop(
     street.wait_for_selector("ol.timeline")
     assert "136******78" in street.inner_text(".facts")  # masked for the street office
     street.screenshot(path=SHOTS / "cases-2-dispatched-street.png", full_page=True)
+    # the 办理 card, as tall as the 诉求 card beside it, starts with its title at the top
+    card = street.locator("section.card.actions").bounding_box()
+    title = street.locator("section.card.actions > h2").bounding_box()
+    assert card and title and title["y"] - card["y"] < 40, (card, title)
 
     # 2. The 城管 handler signs in and records what was done, with a photo.
     handler = _as(browser, base, "chengguan")
