@@ -9,7 +9,10 @@ form that would write somewhere it may not is refused at upload, with the sheet 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +128,33 @@ def chinese_error(original: str) -> str:
     return f"XLSForm 有误：{where}{said}（pyxform：{original.strip()[:300]}）"
 
 
+def _unreadable(exc: Exception, data: bytes) -> str:
+    """What a damaged workbook has, and where. openpyxl reads through defusedxml, which refuses
+    entity declarations (billion laughs, XXE); openpyxl then says only "invalid XML"."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(type(c).__module__.startswith("defusedxml") for c in chain):
+        parts = []
+        with contextlib.suppress(zipfile.BadZipFile, OSError, ValueError):
+            archive = zipfile.ZipFile(io.BytesIO(data))  # already counted by check_archive
+            for name in archive.namelist():
+                with archive.open(name) as part:
+                    head = part.read(64 * 1024).upper()
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    parts.append(name)
+        where = f"（{'、'.join(parts[:3])}）" if parts else ""
+        return (
+            f"XLSForm 无法读取：文件中的 XML{where}含有 DOCTYPE 或实体声明，为安全起见不予读取；"
+            "请在 Excel 中打开后另存为 .xlsx"
+        )
+    if any("invalid XML" in str(c) for c in chain):
+        return "XLSForm 无法读取：文件中的 XML 无效；请在 Excel 中打开后另存为 .xlsx"
+    return f"XLSForm 无法读取：{type(exc).__name__}（请确认是有效的 .xlsx 文件）"
+
+
 def compile_xlsform(data: bytes, file_name: str) -> CompiledForm:
     """Convert and check; raises `XLSFormError` with the sheet and row of the first problem."""
     from pyxform.errors import PyXFormError
@@ -148,10 +178,7 @@ def compile_xlsform(data: bytes, file_name: str) -> CompiledForm:
     except PyXFormError as exc:
         raise XLSFormError(chinese_error(str(exc)), original=str(exc)) from exc
     except Exception as exc:  # a damaged workbook: zip, XML or encoding errors inside readers
-        raise XLSFormError(
-            f"XLSForm 无法读取：{type(exc).__name__}（请确认是有效的 .xlsx 文件）",
-            original=str(exc),
-        ) from exc
+        raise XLSFormError(_unreadable(exc, data), original=str(exc)) from exc
     spec: dict[str, Any] = result._pyxform or {}
     code = str(spec.get("id_string") or "")
     if not re.fullmatch(r"[A-Za-z][\w-]{0,63}", code):

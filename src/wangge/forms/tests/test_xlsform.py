@@ -94,6 +94,32 @@ def test_a_zip_bomb_is_refused_before_openpyxl_inflates_it():
         compile_xlsform(out.getvalue(), "bomb.xlsx")
 
 
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+        '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+    ],
+)
+def test_xml_entities_in_an_xlsform_are_refused_naming_the_part(doctype: str) -> None:
+    # defusedxml stops them under openpyxl, which then said only "ValueError".
+    import zipfile
+
+    real = zipfile.ZipFile(io.BytesIO(xlsx(GOOD)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as hostile:
+        for item in real.infolist():
+            body = real.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = doctype.encode() + body[body.index(b"<worksheet") :]
+            hostile.writestr(item.filename, body)
+    with pytest.raises(XLSFormError) as caught:
+        compile_xlsform(out.getvalue(), "hostile.xlsx")
+    message = caught.value.message
+    assert "xl/worksheets/sheet1.xml" in message and "实体声明" in message, message
+    assert "ValueError" not in message
+
+
 @pytest.mark.django_db
 def test_the_shipped_forms_are_there_after_migrate():
     assert set(Form.objects.filter(shipped=True).values_list("code", flat=True)) == set(SHIPPED)
