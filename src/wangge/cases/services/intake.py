@@ -8,9 +8,9 @@ import contextlib
 import datetime
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from django.core.files.uploadedfile import UploadedFile
@@ -208,7 +208,34 @@ def _check_can_submit(actor: Any, channel: str) -> None:
         raise Forbidden("只有街道、社区或区网格中心工作人员可以录入热线工单")
 
 
-@transaction.atomic
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _atomic_after_loading(func: Callable[P, R]) -> Callable[P, R]:
+    """`transaction.atomic`, once what intake reads is in this process's caches.
+
+    On SQLite transactions are IMMEDIATE: the write lock is taken at BEGIN. Built inside the
+    transaction, the region tree and the router, and the registry locator when a case has an
+    address, held every other writer back for as long as they took to build (writers give up
+    after busy_timeout: "database is locked", a 500). Inside, the caches are found warm (each
+    is checked against its token again)."""
+    atomic = transaction.atomic(func)
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        _reference()
+        orders: Any = kwargs.get("orders", args[1] if len(args) > 1 else ())
+        if kwargs.get("address") or any(getattr(o, "address", "") for o in orders):
+            from wangge.addresses.locating import locator
+
+            locator()
+        return atomic(*args, **kwargs)
+
+    return run
+
+
+@_atomic_after_loading
 def submit_case(
     actor: Any,
     *,
@@ -366,7 +393,7 @@ def import_hotline_file(actor: Any, data: bytes, *, file_name: str) -> IntakeRes
     return intake_work_orders(actor, orders, file_name=file_name)
 
 
-@transaction.atomic
+@_atomic_after_loading
 def intake_work_orders(
     actor: Any, orders: Sequence[WorkOrder], *, file_name: str, channel: str = "hotline"
 ) -> IntakeResult:

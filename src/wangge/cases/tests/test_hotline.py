@@ -137,6 +137,27 @@ def test_import_places_routes_and_timestamps(sample, cases):
 
 
 @pytest.mark.django_db
+def test_the_registry_locator_is_built_before_the_write_transaction(sample, cases, monkeypatch):
+    # On SQLite the write lock is taken at BEGIN: built inside, the locator (seconds in a fresh
+    # worker) held every other writer back until they failed with "database is locked".
+    from django.db import connection
+
+    from wangge.addresses import locating
+
+    depths: list[int] = []
+    build = locating._build
+
+    def counted() -> locating.AddressLocator:
+        depths.append(len(connection.atomic_blocks))
+        return build()
+
+    monkeypatch.setattr(locating, "_build", counted)
+    monkeypatch.setattr(locating, "_current", None)
+    outside = len(connection.atomic_blocks)
+    services.import_hotline_file(sample.users["street"], xlsx([order(1)]), file_name="派单.xlsx")
+    assert depths == [outside]
+
+
 def test_a_hotline_category_path_is_read_by_its_most_specific_known_class(sample, cases):
     data = xlsx(
         [
