@@ -5,7 +5,7 @@
 import { build } from "esbuild";
 import { injectManifest } from "workbox-build";
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -32,7 +32,8 @@ const common = {
 };
 
 // The pages: ES modules with code splitting (the form engine's map widget loads on demand).
-await build({
+const pages = await build({
+  metafile: true,
   ...common,
   entryPoints: {
     shell: path.join(src, "shell.js"),
@@ -47,7 +48,13 @@ await build({
 
 // The service worker: one classic script (module workers are not everywhere yet).
 const swTmp = path.join(out, "sw.src.js");
-await build({ ...common, entryPoints: [path.join(src, "sw.js")], outfile: swTmp, format: "iife" });
+const worker = await build({
+  ...common,
+  metafile: true,
+  entryPoints: [path.join(src, "sw.js")],
+  outfile: swTmp,
+  format: "iife",
+});
 
 // The site's own CSS and scripts the offline pages load (served by Django under /static/).
 const shared = {
@@ -73,5 +80,43 @@ const { count, size, warnings } = await injectManifest({
   maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
 });
 await rm(swTmp);
+
+// The Apache License 2.0's own text, for a package that declares it but ships no copy
+// (@getodk/web-forms): taken from another installed package that carries it verbatim.
+async function apacheText() {
+  for (const dir of (await readdir(path.join(root, "node_modules"))).sort()) {
+    for (const file of ["LICENSE", "LICENSE.txt", "LICENSE.md"]) {
+      const text = await readFile(path.join(root, "node_modules", dir, file), "utf8").catch(() => "");
+      if (/^\s*Apache License\s+Version 2\.0, January 2004/.test(text)) {
+        return text.trim();
+      }
+    }
+  }
+  return "Apache License 2.0: https://www.apache.org/licenses/LICENSE-2.0";
+}
+
+// The licences of the npm packages in the bundles (Apache-2.0, MIT, …: a copy goes with the
+// code), one file served beside them at /static/offline/THIRD-PARTY-LICENSES.txt.
+const bundled = new Set();
+for (const input of [...Object.keys(pages.metafile.inputs), ...Object.keys(worker.metafile.inputs)]) {
+  const m = input.match(/^(?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//);
+  if (m) bundled.add(m[1]);
+}
+const notices = [];
+for (const name of [...bundled].sort()) {
+  const dir = path.join(root, "node_modules", name);
+  const meta = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8"));
+  const files = (await readdir(dir)).filter((f) => /^(licen[cs]e|copying|notice)/i.test(f)).sort();
+  const texts = await Promise.all(files.map((f) => readFile(path.join(dir, f), "utf8")));
+  const body =
+    texts.join("\n\n").trim() ||
+    (meta.license === "Apache-2.0" ? await apacheText() : "") ||
+    `(no licence file in the package; package.json: ${meta.license})`;
+  notices.push(`${name} ${meta.version} (${meta.license ?? "?"})\n${"=".repeat(72)}\n${body}\n`);
+}
+await writeFile(
+  path.join(out, "THIRD-PARTY-LICENSES.txt"),
+  `Third-party code in the offline workbench bundles (${bundled.size} npm packages)\n\n${notices.join("\n")}`,
+);
 for (const w of warnings) console.warn(w);
 console.log(`offline bundle: ${count} files precached (${Math.round(size / 1024)} KiB) in ${out}`);
