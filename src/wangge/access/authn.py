@@ -80,7 +80,8 @@ def lockout_response(
 ) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: 429 in Chinese, JSON for API clients, a page for browsers."""
     message = lockout_message()
-    if request.path.startswith(("/api/", "/open311/")):
+    if request.path.startswith(("/api/", "/open311/", "/openrosa/")):
+        # rebuilt in the prefix's own error format (core.api_errors), the message kept
         return JsonResponse({"message": message}, status=429)
     # The log-in form again with the reason, so the person knows what happened and when to
     # come back (the admin's log-in page included: its users may use this form as well).
