@@ -24,6 +24,7 @@ from django.utils import timezone
 from wangge.access import audit
 from wangge.access.scoping import Right, require, scope_for, visible_to
 from wangge.cases.models import Department
+from wangge.core.bounds import date_problem
 from wangge.core.errors import NotFound, ServiceError
 from wangge.geo.models import Region, RegionLevel, StaffPost
 from wangge.inspections.checklists import CHECKLISTS
@@ -71,6 +72,10 @@ def _check(
         raise ServiceError(f"场所类型“{str(bad[0])[:20]}”无效")
     if checklist not in CHECKLISTS:
         raise ServiceError(f"检查表“{checklist[:40]}”不存在")
+    for day in (starts_on, ends_on):
+        problem = date_problem(day)
+        if problem:
+            raise ServiceError(problem)
     if ends_on < starts_on:
         raise ServiceError("结束日期早于开始日期")
     if region.level not in (RegionLevel.STREET, RegionLevel.DISTRICT):

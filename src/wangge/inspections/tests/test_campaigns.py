@@ -118,6 +118,12 @@ def test_only_the_street_or_district_organises_and_starts_a_campaign(sample, pla
         ({"place_kinds": ["playground"]}, "场所类型“playground”无效"),
         ({"checklist": "nope"}, "检查表“nope”不存在"),
         ({"ends_on": datetime.date(2020, 1, 1)}, "结束日期早于开始日期"),
+        # the years core.bounds supports: year 9999 made inspection tasks due 9999-12-31
+        ({"ends_on": datetime.date(9999, 12, 31)}, "日期 9999-12-31 超出支持的范围"),
+        (
+            {"starts_on": datetime.date(1, 1, 1), "ends_on": datetime.date(1, 1, 2)},
+            "日期 0001-01-01 超出支持的范围",
+        ),
     ],
 )
 def test_a_campaign_that_makes_no_sense_is_refused_with_a_message(sample, places, changes, message):
