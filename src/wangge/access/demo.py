@@ -40,6 +40,15 @@ _ACCOUNTS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("police", Role.DEPARTMENT_HANDLER, STREET_CODE, "派出所", False),
 )
 DEMO_USERNAMES = tuple(account[0] for account in _ACCOUNTS)
+# The names the pages show for them (a case's handler, a task's assignee, an import's uploader):
+# staff are called by name, the login is only what they type.
+_DEMO_NAMES = {
+    "admin": "赵敏",
+    "street": "钱伟",
+    "community": "孙丽",
+    "grid": "李强",
+    "police": "周军",
+}
 # Demo accounts carry this address (.invalid is reserved, RFC 2606), so a rebuild can tell its own
 # "admin" from a real administrator who happens to have that name.
 DEMO_EMAIL_DOMAIN = "demo.wangge.invalid"
@@ -132,6 +141,7 @@ def _make_users(regions: dict[str, Region]) -> None:
         if user is None:
             user = user_model(username=username)
         user.email = f"{username}@{DEMO_EMAIL_DOMAIN}"
+        user.first_name, user.last_name = _DEMO_NAMES[username], ""
         user.is_staff = is_staff
         user.is_superuser = False  # a superuser would see everything: no scoping to show
         user.is_active = True

@@ -22,3 +22,13 @@ def percent(part: Any, whole: Any) -> str:
         return f"{100.0 * float(part) / float(whole):.1f}%" if float(whole) else "0%"
     except (TypeError, ValueError):
         return "—"
+
+
+@register.filter
+def staff_name(user: Any) -> str:
+    """A member of staff as people call them: the name on the account, else the login name
+    (the login is an identifier, often letters: "grid", "zhangsan", an employee number)."""
+    if user is None:
+        return ""
+    full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
+    return full or user.get_username()

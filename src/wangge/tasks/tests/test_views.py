@@ -149,6 +149,11 @@ def test_the_office_assigns_reassigns_and_cancels_on_the_task_page(
     )
     task.refresh_from_db()
     assert task.assignee == sample.users["grid"]
+    # Staff are shown by name once their account has one; the login stays what they type.
+    sample.users["grid"].first_name = "李强"
+    sample.users["grid"].save(update_fields=["first_name"])
+    named = office.get(f"/tasks/{task.pk}/").content.decode()
+    assert "<dd>李强</dd>" in named and ">李强</option>" in named
     stale = office.post(
         f"/tasks/{task.pk}/", {"action": "cancel", "reason": "重复", "version": 1}, follow=True
     )

@@ -1,0 +1,19 @@
+"""The site's template filters."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+
+from wangge.core.templatetags.wangge import percent, staff_name
+
+
+def test_staff_are_shown_by_their_name_else_their_login() -> None:
+    user = get_user_model()(username="grid", first_name="李强")
+    assert staff_name(user) == "李强"
+    assert staff_name(get_user_model()(username="zhangsan")) == "zhangsan"
+    assert staff_name(None) == ""
+
+
+def test_percent_of_nothing_is_zero() -> None:
+    assert percent(1, 4) == "25.0%"
+    assert percent(1, 0) == "0%"
