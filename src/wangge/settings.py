@@ -385,6 +385,9 @@ WANGGE_API_RATE_LIMIT = _env_str("WANGGE_API_RATE_LIMIT", "600/m")
 WANGGE_FORMS_APPLY = _env_str("WANGGE_FORMS_APPLY", "inline")
 # LibreOffice for rectification notices as PDF; empty: `soffice` or `libreoffice` on PATH.
 WANGGE_SOFFICE = _env_str("WANGGE_SOFFICE", "")
+# LibreOffice conversions running at once on this machine (each a process of a few hundred MB);
+# a request that finds none free within 5 s is answered 503 (inspections.documents).
+WANGGE_PDF_CONVERSIONS = _env_int("WANGGE_PDF_CONVERSIONS", 2)
 # Exact ID-number and phone searches per user and window (wangge.access.searchguard): the one
 # oracle for guessing a masked number's hidden digits. Users with reveal rights get more.
 WANGGE_EXACT_SEARCH_LIMIT = _env_int("WANGGE_EXACT_SEARCH_LIMIT", 20)

@@ -27,6 +27,12 @@ class RateLimited(ServiceError):
     status = 429
 
 
+class Busy(ServiceError):
+    """The server is doing as much of this work as it allows at once: try again shortly."""
+
+    status = 503
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file: where (row / feature code) and what."""

@@ -10,11 +10,15 @@ own, so conversions may run side by side.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import shutil
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 from docxtpl import DocxTemplate
 
-from wangge.core.errors import ServiceError
+from wangge.core.errors import Busy, ServiceError
 from wangge.inspections.models import Hazard, Notice, NoticeKind
 
 TEMPLATE = Path(__file__).parent / "data" / "notice_template.docx"
@@ -73,12 +77,48 @@ def soffice() -> str | None:
     return settings.WANGGE_SOFFICE or shutil.which("soffice") or shutil.which("libreoffice")
 
 
+# How long a request waits for one of the conversion slots before it is told to come back.
+SLOT_WAIT = 5.0
+
+
+@contextmanager
+def conversion_slot() -> Iterator[None]:
+    """One of WANGGE_PDF_CONVERSIONS LibreOffice slots on this machine, across all processes.
+
+    A conversion is a LibreOffice process of a few hundred MB for seconds (38 s on a loaded
+    machine): anyone who may open a notice could otherwise start as many at once as they send
+    requests. A slot is an exclusive lock on a file in the data directory (released by the
+    kernel if the process dies); with none free within SLOT_WAIT the answer is 503, try again
+    or take the Word version, which needs no conversion.
+    """
+    directory = settings.DATA_DIR / "locks"
+    directory.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + SLOT_WAIT
+    while True:
+        for slot in range(max(1, settings.WANGGE_PDF_CONVERSIONS)):
+            handle = (directory / f"pdf-{slot}.lock").open("a+b")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+            return
+        if time.monotonic() >= deadline:
+            raise Busy("正在生成的PDF较多，请稍后再试，或先下载Word版本")
+        time.sleep(0.2)
+
+
 def to_pdf(docx: bytes) -> bytes:
-    """The same document as PDF, through LibreOffice headless."""
+    """The same document as PDF, through LibreOffice headless, in one of the slots."""
     program = soffice()
     if program is None:
         raise ServiceError("服务器未安装LibreOffice（soffice），无法生成PDF，请下载Word版本")
-    with tempfile.TemporaryDirectory(prefix="wangge-notice-") as tmp:
+    with conversion_slot(), tempfile.TemporaryDirectory(prefix="wangge-notice-") as tmp:
         work = Path(tmp)
         source = work / "notice.docx"
         source.write_bytes(docx)

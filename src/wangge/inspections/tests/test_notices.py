@@ -366,3 +366,29 @@ def test_the_notice_converts_to_pdf_in_libreoffice_and_shows_what_it_says(sample
     ):
         assert expected in text, (expected, text[:500])
     assert shutil.which("soffice") or documents.soffice()
+
+
+def test_pdf_conversions_wait_for_a_slot_and_are_told_to_come_back(
+    sample: Any, places: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Anyone who may open a notice could start a LibreOffice process per request; at most
+    # WANGGE_PDF_CONVERSIONS run at once, the rest wait a little, then hear 503.
+    settings.WANGGE_PDF_CONVERSIONS = 1
+    settings.WANGGE_SOFFICE = shutil.which("true") or "/bin/true"  # converts nothing
+    monkeypatch.setattr(documents, "SLOT_WAIT", 0.3)
+    user = sample.users["grid"]
+    notice = notices.issue_notice(
+        user,
+        unit=places.unit,
+        hazards=_hazards(user, places.places[0]),
+        kind=NoticeKind.DEADLINE,
+        deadline_days=10,
+    )
+    with documents.conversion_slot():  # another request converting
+        with pytest.raises(documents.Busy, match="正在生成的PDF较多") as busy:
+            notices.document(user, notice.number, "pdf")
+        assert busy.value.status == 503
+        word, _, _ = notices.document(user, notice.number, "docx")  # needs no slot
+        assert word.startswith(b"PK")
+    with pytest.raises(ServiceError, match="PDF生成失败"):  # the slot is free again: it ran
+        notices.document(user, notice.number, "pdf")
