@@ -18,7 +18,7 @@ the field), and "all five" is the share of addresses with at least one of road, 
 unit, room whose five are all right (a field the corpus does not label must then be empty).
 Values are compared after the same folding on both sides (half-width, numerals as digits, no
 leading zeros, upper case, the marker dropped: 3幢/3栋/3号楼/3号/3 → 3, 2单元 → 2, 301室 → 301,
-12号 → 12). The corpus's conventions that differ from a registry's are mapped, documented in
+12号 → 12; a building's kind word likewise: 10号写字楼, 15号馆, 4号库 → 10, 15, 4). The corpus's conventions that differ from a registry's are mapped, documented in
 ``docs/addresses.md`` ("Scoring against the corpus"); the mapping is applied to the corpus's
 labels only, never to the parser's output:
 
@@ -92,7 +92,8 @@ _SECTION = re.compile(r"[东西南北中]?(?:[0-9]{1,2}|[一二三四五六七�
 _LANE = re.compile(r"(?:[0-9]+|[一二三四五六七八九十]+)[弄巷条]")
 _MARK = re.compile(
     r"(?:号楼|号院|号室|号房|号搂|号|幢|栋|撞|懂|座|楼|搂|单元|门|梯|街|排|室|房|户|弄"
-    r"|号?(?:房间|商铺|店面|门面|铺|档|店|间|商位|办公室?))$"
+    r"|号?(?:房间|商铺|店面|门面|铺|档|店|间|商位|办公室?)"
+    r"|号?(?:写字楼|办公楼|综合楼|厂房|仓库|库|馆))$"
 )
 
 
