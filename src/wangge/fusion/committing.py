@@ -22,6 +22,10 @@ only, or a rolled-back publish. The next `commit_batch` of any batch sees the wr
 hidden rows by the recorded ids, puts the batch back to 待确认 and, for this batch, commits it
 again from the start. `recover_abandoned` does the clean-up alone.
 
+The steps live in their own modules: the claim, heartbeat and clean-up in `commit_claims.py`,
+the rules for a person's rows in `commit_rows.py`, the publish step in `publishing.py`, and what
+a row keeps of its ID number and phone (sealed at staging) in `sealing.py`.
+
 The time to publish grows with the number of persons *already stored* whose values the batch
 changes (each goes through the one write path, `people.services.apply_person_values`); a
 ledger of new residents publishes in milliseconds.
@@ -30,35 +34,40 @@ ledger of new residents publishes in milliseconds.
 from __future__ import annotations
 
 import bisect
-import datetime
-import functools
 import json
 import logging
-import os
-import re
-import socket
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from wangge.access import audit
 from wangge.access.fields import data_cipher
 from wangge.access.scoping import Right
 from wangge.addresses.models import Room
 from wangge.core import hidden
-from wangge.core.bulk import begin_write, db_now, insert_rows, reserve_ids
+from wangge.core.bulk import db_now, insert_rows, reserve_ids
 from wangge.core.errors import ServiceError
+from wangge.fusion.commit_claims import (
+    beat,
+    big_write_cache,
+    claim,
+    clean_up,
+    hidden_owner,
+    recover_abandoned,
+)
+from wangge.fusion.commit_rows import (
+    relation,
+    residence_type,
+    resolve,
+    where_written,
+)
 from wangge.fusion.models import (
     BatchStatus,
     ChangeRecord,
@@ -68,11 +77,11 @@ from wangge.fusion.models import (
     ValueSource,
 )
 from wangge.fusion.normalise import DOUBTFUL, REJECTED
+from wangge.fusion.publishing import RESIDENCE_COLUMNS, MatchedPerson, PublishSteps
+from wangge.fusion.sealing import SEALED_COLUMNS, seal_rows
 from wangge.geo.models import Region, RegionLevel
-from wangge.people.idnumber import mask_id_number
-from wangge.people.models import Household, Person, Residence, ResidenceType
-from wangge.people.phone import MOBILE_ALLOCATED_PATTERN, mask_phone
-from wangge.people.services import apply_person_values, may_change, may_place
+from wangge.people.models import Household, Person, Residence
+from wangge.people.services import may_change, may_place
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +101,7 @@ class CommitSummary:
     handed_over: int = 0
 
 
-_ID18 = r"^\d{17}[\dX]$"
-_ID18_RE = re.compile(_ID18)
-_MOBILE = f"^(?:{MOBILE_ALLOCATED_PATTERN})$"
-_MOBILE_RE = re.compile(_MOBILE)
 _SECRET_FIELDS = ("id_number", "phone")  # stored encrypted on the person, in this order
-_PERSON_FIELDS = ("name", "id_number", "phone", "gender", "birth_date", "ethnicity")
 # models a commit inserts into; each has core.hidden's PublishedManager as default manager
 _HIDDEN_MODELS: tuple[type[models.Model], ...] = (
     Household,
@@ -124,16 +128,16 @@ def commit_batch(actor: Any, batch_id: int, *, progress: Progress | None = None)
         raise ServiceError(f"批次 {batch.pk} 正在导入中，请稍后刷新查看结果")
     if batch.status != BatchStatus.STAGED:
         raise ServiceError(f"批次 {batch.pk} 当前为“{batch.get_status_display()}”，不能再导入")
-    token = _claim(batch)
+    token = claim(batch)
     try:
-        with _big_write_cache():
+        with big_write_cache():
             # the staged frame is handed over, not kept here: the committer drops it once it
             # has selected the columns it writes
             records = staged_records(batch, columns=(*_COMMIT_COLUMNS, *SEALED_COLUMNS))
             summary = _Committer(actor, batch, records, progress, token).run()
     except BaseException:
         try:
-            _clean_up(batch, token)
+            clean_up(batch, token)
         except Exception:  # the writer counts as dead later and the next commit cleans up
             logger.exception("批次 %s 导入失败后清理未完成", batch.pk)
         raise
@@ -143,176 +147,8 @@ def commit_batch(actor: Any, batch_id: int, *, progress: Progress | None = None)
     return summary
 
 
-# -- claim, heartbeat, clean-up -------------------------------------------------------------
-
-
-def _host() -> str:
-    return socket.gethostname()[:60]
-
-
-def _claim(batch: ImportBatch) -> str:
-    token = f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-    with transaction.atomic():
-        begin_write()
-        busy = ImportBatch.objects.filter(status=BatchStatus.COMMITTING).exclude(pk=batch.pk)
-        other = busy.values_list("pk", flat=True).first()
-        if other is not None:
-            raise ServiceError(f"批次 {other} 正在导入，请等它完成后再导入批次 {batch.pk}")
-        claimed = ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.STAGED).update(
-            status=BatchStatus.COMMITTING, commit_owner=token, commit_heartbeat=timezone.now()
-        )
-        if claimed != 1:
-            raise ServiceError(f"批次 {batch.pk} 的状态刚刚改变，请刷新后再试")
-    batch.status = BatchStatus.COMMITTING
-    batch.commit_owner = token
-    return token
-
-
-def _beat(batch: ImportBatch, token: str) -> None:
-    """Stamp the heartbeat; a writer whose batch was taken over stops here (its open chunk is
-    rolled back with the exception)."""
-    alive = ImportBatch.objects.filter(
-        pk=batch.pk, status=BatchStatus.COMMITTING, commit_owner=token
-    ).update(commit_heartbeat=timezone.now())
-    if alive != 1:
-        raise ServiceError(f"批次 {batch.pk} 的导入已被另一个进程接手，本进程停止写入")
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def writer_is_dead(batch: ImportBatch) -> bool:
-    """A committing batch whose writer process is gone (same host) or silent too long."""
-    if batch.status != BatchStatus.COMMITTING:
-        return False
-    host, _, rest = batch.commit_owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host == _host() and pid.isdigit() and not _process_alive(int(pid)):
-        return True
-    stale = datetime.timedelta(seconds=settings.WANGGE_IMPORT_STALE_AFTER)
-    return batch.commit_heartbeat is None or batch.commit_heartbeat < timezone.now() - stale
-
-
-def recover_abandoned() -> list[int]:
-    """Clean up every batch left 导入中 by a dead writer; returns their ids."""
-    done = []
-    for batch in ImportBatch.objects.filter(status=BatchStatus.COMMITTING):
-        if writer_is_dead(batch):
-            _clean_up(batch, batch.commit_owner, recovered=True)
-            done.append(batch.pk)
-    return done
-
-
-def _owner(batch: ImportBatch) -> str:
-    return f"import:{batch.pk}"
-
-
-def _delete_ids(model: type[models.Model], ids: list[int]) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        for i in range(0, len(ids), 5000):
-            part = ids[i : i + 5000]
-            cursor.execute(
-                f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})", part
-            )
-
-
-def _clean_up(batch: ImportBatch, token: str, *, recovered: bool = False) -> None:
-    """Delete what an unfinished commit inserted (hidden, so nobody saw it), newest first, a
-    chunk per transaction, and put the batch back to 待确认. Only while `token` still owns it."""
-
-    def owned() -> bool:
-        return ImportBatch.objects.filter(
-            pk=batch.pk, status=BatchStatus.COMMITTING, commit_owner=token
-        ).exists()
-
-    pause = settings.WANGGE_IMPORT_CHUNK_PAUSE_MS / 1000
-    while True:
-        change = (
-            ChangeRecord.objects.filter(batch=batch, action="created")
-            .order_by("-pk")
-            .only("pk", "model", "object_ids")
-            .first()
-        )
-        if change is None:
-            break
-        with transaction.atomic():
-            begin_write()
-            if not owned():
-                return
-            _delete_ids(apps.get_model(change.model), list(change.object_ids))
-            change.delete()
-        time.sleep(pause)
-    with transaction.atomic():
-        begin_write()
-        if not owned():
-            return
-        ChangeRecord.objects.filter(batch=batch).delete()
-        hidden.publish(_owner(batch))  # nothing of the owner is left to show
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=BatchStatus.STAGED, commit_owner="", commit_heartbeat=None
-        )
-        if recovered:
-            audit.record(
-                None,
-                "import.recover",
-                "fusion.importbatch",
-                batch.pk,
-                detail={"writer": token},
-            )
-    batch.status = BatchStatus.STAGED
-    batch.commit_owner = ""
-
-
-@contextmanager
-def _big_write_cache() -> Iterator[None]:
-    """Each chunk updates several indexes per table; on SQLite a larger page cache for the
-    length of the commit keeps those index pages in memory.
-
-    And a later checkpoint: the indexes on names, blind indexes and origins take their keys
-    in random order, so every chunk rewrites most of their leaf pages. With the default
-    (a checkpoint once the write-ahead log passes 1,000 pages) every chunk's commit also
-    copied those pages into the database file, and the next chunk's commit the same pages
-    again: a third of a 1M-row commit's CPU. Checkpointing once the log passes 256 MiB copies
-    a page once for the many chunks that changed it. Readers find pages in the log through
-    its index (shared memory), so a longer log does not slow them down noticeably."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        checkpoint = cursor.fetchone()[0]
-        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB
-        cursor.execute("PRAGMA wal_autocheckpoint=65536")  # pages: 256 MiB
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size={int(before)}")
-            cursor.execute(f"PRAGMA wal_autocheckpoint={int(checkpoint)}")
-
-
 # -- the writer -----------------------------------------------------------------------------
 
-
-_RESIDENCE_TYPES = {
-    "户籍": ResidenceType.REGISTERED,
-    "户籍人口": ResidenceType.REGISTERED,
-    "常住": ResidenceType.REGISTERED,
-    "流动": ResidenceType.FLOATING,
-    "流动人口": ResidenceType.FLOATING,
-    "暂住": ResidenceType.FLOATING,
-    "租住": ResidenceType.FLOATING,
-}
 
 _COMMIT_COLUMNS = (
     "rid",
@@ -367,85 +203,10 @@ _HOUSEHOLD_COLUMNS = (
     "created_at",
     "updated_at",
 )
-_RESIDENCE_COLUMNS = ("id", "person_id", "household_id", "relation", "since", "until", "note")
-_VALUE_SOURCE_COLUMNS = ("id", "entity", "entity_id", "field", "record_id", "batch_id")
-
-
-SEALED_COLUMNS = ("sealed", "id_number_index", "phone_index")
-
-
-def seal_rows(frame: pl.DataFrame, cipher: Any = None) -> pl.DataFrame:
-    """What a `SourceRecord` keeps of its row's ID number, phone and birth date: their blind
-    indexes, and the masked ID, masked phone and birth date sealed together (SM4-GCM).
-
-    Computed when a batch is staged (a job of its own) and kept in the staged file, which is
-    encrypted at rest, so the commit only copies them: at 1M rows about 7 s of the commit.
-    Rows rejected at staging are not sealed; a batch staged before this was kept is sealed
-    when it is committed."""
-    cipher = cipher or data_cipher()
-    text = pl.col
-    number, phone = text("id_number").fill_null(""), text("phone").fill_null("")
-
-    def per_value(
-        column: str, convert: Callable[[str], str], usual: re.Pattern[str] | None = None
-    ) -> pl.Expr:
-        """`convert` for each distinct value (but those of the usual shape, done as columns)."""
-        values = [v for v in frame[column].unique().to_list() if v]
-        mapping = {"": "", **{v: convert(v) for v in values if not (usual and usual.match(v))}}
-        return (
-            text(column).fill_null("").replace_strict(mapping, default=None, return_dtype=pl.Utf8)
-        )
-
-    # the usual shapes masked as columns (what mask_id_number / mask_phone give for an
-    # 18-character number and an issued mobile), the rest value by value
-    masked_id = (
-        pl.when(number.str.contains(_ID18))
-        .then(
-            pl.concat_str(
-                number.str.slice(0, 6), pl.lit("*" * 8), number.str.slice(14, 3), pl.lit("*")
-            )
-        )
-        .otherwise(per_value("id_number", mask_id_number, _ID18_RE))
-    )
-    masked_phone = (
-        pl.when(phone.str.contains(_MOBILE))
-        .then(pl.concat_str(phone.str.slice(0, 3), pl.lit("*" * 6), phone.str.slice(9, 2)))
-        .otherwise(per_value("phone", mask_phone, _MOBILE_RE))
-    )
-    birth = text("birth_date").fill_null("")
-    plain = (
-        frame.select(
-            pl.when(
-                (text("status") != REJECTED)
-                & ((masked_id != "") | (masked_phone != "") | (birth != ""))
-            )
-            .then(pl.struct(id=masked_id, phone=masked_phone, birth=birth).struct.json_encode())
-            .otherwise(pl.lit(""))
-        )
-        .to_series()
-        .to_list()
-    )
-    sealed = pl.Series("sealed", cipher.encrypt_many(plain), dtype=pl.Utf8)
-    del plain
-    return frame.with_columns(
-        sealed,
-        per_value("id_number", cipher.blind_index).alias("id_number_index"),
-        per_value("phone", cipher.blind_index).alias("phone_index"),
-    )
 
 
 def _source_columns() -> tuple[str, ...]:
     return tuple(f.column for f in SourceRecord._meta.concrete_fields)
-
-
-@dataclass
-class _Matched:
-    """A person already stored whose rows are in the batch: changed only at publish."""
-
-    pk: int
-    values: dict[str, tuple[Any, int | None]]  # field → (value, source record id)
-    grid_id: int | None
-    latest: dict[str, Any] | None  # the newest row with a known household
 
 
 @dataclass
@@ -457,7 +218,7 @@ class _Chunk:
     )
 
 
-class _Committer:
+class _Committer(PublishSteps):
     """One batch's chunks and its publish; keeps the before-images of what it changes."""
 
     chunk_rows = 2000  # ledger rows in the first chunk; later ones follow the lock time
@@ -475,12 +236,12 @@ class _Committer:
         self.records = records
         self.progress = progress
         self.token = token
-        self.owner = _owner(batch)
+        self.owner = hidden_owner(batch)
         self.summary = CommitSummary()
         self.cipher = data_cipher()
         self.today = timezone.localdate()
         self.updated: list[ChangeRecord] = []
-        self.matched: list[_Matched] = []
+        self.matched: list[MatchedPerson] = []
         self.household_of: dict[str, int] = {}  # address code → household (stored or new)
         # per-chunk memos (a person's rows, all in one chunk, repeat the same values); cleared
         # after each chunk so the commit's memory does not grow with the batch
@@ -628,7 +389,7 @@ class _Committer:
         matched: list[tuple[str, Person, list[dict[str, Any]], dict[str, Any], int | None]] = []
         handed: set[str] = set()
         for key, group in by_key.items():
-            values = _resolve(group)
+            values = resolve(group)
             grid_id = None  # the grid of the newest row with one
             for row in reversed(group):
                 if row["grid_code"]:
@@ -688,7 +449,7 @@ class _Committer:
             home = latest.get(key)
             sealed = (next(secrets), next(secrets))
             person_rows.append(
-                self._person_row(pk, values, sealed, _residence_type(group), grid_id, home, now)
+                self._person_row(pk, values, sealed, residence_type(group), grid_id, home, now)
             )
         chunk.rows[Person] = (_PERSON_COLUMNS, person_rows)
         residence_rows = []
@@ -700,13 +461,13 @@ class _Committer:
                     pk,
                     person_of[key],
                     self.household_of[home["address_code"]],
-                    _relation(home["relation"]),
+                    relation(home["relation"]),
                     home["record_date"] or None,
                     None,
                     "",
                 )
             )
-        chunk.rows[Residence] = (_RESIDENCE_COLUMNS, residence_rows)
+        chunk.rows[Residence] = (RESIDENCE_COLUMNS, residence_rows)
         for key, person, _, _, _ in matched:
             person_of[key] = person.pk
         chunk.rows[SourceRecord] = (
@@ -724,7 +485,7 @@ class _Committer:
         for key, person, _, values, grid_id in matched:
             home = latest.get(key)
             self.matched.append(
-                _Matched(
+                MatchedPerson(
                     person.pk,
                     {f: (v, record_of.get(id(row))) for f, (v, row) in values.items()},
                     grid_id,
@@ -755,7 +516,7 @@ class _Committer:
         # switch the check inside a transaction, so it is switched around it (PostgreSQL
         # loads by COPY and keeps its checks).
         with connection.constraint_checks_disabled(), transaction.atomic():
-            _beat(self.batch, self.token)
+            beat(self.batch, self.token)
             for model, (columns, rows) in chunk.rows.items():
                 if not rows:
                     continue
@@ -783,11 +544,6 @@ class _Committer:
         if found is None:
             found = self._placeable[grid_id] = may_place(self.actor, grid_id)
         return found
-
-    def _created(self, model: type[models.Model], ids: list[int]) -> None:
-        ChangeRecord.objects.create(
-            batch=self.batch, model=model._meta.label_lower, action="created", object_ids=ids
-        )
 
     def _person_row(
         self,
@@ -947,8 +703,8 @@ class _Committer:
         latest = group[-1]
         payload = {fld: value for fld, (value, _row) in values.items()}
         payload["address_text"] = latest.get("address_text") or ""
-        payload["residence_type"] = _residence_type(group)
-        where = "；".join(_where(r) for r in group[:5])
+        payload["residence_type"] = residence_type(group)
+        where = "；".join(where_written(r) for r in group[:5])
         self._handovers.append(
             HandOver(
                 batch=self.batch,
@@ -995,232 +751,3 @@ class _Committer:
         ]
 
     # publish ----------------------------------------------------------------------------------
-
-    def _publish(self) -> None:
-        """Changes to stored persons, the hidden rows shown, the batch committed: one
-        transaction, so users see the whole batch or none of it."""
-        wait = self.pause - (time.monotonic() - self._last_commit)
-        if wait > 0:
-            time.sleep(wait)
-        with transaction.atomic():
-            _beat(self.batch, self.token)
-            self._update_matched()
-            for model, ids in self._publish_created.items():
-                self._created(model, ids)
-            ChangeRecord.objects.bulk_create(self.updated, batch_size=2000)
-            hidden.publish(self.owner)
-            self.batch.status = BatchStatus.COMMITTED
-            self.batch.committed_at = timezone.now()
-            self.batch.commit_owner = ""
-            self.batch.commit_heartbeat = None
-            self.batch.summary = {**self.batch.summary, "commit": self.summary.__dict__}
-            self.batch.save(
-                update_fields=[
-                    "status",
-                    "committed_at",
-                    "commit_owner",
-                    "commit_heartbeat",
-                    "summary",
-                ]
-            )
-            audit.record(
-                self.actor,
-                "import.commit",
-                "fusion.importbatch",
-                self.batch.pk,
-                channel=self.batch.channel,
-                detail=self.summary.__dict__,
-            )
-
-    def _update_matched(self) -> None:
-        if not self.matched:
-            return
-        persons: dict[int, Person] = {}
-        pks = [m.pk for m in self.matched]
-        for i in range(0, len(pks), 2000):
-            persons.update(Person.objects.in_bulk(pks[i : i + 2000]))
-        live = [m for m in self.matched if m.pk in persons]
-        for m in live:
-            self._update_person(persons[m.pk], m)
-        self._residences(live, persons)
-        self._value_sources(live)
-
-    def _record(self, model: str, action: str, object_id: int, before: dict[str, Any]) -> None:
-        """Keep the before-image of a row the batch changes or deletes, for undo."""
-        self.updated.append(
-            ChangeRecord(
-                batch=self.batch, model=model, action=action, object_id=object_id, before=before
-            )
-        )
-
-    def _update_person(self, person: Person, m: _Matched) -> None:
-        """Newer ledger values win over stored ones, except a stored ID number; through the one
-        write path for persons, which checks the scope on the person as stored."""
-        before = _raw_row(person)
-        changed = apply_person_values(
-            self.actor,
-            person,
-            {fld: value for fld, (value, _record) in m.values.items()},
-            grid_id=m.grid_id,
-            channel=self.batch.channel,
-            audited=False,  # the batch's audit entry, with before-images kept for undo
-        )
-        if changed:
-            self._record("people.person", "updated", person.pk, before)
-            self.summary.persons_updated += 1
-
-    def _residences(self, matched: list[_Matched], persons: dict[int, Person]) -> None:
-        """Stored persons who moved: the current residence ends today, a new one starts. A
-        person several clusters matched moves once, to the last one's address."""
-        homes = list({m.pk: m for m in matched if m.latest is not None}.values())
-        current: dict[int, Residence] = {}
-        pks = [m.pk for m in homes]
-        for i in range(0, len(pks), 5000):
-            for residence in Residence.objects.filter(
-                person_id__in=pks[i : i + 5000], until__isnull=True
-            ):
-                current[residence.person_id] = residence
-        fresh: list[tuple[int, int, str, Any]] = []
-        moved: list[tuple[int, int]] = []
-        ended: list[int] = []  # current residences that end today
-        for m in homes:
-            assert m.latest is not None
-            person = persons[m.pk]
-            household_id = self.household_of[m.latest["address_code"]]
-            now = current.get(m.pk)
-            if now is not None and now.household_id == household_id:
-                continue
-            if now is not None:
-                self._record("people.residence", "updated", now.pk, _raw_row(now))
-                ended.append(now.pk)
-            fresh.append(
-                (
-                    m.pk,
-                    household_id,
-                    _relation(m.latest["relation"]),
-                    m.latest["record_date"] or None,
-                )
-            )
-            if person.household_id != household_id:
-                self._record(
-                    "people.person", "updated", person.pk, {"household_id": person.household_id}
-                )
-                moved.append((household_id, person.pk))
-        for i in range(0, len(ended), 5000):
-            Residence.objects.filter(pk__in=ended[i : i + 5000]).update(until=self.today)
-        ids = reserve_ids(Residence, len(fresh))
-        insert_rows(
-            Residence,
-            _RESIDENCE_COLUMNS,
-            [(pk, *values, None, "") for pk, values in zip(ids, fresh, strict=True)],
-        )
-        table = connection.ops.quote_name(Person._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {table} SET household_id = %s WHERE id = %s", moved)
-        if ids:
-            self._publish_created[Residence] = ids
-        self.summary.residences_created += len(fresh)
-
-    def _value_sources(self, matched: list[_Matched]) -> None:
-        """The provenance of the stored persons' fields this batch sets: older entries are
-        remembered for undo, then replaced. A person several clusters matched keeps, per field,
-        the record of the last one (provenance is unique per person and field)."""
-        record_of: dict[tuple[int, str], int] = {}
-        for m in matched:
-            for fld, (_, record) in m.values.items():
-                if record:
-                    record_of[(m.pk, fld)] = record
-        fields_of: dict[int, set[str]] = defaultdict(set)
-        for pk, fld in record_of:
-            fields_of[pk].add(fld)
-        pks = list(fields_of)
-        replaced: list[int] = []
-        for i in range(0, len(pks), 2000):
-            for vs in ValueSource.objects.filter(entity="person", entity_id__in=pks[i : i + 2000]):
-                if vs.field in fields_of[vs.entity_id]:
-                    self._record("fusion.valuesource", "deleted", vs.pk, _raw_row(vs))
-                    replaced.append(vs.pk)
-        _delete_ids(ValueSource, replaced)  # nothing points at provenance: a plain DELETE
-        rows = [
-            ("person", pk, fld, record, self.batch.pk) for (pk, fld), record in record_of.items()
-        ]
-        ids = reserve_ids(ValueSource, len(rows))
-        insert_rows(
-            ValueSource,
-            _VALUE_SOURCE_COLUMNS,
-            [(pk, *row) for pk, row in zip(ids, rows, strict=True)],
-        )
-
-
-def _resolve(group: list[dict[str, Any]]) -> dict[str, tuple[Any, dict[str, Any]]]:
-    """Each field's value and the row it came from: valid beats missing, newer beats older
-    (rows come oldest first), the cluster's first ID number is kept (they agree); a full
-    birth date beats a year (the pipeline already chose it)."""
-    if len(group) == 1:  # most persons: one row, every value its own
-        row = group[0]
-        return {f: (v, row) for f in _PERSON_FIELDS if (v := row[f]) is not None and v != ""}
-    values: dict[str, tuple[Any, dict[str, Any]]] = {}
-    for row in reversed(group):  # newest first: the first value seen is kept
-        for fld in _PERSON_FIELDS:
-            if fld not in values and (v := row[fld]) is not None and v != "":
-                values[fld] = (v, row)
-    for row in group:  # but the oldest ID number
-        if row["id_number"]:
-            values["id_number"] = (row["id_number"], row)
-            break
-    return values
-
-
-def _raw_row(instance: Any) -> dict[str, Any]:
-    """Column values as stored (ciphertexts stay encrypted), JSON-safe."""
-    out: dict[str, Any] = {}
-    for f in instance._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        value = getattr(instance, f.attname)
-        if hasattr(f, "get_prep_value") and f.get_internal_type() == "TextField" and value:
-            value = f.get_prep_value(value)
-        if isinstance(value, datetime.datetime | datetime.date):
-            value = value.isoformat()
-        out[f.attname] = value
-    return out
-
-
-def _where(row: dict[str, Any]) -> str:
-    sheet = f"［{row['source_sheet']}］" if row["source_sheet"] else ""
-    return f"{row['source_file']}{sheet}第{row['source_row']}行"
-
-
-def _residence_type(group: list[dict[str, Any]]) -> str:
-    for row in reversed(group):
-        written = row.get("residence_type")
-        if written:
-            found = _RESIDENCE_TYPES.get(written.strip())
-            if found:
-                return found
-    return ResidenceType.REGISTERED
-
-
-@functools.lru_cache(maxsize=512)
-def _relation(text: str | None) -> str:
-    from wangge.people.models import Relation
-
-    value = (text or "").strip()
-    for choice, label in Relation.choices:
-        if value and (value in (label, choice)):
-            return str(choice)
-    aliases = {
-        "本人": Relation.HEAD,
-        "妻": Relation.SPOUSE,
-        "夫": Relation.SPOUSE,
-        "子": Relation.CHILD,
-        "女": Relation.CHILD,
-        "父": Relation.PARENT,
-        "母": Relation.PARENT,
-        "孙": Relation.GRANDCHILD,
-        "租": Relation.TENANT,
-    }
-    for word, relation in aliases.items():
-        if word in value:
-            return str(relation)
-    return str(Relation.OTHER)

@@ -465,13 +465,9 @@ def rejected_rows_xlsx(actor: Any, batch_id: int) -> bytes:
 
 # -- commit: in chunks nobody sees until the batch is committed (fusion.committing) ------------
 
-from wangge.fusion.committing import (  # noqa: E402
-    SEALED_COLUMNS,
-    CommitSummary,
-    commit_batch,
-    recover_abandoned,
-    seal_rows,
-)
+from wangge.fusion.commit_claims import recover_abandoned  # noqa: E402
+from wangge.fusion.committing import CommitSummary, commit_batch  # noqa: E402
+from wangge.fusion.sealing import SEALED_COLUMNS, seal_rows  # noqa: E402
 
 # -- undo -----------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import pytest
 from wangge.core.errors import ServiceError
 from wangge.core.models import HiddenRows
 from wangge.core.testing import SampleDistrict
-from wangge.fusion import committing
+from wangge.fusion import commit_claims, commit_rows, committing, sealing
 from wangge.fusion.models import BatchStatus, ChangeRecord, ImportBatch, SourceRecord
 from wangge.fusion.services import Upload, commit_batch, stage_batch, undo_batch
 from wangge.people.idnumber import make_id_number, mask_id_number
@@ -156,10 +156,10 @@ def test_rows_are_sealed_when_staged_and_a_batch_staged_before_is_sealed_at_comm
     batch = stage_batch(sample.users["street"], [Upload("台账.csv", ledger(2))])
     kept = services._batch_dir(batch) / batch.staged_file
     staged = pl.read_parquet(io.BytesIO(services._load(kept)))  # the whole file
-    assert set(committing.SEALED_COLUMNS) <= set(staged.columns)
-    assert not set(committing.SEALED_COLUMNS) & set(services.staged_records(batch).columns)
+    assert set(sealing.SEALED_COLUMNS) <= set(staged.columns)
+    assert not set(sealing.SEALED_COLUMNS) & set(services.staged_records(batch).columns)
     assert all(v.startswith(CIPHERTEXT_PREFIX) for v in staged["sealed"].to_list())
-    bare = staged.drop(committing.SEALED_COLUMNS)  # as a batch staged by the code before
+    bare = staged.drop(sealing.SEALED_COLUMNS)  # as a batch staged by the code before
     buffer = io.BytesIO()
     bare.write_parquet(buffer)
     services._store(kept, buffer.getvalue())
@@ -259,7 +259,7 @@ def test_a_batch_being_committed_by_a_live_writer_is_not_committed_twice(
     other = stage_batch(sample.users["street"], [Upload("另一本.csv", ledger(5))])
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.COMMITTING,
-        commit_owner=f"{committing._host()}:{os.getpid()}:x",
+        commit_owner=f"{commit_claims.this_host()}:{os.getpid()}:x",
         commit_heartbeat=datetime.datetime.now(tz=datetime.UTC),
     )
     with pytest.raises(ServiceError, match="正在导入中"):
@@ -332,17 +332,17 @@ def test_a_commit_killed_with_sigkill_leaves_users_the_database_as_before_and_a_
 
 def test_a_clusters_values_newer_beat_older_but_the_first_id_number_stays() -> None:
     def row(**values: str | None) -> dict[str, str | None]:
-        return {f: values.get(f) for f in committing._PERSON_FIELDS}
+        return {f: values.get(f) for f in commit_rows.PERSON_FIELDS}
 
     older = row(name="钱新来", id_number="110105199203040011", phone="13711112222")
     newer = row(name="钱新来", id_number="", phone="13799998888", gender="男")
     newest = row(name="钱新来", id_number="11010519920304001X", phone=None)
-    values = committing._resolve([older, newer, newest])
+    values = commit_rows.resolve([older, newer, newest])
     assert values["id_number"] == ("110105199203040011", older)
     assert values["phone"] == ("13799998888", newer)
     assert values["gender"] == ("男", newer) and values["name"] == ("钱新来", newest)
     assert "birth_date" not in values and "ethnicity" not in values
-    assert committing._resolve([newer]) == {
+    assert commit_rows.resolve([newer]) == {
         "name": ("钱新来", newer),
         "phone": ("13799998888", newer),
         "gender": ("男", newer),
