@@ -55,13 +55,23 @@ Pure Python, no Django: the importer feeds rows from the database into :class:`R
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any, Final, Literal
 
-from wangge.addresses.numerals import normalize_text, numerals_to_digits
+from wangge.addresses.keys import (
+    COMPOUND_SUFFIX,
+    building_key,
+    building_label,
+    fuzzy_compatible,
+    number_key,
+    pinyin_key,
+    road_key,
+    road_variant,
+    room_key,
+    room_label,
+    unit_key,
+)
 from wangge.addresses.parser import ParsedAddress, parse_address
 
 __all__ = [
@@ -108,72 +118,6 @@ class AddressMatch:
     confidence: float
     reason: str
     candidates: tuple[str, ...] = ()
-
-
-# --------------------------------------------------------------------------------------------
-# Comparison keys
-# --------------------------------------------------------------------------------------------
-
-_CJK: Final = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # \u3007 is 〇
-_NAME_JUNK: Final = re.compile(f"[^0-9A-Z{_CJK}]+")
-_CODE_JUNK: Final = re.compile(f"[^0-9A-Z{_CJK}\\-]+")
-_LEADING_ZEROS: Final = re.compile(r"(?<![0-9])0+(?=[0-9])")
-_NUMBER_SUFFIX: Final = re.compile(r"(?:号大院|号院|号|院)$")
-_BUILDING_SUFFIX: Final = re.compile(r"(?:号楼|号栋|号幢|号座|栋楼|栋|幢|座|楼|号|#)$")
-_UNIT_SUFFIX: Final = re.compile(r"(?:单元|门)$")
-_ROOM_SUFFIX: Final = re.compile(r"(?:室|户|房间|房|号)$")
-_COMPOUND_SUFFIX: Final = re.compile(r"(?:小区|社区|家属院|家属区|宿舍|大院|院)$")
-
-
-@lru_cache(maxsize=65_536)
-def road_key(text: str) -> str:
-    """Key for a road or compound name: simplified, half-width, no punctuation, every Chinese
-    numeral as digits ("幸福三里", "幸福3里", "幸福叁里" → "幸福3里")."""
-    return numerals_to_digits(_NAME_JUNK.sub("", normalize_text(text)))
-
-
-def _code(text: str, suffix: re.Pattern[str]) -> str:
-    value = numerals_to_digits(_CODE_JUNK.sub("", normalize_text(text)))
-    value = suffix.sub("", value).replace("之", "-")
-    return _LEADING_ZEROS.sub("", value) if "0" in value else value
-
-
-@lru_cache(maxsize=65_536)
-def number_key(text: str) -> str:
-    """门牌号 key: "10号", "十号院", "010" → "10"; "10之1号" → "10-1"; "甲10号" → "甲10"."""
-    return _code(text, _NUMBER_SUFFIX)
-
-
-@lru_cache(maxsize=65_536)
-def building_key(text: str) -> str:
-    """楼栋号 key: "3号楼", "三栋", "03" → "3"; "A座" → "A"; '' (courtyard) stays ''."""
-    return _code(text, _BUILDING_SUFFIX)
-
-
-@lru_cache(maxsize=65_536)
-def unit_key(text: str) -> str:
-    """单元号 key: "2单元", "二门", "02" → "2"."""
-    return _code(text, _UNIT_SUFFIX)
-
-
-@lru_cache(maxsize=65_536)
-def room_key(text: str) -> str:
-    """户室号 key: "0301", "301室", "三〇一" → "301"; "东03" → "东3"."""
-    return _code(text, _ROOM_SUFFIX)
-
-
-def _building_label(building: str) -> str:
-    if not building:
-        return "院落"
-    if building.isdigit():
-        return f"{building}号楼"
-    if len(building) == 1 and building.isascii():
-        return f"{building}座"
-    return building
-
-
-def _room_label(room: str) -> str:
-    return f"{room}室" if room.isdigit() else room
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,7 +462,7 @@ class AddressMatcher:
             full = road_key(p.compound)
             if full in self._tree:
                 return [full], 1.0, [], None
-            stripped = _COMPOUND_SUFFIX.sub("", full)
+            stripped = COMPOUND_SUFFIX.sub("", full)
             if stripped and stripped in self._tree:
                 name = self._road_names[stripped]
                 return [stripped], 0.95, [f"按小区名“{p.compound}”对应道路“{name}”"], None
@@ -538,9 +482,9 @@ class AddressMatcher:
         if key:
             # 幸福路北 ↔ 幸福北路: the same road with its direction moved.  Checked first,
             # because plain fuzzy scoring prefers 幸福路 (a different road) for 幸福路北.
-            homophones = self._variant_roads().get(_road_variant(key), [])
+            homophones = self._variant_roads().get(road_variant(key), [])
             if not homophones:
-                homophones = self._pinyin_roads().get(_pinyin(key), [])
+                homophones = self._pinyin_roads().get(pinyin_key(key), [])
             if cc is not None and len(homophones) > 1:
                 local = self._community_roads.get(cc, set())
                 homophones = [k for k in homophones if k in local] or homophones
@@ -568,14 +512,14 @@ class AddressMatcher:
         )
         # A similar spelling is not enough when the directions or the road type (路/街/巷…)
         # differ: 幸福东路 is not 幸福路, 幸福路 is not 幸福大街.
-        return tuple(choice for choice, _score, _index in found if _fuzzy_compatible(key, choice))
+        return tuple(choice for choice, _score, _index in found if fuzzy_compatible(key, choice))
 
     def _variant_roads(self) -> dict[tuple[str, str, str], list[str]]:
         """(road type, directions, base) → road keys; built on first need."""
         if self._variant_index is None:
             index: dict[tuple[str, str, str], list[str]] = {}
             for key in self._road_list:
-                index.setdefault(_road_variant(key), []).append(key)
+                index.setdefault(road_variant(key), []).append(key)
             self._variant_index = index
         return self._variant_index
 
@@ -584,7 +528,7 @@ class AddressMatcher:
         if self._pinyin_index is None:
             index: dict[str, list[str]] = {}
             for key in self._road_list:
-                index.setdefault(_pinyin(key), []).append(key)
+                index.setdefault(pinyin_key(key), []).append(key)
             self._pinyin_index = index
         return self._pinyin_index
 
@@ -768,7 +712,7 @@ class AddressMatcher:
                     None, "road", round(0.3 * factor, 3), "；".join([*notes, reason])
                 )
         owners = [n for n in numbers if building in by_number[n]]
-        label = _building_label(building)
+        label = building_label(building)
         if not owners:
             reason = f"{where}无{label}" if number is not None else f"{road_name}下未找到{label}"
             return AddressMatch(None, "road", round(0.3 * factor, 3), "；".join([*notes, reason]))
@@ -809,7 +753,7 @@ class AddressMatcher:
                 self._rooms_of(by_unit, unit),
             )
         unit_label = f"{unit}单元" if unit else ""
-        reason = f"{label if building else where}{unit_label}无{_room_label(room)}"
+        reason = f"{label if building else where}{unit_label}无{room_label(room)}"
         return AddressMatch(
             None,
             "building",
@@ -831,7 +775,7 @@ class AddressMatcher:
         pairs = per_building.get(building or "", set())
         if number is not None:
             pairs = {(r, n) for r, n in pairs if n == number}
-        label = _building_label(building or "")
+        label = building_label(building or "")
         if not pairs:
             return AddressMatch(None, "none", 0.0, f"未写道路，社区内未找到{label}")
         notes = ["未写道路，按社区内楼栋、单元、户室唯一确定"]
@@ -889,48 +833,6 @@ class AddressMatcher:
         if result is not None:
             return result
         return AddressMatch(None, "none", 0.0, f"未写道路，社区内{label}未找到该户室")
-
-
-_ROAD_TYPES: Final = ("大街", "大道", "胡同", "路", "街", "道", "巷", "弄", "条", "里")
-_DIRECTIONS: Final = "东西南北中"
-_SECTION_TAIL: Final = re.compile(f"[{_DIRECTIONS}]*段?$")
-
-
-def _road_variant(key: str) -> tuple[str, str, str]:
-    """(road type, directions next to the type, base): 幸福北路 and 幸福路北 share one.
-
-    Only directions adjacent to the road type move; 东四十条 and 西四十条 keep their
-    leading direction in the base and stay apart.
-    """
-    tail = _SECTION_TAIL.search(key)
-    after = tail.group() if tail else ""
-    body = key[: len(key) - len(after)] if after else key
-    kind = ""
-    for suffix in _ROAD_TYPES:
-        if body.endswith(suffix) and len(body) > len(suffix):
-            kind = suffix
-            body = body[: -len(suffix)]
-            break
-    base = body.rstrip(_DIRECTIONS) or body
-    directions = "".join(sorted(body[len(base) :] + after.rstrip("段")))
-    return kind, directions, base
-
-
-def _fuzzy_compatible(written: str, registered: str) -> bool:
-    """Whether a fuzzy hit may stand: same direction characters, and the same road type
-    when the written name has one (a typo in the type itself, 大衔 for 大街, is allowed)."""
-    if sorted(c for c in written if c in _DIRECTIONS) != sorted(
-        c for c in registered if c in _DIRECTIONS
-    ):
-        return False
-    kind = _road_variant(written)[0]
-    return not kind or kind == _road_variant(registered)[0]
-
-
-def _pinyin(text: str) -> str:
-    from pypinyin import lazy_pinyin
-
-    return " ".join(lazy_pinyin(text))
 
 
 def _candidate_keys(options: Mapping[str, object], written: str | None) -> list[str]:
