@@ -159,7 +159,7 @@ def test_rows_without_ids_group_among_themselves_on_strong_evidence() -> None:
 
 
 def test_typo_variants_cover_every_changed_digit_and_swapped_pair() -> None:
-    from wangge.fusion.linkage import one_typo_apart, one_typo_variants
+    from wangge.fusion.id_typos import one_typo_apart, one_typo_variants
 
     swapped = ID_A[:3] + ID_A[4] + ID_A[3] + ID_A[5:]
     changed = ID_A[:8] + ("0" if ID_A[8] != "0" else "1") + ID_A[9:]
@@ -170,14 +170,14 @@ def test_typo_variants_cover_every_changed_digit_and_swapped_pair() -> None:
 
 @pytest.mark.parametrize("seq", [0, 1, 2, 5, 7, 9, 123, 345])
 def test_typo_codes_over_a_column_are_exactly_the_typo_variants(seq: int) -> None:
-    from wangge.fusion.linkage import _number_code, one_typo_codes, one_typo_variants
+    from wangge.fusion.id_typos import number_code, one_typo_codes, one_typo_variants
 
     number = make_id_number("110105", __import__("datetime").date(1988, 7, 30), seq, "女")
     typed = number[:5] + number[6] + number[5] + number[7:]  # a typed number to vary
     for text in (number, typed, number[:17] + ("X" if number[17] != "X" else "1")):
         frame = pl.DataFrame({"rid": [0], "id_typed": [text]})
         codes = set(one_typo_codes(frame).get_column("code").to_list())
-        expected = pl.DataFrame({"n": one_typo_variants(text)}).select(_number_code(pl.col("n")))
+        expected = pl.DataFrame({"n": one_typo_variants(text)}).select(number_code(pl.col("n")))
         # A variant with X before the end is no number anybody holds, and has no code.
         assert codes == set(expected.to_series().drop_nulls().to_list())
 
