@@ -139,18 +139,46 @@ def geometry_in_crs(geometry: dict[str, Any], crs: str) -> dict[str, Any]:
     return dict(shapely.geometry.mapping(shifted))
 
 
+# A polygon drawn on a phone needs no more points than this; surveyed grid files carry tens of
+# thousands (a point every few centimetres), which made the map's GeoJSON tens of megabytes.
+DISPLAY_MAX_VERTICES = 2_000
+_DISPLAY_TOLERANCE = 5e-6  # degrees, about half a metre: the first simplification tried
+_DISPLAY_MAX_TOLERANCE = 1e-3  # about 100 m: a grid drawn coarser than this is no longer it
+
+
+def display_geometry(stored: str) -> dict[str, Any]:
+    """A stored boundary as the map draws it: unchanged up to `DISPLAY_MAX_VERTICES` points,
+    otherwise simplified (topology kept) with the smallest tolerance, from half a metre
+    doubling up to about 100 m, that brings it under the limit.
+
+    Only for drawing: placement and the grid checks read the stored boundary itself."""
+    geometry = shapely.from_geojson(stored)
+    if shapely.get_num_coordinates(geometry) <= DISPLAY_MAX_VERTICES:
+        return dict(json.loads(stored))
+    tolerance = _DISPLAY_TOLERANCE
+    simplified = shapely.simplify(geometry, tolerance, preserve_topology=True)
+    while (
+        shapely.get_num_coordinates(simplified) > DISPLAY_MAX_VERTICES
+        and tolerance < _DISPLAY_MAX_TOLERANCE
+    ):
+        tolerance *= 2
+        simplified = shapely.simplify(geometry, tolerance, preserve_topology=True)
+    return dict(shapely.geometry.mapping(simplified))
+
+
 def region_map_features(user: Any, code: str, *, crs: str = "wgs84") -> dict[str, Any]:
     """GeoJSON of a region, its descendants' polygons and its buildings as points.
 
     Coordinates are stored in WGS-84; with crs="gcj02" they are shifted for base maps (AMap,
-    Tencent) that draw in GCJ-02, so polygons sit on the right streets.
+    Tencent) that draw in GCJ-02, so polygons sit on the right streets. Polygons are drawn
+    with at most `DISPLAY_MAX_VERTICES` points each (`display_geometry`).
     """
     if crs not in ("wgs84", "gcj02"):
         raise ServiceError(f"不支持的坐标系：{crs}（可用 wgs84 或 gcj02）")
     region = get_region(user, code)
     features: list[dict[str, Any]] = []
     for node in Region.objects.subtree(region.code).exclude(boundary=""):
-        geometry = geometry_in_crs(json.loads(node.boundary), crs)
+        geometry = geometry_in_crs(display_geometry(node.boundary), crs)
         features.append(
             {
                 "type": "Feature",
