@@ -36,6 +36,7 @@ from wangge.core.errors import Forbidden, ServiceError
 from wangge.forms.models import Attachment, Change, ChangeStatus, Submission, SubmissionStatus
 from wangge.forms.openrosa import Instance, InstanceError, parse_instance
 from wangge.people import services as people
+from wangge.people.idnumber import birth_date_problem, check_id_number
 from wangge.people.models import Household, Person, Relation, ResidenceType, Tag
 from wangge.people.names import normalize_name
 from wangge.people.phone import check_phone
@@ -283,13 +284,15 @@ class _Applier:
             raw = values.get(fld, "").strip()
             if not raw:
                 continue
+            current = getattr(person, fld)
             try:
                 new = _person_value(fld, raw)
+                if new == current:
+                    continue
+                if fld == "birth_date":  # the ID number stored for them decides it
+                    check_birth_date(new, self.today, person.id_number)
             except ServiceError as exc:  # one bad value does not drop the rest of the visit
                 self.note("person", person.pk, fld, "", raw, ChangeStatus.INVALID, exc.message)
-                continue
-            current = getattr(person, fld)
-            if new == current:
                 continue
             if self._changed_since("person", person):
                 self.note("person", person.pk, fld, "", new, ChangeStatus.CONFLICT, current)
@@ -327,12 +330,27 @@ class _Applier:
         if relation not in Relation.values:
             relation = Relation.OTHER
         data: dict[str, Any] = {}
-        for fld in ("name", "phone", "gender", "birth_date", "id_number"):
-            if values.get(fld):
-                try:
-                    data[fld] = _person_value(fld, values[fld])
-                except ServiceError as exc:
-                    self.note("person", "", fld, "", values[fld], ChangeStatus.INVALID, exc.message)
+        invalid: list[tuple[str, str, str]] = []  # (field, value sent, why), noted once created
+        typed_id = values.get("id_number", "").strip()
+        checked = check_id_number(typed_id, today=self.today) if typed_id else None
+        if checked is not None and checked.valid and checked.normalized:
+            data["id_number"] = checked.normalized
+            data["birth_date"] = checked.birth_date  # the number's day, as an import takes it
+        elif checked is not None:
+            invalid.append(("id_number", typed_id, f"身份证号无效：{checked.reason}"))
+        for fld in ("name", "phone", "gender", "birth_date"):
+            raw = values.get(fld, "").strip()
+            if not raw:
+                continue
+            try:
+                value = _person_value(fld, raw)
+                if fld == "birth_date":
+                    check_birth_date(value, self.today, data.get("id_number", ""))
+                    if fld in data:
+                        continue  # agrees with the ID number's day, set above
+                data[fld] = value
+            except ServiceError as exc:
+                invalid.append((fld, raw, exc.message))
         person = people.create_person(
             self.user,
             data,
@@ -343,6 +361,8 @@ class _Applier:
             channel=CHANNEL,
         )
         people.move_person(self.user, person, household, relation=relation, since=self.today)
+        for fld, raw, why in invalid:
+            self.note("person", person.pk, fld, "", raw, ChangeStatus.INVALID, why)
         self.note(
             "person", person.pk, "moved_in", "", f"{household.pk}:{relation}", ChangeStatus.APPLIED
         )
@@ -432,13 +452,33 @@ def _person_value(fld: str, raw: str) -> Any:
     if fld == "name":
         return normalize_name(raw)[:50]
     if fld == "birth_date":
-        try:
-            return datetime.date.fromisoformat(raw[:10])
-        except ValueError:
-            raise ServiceError(f"出生日期“{raw[:20]}”格式不正确") from None
+        return _date_sent(raw)  # checked against the person's rule by the caller
     if fld == "gender" and raw not in ("男", "女"):
         return {"male": "男", "female": "女", "m": "男", "f": "女"}.get(raw.lower(), "")
     return raw[:50]
+
+
+def parse_birth_date(raw: str, today: datetime.date, id_number: str = "") -> datetime.date:
+    """A birth date as a form sends it (an ODK `date` is 2026-11-01; a `text` answer may carry
+    a time after it), held to the people app's rule (`idnumber.birth_date_problem`: not in
+    the future, not before 1900, the day of the person's valid ID number); ServiceError in
+    Chinese otherwise. The conflict inbox checks a value again with it before writing."""
+    born = _date_sent(raw)
+    check_birth_date(born, today, id_number)
+    return born
+
+
+def _date_sent(raw: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        raise ServiceError(f"出生日期“{raw[:20]}”格式不正确，应如 1990-05-01") from None
+
+
+def check_birth_date(born: datetime.date, today: datetime.date, id_number: str = "") -> None:
+    problem = birth_date_problem(born, today=today, id_number=id_number)
+    if problem:
+        raise ServiceError(problem)
 
 
 def apply_submission(user: Any, submission: Submission) -> str:
@@ -509,11 +549,11 @@ def apply_submission(user: Any, submission: Submission) -> str:
     submission.grid_id = applier.grid_id
     conflicts = sum(1 for c in applier.changes if c.status == ChangeStatus.CONFLICT)
     written = sum(1 for c in applier.changes if c.status == ChangeStatus.APPLIED)
-    invalid = sum(1 for c in applier.changes if c.status == ChangeStatus.INVALID)
+    invalid = [c.current_value for c in applier.changes if c.status == ChangeStatus.INVALID]
     message = (
         f"已写入{written}项"
         + (f"，{conflicts}项与他人修改冲突，待社区核对" if conflicts else "")
-        + (f"，{invalid}项值无效未写入" if invalid else "")
+        + (f"，{len(invalid)}项值无效未写入（{_reasons(invalid)}）" if invalid else "")
         + note
     )
     submission.applied_at = timezone.now()
@@ -522,6 +562,13 @@ def apply_submission(user: Any, submission: Submission) -> str:
         SubmissionStatus.CONFLICTS if conflicts else SubmissionStatus.APPLIED,
         message,
     )
+
+
+def _reasons(reasons: list[str], limit: int = 200) -> str:
+    """Why values were not written, for the sender (still at the door, able to ask again):
+    each reason once, cut short so the rest of the message fits."""
+    text = "；".join(dict.fromkeys(reasons))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _finish(submission: Submission, status: str, message: str) -> str:

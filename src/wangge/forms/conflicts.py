@@ -5,7 +5,6 @@ path, with the submission as provenance) or reject; either decision is audited."
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.db import transaction
@@ -16,7 +15,7 @@ from wangge.access import audit
 from wangge.access.audit import AuditAction
 from wangge.access.scoping import Right, require, visible_to
 from wangge.core.errors import NotFound, ServiceError
-from wangge.forms.applying import CHANNEL, apply_submission
+from wangge.forms.applying import CHANNEL, apply_submission, parse_birth_date
 from wangge.forms.models import Change, ChangeStatus, Submission, SubmissionStatus
 from wangge.people import services as people
 from wangge.people.models import Household, Person
@@ -84,7 +83,11 @@ def _write(user: Any, change: Change) -> None:
         if person is None:
             raise ServiceError("该人员已不存在")
         if change.field == "birth_date":
-            value = datetime.date.fromisoformat(value)
+            # Checked again now: against today, and against an ID number stored since.
+            try:
+                value = parse_birth_date(value, timezone.localdate(), person.id_number)
+            except ServiceError as exc:
+                raise ServiceError(f"不能采纳：{exc.message}，请驳回") from None
         people.apply_person_values(user, person, {change.field: value}, channel=CHANNEL)
     elif change.model == "household":
         household = Household.objects.filter(pk=change.object_id).first()

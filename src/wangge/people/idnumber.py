@@ -28,6 +28,9 @@ Decisions worth knowing:
   (the check digit agrees, it may be a code the table lacks): the check carries a ``doubt``
   in Chinese and the ledger row goes to review.
 * Birth dates must be real calendar days, not in the future and not before 1880.
+* A birth date typed for a person (a form's answer, a ledger's column) is held to
+  `birth_date_problem`: not in the future, not before 1900, and the day a valid ID
+  number of theirs encodes, for the number wins.
 * The decoded fields (birth date, gender, region) are only filled when the number
   is valid, so callers can never take a birth date from a number that may carry a
   typo in exactly those digits.
@@ -44,8 +47,10 @@ from typing import Literal
 from wangge.geo.divisions import division
 
 __all__ = [
+    "EARLIEST_TYPED_BIRTH",
     "PLACEHOLDER_REASON",
     "IdNumberCheck",
+    "birth_date_problem",
     "check_digit",
     "check_id_number",
     "is_valid_id_number",
@@ -61,6 +66,10 @@ __all__ = [
 WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_MAP = "10X98765432"
 EARLIEST_BIRTH = date(1880, 1, 1)
+# The first day any date typed into the platform may be (`core.bounds.MIN_DATE`, not imported:
+# this module stays free of pydantic for the import's reading processes). Nobody on a roster
+# was born before it; an ID number's own rule above is GB 11643's and stays as it is.
+EARLIEST_TYPED_BIRTH = date(1900, 1, 1)
 
 MAINLAND_PROVINCES: frozenset[str] = frozenset(
     f"{n:02d}"
@@ -427,6 +436,26 @@ def region_doubt(region: str, birth_year: int, this_year: int) -> str | None:
             f"地区码{region}（{latest.name}）{latest.last_year}年已撤销，"
             f"早于出生年份{birth_year}，请核实"
         )
+    return None
+
+
+def birth_date_problem(born: date, *, today: date, id_number: str = "") -> str | None:
+    """Why `born`, typed as a person's birth date, cannot be theirs, in Chinese; None if it can.
+
+    A person whose ID number is valid was born on the day it encodes: the number wins, as the
+    ledger import takes the number's day over a written one. The message does not name that
+    day (beside the masked number a birth date rebuilds the whole number). Without a valid
+    number the date must lie between 1900-01-01 and today.
+    """
+    check = check_id_number(id_number, today=today) if id_number else None
+    if check is not None and check.valid:
+        if born != check.birth_date:
+            return f"出生日期 {born.isoformat()} 与身份证号不符，以身份证号为准"
+        return None
+    if born > today:
+        return f"出生日期 {born.isoformat()} 晚于今天"
+    if born < EARLIEST_TYPED_BIRTH:
+        return f"出生日期 {born.isoformat()} 早于{EARLIEST_TYPED_BIRTH.year}年"
     return None
 
 

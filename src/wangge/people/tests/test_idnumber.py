@@ -6,7 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wangge.core.bounds import MIN_DATE
 from wangge.people.idnumber import (
+    EARLIEST_TYPED_BIRTH,
+    birth_date_problem,
     check_digit,
     check_id_number,
     is_valid_id_number,
@@ -393,3 +396,33 @@ def test_a_valid_number_is_never_a_placeholder() -> None:
     assert set(number) == {"0", "2"}
     assert check_id_number(number).valid
     assert (check_id_number("110105198005171230").reason or "").startswith("校验位错误")
+
+
+@pytest.mark.parametrize(
+    ("born", "problem"),
+    [
+        (TODAY, None),
+        (datetime.date(1900, 1, 1), None),
+        (TODAY + datetime.timedelta(days=1), "出生日期 2026-01-02 晚于今天"),
+        (datetime.date(9999, 12, 31), "出生日期 9999-12-31 晚于今天"),
+        (datetime.date(1899, 12, 31), "出生日期 1899-12-31 早于1900年"),
+        (datetime.date(1, 1, 1), "出生日期 0001-01-01 早于1900年"),
+    ],
+)
+def test_a_typed_birth_date_lies_between_1900_and_today(born, problem):
+    assert birth_date_problem(born, today=TODAY) == problem
+    # an invalid or placeholder number says nothing about the day
+    assert birth_date_problem(born, today=TODAY, id_number="110105199001011234") == problem
+
+
+def test_a_valid_id_number_fixes_the_birth_date():
+    number = make_id_number("110105", datetime.date(1890, 6, 1), 7, "女")
+    assert birth_date_problem(datetime.date(1890, 6, 1), today=TODAY, id_number=number) is None
+    assert (
+        birth_date_problem(datetime.date(1990, 6, 1), today=TODAY, id_number=number)
+        == "出生日期 1990-06-01 与身份证号不符，以身份证号为准"
+    )
+
+
+def test_typed_birth_dates_start_where_every_typed_date_does():
+    assert EARLIEST_TYPED_BIRTH == MIN_DATE
