@@ -31,7 +31,12 @@ from wangge.fusion.vector_checks import (
     replacements,
 )
 from wangge.fusion.workers import exact_positions_of, parse_addresses, receive_exact_keys
-from wangge.people.idnumber import PLACEHOLDER_REASON, check_id_number, normalize_id_number
+from wangge.people.idnumber import (
+    EARLIEST_TYPED_BIRTH,
+    PLACEHOLDER_REASON,
+    check_id_number,
+    normalize_id_number,
+)
 from wangge.people.names import is_plausible_name, normalize_name
 from wangge.people.phone import check_phone
 from wangge.people.pinyin import syllable
@@ -333,12 +338,27 @@ def normalise_frame(
         ).to_series(),
         normaliser,
     )
-    birth_cols = births.with_columns(
-        work.get_column("birth_date").alias("birth_date_written")
-    ).select(
-        ((col("birth_date_written") == "") | col("d_year").is_not_null()).alias("b_ok"),
-        col("d_year").alias("b_year"),
-        _iso_day(col("d_year"), col("d_month"), col("d_day")).alias("b_date"),
+    # A written birth date after today or before 1900 is nobody's on a roster
+    # (`people.idnumber.birth_date_problem`, the rule of the field forms): not used, said why.
+    # A month or a year counts from its first day: 2026-12 is after 2026-11-23.
+    earliest_day = _iso_day(col("d_year"), col("d_month").fill_null(1), col("d_day").fill_null(1))
+    birth_cols = (
+        births.with_columns(work.get_column("birth_date").alias("birth_date_written"))
+        .with_columns(
+            pl.when(earliest_day > pl.lit(today.isoformat()))
+            .then(pl.lit("晚于今天"))
+            .when(col("d_year") < EARLIEST_TYPED_BIRTH.year)
+            .then(pl.lit(f"早于{EARLIEST_TYPED_BIRTH.year}年"))
+            .alias("b_problem")
+        )
+        .select(
+            ((col("birth_date_written") == "") | col("d_year").is_not_null()).alias("b_ok"),
+            col("b_problem"),
+            pl.when(col("b_problem").is_null()).then(col("d_year")).alias("b_year"),
+            pl.when(col("b_problem").is_null())
+            .then(_iso_day(col("d_year"), col("d_month"), col("d_day")))
+            .alias("b_date"),
+        )
     )
     work = pl.concat([work, birth_cols], how="horizontal")
     del birth_cols
@@ -391,6 +411,9 @@ def normalise_frame(
             ).then(pl.format("性别“{}”与身份证号不符，以身份证号为准", col("written_gender"))),
             pl.when(col("id_number_v").is_null() & (col("birth_date") != "") & ~col("b_ok")).then(
                 pl.format("出生日期“{}”无法识别", col("birth_date"))
+            ),
+            pl.when(col("id_number_v").is_null() & col("b_problem").is_not_null()).then(
+                pl.format("出生日期“{}”{}，未导入", col("birth_date"), col("b_problem"))
             ),
             pl.when(
                 col("year_known").is_null() & (col("age") != "") & col("age_value").is_null()

@@ -49,6 +49,39 @@ def test_birth_columns_give_a_date_only_when_the_day_is_written() -> None:
     assert "无法识别" in out.get_column("reasons").to_list()[3]
 
 
+def test_a_birth_date_after_today_or_before_1900_is_not_taken_and_says_why() -> None:
+    # today is 2026-11-23 (`_normalise`); a month or a year counts from its first day
+    out = _normalise(
+        ["姓名", "出生日期", "电话"],
+        [
+            ["王伟", "2026-11-23", "13800000001"],
+            ["李娜", "2026-11-24", "13800000002"],
+            ["张三", "2026年12月", "13800000003"],
+            ["赵四", "2090", "13800000004"],
+            ["钱五", "1899-12-31", "13800000005"],
+            ["孙六", "1900年1月1日", "13800000006"],
+        ],
+    )
+    assert out.get_column("birth_date").to_list() == [
+        "2026-11-23",
+        None,
+        None,
+        None,
+        None,
+        "1900-01-01",
+    ]
+    assert out.get_column("birth_year").to_list() == [2026, None, None, None, None, 1900]
+    assert out.get_column("reasons").to_list() == [
+        "",
+        "出生日期“2026-11-24”晚于今天，未导入",
+        "出生日期“2026年12月”晚于今天，未导入",
+        "出生日期“2090”晚于今天，未导入",
+        "出生日期“1899-12-31”早于1900年，未导入",
+        "",
+    ]
+    assert set(out.get_column("status")) == {"accepted"}  # the rest of each row counts
+
+
 def test_an_age_counts_back_from_the_row_s_own_date() -> None:
     out = _normalise(
         ["姓名", "年龄", "登记日期", "电话"],
