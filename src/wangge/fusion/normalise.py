@@ -11,7 +11,7 @@ Pure Python, no Django.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +23,8 @@ from wangge.addresses.matcher import AddressMatch
 from wangge.addresses.parser import ParsedAddress
 from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
+from wangge.fusion.readers import MAX_SHOWN_CELLS, MAX_SHOWN_CHARS
+from wangge.fusion.readers import SOURCE_ROW as SOURCE_ROW_COLUMN
 from wangge.fusion.registry import Registry
 from wangge.fusion.vector_checks import (
     FULL_WIDTH_DIGITS,
@@ -168,9 +170,12 @@ def raw_frame(
     source_file: str,
     source_sheet: str,
     ledger: int,
+    header_width: int | None = None,
+    overflow: Mapping[int, tuple[int, Sequence[str]]] | None = None,
 ) -> pl.DataFrame:
     """The sheet's mapped columns under their field names ('' where a sheet has none), so
-    every sheet of a batch has one shape and can be normalised together."""
+    every sheet of a batch has one shape and can be normalised together; `beyond` says what
+    the row holds past its header that is not imported (`beyond_header`)."""
     fields = mapping.resident_fields()
     columns = frame.columns
     cells = []
@@ -189,6 +194,70 @@ def raw_frame(
         pl.lit(ledger, dtype=pl.Int32).alias("ledger"),
         pl.lit(bool(fields.keys() & _ADDRESS_FIELDS)).alias("has_address"),
         *cells,
+        beyond_header(frame, mapping, header_width, overflow).alias("beyond"),
+    )
+
+
+def beyond_header(
+    frame: pl.DataFrame,
+    mapping: SheetMapping,
+    header_width: int | None,
+    overflow: Mapping[int, tuple[int, Sequence[str]]] | None = None,
+) -> pl.Expr:
+    """Per row, what it holds past its header that is not imported, in Chinese; null if
+    nothing: `有 9 列，表头只有 7 列：多出的“2单元”“备用电话”未导入`.
+
+    A cell past the header's last name sits in a column of its own (`第H列`) that the mapping
+    imports only when its content or the clerk says what it is; a CSV record wider than the
+    table the reader sized has the rest in `overflow` (`LedgerSheet.overflow`), never
+    imported. Either way a clerk who put a note past the last column, or typed an address's
+    comma into a CSV without quotes (and shifted the rest of the row), learns which row.
+    Column expressions, and nothing at all for a sheet without such cells."""
+    cells = [c for c in frame.columns if c != SOURCE_ROW_COLUMN]
+    width = len(cells) if header_width is None else min(header_width, len(cells))
+    imported = {i for f, i in mapping.resident_fields().items() if f in RAW_FIELDS}
+    beyond = [c for i, c in enumerate(cells) if i >= width and i not in imported]
+    if not beyond and not overflow:
+        return pl.lit(None, dtype=pl.Utf8)
+
+    def filled(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.Utf8).fill_null("") != ""
+
+    extra = pl.concat_list(
+        [pl.when(filled(c)).then(pl.col(c).cast(pl.Utf8)) for c in beyond]
+        or [pl.lit(None, pl.Utf8)]
+    ).list.drop_nulls()
+    count = pl.max_horizontal(
+        [pl.when(filled(c)).then(pl.lit(i + 1)) for i, c in enumerate(cells)] or [pl.lit(0)]
+    )
+    if overflow:
+        rows = pl.DataFrame(
+            {
+                "row": list(overflow),
+                "count": [n for n, _ in overflow.values()],
+                "cells": [list(more) for _, more in overflow.values()],
+            },
+            schema={"row": pl.Int64, "count": pl.Int32, "cells": pl.List(pl.Utf8)},
+        )
+        joined = frame.select(pl.col(SOURCE_ROW_COLUMN).cast(pl.Int64).alias("row")).join(
+            rows, on="row", how="left", maintain_order="left"
+        )
+        more = pl.lit(joined.get_column("cells"))
+        extra = pl.when(more.is_null()).then(extra).otherwise(extra.list.concat(more))
+        count = pl.coalesce(pl.lit(joined.get_column("count")), count)
+    quoted = pl.concat_str(
+        pl.lit("“"),
+        pl.when(pl.element().str.len_chars() > MAX_SHOWN_CHARS)
+        .then(pl.element().str.slice(0, MAX_SHOWN_CHARS) + pl.lit("…"))
+        .otherwise(pl.element()),
+        pl.lit("”"),
+    )
+    many = extra.list.len()
+    shown = extra.list.head(MAX_SHOWN_CELLS).list.eval(quoted).list.join("") + pl.when(
+        many > MAX_SHOWN_CELLS
+    ).then(pl.format("等 {} 格", many)).otherwise(pl.lit(""))
+    return pl.when(many > 0).then(
+        pl.format("有 {} 列，表头只有 {} 列：多出的{}未导入", count, pl.lit(width), shown)
     )
 
 
@@ -402,6 +471,7 @@ def normalise_frame(
     with_id = col("id_number_v").is_not_null()
     reasons = pl.concat_str(
         [
+            col("beyond"),
             col("n_problem"),
             col("i_note"),
             pl.when(

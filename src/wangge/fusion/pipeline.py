@@ -41,7 +41,7 @@ from wangge.fusion.normalise import (
     per_distinct_value,
     raw_frame,
 )
-from wangge.fusion.readers import LedgerSheet, ReadLimits
+from wangge.fusion.readers import MAX_NOTES_PER_KIND, LedgerSheet, ReadLimits
 from wangge.fusion.registry import Registry
 from wangge.fusion.workers import cyclic_gc_paused, read_each
 
@@ -191,15 +191,17 @@ def fuse_sheets(
                 skipped.append(f"{report.where}：{'；'.join(mapping.problems)}")
                 continue
             reports.append(report)
-            raws.append(
-                raw_frame(
-                    sheet.frame,
-                    mapping,
-                    source_file=sheet.file_name,
-                    source_sheet=sheet.sheet_name,
-                    ledger=ledger,
-                )
+            raw = raw_frame(
+                sheet.frame,
+                mapping,
+                source_file=sheet.file_name,
+                source_sheet=sheet.sheet_name,
+                ledger=ledger,
+                header_width=sheet.header_width,
+                overflow=sheet.overflow,
             )
+            report.notes.extend(_beyond_notes(raw))
+            raws.append(raw)
             if release:
                 sheet.frame = sheet.frame.clear()
         if not raws:
@@ -238,6 +240,22 @@ def fuse_sheets(
     with _timed(timings, "group"):
         records = _finish(records, linked)
     return FusionResult(records, linked.review, reports, skipped, timings)
+
+
+def _beyond_notes(raw: pl.DataFrame) -> list[str]:
+    """The sheet's rows that hold more than their header names (`normalise.beyond_header`),
+    for the sheet's notes beside its column mapping: the first rows by number, then how many
+    more. Each row says it in its reasons too."""
+    rows = raw.filter(pl.col("beyond").is_not_null())
+    notes = [
+        f"第 {row} 行{text}"
+        for row, text in rows.head(MAX_NOTES_PER_KIND).select("source_row", "beyond").rows()
+    ]
+    if rows.height > MAX_NOTES_PER_KIND:
+        notes.append(
+            f"另有 {rows.height - MAX_NOTES_PER_KIND} 行在表头以外有未导入的内容，见各行原因"
+        )
+    return notes
 
 
 RegistryLoader = Callable[[], Registry | None]

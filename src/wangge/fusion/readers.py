@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import itertools
 import math
@@ -62,6 +63,13 @@ MAX_NOTES_PER_KIND = 20
 
 @dataclass
 class LedgerSheet:
+    """One sheet's cells. Columns past `header_width` have no name in the header (`第H列`):
+    cells a row has beyond the header, which the mapping may still take by their content.
+    `overflow` holds what the frame could not: a CSV record wider than every record the reader
+    scanned to size the table, by its row number, as (cells up to its last filled one, its
+    filled cells past the frame's columns); nothing a file holds is dropped unsaid (the
+    pipeline reports both per row, `normalise.beyond_header`)."""
+
     file_name: str
     sheet_name: str
     columns: list[str]
@@ -69,6 +77,8 @@ class LedgerSheet:
     header_rows: list[int]
     notes: list[str] = field(default_factory=list)
     lossy_cells: int = 0
+    header_width: int | None = None  # None: every column is named
+    overflow: dict[int, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
 
 
 HeaderScore = Callable[[str], float]
@@ -246,8 +256,9 @@ def _column_letter(index: int) -> str:
 
 def _header_block(
     rows: Sequence[Sequence[str]], header: int, merges: Sequence[MergeRange], width: int
-) -> tuple[list[str], list[int]]:
-    """Column names and the 0-based header rows, joining a merged group row above the names."""
+) -> tuple[list[str], list[int], int]:
+    """Column names, the 0-based header rows (joining a merged group row above the names) and
+    the header's width: the columns up to its last named one."""
     top, bottom = header, header
     for (r1, c1), (r2, _c2) in merges:
         if r1 == header and r2 > header and c1 < width:
@@ -272,6 +283,7 @@ def _header_block(
         return _clean_header(row[c0]) if c0 < len(row) else ""
 
     names = []
+    named = 0
     for c in range(width):
         parts: list[str] = []
         for r in range(top, bottom + 1):
@@ -282,12 +294,14 @@ def _header_block(
             if text and (not parts or parts[-1] != text):
                 parts.append(text)
         names.append("/".join(parts) if parts else f"第{_column_letter(c)}列")
+        if parts:
+            named = c + 1
     seen: Counter[str] = Counter()
     unique = []
     for name in names:
         seen[name] += 1
         unique.append(name if seen[name] == 1 else f"{name}({seen[name]})")
-    return unique, list(range(top, bottom + 1))
+    return unique, list(range(top, bottom + 1)), named
 
 
 # --------------------------------------------------------------------------- sheets from grids
@@ -342,7 +356,7 @@ def _sheet_from_grid(
                 used = c + 1
                 break
     width = max(used, 1)
-    columns, header_rows = _header_block(scan, header, grid.merges, width)
+    columns, header_rows, header_width = _header_block(scan, header, grid.merges, width)
     first_data = header_rows[-1] + 1
     body = rows[first_data:]
     budget.take(len(body), width, grid.name or None)
@@ -391,6 +405,7 @@ def _sheet_from_grid(
         header_rows=[r + 1 for r in header_rows],
         notes=notes,
         lossy_cells=lossy,
+        header_width=header_width,
     )
 
 
@@ -650,10 +665,11 @@ def _read_csv(
             "没有找到表头（前 30 行中没有像“姓名、身份证号、联系电话”这样的列名行）",
             file_name=name,
         )
+    # As wide as the widest record scanned, trailing empty fields included (Excel pads every
+    # record of a CSV to its used range): a later record as wide is read whole. Columns empty
+    # in the header and in every row are dropped once the whole file is read.
     width = max(len(r) for r in records[header:])
-    while width > 1 and all(len(r) < width or not r[width - 1] for r in records[header:]):
-        width -= 1
-    columns, _ = _header_block(records, header, [], width)
+    columns, _, _ = _header_block(records, header, [], width)
     synthetic = [f"c{i}" for i in range(width)]
     if utf8 is None:
         utf8 = text.encode("utf-8")
@@ -661,24 +677,18 @@ def _read_csv(
     notes = [f"按 {encoding} 编码读取"]
     if header > 0:
         notes.append(f"跳过标题行 {_span_text(1, header)}")
+    overflow: dict[int, tuple[int, tuple[str, ...]]] = {}
     if re.compile(rb"\S").search(utf8, body_start) is not None:
         quoted = [f'"{s}"' for s in synthetic]
         payload = (delimiter.join(quoted) + "\n").encode("utf-8") + utf8[body_start:]
         del text, utf8
-        try:
-            frame = pl.read_csv(
-                io.BytesIO(payload),
-                separator=delimiter,
-                has_header=True,
-                infer_schema=False,
-                truncate_ragged_lines=True,
-                n_rows=budget.limits.max_rows + 1,
-                quote_char='"',
-            )
-        except pl.exceptions.PolarsError as exc:
-            raise _csv_body_error(exc, name, payload, columns, header) from exc
+        frame, overflow = _read_csv_body(payload, delimiter, width, name, columns, header, budget)
     else:
         frame = pl.DataFrame(schema={s: pl.Utf8 for s in synthetic})
+    width = _used_width(frame, synthetic, records[header])
+    synthetic = synthetic[:width]
+    frame = frame.select(synthetic)
+    columns, _, header_width = _header_block(records, header, [], width)
     budget.take(frame.height, width, None)
     frame = frame.select(pl.col(s).fill_null("").str.strip_chars() for s in synthetic)
     # Systems export numbers Excel must keep as text as ="110105…" (Excel shows what is between
@@ -705,6 +715,22 @@ def _read_csv(
     header_texts = [(records[header] + [""] * width)[:width]]
     frame, filter_notes = _filter_rows(frame, columns, header_texts, set())
     notes.extend(filter_notes)
+    if overflow:
+        # A record whose only content lies past the table was skipped as blank: said here, as
+        # the pipeline reports only the rows it reads.
+        present = set(
+            frame.filter(pl.col(SOURCE_ROW).is_in(list(overflow))).get_column(SOURCE_ROW).to_list()
+        )
+        skipped = [row for row in sorted(overflow) if row not in present]
+        for row in skipped[:MAX_NOTES_PER_KIND]:
+            count, cells = overflow[row]
+            notes.append(
+                f"第 {row} 行只在表头以外有内容（有 {count} 列，表头只有 {header_width} 列）："
+                f"{shown_cells(cells)}未导入"
+            )
+        if len(skipped) > MAX_NOTES_PER_KIND:
+            notes.append(f"另有 {len(skipped) - MAX_NOTES_PER_KIND} 行只在表头以外有内容，未导入")
+        overflow = {row: overflow[row] for row in present}
     return [
         LedgerSheet(
             file_name=name,
@@ -714,5 +740,102 @@ def _read_csv(
             header_rows=[header + 1],
             notes=notes,
             lossy_cells=0,
+            header_width=header_width,
+            overflow=overflow,
         )
     ]
+
+
+_MORE_FIELDS = "found more fields than defined"
+MAX_SHOWN_CELLS = 5
+MAX_SHOWN_CHARS = 40
+
+
+def shown_cells(cells: Sequence[str]) -> str:
+    """Cells as a message quotes them: “…”“…”, each cut at 40 characters, at most five (and
+    how many more)."""
+    shown = "".join(
+        f"“{c if len(c) <= MAX_SHOWN_CHARS else c[:MAX_SHOWN_CHARS] + '…'}”"
+        for c in cells[:MAX_SHOWN_CELLS]
+    )
+    more = len(cells) - MAX_SHOWN_CELLS
+    return shown + (f"等 {len(cells)} 格" if more > 0 else "")
+
+
+def _read_csv_body(
+    payload: bytes,
+    delimiter: str,
+    width: int,
+    name: str,
+    columns: list[str],
+    header: int,
+    budget: Budget,
+) -> tuple[pl.DataFrame, dict[int, tuple[int, tuple[str, ...]]]]:
+    """The records under the synthetic header, `width` fields each, and the records that had
+    more (`LedgerSheet.overflow`).
+
+    Polars refuses a record wider than the header it is given rather than truncate it
+    silently; only then is the file read a second time, by Python's csv module (the quoting
+    rules Polars follows, record by record, in constant memory), to find those records, and
+    then by Polars with the extra fields cut off. A file whose records all fit, nearly every
+    one, is read once."""
+    read = functools.partial(
+        pl.read_csv,
+        separator=delimiter,
+        has_header=True,
+        infer_schema=False,
+        n_rows=budget.limits.max_rows + 1,
+        quote_char='"',
+    )
+    try:
+        return read(io.BytesIO(payload), truncate_ragged_lines=False), {}
+    except pl.exceptions.PolarsError as exc:
+        if _MORE_FIELDS not in str(exc):
+            raise _csv_body_error(exc, name, payload, columns, header) from exc
+    overflow = _wider_records(payload, delimiter, width, name, header, budget.limits.max_rows)
+    try:
+        return read(io.BytesIO(payload), truncate_ragged_lines=True), overflow
+    except pl.exceptions.PolarsError as exc:
+        raise _csv_body_error(exc, name, payload, columns, header) from exc
+
+
+def _wider_records(
+    payload: bytes, delimiter: str, width: int, name: str, header: int, max_rows: int
+) -> dict[int, tuple[int, tuple[str, ...]]]:
+    """Records with filled fields past the first `width`, by row number (the frame's
+    `_source_row`: the header's line + 1 + the record's index): the number of fields up to
+    the last filled one and the filled fields past `width`."""
+    found: dict[int, tuple[int, tuple[str, ...]]] = {}
+    stream = io.TextIOWrapper(io.BytesIO(payload), encoding="utf-8", newline="")
+    reader = csv.reader(stream, delimiter=delimiter)
+    index = -1
+    try:
+        next(reader)  # the synthetic header
+        for index, record in enumerate(reader):
+            if index > max_rows:
+                break  # past what the budget admits: the file is refused over it
+            if len(record) <= width:
+                continue
+            cells = [cell_text(excel_text(c)) for c in record]
+            extra = tuple(c for c in cells[width:] if c)
+            if extra:
+                last = max(i for i, c in enumerate(cells) if c) + 1
+                found[header + 2 + index] = (last, extra)
+    except csv.Error as exc:
+        raise LedgerReadError(
+            f"CSV 格式错误：{csv_error_message(exc)}", file_name=name, row=header + 3 + index
+        ) from exc
+    return found
+
+
+def _used_width(frame: pl.DataFrame, synthetic: list[str], header_cells: list[str]) -> int:
+    """Columns up to the last one named in the header or filled in some row (at least one)."""
+    named = max((i + 1 for i, c in enumerate(header_cells[: len(synthetic)]) if c), default=0)
+    rest = synthetic[named:]
+    if not rest or frame.height == 0:
+        return max(named, 1)
+    filled = frame.select(pl.col(c).fill_null("").str.strip_chars().ne("").any() for c in rest).row(
+        0
+    )
+    last = max((i + 1 for i, f in enumerate(filled) if f), default=0)
+    return max(named + last, 1)

@@ -328,7 +328,7 @@ def _save_result(
                     "header_rows": sheet.header_rows,
                     "rows": report.rows if report else sheet.frame.height,
                     "imported": report is not None,
-                    "notes": list(sheet.notes),
+                    "notes": list(report.notes if report else sheet.notes),
                     "columns": _mapping_json(mapping),
                     "signature": mapping.signature(),
                 }

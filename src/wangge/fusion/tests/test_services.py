@@ -245,3 +245,19 @@ def test_import_of_one_person_on_many_rows_and_a_placeholder_id_stays_bounded(
     assert all(status[i] == "doubtful" and "超过逐一比对的上限" in reasons[i] for i in beyond)
     assert all("占位号码" in reasons[i] for i in range(260, 300))
     assert len({person[i] for i in range(260, 300)}) == 40
+
+
+def test_a_row_with_cells_past_the_header_is_imported_and_says_what_was_left(
+    sample: SampleDistrict, client
+) -> None:
+    extra = "5,孙多列,,13722223333,幸福路11号3-2-302,2单元,备用13900000000\n"
+    batch = stage(sample, data=ledger(sample, extra))
+    said = "有 7 列，表头只有 5 列：多出的“2单元”“备用13900000000”未导入"
+    notes = batch.files[0]["sheets"][0]["notes"]
+    assert f"第 7 行{said}" in notes  # kept with the batch, beside the sheet's mapping
+    client.force_login(sample.users["street"])
+    assert f"第 7 行{said}" in client.get(f"/imports/{batch.pk}/").content.decode()
+    commit_batch(sample.users["street"], batch.pk)
+    record = SourceRecord.objects.get(batch=batch, row=7)
+    assert record.person is not None and record.person.phone == "13722223333"
+    assert record.reason.startswith(said)  # and with the row it came from
