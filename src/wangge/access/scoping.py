@@ -19,7 +19,10 @@ dispatch, handle, verify) the rules any of which grants it:
 
 Reads call `visible_to(user, queryset)` (each model's `objects.visible_to(user)` is that), single
 records `allows(user, obj, right)`, and services `require(user, obj, right)`, which raises and
-writes the refusal to the audit log. Views and API endpoints never filter by region themselves,
+writes the refusal to the audit log. A record asked for by its id is read with
+`get_visible(user, queryset, pk, message=…)`: one the user may not see is answered 404 exactly
+like one that does not exist (the refusal logged), so sequential ids do not tell what exists in
+other grids; `require` answers 403 only for a record the user sees but may not act on. Views and API endpoints never filter by region themselves,
 and no service decides scope with its own comparison of codes.
 """
 
@@ -535,6 +538,47 @@ def refuse(
         detail={"right": str(right)},
     )
     raise Forbidden(message)
+
+
+def get_visible(
+    user: Any,
+    queryset: QuerySet[Any],
+    pk: Any,
+    *,
+    message: str,
+    right: Right = Right.VIEW,
+    channel: str = "web",
+) -> Any:
+    """The record `pk` of `queryset` if the user holds `right` on it, else `NotFound(message)`.
+
+    A record outside the user's scope is answered exactly as one that does not exist (same
+    status, same words, the same one scoped query): ids are sequential, and a 403 for the ones
+    that exist told a grid worker which tasks and campaigns existed in other grids. Both are
+    refused attempts, so both are logged (PIPL), naming the id asked for. A user who may see
+    the record but not do something to it is refused by `require` (403, with the reason).
+
+    `user=None` is the command line, run by the machine's operator: every record.
+    """
+    from wangge.core.errors import NotFound
+
+    if user is None:
+        found = queryset.filter(pk=pk).first()
+    else:
+        found = visible_to(user, queryset, right).filter(pk=pk).first()
+    if found is not None:
+        return found
+    if user is not None:
+        from wangge.access import audit
+
+        audit.record(
+            user,
+            "refused",  # a refused attempt (PIPL: every refusal logged)
+            queryset.model._meta.label_lower,
+            pk,
+            channel=channel,
+            detail={"right": str(right), "answer": "not_found"},
+        )
+    raise NotFound(message)
 
 
 def can_reveal_identifiers(user: Any) -> bool:

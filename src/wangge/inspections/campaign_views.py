@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.access.scoping import Right, allows, scope_for, visible_to
 from wangge.cases.models import Department
-from wangge.core.errors import ServiceError
+from wangge.core.errors import Forbidden, ServiceError
 from wangge.core.web import service_errors
 from wangge.geo.models import Region, RegionLevel
 from wangge.inspections import campaigns
@@ -125,9 +125,9 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     may_change = allows(request.user, campaign, Right.CHANGE)
     if request.method == "POST":
         action = request.POST.get("action", "")
+        # seen but not theirs to run (its creator no longer staff there): 403, logged
+        campaigns.require_organiser(request.user, campaign)
         try:
-            if not may_change:
-                raise ServiceError("只有组织该专项检查的街道可以操作")
             if action == "start":
                 job = start_campaign_job(request.user, campaign)
                 if not job.finished:  # a worker creates the tasks: follow its progress
@@ -141,6 +141,8 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 messages.success(request, _member(request, campaign))
             else:
                 raise ServiceError("未知操作")
+        except Forbidden:
+            raise
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("inspections:campaign", campaign_id=campaign.pk)

@@ -22,7 +22,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from wangge.access import audit
-from wangge.access.scoping import Right, require, scope_for, visible_to
+from wangge.access.scoping import Right, get_visible, require, scope_for, visible_to
 from wangge.cases.models import Department
 from wangge.core.bounds import date_problem
 from wangge.core.errors import NotFound, ServiceError
@@ -186,6 +186,18 @@ def _works_in(user: Any, grid_id: int) -> bool:
     return scope.unrestricted or grid_id in scope.region_ids
 
 
+def require_organiser(actor: Any, campaign: Campaign, *, channel: str = "web") -> None:
+    """Refuse (403, logged) who may see the campaign but not run it: whoever set it up reads
+    it still, but only the staff over its region start it and change its team."""
+    require(
+        actor,
+        campaign,
+        Right.CHANGE,
+        message="只有组织该专项检查的街道、区工作人员可以操作",
+        channel=channel,
+    )
+
+
 def check_startable(actor: Any, campaign: Campaign, *, channel: str = "web") -> None:
     """Refuse at once (logged) who may not start the campaign, or a campaign already over, so
     the office hears it on the page rather than from a background job."""
@@ -287,13 +299,16 @@ def campaigns(user: Any) -> QuerySet[Campaign]:
     return visible_to(user, Campaign.objects.select_related("region"))
 
 
-def get_campaign(user: Any, campaign_id: int) -> Campaign:
-    campaign = (
-        Campaign.objects.select_related("region", "created_by").filter(pk=campaign_id).first()
+def get_campaign(user: Any, campaign_id: int, *, channel: str = "web") -> Campaign:
+    """A campaign the user may see; one they may not is answered as one that does not exist
+    (`get_visible`: campaign ids are sequential), the refusal audited."""
+    campaign: Campaign = get_visible(
+        user,
+        Campaign.objects.select_related("region", "created_by"),
+        campaign_id,
+        message="未找到该专项检查，或不在您的管辖范围内",
+        channel=channel,
     )
-    if campaign is None:
-        raise NotFound(f"专项检查 {campaign_id} 不存在")
-    require(user, campaign, Right.VIEW, message="该专项检查不在您的管辖范围内")
     return campaign
 
 

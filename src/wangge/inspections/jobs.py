@@ -169,7 +169,7 @@ def campaign_start(ctx: JobContext, campaign: int, channel: str = "web") -> dict
 
     from wangge.inspections import campaigns
 
-    found = campaigns.get_campaign(ctx.actor, campaign)
+    found = campaigns.get_campaign(ctx.actor, campaign, channel=channel)
     ctx.link(reverse("inspections:campaign", args=[found.pk]))
     ctx.progress(0, 1, "派发检查任务")
     started = campaigns.start_campaign(

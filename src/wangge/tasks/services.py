@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from wangge.access import audit
 from wangge.access.models import AuditAction
-from wangge.access.scoping import Right, allows, refuse, require, scope_for
+from wangge.access.scoping import Right, allows, get_visible, refuse, require, scope_for
 from wangge.cases.workdays import add_working_days, is_workday
 from wangge.core.bulk import insert_values
-from wangge.core.errors import Forbidden, NotFound, ServiceError
+from wangge.core.errors import Forbidden, ServiceError
 from wangge.geo.models import Region, RegionLevel, StaffPost
 from wangge.tasks.models import Priority, Task, TaskKind, TaskStatus
 
@@ -41,6 +41,8 @@ FORM_CODES: dict[str, str] = {
 VERIFY_WORKING_DAYS = 5  # an import's verification visits
 CASE_VERIFY_WORKING_DAYS = 1  # a handled case checked on site
 GRID_POSTS = (StaffPost.GRID_WORKER, StaffPost.GRID_LEADER)
+# One answer for a task id that does not exist and one the user may not see (`get_task`).
+TASK_NOT_FOUND = "未找到该任务，或不在您的工作范围内"
 _BULK = 2000
 
 
@@ -179,17 +181,18 @@ def create_task(
 
 
 def get_task(actor: Any, task_id: int, *, channel: str = "web") -> Task:
-    """One task the actor may see (refusals audited), with what the pages show of it."""
-    task = (
+    """One task the actor may see, with what the pages show of it. A task outside their scope
+    is answered as one that does not exist (`get_visible`: task ids are sequential), the
+    refusal audited."""
+    task: Task = get_visible(
+        actor,
         Task.objects.select_related(
             "region", "assignee", "building", "household__room__building", "case"
-        )
-        .filter(pk=task_id)
-        .first()
+        ),
+        task_id,
+        message=TASK_NOT_FOUND,
+        channel=channel,
     )
-    if task is None:
-        raise NotFound(f"任务 {task_id} 不存在")
-    require(actor, task, Right.VIEW, message="该任务不在您的工作范围内", channel=channel)
     return task
 
 

@@ -141,6 +141,8 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
                 messages.success(request, "任务已取消")
             else:
                 raise ServiceError("未知的操作")
+        except Forbidden:
+            raise  # seen but not theirs to do: 403 with the reason (audited by the service)
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("tasks:detail", task_id=task.pk)

@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.inspections import campaigns, counts
 from wangge.inspections.campaigns import Member, create_campaign, start_campaign
 from wangge.inspections.checklists import CHECKLISTS
@@ -188,7 +188,7 @@ def test_campaigns_are_seen_by_the_street_and_each_check_like_its_place(sample, 
     start_campaign(sample.users["street"], campaign)
     assert list(campaigns.campaigns(sample.users["street"])) == [campaign]
     assert list(campaigns.campaigns(sample.users["community"])) == []
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # as if it did not exist
         campaigns.get_campaign(sample.users["grid"], campaign.pk)
     grid_checks = CampaignCheck.objects.visible_to(sample.users["grid"])
     assert {c.grid_id for c in grid_checks} == {sample.grids[0].pk}

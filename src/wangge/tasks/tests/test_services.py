@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from wangge.access.models import AuditEntry
-from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.core.testing import SampleDistrict
 from wangge.geo.models import StaffPost
 from wangge.tasks import services
@@ -54,7 +54,7 @@ def test_a_grid_worker_never_sees_or_completes_another_grids_tasks(
     grid = sample.users["grid"]  # grid worker of grid 0
     mine, theirs = visit(sample, 0), visit(sample, 1)
     assert set(Task.objects.visible_to(grid)) == {mine}
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="未找到该任务"):  # as if it did not exist
         services.get_task(grid, theirs.pk)
     with pytest.raises(Forbidden):
         services.complete_task(grid, theirs, result="到访")

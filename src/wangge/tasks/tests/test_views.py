@@ -177,8 +177,8 @@ def test_a_grid_worker_completes_their_task_and_is_refused_anothers(
     assert response.status_code == 302
     mine.refresh_from_db()
     assert mine.status == TaskStatus.DONE
-    assert client.get(f"/tasks/{theirs.pk}/").status_code == 403
-    assert client.post(f"/tasks/{theirs.pk}/", {"action": "complete"}).status_code == 403
+    assert client.get(f"/tasks/{theirs.pk}/").status_code == 404
+    assert client.post(f"/tasks/{theirs.pk}/", {"action": "complete"}).status_code == 404
 
 
 @pytest.mark.django_db
@@ -281,7 +281,7 @@ def test_api_mine_lists_the_callers_open_tasks_for_the_offline_app(
     )
     assert again.status_code == 409
     assert (
-        client.get(f"/api/tasks/{Task.objects.get(region=sample.grids[1]).pk}").status_code == 403
+        client.get(f"/api/tasks/{Task.objects.get(region=sample.grids[1]).pk}").status_code == 404
     )
 
 
