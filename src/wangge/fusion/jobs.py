@@ -183,6 +183,18 @@ def _may_act_on_batch(actor: Any, retried: Job) -> None:
     services.get_batch(actor, int(batch_id) if isinstance(batch_id, int) else 0, Right.CHANGE)
 
 
+def _may_stage_for(actor: Any, retried: Job) -> None:
+    """A staging job runs as its starter and makes a batch of the starter's office: who retries
+    one must be someone who may act on that office's batches (the office itself, the district),
+    as for the batch's commit, not an office over it that would only read the batch."""
+    starter = None
+    if retried.user_id is not None:
+        from django.contrib.auth import get_user_model
+
+        starter = get_user_model().objects.filter(pk=retried.user_id).first()
+    services.require_batch_office(actor, services.office_of(starter))
+
+
 # -- the handlers -----------------------------------------------------------------------------
 
 
@@ -194,7 +206,7 @@ def _staged_message(batch: ImportBatch, done: str) -> str:
     )
 
 
-@job(STAGE, "上传并检查台账")
+@job(STAGE, "上传并检查台账", may_retry=_may_stage_for)
 def stage(ctx: JobContext, upload: str, channel: str = "web") -> dict[str, Any]:
     folder = _pending_dir(upload)
     done_marker = folder / "batch"

@@ -64,6 +64,10 @@ def read_limits() -> ReadLimits:
     )
 
 
+# Why someone who reads a batch may not act on it (a street officer, a community's batch).
+NOT_YOUR_BATCH = "只有上传该批次的单位和区网格中心可以处理该批次，上级单位只能查看"
+
+
 def require_importer(actor: Any) -> None:
     """Importing ledgers is office work: district, street and community staff (or the CLI)."""
     if actor is None or actor.is_superuser:
@@ -99,14 +103,18 @@ def get_batch(
     if batch is None:
         raise NotFound(f"导入批次 {batch_id} 不存在或不在您的权限范围内")
     if right != Right.VIEW:
-        require(
-            actor,
-            batch,
-            right,
-            message="只有上传该批次的单位和区网格中心可以处理该批次，上级单位只能查看",
-            channel=channel,
-        )
+        require(actor, batch, right, message=NOT_YOUR_BATCH, channel=channel)
     return batch
+
+
+def require_batch_office(actor: Any, region: Region | None, *, channel: str = "web") -> None:
+    """Refuse (403, logged) unless the actor may act on a batch of the office `region` (None:
+    the district's): that office and the district grid centre, not an office over it. For
+    work that makes a batch before one exists (retrying a staging job, which runs as its
+    starter and so makes a batch of the starter's office)."""
+    require(
+        actor, ImportBatch(region=region), Right.CHANGE, message=NOT_YOUR_BATCH, channel=channel
+    )
 
 
 def may_change_batch(actor: Any, batch: ImportBatch) -> bool:

@@ -85,7 +85,8 @@ def retry(actor: Any, job_id: Any) -> Job:
     """Run a failed or interrupted job again, as the user who started it.
 
     Its starter may retry it, and staff who can see it, unless its kind says who may
-    (`JobKind.may_retry`: an import's commit or undo, by those who may act on the batch); it
+    (`JobKind.may_retry`: an import's staging, re-map, commit or undo, by those who may act on
+    the batch, or for staging on a batch of its starter's office); it
     keeps its id, so the page that showed the failure shows the new run.
     """
     job = get_job(actor, job_id)

@@ -242,3 +242,66 @@ def test_a_failed_commit_is_retried_by_its_office_not_by_the_street(sample: Samp
     retried = officer(sample).post(f"/api/jobs/{failed.pk}/retry")
     assert retried.status_code == 200
     assert ImportBatch.objects.get(pk=batch.pk).status == BatchStatus.COMMITTED
+
+
+def test_a_failed_staging_is_retried_by_its_office_not_by_the_street(sample: SampleDistrict):
+    """A staging job runs as its starter too, and its batch is the starter's office's: the
+    street retrying a community's failed staging would stage a batch for the community. No
+    batch exists yet, so the retry asks who may act on a batch of the starter's office."""
+    import json
+
+    from wangge.fusion import jobs as import_jobs
+    from wangge.jobs.models import Job, JobStatus
+
+    token = import_jobs._keep_uploads([services.Upload("幸福一村台账.csv", ledger_csv())])
+    community = sample.users["community"]
+    failed = Job.objects.create(
+        kind=import_jobs.STAGE,
+        label="上传并检查台账",
+        params={"upload": token, "channel": "web"},
+        secret=json.dumps({"names": ["幸福一村台账.csv"], "label": ""}),
+        user_id=community.pk,
+        username="community",
+        region_code=sample.communities[0].code,
+        status=JobStatus.FAILED,
+        error="数据库忙",
+        attempts=1,
+    )
+    street = officer(sample, "street")
+    assert street.get(f"/api/jobs/{failed.pk}").status_code == 200  # reading it, as before
+    before = refusals("street")
+    response = street.post(f"/api/jobs/{failed.pk}/retry")
+    assert response.status_code == 403 and "上级单位只能查看" in response.json()["message"]
+    page = street.post(f"/jobs/{failed.pk}/", {"action": "retry"})
+    assert page.status_code == 403 and "上级单位只能查看" in page.content.decode()
+    assert refusals("street") == before + 2
+    assert Job.objects.get(pk=failed.pk).status == JobStatus.FAILED
+    assert not ImportBatch.objects.exists()
+    # its own office retries it: the batch is staged, the community's
+    retried = officer(sample).post(f"/api/jobs/{failed.pk}/retry")
+    assert retried.status_code == 200, retried.content
+    assert Job.objects.get(pk=failed.pk).status == JobStatus.SUCCEEDED
+    assert ImportBatch.objects.get().region == sample.communities[0]
+
+
+def test_the_district_retries_a_communitys_failed_staging(sample: SampleDistrict):
+    import json
+
+    from wangge.fusion import jobs as import_jobs
+    from wangge.jobs.models import Job, JobStatus
+
+    token = import_jobs._keep_uploads([services.Upload("幸福一村台账.csv", ledger_csv())])
+    failed = Job.objects.create(
+        kind=import_jobs.STAGE,
+        label="上传并检查台账",
+        params={"upload": token, "channel": "web"},
+        secret=json.dumps({"names": ["幸福一村台账.csv"], "label": ""}),
+        user_id=sample.users["community"].pk,
+        username="community",
+        region_code=sample.communities[0].code,
+        status=JobStatus.FAILED,
+        error="数据库忙",
+        attempts=1,
+    )
+    assert officer(sample, "admin").post(f"/api/jobs/{failed.pk}/retry").status_code == 200
+    assert ImportBatch.objects.get().region == sample.communities[0]
