@@ -30,7 +30,8 @@ Decisions worth knowing:
 * Birth dates must be real calendar days, not in the future and not before 1880.
 * A birth date typed for a person (a form's answer, a ledger's column) is held to
   `birth_date_problem`: not in the future, not before 1900, and the day a valid ID
-  number of theirs encodes, for the number wins.
+  number of theirs encodes, for the number wins. A typed gender likewise
+  (`gender_problem`): the 17th digit of a valid number decides it (odd 男, even 女).
 * The decoded fields (birth date, gender, region) are only filled when the number
   is valid, so callers can never take a birth date from a number that may carry a
   typo in exactly those digits.
@@ -53,6 +54,7 @@ __all__ = [
     "birth_date_problem",
     "check_digit",
     "check_id_number",
+    "gender_problem",
     "is_valid_id_number",
     "make_id_number",
     "mask_id_number",
@@ -456,6 +458,21 @@ def birth_date_problem(born: date, *, today: date, id_number: str = "") -> str |
         return f"出生日期 {born.isoformat()} 晚于今天"
     if born < EARLIEST_TYPED_BIRTH:
         return f"出生日期 {born.isoformat()} 早于{EARLIEST_TYPED_BIRTH.year}年"
+    return None
+
+
+def gender_problem(gender: str, *, id_number: str = "", today: date | None = None) -> str | None:
+    """Why `gender`, typed as a person's gender, cannot be theirs, in Chinese; None if it can.
+
+    Only 男 and 女 are genders here. A person whose ID number is valid has the gender its 17th
+    digit says (odd 男, even 女): the number wins, and the words are the ledger import's for
+    the same contradiction (`fusion.normalise`), so a row and a form answer read alike.
+    """
+    if gender not in ("男", "女"):
+        return f"性别“{gender[:10]}”无效，应为男或女"
+    check = check_id_number(id_number, today=today) if id_number else None
+    if check is not None and check.valid and check.gender != gender:
+        return f"性别“{gender}”与身份证号不符，以身份证号为准"
     return None
 
 

@@ -299,6 +299,57 @@ def apply_person_values(
     return changed
 
 
+# -- a person is their ID number ------------------------------------------------------------------
+
+# PostgreSQL advisory locks taken with two 32-bit keys: this one's namespace ("WG", ID numbers).
+_ID_NUMBER_LOCK_SPACE = 0x5747
+
+
+def id_number_index(number: str) -> str:
+    """The blind index a person is found by their ID number with ('' for none): numbers are
+    encrypted at rest and never decrypted to compare, as search and the import find them."""
+    return data_cipher().blind_index(id_number_key(number)) if number else ""
+
+
+def person_with_id_number(number: str) -> Person | None:
+    """The person on the platform who holds this ID number, whoever's scope they lie in.
+
+    For a service deciding whether someone is new (the import, a newcomer on a form, a
+    hand-over): never shown as such, the caller tells a user only what their scope lets them
+    see. Take `lock_id_number` first when a person may be created from the answer."""
+    index = id_number_index(number)
+    if not index:
+        return None
+    return Person.objects.filter(id_number_index=index).order_by("pk").first()
+
+
+def lock_id_number(number: str) -> None:
+    """Until the current transaction ends, no other transaction gets past this call for the same
+    number, so looking for its holder and creating one are a single step: two submissions of
+    one newcomer at the same moment do not both create a person.
+
+    PostgreSQL: a transaction-level advisory lock on the number's blind index (32 of its bits;
+    another number that shares them only waits its turn). SQLite: every transaction begins
+    IMMEDIATE (settings) and holds the database's write lock already. There is no unique
+    constraint on the index: the import commits persons in bulk under its own matching, and
+    stored databases may hold duplicates from before this rule, which a constraint would make
+    impossible to migrate."""
+    index = id_number_index(number)
+    if not index or connection.vendor != "postgresql":
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_id_number needs a transaction")
+    key = int(index[:8], 16) - 2**31  # a signed 32-bit key
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ID_NUMBER_LOCK_SPACE, key])
+
+
+class IdNumberTaken(ServiceError):
+    """A person with this ID number is on the platform already: creating another would be a
+    second household-file entry for one person. The message names nobody (the caller may not
+    see that person)."""
+
+
 @transaction.atomic
 def create_person(
     user: Any,
@@ -309,12 +360,18 @@ def create_person(
     channel: str = "web",
 ) -> Person:
     """A new person in `grid_id`; offices and grid workers create only inside their scope, and
-    persons not placed anywhere only at district level."""
+    persons not placed anywhere only at district level. An ID number somebody on the platform
+    holds already is refused (`IdNumberTaken`): the number is the person."""
     if not may_place(user, grid_id):
         refuse(user, None, Right.CHANGE, message="不能在您的管辖范围以外新增人员", channel=channel)
     name = normalize_name(str(values.get("name") or ""))
     if not name:
         raise ServiceError("姓名不能为空")
+    number = str(values.get("id_number") or "")
+    if number:
+        lock_id_number(number)
+        if person_with_id_number(number) is not None:
+            raise IdNumberTaken("平台中已有该身份证号码的人员，未重复建档")
     person = Person(name=name[:50], grid_id=grid_id, residence_type=residence_type)
     for fld in PERSON_FIELDS[1:]:
         value = values.get(fld)

@@ -12,6 +12,7 @@ from wangge.people.idnumber import (
     birth_date_problem,
     check_digit,
     check_id_number,
+    gender_problem,
     is_valid_id_number,
     make_id_number,
     mask_id_number,
@@ -426,3 +427,21 @@ def test_a_valid_id_number_fixes_the_birth_date():
 
 def test_typed_birth_dates_start_where_every_typed_date_does():
     assert EARLIEST_TYPED_BIRTH == MIN_DATE
+
+
+def test_a_valid_id_number_fixes_the_gender_by_its_17th_digit():
+    man = make_id_number("110105", datetime.date(1980, 5, 17), 123, "男")
+    woman = make_id_number("110105", datetime.date(1980, 5, 17), 124, "女")
+    assert int(man[16]) % 2 == 1 and int(woman[16]) % 2 == 0
+    assert gender_problem("男", id_number=man) is None
+    assert gender_problem("女", id_number=woman) is None
+    # the words of the ledger import for the same contradiction (fusion.normalise)
+    assert gender_problem("女", id_number=man) == "性别“女”与身份证号不符，以身份证号为准"
+    assert gender_problem("男", id_number=woman) == "性别“男”与身份证号不符，以身份证号为准"
+
+
+def test_without_a_valid_number_any_gender_goes_and_only_genders_are_genders():
+    assert gender_problem("女") is None
+    assert gender_problem("女", id_number="110105199001011234") is None  # check digit wrong
+    assert gender_problem("未知") == "性别“未知”无效，应为男或女"
+    assert gender_problem("") == "性别“”无效，应为男或女"

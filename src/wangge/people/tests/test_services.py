@@ -8,7 +8,7 @@ from wangge.access.models import AuditEntry
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.core.testing import SampleDistrict
 from wangge.people import services
-from wangge.people.models import Residence
+from wangge.people.models import Person, Residence
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,20 @@ def test_reveal_needs_the_permission_and_is_audited(sample: SampleDistrict):
 def test_reveal_outside_scope_is_not_found_even_with_the_permission(sample: SampleDistrict):
     with pytest.raises(NotFound):
         services.reveal_identifiers(sample.users["community"], sample.persons[-1].pk)
+
+
+def test_a_number_someone_holds_is_never_given_to_a_second_person(sample: SampleDistrict):
+    officer = sample.users["community"]
+    holder = sample.persons[8]  # outside the officer's scope: the refusal names nobody
+    assert services.person_with_id_number(holder.id_number) == holder
+    spaced = f"{holder.id_number[:6]} {holder.id_number[6:14]} {holder.id_number[14:]}"
+    assert services.person_with_id_number(spaced) == holder  # found by the blind index
+    with pytest.raises(ServiceError) as refused:
+        services.create_person(
+            officer, {"name": "重复", "id_number": holder.id_number}, grid_id=sample.grids[0].pk
+        )
+    assert refused.value.message == "平台中已有该身份证号码的人员，未重复建档"
+    assert holder.name not in refused.value.message
+    index = services.id_number_index(holder.id_number)
+    assert list(Person.objects.filter(id_number_index=index)) == [holder]
+    assert services.person_with_id_number("") is None
