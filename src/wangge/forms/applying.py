@@ -11,6 +11,12 @@ A submission that would write outside the sender's scope is refused as a whole (
 written, the refusal audited, the XML kept) and can be applied again by an office that holds
 the record.
 
+A newcomer whose valid ID number a person on the platform holds already is not created again
+(the number is the person, as in a ledger import): the entry is held in the conflict inbox as
+one `Change` on the household (field `newcomer`, the values sent kept encrypted), for the
+community to attach to that person or reject (`conflicts`). The sender is told that the number
+is registered, never whose it is or where.
+
 A form whose answers belong to another app's ledger (the inspection checklists: hazards, not
 the household file) is applied by the function that app registers for the form's code
 (`register_applier`, called from its AppConfig.ready): the forms app stays below the apps it
@@ -20,6 +26,7 @@ serves and imports none of them.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,14 +36,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from wangge.access import audit
+from wangge.access import audit, searchguard
 from wangge.access.audit import AuditAction
 from wangge.access.scoping import Right, refuse
-from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.errors import Forbidden, RateLimited, ServiceError
 from wangge.forms.models import Attachment, Change, ChangeStatus, Submission, SubmissionStatus
 from wangge.forms.openrosa import Instance, InstanceError, parse_instance
 from wangge.people import services as people
-from wangge.people.idnumber import birth_date_problem, check_id_number
+from wangge.people.idnumber import birth_date_problem, check_id_number, gender_problem
 from wangge.people.models import Household, Person, Relation, ResidenceType, Tag
 from wangge.people.names import normalize_name
 from wangge.people.phone import check_phone
@@ -44,6 +51,12 @@ from wangge.people.phone import check_phone
 CHANNEL = "forms"
 logger = logging.getLogger("wangge.forms")
 PERSON_TARGET_FIELDS = ("name", "phone", "gender", "birth_date", "ethnicity")
+# A newcomer held for the community: a `Change` on the household, the values sent as JSON.
+HELD_NEWCOMER = "newcomer"
+REGISTERED = "身份证号已在平台登记"
+# Over the sender's exact-search limit the number is not looked up (searchguard), so the answer
+# says nothing about whether it is registered; the community looks when it decides.
+UNCHECKED = "身份证号核对过于频繁，未能核对是否已登记"
 
 
 @dataclass
@@ -181,6 +194,8 @@ class _Applier:
         self.grid_id: int | None = None
         self.today = timezone.localdate()
         self.stamps: dict[tuple[str, int], int] = {}
+        self.not_created: list[str] = []  # what the sender is told of each newcomer not created
+        self.held_invalid: list[str] = []  # why values of a held newcomer are not taken
 
     def _changed_since(self, kind: str, record: Any) -> bool:
         stamp = self.stamps.setdefault((kind, record.pk), _millis(record.updated_at))
@@ -291,6 +306,8 @@ class _Applier:
                     continue
                 if fld == "birth_date":  # the ID number stored for them decides it
                     check_birth_date(new, self.today, person.id_number)
+                elif fld == "gender":  # and its 17th digit the gender
+                    check_gender(new, self.today, person.id_number)
             except ServiceError as exc:  # one bad value does not drop the rest of the visit
                 self.note("person", person.pk, fld, "", raw, ChangeStatus.INVALID, exc.message)
                 continue
@@ -334,8 +351,10 @@ class _Applier:
         typed_id = values.get("id_number", "").strip()
         checked = check_id_number(typed_id, today=self.today) if typed_id else None
         if checked is not None and checked.valid and checked.normalized:
+            # the number's day and gender, as an import takes them
             data["id_number"] = checked.normalized
-            data["birth_date"] = checked.birth_date  # the number's day, as an import takes it
+            data["birth_date"] = checked.birth_date
+            data["gender"] = checked.gender
         elif checked is not None:
             invalid.append(("id_number", typed_id, f"身份证号无效：{checked.reason}"))
         for fld in ("name", "phone", "gender", "birth_date"):
@@ -346,11 +365,15 @@ class _Applier:
                 value = _person_value(fld, raw)
                 if fld == "birth_date":
                     check_birth_date(value, self.today, data.get("id_number", ""))
-                    if fld in data:
-                        continue  # agrees with the ID number's day, set above
+                elif fld == "gender":
+                    check_gender(value, self.today, data.get("id_number", ""))
+                if fld in data:
+                    continue  # agrees with the ID number's day or gender, set above
                 data[fld] = value
             except ServiceError as exc:
                 invalid.append((fld, raw, exc.message))
+        if data.get("id_number") and self.registered(household, values, data, relation, invalid):
+            return
         person = people.create_person(
             self.user,
             data,
@@ -365,6 +388,108 @@ class _Applier:
             self.note("person", person.pk, fld, "", raw, ChangeStatus.INVALID, why)
         self.note(
             "person", person.pk, "moved_in", "", f"{household.pk}:{relation}", ChangeStatus.APPLIED
+        )
+
+    def registered(
+        self,
+        household: Household,
+        values: dict[str, str],
+        data: dict[str, Any],
+        relation: str,
+        invalid: list[tuple[str, str, str]],
+    ) -> bool:
+        """Whether the newcomer's valid ID number is someone's on the platform already (then
+        nothing is created: a current member of this very household is updated as a member is;
+        anyone else is held for the community). The lookup is an exact search by ID number
+        (`searchguard`: counted, limited), for its answer tells the sender whether a number is
+        registered: over the limit the newcomer is held unlooked-up. The number stays locked
+        to this transaction, so a newcomer sent twice at once is created once."""
+        number = data["id_number"]
+        hashed = searchguard.query_hash(number)
+        try:
+            searchguard.check_exact_search(self.user, "id_number", hashed, channel=CHANNEL)
+        except RateLimited:
+            self.hold(household, data, relation, invalid, UNCHECKED, hashed, None)
+            return True
+        people.lock_id_number(number)
+        holder = people.person_with_id_number(number)
+        if holder is None:
+            return False
+        if holder.household_id == household.pk:
+            # Already on this household's file (the roster was old, or the worker missed
+            # them): their answers are a member's, the name on file kept (the number is them).
+            member = self.person(str(holder.pk))
+            sent = {fld: values.get(fld, "") for fld in ("phone", "gender", "birth_date")}
+            self.person_fields(member, sent, None)
+            self.note(
+                "person",
+                member.pk,
+                "moved_in",
+                "",
+                f"{household.pk}:{relation}",
+                ChangeStatus.UNCHANGED,
+                "已是本户成员",
+            )
+            self.not_created.append(f"迁入人员{data.get('name', '')}已是本户成员，未重复登记")
+            return True
+        self.hold(household, data, relation, invalid, REGISTERED, hashed, holder.pk)
+        return True
+
+    def hold(
+        self,
+        household: Household,
+        data: dict[str, Any],
+        relation: str,
+        invalid: list[tuple[str, str, str]],
+        reason: str,
+        hashed: str,
+        holder_id: int | None,
+    ) -> None:
+        """Keep the newcomer, as sent and checked, for the community's inbox (nothing of it
+        lost, nothing created); the hold is audited with the number's keyed hash only."""
+        born = data.get("birth_date")
+        values = {
+            "name": data.get("name", ""),
+            "id_number": data["id_number"],
+            "phone": data.get("phone", ""),
+            "gender": data.get("gender", ""),
+            "birth_date": born.isoformat() if born else "",
+            "relation": relation,
+            "invalid": [list(item) for item in invalid],
+        }
+        self.changes.append(
+            Change(
+                submission=self.submission,
+                model="household",
+                object_id=str(household.pk),
+                field=HELD_NEWCOMER,
+                current_value=reason,
+                submitted_value=json.dumps(values, ensure_ascii=False),
+                status=ChangeStatus.CONFLICT,
+                grid_id=household.grid_id,
+            )
+        )
+        name = values["name"]
+        if reason == REGISTERED:
+            self.not_created.append(f"迁入人员{name}的身份证号已在平台登记，未重复建档，待社区核对")
+        else:
+            self.not_created.append(
+                f"迁入人员{name}的身份证号暂不能核对（核对过于频繁），未建档，待社区核对"
+            )
+        self.held_invalid.extend(why for _fld, _raw, why in invalid)
+        audit.record(
+            self.user,
+            AuditAction.DENIED,
+            "household",
+            household.pk,
+            channel=CHANNEL,
+            detail={
+                "reason": "newcomer_held",
+                "why": "id_number_registered" if reason == REGISTERED else "not_looked_up",
+                "submission": self.submission.pk,
+                "query_hash": hashed,
+                "holder": holder_id,
+            },
         )
 
     # -- cases and tasks ----------------------------------------------------------------------
@@ -453,9 +578,15 @@ def _person_value(fld: str, raw: str) -> Any:
         return normalize_name(raw)[:50]
     if fld == "birth_date":
         return _date_sent(raw)  # checked against the person's rule by the caller
-    if fld == "gender" and raw not in ("男", "女"):
-        return {"male": "男", "female": "女", "m": "男", "f": "女"}.get(raw.lower(), "")
+    if fld == "gender":
+        gender = raw if raw in ("男", "女") else GENDERS.get(raw.lower(), "")
+        if not gender:
+            raise ServiceError(f"性别“{raw[:10]}”无效，应为男或女")
+        return gender
     return raw[:50]
+
+
+GENDERS = {"male": "男", "female": "女", "m": "男", "f": "女", "男性": "男", "女性": "女"}
 
 
 def parse_birth_date(raw: str, today: datetime.date, id_number: str = "") -> datetime.date:
@@ -477,6 +608,14 @@ def _date_sent(raw: str) -> datetime.date:
 
 def check_birth_date(born: datetime.date, today: datetime.date, id_number: str = "") -> None:
     problem = birth_date_problem(born, today=today, id_number=id_number)
+    if problem:
+        raise ServiceError(problem)
+
+
+def check_gender(gender: str, today: datetime.date, id_number: str = "") -> None:
+    """The people rule for a gender sent (`idnumber.gender_problem`: the ID number's 17th digit
+    wins); ServiceError in Chinese otherwise. The conflict inbox checks again before writing."""
+    problem = gender_problem(gender, id_number=id_number, today=today)
     if problem:
         raise ServiceError(problem)
 
@@ -547,19 +686,24 @@ def apply_submission(user: Any, submission: Submission) -> str:
             submission, SubmissionStatus.FAILED, "写入时发生系统错误，已记录，可稍后重新写入"
         )
     submission.grid_id = applier.grid_id
-    conflicts = sum(1 for c in applier.changes if c.status == ChangeStatus.CONFLICT)
+    conflicts = sum(
+        1 for c in applier.changes if c.status == ChangeStatus.CONFLICT and c.field != HELD_NEWCOMER
+    )
+    held = any(c.field == HELD_NEWCOMER for c in applier.changes)
     written = sum(1 for c in applier.changes if c.status == ChangeStatus.APPLIED)
     invalid = [c.current_value for c in applier.changes if c.status == ChangeStatus.INVALID]
+    invalid += applier.held_invalid
     message = (
         f"已写入{written}项"
         + (f"，{conflicts}项与他人修改冲突，待社区核对" if conflicts else "")
         + (f"，{len(invalid)}项值无效未写入（{_reasons(invalid)}）" if invalid else "")
+        + (f"；{_reasons(applier.not_created)}" if applier.not_created else "")
         + note
     )
     submission.applied_at = timezone.now()
     return _finish(
         submission,
-        SubmissionStatus.CONFLICTS if conflicts else SubmissionStatus.APPLIED,
+        SubmissionStatus.CONFLICTS if conflicts or held else SubmissionStatus.APPLIED,
         message,
     )
 

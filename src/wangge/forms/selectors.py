@@ -10,11 +10,13 @@ the values themselves are shown as the file shows them: phones masked, birth dat
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
 
+from wangge.forms.applying import HELD_NEWCOMER
 from wangge.forms.conflicts import FIELD_NAMES as CONFLICT_FIELD_NAMES
 from wangge.forms.models import Change, ChangeStatus
 from wangge.people.phone import mask_phone
@@ -47,6 +49,12 @@ class FieldUpdate:
 def shown_value(field: str, value: str) -> str:
     if field in HIDDEN_VALUES:
         return "（已更新，不显示）"
+    if field == HELD_NEWCOMER:  # the values sent, as JSON: only the name the visit gave
+        try:
+            sent = json.loads(value)
+        except ValueError:
+            sent = {}
+        return str(sent.get("name") or "") if isinstance(sent, dict) else ""
     if field == "phone":
         return mask_phone(value)
     if field == "is_rental":

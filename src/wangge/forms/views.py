@@ -124,6 +124,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
     if status not in (ChangeStatus.CONFLICT, ChangeStatus.ACCEPTED, ChangeStatus.REJECTED):
         status = ChangeStatus.CONFLICT
     items = list(conflicts.inbox(request.user, status)[:200])
+    held = conflicts.held_newcomers(request.user, items)
     rows = [
         (
             c,
@@ -131,6 +132,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
             _shown(c.field, c.old_value),
             _shown(c.field, c.current_value),
             _shown(c.field, c.submitted_value),
+            held.get(c.pk),
         )
         for c in items
     ]
