@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from wangge.access.scoping import Right, allows, scope_for
+from wangge.access.scoping import Right, allows, refuse, scope_for
 from wangge.cases import metrics, placement, services
 from wangge.cases.forms import PlaceForm, ReportForm
 from wangge.cases.jobs import start_metrics_export
@@ -230,8 +230,15 @@ def report(request: HttpRequest) -> HttpResponse:
     """The grid worker's phone page: describe, pick a category, photograph, locate, send."""
     scope = scope_for(request.user)
     allowed = scope.submits_cases
+    if request.method == "POST" and not allowed:
+        refuse(
+            request.user,
+            None,
+            "submit",
+            message="您没有上报案件的权限。请联系区网格中心开通网格员或工作人员角色。",
+        )
     form = ReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and allowed and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             case = services.submit_case(
@@ -285,7 +292,14 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def hotline_import(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     context: dict[str, Any] = {"allowed": scope.is_staff}
-    if request.method == "POST" and scope.is_staff:
+    if request.method == "POST" and not scope.is_staff:
+        refuse(
+            request.user,
+            None,
+            "import",
+            message="只有街道、社区或区网格中心工作人员可以导入热线工单。",
+        )
+    if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             context["error"] = "请选择要导入的文件（.xlsx 或 .csv）"

@@ -18,7 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wangge.access.scoping import Right, allows, can_reveal_identifiers, scope_for, visible_to
+from wangge.access.scoping import (
+    Right,
+    allows,
+    can_reveal_identifiers,
+    require,
+    scope_for,
+    visible_to,
+)
 from wangge.cases.models import Department
 from wangge.core.bounds import parse_record_id
 from wangge.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
@@ -211,7 +218,9 @@ def place_import(request: HttpRequest) -> HttpResponse:
 def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
     place = services.get_place(request.user, place_id)
     may_change = allows(request.user, place, Right.CHANGE)
-    if request.method == "POST" and may_change:
+    if request.method == "POST":
+        # one who may only read it is refused (403, logged), not shown the page again
+        require(request.user, place, Right.CHANGE, message="您只能查看该场所，不能办理")
         action = request.POST.get("action", "")
         try:
             if action == "hazard":
@@ -302,7 +311,9 @@ def _issue(request: HttpRequest, place: Any) -> Notice:
 def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
     hazard = services.get_hazard(request.user, hazard_id)
     may_change = allows(request.user, hazard, Right.CHANGE)
-    if request.method == "POST" and may_change:
+    if request.method == "POST":
+        # one who may only read it is refused (403, logged), not shown the page again
+        require(request.user, hazard, Right.CHANGE, message="您只能查看该隐患，不能办理")
         action = request.POST.get("action", "")
         photos = request.FILES.getlist("photos")
         try:
@@ -358,7 +369,9 @@ def _notice(request: HttpRequest, notice_id: int) -> Notice:
 def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = _notice(request, notice_id)
     may_change = allows(request.user, notice, Right.CHANGE)
-    if request.method == "POST" and may_change:
+    if request.method == "POST":
+        # one who may only read it is refused (403, logged), not shown the page again
+        require(request.user, notice, Right.CHANGE, message="您只能查看该文书，不能办理")
         upload = request.FILES.get("photo")
         try:
             if upload is None:

@@ -226,3 +226,21 @@ def test_placement_tab_only_for_those_who_may_place(sample, cases):
     for role in ("street", "community", "admin"):
         page = client_for(sample.users[role]).get("/cases/").content.decode()
         assert 'href="/cases/placement/"' in page
+
+
+def test_a_report_or_hotline_upload_from_one_who_may_not_is_refused(sample, cases):
+    """The pages tell them they may not; a POST anyway is a refused attempt (403, logged),
+    never the page again with nothing said, and no case is made."""
+    from wangge.audit.models import AuditEntry
+
+    before = Case.objects.count()
+    for username, url, data in (
+        ("nobody", "/cases/new/", {"title": "路灯不亮", "description": "路口路灯不亮"}),
+        ("grid", "/cases/import/", {"file": io.BytesIO(b"a,b\n1,2\n")}),
+    ):
+        client = client_for(sample.users[username])
+        assert client.get(url).status_code == 200
+        answer = client.post(url, data)
+        assert answer.status_code == 403, url
+        assert AuditEntry.objects.filter(action="refused", username=username).exists()
+    assert Case.objects.count() == before

@@ -158,3 +158,32 @@ def test_the_counts_export_is_a_background_job(sample, places):
     data = client.get(reverse("jobs:download", args=[job.pk]))
     sheet = load_workbook(io.BytesIO(data.content)).active
     assert sheet["A2"].value == "网格" and sheet.max_row >= 4
+
+
+def test_one_who_may_only_read_is_refused_an_action_not_shown_the_page_again(sample, places):
+    """A department handler reads the places of its reach but records and issues nothing: a
+    POST is a refused attempt (403, logged), with nothing written."""
+    from wangge.audit.models import AuditEntry
+
+    admin = sample.users["admin"]
+    place = places.places[2]
+    hazard = services.record_hazard(admin, place, category="clutter", photos=[photo()])
+    notice = notices.issue_notice(admin, unit=places.unit, hazards=[hazard], kind="immediate")
+    police = _client(sample.users["police"])
+    attempts = [
+        (
+            reverse("inspections:place", args=[place.pk]),
+            {"action": "hazard", "category": "clutter"},
+        ),
+        (reverse("inspections:hazard", args=[hazard.pk]), {"action": "close"}),
+        (reverse("inspections:notice", args=[notice.pk]), {"photo": photo("signed.png")}),
+    ]
+    for url, data in attempts:
+        assert police.get(url).status_code == 200, url
+        before = AuditEntry.objects.filter(action="refused").count()
+        answer = police.post(url, data)
+        assert answer.status_code == 403, url
+        assert "您只能查看" in answer.content.decode()
+        assert AuditEntry.objects.filter(action="refused").count() == before + 1
+    assert Hazard.objects.count() == 1 and Hazard.objects.get().status == HazardStatus.NOTICE_ISSUED
+    assert Notice.objects.get().signed_at is None
