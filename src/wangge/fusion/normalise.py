@@ -23,9 +23,9 @@ from wangge.addresses.matcher import AddressMatch
 from wangge.addresses.parser import ParsedAddress
 from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
-from wangge.fusion.readers import MAX_SHOWN_CELLS, MAX_SHOWN_CHARS
 from wangge.fusion.readers import SOURCE_ROW as SOURCE_ROW_COLUMN
 from wangge.fusion.registry import Registry
+from wangge.fusion.sheets import MAX_SHOWN_CELLS, MAX_SHOWN_CHARS
 from wangge.fusion.vector_checks import (
     FULL_WIDTH_DIGITS,
     id_number_column,

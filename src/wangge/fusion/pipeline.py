@@ -41,8 +41,9 @@ from wangge.fusion.normalise import (
     per_distinct_value,
     raw_frame,
 )
-from wangge.fusion.readers import MAX_NOTES_PER_KIND, LedgerSheet, ReadLimits
+from wangge.fusion.readers import LedgerSheet, ReadLimits
 from wangge.fusion.registry import Registry
+from wangge.fusion.sheets import MAX_NOTES_PER_KIND
 from wangge.fusion.workers import cyclic_gc_paused, read_each
 
 RESULT_COLUMNS: Final = (
