@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django import template
+from django.core.exceptions import DisallowedHost
+from django.utils.http import url_has_allowed_host_and_scheme
 
 if TYPE_CHECKING:  # core imports no app; the scope object is only passed through
     from wangge.access.scoping import Scope
@@ -32,3 +35,30 @@ def staff_name(user: Any) -> str:
         return ""
     full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
     return full or user.get_username()
+
+
+@register.simple_tag
+def back_url(request: Any) -> str:
+    """Where an error page's 返回上一页 leads: the page the user came from on this site.
+
+    Why: a refusal that used to be a message on the task page (a grid worker pressing 分派) is
+    now a 403 page of its own, and 返回首页 alone leaves a worker on a phone to find the task
+    again. Only a same-site Referer counts (never another site's address); nothing when there
+    is none, or when it is the very page that failed to open (a GET of it would fail again).
+    A form posted to its own page (the usual case) leads back to that page."""
+    if request is None:
+        return ""
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:  # the 400 page for a bad Host header renders this template too
+        return ""
+    if not referer or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={host}, require_https=request.is_secure()
+    ):
+        return ""
+    parts = urlsplit(referer)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not path.startswith("/") or (request.method == "GET" and path == request.get_full_path()):
+        return ""
+    return path
