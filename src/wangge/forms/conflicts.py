@@ -53,7 +53,7 @@ FIELD_NAMES = {
 
 def inbox(user: Any, status: str = ChangeStatus.CONFLICT) -> QuerySet[Change]:
     qs = visible_to(user, Change.objects.all(), Right.CHANGE).filter(status=status)
-    return qs.select_related("submission", "grid").order_by("-at", "-pk")
+    return qs.select_related("submission__form", "grid").order_by("-at", "-pk")
 
 
 def get_change(user: Any, change_id: int) -> Change:

@@ -16,7 +16,7 @@ from wangge.access.scoping import Right, scope_for, visible_to
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.core.web import service_errors
 from wangge.forms import collect, conflicts, services
-from wangge.forms.models import ChangeStatus, Form, FormVersion, Submission
+from wangge.forms.models import Change, ChangeStatus, Form, FormVersion, Submission
 from wangge.people.phone import mask_phone
 
 
@@ -166,7 +166,7 @@ def conflict_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     if action not in ("accept", "reject"):
         raise ServiceError(f"未知的操作“{action[:20]}”")
     try:
-        conflicts.decide(
+        change = conflicts.decide(
             request.user,
             change_id,
             accept=action == "accept",
@@ -175,7 +175,16 @@ def conflict_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     except (Forbidden, NotFound):
         raise
     except ServiceError as exc:
-        messages.error(request, exc.message)
+        # shown above the whole inbox: it says which item, as the item's heading does
+        item = _item(conflicts.get_change(request.user, change_id))
+        messages.error(request, f"{exc.message}（{item}）")
     else:
-        messages.success(request, "已采纳，写入档案" if action == "accept" else "已驳回")
+        done = "已采纳，写入档案" if action == "accept" else "已驳回"
+        messages.success(request, f"{done}（{_item(change)}）")
     return redirect("forms:conflicts")
+
+
+def _item(change: Change) -> str:
+    """An inbox item as its card's heading names it: 人员 #12 · 出生日期."""
+    record = "人员" if change.model == "person" else "户"
+    return f"{record} #{change.object_id} · {conflicts.FIELD_NAMES.get(change.field, change.field)}"

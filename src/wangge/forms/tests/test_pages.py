@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from wangge.forms.models import Change, ChangeStatus, Form, Submission, SubmissionStatus
+
 pytestmark = pytest.mark.django_db
 
 
@@ -57,3 +59,59 @@ def test_the_upload_button_looks_like_every_other_primary_action(sample):
     """It was the one unstyled submit button of the site (browser grey among the blue ones)."""
     page = _page(sample, "admin", "/forms/")
     assert '<button type="submit" class="primary">上传并转换</button>' in page
+
+
+def _inbox_item(sample, submitted: str) -> Change:
+    """A birth date in the inbox, as a verify_value submission sent against an older roster
+    leaves it (made directly: what is specified here is the page)."""
+    person = sample.persons[0]
+    person.id_number, person.birth_date = "", None
+    person.save()
+    form = Form.objects.get(code="verify_value")
+    submission = Submission.objects.create(
+        instance_id="uuid:inbox-page",
+        form=form,
+        form_code=form.code,
+        version="2026120501",
+        user=sample.users["grid"],
+        username="grid",
+        xml="<data/>",
+        status=SubmissionStatus.CONFLICTS,
+        grid=person.grid,
+    )
+    return Change.objects.create(
+        submission=submission,
+        model="person",
+        object_id=str(person.pk),
+        field="birth_date",
+        submitted_value=submitted,
+        status=ChangeStatus.CONFLICT,
+        grid=person.grid,
+    )
+
+
+def test_an_inbox_item_names_its_form_and_accepting_is_a_button_like_the_others(sample):
+    """The item said where it came from as the form's code (verify_value), and 采纳提交值 was
+    the browser's grey button beside the styled 驳回."""
+    _inbox_item(sample, "1971-07-08")
+    page = _page(sample, "community", "/forms/conflicts/")
+    assert "核实冲突信息" in page and "verify_value" not in page
+    assert '<button name="action" value="accept" class="primary">采纳提交值</button>' in page
+
+
+def test_a_value_that_cannot_be_accepted_says_which_item_it_is(sample):
+    """The message sits above the whole inbox: it names the item as its card's heading does."""
+    change = _inbox_item(sample, "2999-01-01")
+    client = Client()
+    client.force_login(sample.users["community"])
+    page = client.post(
+        f"/forms/conflicts/{change.pk}/", {"action": "accept"}, follow=True
+    ).content.decode()
+    assert (
+        f"不能采纳：出生日期 2999-01-01 晚于今天，请驳回（人员 #{change.object_id} · 出生日期）"
+        in page
+    )
+    page = client.post(
+        f"/forms/conflicts/{change.pk}/", {"action": "reject"}, follow=True
+    ).content.decode()
+    assert f"已驳回（人员 #{change.object_id} · 出生日期）" in page
