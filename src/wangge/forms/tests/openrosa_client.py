@@ -149,6 +149,14 @@ class OpenRosaClient:
             for m in root.findall(f"{MANIFEST_NS}mediaFile")
         ]
 
+    def fetch_form(self, form_id: str) -> tuple[str, dict[str, bytes]]:
+        """The listed form's XForm and its media files by name, as Collect downloads them."""
+        _answer, forms = self.form_list()
+        entry = next(f for f in forms if f.form_id == form_id)
+        xform = self.request("GET", entry.download_url).body.decode()
+        media = {name: self.request("GET", url).body for name, _md5, url in self.manifest(entry)}
+        return xform, media
+
     # -- Form Submission API ------------------------------------------------------------------
 
     def submit(

@@ -23,14 +23,6 @@ def _fresh_credentials():
     forget_all()
 
 
-def _form(rosa: OpenRosaClient, code: str) -> tuple[str, dict[str, bytes]]:
-    _answer, forms = rosa.form_list()
-    entry = next(f for f in forms if f.form_id == code)
-    xform = rosa.request("GET", entry.download_url).body.decode()
-    media = {name: rosa.request("GET", url).body for name, _md5, url in rosa.manifest(entry)}
-    return xform, media
-
-
 def test_a_submission_for_a_task_completes_it(sample):
     from wangge.tasks.models import TaskStatus
     from wangge.tasks.services import create_task
@@ -45,7 +37,7 @@ def test_a_submission_for_a_task_completes_it(sample):
         household=household,
     )
     rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
-    xform, media = _form(rosa, "verify_pair")
+    xform, media = rosa.fetch_form("verify_pair")
     xml, files = fill(xform, media, overrides={"/data/task_id": str(task.pk)})
     answer = rosa.submit(xml, files)
     assert answer.status == 201, answer.message
@@ -59,7 +51,7 @@ def test_the_browser_submits_with_its_session_and_the_csrf_header(sample):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(sample.users["grid"])
     rosa = OpenRosaClient(browser)
-    xform, media = _form(rosa, "verify_address")
+    xform, media = rosa.fetch_form("verify_address")
     xml, files = fill(xform, media)
     refused = rosa.submit(xml, files)
     assert refused.status == 403  # a session POST without the CSRF token
@@ -79,7 +71,7 @@ def test_the_browser_submits_with_its_session_and_the_csrf_header(sample):
 
 def test_a_rejected_conflict_keeps_the_current_value_and_is_audited(sample, client):
     rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
-    xform, media = _form(rosa, "verify_value")
+    xform, media = rosa.fetch_form("verify_value")
     person = sample.persons[1]
     roster_at = media["persons.csv"].decode().splitlines()[1].split(",")[-1]
     person.name = "改名后"
@@ -114,7 +106,7 @@ def test_a_rejected_conflict_keeps_the_current_value_and_is_audited(sample, clie
 
 def test_a_refused_submission_is_applied_again_by_the_office_that_holds_the_record(sample, client):
     rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
-    xform, media = _form(rosa, "household_visit")
+    xform, media = rosa.fetch_form("household_visit")
     elsewhere = next(h for h in sample.households if h.grid_id == sample.grids[1].pk)
     xml, files = fill(
         xform,
@@ -156,7 +148,7 @@ def test_with_apply_deferred_intake_only_stores_and_the_job_applies(sample, sett
     settings.WANGGE_FORMS_APPLY = "job"
     jobs._checked_at = 0.0
     rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
-    xform, media = _form(rosa, "verify_value")
+    xform, media = rosa.fetch_form("verify_value")
     person = sample.persons[0]
     xml, _ = fill(
         xform,

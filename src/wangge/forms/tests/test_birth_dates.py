@@ -52,18 +52,10 @@ def _rosa() -> OpenRosaClient:
     return OpenRosaClient(Client(), username="grid", password=PASSWORD)
 
 
-def _form(rosa: OpenRosaClient, code: str) -> tuple[str, dict[str, bytes]]:
-    _answer, forms = rosa.form_list()
-    entry = next(f for f in forms if f.form_id == code)
-    xform = rosa.request("GET", entry.download_url).body.decode()
-    media = {name: rosa.request("GET", url).body for name, _md5, url in rosa.manifest(entry)}
-    return xform, media
-
-
 def _verify_birth_date(
     rosa: OpenRosaClient, person: Person, sent: str, roster_at: str = ""
 ) -> tuple[int, str]:
-    xform, media = _form(rosa, "verify_value")
+    xform, media = rosa.fetch_form("verify_value")
     xml, _ = fill(
         xform,
         media,
@@ -157,7 +149,7 @@ def test_the_id_numbers_own_day_is_no_change(sample):
 def test_a_newcomers_birth_date_and_id_number_are_checked_and_noted_on_the_new_person(sample):
     upload_form(sample.users["admin"], MOVE_IN.encode(), "move_in.md", roles=[Role.GRID_WORKER])
     rosa = _rosa()
-    xform, media = _form(rosa, "move_in")
+    xform, media = rosa.fetch_form("move_in")
     household = next(h for h in sample.households if h.grid_id == sample.grids[0].pk)
     born = datetime.date(1985, 3, 4)
     number = make_id_number("110105", born, 123, "男")
@@ -206,7 +198,7 @@ def _conflict(sample, sent: str) -> tuple[Person, Change]:
     """A birth date sent against a roster older than an office's edit: the inbox's item."""
     person = _without_id_number(sample.persons[0], None)
     rosa = _rosa()
-    _xform, media = _form(rosa, "verify_value")
+    _xform, media = rosa.fetch_form("verify_value")
     row = next(
         r for r in media["persons.csv"].decode().splitlines() if r.startswith(f"{person.pk},")
     )

@@ -91,14 +91,6 @@ def _rosa() -> OpenRosaClient:
     return OpenRosaClient(Client(), username="grid", password=PASSWORD)
 
 
-def _form(rosa: OpenRosaClient, code: str) -> tuple[str, dict[str, bytes]]:
-    _answer, listed = rosa.form_list()
-    entry = next(f for f in listed if f.form_id == code)
-    xform = rosa.request("GET", entry.download_url).body.decode()
-    media = {name: rosa.request("GET", url).body for name, _md5, url in rosa.manifest(entry)}
-    return xform, media
-
-
 def _move_in_xml(
     rosa: OpenRosaClient,
     household: Household,
@@ -112,7 +104,7 @@ def _move_in_xml(
     note: str = "",
     instance_id: str | None = None,
 ) -> bytes:
-    xform, media = _form(rosa, "move_in")
+    xform, media = rosa.fetch_form("move_in")
     xml, _ = fill(
         xform,
         media,
@@ -384,7 +376,7 @@ def test_newcomers_with_one_number_sent_at_the_same_moment_make_one_person():
 
 def _verify_gender(person: Person, gender: str, roster_at: str = "") -> str:
     rosa = _rosa()
-    xform, media = _form(rosa, "verify_gender")
+    xform, media = rosa.fetch_form("verify_gender")
     xml, _ = fill(
         xform,
         media,
@@ -459,7 +451,7 @@ def test_a_gender_conflict_is_checked_against_an_id_number_stored_since(forms):
     person.gender = ""
     person.save()
     rosa = _rosa()
-    _xform, media = _form(rosa, "verify_gender")
+    _xform, media = rosa.fetch_form("verify_gender")
     row = next(
         r for r in media["persons.csv"].decode().splitlines() if r.startswith(f"{person.pk},")
     )

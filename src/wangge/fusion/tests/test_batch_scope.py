@@ -218,25 +218,13 @@ def test_a_failed_commit_is_retried_by_its_office_not_by_the_street(sample: Samp
     from wangge.jobs.models import Job, JobStatus
 
     batch = stage(officer(sample))
-    community = sample.users["community"]
-    failed = Job.objects.create(
+    failed = _failed_job_of_the_community(
+        sample,
         kind=import_jobs.COMMIT,
         label=f"确认导入批次 {batch.pk}",
         params={"batch_id": batch.pk},
-        user_id=community.pk,
-        username="community",
-        region_code=sample.communities[0].code,
-        status=JobStatus.FAILED,
-        error="数据库忙",
-        attempts=1,
     )
-    street = officer(sample, "street")
-    assert street.get(f"/api/jobs/{failed.pk}").status_code == 200  # reading it, as before
-    before = refusals("street")
-    response = street.post(f"/api/jobs/{failed.pk}/retry")
-    assert response.status_code == 403 and "上级单位只能查看" in response.json()["message"]
-    assert street.post(f"/jobs/{failed.pk}/", {"action": "retry"}).status_code == 403
-    assert refusals("street") == before + 2
+    _the_street_may_read_it_but_not_retry_it(sample, failed)
     assert Job.objects.get(pk=failed.pk).status == JobStatus.FAILED
     assert ImportBatch.objects.get(pk=batch.pk).status == BatchStatus.STAGED
     retried = officer(sample).post(f"/api/jobs/{failed.pk}/retry")
@@ -254,27 +242,14 @@ def test_a_failed_staging_is_retried_by_its_office_not_by_the_street(sample: Sam
     from wangge.jobs.models import Job, JobStatus
 
     token = import_jobs._keep_uploads([services.Upload("幸福一村台账.csv", ledger_csv())])
-    community = sample.users["community"]
-    failed = Job.objects.create(
+    failed = _failed_job_of_the_community(
+        sample,
         kind=import_jobs.STAGE,
         label="上传并检查台账",
         params={"upload": token, "channel": "web"},
         secret=json.dumps({"names": ["幸福一村台账.csv"], "label": ""}),
-        user_id=community.pk,
-        username="community",
-        region_code=sample.communities[0].code,
-        status=JobStatus.FAILED,
-        error="数据库忙",
-        attempts=1,
     )
-    street = officer(sample, "street")
-    assert street.get(f"/api/jobs/{failed.pk}").status_code == 200  # reading it, as before
-    before = refusals("street")
-    response = street.post(f"/api/jobs/{failed.pk}/retry")
-    assert response.status_code == 403 and "上级单位只能查看" in response.json()["message"]
-    page = street.post(f"/jobs/{failed.pk}/", {"action": "retry"})
-    assert page.status_code == 403 and "上级单位只能查看" in page.content.decode()
-    assert refusals("street") == before + 2
+    _the_street_may_read_it_but_not_retry_it(sample, failed)
     assert Job.objects.get(pk=failed.pk).status == JobStatus.FAILED
     assert not ImportBatch.objects.exists()
     # its own office retries it: the batch is staged, the community's
@@ -305,3 +280,35 @@ def test_the_district_retries_a_communitys_failed_staging(sample: SampleDistrict
     )
     assert officer(sample, "admin").post(f"/api/jobs/{failed.pk}/retry").status_code == 200
     assert ImportBatch.objects.get().region == sample.communities[0]
+
+
+def _failed_job_of_the_community(sample: SampleDistrict, **fields: Any) -> Any:
+    """A job the community officer started that failed (the database was busy)."""
+    from wangge.jobs.models import Job, JobStatus
+
+    community = sample.users["community"]
+    return Job.objects.create(
+        user_id=community.pk,
+        username="community",
+        region_code=sample.communities[0].code,
+        status=JobStatus.FAILED,
+        error="数据库忙",
+        attempts=1,
+        **fields,
+    )
+
+
+def _the_street_may_read_it_but_not_retry_it(sample: SampleDistrict, failed: Any) -> None:
+    """Reading the job as before; a retry through the API or the page is refused (403 with
+    the reason, logged) and the job stays failed."""
+    from wangge.jobs.models import Job, JobStatus
+
+    street = officer(sample, "street")
+    assert street.get(f"/api/jobs/{failed.pk}").status_code == 200
+    before = refusals("street")
+    response = street.post(f"/api/jobs/{failed.pk}/retry")
+    assert response.status_code == 403 and "上级单位只能查看" in response.json()["message"]
+    page = street.post(f"/jobs/{failed.pk}/", {"action": "retry"})
+    assert page.status_code == 403 and "上级单位只能查看" in page.content.decode()
+    assert refusals("street") == before + 2
+    assert Job.objects.get(pk=failed.pk).status == JobStatus.FAILED
