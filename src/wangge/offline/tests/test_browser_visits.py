@@ -182,7 +182,7 @@ def test_three_visits_offline_change_the_household_files_and_a_conflict_goes_to_
     text = inbox.inner_text("main")
     assert "联系电话" in text
     assert "138******66" in text and "138******44" in text  # current and submitted, masked
-    assert "household_visit" in text and "grid" in text  # the source of the submitted value
+    assert "入户走访" in text and "grid" in text  # the source: the form by its title, the sender
     inbox.screenshot(path=OUT / "visits-6-conflict-inbox.png", full_page=True)
     office.close()
 
