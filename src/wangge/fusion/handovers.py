@@ -22,9 +22,12 @@ from wangge.access.scoping import Right, require
 from wangge.core.errors import NotFound, ServiceError
 from wangge.fusion.models import HandOver, HandOverStatus
 from wangge.fusion.services import require_importer
-from wangge.people.identifiers import id_number_key
-from wangge.people.models import Person
-from wangge.people.services import PERSON_FIELDS, apply_person_values, create_person
+from wangge.people.services import (
+    PERSON_FIELDS,
+    apply_person_values,
+    create_person,
+    person_with_id_number,
+)
 
 FIELD_LABELS = {
     "name": "姓名",
@@ -96,7 +99,7 @@ def accept_handover(
         changed = apply_person_values(actor, item.person, values, channel=channel)
     else:
         number = values.get("id_number") or ""
-        if number and Person.objects.filter(id_number_index=_index(number)).exists():
+        if number and person_with_id_number(number) is not None:
             raise ServiceError("平台中已有该身份证号码的人员，请拒绝本事项后在该人员档案中核对")
         item.person = create_person(
             actor,
@@ -141,9 +144,3 @@ def reject_handover(
         detail={"decision": "rejected"},
     )
     return item
-
-
-def _index(number: str) -> str:
-    from wangge.access.fields import data_cipher
-
-    return data_cipher().blind_index(id_number_key(number))
