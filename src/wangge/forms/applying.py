@@ -57,6 +57,9 @@ REGISTERED = "身份证号已在平台登记"
 # Over the sender's exact-search limit the number is not looked up (searchguard), so the answer
 # says nothing about whether it is registered; the community looks when it decides.
 UNCHECKED = "身份证号核对过于频繁，未能核对是否已登记"
+# A ledger import is writing the number's person and has not published it: the community
+# decides once it has (the import's person then holds the number, or nobody if it was undone).
+IMPORTING = "身份证号对应人员正随台账导入"
 
 
 @dataclass
@@ -412,7 +415,11 @@ class _Applier:
             self.hold(household, data, relation, invalid, UNCHECKED, hashed, None)
             return True
         people.lock_id_number(number)
-        holder = people.person_with_id_number(number)
+        try:
+            holder = people.person_with_id_number(number)
+        except people.IdNumberBeingImported:
+            self.hold(household, data, relation, invalid, IMPORTING, hashed, None)
+            return True
         if holder is None:
             return False
         if holder.household_id == household.pk:
@@ -472,6 +479,8 @@ class _Applier:
         name = values["name"]
         if reason == REGISTERED:
             self.not_created.append(f"迁入人员{name}的身份证号已在平台登记，未重复建档，待社区核对")
+        elif reason == IMPORTING:
+            self.not_created.append(f"迁入人员{name}正随台账导入，未重复建档，待社区核对")
         else:
             self.not_created.append(
                 f"迁入人员{name}的身份证号暂不能核对（核对过于频繁），未建档，待社区核对"
@@ -485,7 +494,9 @@ class _Applier:
             channel=CHANNEL,
             detail={
                 "reason": "newcomer_held",
-                "why": "id_number_registered" if reason == REGISTERED else "not_looked_up",
+                "why": {REGISTERED: "id_number_registered", IMPORTING: "being_imported"}.get(
+                    reason, "not_looked_up"
+                ),
                 "submission": self.submission.pk,
                 "query_hash": hashed,
                 "holder": holder_id,

@@ -316,11 +316,18 @@ def person_with_id_number(number: str) -> Person | None:
 
     For a service deciding whether someone is new (the import, a newcomer on a form, a
     hand-over): never shown as such, the caller tells a user only what their scope lets them
-    see. Take `lock_id_number` first when a person may be created from the answer."""
+    see. Take `lock_id_number` first when a person may be created from the answer. Raises
+    `IdNumberBeingImported` while only an unpublished import holds the number."""
     index = id_number_index(number)
     if not index:
         return None
-    return Person.objects.filter(id_number_index=index).order_by("pk").first()
+    holder = Person.objects.filter(id_number_index=index).order_by("pk").first()
+    if holder is None and Person._base_manager.filter(id_number_index=index).exists():
+        # A ledger import writing this person right now (rows hidden until it publishes):
+        # creating one here would give the number a second person once the import shows its
+        # own, and attaching anything to the unpublished one would be lost if it is undone.
+        raise IdNumberBeingImported("该身份证号码的人员正随台账导入，请在导入完成后再办理")
+    return holder
 
 
 def lock_id_number(number: str) -> None:
@@ -348,6 +355,12 @@ class IdNumberTaken(ServiceError):
     """A person with this ID number is on the platform already: creating another would be a
     second household-file entry for one person. The message names nobody (the caller may not
     see that person)."""
+
+
+class IdNumberBeingImported(IdNumberTaken):
+    """The ID number's person is being written by a ledger import that has not published yet
+    (`core.hidden`): the number is taken, but its person cannot be shown or changed until the
+    import is done (or undone, when the number is free again)."""
 
 
 @transaction.atomic

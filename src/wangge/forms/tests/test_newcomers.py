@@ -153,6 +153,40 @@ def _decide(client: Client, change: Change, action: str) -> str:
 # -- a registered number is not registered again ---------------------------------------------
 
 
+def test_a_newcomer_a_running_import_is_writing_is_held_until_it_is_published(forms, settings):
+    """While a ledger import has written the number's person but not published it, the visit
+    neither creates a second person nor touches the unpublished one: it is held, and accepting
+    it after the import attaches the visit to the person the import made."""
+    from wangge.core import hidden
+
+    settings.WANGGE_HIDDEN_CHECK_MS = 0
+    household = forms.households[0]
+    importing = Person.objects.create(name="王新来", id_number=NEW_NUMBER, grid=household.grid)
+    hidden.hide("batch-7", Person._meta.db_table, [importing.pk])
+
+    message = _move_in(household, "王新来", NEW_NUMBER, phone="13700001111")
+
+    assert "迁入人员王新来正随台账导入，未重复建档，待社区核对" in message
+    assert (
+        Person._base_manager.filter(id_number_index=people.id_number_index(NEW_NUMBER)).count() == 1
+    )
+    held = _held()
+    assert held.status == ChangeStatus.CONFLICT
+    assert held.current_value == "身份证号对应人员正随台账导入"
+    denied = AuditEntry.objects.get(action="denied", detail__reason="newcomer_held")
+    assert denied.detail["why"] == "being_imported" and denied.detail["holder"] is None
+
+    client, _ = _inbox(forms, "community")
+    assert "导入完成后" in _decide(client, held, "accept")  # not attached to a hidden person
+    held.refresh_from_db()
+    assert held.status == ChangeStatus.CONFLICT
+
+    hidden.publish("batch-7")
+    assert "已采纳" in _decide(client, held, "accept")
+    importing.refresh_from_db()
+    assert importing.household_id == household.pk and importing.phone == "13700001111"
+
+
 def test_a_newcomer_with_a_registered_number_is_held_and_staff_attach_the_visit(forms):
     household, elsewhere = forms.households[0], forms.households[1]  # both in the worker's grid
     holder = Person.objects.get(pk=forms.persons[2].pk)  # lives in the other household

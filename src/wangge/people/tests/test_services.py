@@ -8,6 +8,7 @@ from wangge.access.models import AuditEntry
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.core.testing import SampleDistrict
 from wangge.people import services
+from wangge.people.idnumber import make_id_number
 from wangge.people.models import Person, Residence
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,31 @@ def test_a_number_someone_holds_is_never_given_to_a_second_person(sample: Sample
     index = services.id_number_index(holder.id_number)
     assert list(Person.objects.filter(id_number_index=index)) == [holder]
     assert services.person_with_id_number("") is None
+
+
+def test_a_number_an_unpublished_import_is_writing_is_taken_but_its_person_not_shown(
+    sample: SampleDistrict, settings
+):
+    """A ledger import's persons stay hidden until it publishes (core.hidden): their numbers
+    are taken meanwhile (no second person), yet nothing is attached to the unpublished one."""
+    from wangge.core import hidden
+
+    settings.WANGGE_HIDDEN_CHECK_MS = 0
+    officer = sample.users["community"]
+    number = make_id_number("110105", datetime.date(1979, 3, 4), 71, "男")
+    importing = Person.objects.create(name="导入中", id_number=number, grid=sample.grids[0])
+    hidden.hide("batch-1", Person._meta.db_table, [importing.pk])
+
+    with pytest.raises(services.IdNumberBeingImported) as busy:
+        services.person_with_id_number(number)
+    assert busy.value.message == "该身份证号码的人员正随台账导入，请在导入完成后再办理"
+    with pytest.raises(services.IdNumberTaken):
+        services.create_person(
+            officer, {"name": "重复", "id_number": number}, grid_id=sample.grids[0].pk
+        )
+    assert (
+        Person._base_manager.filter(id_number_index=services.id_number_index(number)).count() == 1
+    )
+
+    hidden.publish("batch-1")
+    assert services.person_with_id_number(number) == importing
