@@ -320,6 +320,12 @@ _ROAD_SOON: Final = re.compile(r"[东西南北中]?[\u4e00-\u9fff]?(?:路|街|�
 _TOWN_AHEAD: Final = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:街道|镇|乡)")
 
 
+def _own_name(code: str) -> str:
+    division = _divisions.division(code)
+    now = division.current if division is not None else None
+    return now.name if now is not None else ""
+
+
 def ambiguity(reading: Reading) -> str:
     """A Chinese doubt when the deepest level read names divisions in several places.
 
@@ -327,6 +333,10 @@ def ambiguity(reading: Reading) -> str:
     instead of choosing one.
     """
     current = [c for c in reading.codes if (d := _divisions.division(c)) is not None and d.current]
+    # A county directly under its province (xx90xx) keeps the name it had under a prefecture
+    # the table still lists (神农架林区: 429021, and 422921 under 林区): one place, re-coded.
+    direct = {(c[:2], _own_name(c)) for c in current if c[2:4] == "90"}
+    current = [c for c in current if c[2:4] == "90" or (c[:2], _own_name(c)) not in direct]
     parents = sorted({c[:4] for c in current})
     if len(parents) < 2:
         return ""

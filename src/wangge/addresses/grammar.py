@@ -99,6 +99,9 @@ COMPOUND: Final = re.compile(
     f"|(?:{_COMPOUND_SUFFIX})$)"
 )
 
+# A compound named by its number alone (石河子北三路25小区, 包头富强路12号街坊), with a
+# building, a unit or a room after it or nothing.
+NUMBERED_COMPOUND: Final = re.compile(r"[0-9]{1,3}号?(?:小区|街坊)(?![\u4e00-\u9fff])")
 # A number inside a compound's name (奥林80小区, 创新128国际公寓, 绿地21新城), with buildings after.
 COMPOUND_WITH_DIGITS: Final = re.compile(
     f"{_name('号楼栋幢座室户层单')}{{2,12}}[0-9]{{1,3}}{_name('号楼栋幢座室户层单区期')}{{0,6}}?"

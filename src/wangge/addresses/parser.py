@@ -83,6 +83,7 @@ from wangge.addresses.grammar import (
     MUNICIPALITIES,
     MUNICIPALITY,
     NOT_ADDRESS,
+    NUMBERED_COMPOUND,
     ROAD,
     ROAD_CHAR,
     STREET_END,
@@ -185,6 +186,12 @@ def _parse(text: str) -> ParsedAddress:
     pos = 0
     if s.startswith("中国"):
         pos = 2
+    corps = _CORPS.search(s, pos, pos + 24) if "兵团" in s else None
+    if corps:
+        # 新疆生产建设兵团第八师石河子市: the corps and its division are no GB/T 2260 level
+        # (石河子市 is one, directly under the region): kept as written, not read as names.
+        rest.append(corps.group(1))
+        s = s[: corps.start(1)] + s[corps.end(1) :]
     # Province, city and district from the GB/T 2260 gazetteer: names, not suffixes.
     head = FIRST_DIGIT.split(s, maxsplit=1)[0]
     divisions = read_divisions(s, pos, len(head))
@@ -291,6 +298,8 @@ def _parse(text: str) -> ParsedAddress:
                 found["road"] = road[start:]
                 admin_next = len(ADMIN)
                 pos = m.end()
+                if NUMBERED_COMPOUND.match(s, pos):
+                    continue  # 北三路25小区: read as the compound below, not a door
                 if BARE_DOOR.match(s, pos):
                     # 新大路1628, 纽扣路344-110: digits right after the road are its 门牌号.
                     d = BARE_DOOR.match(s, pos)
@@ -328,6 +337,13 @@ def _parse(text: str) -> ParsedAddress:
                 # side road's, so the side road is the address's road.
                 rest.append(found.pop("road") + s[pos:at])
                 pos = at
+                continue
+        if "0" <= ch <= "9" and not tail and "compound" not in found:
+            m = NUMBERED_COMPOUND.match(s, pos)
+            if m:
+                found["compound"] = m.group()  # 25小区, 12号街坊: a compound named by number
+                admin_next = len(ADMIN)
+                pos = m.end()
                 continue
         if "compound" not in found and "building" not in found and not ("0" <= ch <= "9"):
             # Before any number a name running into digits is a compound; after the
@@ -425,6 +441,13 @@ def _parse(text: str) -> ParsedAddress:
         found["compound"] = last_road
         del found["road"]
     return ParsedAddress(rest="".join(rest), **found)
+
+
+# The Xinjiang Production and Construction Corps (and its numbered divisions), written in the
+# head of an address before the city it shares a government with.
+_CORPS: Final = re.compile(
+    r"(?:新疆|新疆维吾尔自治区)?((?:生产建设)?兵团(?:第?[一二三四五六七八九十]{1,3}师)?)"
+)
 
 
 def _unrepeat(s: str) -> str:

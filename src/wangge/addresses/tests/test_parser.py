@@ -855,3 +855,45 @@ def test_a_numbered_section_is_part_of_the_road(text: str, road: str, number: st
 
 def test_a_section_named_only_by_its_side_is_not_part_of_the_road() -> None:
     assert parse_address("宁波江北区环城北路东段725弄147号").road == "环城北路"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Shihezi and Baotou name compounds by their number.
+        (
+            "新疆石河子市北三路25小区15栋2单元301",
+            {"district": "石河子市", "road": "北三路", "compound": "25小区", "building": "15"},
+        ),
+        ("石河子市25小区15栋", {"compound": "25小区", "building": "15", "rest": ""}),
+        (
+            "包头市青山区富强路12号街坊3栋",
+            {"number": None, "compound": "12号街坊", "building": "3"},
+        ),
+    ],
+)
+def test_a_compound_named_by_its_number(text: str, expected: dict[str, str | None]) -> None:
+    parsed = parse_address(text)
+    for key, value in expected.items():
+        assert getattr(parsed, key) == value, key
+
+
+def test_the_corps_and_its_division_are_kept_but_no_level() -> None:
+    """新疆生产建设兵团第八师 shares its government with 石河子市, the GB/T 2260 level."""
+    parsed = parse_address("新疆生产建设兵团第八师石河子市东城街道北一路5号")
+    assert (parsed.province, parsed.district, parsed.street) == (
+        "新疆维吾尔自治区",
+        "石河子市",
+        "东城街道",
+    )
+    assert (parsed.road, parsed.number) == ("北一路", "5")
+    assert "兵团" in parsed.rest  # kept, not read as a name
+    assert parse_address("兵团第十三师新星市").district == "新星市"
+
+
+def test_a_county_recoded_under_its_province_is_one_place() -> None:
+    """神农架林区 is listed under its old prefecture (422921) and under the province (429021)."""
+    parsed = parse_address("湖北省神农架林区松柏镇神农大道12号")
+    assert (parsed.province, parsed.district, parsed.doubt) == ("湖北省", "神农架林区", "")
+    # two different places of one name in one province stay in doubt
+    assert "有2处" in parse_address("江苏省鼓楼区中山路1号").doubt
