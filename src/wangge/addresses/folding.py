@@ -95,7 +95,11 @@ def _counted_to_digits(match: re.Match[str]) -> str:
     return _numeral_to_digits(match)
 
 
-_ORDINAL: Final = re.compile(f"第+(?=[{_NUMERAL_OR_DIGIT}])")
+# 第 before a number that counts a building, floor, unit, group… (第3单元, 第九层, 第八师); not
+# in a name (第一广场, 兰州大学第一医院, 第二中学), which registries write with it.
+_ORDINAL: Final = re.compile(
+    f"第+(?=[0-9]|[{_NUMERAL_CLASS}]+[层楼栋幢座单门号组排室户期区街巷弄条段队社师团])"
+)
 _NUMERAL_AFTER_MARK: Final = re.compile(
     f"(?:(?<=[单元门楼号层室户院座栋幢\\-0-9])[{_NUMERAL_CLASS}]+$)|(?:(?<=[之附])[{_NUMERAL_CLASS}]+)"
 )
@@ -110,7 +114,7 @@ def prepare_text(text: str) -> str:
     vanish ("幸 福路"); brackets and punctuation vanish but their content stays; a
     leading "地址：" label goes; numerals before markers become digits, as does a
     numeral run ending the text right after a marker ("二单元三〇一") or following
-    之/附 ("10号之一"); "第" before a number goes ("第3单元"); 懂 typed for 栋 after a
+    之/附 ("10号之一"); "第" before a counted number goes ("第3单元", not 第一广场); 懂 typed for 栋 after a
     number ("94懂") is 栋; a numeral glued after digits before a floor, building, unit or 号
     marker starts its own number ("576九楼" → "576号9楼", "870四号" → "870号4号").
     """

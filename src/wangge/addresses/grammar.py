@@ -89,7 +89,10 @@ ROAD_CHAR: Final = re.compile("[路街道巷弄条同]")
 STREET_END: Final = re.compile(r"^[^村区县]{1,6}(?:街道|镇|乡)$")
 
 
-_COMPOUND_SUFFIX: Final = "小区|花园|家园|公寓|公馆|大厦|广场|新村|新城|嘉园|苑|园|庭|府|城|村|里|湾|居|邸|坊|宿舍|大院|社区"
+_COMPOUND_SUFFIX: Final = (
+    "小区|花园|家园|公寓|公馆|大厦|广场|新村|新城|嘉园|苑|园|庭|府|城|村|里|湾|居|邸|坊|宿舍|大院"
+    "|家属院|家属区|生活区|社区"
+)
 COMPOUND_AFTER_NUMBER: Final = re.compile(
     f"{_name('号楼栋幢座室户层')}{{1,20}}?(?:{_COMPOUND_SUFFIX})(?=[甲乙丙丁]?[0-9]|[A-Z]|$)"
 )

@@ -897,3 +897,25 @@ def test_a_county_recoded_under_its_province_is_one_place() -> None:
     assert (parsed.province, parsed.district, parsed.doubt) == ("湖北省", "神农架林区", "")
     # two different places of one name in one province stay in doubt
     assert "有2处" in parse_address("江苏省鼓楼区中山路1号").doubt
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 第 goes before a count of floors, buildings, units…
+        ("幸福路1号第九层", {"number": "1", "floor": "9"}),
+        ("幸福小区第3单元501", {"unit": "3", "room": "501"}),
+        # …and stays in a name, as registries write it.
+        ("鹭江道2号第一广场29层", {"number": "2", "compound": "第一广场", "floor": "29"}),
+        ("兰州大学第一医院", {"rest": "兰州大学第一医院"}),
+        # A work unit's family compound (家属院) after the door.
+        (
+            "长安北路14号省体育场家属院5号楼1单元602",
+            {"compound": "省体育场家属院", "building": "5", "unit": "1", "room": "602"},
+        ),
+    ],
+)
+def test_ordinals_and_family_compounds(text: str, expected: dict[str, str]) -> None:
+    parsed = parse_address(text)
+    for key, value in expected.items():
+        assert getattr(parsed, key) == value, key
