@@ -590,9 +590,12 @@ def _person_value(fld: str, raw: str) -> Any:
     if fld == "birth_date":
         return _date_sent(raw)  # checked against the person's rule by the caller
     if fld == "gender":
-        gender = raw if raw in ("男", "女") else GENDERS.get(raw.lower(), "")
-        if not gender:
-            raise ServiceError(f"性别“{raw[:10]}”无效，应为男或女")
+        # The spellings a form may send are mapped here; what 男/女 means, and the words for
+        # anything else, are the people rule's (the conflict inbox checks with it too).
+        gender = GENDERS.get(raw.lower(), raw)
+        problem = gender_problem(gender)
+        if problem:
+            raise ServiceError(problem)
         return gender
     return raw[:50]
 
