@@ -12,6 +12,10 @@ import re
 from dataclasses import dataclass
 
 MIN_YEAR, MAX_YEAR = 1880, 2100
+# The first year a birth column is read from: a birth date before 1900 is read as written so
+# that `people.idnumber.birth_too_early` can say so, however early (1870 as 1895), instead of
+# calling it unreadable. Other dates keep MIN_YEAR.
+ANY_WRITTEN_YEAR = 1000
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９／－．：　年月日", "0123456789/-.: 年月日")
 _CN_DIGITS = {
@@ -49,8 +53,10 @@ class ParsedDate:
         return datetime.date(self.year, self.month, self.day)
 
 
-def _valid(year: int, month: int | None, day: int | None) -> ParsedDate | None:
-    if not MIN_YEAR <= year <= MAX_YEAR:
+def _valid(
+    year: int, month: int | None, day: int | None, earliest: int = MIN_YEAR
+) -> ParsedDate | None:
+    if not earliest <= year <= MAX_YEAR:
         return None
     if month is None:
         return ParsedDate(year) if day is None else None
@@ -99,13 +105,16 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
 _TIME_TAIL = re.compile(r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
 
 
-def parse_date_text(text: str, *, excel_serial: bool = False) -> ParsedDate | None:
+def parse_date_text(
+    text: str, *, excel_serial: bool = False, earliest_year: int = MIN_YEAR
+) -> ParsedDate | None:
     """The date a clerk meant, or None when the text is no date or an impossible one.
 
     Day-first (18/05/2020) is accepted only when it cannot be month-first (the day is > 12) or
     when both readings give the same date; 05/06/2020 is ambiguous and gives None.
     `excel_serial` reads a bare number like '43969' as Excel's day number (1900 system), which
-    only makes sense for a column already known to hold dates.
+    only makes sense for a column already known to hold dates. A year before `earliest_year`
+    is no date (a birth column passes ANY_WRITTEN_YEAR).
     """
     if not text:
         return None
@@ -120,18 +129,20 @@ def parse_date_text(text: str, *, excel_serial: bool = False) -> ParsedDate | No
         day = _cn_number(match.group(3)) if match.group(3) else None
         if year is None or (match.group(2) and month is None) or (match.group(3) and day is None):
             return None
-        return _valid(year, month, day)
+        return _valid(year, month, day, earliest_year)
     match = _YMD_CN.match(s)
     if match:
-        return _valid(int(match.group(1)), _int(match.group(2)), _int(match.group(3)))
+        return _valid(
+            int(match.group(1)), _int(match.group(2)), _int(match.group(3)), earliest_year
+        )
     match = _YMD_SEP.match(s)
     if match:
-        return _valid(int(match.group(1)), int(match.group(3)), _int(match.group(4)))
+        return _valid(int(match.group(1)), int(match.group(3)), _int(match.group(4)), earliest_year)
     match = _DMY.match(s)
     if match:
         first, second, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
-        day_first = _valid(year, second, first)
-        month_first = _valid(year, first, second)
+        day_first = _valid(year, second, first, earliest_year)
+        month_first = _valid(year, first, second, earliest_year)
         if day_first and month_first and day_first != month_first:
             return None
         return day_first or month_first
@@ -140,7 +151,9 @@ def parse_date_text(text: str, *, excel_serial: bool = False) -> ParsedDate | No
             return _from_serial(int(s))
         match = _COMPACT.match(s)
         if match:
-            return _valid(int(match.group(1)), int(match.group(2)), _int(match.group(3)))
+            return _valid(
+                int(match.group(1)), int(match.group(2)), _int(match.group(3)), earliest_year
+            )
         if len(s) == 4:
             return None  # a bare 4-digit number is too often not a year (房号 1203)
     return None

@@ -21,7 +21,7 @@ import polars as pl
 
 from wangge.addresses.matcher import AddressMatch
 from wangge.addresses.parser import ParsedAddress
-from wangge.fusion.dates import MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
+from wangge.fusion.dates import ANY_WRITTEN_YEAR, MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.readers import SOURCE_ROW as SOURCE_ROW_COLUMN
 from wangge.fusion.registry import Registry
@@ -36,6 +36,8 @@ from wangge.fusion.workers import exact_positions_of, parse_addresses, receive_e
 from wangge.people.idnumber import (
     EARLIEST_TYPED_BIRTH,
     PLACEHOLDER_REASON,
+    birth_after_today,
+    birth_too_early,
     check_id_number,
     normalize_id_number,
 )
@@ -131,11 +133,12 @@ class Normaliser:
             return None
         return self.registry.matcher.match(text, community_code=community)
 
-    def date(self, raw: str) -> ParsedDate | None:
+    def date(self, raw: str, earliest_year: int = MIN_YEAR) -> ParsedDate | None:
         """A date column's value; a bare year counts here (出生年份 1990), unlike in free text."""
-        parsed = parse_date_text(raw)
-        if parsed is None and _YEAR.match(raw.translate(FULL_WIDTH_DIGITS)):
-            return ParsedDate(int(raw.translate(FULL_WIDTH_DIGITS).strip()))
+        parsed = parse_date_text(raw, earliest_year=earliest_year)
+        digits = raw.translate(FULL_WIDTH_DIGITS)
+        if parsed is None and _YEAR.match(digits) and earliest_year <= int(digits) < MAX_YEAR:
+            return ParsedDate(int(digits))
         return parsed
 
 
@@ -406,18 +409,20 @@ def normalise_frame(
             pl.when(col("id_number_").is_null()).then(col("birth_date")).otherwise(pl.lit(""))
         ).to_series(),
         normaliser,
+        ANY_WRITTEN_YEAR,  # however early, so that the rule below can say it is too early
     )
     # A written birth date after today or before 1900 is nobody's on a roster
-    # (`people.idnumber.birth_date_problem`, the rule of the field forms): not used, said why.
-    # A month or a year counts from its first day: 2026-12 is after 2026-11-23.
+    # (`people.idnumber.birth_date_problem`, the rule of the field forms): not used, said why
+    # in the forms' words. A month or a year counts from its first day: 2026-12 is after
+    # 2026-11-23.
     earliest_day = _iso_day(col("d_year"), col("d_month").fill_null(1), col("d_day").fill_null(1))
     birth_cols = (
         births.with_columns(work.get_column("birth_date").alias("birth_date_written"))
         .with_columns(
             pl.when(earliest_day > pl.lit(today.isoformat()))
-            .then(pl.lit("晚于今天"))
+            .then(pl.format(birth_after_today("{}"), col("birth_date_written").str.strip_chars()))
             .when(col("d_year") < EARLIEST_TYPED_BIRTH.year)
-            .then(pl.lit(f"早于{EARLIEST_TYPED_BIRTH.year}年"))
+            .then(pl.format(birth_too_early("{}"), col("birth_date_written").str.strip_chars()))
             .alias("b_problem")
         )
         .select(
@@ -483,7 +488,7 @@ def normalise_frame(
                 pl.format("出生日期“{}”无法识别", col("birth_date"))
             ),
             pl.when(col("id_number_v").is_null() & col("b_problem").is_not_null()).then(
-                pl.format("出生日期“{}”{}，未导入", col("birth_date"), col("b_problem"))
+                pl.format("{}，未导入", col("b_problem"))
             ),
             pl.when(
                 col("year_known").is_null() & (col("age") != "") & col("age_value").is_null()
@@ -607,10 +612,12 @@ _ISO_DATE: Final = (
 )
 
 
-def _date_parts(values: pl.Series, normaliser: Normaliser) -> pl.DataFrame:
+def _date_parts(
+    values: pl.Series, normaliser: Normaliser, earliest_year: int = MIN_YEAR
+) -> pl.DataFrame:
     """d_year, d_month, d_day of each written date (nulls where none, or for what was not
-    written): '2022-04-17' and '2022-4-17 09:30' in Polars, every other form through
-    `parse_date_text` once per distinct value."""
+    written, or a year before `earliest_year`): '2022-04-17' and '2022-4-17 09:30' in Polars,
+    every other form through `parse_date_text` once per distinct value."""
     split = values.cast(pl.Utf8).str.extract_groups(_ISO_DATE).struct.unnest()
     split = split.select(
         pl.col("1").cast(pl.Int32).alias("y"),
@@ -618,7 +625,7 @@ def _date_parts(values: pl.Series, normaliser: Normaliser) -> pl.DataFrame:
         pl.col("3").cast(pl.Int32).alias("d"),
     )
     ok = (
-        pl.col("y").is_between(MIN_YEAR, MAX_YEAR)
+        pl.col("y").is_between(earliest_year, MAX_YEAR)
         & pl.col("m").is_between(1, 12)
         & pl.col("d").is_between(1, 31)
     ).fill_null(False)
@@ -640,7 +647,7 @@ def _date_parts(values: pl.Series, normaliser: Normaliser) -> pl.DataFrame:
     rest = pl.select(pl.when(~fast & (values != "")).then(values)).to_series()
     slow = per_distinct_value(
         rest,
-        lambda v: _date_tuple(normaliser.date(v)),
+        lambda v: _date_tuple(normaliser.date(v, earliest_year)),
         {"s_year": pl.Int32, "s_month": pl.Int32, "s_day": pl.Int32},
     )
     return pl.concat([valid, slow], how="horizontal").select(
@@ -852,4 +859,4 @@ def _rounded_prefix(cleaned: str) -> str | None:
     return digits if len(digits) >= 12 else None
 
 
-_YEAR: Final = re.compile(r"^\s*(?:18[89]\d|19\d\d|20\d\d)\s*$")
+_YEAR: Final = re.compile(r"^\s*[0-9]{4}\s*$")

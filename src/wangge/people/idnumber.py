@@ -27,11 +27,13 @@ Decisions worth knowing:
   never held, or one retired before the person was born, does not make the number invalid
   (the check digit agrees, it may be a code the table lacks): the check carries a ``doubt``
   in Chinese and the ledger row goes to review.
-* Birth dates must be real calendar days, not in the future and not before 1880.
+* The birth date in an ID number must be a real calendar day, not in the future and not
+  before 1880.
 * A birth date typed for a person (a form's answer, a ledger's column) is held to
   `birth_date_problem`: not in the future, not before 1900, and the day a valid ID
-  number of theirs encodes, for the number wins. A typed gender likewise
-  (`gender_problem`): the 17th digit of a valid number decides it (odd 男, even 女).
+  number of theirs encodes, for the number wins. Any date before 1900 is said in the same
+  words, however early (`birth_too_early`: 出生日期“1870-01-01”早于1900年). A typed gender
+  likewise (`gender_problem`): the 17th digit of a valid number decides it (odd 男, even 女).
 * The decoded fields (birth date, gender, region) are only filled when the number
   is valid, so callers can never take a birth date from a number that may carry a
   typo in exactly those digits.
@@ -51,7 +53,9 @@ __all__ = [
     "EARLIEST_TYPED_BIRTH",
     "PLACEHOLDER_REASON",
     "IdNumberCheck",
+    "birth_after_today",
     "birth_date_problem",
+    "birth_too_early",
     "check_digit",
     "check_id_number",
     "gender_problem",
@@ -452,13 +456,25 @@ def birth_date_problem(born: date, *, today: date, id_number: str = "") -> str |
     check = check_id_number(id_number, today=today) if id_number else None
     if check is not None and check.valid:
         if born != check.birth_date:
-            return f"出生日期 {born.isoformat()} 与身份证号不符，以身份证号为准"
+            return f"出生日期“{born.isoformat()}”与身份证号不符，以身份证号为准"
         return None
     if born > today:
-        return f"出生日期 {born.isoformat()} 晚于今天"
+        return birth_after_today(born.isoformat())
     if born < EARLIEST_TYPED_BIRTH:
-        return f"出生日期 {born.isoformat()} 早于{EARLIEST_TYPED_BIRTH.year}年"
+        return birth_too_early(born.isoformat())
     return None
+
+
+def birth_too_early(written: str) -> str:
+    """The words for a birth date before 1900, however early (1895 and 1870 alike), `written`
+    as it was typed: the field forms' (`birth_date_problem`) and the ledger import's, which
+    builds them over a whole column (`birth_too_early("{}")` is its format)."""
+    return f"出生日期“{written}”早于{EARLIEST_TYPED_BIRTH.year}年"
+
+
+def birth_after_today(written: str) -> str:
+    """The words for a birth date after today, shared as `birth_too_early`'s are."""
+    return f"出生日期“{written}”晚于今天"
 
 
 def gender_problem(gender: str, *, id_number: str = "", today: date | None = None) -> str | None:

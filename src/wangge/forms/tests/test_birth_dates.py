@@ -90,6 +90,8 @@ def _tomorrow() -> str:
         (None, "晚于今天"),  # tomorrow
         ("2999-01-01", "晚于今天"),
         ("1899-12-31", "早于1900年"),
+        ("1895-03-01", "早于1900年"),
+        ("1870-01-01", "早于1900年"),  # before an ID number's earliest (1880) too
         ("0001-01-01", "早于1900年"),
     ],
 )
@@ -108,8 +110,8 @@ def test_a_birth_date_in_the_future_or_before_1900_is_kept_as_invalid_and_not_wr
     assert change.status == ChangeStatus.INVALID
     assert change.object_id == str(person.pk)
     assert change.submitted_value == sent  # what was sent, kept
-    assert change.current_value == f"出生日期 {sent} {why}"
-    assert f"1项值无效未写入（出生日期 {sent} {why}）" in message  # the sender is told why
+    assert change.current_value == f"出生日期“{sent}”{why}"
+    assert f"1项值无效未写入（出生日期“{sent}”{why}）" in message  # the sender is told why
     assert message == submission.message
 
 
@@ -132,7 +134,7 @@ def test_a_birth_date_that_contradicts_the_id_number_is_invalid_and_the_number_w
     assert person.birth_date == born
     change = Change.objects.get(field="birth_date")
     assert change.status == ChangeStatus.INVALID
-    assert change.current_value == "出生日期 1990-01-02 与身份证号不符，以身份证号为准"
+    assert change.current_value == "出生日期“1990-01-02”与身份证号不符，以身份证号为准"
     # the sender does not learn the number's day (beside the masked number it rebuilds it)
     assert born.isoformat() not in message
     assert born.strftime("%Y%m%d") not in message
@@ -176,12 +178,12 @@ def test_a_newcomers_birth_date_and_id_number_are_checked_and_noted_on_the_new_p
     future = move_in("钱未来", "", "2999-01-01")
     assert future.household_id == household.pk  # registered all the same
     assert future.birth_date is None
-    assert invalid(future) == {"birth_date": "出生日期 2999-01-01 晚于今天"}
+    assert invalid(future) == {"birth_date": "出生日期“2999-01-01”晚于今天"}
 
     numbered = move_in("孙有号", number, "1990-01-02")
     assert numbered.id_number == number
     assert numbered.birth_date == born  # the number's day
-    assert invalid(numbered) == {"birth_date": "出生日期 1990-01-02 与身份证号不符，以身份证号为准"}
+    assert invalid(numbered) == {"birth_date": "出生日期“1990-01-02”与身份证号不符，以身份证号为准"}
 
     # another person born that day (the same number again is the same person: test_newcomers)
     agreeing = move_in("李相符", make_id_number("110105", born, 124, "女"), born.isoformat())
@@ -224,8 +226,8 @@ def test_accepting_a_conflict_writes_a_birth_date_that_keeps_the_rule(sample, cl
 @pytest.mark.parametrize(
     ("stored", "why"),
     [
-        ("2999-01-01", "出生日期 2999-01-01 晚于今天"),  # kept before the rule
-        ("1850-01-01", "出生日期 1850-01-01 早于1900年"),
+        ("2999-01-01", "出生日期“2999-01-01”晚于今天"),  # kept before the rule
+        ("1850-01-01", "出生日期“1850-01-01”早于1900年"),
         ("1971-13-45", "出生日期“1971-13-45”格式不正确，应如 1990-05-01"),
         ("", "出生日期“”格式不正确，应如 1990-05-01"),
     ],
@@ -253,7 +255,7 @@ def test_a_conflict_is_checked_against_an_id_number_stored_since(sample, client)
     person.save()
     client.force_login(sample.users["community"])
     answer = client.post(f"/forms/conflicts/{change.pk}/", {"action": "accept"}, follow=True)
-    assert "不能采纳：出生日期 1971-07-08 与身份证号不符，以身份证号为准，请驳回" in (
+    assert "不能采纳：出生日期“1971-07-08”与身份证号不符，以身份证号为准，请驳回" in (
         answer.content.decode()
     )
     person.refresh_from_db()

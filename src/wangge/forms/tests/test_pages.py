@@ -108,7 +108,7 @@ def test_a_value_that_cannot_be_accepted_says_which_item_it_is(sample):
         f"/forms/conflicts/{change.pk}/", {"action": "accept"}, follow=True
     ).content.decode()
     assert (
-        f"不能采纳：出生日期 2999-01-01 晚于今天，请驳回（人员 #{change.object_id} · 出生日期）"
+        f"不能采纳：出生日期“2999-01-01”晚于今天，请驳回（人员 #{change.object_id} · 出生日期）"
         in page
     )
     page = client.post(

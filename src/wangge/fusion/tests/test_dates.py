@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wangge.fusion.dates import ParsedDate, parse_date_text
+from wangge.fusion.dates import ANY_WRITTEN_YEAR, ParsedDate, parse_date_text
 
 
 @pytest.mark.parametrize(
@@ -121,3 +121,10 @@ def test_round_trip_excel_serial(day: datetime.date) -> None:
 def test_never_raises(text: str) -> None:
     parsed = parse_date_text(text)
     assert parsed is None or 1880 <= parsed.year <= 2100
+
+
+def test_a_year_before_1880_is_a_date_only_where_the_caller_reads_any_year() -> None:
+    # a birth column reads it, so that the birth-date rule can say it is too early
+    assert parse_date_text("1870-01-01") is None
+    assert parse_date_text("1870-01-01", earliest_year=ANY_WRITTEN_YEAR) == ParsedDate(1870, 1, 1)
+    assert parse_date_text("1870年1月", earliest_year=ANY_WRITTEN_YEAR) == ParsedDate(1870, 1)

@@ -82,6 +82,17 @@ def test_a_birth_date_after_today_or_before_1900_is_not_taken_and_says_why() -> 
     assert set(out.get_column("status")) == {"accepted"}  # the rest of each row counts
 
 
+@pytest.mark.parametrize(
+    "written", ["1895-03-01", "1895年3月", "1895", "1870-01-01", "1870年1月1日", "1870", "1066.5.1"]
+)
+def test_a_birth_date_before_1900_is_too_early_however_early(written: str) -> None:
+    # 1870 was once 无法识别 while 1895 was too early: one rule, in the forms' words
+    out = _normalise(["姓名", "出生日期", "电话"], [["钱五", written, "13800000005"]])
+    assert out.get_column("birth_date").to_list() == [None]
+    assert out.get_column("birth_year").to_list() == [None]
+    assert out.get_column("reasons").to_list() == [f"出生日期“{written}”早于1900年，未导入"]
+
+
 def test_an_age_counts_back_from_the_row_s_own_date() -> None:
     out = _normalise(
         ["姓名", "年龄", "登记日期", "电话"],

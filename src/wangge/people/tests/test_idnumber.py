@@ -404,10 +404,12 @@ def test_a_valid_number_is_never_a_placeholder() -> None:
     [
         (TODAY, None),
         (datetime.date(1900, 1, 1), None),
-        (TODAY + datetime.timedelta(days=1), "出生日期 2026-01-02 晚于今天"),
-        (datetime.date(9999, 12, 31), "出生日期 9999-12-31 晚于今天"),
-        (datetime.date(1899, 12, 31), "出生日期 1899-12-31 早于1900年"),
-        (datetime.date(1, 1, 1), "出生日期 0001-01-01 早于1900年"),
+        (TODAY + datetime.timedelta(days=1), "出生日期“2026-01-02”晚于今天"),
+        (datetime.date(9999, 12, 31), "出生日期“9999-12-31”晚于今天"),
+        (datetime.date(1899, 12, 31), "出生日期“1899-12-31”早于1900年"),
+        (datetime.date(1895, 3, 1), "出生日期“1895-03-01”早于1900年"),
+        (datetime.date(1870, 1, 1), "出生日期“1870-01-01”早于1900年"),  # before 1880 too
+        (datetime.date(1, 1, 1), "出生日期“0001-01-01”早于1900年"),
     ],
 )
 def test_a_typed_birth_date_lies_between_1900_and_today(born, problem):
@@ -421,7 +423,7 @@ def test_a_valid_id_number_fixes_the_birth_date():
     assert birth_date_problem(datetime.date(1890, 6, 1), today=TODAY, id_number=number) is None
     assert (
         birth_date_problem(datetime.date(1990, 6, 1), today=TODAY, id_number=number)
-        == "出生日期 1990-06-01 与身份证号不符，以身份证号为准"
+        == "出生日期“1990-06-01”与身份证号不符，以身份证号为准"
     )
 
 
