@@ -254,18 +254,48 @@ class HeaderReading:
 
 
 def read_header(text: str) -> HeaderReading:
-    """What a header alone says: whose value and which field."""
-    cleaned = clean_header(text)
-    if not cleaned:
+    """What a header alone says: whose value and which field.
+
+    A two-row header arrives as 'group/column'. The column names the field; when it names no
+    one, its group says whose it is (房东信息/姓名 is the landlord's name: a rental ledger lists
+    the landlord before the tenant, and the landlord does not live in the room), and when it
+    names no field, the group does (联系电话/本人). A slash inside brackets is a hint about the
+    value (性别（男/女）), not a group.
+    """
+    parts = [p for p in (_clean_part(p) for p in _BRACKETED.sub("", text).split("/")) if p]
+    if not parts:
         return HeaderReading(RESIDENT, IGNORE, 0.0)
+    reading = _read_part(parts[-1])
+    groups = parts[-2::-1]
+    if not reading.field:
+        named = next((r for r in map(_read_part, groups) if r.field), None)
+        if named is not None:
+            reading = HeaderReading(reading.role, named.field, named.confidence)
+    if _role_prefix(parts[-1]) is None:
+        role = next((p[0] for p in map(_role_prefix, groups) if p is not None), None)
+        if role is not None:
+            reading = HeaderReading(role, reading.field, reading.confidence)
+    return reading
+
+
+def _clean_part(text: str) -> str:
+    return _JUNK.sub("", text.strip().lower())
+
+
+def _role_prefix(part: str) -> tuple[str, str] | None:
+    """The role a header part starts with (房东信息 → owner) and what follows it."""
+    for prefix, prefix_role in _ROLE_PREFIXES:
+        if part.startswith(prefix):
+            return prefix_role, part[len(prefix) :]
+    return None
+
+
+def _read_part(cleaned: str) -> HeaderReading:
     role = RESIDENT
     rest = cleaned
-    for prefix, prefix_role in _ROLE_PREFIXES:
-        if cleaned == prefix and prefix_role != RESIDENT:
-            return HeaderReading(prefix_role, "name", 0.8)
-        if cleaned.startswith(prefix) and cleaned != prefix:
-            role, rest = prefix_role, cleaned[len(prefix) :]
-            break
+    prefixed = _role_prefix(cleaned)
+    if prefixed is not None and (prefixed[1] or prefixed[0] != RESIDENT):
+        role, rest = prefixed  # '本人' or '居民' alone says nothing
     if rest in ("", "的"):
         # '房东' or '户主' alone names the person: their name.
         return HeaderReading(role, "name", 0.8)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
+
 from wangge.fusion.fields import IGNORE, RESIDENT, map_columns, read_header
+from wangge.fusion.pipeline import map_sheet
+from wangge.fusion.readers import read_ledger
 
 
 def test_synonyms_of_name_id_phone_and_address_map_to_the_resident() -> None:
@@ -108,3 +114,61 @@ def test_a_head_column_a_clerk_assigned_stays_the_head() -> None:
     mapping = map_columns(["户主姓名", "身份证号码"], [[], []], overrides={"户主姓名": "head:name"})
     assert mapping.columns[0].role == "head"
     assert not mapping.has_person_columns
+
+
+def test_a_rental_ledger_s_group_row_says_whose_columns_they_are() -> None:
+    # 出租房屋台账 with a two-row header: 房东信息 merged over the landlord's name, ID and phone,
+    # 承租人信息 over the tenant's. The tenant lives in the room; the landlord only owns it.
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["出租房屋登记台账"])
+    ws.merge_cells("A1:H1")
+    ws.append(["序号", "房屋地址", "房东信息", None, None, "承租人信息", None, None])
+    ws.append([None, None, "姓名", "身份证号", "联系电话", "姓名", "身份证号", "联系电话"])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:B3")
+    ws.merge_cells("C2:E2")
+    ws.merge_cells("F2:H2")
+    ws.append([1, "幸福路1号2单元301室", "王房东", "110105196001011233", "13800001111",
+               "李租客", "110105199001011236", "13900002222"])  # fmt: skip
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (sheet,) = read_ledger("出租房屋.xlsx", data=buffer.getvalue())
+
+    mapping = map_sheet(sheet)
+
+    assert sheet.columns[2] == "房东信息/姓名"
+    assert mapping.resident_fields() == {
+        "serial": 0,
+        "address": 1,
+        "name": 5,
+        "id_number": 6,
+        "phone": 7,
+    }
+    assert [(c.role, c.field) for c in mapping.columns[2:5]] == [
+        ("owner", "name"),
+        ("owner", "id_number"),
+        ("owner", "phone"),
+    ]
+
+
+def test_a_group_names_the_field_when_its_column_names_only_whose_it_is() -> None:
+    assert (read_header("联系电话/本人").role, read_header("联系电话/本人").field) == (
+        RESIDENT,
+        "phone",
+    )
+    assert read_header("身份证号/护照号").field == "id_number"
+    assert read_header("户主信息/姓名").role == "head"
+    assert read_header("基本信息/姓名").role == RESIDENT
+
+
+def test_a_slash_inside_brackets_is_a_hint_not_a_group() -> None:
+    # Templates explain the expected value in brackets: 性别（男/女）, 出生日期（年/月/日）.
+    for header, field in [
+        ("性别（男/女）", "gender"),
+        ("出生日期（年/月/日）", "birth_date"),
+        ("姓名（中文/拼音）", "name"),
+        ("联系电话（手机/座机）", "phone"),
+        ("基本信息/性别(男/女)", "gender"),
+    ]:
+        assert read_header(header).field == field, header
