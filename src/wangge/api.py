@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django_ratelimit.core import is_ratelimited
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -119,6 +120,18 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(BodyRefused)
 def _body_refused(request: HttpRequest, exc: BodyRefused) -> HttpResponse:
     return api.create_response(request, {"message": exc.message}, status=exc.status)
+
+
+@api.exception_handler(RawPostDataException)
+def _form_body(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    # A browser session's CSRF check reads a form body's fields, which consumes a multipart
+    # stream before the JSON parser reaches it; a JSON endpoint has no use for one anyway.
+    kind = request.content_type or "（未说明）"
+    return api.create_response(
+        request,
+        {"message": f"请求体须是 JSON 对象（Content-Type: application/json），收到的是 {kind}"},
+        status=400,
+    )
 
 
 @api.exception_handler(OverflowError)

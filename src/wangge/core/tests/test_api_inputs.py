@@ -126,6 +126,31 @@ def test_session_post_without_csrf_is_json_403(sample: SampleDistrict) -> None:
     assert "CSRF" in _error(response, 403)
 
 
+@pytest.mark.parametrize("multipart", [True, False])
+def test_a_form_body_to_a_json_endpoint_in_a_browser_session_is_400(
+    sample: SampleDistrict, multipart: bool
+) -> None:
+    """The session's CSRF check reads a form body's fields (request.POST), which consumes a
+    multipart stream before the JSON parser looks at the body: that was a 500 for any web
+    page or script posting a form to /api/."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(sample.users["admin"])
+    browser.cookies["csrftoken"] = "a" * 32
+    before = Case.objects.count()
+    if multipart:
+        response = browser.post("/api/cases/", {"title": "x"}, HTTP_X_CSRFTOKEN="a" * 32)
+    else:
+        response = browser.post(
+            "/api/cases/",
+            "--zz\r\nbroken",
+            content_type="multipart/form-data; boundary=zz",
+            HTTP_X_CSRFTOKEN="a" * 32,
+        )
+    message = _error(response, 400)
+    assert "JSON" in message and "multipart/form-data" in message
+    assert Case.objects.count() == before
+
+
 def test_openapi_has_each_status_once_and_lists_errors(client: Client) -> None:
     raw = client.get("/api/openapi.json").content
 
