@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from wangge.fusion.distinct import per_distinct_value
 from wangge.fusion.fields import SheetMapping, map_columns
 from wangge.fusion.linkage import (
     DEFAULT_MODEL,
@@ -38,7 +39,6 @@ from wangge.fusion.normalise import (
     REJECTED,
     Normaliser,
     normalise_frame,
-    per_distinct_value,
     raw_frame,
 )
 from wangge.fusion.readers import LedgerSheet, ReadLimits

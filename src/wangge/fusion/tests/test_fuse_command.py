@@ -136,7 +136,7 @@ def test_fuse_refuses_a_ledger_without_person_columns(
 def test_a_big_batch_is_read_and_matched_in_a_second_process_with_the_same_result(
     tmp_path: Path, registry_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from wangge.fusion import normalise, pipeline
+    from wangge.fusion import pipeline, row_addresses
     from wangge.fusion.registry import Registry
 
     ledger = tmp_path / "台账.csv"
@@ -159,8 +159,8 @@ def test_a_big_batch_is_read_and_matched_in_a_second_process_with_the_same_resul
     registry = Registry.from_files(registry_files[1], registry_files[0])
     inline = pipeline.fuse_files(files, registry)
     monkeypatch.setattr(pipeline, "BACKGROUND_READ_FROM_BYTES", 1)
-    monkeypatch.setattr(normalise, "HELPER_SLICE", 7)  # several slices of addresses to look up
-    monkeypatch.setattr(normalise, "HELPER_MIN_ADDRESSES", 1)  # and some to parse there
+    monkeypatch.setattr(row_addresses, "HELPER_SLICE", 7)  # several slices of addresses to look up
+    monkeypatch.setattr(row_addresses, "HELPER_MIN_ADDRESSES", 1)  # and some to parse there
     background = pipeline.fuse_files(
         files, lambda: Registry.from_files(registry_files[1], registry_files[0])
     )

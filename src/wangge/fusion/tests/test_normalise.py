@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from wangge.addresses.matcher import RegistryRoom
-from wangge.fusion import normalise
+from wangge.fusion import row_addresses
 from wangge.fusion.fields import map_columns
 from wangge.fusion.normalise import Normaliser, normalise_frame, normalise_sheet, raw_frame
 from wangge.fusion.registry import Registry
@@ -121,7 +121,9 @@ class _DeadHelper(Executor):
 def test_addresses_are_looked_up_here_when_the_helper_process_died(
     monkeypatch: pytest.MonkeyPatch, on_submit: bool
 ) -> None:
-    monkeypatch.setattr(normalise, "HELPER_MIN_ADDRESSES", 1)  # the helper parses for the matcher
+    monkeypatch.setattr(
+        row_addresses, "HELPER_MIN_ADDRESSES", 1
+    )  # the helper parses for the matcher
     registry = Registry.build(
         (RegistryRoom(code, "C1", "幸福路", "10", "3", "2", room), "G1")
         for code, room in (("R301", "301"), ("R302", "302"))
