@@ -114,8 +114,8 @@ function attachmentFetcher(files) {
   };
 }
 
-// The engine's buttons are in English (it has no Chinese catalogue yet); this Chinese-first UI
-// relabels the few a visit form shows. Vue leaves static labels alone once drawn. The engine's
+// The engine's buttons and messages are in English (it has no Chinese catalogue yet); this
+// Chinese-first UI relabels the few a visit form shows. Vue leaves static labels alone once drawn. The engine's
 // footer credits ODK ("Powered by" + the ODK logo + the version, a link to getodk.org): its
 // licence (Apache-2.0) asks for no such notice, but the credit stays, in Chinese (技术支持).
 const LABELS = {
@@ -129,19 +129,34 @@ const LABELS = {
   Add: "添加", // a repeat's "Add <group>" when the group's label is a separate text node
   Clear: "清除",
   Cancel: "取消",
+  // what a question says when it is left empty or its answer breaks the form's rule, unless the
+  // form names its own message (required_message, constraint_message)
+  "Condition not satisfied: required": "此题必填",
+  "Condition not satisfied: constraint": "填写的内容不符合本题要求",
 };
 
 function chineseFor(text) {
   const trimmed = text.trim();
   if (LABELS[trimmed]) return LABELS[trimmed];
   const add = /^Add (.+)$/.exec(trimmed); // a repeat's "Add <group>"
-  return add ? `添加${add[1]}` : "";
+  if (add) return `添加${add[1]}`;
+  // the banner over a form sent with questions left wrong: say where to look
+  const errors = /^(\d+) questions? with errors?\.$/.exec(trimmed);
+  return errors ? `有 ${errors[1]} 道题未填或填写有误，请查看下面标红的题目` : "";
 }
 
 function translateButtons() {
-  // The form's buttons, its menus (drawn at the end of <body>) and the footer's credit.
+  // The form's buttons, its menus (drawn at the end of <body>), the footer's credit and the
+  // engine's validation messages (a question's, and the banner counting them).
   const relabel = () => {
-    const controls = ".odk-host button, .p-menu-item-label, .p-menu-item-link, .odk-host .powered-by-wrapper .caption";
+    const controls = [
+      ".odk-host button",
+      ".p-menu-item-label",
+      ".p-menu-item-link",
+      ".odk-host .powered-by-wrapper .caption",
+      ".odk-host .validation-message",
+      ".odk-host .form-error-message li",
+    ].join(", ");
     for (const control of document.querySelectorAll(controls)) {
       const texts = document.createTreeWalker(control, NodeFilter.SHOW_TEXT);
       for (let node = texts.nextNode(); node; node = texts.nextNode()) {
@@ -152,7 +167,9 @@ function translateButtons() {
       }
     }
   };
-  new MutationObserver(relabel).observe(document.body, { childList: true, subtree: true });
+  // characterData: Vue rewrites a text node in place when the count of wrong questions changes
+  const watch = { childList: true, subtree: true, characterData: true };
+  new MutationObserver(relabel).observe(document.body, watch);
   relabel();
 }
 

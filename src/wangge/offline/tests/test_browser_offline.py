@@ -239,3 +239,36 @@ def test_the_form_page_speaks_chinese_down_to_the_engines_footer(
     footer.scroll_into_view_if_needed()
     page.screenshot(path=OUT / "fill-footer-phone.png", full_page=True)
     context.close()
+
+
+def test_a_form_sent_with_a_question_left_empty_says_so_in_chinese_and_keeps_the_answers(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    sample: SampleDistrict,
+    stand_in_openrosa: list[Any],
+) -> None:
+    """The engine's own validation texts are English ("1 question with error.", "Condition not
+    satisfied: required"); a grid worker who skipped the household reads, in Chinese, that a
+    question is wrong and which one, and what he typed is still there to send again."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, "grid")
+    page.wait_for_selector(".wb-stat")
+    page.goto(f"{live_server.url}/offline/fill/?form=household_visit")
+    page.wait_for_selector(".odk-form")
+    _question(page, "情况说明").fill("敲门无人应答")
+    page.get_by_role("button", name="保存并发送").click()
+    banner = page.locator(".odk-host .form-error-message")
+    banner.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('.odk-host .form-error-message li')"
+        ".textContent.includes('有 1 道题未填或填写有误')"
+    )
+    household = page.locator(".question-container", has_text="住户").first
+    assert household.locator(".validation-message").inner_text().strip() == "此题必填"
+    body = page.inner_text("body")
+    assert "with error" not in body and "Condition not satisfied" not in body
+    assert _question(page, "情况说明").input_value() == "敲门无人应答"
+    assert stand_in_openrosa == []  # nothing went out
+    page.screenshot(path=OUT / "fill-required-phone.png", full_page=True)
+    context.close()
