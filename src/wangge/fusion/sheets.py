@@ -227,6 +227,9 @@ FOOTER = re.compile(
     r"|备注[：:]|说明[：:]|注[：:]|(本页|本表|以上)?共计?\s*[0-9０-９]+\s*(人|户|名|条|间|套|家))"
     r"|^[\u4e00-\u9fff]{2,6}[：:]"
 )
+# A template's example row (例 / 示例 / 填写示例 in the numbering column): it shows how to fill
+# the ledger in and names nobody.
+EXAMPLE = re.compile(r"^[(（【\[]?(填写|填表|填报)?(示例|样例|范例|举例|例子|例)[)）】\]]?[：:]?$")
 SECTION_TITLE = re.compile(
     r"台账|登记表|花名册|名册|名单|统计表|一览表|信息表|情况表|明细表|汇总表|^第.{1,4}网格|网格$"
 )
@@ -261,7 +264,10 @@ def filter_rows(
     starts_like_header = pl.any_horizontal(
         [cells[0] == header[0] for header in header_texts] or [pl.lit(False)]
     )
-    candidates = frame.filter((filled <= few) | starts_like_header)
+    # The example's mark is where the number goes: the numbering columns, or the first one.
+    marked = [c for c in columns if read_header(c).field == "serial"] or columns[:1]
+    example = pl.any_horizontal([pl.col(c).str.contains(EXAMPLE.pattern) for c in marked])
+    candidates = frame.filter((filled <= few) | starts_like_header | example)
     if candidates.height == 0:
         return frame, notes
     tagged = candidates.with_columns(
@@ -269,6 +275,7 @@ def filter_rows(
         filled_content.alias("_content"),
         first.fill_null("").alias("_first"),
         pl.any_horizontal(same_as_header or [pl.lit(False)]).alias("_is_header"),
+        example.alias("_example"),
     )
     blank = pl.col("_content") == 0
     footer = pl.col("_first").str.contains(FOOTER.pattern) & (pl.col("_filled") <= few)
@@ -280,6 +287,8 @@ def filter_rows(
     tagged = tagged.with_columns(
         pl.when(footer)  # first: 合计：3人 written in the 序号 column is a footer, not blank
         .then(pl.lit("footer"))
+        .when(pl.col("_example"))
+        .then(pl.lit("example"))
         .when(blank)
         .then(pl.lit("blank"))
         .when(repeated)
@@ -294,7 +303,12 @@ def filter_rows(
         blanks = skipped.filter(pl.col("_skip") == "blank").height
         if blanks:
             notes.append(f"跳过空行 {blanks} 行")
-        labels = {"footer": "表尾", "header": "重复的表头", "title": "分段标题"}
+        labels = {
+            "footer": "表尾",
+            "example": "示例行",
+            "header": "重复的表头",
+            "title": "分段标题",
+        }
         for kind, label in labels.items():
             rows = skipped.filter(pl.col("_skip") == kind)
             for row_number, text in (

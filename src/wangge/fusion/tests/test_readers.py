@@ -377,6 +377,28 @@ def test_pre_numbered_rows_left_empty_are_blank_rows() -> None:
     assert "跳过表尾 “合计：2户” 第 8 行" in sheet.notes
 
 
+def test_a_template_s_example_row_is_no_resident() -> None:
+    # Street offices hand out templates whose first row shows how to fill them in; clerks
+    # leave it there. 张三 of the example would otherwise become a resident of 幸福路1号.
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        ws.append(["序号", "姓名", "身份证号", "联系电话", "现居住地址"])
+        ws.append(["例", "张三", "110101199001011237", "13800000000", "幸福路1号2单元301室"])
+        ws.append(["示例：", "李四", "110101199001011253", "13800000001", "幸福路1号2单元302室"])
+        ws.append([1, "王建国", "110105195003121234", "13912345678", "幸福路10号"])
+        ws.append(["（填写示例）", "赵六", "", "", "幸福路1号"])
+        ws.append([2, "李秀英", "", "13912345679", "幸福路11号"])
+
+    (sheet,) = read_ledger("模板.xlsx", data=xlsx_bytes(build))
+    assert [(r["姓名"], r["_source_row"]) for r in rows(sheet)] == [
+        ("王建国", 4),
+        ("李秀英", 6),
+    ]
+    assert "跳过示例行 “例” 第 2 行" in sheet.notes
+    assert "跳过示例行 “示例：” 第 3 行" in sheet.notes
+    assert "跳过示例行 “（填写示例）” 第 5 行" in sheet.notes
+
+
 # --------------------------------------------------------------------------- cell values
 
 
