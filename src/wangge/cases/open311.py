@@ -585,7 +585,12 @@ def posted_answers(params: Any) -> dict[str, list[str]]:
     for key in params:
         match = ATTRIBUTE_FIELD.match(key)
         if match is not None:
-            answers.setdefault(match.group(1), []).extend(params.getlist(key))
+            values = params.getlist(key)
+            for value in values:  # kept in the case's JSON, where PostgreSQL refuses a NUL
+                problem = text_problem(value)
+                if problem:
+                    raise Open311Error(400, f"{key}：{problem}")
+            answers.setdefault(match.group(1), []).extend(values)
     return answers
 
 
@@ -595,6 +600,9 @@ def posted_media_urls(params: Any) -> list[str]:
         url = raw.strip()
         if not url:
             continue
+        problem = text_problem(url)
+        if problem:
+            raise Open311Error(400, f"media_url：{problem}")
         if len(url) > MAX_MEDIA_URL or not re.match(r"^https?://[^\s]+$", url):
             raise Open311Error(400, f"media_url“{url[:60]}”不是 http(s) 链接（或超过 2000 字符）")
         urls.append(url)

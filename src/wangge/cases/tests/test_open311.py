@@ -246,6 +246,21 @@ def test_a_description_over_4000_characters_is_refused(
     assert _post(client, **_noise(sample, api_key, description="吵" * 4000)).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "field", ["media_url", "attribute[noise_source]", "first_name", "phone", "address_string"]
+)
+def test_a_nul_character_in_any_stored_field_is_refused(
+    client: Client, sample: SampleDistrict, api_key: str, field: str
+) -> None:
+    """Links and text answers went into the case's JSON unchecked: PostgreSQL cannot store a
+    NUL there (a 500), SQLite kept it."""
+    value = "https://fms.example.org/p/1.jpeg\x00" if field == "media_url" else "电钻\x00"
+    refused = _post(client, **_noise(sample, api_key, **{field: value}))
+    message = _json_error(refused, 400)
+    assert field in message and "空字符" in message
+    assert not Case.objects.filter(channel=Channel.OPEN311).exists()
+
+
 def test_attributes_are_checked_and_kept_with_the_case(
     client: Client, sample: SampleDistrict, api_key: str, cases: Any
 ) -> None:
