@@ -303,7 +303,13 @@ def _outside_scope_rejected(actor: Any, result: FusionResult) -> FusionResult:
     result.records = records.with_columns(
         pl.when(outside).then(pl.lit(REJECTED)).otherwise(pl.col("status")).alias("status"),
         pl.when(outside)
-        .then(pl.concat_str([pl.lit("地址不在您的管辖范围内；"), pl.col("reason")]))
+        .then(
+            pl.concat_str(
+                [pl.lit("地址不在您的管辖范围内"), pl.col("reason").replace("", None)],
+                separator="；",
+                ignore_nulls=True,
+            )
+        )
         .otherwise(pl.col("reason"))
         .alias("reason"),
     )

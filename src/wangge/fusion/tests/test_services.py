@@ -166,7 +166,7 @@ def test_rows_outside_the_importers_region_are_rejected(sample: SampleDistrict) 
     records = staged_records(batch)
     row = records.filter(pl.col("name") == "孙外来").to_dicts()[0]
     assert row["status"] == "rejected"
-    assert "不在您的管辖范围" in row["reason"]
+    assert row["reason"] == "地址不在您的管辖范围内"  # no dangling separator when it is alone
 
 
 def _xlsx(rows: list[list[str]]) -> bytes:
