@@ -242,14 +242,32 @@ def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
             else:
                 raise ServiceError("未知操作")
         except ServiceError as exc:
-            messages.error(request, exc.message)
+            if exc.status != 400:
+                messages.error(request, exc.message)
+                return redirect("inspections:place", place_id=place.pk)
+            # the page again, the refusal inside the form that failed and what was typed or
+            # chosen still in it (a redirect would hand back an empty form)
+            return _place_page(request, place, may_change, error=exc.message, status=400)
         return redirect("inspections:place", place_id=place.pk)
+    return _place_page(request, place, may_change)
+
+
+def _place_page(
+    request: HttpRequest, place: Any, may_change: bool, *, error: str = "", status: int = 200
+) -> HttpResponse:
     hazards = list(place.hazards.select_related("notice").order_by("-found_at")[:200])
     units = [u for u in _units(place) if numbering.may_issue_for(request.user, u)]
+    action = request.POST.get("action", "") if error else ""
     return render(
         request,
         "inspections/place_detail.html",
         {
+            "error": error,
+            # the form the error belongs to, refilled with what was sent
+            "failed": action,
+            "kept_hazard": request.POST if action == "hazard" else {},
+            "kept_notice": request.POST if action == "notice" else {},
+            "kept_hazards": request.POST.getlist("hazards") if action == "notice" else None,
             "place": place,
             "hazards": hazards,
             "open_hazards": [h for h in hazards if h.status == HazardStatus.OPEN],
@@ -261,6 +279,7 @@ def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
             "kinds": NoticeKind.choices,
             "units": units,
         },
+        status=status,
     )
 
 

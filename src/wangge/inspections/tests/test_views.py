@@ -187,3 +187,42 @@ def test_one_who_may_only_read_is_refused_an_action_not_shown_the_page_again(sam
         assert AuditEntry.objects.filter(action="refused").count() == before + 1
     assert Hazard.objects.count() == 1 and Hazard.objects.get().status == HazardStatus.NOTICE_ISSUED
     assert Notice.objects.get().signed_at is None
+
+
+def test_a_refused_notice_comes_back_with_its_reason_and_the_choices_made(sample, places):
+    """限期改正 without a deadline: the page answers 400 with the reason inside the notice form,
+    and the kind, the hazards ticked and the unit are still as chosen, not reset to the first."""
+    client = _client(sample.users["grid"])
+    place = places.places[0]
+    url = reverse("inspections:place", args=[place.pk])
+    for category in ("partition", "clutter"):
+        client.post(url, {"action": "hazard", "category": category, "severity": "general"})
+    first, second = Hazard.objects.filter(place=place).order_by("pk")
+    answer = client.post(
+        url,
+        {"action": "notice", "hazards": [second.pk], "kind": "deadline", "unit": places.unit.pk},
+    )
+    assert answer.status_code == 400 and not Notice.objects.exists()
+    page = answer.content.decode()
+    form = page[page.index('id="issue-notice"') :]
+    assert "限期改正须填写整改期限" in form
+    assert '<option value="deadline" selected>' in form
+    assert f'value="{second.pk}" checked' in form and f'value="{first.pk}" checked' not in form
+
+
+def test_a_refused_hazard_keeps_its_description(sample, places):
+    client = _client(sample.users["grid"])
+    url = reverse("inspections:place", args=[places.places[0].pk])
+    answer = client.post(
+        url,
+        {
+            "action": "hazard",
+            "category": "no-such",
+            "severity": "serious",
+            "description": "楼道堆物",
+        },
+    )
+    assert answer.status_code == 400 and not Hazard.objects.exists()
+    form = answer.content.decode().split('id="record-hazard"')[1].split("</form>")[0]
+    assert 'role="alert"' in form and "楼道堆物</textarea>" in form
+    assert '<option value="serious" selected>' in form
