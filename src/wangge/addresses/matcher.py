@@ -56,23 +56,20 @@ Pure Python, no Django: the importer feeds rows from the database into :class:`R
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from wangge.addresses.keys import (
-    COMPOUND_SUFFIX,
     building_key,
     building_label,
-    fuzzy_compatible,
     number_key,
-    pinyin_key,
     road_key,
-    road_variant,
     room_key,
     room_label,
     unit_key,
 )
 from wangge.addresses.parser import ParsedAddress, parse_address
+from wangge.addresses.registry_roads import RegistryRoads
 
 __all__ = [
     "AddressMatch",
@@ -152,7 +149,6 @@ class AddressMatcher:
     """
 
     def __init__(self, rooms: Iterable[RegistryRoom], *, fuzzy_cutoff: float = 80.0) -> None:
-        self.fuzzy_cutoff = fuzzy_cutoff
         self._codes: list[str] = []
         self._communities: list[str] = []
         self._tree: dict[str, _NumberDict] = {}
@@ -165,11 +161,10 @@ class AddressMatcher:
         self._community_rooms: dict[str, dict[str, dict[str, dict[str, list[int]]]]] = {}
         self._building_of: list[int] = []
         self._building_keys: list[tuple[str, str, str]] = []
-        self._similar_cache: dict[tuple[str, str | None], tuple[str, ...]] = {}
-        self._pinyin_index: dict[str, list[str]] | None = None
-        self._variant_index: dict[tuple[str, str, str], list[str]] | None = None
-        self._road_list: list[str] = []
         self._load(rooms)
+        self._roads = RegistryRoads(
+            self._road_names, self._community_roads, fuzzy_cutoff=fuzzy_cutoff
+        )
 
     # -- building -----------------------------------------------------------------------------
 
@@ -267,7 +262,6 @@ class AddressMatcher:
                 c_by_room[mk] = [index]
             else:
                 indexes.append(index)
-        self._road_list = list(tree)
 
     def __len__(self) -> int:
         return len(self._codes)
@@ -337,8 +331,8 @@ class AddressMatcher:
             if found.level == "room" and found.address_code is not None:
                 return (found.address_code,)
             if not p.road and p.rest:
-                p = self._road_from_rest(p)
-            roads, _factor, _notes, _failure = self._resolve_road(p, cc or None)
+                p = self._roads.from_rest(p)
+            roads, _factor, _notes, _failure = self._roads.resolve(p, cc or None)
         except Exception:  # pragma: no cover - same defence as match()
             return ()
         if not roads:
@@ -371,7 +365,7 @@ class AddressMatcher:
 
     def _match(self, p: ParsedAddress, cc: str | None) -> AddressMatch:
         if not p.road and p.rest:
-            p = self._road_from_rest(p)
+            p = self._roads.from_rest(p)
         number = number_key(p.number) if p.number else None
         building = building_key(p.building) if p.building else None
         unit = unit_key(p.unit) if p.unit else None
@@ -382,7 +376,7 @@ class AddressMatcher:
         if not (p.road or p.compound or number or building or unit or room):
             return AddressMatch(None, "none", 0.0, "未识别出道路或门牌号")
 
-        roads, factor, notes, failure = self._resolve_road(p, cc)
+        roads, factor, notes, failure = self._roads.resolve(p, cc)
         if roads:
             return self._match_on_road(roads[0], number, building, unit, room, cc, factor, notes)
 
@@ -395,142 +389,6 @@ class AddressMatcher:
             codes = result.candidates or ((result.address_code,) if result.address_code else ())
             return AddressMatch(None, "none", 0.0, failure, codes[:MAX_CANDIDATES])
         return AddressMatch(None, "none", 0.0, failure or "未识别出道路或门牌号")
-
-    def _road_from_rest(self, p: ParsedAddress) -> ParsedAddress:
-        """Road names that contain a marker word (呼家楼西里, 八王坟) leave the parser's road
-        empty; the registry knows them, so the longest registered road inside the leftover
-        text is taken as the road."""
-        key = road_key(p.rest)
-        if key in self._road_names:
-            return replace(p, road=p.rest, rest="")
-        found = max((k for k in self._road_names if k and k in key), key=len, default=None)
-        if found is None or len(found) < 2:
-            return p
-        return replace(p, road=self._road_names[found], rest="")
-
-    def _road_with_rest(self, road: str, rest: str) -> str | None:
-        """A registered road whose name the parser cut as a place before it: the parser reads
-        "工人体育场北路" (工人 is a town's name elsewhere) as road 体育场北路 with 工人 set
-        aside; the registry knows 工人体育场北路, so that is the road."""
-        if not rest:
-            return None
-        rest = rest[-24:]  # the cut part was set aside last; bounded work on odd input
-        key = road_key(road)
-        for end in range(len(rest), 0, -1):
-            for begin in range(max(0, end - 8), end):
-                joined = road_key(rest[begin:end]) + key
-                if joined in self._tree:
-                    return joined
-        return None
-
-    def _resolve_road(
-        self, p: ParsedAddress, cc: str | None
-    ) -> tuple[list[str], float, list[str], str | None]:
-        """Find the registry road meant by the parsed road or compound name.
-
-        Returns (road keys, confidence factor, notes, failure reason).  At most one road key is
-        returned: two similar roads are a failure, not a choice.
-        """
-        failure: str | None = None
-        if p.road:
-            key = road_key(p.road)
-            if key in self._tree:
-                return [key], 1.0, [], None
-            joined = self._road_with_rest(p.road, p.rest)
-            if joined is not None:
-                return [joined], 1.0, [], None
-            similar = self._similar_roads(key, cc)
-            written = p.road
-            if not similar and p.rest:
-                # 幸福伊村1巷: the parser cut 幸福 (a town's name) off a misspelt road; the
-                # place and the road together are close to a registered one.
-                for size in range(1, min(8, len(p.rest)) + 1):
-                    joined = p.rest[-size:] + p.road
-                    similar = self._similar_roads(road_key(joined), cc)
-                    if similar:
-                        written = joined
-                        break
-            if len(similar) == 1:
-                name = self._road_names[similar[0]]
-                return list(similar), 0.85, [f"道路“{written}”按近似匹配为“{name}”"], None
-            if similar:
-                names = "、".join(self._road_names[k] for k in similar[:3])
-                failure = f"道路“{written}”有{len(similar)}个相近候选（{names}），无法确定"
-            else:
-                failure = f"未找到道路“{p.road}”"
-        if p.compound:
-            full = road_key(p.compound)
-            if full in self._tree:
-                return [full], 1.0, [], None
-            stripped = COMPOUND_SUFFIX.sub("", full)
-            if stripped and stripped in self._tree:
-                name = self._road_names[stripped]
-                return [stripped], 0.95, [f"按小区名“{p.compound}”对应道路“{name}”"], None
-            similar = self._similar_roads(stripped or full, cc)
-            if len(similar) == 1:
-                name = self._road_names[similar[0]]
-                return list(similar), 0.8, [f"小区名“{p.compound}”按近似匹配为道路“{name}”"], None
-        return [], 0.0, [], failure
-
-    def _similar_roads(self, key: str, cc: str | None) -> tuple[str, ...]:
-        """Roads that the (unknown) road ``key`` probably means: same pinyin, else RapidFuzz."""
-        cache_key = (key, cc)
-        cached = self._similar_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        result: tuple[str, ...] = ()
-        if key:
-            # 幸福路北 ↔ 幸福北路: the same road with its direction moved.  Checked first,
-            # because plain fuzzy scoring prefers 幸福路 (a different road) for 幸福路北.
-            homophones = self._variant_roads().get(road_variant(key), [])
-            if not homophones:
-                homophones = self._pinyin_roads().get(pinyin_key(key), [])
-            if cc is not None and len(homophones) > 1:
-                local = self._community_roads.get(cc, set())
-                homophones = [k for k in homophones if k in local] or homophones
-            if homophones:
-                result = tuple(homophones)
-            else:
-                scopes: list[Sequence[str]] = []
-                if cc is not None and cc in self._community_roads:
-                    scopes.append(sorted(self._community_roads[cc]))
-                scopes.append(self._road_list)
-                for choices in scopes:
-                    result = self._fuzzy(key, choices)
-                    if result:
-                        break
-        if len(self._similar_cache) > 100_000:
-            self._similar_cache.clear()
-        self._similar_cache[cache_key] = result
-        return result
-
-    def _fuzzy(self, key: str, choices: Sequence[str]) -> tuple[str, ...]:
-        from rapidfuzz import fuzz, process
-
-        found = process.extract(
-            key, choices, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff, limit=3
-        )
-        # A similar spelling is not enough when the directions or the road type (路/街/巷…)
-        # differ: 幸福东路 is not 幸福路, 幸福路 is not 幸福大街.
-        return tuple(choice for choice, _score, _index in found if fuzzy_compatible(key, choice))
-
-    def _variant_roads(self) -> dict[tuple[str, str, str], list[str]]:
-        """(road type, directions, base) → road keys; built on first need."""
-        if self._variant_index is None:
-            index: dict[tuple[str, str, str], list[str]] = {}
-            for key in self._road_list:
-                index.setdefault(road_variant(key), []).append(key)
-            self._variant_index = index
-        return self._variant_index
-
-    def _pinyin_roads(self) -> dict[str, list[str]]:
-        """Pinyin (toneless) → road keys; built on first need, since pypinyin is slowish."""
-        if self._pinyin_index is None:
-            index: dict[str, list[str]] = {}
-            for key in self._road_list:
-                index.setdefault(pinyin_key(key), []).append(key)
-            self._pinyin_index = index
-        return self._pinyin_index
 
     # -- walking the tree ---------------------------------------------------------------------
 
@@ -657,7 +515,7 @@ class AddressMatcher:
         notes: list[str],
     ) -> AddressMatch:
         by_number = self._tree[road]
-        road_name = self._road_names[road]
+        road_name = self._roads.names[road]
 
         if number is not None and number not in by_number:
             missing = f"门牌号{number}号在{road_name}下未找到"

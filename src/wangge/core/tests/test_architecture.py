@@ -39,6 +39,7 @@ PURE_MODULES = [
     "geo/coords.py",
     "addresses/locator.py",
     "addresses/matcher.py",
+    "addresses/registry_roads.py",
     "geo/pointindex.py",
     "geo/gridfile.py",
     "access/crypto.py",
