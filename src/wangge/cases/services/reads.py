@@ -130,7 +130,9 @@ def case_by_token(token: str) -> Case:
 
 
 def timeline(case: Case) -> list[CaseEvent]:
-    return list(case.events.select_related("department").prefetch_related("photos"))
+    # the actor too: the page names staff as people call them (the name on the account), the
+    # login kept on the event (actor_name) only where the account is gone
+    return list(case.events.select_related("department", "actor").prefetch_related("photos"))
 
 
 def get_photo(user: Any, photo_id: int) -> CasePhoto:

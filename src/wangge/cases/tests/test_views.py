@@ -244,3 +244,19 @@ def test_a_report_or_hotline_upload_from_one_who_may_not_is_refused(sample, case
         assert answer.status_code == 403, url
         assert AuditEntry.objects.filter(action="refused", username=username).exists()
     assert Case.objects.count() == before
+
+
+def test_the_timeline_names_staff_by_the_name_on_their_account(sample, cases):
+    """办理过程 says who acted as colleagues call them (李强), not by a login such as "grid";
+    an event whose account is gone keeps the login it recorded."""
+    case = cases["cases"][0]
+    handler = sample.users["chengguan"]
+    handler.first_name = "吴城管"
+    handler.save(update_fields=["first_name"])
+    act(client_for(handler), case, "sign_in")
+    page = client_for(sample.users["street"]).get(f"/cases/{case.pk}/").content.decode()
+    timeline = page[page.index('class="timeline"') :]
+    assert "吴城管" in timeline and f" · {handler.get_username()}\n" not in timeline
+    case.events.filter(actor=handler).update(actor=None)
+    page = client_for(sample.users["street"]).get(f"/cases/{case.pk}/").content.decode()
+    assert handler.get_username() in page[page.index('class="timeline"') :]
