@@ -180,6 +180,7 @@ class Grid:
     merges: list[tuple[tuple[int, int], tuple[int, int]]]
     date1904: bool = False
     notes: list[str] = field(default_factory=list)
+    hidden_rows: frozenset[int] = frozenset()  # 1-based, as the spreadsheet numbers them
 
 
 def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list[Grid]:
@@ -191,6 +192,7 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
         sheet_names = list(workbook.sheet_names)
     except Exception as exc:  # calamine raises several error types for broken files
         raise _calamine_error(exc, name, None) from exc
+    hidden = hidden_rows(raw) if raw[:4] == b"PK\x03\x04" else {}
     grids = []
     for sheet_name in sheet_names:
         try:
@@ -211,12 +213,81 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
         except Exception as exc:
             raise _calamine_error(exc, name, sheet_name) from exc
         merges = _merged_ranges(sheet, raw, sheet_name)
-        grid = Grid(sheet_name, rows, merges, date1904)
+        grid = Grid(
+            sheet_name, rows, merges, date1904, hidden_rows=hidden.get(sheet_name, frozenset())
+        )
         if meta is not None and "Visible" not in str(meta.visible).split(".")[-1:]:
             grid.notes.append(f"工作表“{sheet_name}”是隐藏的工作表，仍已读取")
         grids.append(grid)
     budget.rows = budget.cells = 0  # counted again precisely as data rows below
     return grids
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
+_HIDDEN_MARKS = (b'hidden="1"', b'hidden="true"')
+
+
+def hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
+    """Rows hidden in each sheet of an xlsx (by a clerk, or by a filter), by sheet name.
+
+    calamine reads every row and does not say which are hidden, so the sheets' XML is scanned
+    for the marks alone (a hidden row is a `<row r="9" hidden="1">` tag), a member at a time in
+    pieces: a big sheet costs a pass of `bytes.find`, not a parse. Best effort: a workbook whose
+    parts cannot be followed reports none (calamine has read it already).
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return {}
+    targets = {}
+    for tag in _RELATIONSHIP_TAG.findall(rels):
+        rel_id, target = _attribute(tag, b"Id"), _attribute(tag, b"Target")
+        if rel_id and target:
+            targets[rel_id] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    found: dict[str, frozenset[int]] = {}
+    for tag in _SHEET_TAG.findall(workbook):
+        name, rel_id = _attribute(tag, b"name"), _attribute(tag, rb"\w+:id", literal=False)
+        member = targets.get(rel_id or "")
+        if not name or member is None:
+            continue
+        try:
+            rows = _hidden_in_member(archive, member)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+            continue
+        if rows:
+            found[name] = frozenset(rows)
+    return found
+
+
+def _attribute(tag: bytes, name: bytes, *, literal: bool = True) -> str | None:
+    pattern = re.escape(name) if literal else name  # r:id's prefix is the writer's choice
+    match = re.search(rb"\s" + pattern + rb"=\"([^\"]*)\"", tag)
+    return html.unescape(match.group(1).decode("utf-8", "replace")) if match else None
+
+
+def _hidden_in_member(archive: zipfile.ZipFile, member: str) -> list[int]:
+    rows: list[int] = []
+    tail = b""
+    with archive.open(member) as handle:
+        while chunk := handle.read(4 * 1024 * 1024):
+            text = tail + chunk
+            for mark in _HIDDEN_MARKS:
+                at = text.find(mark)
+                while at != -1:
+                    start = text.rfind(b"<", 0, at)
+                    if text.startswith(b"<row ", start) or re.match(rb"<\w+:row ", text[start:at]):
+                        number = _ROW_NUMBER.search(text, start, at)
+                        if number:
+                            rows.append(int(number.group(1)))
+                    at = text.find(mark, at + 1)
+            # Keep the last tag's start, so a mark cut between two pieces is found whole.
+            cut = text.rfind(b"<")
+            tail = text[cut:] if cut != -1 and len(text) - cut < 4096 else b""
+    return sorted(set(rows))
 
 
 def _calamine_error(exc: Exception, name: str, sheet: str | None) -> LedgerReadError:

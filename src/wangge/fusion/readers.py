@@ -206,6 +206,10 @@ def _sheet_from_grid(
     header_cells = ([cell_text(v) for v in rows[header]] + [""] * width)[:width]
     frame, filter_notes = filter_rows(frame, columns, [header_cells], title_rows)
     notes.extend(filter_notes)
+    if grid.hidden_rows:
+        shown = frame.filter(pl.col(SOURCE_ROW).is_in(sorted(grid.hidden_rows)))[SOURCE_ROW]
+        if shown.len():
+            notes.append(f"第 {_row_runs(shown.to_list())} 行是隐藏的行，仍已读取")
     notes.extend(lossy_notes)
     if lossy > len(lossy_notes):
         notes.append(f"另有 {lossy - len(lossy_notes)} 处数字因位数过长已丢失后几位")
@@ -219,6 +223,18 @@ def _sheet_from_grid(
         lossy_cells=lossy,
         header_width=header_width,
     )
+
+
+def _row_runs(numbers: Sequence[int], most: int = MAX_NOTES_PER_KIND) -> str:
+    """Row numbers as a clerk reads them: runs joined (6-7), the first `most` runs shown."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    text = "、".join(span_text(a, b) for a, b in runs[:most])
+    return text + (f" 等（共 {len(numbers)} 行）" if len(runs) > most else "")
 
 
 def _fill_header_merges(scan: list[list[str]], merges: Sequence[MergeRange]) -> None:

@@ -399,6 +399,25 @@ def test_a_template_s_example_row_is_no_resident() -> None:
     assert "跳过示例行 “（填写示例）” 第 5 行" in sheet.notes
 
 
+def test_hidden_rows_are_read_and_said() -> None:
+    # Clerks hide the rows of residents who moved away, and a filter hides every row it does
+    # not show: the rows are still in the file and are read, but the clerk is told, as for a
+    # hidden sheet.
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        ws.append(["XX社区居民台账"])
+        ws.append(["序号", "姓名", "身份证号", "联系电话"])
+        for n in range(1, 7):
+            ws.append([n, f"居民{n}", "", f"1391234567{n}"])
+        ws.row_dimensions[1].hidden = True  # a title row: nobody's data
+        for row in (4, 6, 7):
+            ws.row_dimensions[row].hidden = True
+
+    (sheet,) = read_ledger("台账.xlsx", data=xlsx_bytes(build))
+    assert [r["_source_row"] for r in rows(sheet)] == [3, 4, 5, 6, 7, 8]
+    assert "第 4、6-7 行是隐藏的行，仍已读取" in sheet.notes
+
+
 # --------------------------------------------------------------------------- cell values
 
 
