@@ -18,7 +18,6 @@ import datetime
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import shapely
@@ -32,23 +31,16 @@ from wangge.geo.demo import _KX, RegionRow, StaffRow, _centroid, _geojson, _layo
 from wangge.geo.models import RegionLevel, StaffPost
 from wangge.people.demo import HouseholdRow, PersonRow, ResidenceRow
 from wangge.people.demo_catalogues import (
-    _BEIJING_CODES,
     _COMMUNITIES,
     _COURTYARD_ROOMS,
     _DUTIES,
-    _ETHNICITIES,
-    _GIVEN,
     _HEALTH_CENTRE,
     _MAIN_ROADS,
-    _MOBILE_PREFIXES,
     _MONGOLIAN_GIVEN,
-    _ORIGINS,
-    _OVERSEAS,
     _POLICE_STATION,
-    _SURNAMES,
-    _UYGHUR_GIVEN,
     _CommunityPlan,
 )
+from wangge.people.demo_residents import Member, Residents, age_at_reference
 from wangge.people.idnumber import make_id_number
 from wangge.people.models import Relation, ResidenceType
 
@@ -65,16 +57,6 @@ class Batch:
     staff: list[StaffRow] = field(default_factory=list)  # 楼栋长 of the batch's buildings
 
 
-def _weighted(items: Sequence[tuple[Any, float]]) -> tuple[list[Any], list[float]]:
-    values = [item[0] for item in items]
-    cumulative: list[float] = []
-    total = 0.0
-    for _, weight in items:
-        total += weight
-        cumulative.append(total)
-    return values, cumulative
-
-
 @dataclass(frozen=True)
 class _GridPlan:
     code: str
@@ -82,16 +64,6 @@ class _GridPlan:
     community_code: str
     polygon: BaseGeometry
     target: int
-
-
-@dataclass
-class _Member:
-    relation: str
-    gender: str
-    birth: datetime.date
-    surname: str | None = None
-    kind: str = ResidenceType.REGISTERED
-    origin: tuple[str, str] | None = None  # (ID region code, registered residence) if not local
 
 
 def _apportion(total: int, weights: Sequence[float]) -> list[int]:
@@ -106,15 +78,6 @@ def _apportion(total: int, weights: Sequence[float]) -> list[int]:
     for i in by_remainder[: total - sum(whole)]:
         whole[i] += 1
     return whole
-
-
-def _years_before(date: datetime.date, years: float) -> datetime.date:
-    return date - datetime.timedelta(days=round(years * 365.2425))
-
-
-def _age(birth: datetime.date) -> int:
-    ref = REFERENCE_DATE
-    return ref.year - birth.year - ((ref.month, ref.day) < (birth.month, birth.day))
 
 
 class DemoGenerator:
@@ -151,11 +114,7 @@ class DemoGenerator:
                         next(targets),
                     )
                 )
-        self._surnames = _weighted(_SURNAMES)
-        self._given = {key: _weighted(pool) for key, pool in _GIVEN.items()}
-        self._beijing = _weighted([((code, name), w) for code, name, w in _BEIJING_CODES])
-        self._provinces = _weighted([(codes, w) for w, codes in _ORIGINS])
-        self._ethnicities = _weighted(_ETHNICITIES)
+        self._residents = Residents()
 
     # -- regions and staff ------------------------------------------------------------------
 
@@ -199,11 +158,11 @@ class DemoGenerator:
 
         def add(region: str, post: str, department: str, age: tuple[int, int] = (24, 55)) -> None:
             gender = "男" if rng.random() < 0.5 else "女"
-            birth = self._birth(rng, *age)
+            birth = self._residents.birth(rng, *age)
             rows.append(
                 StaffRow(
-                    region, post, self._name(rng, gender, birth), department,
-                    self._mobile(rng, phones), _DUTIES[post],
+                    region, post, self._residents.name(rng, gender, birth), department,
+                    self._residents.mobile(rng, phones), _DUTIES[post],
                 )
             )  # fmt: skip
 
@@ -338,7 +297,7 @@ class DemoGenerator:
             for p in batch.persons[first_person:]
             if p.residence_type == ResidenceType.REGISTERED
             and p.phone.startswith("1")
-            and 35 <= _age(p.birth_date) <= 75
+            and 35 <= age_at_reference(p.birth_date) <= 75
         ]
         if not candidates:
             return
@@ -383,15 +342,15 @@ class DemoGenerator:
     ) -> int:
         """Add one household of at most ``limit`` persons; return how many persons it has."""
         rng = state.rng
-        members = self._tenants(rng) if rental else self._family(rng)
+        members = self._residents.tenants(rng) if rental else self._residents.family(rng)
         # The grid's last household is cut to fit (head first, so the head always stays).
         del members[max(1, limit) :]
         household_key = state.households
         state.households += 1
         state.rental_flags.append(rental)
         move_in = self._move_in(rng, members[0].birth, rental)
-        self._surnames_for(rng, members)
-        ethnicity = self._ethnicity(rng)
+        self._residents.surnames_for(rng, members)
+        ethnicity = self._residents.ethnicity(rng)
         hukou = f"北京市朝阳区{address}"
         phones: list[str] = []
         for member in members:
@@ -400,24 +359,23 @@ class DemoGenerator:
             if member.kind == ResidenceType.OVERSEAS:
                 ethnicity_here = ""
             elif member.relation == Relation.TENANT or rng.random() < 0.1:
-                ethnicity_here = self._ethnicity(rng)
+                ethnicity_here = self._residents.ethnicity(rng)
             else:
                 ethnicity_here = ethnicity
-            code, residence_text = self._origin(rng, member, hukou, rental)
+            code, residence_text = self._residents.origin(rng, member, hukou, rental)
             if ethnicity_here == "维吾尔族":
-                name = self._uyghur_name(rng, member.gender)
+                name = self._residents.uyghur_name(rng, member.gender)
             elif ethnicity_here == "蒙古族" and rng.random() < 0.5:
                 name = rng.choice(_MONGOLIAN_GIVEN[member.gender])
             else:
-                name = (member.surname or self._surname(rng)) + self._given_name(
-                    rng, member.gender, member.birth
-                )
+                surname = member.surname or self._residents.surname(rng)
+                name = surname + self._residents.given_name(rng, member.gender, member.birth)
             since = max(move_in, member.birth)
             if member.relation == Relation.PARENT and rng.random() < 0.5:
                 since = since + datetime.timedelta(
                     days=rng.randint(0, max(0, (REFERENCE_DATE - since).days - 1))
                 )
-            phone = self._member_phone(rng, member, phones, state.phones)
+            phone = self._residents.member_phone(rng, member, phones, state.phones)
             id_number = state.id_number(code, member.birth, member.gender)
             batch.persons.append(
                 PersonRow(
@@ -432,170 +390,6 @@ class DemoGenerator:
         head_key = state.persons - len(members)
         batch.households.append(HouseholdRow(household_key, room_key, grid.code, head_key, rental))
         return len(members)
-
-    def _surnames_for(self, rng: random.Random, members: list[_Member]) -> None:
-        """Children take the father's surname, the head's father shares the head's."""
-        head = members[0]
-        head.surname = self._surname(rng)
-        spouse = next((m for m in members if m.relation == Relation.SPOUSE), None)
-        if spouse is not None:
-            spouse.surname = self._surname(rng)
-        father = head if head.gender == "男" or spouse is None else spouse
-        for member in members[1:]:
-            if member.relation in (Relation.CHILD, Relation.GRANDCHILD):
-                member.surname = father.surname if rng.random() < 0.95 else head.surname
-            elif member.relation == Relation.PARENT and member.gender == "男":
-                member.surname = head.surname
-            elif member.surname is None:
-                member.surname = self._surname(rng)
-
-    def _family(self, rng: random.Random) -> list[_Member]:
-        """An owner-occupied household: one of the common family shapes of a Beijing street."""
-        x = rng.random()
-        female_head = rng.random() < 0.3
-        head_gender, other = ("女", "男") if female_head else ("男", "女")
-        members: list[_Member]
-        if x < 0.10:  # elderly living alone, more often a widow
-            gender = "女" if rng.random() < 0.65 else "男"
-            members = [_Member(Relation.HEAD, gender, self._birth(rng, 66, 94))]
-        elif x < 0.18:  # single adult
-            members = [_Member(Relation.HEAD, head_gender, self._birth(rng, 24, 65))]
-        elif x < 0.33:  # elderly couple, children moved out (空巢)
-            head = self._birth(rng, 60, 90)
-            members = [
-                _Member(Relation.HEAD, head_gender, head),
-                _Member(Relation.SPOUSE, other, self._spouse_birth(rng, head, 60)),
-            ]
-        elif x < 0.45:  # couple without children
-            head = self._birth(rng, 24, 59)
-            members = [
-                _Member(Relation.HEAD, head_gender, head),
-                _Member(Relation.SPOUSE, other, self._spouse_birth(rng, head, 20)),
-            ]
-        elif x < 0.78:  # couple with children
-            head = self._birth(rng, 27, 58)
-            members = [
-                _Member(Relation.HEAD, head_gender, head),
-                _Member(Relation.SPOUSE, other, self._spouse_birth(rng, head, 22)),
-            ]
-            members += self._children(rng, head, rng.choice((1, 1, 1, 2, 2)), Relation.CHILD)
-        elif x < 0.93:  # three generations: elderly parents of the head live in
-            head = self._birth(rng, 30, 55)
-            members = [
-                _Member(Relation.HEAD, head_gender, head),
-                _Member(Relation.SPOUSE, other, self._spouse_birth(rng, head, 22)),
-            ]
-            members += self._children(rng, head, rng.choice((1, 1, 2)), Relation.CHILD)
-            father = _years_before(head, rng.uniform(23, 34))
-            if _age(father) <= 96:
-                parents = [("男", father), ("女", self._spouse_birth(rng, father, 45))]
-                if rng.random() < 0.4:
-                    parents.pop(rng.randrange(2))
-                for gender, birth in parents:
-                    members.append(_Member(Relation.PARENT, gender, birth))
-        elif x < 0.97:  # grandparents raising a grandchild
-            head = self._birth(rng, 55, 75)
-            members = [
-                _Member(Relation.HEAD, head_gender, head),
-                _Member(Relation.SPOUSE, other, self._spouse_birth(rng, head, 50)),
-            ]
-            child_birth = _years_before(head, rng.uniform(24, 34))
-            members += self._children(rng, child_birth, 1, Relation.GRANDCHILD)
-        else:  # single parent
-            head = self._birth(rng, 28, 55)
-            members = [_Member(Relation.HEAD, head_gender, head)]
-            members += self._children(rng, head, 1, Relation.CHILD)
-        # Owner households are mostly 户籍; some bought here without moving their 户口, and
-        # parents who came to help with grandchildren (老漂族) or a spouse from elsewhere often
-        # keep theirs in the home town.
-        y = rng.random()
-        if y < 0.004:
-            kind = ResidenceType.OVERSEAS
-        elif y < 0.125:
-            kind = ResidenceType.FLOATING
-        else:
-            kind = ResidenceType.REGISTERED
-        origin = self._hometown(rng) if kind == ResidenceType.FLOATING else None
-        parents_origin = self._hometown(rng)
-        for member in members:
-            member.kind = kind
-            member.origin = origin
-            if kind == ResidenceType.REGISTERED:
-                if member.relation == Relation.PARENT and rng.random() < 0.4:
-                    member.kind, member.origin = ResidenceType.FLOATING, parents_origin
-                elif member.relation == Relation.SPOUSE and rng.random() < 0.1:
-                    member.kind, member.origin = ResidenceType.FLOATING, self._hometown(rng)
-        if kind == ResidenceType.OVERSEAS:
-            overseas = rng.choice(_OVERSEAS)
-            for member in members:
-                member.origin = overseas
-        return members
-
-    def _tenants(self, rng: random.Random) -> list[_Member]:
-        """A rented room: single tenants, couples, young families or a shared flat (合租)."""
-        x = rng.random()
-        gender = "男" if rng.random() < 0.55 else "女"
-        other = "女" if gender == "男" else "男"
-        if x < 0.33:
-            members = [_Member(Relation.HEAD, gender, self._birth(rng, 19, 55))]
-        elif x < 0.58:
-            head = self._birth(rng, 22, 50)
-            members = [
-                _Member(Relation.HEAD, gender, head),
-                _Member(Relation.SPOUSE, other, self._spouse_birth(rng, head, 20)),
-            ]
-        elif x < 0.75:
-            head = self._birth(rng, 26, 45)
-            members = [
-                _Member(Relation.HEAD, gender, head),
-                _Member(Relation.SPOUSE, other, self._spouse_birth(rng, head, 21)),
-            ]
-            members += self._children(rng, head, rng.choice((1, 1, 2)), Relation.CHILD)
-        else:
-            members = [_Member(Relation.HEAD, gender, self._birth(rng, 20, 35))]
-            for _ in range(rng.randint(1, 4)):
-                g = "男" if rng.random() < 0.55 else "女"
-                members.append(_Member(Relation.TENANT, g, self._birth(rng, 19, 38)))
-        y = rng.random()
-        if y < 0.012:
-            kind = ResidenceType.OVERSEAS
-        elif y < 0.84:
-            kind = ResidenceType.FLOATING
-        else:
-            kind = ResidenceType.REGISTERED
-        family_origin = self._hometown(rng) if kind == ResidenceType.FLOATING else None
-        overseas = rng.choice(_OVERSEAS)
-        for member in members:
-            member.kind = kind
-            if kind == ResidenceType.OVERSEAS:
-                member.origin = overseas
-            elif member.relation == Relation.TENANT:
-                # Flatmates are unrelated: each has their own 户籍 status and home town.
-                if rng.random() < 0.9:
-                    member.kind, member.origin = ResidenceType.FLOATING, self._hometown(rng)
-                else:
-                    member.kind, member.origin = ResidenceType.REGISTERED, None
-            else:
-                member.origin = family_origin
-        return members
-
-    def _children(
-        self, rng: random.Random, parent: datetime.date, count: int, relation: str
-    ) -> list[_Member]:
-        children = []
-        for _ in range(count):
-            birth = parent + datetime.timedelta(days=round(rng.uniform(23, 38) * 365.2425))
-            if birth >= REFERENCE_DATE:
-                birth = REFERENCE_DATE - datetime.timedelta(days=rng.randint(30, 2000))
-            gender = "男" if rng.random() < 0.52 else "女"
-            children.append(_Member(relation, gender, birth))
-        return children
-
-    def _spouse_birth(self, rng: random.Random, head: datetime.date, min_age: int) -> datetime.date:
-        birth = head + datetime.timedelta(days=round(rng.gauss(1.5, 3) * 365.2425))
-        if _age(birth) < min_age:
-            birth = _years_before(REFERENCE_DATE, min_age + rng.random())
-        return min(birth, _years_before(REFERENCE_DATE, 18.1))
 
     @staticmethod
     def _move_in(rng: random.Random, head_birth: datetime.date, rental: bool) -> datetime.date:
@@ -629,9 +423,9 @@ class DemoGenerator:
 
     # -- tags -------------------------------------------------------------------------------
 
-    def _tag(self, rng: random.Random, members: list[_Member], rental: bool, batch: Batch) -> None:
+    def _tag(self, rng: random.Random, members: list[Member], rental: bool, batch: Batch) -> None:
         rows = batch.persons[-len(members) :]
-        ages = [_age(m.birth) for m in members]
+        ages = [age_at_reference(m.birth) for m in members]
         alone = len(members) == 1
         all_elderly = all(a >= 60 for a in ages)
         registered = members[0].kind == ResidenceType.REGISTERED
@@ -658,101 +452,6 @@ class DemoGenerator:
                 tags.append("veteran")
             if tags:
                 batch.persons[len(batch.persons) - len(members) + i] = _with_tags(row, tags)
-
-    # -- people details -----------------------------------------------------------------------
-
-    def _origin(
-        self, rng: random.Random, member: _Member, hukou: str, rental: bool
-    ) -> tuple[str, str]:
-        """(ID region code, registered residence text) for one person."""
-        if member.kind != ResidenceType.REGISTERED and member.origin:
-            return member.origin
-        code: str = _pick(rng, self._beijing)[0]
-        if member.birth.year >= 2010 and code in ("110103", "110104"):
-            code = "110101"
-        if member.birth.year >= 1995 and rng.random() < 0.7:
-            code = "110105"
-        if rng.random() < 0.12 and _age(member.birth) >= 18:
-            code = self._hometown(rng)[0]  # 户口 moved to Beijing later; the number keeps origin
-        if rental:
-            # Beijingers renting here keep their 户口 at home elsewhere in the city.
-            home = _pick(rng, self._beijing)[1]
-            return code, f"北京市{home}"
-        return code, hukou
-
-    def _hometown(self, rng: random.Random) -> tuple[str, str]:
-        codes: tuple[tuple[str, str], ...] = _pick(rng, self._provinces)
-        return rng.choice(codes)
-
-    def _ethnicity(self, rng: random.Random) -> str:
-        value: str = _pick(rng, self._ethnicities)
-        return value
-
-    def _surname(self, rng: random.Random) -> str:
-        value: str = _pick(rng, self._surnames)
-        return value
-
-    def _given_name(self, rng: random.Random, gender: str, birth: datetime.date) -> str:
-        year = birth.year
-        era = "old" if year < 1960 else "mid" if year < 1990 else "young" if year < 2010 else "kid"
-        value: str = _pick(rng, self._given[(era, gender)])
-        return value
-
-    def _name(self, rng: random.Random, gender: str, birth: datetime.date) -> str:
-        return self._surname(rng) + self._given_name(rng, gender, birth)
-
-    @staticmethod
-    def _uyghur_name(rng: random.Random, gender: str) -> str:
-        return f"{rng.choice(_UYGHUR_GIVEN[gender])}·{rng.choice(_UYGHUR_GIVEN['男'])}"
-
-    @staticmethod
-    def _birth(rng: random.Random, min_age: int, max_age: int) -> datetime.date:
-        days = rng.randint(round(min_age * 365.2425) + 1, round((max_age + 1) * 365.2425) - 1)
-        return REFERENCE_DATE - datetime.timedelta(days=days)
-
-    @staticmethod
-    def _mobile(rng: random.Random, used: set[int]) -> str:
-        """A mobile number nobody else in the demo has.
-
-        Strangers sharing a number would make phone search and record linkage look broken;
-        family members who share one do so on purpose (see ``_member_phone``).
-        """
-        while True:
-            number = rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-            if int(number) not in used:
-                used.add(int(number))
-                return number
-
-    @staticmethod
-    def _landline(rng: random.Random, used: set[int]) -> str:
-        while True:
-            number = f"010-{rng.choice('68')}{rng.randrange(10**7):07d}"  # 座机
-            key = int(number.replace("-", ""))
-            if key not in used:
-                used.add(key)
-                return number
-
-    def _member_phone(
-        self, rng: random.Random, member: _Member, phones: list[str], used: set[int]
-    ) -> str:
-        """Mobiles for adults; children and some old people share a family member's number."""
-        age = _age(member.birth)
-        if age < 12:
-            return phones[0] if phones and rng.random() < 0.3 else ""
-        if age >= 80 and rng.random() < 0.5:
-            if phones:
-                return phones[0]
-            return self._landline(rng, used)
-        if phones and rng.random() < 0.05:
-            return phones[0]
-        phone = self._mobile(rng, used)
-        phones.append(phone)
-        return phone
-
-
-def _pick(rng: random.Random, table: tuple[list[Any], list[float]]) -> Any:
-    values, cumulative = table
-    return rng.choices(values, cum_weights=cumulative)[0]
 
 
 def _with_tags(row: PersonRow, tags: list[str]) -> PersonRow:
