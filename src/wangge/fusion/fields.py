@@ -81,6 +81,8 @@ _ROLE_PREFIXES: Final[tuple[tuple[str, str], ...]] = (
     ("监护人", "contact"),
     ("赡养人", "contact"),
     ("子女", "contact"),
+    ("家属", "contact"),
+    ("亲属", "contact"),
 )
 
 # Exact header texts (after cleaning) → field. Checked before the keyword rules.

@@ -172,3 +172,18 @@ def test_a_slash_inside_brackets_is_a_hint_not_a_group() -> None:
         ("基本信息/性别(男/女)", "gender"),
     ]:
         assert read_header(header).field == field, header
+
+
+def test_a_family_member_s_columns_are_a_contact_not_the_resident() -> None:
+    # 独居老人台账: the elder's own name and ID, then the 家属 to call. The 家属电话 is not
+    # the elder's phone.
+    mapping = map_columns(
+        ["序号", "老人姓名", "身份证号", "家属姓名", "家属电话", "家庭住址"],
+        [["1"], ["王秀英"], ["110105194001011234"], ["王小明"], ["13800001111"], ["幸福路1号"]],
+    )
+    assert mapping.resident_fields() == {"serial": 0, "name": 1, "id_number": 2, "address": 5}
+    assert [(c.role, c.field) for c in mapping.columns[3:5]] == [
+        ("contact", "name"),
+        ("contact", "phone"),
+    ]
+    assert read_header("亲属联系电话").role == "contact"
