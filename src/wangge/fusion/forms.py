@@ -30,7 +30,9 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     ledgers = MultipleFileField(
         label=_("台账文件"),
-        widget=MultipleFileInput(attrs={"accept": ".xlsx,.xls,.csv", "multiple": True}),
+        widget=MultipleFileInput(
+            attrs={"accept": ".xlsx,.xlsm,.xlsb,.xls,.csv,.txt", "multiple": True}
+        ),
         help_text=_("可一次选择多个 .xlsx、.xls 或 .csv 文件"),
         required=False,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -82,6 +83,15 @@ def test_upload_stages_a_batch_and_shows_what_was_found(sample: SampleDistrict):
     assert ID_ZHAO not in page and "13812340001" not in page  # staged identifiers stay hidden
     listing = client.get("/imports/").content.decode()
     assert f"/imports/{batch.pk}/" in listing and "待确认" in listing
+
+
+def test_the_file_picker_offers_every_kind_of_ledger_the_reader_takes(sample: SampleDistrict):
+    # The browser's dialog shows only the suffixes in `accept`: a macro template (.xlsm), a
+    # binary workbook (.xlsb) or a system's tab-separated .txt could not be picked at all.
+    page = officer(sample).get("/imports/new/").content.decode()
+    accept = re.search(r'accept="([^"]*)"', page)
+    assert accept is not None
+    assert set(accept.group(1).split(",")) >= {".xlsx", ".xlsm", ".xlsb", ".xls", ".csv", ".txt"}
 
 
 def test_the_list_names_how_a_batch_arrived(sample: SampleDistrict):
