@@ -140,13 +140,7 @@ class Residents:
         # Owner households are mostly 户籍; some bought here without moving their 户口, and
         # parents who came to help with grandchildren (老漂族) or a spouse from elsewhere often
         # keep theirs in the home town.
-        y = rng.random()
-        if y < 0.004:
-            kind = ResidenceType.OVERSEAS
-        elif y < 0.125:
-            kind = ResidenceType.FLOATING
-        else:
-            kind = ResidenceType.REGISTERED
+        kind = _household_kind(rng, overseas=0.004, floating=0.125)
         origin = self.hometown(rng) if kind == ResidenceType.FLOATING else None
         parents_origin = self.hometown(rng)
         for member in members:
@@ -188,13 +182,7 @@ class Residents:
             for _ in range(rng.randint(1, 4)):
                 g = "男" if rng.random() < 0.55 else "女"
                 members.append(Member(Relation.TENANT, g, self.birth(rng, 19, 38)))
-        y = rng.random()
-        if y < 0.012:
-            kind = ResidenceType.OVERSEAS
-        elif y < 0.84:
-            kind = ResidenceType.FLOATING
-        else:
-            kind = ResidenceType.REGISTERED
+        kind = _household_kind(rng, overseas=0.012, floating=0.84)  # most tenants are floating
         family_origin = self.hometown(rng) if kind == ResidenceType.FLOATING else None
         overseas = rng.choice(_OVERSEAS)
         for member in members:
@@ -318,6 +306,17 @@ class Residents:
         phone = self.mobile(rng, used)
         phones.append(phone)
         return phone
+
+
+def _household_kind(rng: random.Random, *, overseas: float, floating: float) -> str:
+    """A household's residence type in one draw: overseas below ``overseas``, floating below
+    ``floating`` (cumulative cuts, as the shares were first written), registered above."""
+    y = rng.random()
+    if y < overseas:
+        return ResidenceType.OVERSEAS
+    if y < floating:
+        return ResidenceType.FLOATING
+    return ResidenceType.REGISTERED
 
 
 def _weighted(items: Sequence[tuple[Any, float]]) -> tuple[list[Any], list[float]]:
