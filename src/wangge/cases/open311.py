@@ -370,7 +370,12 @@ def parse_when(name: str, text: str, *, end: bool = False) -> datetime.datetime:
     return value
 
 
-def _csv(text: str) -> list[str]:
+def _csv(params: Any, name: str) -> list[str]:
+    """A comma list filter; checked before it reaches a query (PostgreSQL refuses a NUL)."""
+    text = params.get(name, "")
+    problem = text_problem(text)
+    if problem:
+        raise Open311Error(400, f"{name}：{problem}")
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
@@ -414,7 +419,7 @@ def date_window(params: Any) -> tuple[datetime.datetime, datetime.datetime]:
 def find_requests(params: Any) -> CaseQuerySet:
     """The spec's filters: service_request_id overrides the others; default the last 90 days."""
     queryset = public_cases()
-    ids = _csv(params.get("service_request_id", ""))
+    ids = _csv(params, "service_request_id")
     if ids:
         if len(ids) > MAX_IDS:
             raise Open311Error(
@@ -423,12 +428,12 @@ def find_requests(params: Any) -> CaseQuerySet:
         return queryset.filter(number__in=ids)
     start, end = date_window(params)
     queryset = queryset.filter(created_at__gte=start, created_at__lte=end)
-    codes = _csv(params.get("service_code", ""))
+    codes = _csv(params, "service_code")
     if codes:
         queryset = queryset.filter(
             Q(category__code__in=codes) | Q(category__parent__code__in=codes)
         )
-    statuses = set(_csv(params.get("status", "").lower()))
+    statuses = {s.lower() for s in _csv(params, "status")}
     if statuses - {"open", "closed"}:
         raise Open311Error(400, "status 只能是 open 或 closed")
     if statuses == {"open"}:

@@ -480,6 +480,27 @@ def test_a_90_day_span_is_accepted(client: Client, cases: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("method", "field"),
+    [
+        ("get", "service_request_id"),
+        ("get", "service_code"),
+        ("get", "status"),
+        ("post", "service_request_id"),  # the others are not read when ids are given
+    ],
+)
+def test_a_nul_in_a_filter_is_400_not_500(
+    client: Client, cases: Any, field: str, method: str
+) -> None:
+    """The filters went into the query as given; PostgreSQL refuses a NUL in text (a 500)."""
+    if method == "get":
+        answer = client.get(f"{BASE}/requests.json", {field: "H01\x00"})
+    else:  # the lookup by POST, for a list of ids too long for a URL
+        answer = client.post(f"{BASE}/requests.json", {field: "H\x00"})
+    message = _json_error(answer, 400)
+    assert field in message and "空字符" in message
+
+
+@pytest.mark.parametrize(
     ("value", "says"),
     [
         ("yesterday", "ISO 8601"),
