@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wangge.core.middleware.StorableTextMiddleware",  # after CSRF: the form is read by then
 ]
 
 ROOT_URLCONF = "wangge.urls"

@@ -3,16 +3,21 @@
 Django's LocaleMiddleware would follow the browser's Accept-Language, so a grid worker on an
 English-language phone would get an English UI they never asked for.
 
-And the answer to HEAD has no content (`HeadWithoutBodyMiddleware`).
+And the answer to HEAD has no content (`HeadWithoutBodyMiddleware`), and a page's query or form
+field that cannot be stored is refused before its view reads it (`StorableTextMiddleware`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
 from django.utils import translation
+
+from wangge.core.bounds import text_problem
 
 
 class ChosenLanguageMiddleware:
@@ -52,3 +57,38 @@ class HeadWithoutBodyMiddleware:
             else:
                 response.content = b""  # type: ignore[attr-defined]
         return response
+
+
+class StorableTextMiddleware:
+    """A NUL in a page's query or form field is a 400 naming the field (the words of
+    `core.bounds.text_problem`), before the view: PostgreSQL cannot hold one in text, and the
+    pages pass their fields to queries and services as they come (a search, a list filter, a
+    case's note), so each was a 500 there.
+
+    Pages only: views exempt from CSRF (the REST API, Open311, OpenRosa) parse and check their
+    own bodies, and reading a multipart form here would consume a stream they read themselves.
+    For the pages the CSRF check has already read the form."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if getattr(view, "csrf_exempt", False):
+            return None
+        fields = [request.GET]
+        if request.method == "POST":
+            fields.append(request.POST)
+        for data in fields:
+            for key, values in data.lists():
+                for value in [key, *values]:
+                    problem = text_problem(value)
+                    if problem:
+                        name = key[:40].replace("\x00", "")
+                        message = f"请求参数“{name}”有误：{problem}"
+                        return render(request, "core/error.html", {"message": message}, status=400)
+        return None
