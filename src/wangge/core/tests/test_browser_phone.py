@@ -17,7 +17,8 @@ page is walked without touching this file. On each page it fails on:
   24×24 px (WCAG 2.2 target size minimum), and links standing alone in a list's cells or cards
   less than 24 px high;
 - a link drawn as a button (`a.button`) whose word sits off the middle of its box;
-- what sits beside a page's title (`.heading`), wrapped under it, touching what follows.
+- what sits beside a page's title (`.heading`), wrapped under it, touching what follows, or an
+  empty box beside it (no button for this user) leaving a blank band under the title.
 
 Screenshots of each page, for each role, land in test-results/screenshots/phone/ for a person
 to look at (Chinese line breaking, crowding).
@@ -152,6 +153,12 @@ CHECK_PAGE = """
   }
   // what sits beside a page's title (地图, 待签收), wrapped under it, keeps clear of what follows
   for (const head of document.querySelectorAll(".heading")) {
+    for (const c of head.children) {
+      // an empty box beside the title (no button for this user) still pushes its margins
+      if (c.tagName !== "H1" && !c.children.length && !c.textContent.trim() && c.getClientRects().length) {
+        problems.push(`${describe(head)}: an empty ${describe(c)} takes room under the title`);
+      }
+    }
     const next = head.nextElementSibling;
     if (!next || !next.getClientRects().length) continue;
     const bottom = Math.max(...[...head.children].map((c) => c.getBoundingClientRect().bottom));
