@@ -123,6 +123,21 @@ def batched() -> Iterator[None]:
         batch.flush()
 
 
+NUL_SHOWN = "\u2400"  # ␀, SYMBOL FOR NULL
+
+
+def _storable(value: Any) -> Any:
+    """The value with every NUL shown as ␀: PostgreSQL holds no NUL in text or JSON, and what
+    is refused (a path, an id typed by the user) must still be recorded, not fail the request."""
+    if isinstance(value, str):
+        return value.replace("\x00", NUL_SHOWN)
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    return value
+
+
 def record(
     user: Any,
     action: str,
@@ -142,9 +157,9 @@ def record(
         user_roles=_roles_snapshot(user) if authenticated else [],
         action=action,
         object_type=object_type,
-        object_id=str(object_id) if object_id != "" else "",
+        object_id=_storable(str(object_id)) if object_id != "" else "",
         channel=channel,
-        detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
+        detail=_storable(json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str))),
         txn=Txn.OPEN if _in_data_transaction() else Txn.NONE,
     )
     batch: _Batch | None = getattr(_local, "batch", None)

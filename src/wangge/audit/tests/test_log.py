@@ -245,3 +245,31 @@ def test_a_batch_is_written_even_when_its_transaction_fails(settings):
     assert sequence_pending(grace=timedelta(0)) == 1
     entry.refresh_from_db()
     assert entry.txn == Txn.UNCONFIRMED
+
+
+def test_a_nul_in_what_is_recorded_is_kept_visible_and_storable():
+    """PostgreSQL holds no NUL in text or JSON: recording one failed the request that was being
+    refused (a signed-in user's 404 for /cases/%00/ was a 500 there). The entry is written with
+    the NUL shown as ␀, so the attempt is still in the log."""
+    audit.record(
+        None,
+        AuditAction.DENIED,
+        "request",
+        "7\x00",
+        channel="cli",
+        detail={"path": "/cases/\x00/", "nested": ["a\x00"], "k\x00": 1},
+    )
+    entry = AuditEntry.objects.get()
+    assert entry.object_id == "7␀"
+    assert entry.detail == {"path": "/cases/␀/", "nested": ["a␀"], "k␀": 1}
+    assert sequence_pending() == 1 and verify_chain() == (1, None)
+
+
+def test_a_signed_in_users_404_for_a_path_with_nul_is_a_404(sample: SampleDistrict):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(sample.users["grid"])
+    assert client.get("/cases/%00/").status_code == 404
+    denied = AuditEntry.objects.filter(action=AuditAction.DENIED).last()
+    assert denied is not None and denied.detail["path"] == "/cases/␀/"
