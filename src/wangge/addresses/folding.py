@@ -97,9 +97,8 @@ def _counted_to_digits(match: re.Match[str]) -> str:
 
 # 第 before a number that counts a building, floor, unit, group… (第3单元, 第九层, 第八师); not
 # in a name (第一广场, 兰州大学第一医院, 第二中学), which registries write with it.
-_ORDINAL: Final = re.compile(
-    f"第+(?=[0-9]|[{_NUMERAL_CLASS}]+[层楼栋幢座单门号组排室户期区街巷弄条段队社师团])"
-)
+# 第 before a number in digits (第3单元; after the numerals are rewritten, 第九层 too).
+_ORDINAL: Final = re.compile("第+(?=[0-9])")
 _NUMERAL_AFTER_MARK: Final = re.compile(
     f"(?:(?<=[单元门楼号层室户院座栋幢\\-0-9])[{_NUMERAL_CLASS}]+$)|(?:(?<=[之附])[{_NUMERAL_CLASS}]+)"
 )
@@ -129,6 +128,18 @@ def prepare_text(text: str) -> str:
         s = _DONG_TYPO.sub("栋", s)
     s = _DASHES.sub("-", s)
     s = _GLUED_NUMERAL.sub("号", s)
+    s = _numbers_to_digits(s)
+    # 第 goes where its number is now in digits (a count rewritten above: 第九层 → 9层), and the
+    # numbers are read again without it, so a second reading changes nothing; a name's numeral
+    # stays a numeral with its 第 (第一广场).
+    while "第" in s and (again := _ORDINAL.sub("", s)) != s:
+        s = _numbers_to_digits(again)
+    return s
+
+
+def _numbers_to_digits(s: str) -> str:
     s = numerals.rewrite_numerals(s)
-    s = _NUMERAL_SUBAREA.sub(_counted_to_digits, s)
+    # right to left in effect: a count before 街N is one once N is in digits (〇街十区)
+    while (again := _NUMERAL_SUBAREA.sub(_counted_to_digits, s)) != s:
+        s = again
     return _NUMERAL_AFTER_MARK.sub(_numeral_to_digits, s)

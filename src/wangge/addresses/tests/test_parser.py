@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from wangge.addresses.numerals import int_to_chinese, to_halfwidth
@@ -417,6 +417,12 @@ def test_never_raises_and_loses_nothing_silently(text: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=ADDRESS_ALPHABET, max_size=30))
+# found by longer runs (80,000 examples): 第 and numerals read again after a rewrite
+@example("第二里")
+@example("第一第二层")
+@example("〇街十区")
+@example("幢〇第二#")
+@example("〇层第〇#")
 def test_preparing_twice_changes_nothing_more(text: str) -> None:
     once = prepare_text(text)
     assert _parse(once) == _parse(text)
