@@ -17,6 +17,7 @@ from wangge.access import audit
 from wangge.access.audit import AuditAction
 from wangge.access.scoping import require_district_admin, scope_for
 from wangge.addresses.models import Building, Room, RoomUse
+from wangge.core.bounds import text_problem
 from wangge.core.errors import Forbidden, NotFound, Problem, ServiceError, ValidationFailed
 from wangge.geo.coords import wgs84_to_gcj02_array
 from wangge.geo.gridfile import implied_districts, read_grid_file
@@ -33,9 +34,11 @@ def home_regions(user: Any) -> list[Region]:
 
 
 def get_region(user: Any, code: str) -> Region:
-    region = Region.objects.select_related("parent").filter(code=code).first()
+    # a code from the path: one PostgreSQL cannot hold (a NUL) names no region
+    found = Region.objects.select_related("parent").filter(code=code)
+    region = found.first() if text_problem(code) is None else None
     if region is None:
-        raise NotFound(f"区域编码 {code} 不存在")
+        raise NotFound(f"区域编码 {code.replace(chr(0), '')} 不存在")
     if not scope_for(user).covers_code(region.code):
         raise Forbidden("该区域不在您的管辖范围内")
     return region

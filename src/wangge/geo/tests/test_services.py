@@ -46,6 +46,12 @@ def test_regions_outside_scope_or_unknown_are_refused(sample: SampleDistrict):
         region_map_features(sample.users["nobody"], sample.street.code)
 
 
+def test_a_region_code_with_nul_is_unknown(sample: SampleDistrict):
+    """/regions/%00/ reached the database as it came: PostgreSQL refuses a NUL (a 500)."""
+    with pytest.raises(NotFound):
+        region_summary(sample.users["admin"], sample.street.code + "\x00")
+
+
 def _ring(center: tuple[float, float], radius: float, points: int) -> str:
     """A surveyed-looking boundary: a circle with a point every few centimetres."""
     import json
