@@ -375,6 +375,10 @@ class Policy:
 
 
 PLACED = Policy({Right.VIEW: (InGrid(),), Right.CHANGE: (InGrid(writing=True),)})
+# Residents and their homes: read only by those who keep them (offices and grid workers). A
+# department handler's role covers a street for its cases, not for its residents' files
+# (PIPL: least privilege on reads); the places and buildings stay on their map.
+PERSONAL = Policy({Right.VIEW: (InGrid(writing=True),), Right.CHANGE: (InGrid(writing=True),)})
 CASE = Policy(
     {
         Right.VIEW: (
@@ -389,11 +393,11 @@ CASE = Policy(
 )
 # model label → policy. Residences are reached through their household's grid.
 POLICIES: dict[str, Policy] = {
-    "people.person": PLACED,
-    "people.household": PLACED,
+    "people.person": PERSONAL,
+    "people.household": PERSONAL,
     "people.residence": Policy(
         {
-            Right.VIEW: (InGrid("household__grid"),),
+            Right.VIEW: (InGrid("household__grid", writing=True),),
             Right.CHANGE: (InGrid("household__grid", writing=True),),
         }
     ),

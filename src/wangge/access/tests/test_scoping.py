@@ -42,9 +42,12 @@ def test_change_rights_follow_the_role(sample: SampleDistrict):
         assert allows(sample.users[role], person, Right.CHANGE), role
     for role in ("community", "grid", "nobody"):
         assert not allows(sample.users[role], other, Right.CHANGE), role
-    # a department handler reads people data where it is posted but does not change it
+    # a department handler's street is for its cases: it neither reads nor changes the
+    # residents' files there (least privilege); the buildings stay on its map
     police = sample.users["police"]
-    assert allows(police, other, Right.VIEW) and not allows(police, other, Right.CHANGE)
+    assert not allows(police, other, Right.VIEW) and not allows(police, other, Right.CHANGE)
+    assert not allows(police, other.household, Right.VIEW)
+    assert other.household.room is None or allows(police, other.household.room, Right.VIEW)
 
 
 def test_unplaced_records_belong_to_the_district(sample: SampleDistrict):

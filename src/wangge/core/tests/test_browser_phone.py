@@ -73,7 +73,8 @@ REQUIRED = {
     "street": PERSON_PAGES | {"imports/<int:batch_id>/", "jobs/<uuid:job_id>/"},
     "community": PERSON_PAGES | {"imports/<int:batch_id>/", "jobs/<uuid:job_id>/"},
     "grid": PERSON_PAGES,
-    "police": PERSON_PAGES,
+    # a department handler: its cases and the buildings they are in, no residents' files
+    "police": {"buildings/<int:building_id>/", "cases/<int:case_id>/"},
     "public": {"report/", "report/track/<str:token>", "cases/rate/<str:token>/", "login/"},
 }
 REVEALING = {"admin", "street", "community"}

@@ -62,6 +62,10 @@ JOB_VIEWERS = {"admin", "street"}
 # a department handler whose region covers the grid sees none; visit rounds are office work.
 TASK_ROUTES = ("tasks/", "api/tasks/", "inspections/rechecks/")  # a re-inspection is a task
 TASK_ROLES = {"admin", "street", "community", "grid"}
+# Residents' files are read by the offices and grid workers that keep them: a department
+# handler whose region (for its cases) covers a household sees neither it nor its people.
+PEOPLE_ROUTES = ("people/households/", "api/persons/", "api/households/")
+PEOPLE_ROLES = {"admin", "street", "community", "grid"}
 STAFF_ROUTES = ("tasks/round/",)
 STAFF_ROLES = {"admin", "street", "community"}
 # Search alerts (security.alerts) are shown to district administrators only.
@@ -185,6 +189,11 @@ def _assert_no_leak(body: str, sample: SampleDistrict, role: str, where: str) ->
             assert person.name not in body, f"{where}: out-of-scope person shown to {role}"
 
 
+def _is_person_page(url: str) -> bool:
+    """A household's page or a person's (people/<id>/), not the search."""
+    return url.startswith(PEOPLE_ROUTES) or re.fullmatch(r"people/[0-9]+/", url) is not None
+
+
 def _client(role: str, sample: SampleDistrict) -> Client:
     client = Client()
     client.force_login(sample.users[role])
@@ -241,6 +250,7 @@ def test_every_page_respects_scope_and_masking(role: str, sample: SampleDistrict
                 not _in_scope(role, owner, sample)
                 or (url.startswith(JOB_ROUTES) and role not in JOB_VIEWERS)
                 or (url.startswith(TASK_ROUTES) and role not in TASK_ROLES)
+                or (_is_person_page(url) and role not in PEOPLE_ROLES)
             ):
                 assert response.status_code in (403, 404), f"{role} reached {url}"
             elif url.endswith("/reveal/"):
@@ -295,6 +305,9 @@ def test_every_api_endpoint_respects_scope_and_masking(role: str, sample: Sample
                     assert response.status_code in (200, 201, *case_refused), (role, url)
             elif url.startswith(JOB_ROUTES) and owner is not None and role not in JOB_VIEWERS:
                 assert response.status_code in (403, 404), f"{role} reached {url}"
+            elif url.startswith(PEOPLE_ROUTES) and owner is not None and role not in PEOPLE_ROLES:
+                assert response.status_code in (403, 404), f"{role} reached {url}"
+                assert "message" in response.json()
             elif url.startswith(TASK_ROUTES) and owner is not None and role not in TASK_ROLES:
                 # (a POST without its body is refused as malformed first)
                 assert response.status_code in (400, 403, 404, 422), f"{role} reached {url}"
