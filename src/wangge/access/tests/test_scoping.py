@@ -46,8 +46,10 @@ def test_change_rights_follow_the_role(sample: SampleDistrict):
     # residents' files there (least privilege); the buildings stay on its map
     police = sample.users["police"]
     assert not allows(police, other, Right.VIEW) and not allows(police, other, Right.CHANGE)
-    assert not allows(police, other.household, Right.VIEW)
-    assert other.household.room is None or allows(police, other.household.room, Right.VIEW)
+    home = other.household
+    assert home is not None and home.room is not None
+    assert not allows(police, home, Right.VIEW)
+    assert allows(police, home.room, Right.VIEW)
 
 
 def test_unplaced_records_belong_to_the_district(sample: SampleDistrict):
