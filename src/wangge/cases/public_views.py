@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -147,6 +148,15 @@ def report(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "error": error,
+        # named at the top too: the page comes back scrolled to the top, and a mistake in the
+        # phone, at the bottom of a long form, would otherwise go unseen ("nothing happened")
+        "field_errors": [
+            (form[name].label, name, "；".join(str(e).rstrip("。.") for e in errors))
+            for name, errors in form.errors.items()
+            if name != NON_FIELD_ERRORS and name in form.fields
+        ],
+        # a file input cannot be handed back filled: say the chosen photos must be chosen again
+        "photos_dropped": request.method == "POST" and bool(request.FILES.getlist("photos")),
         "categories": _grouped_categories(),
         "selected": request.POST.get("category", ""),
         "grids": _grids_geojson(),

@@ -82,6 +82,28 @@ def test_a_report_needs_words_and_a_place(client: Client, cases: Any) -> None:
     assert abroad.status_code == 400 and "不在中国境内" in abroad.content.decode()
 
 
+def test_a_mistake_low_on_the_form_is_named_at_its_top(
+    client: Client, sample: SampleDistrict, cases: Any
+) -> None:
+    """The page comes back at its top; a wrong phone sits at the bottom of a long form on a
+    phone. The top says nothing was sent and names the field (a link to it), the words typed
+    are still there, and photos chosen (a file input cannot be refilled) must be chosen again."""
+    photo = SimpleUploadedFile("p.png", PNG, content_type="image/png")
+    response = _report(client, sample, phone="abc12", name="王女士", photos=[photo])
+    assert response.status_code == 400 and not Case.objects.filter(reporter_name="王女士")
+    body = response.content.decode()
+    top = body[: body.index('id="report-form"')]
+    assert (
+        "还没有提交，请修改" in top
+        and '<a href="#id_phone">联系电话</a>：电话号码格式不对。' in top
+    )
+    assert "重新选择" in top
+    assert "楼道里堆满杂物，消防通道堵了</textarea>" in body and 'value="王女士"' in body
+    missing = client.post("/report/", {"description": "", "address": "金台里3号"})
+    assert '<a href="#id_description">问题描述</a>' in missing.content.decode()
+    assert "重新选择" not in missing.content.decode()
+
+
 def test_reports_are_rate_limited_per_address(
     client: Client, sample: SampleDistrict, cases: Any, settings: Any
 ) -> None:
