@@ -36,7 +36,10 @@ TOKEN_USERNAME = "(api token)"
 
 
 def normalise_username(raw: Any) -> str:
-    return unicodedata.normalize("NFKC", str(raw or "")).strip().casefold()[:150]
+    # No username holds a NUL, and PostgreSQL stores none: shown as ␀, it is a wrong name
+    # that is counted like any other (it reached the user lookup and axes as it came: a 500).
+    name = unicodedata.normalize("NFKC", str(raw or "")).strip().casefold()[:150]
+    return name.replace("\x00", "\u2400")
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:

@@ -88,6 +88,17 @@ def test_a_wrong_password_is_challenged_again_and_counted(sample):
     assert answer.status == 401
 
 
+def test_a_username_with_nul_is_challenged_again_and_counted(sample):
+    """No account's name holds a NUL; the log-in lookup and the failure count passed it to
+    PostgreSQL as it came (a 500). It is a wrong log-in, counted under the name with ␀."""
+    from axes.models import AccessAttempt
+
+    rosa = OpenRosaClient(Client(), username="gr\x00id", password="wangge-demo")
+    answer, _forms = rosa.form_list()
+    assert answer.status == 401
+    assert AccessAttempt.objects.filter(username="gr␀id").exists()
+
+
 def test_head_submission_tells_the_accepted_content_length(sample):
     answer = collect().request("HEAD", "/openrosa/submission")
     assert answer.status == 204
