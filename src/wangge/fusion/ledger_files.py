@@ -112,7 +112,21 @@ def sniff(raw: bytes) -> str:
         return "html"
     if head.startswith(b"<?xml") or head.startswith(b"{\\rtf") or head.startswith(b"%pdf"):
         return "other"
+    if raw.startswith(_BINARY_MAGIC):  # a photo or an archive renamed: no text to decode
+        return "other"
     return "csv"
+
+
+# JPEG, PNG, GIF, WebP/RIFF, RAR, 7z, gzip: files sent in place of a ledger.
+_BINARY_MAGIC: tuple[bytes, ...] = (
+    b"\xff\xd8\xff",
+    b"\x89PNG",
+    b"GIF8",
+    b"RIFF",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"\x1f\x8b",
+)
 
 
 def _looks_html(head: bytes) -> bool:

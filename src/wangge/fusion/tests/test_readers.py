@@ -619,6 +619,13 @@ def test_no_header_at_all() -> None:
 
 def test_not_a_spreadsheet() -> None:
     assert "不是可识别的表格文件" in error_of("x.xlsx", b"%PDF-1.4 ...").message
+    # a photo or an archive renamed: said so, not "unknown text encoding"
+    for raw in (
+        b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 8,
+        b"\x89PNG\r\n\x1a\n" + bytes(500),
+        b"Rar!\x1a\x07\x00" + bytes(300),
+    ):
+        assert "不是可识别的表格文件" in error_of("台账.xls", raw).message
 
 
 def test_a_csv_with_an_unbalanced_quote_is_refused_in_chinese() -> None:
