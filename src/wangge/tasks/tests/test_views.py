@@ -301,3 +301,20 @@ def test_the_task_list_filters_by_kind(sample):
     assert "回头看：某场所" in everything and everything.count("wb-task") == 2
     bench = client.get("/tasks/").content.decode()
     assert 'id="wb-rechecks"' in bench
+
+
+@pytest.mark.django_db
+def test_the_task_page_offers_its_form_only_to_those_who_fill_it(sample: SampleDistrict) -> None:
+    """A visit's form is filled by grid workers and the community; a street officer looking at
+    the same task gets no 填写表单 button (it led to a page saying 找不到表单 household_visit)."""
+    from wangge.forms.services import load_shipped_forms
+
+    load_shipped_forms()
+    task = visit(sample, 0)
+    for role in ("grid", "community"):
+        page = login(Client(), role).get(f"/tasks/{task.pk}/").content.decode()
+        assert "填写表单" in page and "form=household_visit" in page.replace("&amp;", "&")
+    street = login(Client(), "street").get(f"/tasks/{task.pk}/")
+    assert street.status_code == 200
+    shown = street.content.decode()
+    assert "填写表单" not in shown and "household_visit" not in shown
