@@ -18,6 +18,7 @@ from wangge.access.models import Role
 from wangge.access.scoping import Right, allows, scope_for
 from wangge.core.bounds import parse_record_id
 from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.templatetags.wangge import staff_name
 from wangge.core.web import service_errors
 from wangge.geo.models import Region, RegionLevel
 from wangge.tasks import selectors, services
@@ -132,7 +133,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             if action == "assign":
                 assignee = _assignee(request.POST.get("assignee", ""))
                 services.assign_task(request.user, task, assignee, version=version)
-                who = assignee.get_username() if assignee is not None else "本网格网格员"
+                who = staff_name(assignee) if assignee is not None else "本网格网格员"
                 messages.success(request, f"已分派给{who}")
             elif action == "cancel":
                 services.cancel_task(

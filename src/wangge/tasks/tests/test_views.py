@@ -318,3 +318,18 @@ def test_the_task_page_offers_its_form_only_to_those_who_fill_it(sample: SampleD
     assert street.status_code == 200
     shown = street.content.decode()
     assert "填写表单" not in shown and "household_visit" not in shown
+
+
+@pytest.mark.django_db
+def test_the_assignment_message_names_the_worker_not_the_login(sample: SampleDistrict) -> None:
+    task = visit(sample, 0)
+    sample.users["grid"].first_name = "李强"
+    sample.users["grid"].save(update_fields=["first_name"])
+    answer = login(Client(), "community").post(
+        f"/tasks/{task.pk}/",
+        {"action": "assign", "assignee": sample.users["grid"].pk, "version": task.version},
+        follow=True,
+    )
+    assert (
+        "已分派给李强" in answer.content.decode() and "已分派给grid" not in answer.content.decode()
+    )
