@@ -41,6 +41,9 @@ def decode_csv_bytes(data: bytes, *, filename: str = "") -> str:
     )
 
 
+NUL_MESSAGE = "文件中有空字符（NUL），可能不是文本文件；请在Excel中打开后另存为CSV"
+
+
 def csv_error_message(exc: csv.Error) -> str:
     """Python's csv module explains itself in English; a clerk needs to know what to fix."""
     text = str(exc)
@@ -52,7 +55,7 @@ def csv_error_message(exc: csv.Error) -> str:
     if "new-line character seen in unquoted field" in text:
         return "有单元格中的换行不在引号内；请在Excel中打开后另存为CSV"
     if "NUL" in text:
-        return "文件中有空字符（NUL），可能不是文本文件；请在Excel中打开后另存为CSV"
+        return NUL_MESSAGE
     return "CSV格式无法解析；请在Excel中打开后另存为CSV"
 
 
@@ -107,6 +110,9 @@ def read_sheets(path: str | Path, *, data: bytes | None = None) -> list[Sheet]:
         return _read_excel(raw, path.name)
     if suffix in {".csv", ".txt", ""}:
         text = decode_csv_bytes(raw, filename=path.name)
+        if "\x00" in text:  # csv stopped refusing NUL in Python 3.11; PostgreSQL stores none
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise TabularError(f"{path.name}：第{line}行附近：{NUL_MESSAGE}")
         rows: list[list[str]] = []
         try:
             for row in csv.reader(io.StringIO(text, newline="")):
@@ -150,7 +156,14 @@ def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
             values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:
             raise TabularError(f"{filename}：工作表“{name}”无法读取（{exc}）") from exc
-        sheets.append(Sheet(name, [[cell_text(v) for v in row] for row in values]))
+        rows = [[cell_text(v) for v in row] for row in values]
+        for number, row in enumerate(rows, start=1):
+            if any("\x00" in cell for cell in row):  # Excel's _x0000_, read back as NUL
+                raise TabularError(
+                    f"{filename}：工作表“{name}”第{number}行：有单元格含空字符（NUL），"
+                    "数据库无法保存；请删除该字符后重新导入"
+                )
+        sheets.append(Sheet(name, rows))
     return sheets
 
 

@@ -19,6 +19,35 @@ def test_csv_in_every_common_chinese_encoding(tmp_path: Path, encoding: str):
     assert sheet.name == "" and sheet.rows == ROWS
 
 
+def _xlsx_with_cell(tmp_path: Path, text: str) -> Path:
+    """A workbook whose cell holds Excel's escape for a control character (`_x0000_`), which
+    spreadsheet readers turn back into the character."""
+    import io
+    import zipfile
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["名称", "地址"])
+    workbook.active.append(["PLACEHOLDER", "幸福路"])
+    raw = io.BytesIO()
+    workbook.save(raw)
+    path = tmp_path / "场所.xlsx"
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w") as out:
+        for name in src.namelist():
+            out.writestr(name, src.read(name).replace(b"PLACEHOLDER", text.encode()))
+    return path
+
+
+def test_a_nul_in_a_cell_is_refused_with_the_row(tmp_path: Path):
+    """PostgreSQL holds no NUL in text: the hotline and place imports wrote such a cell as it
+    came (a 500 there). Python's csv module stopped refusing NUL in 3.11."""
+    path = tmp_path / "热线.csv"
+    path.write_bytes("工单编号,标题\nA1,路灯\nA2,坏\x00了\n".encode())
+    with pytest.raises(TabularError, match="热线.csv：第3行.*空字符"):
+        read_sheets(path)
+    with pytest.raises(TabularError, match="场所.xlsx：工作表“Sheet”第2行.*空字符"):
+        read_sheets(_xlsx_with_cell(tmp_path, "x_x0000_y"))
+
+
 def test_unknown_encoding_is_refused_with_the_file_name(tmp_path: Path):
     path = tmp_path / "乱码.csv"
     path.write_bytes(bytes(range(0x80, 0x100)) * 4)
