@@ -11,6 +11,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access.models import Role
 from wangge.access.scoping import Right, allows
@@ -150,7 +151,7 @@ def transfer_case(
     if not allows(actor, case, Right.DISPATCH):
         raise Forbidden("只有案件所在街道、社区的工作人员可以转派")
     _require_status(case, ACTIVE, "转派", version)
-    reason = _require_reason(reason, "转派原因")
+    reason = _require_reason(reason, _("转派原因"))
     if department.pk == case.department_id:
         raise ServiceError(f"案件已在{department.name}办理，请选择其他部门")
     _check_department(case, department)
@@ -180,7 +181,7 @@ def return_case(
     """退单: the department sends back a case that is not theirs, saying why."""
     _require_handler(actor, case, "退单")
     _require_status(case, ACTIVE, "退单", version)
-    reason = _require_reason(reason, "退单原因")
+    reason = _require_reason(reason, _("退单原因"))
     department = case.department_id
     status = case.status
     _write(
@@ -249,7 +250,7 @@ def record_handling(
     """处置反馈: what was done, with photos; the case then waits for verification (核查)."""
     _require_handler(actor, case, "反馈处置结果")
     _require_status(case, ACTIVE, "反馈处置结果", version)
-    result = _require_reason(result, "处置结果")
+    result = _require_reason(result, _("处置结果"))
     checked = _check_photos(photos)
     now = timezone.now()
     status = case.status
@@ -294,7 +295,7 @@ def _verify(
         _write(case, version, status=CaseStatus.VERIFIED, verified_at=timezone.now())
         kind, to_status = EventKind.VERIFIED, CaseStatus.VERIFIED
     else:
-        note = _require_reason(note, "核查未通过的原因")
+        note = _require_reason(note, _("核查未通过的原因"))
         _write(case, version, status=CaseStatus.IN_PROGRESS, handled_at=None)
         kind, to_status = EventKind.VERIFICATION_FAILED, CaseStatus.IN_PROGRESS
     event = _event(
@@ -361,7 +362,7 @@ def _rate(
 ) -> Case:
     _require_status(case, [CaseStatus.VERIFIED], "评价", version)
     if rating not in Rating.values:
-        raise ServiceError("请选择满意、基本满意或不满意")
+        raise ServiceError(_("请选择满意、基本满意或不满意"))
     now = timezone.now()
     _write(
         case,
@@ -432,7 +433,7 @@ def close_case(
     if not allows(actor, case, Right.DISPATCH):
         raise Forbidden("只有案件所在街道、社区的工作人员可以结案")
     _require_status(case, [CaseStatus.VERIFIED], "结案", version)
-    note = _require_reason(note, "结案说明")
+    note = _require_reason(note, _("结案说明"))
     _write(case, version, status=CaseStatus.CLOSED, closed_at=timezone.now())
     _event(
         case,
@@ -455,7 +456,7 @@ def reopen_case(
     if not allows(actor, case, Right.DISPATCH):
         raise Forbidden("只有案件所在街道、社区的工作人员可以重新办理")
     _require_status(case, [CaseStatus.CLOSED], "重新办理", version)
-    reason = _require_reason(reason, "重新办理的原因")
+    reason = _require_reason(reason, _("重新办理的原因"))
     now = timezone.now()
     changes: dict[str, Any] = {
         "status": CaseStatus.NEW,

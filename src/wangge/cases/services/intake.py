@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -189,9 +190,11 @@ class _Intake:
 
 def _check_location(lon: float | None, lat: float | None) -> None:
     if (lon is None) != (lat is None):
-        raise ServiceError("经度和纬度须同时填写")
+        raise ServiceError(_("经度和纬度须同时填写"))
     if lon is not None and lat is not None and not (73 <= lon <= 136 and 3 <= lat <= 54):
-        raise ServiceError(f"位置（{lon}, {lat}）不在中国境内，请检查经纬度")
+        raise ServiceError(
+            _("位置（%(lon)s, %(lat)s）不在中国境内，请检查经纬度") % {"lon": lon, "lat": lat}
+        )
 
 
 def _check_can_submit(actor: Any, channel: str) -> None:
@@ -260,10 +263,10 @@ def submit_case(
     _check_can_submit(actor, channel)
     title, description = title.strip(), description.strip()
     if not title and not description:
-        raise ServiceError("请填写问题描述")
+        raise ServiceError(_("请填写问题描述"))
     _check_location(lon, lat)
     if category is not None and not category.active:
-        raise ServiceError(f"类别“{category.name}”已停用")
+        raise ServiceError(_("类别“%(name)s”已停用") % {"name": category.name})
     if external_id and Case.objects.filter(channel=channel, external_id=external_id).exists():
         raise ServiceError(f"工单编号“{external_id}”已经导入过")
     checked = _check_photos(photos)

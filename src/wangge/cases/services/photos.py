@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from wangge.cases.models import (
     Case,
@@ -34,17 +35,17 @@ def _image_type(head: bytes) -> str | None:
 
 def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
     if len(photos) > MAX_PHOTOS:
-        raise ServiceError(f"照片最多{MAX_PHOTOS}张")
+        raise ServiceError(_("照片最多%(n)s张") % {"n": MAX_PHOTOS})
     checked = []
     for photo in photos:
-        name = photo.name or "照片"
+        name = photo.name or _("照片")
         if (photo.size or 0) > MAX_PHOTO_BYTES:
-            raise ServiceError(f"照片“{name}”超过10MB，请压缩后再上传")
+            raise ServiceError(_("照片“%(name)s”超过10MB，请压缩后再上传") % {"name": name})
         photo.seek(0)
         kind = _image_type(photo.read(16))
         photo.seek(0)
         if kind is None:
-            raise ServiceError(f"“{name}”不是图片（支持JPEG、PNG、WebP、GIF）")
+            raise ServiceError(_("“%(name)s”不是图片（支持JPEG、PNG、WebP、GIF）") % {"name": name})
         checked.append((photo, kind))
     return checked
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -125,7 +126,7 @@ def case_by_token(token: str) -> Case:
         else None
     )
     if case is None:
-        raise NotFound("链接无效或已过期")
+        raise NotFound(_("链接无效或已过期"))
     return case
 
 

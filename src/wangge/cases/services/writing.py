@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -97,7 +98,7 @@ def _require_status(
 def _require_reason(reason: str, what: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise ServiceError(f"请填写{what}")
+        raise ServiceError(_("请填写%(what)s") % {"what": what})
     return reason[:1000]
 
 
