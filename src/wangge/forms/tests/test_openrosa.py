@@ -168,7 +168,7 @@ def test_a_visit_updates_the_household_file_with_provenance(sample):
     assert change.status == ChangeStatus.APPLIED
     assert change.submission.username == "grid"
     version = change.submission.form_version
-    assert version is not None and version.version == "2026120501"
+    assert version is not None and version.version == "2026120701"
     assert change.submission.device_id == "collect:test-device"
 
 

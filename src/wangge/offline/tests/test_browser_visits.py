@@ -121,8 +121,10 @@ def test_three_visits_offline_change_the_household_files_and_a_conflict_goes_to_
         _workbench_ready(page)
         page.click(f"#tasks li.task[data-id='{tasks[i].pk}'] a.fill")
         page.wait_for_selector(".odk-form")
-        checked = _question(page, "走访的户").locator("input[type=radio]:checked")
-        assert checked.get_attribute("value") == str(household.pk)  # handed over by the link
+        # handed over by the link: the dropdown (a grid's hundreds of households are a
+        # searchable list, not a page of radio buttons) shows the task's household
+        chosen = _question(page, "走访的户").locator("[role=combobox]")
+        assert household.room.label in chosen.inner_text()
         _choose(page, "家中是否有人", "是")
         _question(page, "人员").locator(f"input[type=radio][value='{household.head_id}']").check()
         _choose(page, "本次见到本人", "是")
@@ -237,3 +239,39 @@ def _check_household_files(sample: SampleDistrict, households: list[Any]) -> Non
     assert Person.objects.filter(household_id=households[2].pk, name="赵新租").exists()
     for household, note in zip(households, ["第一户", "第二户", "第三户"], strict=True):
         assert note in Household.objects.get(pk=household.pk).note
+
+
+def test_a_visit_without_a_task_finds_its_household_by_typing(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    sample: SampleDistrict,
+) -> None:
+    """A grid holds hundreds of households: the visit form's household question is a dropdown
+    the worker filters by typing (appearance minimal autocomplete), not a page of radio
+    buttons thousands of pixels long."""
+    from wangge.forms.services import load_shipped_forms
+
+    assert (build_dir() / "sw.js").is_file(), "offline bundle missing: run scripts/install"
+    load_shipped_forms()
+    households = [h for h in sample.households if h.grid_id == sample.grids[0].pk and h.room]
+    wanted = households[-1]
+    assert wanted.room is not None
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, "grid")
+    page.wait_for_selector(".wb-list, .wb-stat")
+    page.goto(f"{live_server.url}/offline/fill/?form=household_visit")
+    page.wait_for_selector(".odk-form")
+    question = _question(page, "走访的户")
+    assert question.locator("input[type=radio]").count() == 0
+    question.locator("[role=combobox]").click()
+    search = page.locator(".p-select-overlay input").first
+    search.fill(wanted.room.name)
+    options = page.locator(".p-select-overlay [role=option]")
+    options.first.wait_for()
+    assert 0 < options.count() < len(households)
+    assert all(wanted.room.name in text for text in options.all_inner_texts())
+    page.locator(".p-select-overlay [role=option]", has_text=wanted.room.label).first.click()
+    assert wanted.room.label in question.locator("[role=combobox]").inner_text()
+    page.screenshot(path=OUT / "visits-household-search.png", full_page=False)
+    context.close()
