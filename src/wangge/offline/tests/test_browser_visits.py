@@ -124,7 +124,7 @@ def test_three_visits_offline_change_the_household_files_and_a_conflict_goes_to_
         # handed over by the link: the dropdown (a grid's hundreds of households are a
         # searchable list, not a page of radio buttons) shows the task's household
         chosen = _question(page, "走访的户").locator("[role=combobox]")
-        assert household.room.label in chosen.inner_text()
+        assert household.room is not None and household.room.label in chosen.inner_text()
         _choose(page, "家中是否有人", "是")
         _question(page, "人员").locator(f"input[type=radio][value='{household.head_id}']").check()
         _choose(page, "本次见到本人", "是")
