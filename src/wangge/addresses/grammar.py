@@ -43,7 +43,7 @@ _STREET: Final = re.compile(
 )
 _COMMUNITY: Final = re.compile(
     f"(?:{_name('省市县号楼')}|{_INNER_LOU}){{1,12}}?"
-    "(?:社区居民委员会|社区居委会|社区|居民委员会|居委会|村民委员会|村委会)"
+    "(?:社区居民委员会|社区居委会|社区|居民委员会|居委会|村民委员会|村委会|行政村)"
     f"(?!居|村|委){_NOT_ROADWARD}"
 )
 MUNICIPALITIES: Final = ("北京", "天津", "上海", "重庆")
@@ -71,13 +71,15 @@ ROAD: Final = re.compile(
 # A village's group (永勤村9组) stands where a road would.
 SUBAREA_INSIDE: Final = re.compile(r"[0-9A-Z][区期]")
 GROUP_ROAD: Final = re.compile(
-    r"(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})组(?=[0-9]|$)|[0-9]+号(?:大街|路|街)"
+    r"(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})[组社](?=[0-9]|$)|[0-9]+号(?:大街|路|街)"
 )
 VILLAGE_GROUP: Final = re.compile(
     f"((?:(?![村镇乡区县市路街])[{CJK}]){{1,6}}村)"
-    f"((?:[0-9]{{1,2}}|[一二三四五六七八九十]{{1,3}}|(?:(?![村组号])[{CJK}]){{2,3}})组)"
+    # (社: a village group in Sichuan, Gansu, Chongqing: 何家湾村二社)
+    f"((?:[0-9]{{1,2}}|[一二三四五六七八九十]{{1,3}}|(?:(?![村组号])[{CJK}]){{2,3}})组"
+    f"|(?:[0-9]{{1,2}}|[一二三四五六七八九十]{{1,3}})社)"
     # before its number, or before a place in the group (行宫村23组庞家门91号); not 组团, 组长
-    f"(?=[0-9]|$|(?<=[0-9]组)(?![团长])[{CJK}])"
+    f"(?=[0-9]|$|(?<=[0-9][组社])(?![团长])[{CJK}])"
 )
 # A county or township road named by its two ends: 虹三线, 乍王线, 新衙线.
 LINE_ROAD: Final = re.compile(f"(?:(?![村镇乡区县市号])[{CJK}]){{2,3}}线(?![路{CJK}]*[号楼])")
@@ -105,6 +107,8 @@ COMPOUND: Final = re.compile(
 # A compound named by its number alone (石河子北三路25小区, 包头富强路12号街坊), with a
 # building, a unit or a room after it or nothing.
 NUMBERED_COMPOUND: Final = re.compile(r"[0-9]{1,3}号?(?:小区|街坊)(?![\u4e00-\u9fff])")
+# A natural village (自然村) under its administrative one, 楼 allowed inside its name (王楼自然村).
+NATURAL_VILLAGE: Final = re.compile(f"(?:{_name('省市区县号楼村')}|{_INNER_LOU}){{1,8}}?自然村")
 # A number inside a compound's name (奥林80小区, 创新128国际公寓, 绿地21新城), with buildings after.
 COMPOUND_WITH_DIGITS: Final = re.compile(
     f"{_name('号楼栋幢座室户层单')}{{2,12}}[0-9]{{1,3}}{_name('号楼栋幢座室户层单区期')}{{0,6}}?"

@@ -82,6 +82,7 @@ from wangge.addresses.grammar import (
     MARKET_GATE,
     MUNICIPALITIES,
     MUNICIPALITY,
+    NATURAL_VILLAGE,
     NOT_ADDRESS,
     NUMBERED_COMPOUND,
     ROAD,
@@ -348,7 +349,7 @@ def _parse(text: str) -> ParsedAddress:
         if "compound" not in found and "building" not in found and not ("0" <= ch <= "9"):
             # Before any number a name running into digits is a compound; after the
             # door number only a name with a compound suffix is (not 西厢12).
-            m = COMPOUND_WITH_DIGITS.match(s, pos)
+            m = NATURAL_VILLAGE.match(s, pos) or COMPOUND_WITH_DIGITS.match(s, pos)
             m = m or (COMPOUND_AFTER_NUMBER if tail else COMPOUND).match(s, pos)
             if m:
                 found["compound"] = m.group()

@@ -925,3 +925,34 @@ def test_ordinals_and_family_compounds(text: str, expected: dict[str, str]) -> N
     parsed = parse_address(text)
     for key, value in expected.items():
         assert getattr(parsed, key) == value, key
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an administrative village (行政村) is the community level, 楼 inside its name kept;
+        # a natural village (自然村) under it is the place
+        (
+            "河南省周口市郸城县汲冢镇王楼行政村王楼自然村128号",
+            {
+                "street": "汲冢镇",
+                "community": "王楼行政村",
+                "compound": "王楼自然村",
+                "number": "128",
+                "rest": "",
+            },
+        ),
+        # 社 numbers a village's group in Sichuan, Gansu and Chongqing, as 组 does elsewhere
+        (
+            "甘肃省天水市秦州区中梁镇何家湾村二社12号",
+            {"community": "何家湾村", "road": "二社", "number": "12"},
+        ),
+        ("四川省南充市西充县古楼镇石门村3社", {"community": "石门村", "road": "3社"}),
+        # a cooperative's or an agency's 社 is a name
+        ("合作社路12号", {"road": "合作社路", "number": "12"}),
+    ],
+)
+def test_villages_and_their_groups(text: str, expected: dict[str, str]) -> None:
+    parsed = parse_address(text)
+    for key, value in expected.items():
+        assert getattr(parsed, key) == value, key
