@@ -31,6 +31,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from wangge.access.scoping import Right, allows, scope_for
 from wangge.cases.models import OPEN_STATUSES, Case, CaseStatus, EventKind, Placement
@@ -326,6 +327,6 @@ def _dispatch_after_placing(intake: Any, case: Case) -> None:
         from_status=CaseStatus.NEW,
         to_status=CaseStatus.DISPATCHED,
         department_id=routed[0],
-        note="定位后按责任清单自动派遣",
+        note=gettext_noop("定位后按责任清单自动派遣"),
     )
     _notify_department(case, "dispatched", f"新派遣案件：{case.title}")

@@ -151,7 +151,7 @@ def report(request: HttpRequest) -> HttpResponse:
         # named at the top too: the page comes back scrolled to the top, and a mistake in the
         # phone, at the bottom of a long form, would otherwise go unseen ("nothing happened")
         "field_errors": [
-            (form[name].label, name, "；".join(str(e).rstrip("。.") for e in errors))
+            (form[name].label, name, _("；").join(str(e).rstrip("。.") for e in errors))
             for name, errors in form.errors.items()
             if name != NON_FIELD_ERRORS and name in form.fields
         ],
@@ -208,6 +208,10 @@ def public_timeline(case: Case) -> list[dict[str, Any]]:
         note = event.note if event.kind in NOTE_EVENTS or event.actor_id is None else ""
         if event.kind == EventKind.SUBMITTED:
             note = ""
+        elif event.channel == "auto" and note:
+            # the system's own notes are stored in Chinese, marked with gettext_noop where
+            # written (按责任清单自动派遣); one with no English entry comes back unchanged
+            note = _(note)
         if event.kind == EventKind.RATED:
             note = str(Rating(event.data.get("rating", "")).label) if event.data else ""
         rows.append(

@@ -31,7 +31,7 @@ from wangge.core.bounds import parse_record_id
 from wangge.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from wangge.core.web import form_date, service_errors
 from wangge.geo.coords import TILE_CRS, from_wgs84
-from wangge.geo.models import Region
+from wangge.geo.models import Region, RegionLevel
 from wangge.inspections import counts as counting
 from wangge.inspections import notices, numbering, referral, reinspection, selectors, services
 from wangge.inspections.jobs import start_counts_export, start_ledger_export
@@ -560,7 +560,8 @@ def counts_page(request: HttpRequest) -> HttpResponse:
         "inspections/counts.html",
         {
             "result": result,
-            "levels": list(counting.LEVELS.items()),
+            # the level names of the catalogue (counting.LEVELS is plain Chinese, imports no Django)
+            "levels": [(level, RegionLevel(level).label) for level in counting.LEVELS],
             "chart": chart if result.rows else None,
             "kinds": kinds,
         },

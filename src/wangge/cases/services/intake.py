@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -313,7 +314,7 @@ def submit_case(
                 from_status=CaseStatus.NEW,
                 to_status=CaseStatus.DISPATCHED,
                 department_id=case.department_id,
-                note="按责任清单自动派遣",
+                note=gettext_noop("按责任清单自动派遣"),
                 save=False,
             )
         )
@@ -509,7 +510,7 @@ def intake_work_orders(
                     "from_status": CaseStatus.NEW,
                     "to_status": CaseStatus.DISPATCHED,
                     "department_id": case.department_id,
-                    "note": "按责任清单自动派遣",
+                    "note": gettext_noop("按责任清单自动派遣"),
                 }
             )
     insert_values(CaseEvent, events)

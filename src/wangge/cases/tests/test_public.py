@@ -176,3 +176,59 @@ def test_suggestions_come_back_as_json(client: Client, cases: Any) -> None:
     response = client.get("/report/suggest", {"text": "半夜施工噪音"})
     assert response.status_code == 200
     assert isinstance(response.json()["suggestions"], list)
+
+
+def _chinese_shown(body: str, *data: str) -> list[str]:
+    """Chinese left on a page once the data are taken out: the category list (the municipal
+    category table is Chinese reference data), the grid names for the map, and what the
+    resident typed."""
+    body = re.sub(
+        r"<select.*?</select>|<script.*?</script>|<title>.*?</title>", "", body, flags=re.S
+    )
+    for text in data:
+        body = body.replace(text, "")
+    body = re.sub(r"<[^>]*>", " ", body)
+    # the language switch names Chinese in Chinese; the brand is 网格 Wangge
+    body = body.replace("中文", "").replace("网格", "")
+    return re.findall(r"[\u3400-\u9fff][^<\n]{0,30}", body)
+
+
+def test_a_resident_who_chose_english_reads_the_pages_in_english(
+    client: Client, sample: SampleDistrict, cases: Any
+) -> None:
+    """The 中文/English button sets the language cookie; the report, its refusals and the
+    tracking page then read in English, with English punctuation between the fields named."""
+    client.cookies["django_language"] = "en"
+    page = client.get("/report/").content.decode()
+    assert "Report a problem" in page and "Use my location" in page
+    assert _chinese_shown(page) == []
+    wrong = _report(client, sample, phone="abc12")
+    body = wrong.content.decode()
+    assert wrong.status_code == 400 and _chinese_shown(body, "楼道里堆满杂物，消防通道堵了") == []
+    assert '<a href="#id_phone">Phone</a>: The phone number is not in a valid format.' in body
+    abroad = client.post("/report/", {"description": "x", "lat": 48.8, "lon": 2.3})
+    assert "is outside China" in abroad.content.decode()
+    photo = SimpleUploadedFile("p.jpg", b"not a picture", content_type="image/jpeg")
+    refused = _report(client, sample, photos=[photo]).content.decode()
+    assert "“p.jpg” is not a picture" in refused
+
+    response = _report(client, sample, category=Category.objects.get(code="H01").pk)
+    token = _token(response)
+    receipt = client.get(response["Location"]).content.decode()
+    assert "Your receipt number" in receipt
+    assert _chinese_shown(receipt, "楼道里堆满杂物，消防通道堵了", "城管", "噪音扰民") == []
+    case = Case.objects.get(rating_token=token)
+    handler = sample.users["chengguan"]
+    services.sign_in(handler, case)
+    services.record_handling(handler, case, result="已清理楼道杂物")
+    unsolved = client.post(f"/report/track/{token}", {"action": "reject", "version": case.version})
+    assert "Reason it is not resolved is required" in unsolved.content.decode()
+    client.post(f"/report/track/{token}", {"action": "confirm", "version": case.version})
+    case.refresh_from_db()
+    rating = client.get(f"/report/track/{token}").content.decode()
+    assert "Please rate" in rating
+    assert (
+        _chinese_shown(rating, "楼道里堆满杂物，消防通道堵了", "城管", "噪音扰民", "已清理楼道杂物")
+        == []
+    )
+    assert client.get("/report/track/" + "x" * 24).content.decode().count("not valid") >= 1

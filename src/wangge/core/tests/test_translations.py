@@ -174,3 +174,15 @@ def test_pages_mark_their_chinese_for_translation() -> None:
                 if (name, words) not in UNTRANSLATED_BY_DESIGN:
                     unmarked.append(f"{name}:{token.lineno}: {words[:60]}")
     assert not unmarked, "Chinese not marked for translation:\n" + "\n".join(unmarked)
+
+
+def test_each_msgid_has_one_entry() -> None:
+    """Of two entries for one msgid, one silently wins when compiled."""
+    seen: set[tuple[str | None, str]] = set()
+    twice = []
+    for entry in polib.pofile(str(CATALOGUE)):
+        key = (entry.msgctxt, entry.msgid)
+        if key in seen:
+            twice.append(entry.msgid)
+        seen.add(key)
+    assert not twice, twice
