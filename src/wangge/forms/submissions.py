@@ -263,6 +263,12 @@ def _applied(user: Any, submission: Submission) -> Outcome:
         # out of scope: 403; refused by a rule of the form's domain (a missing photo): 400
         by_rule = Change.objects.filter(submission=submission, field="rule").exists()
         return Outcome(400 if by_rule else 403, submission.message, submission)
+    if submission.status == SubmissionStatus.FAILED:
+        # Stored, so sending it again changes nothing (202); the worker's phone must not read
+        # a bare reason as "sent and done": say it waits in the office's inbox.
+        return Outcome(
+            201, f"已接收，但未能写入档案：{submission.message}；已留存，待社区处理", submission
+        )
     return Outcome(201, result, submission)
 
 

@@ -175,3 +175,26 @@ def test_with_apply_deferred_intake_only_stores_and_the_job_applies(sample, sett
     assert submission.status == SubmissionStatus.APPLIED, submission.message
     person.refresh_from_db()
     assert person.phone == "13966667777"
+
+
+def test_a_stored_submission_that_cannot_be_written_says_so_to_the_phone(sample):
+    """Stored but not written (the household is gone from the platform since the roster was
+    downloaded): the phone hears that it was received and waits for the office, not a bare
+    reason it would read as sent and done; nothing is written and sending it again is a 202."""
+    household = next(h for h in sample.households if h.grid_id == sample.grids[0].pk)
+    rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
+    xform, media = rosa.fetch_form("household_visit")
+    xml, files = fill(
+        xform,
+        media,
+        overrides={"/data/household": "987654321", "/data/note": "门口堆物"},
+    )
+    answer = rosa.submit(xml, files)
+    assert answer.status == 201, answer.message
+    assert answer.message.startswith("已接收，但未能写入档案：")
+    assert answer.message.endswith("；已留存，待社区处理")
+    submission = Submission.objects.get()
+    assert submission.status == SubmissionStatus.FAILED
+    household.refresh_from_db()
+    assert "门口堆物" not in household.note
+    assert rosa.submit(xml, files).status == 202
