@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
@@ -9,6 +10,7 @@ from wangge.addresses import services
 from wangge.addresses.models import Building, Room
 from wangge.core.api_support import BoundedPagination
 from wangge.core.bounds import RecordId, Text
+from wangge.people.models import Household
 
 router = Router(tags=["addresses"])
 
@@ -87,7 +89,10 @@ def list_rooms(
     queryset = (
         Room.objects.visible_to(request.user)
         .select_related("building", "unit", "grid")
-        .prefetch_related("households")
+        # only the households the user may read (a department handler: none)
+        .prefetch_related(
+            Prefetch("households", queryset=Household.objects.visible_to(request.user))
+        )
     )
     if building_id is not None:
         queryset = queryset.filter(building_id=building_id)

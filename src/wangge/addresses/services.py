@@ -46,9 +46,10 @@ def get_building(user: Any, building_id: int, *, channel: str = "web") -> Buildi
         .prefetch_related(
             Prefetch(
                 "households",
-                queryset=Household.objects.select_related("head").annotate(
-                    members=Count("residences", filter=Q(residences__until__isnull=True))
-                ),
+                # the households a user may read (PERSONAL: not a department handler's)
+                queryset=Household.objects.visible_to(user)
+                .select_related("head")
+                .annotate(members=Count("residences", filter=Q(residences__until__isnull=True))),
             )
         )
         .order_by("unit__name", "name")

@@ -170,3 +170,23 @@ def test_grid_page_lists_its_households_and_buildings(sample: SampleDistrict, gr
         '<td class="rental"><span class="muted">否'
     )
     assert '<td class="rental"><span class="muted">否' in page
+
+
+def test_a_department_handler_sees_a_building_but_not_who_lives_in_it(sample: SampleDistrict):
+    """The station's handler is posted on the street for its cases: a building's page shows
+    it the rooms, not the households and their heads (least privilege, access.scoping)."""
+    community = sample.communities[1]
+    building = next(b for b in sample.buildings if b.grid and b.grid.parent_id == community.pk)
+    police, office = Client(), Client()
+    police.force_login(sample.users["police"])  # posted on the second community
+    office.force_login(sample.users["street"])
+    seen_by_grid = office.get(f"/buildings/{building.pk}/").content.decode()
+    page = police.get(f"/buildings/{building.pk}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    heads = [h.head for h in sample.households if h.room and h.room.building_id == building.pk]
+    assert heads and all(h is not None for h in heads)
+    for head in heads:
+        assert head is not None
+        assert head.name in seen_by_grid and head.name not in body
+    assert 'href="/people/households/' not in body
