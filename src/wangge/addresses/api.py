@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
@@ -10,7 +9,6 @@ from wangge.addresses import services
 from wangge.addresses.models import Building, Room
 from wangge.core.api_support import BoundedPagination
 from wangge.core.bounds import RecordId, Text
-from wangge.people.models import Household
 
 router = Router(tags=["addresses"])
 
@@ -86,14 +84,7 @@ def get_building(request: HttpRequest, building_id: RecordId) -> Any:
 def list_rooms(
     request: HttpRequest, building_id: RecordId | None = None, use: str | None = None
 ) -> Any:
-    queryset = (
-        Room.objects.visible_to(request.user)
-        .select_related("building", "unit", "grid")
-        # only the households the user may read (a department handler: none)
-        .prefetch_related(
-            Prefetch("households", queryset=Household.objects.visible_to(request.user))
-        )
-    )
+    queryset = services.visible_rooms(request.user)
     if building_id is not None:
         queryset = queryset.filter(building_id=building_id)
     if use:

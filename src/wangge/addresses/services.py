@@ -59,6 +59,16 @@ def get_building(user: Any, building_id: int, *, channel: str = "web") -> Buildi
     return BuildingFile(building=building, rooms=rooms, residents=residents)
 
 
+def visible_rooms(user: Any) -> Any:
+    """Rooms the user may read, each with the households the user may read in it (a
+    department handler sees rooms on its map, none of their households: access.scoping)."""
+    return (
+        Room.objects.visible_to(user)
+        .select_related("building", "unit", "grid")
+        .prefetch_related(Prefetch("households", queryset=Household.objects.visible_to(user)))
+    )
+
+
 @dataclass
 class RegistryLoadSummary:
     rows: int

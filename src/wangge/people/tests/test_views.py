@@ -190,3 +190,7 @@ def test_a_department_handler_sees_a_building_but_not_who_lives_in_it(sample: Sa
         assert head is not None
         assert head.name in seen_by_grid and head.name not in body
     assert 'href="/people/households/' not in body
+    rooms = police.get("/api/rooms", {"building_id": building.pk}).json()["items"]
+    assert rooms and all(room["household_ids"] == [] for room in rooms)
+    listed = office.get("/api/rooms", {"building_id": building.pk}).json()["items"]
+    assert any(room["household_ids"] for room in listed)
