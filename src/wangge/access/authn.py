@@ -30,16 +30,18 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from wangge.access.forms import LoginForm
+from wangge.audit.log import NUL_SHOWN
 
 # The username under which bad API tokens are counted (no real username can contain spaces).
 TOKEN_USERNAME = "(api token)"
 
 
 def normalise_username(raw: Any) -> str:
-    # No username holds a NUL, and PostgreSQL stores none: shown as ␀, it is a wrong name
-    # that is counted like any other (it reached the user lookup and axes as it came: a 500).
+    # No username holds a NUL, and PostgreSQL stores none: shown as ␀ (as the audit log shows
+    # it), it is a wrong name counted like any other (it reached the user lookup and axes as it
+    # came: a 500).
     name = unicodedata.normalize("NFKC", str(raw or "")).strip().casefold()[:150]
-    return name.replace("\x00", "\u2400")
+    return name.replace("\x00", NUL_SHOWN)
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
