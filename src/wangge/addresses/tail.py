@@ -119,7 +119,16 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             return m.end()
     if not has_number and not has_building and not has_room:
         m = SHORT4.match(s, pos)
+        if m and "road" not in found and is_housing(found):
+            # 双益小区2-6-5-1187: a housing compound has no door of its own, so the four
+            # parts are building, unit, floor and room.
+            found["building"] = code_of(m.group(1))
+            found["unit"] = code_of(m.group(2))
+            found["floor"] = code_of(m.group(3))
+            found["room"] = code_of(m.group(4))
+            return m.end()
         if m:
+            # 将军路1326-11-6-434: after a road the first is its door.
             found["number"] = code_of(m.group(1))
             found["building"] = code_of(m.group(2))
             found["unit"] = code_of(m.group(3))

@@ -563,6 +563,10 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("金华婺城区南市小区8-11-7楼", {"building": "8", "room": "11", "floor": "7"}),
         ("绍兴柯桥建材市场151栋454-7楼", {"building": "151", "room": "454", "floor": "7"}),
         ("海宁市启潮路142号7-4楼1477", {"building": "7", "floor": "4", "room": "1477"}),
+        # Four parts: after a road the first is its door; a housing compound has none, so
+        # they are building, unit, floor and room.
+        ("金华市将军路1326-11-6-434", {"number": "1326", "building": "11", "unit": "6"}),
+        ("苍南县灵清镇双益小区2-6-5-1187", {"building": "2", "unit": "6", "floor": "5"}),
         # N号 after a compound, a park or a zone, with nothing numbered after it: a building;
         # after a market a stall, after an office tower an office.
         ("瓯北镇浦西龙潭工业园6号永嘉利民医院", {"building": "6"}),
@@ -736,6 +740,10 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
 )
 def test_real_world_failure_classes(text: str, expected: dict[str, str]) -> None:
     assert components(parse_address(text)).items() >= expected.items()
+
+
+def test_a_housing_compound_has_no_door_before_four_parts() -> None:
+    assert parse_address("双益小区2-6-5-1187").number is None
 
 
 def test_an_address_repeated_in_full_is_read_once() -> None:
