@@ -229,6 +229,12 @@ def _read(s: str, pos: int, later: bool = False) -> Reading:
             pos += 3
             continue
         step = _step(s, pos, depth, codes, first=not found and not later)
+        if step is None and _city_suffix_opens_district(s, pos, found, begin):
+            # 青岛市北区 is 青岛 and its 市北区 (there is no 北区 under 青岛), 济南市中区 is
+            # 济南 and 市中区: the 市 read as the city's suffix also opens a district's name.
+            step = _step(s, pos - 1, depth, codes, first=False)
+            if step is not None and (step[1] != "district" or s[pos - 1 : step[0]] != step[2]):
+                step = None
         if step is None:
             break
         pos, field, place_name, place_codes = step
@@ -244,6 +250,17 @@ def _read(s: str, pos: int, later: bool = False) -> Reading:
     while pos > begin and s[pos - 1] == "-":
         pos -= 1
     return Reading(pos, start=begin, codes=codes, **found)
+
+
+def _city_suffix_opens_district(s: str, pos: int, found: dict[str, str], begin: int) -> bool:
+    """Whether a city was just read by its full name and its 市 may begin a district's."""
+    return (
+        pos > begin
+        and s[pos - 1] == "市"
+        and "city" in found
+        and "district" not in found
+        and found["city"].endswith("市")
+    )
 
 
 def _step(

@@ -90,3 +90,23 @@ def test_a_county_written_before_its_estate_stays_the_county() -> None:
     # A word of the estate's own between them: the ledger wrote the county first.
     assert parse_address("海盐核电新村172栋8单元821").district == "海盐县"
     assert parse_address("富阳金色家园9幢3164").district == "富阳区"
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [
+        # Courier and company addresses from Shandong (address-semantic-search, cpca tests).
+        ("山东青岛市南区宁德路金梦花园", "市南区"),
+        ("青岛市北区九江路20号", "市北区"),
+        ("济南市中区纬二路51号", "市中区"),
+        ("山东省青岛市市北区九江路20号", "市北区"),
+    ],
+)
+def test_a_citys_suffix_may_open_its_districts_name(text: str, district: str) -> None:
+    """青岛市北区: 青岛 has a 市北区 and no 北区, so the 市 is read twice, not 北区 by suffix."""
+    assert parse_address(text).district == district
+
+
+def test_a_citys_suffix_opens_only_a_district_under_it() -> None:
+    assert parse_address("青岛市北京路1号").district is None
+    assert parse_address("青岛市北京路1号").road == "北京路"
