@@ -170,7 +170,7 @@ def submission(request: HttpRequest, user: Any) -> HttpResponse:
         return response
     xml_file = request.FILES.get("xml_submission_file")
     if xml_file is None:
-        return _message("缺少 xml_submission_file", 400)
+        return _message("缺少 xml_submission_file", 400, "submit_error")
     uploads = [
         Upload(f.name or key, f.read(), f.content_type or "application/octet-stream")
         for key in request.FILES

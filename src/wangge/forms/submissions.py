@@ -21,7 +21,15 @@ from django.db import IntegrityError, transaction
 from wangge.access import audit
 from wangge.access.audit import AuditAction
 from wangge.access.fields import data_cipher
-from wangge.forms.models import Attachment, Change, Form, FormVersion, Submission, SubmissionStatus
+from wangge.forms.models import (
+    Attachment,
+    Change,
+    ChangeStatus,
+    Form,
+    FormVersion,
+    Submission,
+    SubmissionStatus,
+)
 from wangge.forms.openrosa import Instance, InstanceError, instance_text, parse_instance
 
 MAX_ATTACHMENTS = 20
@@ -233,13 +241,16 @@ def _again(
     user: Any, existing: Submission, uploads: list[Upload], *, incomplete: bool, apply: bool
 ) -> Outcome:
     """A POST for an instanceID already stored: more attachments of a split upload, or a
-    resend after a lost answer (acknowledged, nothing stored twice)."""
+    resend after a lost answer (acknowledged, nothing stored twice; a refused one is refused
+    again, `_refusal`)."""
     if existing.user_id is not None and existing.user_id != getattr(user, "pk", None):
         return Outcome(400, "该 instanceID 已被其他用户使用", None)
     try:
         added = store_attachments(existing, uploads)
     except InstanceError as exc:
         return Outcome(413 if isinstance(exc, AttachmentTooLarge) else 400, exc.message, existing)
+    if existing.status == SubmissionStatus.REFUSED:
+        return _refusal(existing)
     if existing.status == SubmissionStatus.INCOMPLETE and not incomplete:
         existing.status = SubmissionStatus.RECEIVED
         existing.save(update_fields=["status"])
@@ -253,6 +264,22 @@ def _again(
     if added:
         return Outcome(201, f"已补充{added}个附件", existing)
     return Outcome(202, "此前已收到该提交，未重复保存", existing)
+
+
+def _refusal(submission: Submission) -> Outcome:
+    """A refused submission sent again gets its refusal again: a client reads 201 and 202 alike
+    as "sent" (the Form Submission API's success codes; Collect then marks the form sent and
+    stops retrying), so acknowledging the copy would tell the worker that a form the server
+    refused had gone through. Out of scope (the latest refusal a `scope` change): 403; an
+    unknown form or version, or a rule of the form's domain: 400. Attachments it brings are
+    kept all the same (nothing sent is lost); the office can still apply it again."""
+    latest = (
+        Change.objects.filter(submission=submission, status=ChangeStatus.REFUSED)
+        .order_by("-pk")
+        .values_list("field", flat=True)
+        .first()
+    )
+    return Outcome(403 if latest == "scope" else 400, submission.message, submission)
 
 
 def _applied(user: Any, submission: Submission) -> Outcome:

@@ -183,6 +183,42 @@ def test_a_duplicate_is_acknowledged_and_stored_once(sample):
     assert Submission.objects.filter(instance_id="uuid:dup-1").count() == 1
 
 
+def test_a_refused_submission_sent_again_is_refused_again_not_acknowledged(sample):
+    """Form Submission API: 201 and 202 both mean the server has the submission, and Collect
+    marks the form sent on either. A form refused (unknown version: 400; out of scope: 403)
+    and sent again, as Collect's auto-send retries failed forms, must not turn into a 202."""
+    rosa = collect()
+    xform, media = fetch_all(rosa, "household_visit")
+    xml, attachments = fill(xform, media, instance_id="uuid:again-1")
+    stale = xml.replace(b'version="2026120701"', b'version="1999010101"', 1)
+    first = rosa.submit(stale, attachments)
+    assert first.status == 400 and "没有版本 1999010101" in first.message
+    again = rosa.submit(stale, attachments)
+    assert again.status == 400
+    assert again.message == first.message
+    assert 'nature="submit_error"' in again.body.decode()
+
+    elsewhere = next(h for h in sample.households if h.grid_id == sample.grids[1].pk)
+    xml, attachments = fill(
+        xform, media, overrides={"/data/household": str(elsewhere.pk)}, instance_id="uuid:again-2"
+    )
+    assert rosa.submit(xml, attachments).status == 403
+    again = rosa.submit(xml, attachments)
+    assert again.status == 403
+    assert Submission.objects.get(instance_id="uuid:again-2").status == SubmissionStatus.REFUSED
+
+
+def test_a_post_without_the_instance_is_a_submit_error(sample):
+    """The OpenRosa response envelope says what kind of answer it is (`nature`), as the
+    server's other refusals do."""
+    answer = collect().request(
+        "POST", "/openrosa/submission", data={"other": ("a.txt", b"x", "text/plain")}
+    )
+    assert answer.status == 400
+    assert 'nature="submit_error"' in answer.body.decode()
+    assert "xml_submission_file" in answer.message
+
+
 def test_a_submission_split_in_two_is_merged(sample):
     rosa = collect()
     xform, media = fetch_all(rosa, "verify_address")
