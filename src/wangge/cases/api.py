@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -279,7 +280,7 @@ def _category(code: str) -> Category | None:
         return None
     category = services.resolve_category(code)
     if category is None:
-        raise NotFound(f"类别“{code}”不存在")
+        raise NotFound(_("类别“%(code)s”不存在") % {"code": code})
     return category
 
 
@@ -288,7 +289,7 @@ def _department(code: str) -> Department:
         Department.objects.filter(name=code).first()
     )
     if department is None:
-        raise NotFound(f"部门“{code}”不存在")
+        raise NotFound(_("部门“%(code)s”不存在") % {"code": code})
     return department
 
 
@@ -391,7 +392,7 @@ def submit(request: HttpRequest, payload: CaseIn) -> Any:
 
         region = Region.objects.filter(code=payload.region).first()
         if region is None:
-            raise NotFound(f"区域“{payload.region}”不存在")
+            raise NotFound(_("区域“%(region)s”不存在") % {"region": payload.region})
     case = services.submit_case(
         request.user,
         channel=Channel.API,
@@ -468,7 +469,7 @@ def place(request: HttpRequest, case_id: RecordId, payload: PlaceIn) -> Any:
         grid = Region.objects.filter(code=payload.grid).first()
         if grid is None:
             shown = payload.grid if len(payload.grid) <= 30 else payload.grid[:30] + "…"
-            raise NotFound(f"网格“{shown}”不存在")
+            raise NotFound(_("网格“%(shown)s”不存在") % {"shown": shown})
     return placement.place_case(
         request.user,
         _case(request, case_id),

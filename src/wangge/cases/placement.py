@@ -31,6 +31,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from wangge.access.scoping import Right, allows, scope_for
@@ -251,26 +252,32 @@ def place_case(
     from wangge.cases.services.writing import _changed, _conflict, _event, _write
 
     if not allows(actor, case, Right.DISPATCH):
-        raise Forbidden("只有案件所在街道、社区的工作人员可以定位案件")
+        raise Forbidden(_("只有案件所在街道、社区的工作人员可以定位案件"))
     if version is not None and version != case.version:
         raise _conflict(case, version, case.version)
     if case.status == CaseStatus.CLOSED:
-        raise ServiceError(f"案件 {case.number} 已结案，不能再定位")
+        raise ServiceError(_("案件 %(number)s 已结案，不能再定位") % {"number": case.number})
     _check_location(lon, lat)
     intake = _Intake.load()
     if lon is not None and lat is not None:
         grid_id = intake.locate([lon], [lat])[0]
         if grid_id is None:
-            raise ServiceError(f"所选位置（{lon:.6f}, {lat:.6f}）不在任何网格内，请重新点选")
+            raise ServiceError(
+                _("所选位置（%(lon).6f, %(lat).6f）不在任何网格内，请重新点选")
+                % {"lon": lon, "lat": lat}
+            )
     elif grid is not None:
         if grid.level != RegionLevel.GRID:
-            raise ServiceError(f"“{grid.name}”不是网格，请选择网格")
+            raise ServiceError(_("“%(name)s”不是网格，请选择网格") % {"name": grid.name})
         grid_id = grid.pk
     else:
-        raise ServiceError("请在地图上点选位置，或选择网格")
+        raise ServiceError(_("请在地图上点选位置，或选择网格"))
     code = intake.tree.by_id[grid_id][0]
     if not scope_for(actor).covers_staff_code(code):
-        raise Forbidden(f"{region_label(intake.tree, grid_id)}不在您的管辖范围内")
+        raise Forbidden(
+            _("%(region_label)s不在您的管辖范围内")
+            % {"region_label": region_label(intake.tree, grid_id)}
+        )
     before = region_label(intake.tree, case.region_id)
     levels = intake.tree.level_ids(grid_id)
     changes: dict[str, Any] = {

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wangge.access.scoping import Right, allows, refuse, scope_for
@@ -118,7 +119,7 @@ def _department(request: HttpRequest) -> Department:
     pk = parse_record_id(request.POST.get("department"), "承办部门编号")
     department = Department.objects.filter(pk=pk).first() if pk else None
     if department is None:
-        raise ServiceError("请选择承办部门")
+        raise ServiceError(_("请选择承办部门"))
     return department
 
 
@@ -131,7 +132,7 @@ def case_action(request: HttpRequest, case_id: int) -> HttpResponse:
         return redirect("cases:detail", case_id=case.pk)
     action = request.POST.get("action", "")
     if action not in ACTIONS:
-        raise ServiceError("未知操作")
+        raise ServiceError(_("未知操作"))
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -194,7 +195,7 @@ def case_action(request: HttpRequest, case_id: int) -> HttpResponse:
             raise
         context = _detail_context(request, case) | {"error": exc.message}
         return render(request, "cases/case_detail.html", context, status=400)
-    messages.success(request, f"已{_done(action)}：{case.number}")
+    messages.success(request, _done(action) % {"number": case.number})
     if services.visible_cases(request.user).filter(pk=case.pk).exists():
         return redirect("cases:detail", case_id=case.pk)
     return redirect("cases:list")  # e.g. returned by a handler: no longer theirs to see
@@ -202,15 +203,15 @@ def case_action(request: HttpRequest, case_id: int) -> HttpResponse:
 
 def _done(action: str) -> str:
     return {
-        "dispatch": "派遣",
-        "transfer": "转派",
-        "return": "退单",
-        "sign_in": "签收",
-        "handle": "提交处置结果",
-        "verify": "提交核查结果",
-        "rate": "评价并结案",
-        "close": "结案",
-        "reopen": "重新办理",
+        "dispatch": _("已派遣：%(number)s"),
+        "transfer": _("已转派：%(number)s"),
+        "return": _("已退单：%(number)s"),
+        "sign_in": _("已签收：%(number)s"),
+        "handle": _("已提交处置结果：%(number)s"),
+        "verify": _("已提交核查结果：%(number)s"),
+        "rate": _("已评价并结案：%(number)s"),
+        "close": _("已结案：%(number)s"),
+        "reopen": _("已重新办理：%(number)s"),
     }[action]
 
 
@@ -235,7 +236,7 @@ def report(request: HttpRequest) -> HttpResponse:
             request.user,
             None,
             "submit",
-            message="您没有上报案件的权限。请联系区网格中心开通网格员或工作人员角色。",
+            message=_("您没有上报案件的权限。请联系区网格中心开通网格员或工作人员角色。"),
         )
     form = ReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -255,7 +256,7 @@ def report(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"已上报，受理编号 {case.number}")
+            messages.success(request, _("已上报，受理编号 %(number)s") % {"number": case.number})
             return redirect("cases:detail", case_id=case.pk)
     return render(
         request,
@@ -297,12 +298,12 @@ def hotline_import(request: HttpRequest) -> HttpResponse:
             request.user,
             None,
             "import",
-            message="只有街道、社区或区网格中心工作人员可以导入热线工单。",
+            message=_("只有街道、社区或区网格中心工作人员可以导入热线工单。"),
         )
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            context["error"] = "请选择要导入的文件（.xlsx 或 .csv）"
+            context["error"] = _("请选择要导入的文件（.xlsx 或 .csv）")
         else:
             try:
                 result = services.import_hotline_file(
@@ -333,10 +334,10 @@ def overdue(request: HttpRequest) -> HttpResponse:
         where = (
             case.community.name
             if case.community
-            else (case.street.name if case.street else "未确定区域")
+            else (case.street.name if case.street else _("未确定区域"))
         )
         by_region[where] = by_region.get(where, 0) + 1
-        dept = case.department.name if case.department else "未派遣"
+        dept = case.department.name if case.department else _("未派遣")
         by_department[dept] = by_department.get(dept, 0) + 1
     return render(
         request,
@@ -460,7 +461,7 @@ def case_map_data(request: HttpRequest) -> HttpResponse:
     `?crs=gcj02` draws them for GCJ-02 tiles."""
     crs = request.GET.get("crs", "wgs84")
     if crs not in TILE_CRS:
-        raise ServiceError(f"不支持的坐标系：{crs}（可用 wgs84 或 gcj02）")
+        raise ServiceError(_("不支持的坐标系：%(crs)s（可用 wgs84 或 gcj02）") % {"crs": crs})
     now = timezone.now()
     features = []
     rows = (
@@ -512,7 +513,7 @@ def place(request: HttpRequest, case_id: int) -> HttpResponse:
                 grid = Region.objects.filter(code=data["grid"]).first()
             try:
                 if data["lon"] is None and grid is None:
-                    raise ServiceError("请在地图上点选位置，或选择网格")
+                    raise ServiceError(_("请在地图上点选位置，或选择网格"))
                 placement.place_case(
                     request.user,
                     case,
@@ -527,10 +528,13 @@ def place(request: HttpRequest, case_id: int) -> HttpResponse:
                 error, status = exc.message, exc.status
                 case = services.get_case(request.user, case_id)
             else:
-                messages.success(request, f"已定位：{case.number} → {case.grid}")
+                messages.success(
+                    request,
+                    _("已定位：%(number)s → %(grid)s") % {"number": case.number, "grid": case.grid},
+                )
                 return redirect("cases:placement")
         else:
-            error, status = "；".join(str(m) for ms in form.errors.values() for m in ms), 400
+            error, status = _("；").join(str(m) for ms in form.errors.values() for m in ms), 400
     return render(
         request,
         "cases/place.html",

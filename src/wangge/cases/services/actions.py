@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from wangge.access.models import Role
 from wangge.access.scoping import Right, allows
@@ -52,7 +53,7 @@ def _check_department(case: Case, department: Department) -> None:
         and case.region_id is not None
         and not departments_for(case).filter(pk=department.pk).exists()
     ):
-        raise ServiceError(f"{department.name}不负责该案件所在区域")
+        raise ServiceError(_("%(name)s不负责该案件所在区域") % {"name": department.name})
 
 
 @transaction.atomic
@@ -68,14 +69,15 @@ def dispatch_case(
 ) -> Case:
     """派遣: staff send a waiting (new or returned) case to a department."""
     if not allows(actor, case, Right.DISPATCH):
-        raise Forbidden("只有案件所在街道、社区的工作人员可以派遣")
+        raise Forbidden(_("只有案件所在街道、社区的工作人员可以派遣"))
     if version is not None and version != case.version:
         raise _conflict(case, version, case.version)
     if case.status in ACTIVE and case.department is not None:
         raise ServiceError(
-            f"案件 {case.number} 已派遣给{case.department.name}，如需改派请使用“转派”"
+            _("案件 %(number)s 已派遣给%(name)s，如需改派请使用“转派”")
+            % {"number": case.number, "name": case.department.name}
         )
-    _require_status(case, [CaseStatus.NEW], "派遣", version)
+    _require_status(case, [CaseStatus.NEW], pgettext("case action", "派遣"), version)
     _check_department(case, department)
     return _send_to_department(
         actor,
@@ -149,11 +151,11 @@ def transfer_case(
 ) -> Case:
     """转派: staff move a dispatched case to another department; the deadlines start again."""
     if not allows(actor, case, Right.DISPATCH):
-        raise Forbidden("只有案件所在街道、社区的工作人员可以转派")
-    _require_status(case, ACTIVE, "转派", version)
+        raise Forbidden(_("只有案件所在街道、社区的工作人员可以转派"))
+    _require_status(case, ACTIVE, pgettext("case action", "转派"), version)
     reason = _require_reason(reason, _("转派原因"))
     if department.pk == case.department_id:
-        raise ServiceError(f"案件已在{department.name}办理，请选择其他部门")
+        raise ServiceError(_("案件已在%(name)s办理，请选择其他部门") % {"name": department.name})
     _check_department(case, department)
     return _send_to_department(
         actor,
@@ -171,7 +173,7 @@ def transfer_case(
 
 def _require_handler(actor: Any, case: Case, doing: str) -> None:
     if not allows(actor, case, Right.HANDLE):
-        raise Forbidden(f"只有承办部门的工作人员可以{doing}")
+        raise Forbidden(_("只有承办部门的工作人员可以%(doing)s") % {"doing": doing})
 
 
 @transaction.atomic
@@ -179,8 +181,8 @@ def return_case(
     actor: Any, case: Case, *, reason: str, version: int | None = None, channel: str = "web"
 ) -> Case:
     """退单: the department sends back a case that is not theirs, saying why."""
-    _require_handler(actor, case, "退单")
-    _require_status(case, ACTIVE, "退单", version)
+    _require_handler(actor, case, pgettext("case action", "退单"))
+    _require_status(case, ACTIVE, pgettext("case action", "退单"), version)
     reason = _require_reason(reason, _("退单原因"))
     department = case.department_id
     status = case.status
@@ -221,8 +223,8 @@ def return_case(
 @transaction.atomic
 def sign_in(actor: Any, case: Case, *, version: int | None = None, channel: str = "web") -> Case:
     """签收: a handler takes the case; the response (响应) clock stops here."""
-    _require_handler(actor, case, "签收")
-    _require_status(case, [CaseStatus.DISPATCHED], "签收", version)
+    _require_handler(actor, case, pgettext("case action", "签收"))
+    _require_status(case, [CaseStatus.DISPATCHED], pgettext("case action", "签收"), version)
     _write(case, version, status=CaseStatus.IN_PROGRESS, handler=actor, signed_at=timezone.now())
     _event(
         case,
@@ -248,8 +250,8 @@ def record_handling(
     channel: str = "web",
 ) -> Case:
     """处置反馈: what was done, with photos; the case then waits for verification (核查)."""
-    _require_handler(actor, case, "反馈处置结果")
-    _require_status(case, ACTIVE, "反馈处置结果", version)
+    _require_handler(actor, case, pgettext("case action", "反馈处置结果"))
+    _require_status(case, ACTIVE, pgettext("case action", "反馈处置结果"), version)
     result = _require_reason(result, _("处置结果"))
     checked = _check_photos(photos)
     now = timezone.now()
@@ -289,7 +291,7 @@ def _verify(
     version: int | None,
     channel: str,
 ) -> Case:
-    _require_status(case, [CaseStatus.HANDLED], "核查", version)
+    _require_status(case, [CaseStatus.HANDLED], pgettext("case action", "核查"), version)
     checked = _check_photos(photos)
     if passed:
         _write(case, version, status=CaseStatus.VERIFIED, verified_at=timezone.now())
@@ -342,7 +344,7 @@ def verify_case(
 ) -> Case:
     """核查: the grid worker (or community/street staff) checks the result on the spot."""
     if not allows(actor, case, Right.VERIFY):
-        raise Forbidden("只有案件所在网格的网格员或社区、街道工作人员可以核查")
+        raise Forbidden(_("只有案件所在网格的网格员或社区、街道工作人员可以核查"))
     return _verify(
         actor, case, passed=passed, note=note, photos=photos, version=version, channel=channel
     )
@@ -360,7 +362,7 @@ def verify_by_resident(token: str, *, passed: bool, note: str = "") -> Case:
 def _rate(
     actor: Any, case: Case, *, rating: str, comment: str, version: int | None, channel: str
 ) -> Case:
-    _require_status(case, [CaseStatus.VERIFIED], "评价", version)
+    _require_status(case, [CaseStatus.VERIFIED], pgettext("case action", "评价"), version)
     if rating not in Rating.values:
         raise ServiceError(_("请选择满意、基本满意或不满意"))
     now = timezone.now()
@@ -414,7 +416,7 @@ def rate_case(
 ) -> Case:
     """回访评价 recorded by staff (the hotline's call-back); closes the verified case."""
     if not allows(actor, case, Right.DISPATCH):
-        raise Forbidden("只有案件所在街道、社区的工作人员可以录入回访评价")
+        raise Forbidden(_("只有案件所在街道、社区的工作人员可以录入回访评价"))
     return _rate(actor, case, rating=rating, comment=comment, version=version, channel=channel)
 
 
@@ -431,8 +433,8 @@ def close_case(
 ) -> Case:
     """结案 without a rating, e.g. when the resident cannot be reached for the call-back."""
     if not allows(actor, case, Right.DISPATCH):
-        raise Forbidden("只有案件所在街道、社区的工作人员可以结案")
-    _require_status(case, [CaseStatus.VERIFIED], "结案", version)
+        raise Forbidden(_("只有案件所在街道、社区的工作人员可以结案"))
+    _require_status(case, [CaseStatus.VERIFIED], pgettext("case action", "结案"), version)
     note = _require_reason(note, _("结案说明"))
     _write(case, version, status=CaseStatus.CLOSED, closed_at=timezone.now())
     _event(
@@ -454,8 +456,8 @@ def reopen_case(
 ) -> Case:
     """重新办理: a closed case (typically rated 不满意) goes back to its department."""
     if not allows(actor, case, Right.DISPATCH):
-        raise Forbidden("只有案件所在街道、社区的工作人员可以重新办理")
-    _require_status(case, [CaseStatus.CLOSED], "重新办理", version)
+        raise Forbidden(_("只有案件所在街道、社区的工作人员可以重新办理"))
+    _require_status(case, [CaseStatus.CLOSED], pgettext("case action", "重新办理"), version)
     reason = _require_reason(reason, _("重新办理的原因"))
     now = timezone.now()
     changes: dict[str, Any] = {
@@ -522,9 +524,11 @@ def comment_case(
     the event recorded the first time instead of a second one.
     """
     if not _is_user(actor):
-        raise Forbidden("请先登录，或提供有效的 api_key")
+        raise Forbidden(_("请先登录，或提供有效的 api_key"))
     if case.reporter_user_id != actor.pk and not visible_cases(actor).filter(pk=case.pk).exists():
-        raise Forbidden(f"案件 {case.number} 不是本账号提交的，也不在您的管辖范围内")
+        raise Forbidden(
+            _("案件 %(number)s 不是本账号提交的，也不在您的管辖范围内") % {"number": case.number}
+        )
     if client_update_id:
         earlier = CaseEvent.objects.filter(
             case=case, kind=EventKind.COMMENTED, data__client_update_id=client_update_id
@@ -533,7 +537,7 @@ def comment_case(
             return earlier
     text = text.strip()
     if not text and not photos:
-        raise ServiceError("请填写补充内容或附上照片")
+        raise ServiceError(_("请填写补充内容或附上照片"))
     checked = _check_photos(photos)
     data = {"author": author[:50], "client_update_id": client_update_id[:64]}
     if client_status:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -85,11 +86,14 @@ def _category_rows(data: bytes, file_name: str) -> tuple[list[dict[str, Any]], l
         raise ServiceError(str(exc)) from exc
     rows = sheets[0].rows if sheets else []
     if not rows:
-        raise ServiceError(f"{file_name}：文件为空")
+        raise ServiceError(_("%(file_name)s：文件为空") % {"file_name": file_name})
     header = [h.strip() for h in rows[0]]
     missing = [c for c in ("code", "name", "kind") if c not in header]
     if missing:
-        raise ServiceError(f"{file_name}：缺少列 {', '.join(missing)}")
+        raise ServiceError(
+            _("%(file_name)s：缺少列 %(items)s")
+            % {"file_name": file_name, "items": ", ".join(missing)}
+        )
     problems: list[Problem] = []
     out: list[dict[str, Any]] = []
     codes: set[str] = set()
@@ -102,15 +106,19 @@ def _category_rows(data: bytes, file_name: str) -> tuple[list[dict[str, Any]], l
         }
         where = f"第{number}行"
         if not record["code"] or not record["name"]:
-            problems.append(Problem(where, "编码和名称不能为空"))
+            problems.append(Problem(where, _("编码和名称不能为空")))
             continue
         if record["code"] in codes:
-            problems.append(Problem(where, f"编码“{record['code']}”重复"))
+            problems.append(Problem(where, _("编码“%(code)s”重复") % {"code": record["code"]}))
             continue
         codes.add(record["code"])
         if record["kind"] not in CategoryKind.values:
             problems.append(
-                Problem(where, f"类型“{record['kind']}”无效，应为 component、event 或 complaint")
+                Problem(
+                    where,
+                    _("类型“%(kind)s”无效，应为 component、event 或 complaint")
+                    % {"kind": record["kind"]},
+                )
             )
             continue
         try:
@@ -119,14 +127,19 @@ def _category_rows(data: bytes, file_name: str) -> tuple[list[dict[str, Any]], l
                 record["handle_working_days"] or DEFAULT_HANDLE_WORKING_DAYS
             )
         except ValueError:
-            problems.append(Problem(where, "时限必须是整数（小时、工作日）"))
+            problems.append(Problem(where, _("时限必须是整数（小时、工作日）")))
             continue
         out.append(record)
     known = codes | set(Category.objects.values_list("code", flat=True))
     for record in out:
         if record["parent_code"] and record["parent_code"] not in known:
             where = f"类别 {record['code']}"
-            problems.append(Problem(where, f"上级类别“{record['parent_code']}”不存在"))
+            problems.append(
+                Problem(
+                    where,
+                    _("上级类别“%(parent_code)s”不存在") % {"parent_code": record["parent_code"]},
+                )
+            )
     return out, problems
 
 
@@ -141,11 +154,15 @@ def load_categories(
     else:
         path = Path(source)
         if not path.exists():
-            raise ServiceError(f"找不到类别文件：{path}")
+            raise ServiceError(_("找不到类别文件：%(path)s") % {"path": path})
         data, name = path.read_bytes(), file_name or path.name
     rows, problems = _category_rows(data, name)
     if problems:
-        raise ValidationFailed(f"{name}：发现{len(problems)}个问题，类别表未改动", problems)
+        raise ValidationFailed(
+            _("%(name)s：发现%(count)s个问题，类别表未改动")
+            % {"name": name, "count": len(problems)},
+            problems,
+        )
     existing = {c.code: c for c in Category.objects.all()}
     departments = set(Department.objects.values_list("name", flat=True))
     new_departments = sorted({r["department"] for r in rows if r["department"]} - departments)

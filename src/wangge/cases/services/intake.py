@@ -83,7 +83,7 @@ def _counter_numbers(day: datetime.date, count: int) -> range:
             return range(first, first + count)
         except IntegrityError:  # another intake created the day's counter first
             continue
-    raise ServiceError("受理编号分配失败，请重试")
+    raise ServiceError(_("受理编号分配失败，请重试"))
 
 
 _known_sequences: set[str] = set()
@@ -200,16 +200,16 @@ def _check_location(lon: float | None, lat: float | None) -> None:
 
 def _check_can_submit(actor: Any, channel: str) -> None:
     if channel not in Channel.values:
-        raise ServiceError(f"未知渠道“{channel}”")
+        raise ServiceError(_("未知渠道“%(channel)s”") % {"channel": channel})
     if actor is None:
         if channel not in PUBLIC_CHANNELS:
-            raise Forbidden("请先登录")
+            raise Forbidden(_("请先登录"))
         return
     may_submit, is_staff = intake_rights(actor)
     if not may_submit:
-        raise Forbidden("您没有受理案件的权限")
+        raise Forbidden(_("您没有受理案件的权限"))
     if channel == Channel.HOTLINE and not is_staff:
-        raise Forbidden("只有街道、社区或区网格中心工作人员可以录入热线工单")
+        raise Forbidden(_("只有街道、社区或区网格中心工作人员可以录入热线工单"))
 
 
 P = ParamSpec("P")
@@ -269,7 +269,7 @@ def submit_case(
     if category is not None and not category.active:
         raise ServiceError(_("类别“%(name)s”已停用") % {"name": category.name})
     if external_id and Case.objects.filter(channel=channel, external_id=external_id).exists():
-        raise ServiceError(f"工单编号“{external_id}”已经导入过")
+        raise ServiceError(_("工单编号“%(external_id)s”已经导入过") % {"external_id": external_id})
     checked = _check_photos(photos)
     intake = _Intake.load()
     number_sql = _number_in_sql(intake.now)
@@ -392,7 +392,9 @@ def import_hotline_file(actor: Any, data: bytes, *, file_name: str) -> IntakeRes
     orders, problems = parse_work_orders(sheets)
     if problems:
         raise ValidationFailed(
-            f"{file_name}：发现{len(problems)}个问题，整批未导入，请修改后重新上传", problems
+            _("%(file_name)s：发现%(count)s个问题，整批未导入，请修改后重新上传")
+            % {"file_name": file_name, "count": len(problems)},
+            problems,
         )
     return intake_work_orders(actor, orders, file_name=file_name)
 
@@ -427,13 +429,22 @@ def intake_work_orders(
     for order, grid_id in zip(orders, located, strict=True):
         where = order.where
         if order.external_id in existing:
-            problems.append(Problem(where, f"工单编号“{order.external_id}”已经导入过"))
+            problems.append(
+                Problem(
+                    where,
+                    _("工单编号“%(external_id)s”已经导入过") % {"external_id": order.external_id},
+                )
+            )
             continue
         category_id = None
         if order.category:
             category_id = _category_of(order.category, by_code, by_name)
             if category_id is None:
-                problems.append(Problem(where, f"类别“{order.category}”不在类别表中"))
+                problems.append(
+                    Problem(
+                        where, _("类别“%(category)s”不在类别表中") % {"category": order.category}
+                    )
+                )
                 continue
         region_id = _region_of(order, grid_id, intake.tree, problems)
         if region_id is False:
@@ -462,17 +473,21 @@ def intake_work_orders(
         if not scope.unrestricted:
             if code is None and not scope.staff_unplaced:
                 problems.append(
-                    Problem(where, "无法确定所属区域：请填写经纬度、街道和社区，或区域编码")
+                    Problem(where, _("无法确定所属区域：请填写经纬度、街道和社区，或区域编码"))
                 )
                 continue
             if code is not None and not scope.covers_staff_code(code):
                 name = intake.tree.by_id[case.region_id][1]  # type: ignore[index]
-                problems.append(Problem(where, f"位置在{name}，不在您的管辖范围内"))
+                problems.append(
+                    Problem(where, _("位置在%(name)s，不在您的管辖范围内") % {"name": name})
+                )
                 continue
         cases.append(case)
     if problems:
         raise ValidationFailed(
-            f"{file_name}：发现{len(problems)}个问题，整批未导入，请修改后重新上传", problems
+            _("%(file_name)s：发现%(count)s个问题，整批未导入，请修改后重新上传")
+            % {"file_name": file_name, "count": len(problems)},
+            problems,
         )
     batch = HotlineBatch.objects.create(
         file_name=file_name[:255], uploaded_by=actor if _is_user(actor) else None
@@ -551,25 +566,39 @@ def _region_of(
         return grid_id
     if order.lon is not None:
         problems.append(
-            Problem(order.where, f"位置（{order.lon}, {order.lat}）不在任何网格内，请核对经纬度")
+            Problem(
+                order.where,
+                _("位置（%(lon)s, %(lat)s）不在任何网格内，请核对经纬度")
+                % {"lon": order.lon, "lat": order.lat},
+            )
         )
         return False
     if order.region:
         if order.region not in tree.by_code:
-            problems.append(Problem(order.where, f"区域编码“{order.region}”不存在"))
+            problems.append(
+                Problem(order.where, _("区域编码“%(region)s”不存在") % {"region": order.region})
+            )
             return False
         return tree.by_code[order.region]
     street = None
     if order.street:
         street = tree.find_named(order.street, RegionLevel.STREET)
         if street is None:
-            problems.append(Problem(order.where, f"街道“{order.street}”不存在"))
+            problems.append(
+                Problem(order.where, _("街道“%(street)s”不存在") % {"street": order.street})
+            )
             return False
     if order.community:
         community = tree.find_named(order.community, RegionLevel.COMMUNITY, street)
         if community is None:
             where = f"{order.street}下" if order.street else ""
-            problems.append(Problem(order.where, f"{where}没有名为“{order.community}”的社区"))
+            problems.append(
+                Problem(
+                    order.where,
+                    _("%(where)s没有名为“%(community)s”的社区")
+                    % {"where": where, "community": order.community},
+                )
+            )
             return False
         return community
     return street

@@ -109,7 +109,7 @@ def get_case(user: Any, case_id: int, *, channel: str = "web") -> Case:
         .first()
     )
     if case is None:
-        raise NotFound("未找到该案件，或不在您的管辖范围内")
+        raise NotFound(_("未找到该案件，或不在您的管辖范围内"))
     detail = {"reporter_phone": "shown"} if shows_reporter_phone(user, case) else {}
     audit.record(user, AuditAction.VIEW, "case", case.pk, channel=channel, detail=detail)
     return case
@@ -139,7 +139,7 @@ def timeline(case: Case) -> list[CaseEvent]:
 def get_photo(user: Any, photo_id: int) -> CasePhoto:
     photo = CasePhoto.objects.select_related("case").filter(pk=photo_id).first()
     if photo is None or not visible_cases(user).filter(pk=photo.case_id).exists():
-        raise NotFound("未找到该照片，或不在您的管辖范围内")
+        raise NotFound(_("未找到该照片，或不在您的管辖范围内"))
     audit.record(user, AuditAction.VIEW, "case_photo", photo.pk, detail={"case": photo.case_id})
     return photo
 

@@ -76,8 +76,10 @@ def _write(case: Case, version: int | None, **changes: Any) -> None:
 
 def _conflict(case: Case, expected: int, current: Any) -> Conflict:
     return Conflict(
-        f"案件 {case.number} 已被他人更新（您看到的是第{expected}版，现在是第{current}版），"
-        "请刷新后查看最新情况再操作"
+        _(
+            "案件 %(number)s 已被他人更新（您看到的是第%(expected)s版，现在是第%(current)s版），请刷新后查看最新情况再操作"
+        )
+        % {"number": case.number, "expected": expected, "current": current}
     )
 
 
@@ -89,9 +91,15 @@ def _require_status(
         raise _conflict(case, version, case.version)
     allowed = list(allowed)
     if case.status not in allowed:
-        names = "、".join(str(CaseStatus(s).label) for s in allowed)
+        names = _("、").join(str(CaseStatus(s).label) for s in allowed)
         raise ServiceError(
-            f"案件 {case.number} 当前为“{case.get_status_display()}”，只有{names}的案件可以{doing}"
+            _("案件 %(number)s 当前为“%(status)s”，只有%(names)s的案件可以%(doing)s")
+            % {
+                "number": case.number,
+                "status": case.get_status_display(),
+                "names": names,
+                "doing": doing,
+            }
         )
 
 

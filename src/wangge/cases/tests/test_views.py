@@ -260,3 +260,31 @@ def test_the_timeline_names_staff_by_the_name_on_their_account(sample, cases):
     case.events.filter(actor=handler).update(actor=None)
     page = client_for(sample.users["street"]).get(f"/cases/{case.pk}/").content.decode()
     assert handler.get_username() in page[page.index('class="timeline"') :]
+
+
+def test_a_staff_member_who_chose_english_is_refused_in_english(sample, cases):
+    """The services' refusals follow the language the user chose (the 中文/English switch), on
+    the pages and in the API alike; without a choice they stay Chinese (the tests above)."""
+    case = cases["cases"][0]
+    grid = client_for(sample.users["grid"])
+    grid.cookies["django_language"] = "en"
+    refused = act(grid, case, "sign_in")
+    assert refused.status_code == 403
+    assert "Only staff of the handling department can sign for the case" in refused.content.decode()
+    street = client_for(sample.users["street"])
+    street.cookies["django_language"] = "en"
+    unchosen = act(street, case, "transfer", department="")
+    assert (
+        unchosen.status_code == 400
+        and "Choose the handling department" in unchosen.content.decode()
+    )
+    handler = client_for(sample.users["chengguan"])
+    handler.cookies["django_language"] = "en"
+    stale = act(handler, case, "sign_in") and act(handler, case, "sign_in")
+    assert stale.status_code == 409
+    assert f"Case {case.number} was updated by someone else" in stale.content.decode()
+    police = client_for(sample.users["police"])
+    police.cookies["django_language"] = "en"
+    answer = police.get(f"/api/cases/{case.pk}")
+    assert answer.status_code == 404
+    assert answer.json()["message"] == "Case not found, or outside your jurisdiction"
