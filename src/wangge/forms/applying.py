@@ -124,17 +124,30 @@ class Applied:
 
 
 FormApplier = Callable[[Received], Applied]
+# A form's questions (`xlsform.Question`) → what in its definition the applier cannot read.
+FormCheck = Callable[[list[Any]], list[str]]
 _APPLIERS: dict[str, FormApplier] = {}
+_FORM_CHECKS: dict[str, FormCheck] = {}
 
 
-def register_applier(form_code: str, applier: FormApplier) -> None:
+def register_applier(
+    form_code: str, applier: FormApplier, *, check_form: FormCheck | None = None
+) -> None:
     """Apply submissions of `form_code` with `applier` (inside the submission's transaction;
-    raise `Refused` or `Forbidden` to refuse it, `ServiceError` to fail it)."""
+    raise `Refused` or `Forbidden` to refuse it, `ServiceError` to fail it). `check_form`, if
+    given, vets every version of the form uploaded: a definition offering answers the applier
+    would not read (a choice it does not know) is refused at upload, not misread later."""
     _APPLIERS[form_code] = applier
+    if check_form is not None:
+        _FORM_CHECKS[form_code] = check_form
 
 
 def applier_for(form_code: str) -> FormApplier | None:
     return _APPLIERS.get(form_code)
+
+
+def form_check_for(form_code: str) -> FormCheck | None:
+    return _FORM_CHECKS.get(form_code)
 
 
 def plan_for(instance: Instance, targets: dict[str, str], repeats: set[str]) -> Plan:

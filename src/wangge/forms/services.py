@@ -19,6 +19,7 @@ from wangge.access.audit import AuditAction
 from wangge.access.models import Role
 from wangge.access.scoping import WRITING_ROLES, require_district_admin, scope_for
 from wangge.core.errors import NotFound, ServiceError
+from wangge.forms.applying import form_check_for
 from wangge.forms.models import Form, FormVersion
 from wangge.forms.xlsform import XLSFormError, compile_xlsform
 
@@ -52,6 +53,10 @@ def upload_form(
         compiled = compile_xlsform(data, file_name)
     except XLSFormError as exc:
         raise ServiceError(exc.message) from exc
+    check = form_check_for(compiled.code)
+    problems = check(compiled.questions) if check is not None else []
+    if problems:
+        raise ServiceError("XLSForm 有误：" + "；".join(problems))
     for role in roles or []:
         if role not in Role.values:
             raise ServiceError(f"未知角色“{role[:30]}”")

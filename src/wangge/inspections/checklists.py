@@ -30,6 +30,15 @@ NOTICE_FIELDS = (
     "notice_year",
     "notice_issued_at",
 )
+# The answers the server reads, and nothing else: an item passes or fails, a notice is none of
+# the two kinds or one of them. A value outside these (a crafted or hand-edited form, a choice
+# list changed without the server) is refused, not read as "passed" or "no notice".
+PASS_FAIL = (("pass", "合格"), ("fail", "不合格"))
+NOTICE_KINDS = (("none", "暂不下达"), ("immediate", "责令立即改正"), ("deadline", "责令限期改正"))
+
+
+def _allowed(choices: Sequence[tuple[str, str]]) -> str:
+    return "、".join(f"{name}（{label}）" for name, label in choices)
 
 
 @dataclass(frozen=True)
@@ -200,11 +209,8 @@ def xlsform(code: str) -> bytes:
         "",
         "| choices |",
         "| | list_name | name | label |",
-        "| | pass_fail | pass | 合格 |",
-        "| | pass_fail | fail | 不合格 |",
-        "| | notice_kind | none | 暂不下达 |",
-        "| | notice_kind | immediate | 责令立即改正 |",
-        "| | notice_kind | deadline | 责令限期改正 |",
+        *(f"| | pass_fail | {name} | {label} |" for name, label in PASS_FAIL),
+        *(f"| | notice_kind | {name} | {label} |" for name, label in NOTICE_KINDS),
         "",
         "| settings |",
         "| | form_title | form_id | version | default_language |",
@@ -212,6 +218,41 @@ def xlsform(code: str) -> bytes:
         "",
     ]
     return "\n".join(lines).encode()
+
+
+def answer_problems(code: str, answers: Mapping[str, str]) -> list[str]:
+    """Answers that are none of their question's choices, each named with its item, the value
+    and the choices there are. An empty answer is not one (a question not shown)."""
+    problems = []
+    for n, item in enumerate(CHECKLISTS[code].items, start=1):
+        value = answers.get(item.name) or ""
+        if value and value not in dict(PASS_FAIL):
+            problems.append(
+                f"第{n}项（{item.label}）的答案“{value[:40]}”无效，应为：{_allowed(PASS_FAIL)}"
+            )
+    kind = answers.get("notice_kind") or ""
+    if kind and kind not in dict(NOTICE_KINDS):
+        problems.append(
+            f"整改通知书（notice_kind）“{kind[:40]}”无效，应为：{_allowed(NOTICE_KINDS)}"
+        )
+    return problems
+
+
+def form_problems(questions: Sequence[Any]) -> list[str]:
+    """A checklist's form definition offering a choice the server does not read (an uploaded
+    version of a checklist whose choices sheet gained `suspend`): each such choice row named.
+    `questions` are the compiled form's (`forms.xlsform.Question`: name, choices)."""
+    lists = {item.name for checklist in CHECKLISTS.values() for item in checklist.items}
+    problems = []
+    for q in questions:
+        known = NOTICE_KINDS if q.name == "notice_kind" else PASS_FAIL if q.name in lists else ()
+        for choice in q.choices if known else ():
+            if choice not in dict(known):
+                problems.append(
+                    f"choices表中题目“{q.name}”的选项“{choice[:40]}”不是平台能识别的值"
+                    f"（可用：{_allowed(known)}）"
+                )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -253,6 +294,9 @@ def record_checklist(
 
     if code not in CHECKLISTS:
         raise ServiceError(f"没有编号为“{code[:40]}”的检查表")
+    problems = answer_problems(code, answers)
+    if problems:
+        raise ServiceError("检查表的答案无法识别，未写入：" + "；".join(problems))
     failed = failed_items(code, answers, photos)
     missing = [f.item.label for f in failed if not f.photos]
     if missing:

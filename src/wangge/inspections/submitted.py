@@ -21,7 +21,7 @@ import datetime
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from wangge.inspections.checklists import CHECKLISTS, failed_items
+from wangge.inspections.checklists import CHECKLISTS, answer_problems, failed_items, form_problems
 from wangge.inspections.models import IssuingUnit, NoticeKind, Place
 
 if TYPE_CHECKING:
@@ -84,6 +84,11 @@ def apply_checklist(received: Received) -> Applied:
         for item in CHECKLISTS[code].items
         for name in (item.name, f"{item.name}_note", f"{item.name}_photo")
     }
+    problems = answer_problems(
+        code, answers | {"notice_kind": received.instance.first("notice_kind")}
+    )
+    if problems:
+        raise Refused("检查表的答案无法识别，提交未写入：" + "；".join(problems))
     photos = {
         f"{item.name}_photo": received.attachment(answers[f"{item.name}_photo"])
         for item in CHECKLISTS[code].items
@@ -203,4 +208,4 @@ def register() -> None:
     from wangge.forms.applying import register_applier
 
     for code in CHECKLISTS:
-        register_applier(code, apply_checklist)
+        register_applier(code, apply_checklist, check_form=form_problems)

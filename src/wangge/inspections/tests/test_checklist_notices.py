@@ -175,3 +175,17 @@ def test_the_re_inspection_task_page_links_to_its_notice(sample, places):
     assert f'id="task-subject" href="/inspections/notices/{notice.pk}/"' in page
     assert "打开整改通知书，逐项整改销号" in page
     assert "<br>" in page  # the note's lines (the items ordered fixed) stay lines
+
+
+def test_an_unknown_notice_kind_is_refused_naming_it_and_the_kinds_there_are(sample, places):
+    """A crafted checklist whose 整改通知书 answer is none of the form's choices is not read as
+    "no notice" (hazards recorded, nothing ordered fixed): it is refused whole, saying so."""
+    place = places.places[0]
+    rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
+    answer = _send(rosa, place.pk, notice_kind="suspend")
+    assert answer.status == 400
+    assert "整改通知书（notice_kind）" in answer.message and "“suspend”" in answer.message
+    for allowed in ("none（暂不下达）", "immediate（责令立即改正）", "deadline（责令限期改正）"):
+        assert allowed in answer.message
+    assert not Hazard.objects.exists() and not Notice.objects.exists()
+    assert Submission.objects.get().status == SubmissionStatus.REFUSED

@@ -8,7 +8,13 @@ import pytest
 from wangge.core.errors import ServiceError
 from wangge.forms.services import forms_for
 from wangge.forms.xlsform import compile_xlsform
-from wangge.inspections.checklists import CHECKLISTS, load_checklists, record_checklist, xlsform
+from wangge.inspections.checklists import (
+    CHECKLISTS,
+    VERSION,
+    load_checklists,
+    record_checklist,
+    xlsform,
+)
 from wangge.inspections.models import Hazard, HazardCategory, Place
 from wangge.inspections.testing import photo
 
@@ -53,3 +59,35 @@ def test_a_filled_checklist_makes_a_hazard_per_failed_item(sample, places):
     assert record_checklist(grid, place, "flood_risk", passed, {}) == []
     assert Place.objects.get(pk=place.pk).last_checked_at is not None
     assert Hazard.objects.count() == 2
+
+
+def test_an_item_answered_with_neither_pass_nor_fail_is_refused_naming_the_item(sample, places):
+    """`maybe` is not read as passed: the item, the value and the choices are named."""
+    answers = {i.name: "pass" for i in CHECKLISTS["fire_rental_site"].items} | {"ebike": "maybe"}
+    with pytest.raises(ServiceError) as refused:
+        record_checklist(sample.users["grid"], places.places[0], "fire_rental_site", answers, {})
+    assert "第3项（电动自行车未在室内、楼道停放或充电）" in refused.value.message
+    assert (
+        "“maybe”" in refused.value.message
+        and "pass（合格）、fail（不合格）" in refused.value.message
+    )
+    assert not Hazard.objects.exists()
+
+
+def test_a_checklist_form_with_a_notice_kind_the_server_does_not_know_is_refused_at_upload(sample):
+    """An XLSForm uploaded as a checklist (its form_id one of the checklists') whose notice
+    choices hold a kind the applier would not know is refused, naming the choices row."""
+    from wangge.forms.services import upload_form
+
+    source = xlsform("fire_rental_site").decode()
+    crafted = source.replace(
+        "| | notice_kind | deadline | 责令限期改正 |",
+        "| | notice_kind | deadline | 责令限期改正 |\n| | notice_kind | suspend | 责令停业 |",
+    ).replace(f"| {VERSION} |", "| 2099010101 |")
+    with pytest.raises(ServiceError) as refused:
+        upload_form(sample.users["admin"], crafted.encode(), "fire_rental_site.md")
+    message = refused.value.message
+    assert "choices表" in message and "notice_kind" in message and "“suspend”" in message
+    assert "none（暂不下达）、immediate（责令立即改正）、deadline（责令限期改正）" in message
+    # the shipped definition itself passes the same check
+    assert upload_form(sample.users["admin"], xlsform("fire_rental_site"), "x.md").version
