@@ -418,6 +418,37 @@ def test_hidden_rows_are_read_and_said() -> None:
     assert "第 4、6-7 行是隐藏的行，仍已读取" in sheet.notes
 
 
+def test_hidden_rows_of_a_legacy_xls_are_said_too() -> None:
+    # An .xls keeps a row's hidden flag in its ROW record (BIFF8): read from there, the same
+    # note as for an xlsx, per sheet, and a sheet with none says nothing.
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, hidden in (("第一网格", (4, 6, 7)), ("第二网格", ())):
+        ws = book.add_sheet(name)
+        ws.write(0, 0, "XX社区居民台账")
+        for c, text in enumerate(["序号", "姓名", "身份证号", "联系电话"]):
+            ws.write(1, c, text)
+        for n in range(1, 7):
+            for c, value in enumerate([n, f"居民{n}", "", f"1391234567{n}"]):
+                ws.write(n + 1, c, value)
+        ws.row(0).hidden = True  # a title row: nobody's data
+        for row in hidden:
+            ws.row(row - 1).hidden = True
+    buffer = io.BytesIO()
+    book.save(buffer)
+    first, second = read_ledger("台账.xls", data=buffer.getvalue())
+    assert [r["_source_row"] for r in rows(first)] == [3, 4, 5, 6, 7, 8]
+    assert "第 4、6-7 行是隐藏的行，仍已读取" in first.notes
+    assert not any("隐藏的行" in note for note in second.notes)
+
+
+def test_a_damaged_xls_says_no_hidden_rows_rather_than_failing() -> None:
+    from wangge.fusion.ledger_files import xls_hidden_rows
+
+    assert xls_hidden_rows(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600) == {}
+    assert xls_hidden_rows(b"not an ole file") == {}
+
+
 # --------------------------------------------------------------------------- cell values
 
 
