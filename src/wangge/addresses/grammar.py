@@ -177,6 +177,19 @@ NOT_ADDRESS: Final = re.compile(
     r"|[0-9]+(?:米|公里)(?:处|左右)?"  # 往东400米, 东北130米: a distance, no address number
     r"|4S(?=店)"  # 马自达4S店: a car dealer's kind, no room
 )
+# A junction written after the road (濉溪路与蒙城路交叉口, 建设南路亲贤北街交叉口, 体育南大街
+# 与塔北路交叉口), with the way and distance from it (交叉口南行200米): where the place is, not
+# a name of it; the compound after it (…交叉口新天地购物广场) is read on its own.
+_JUNCTION_ROAD: Final = (
+    r"(?:[0-9]{1,4}(?:国道|省道)|(?:(?!号)[\u4e00-\u9fff])(?:(?!号)[\u4e00-\u9fff0-9]){0,9}?"
+    r"(?:大道|大街|路|街|道|巷|线))[东西南北]?"
+)
+JUNCTION: Final = re.compile(
+    rf"(?:(?:{_JUNCTION_ROAD})?[与和、]|[与和、]?){_JUNCTION_ROAD}"
+    r"(?:交叉路口|交叉口|十字路口|交汇处|交汇口|交汇|交界处|交口|路口)"
+    r"(?:(?:向|往|以)?[东西南北]{1,2}(?:(?:侧|角|面|方向|行)?[0-9]+(?:米|公里)(?:处|左右)?"
+    r"(?:路[东西南北])?|侧|角|方向))?"
+)
 ROAD_END: Final = re.compile("[路街巷弄]|(?<=大)道")
 BUILDING_RANGE: Final = re.compile(r"([0-9]+)-([0-9]+)(?:号楼|号栋|号幢|栋|幢)")
 BUILDING_STRONG: Final = re.compile(r"([0-9]+[A-Z]?)(?:号楼|号栋|号幢|栋|幢)")

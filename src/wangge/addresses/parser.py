@@ -76,6 +76,7 @@ from wangge.addresses.grammar import (
     FLOOR_NEXT,
     GATE,
     GROUP_ROAD,
+    JUNCTION,
     JUNK,
     LINE_ROAD,
     MARKET,
@@ -183,6 +184,7 @@ def _parse(text: str) -> ParsedAddress:
     s = _unrepeat(prepare_text(text))
     found: dict[str, str] = {}
     rest: list[str] = []
+    junction = False  # a junction set aside: the name after it is no side road
     refused = -1  # where a name read by its suffix but refused as a district ended
     pos = 0
     if s.startswith("中国"):
@@ -321,7 +323,14 @@ def _parse(text: str) -> ParsedAddress:
                         )
                     pos = d.end()
                 continue
-        if not tail and "road" in found and not ("0" <= ch <= "9"):
+        if "road" in found and "compound" not in found and "building" not in found:
+            m = JUNCTION.match(s, pos)
+            if m:
+                rest.append(m.group())  # 濉溪路与蒙城路交叉口: where it is, not a name of it
+                pos = m.end()
+                junction = True
+                continue
+        if not tail and not junction and "road" in found and not ("0" <= ch <= "9"):
             at = pos + 1 if ch in "与和" else pos
             digit = FIRST_DIGIT.search(s, at)
             # Only where a road's type comes before the number (南4巷9号): the pattern is slow.

@@ -1,0 +1,59 @@
+"""Addresses from outside Zhejiang and Beijing, as offices across China write them.
+
+The examples are typed after real addresses in public test data (cpca's company addresses,
+address-semantic-search's courier addresses, geocoding's test cases): one or two per class of
+misreading, as specifications, not a dump.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from wangge.addresses.parser import parse_address
+
+
+def _check(text: str, expected: dict[str, str | None]) -> None:
+    parsed = parse_address(text)
+    for key, value in expected.items():
+        assert getattr(parsed, key) == value, key
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "合肥市濉溪路与蒙城路交叉口新天地购物广场国际中心24楼",
+            {
+                "road": "濉溪路",
+                "compound": "新天地购物广场国际中心",
+                "floor": "24",
+                "rest": "与蒙城路交叉口",
+            },
+        ),
+        (
+            "宁夏银川上海西路与北京路交叉口英力特大厦B座19层",
+            {"road": "上海西路", "compound": "英力特大厦", "building": "B", "floor": "19"},
+        ),
+        # without 与, and with the way from it
+        (
+            "山西太原迎泽区建设南路亲贤北街交叉口盛饰大厦3层",
+            {"road": "建设南路", "compound": "盛饰大厦", "rest": "亲贤北街交叉口"},
+        ),
+        (
+            "菏泽市开发区长江东路与上海路交叉口北500米",
+            {"road": "长江东路", "compound": None, "rest": "与上海路交叉口北500米"},
+        ),
+        (
+            "许昌市魏武大道与八一路交汇处向北200米空港新城",
+            {"road": "魏武大道", "compound": "空港新城"},
+        ),
+        # a name after the junction is no side road: the main road stays
+        ("华光路与高银街交叉口十三湾巷155幢899室", {"road": "华光路", "building": "155"}),
+        # a side road holding the door number still is the road
+        ("温州大道与牛山北路2785号", {"road": "牛山北路", "number": "2785"}),
+    ],
+)
+def test_a_junction_is_where_the_place_is_not_its_name(
+    text: str, expected: dict[str, str | None]
+) -> None:
+    _check(text, expected)
