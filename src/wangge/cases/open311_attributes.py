@@ -83,12 +83,21 @@ BY_CATEGORY_NAME: dict[str, tuple[Attribute, ...]] = {
     "噪音扰民": (TIME_OF_DAY, RECURRING, NOISE_SOURCE),
     "井盖": (MANHOLE_STATE,),
 }
+# A word in a category's name → its questions. The shipped table (GB/T 30428.2) has no
+# category called 井盖: it names each cover by its owner (上水井盖, 燃气井盖, … 无主井盖) and
+# the event 井盖缺失破损, so an exact name alone never asked the manhole question.
+BY_NAME_PART: dict[str, tuple[Attribute, ...]] = {
+    "井盖": (MANHOLE_STATE,),
+}
 
 
 def attributes_for(names: Iterable[str]) -> tuple[Attribute, ...]:
-    """The questions of the first of `names` (a category, then its ancestors) that has any."""
+    """The questions of the first of `names` (a category, then its ancestors) that has any:
+    by its exact name, else by a word its name contains."""
     for name in names:
-        found = BY_CATEGORY_NAME.get(name)
+        found = BY_CATEGORY_NAME.get(name) or next(
+            (asks for part, asks in BY_NAME_PART.items() if part in name), ()
+        )
         if found:
             return found
     return ()
