@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from wangge.access.models import Role
 from wangge.access.scoping import scope_for
 from wangge.core.errors import NotFound
-from wangge.jobs.models import Job
+from wangge.jobs.models import Job, WorkerBeat
 
 STAFF_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.STREET_OFFICER, Role.COMMUNITY_OFFICER})
 
@@ -44,3 +47,9 @@ def _is_uuid(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+def workers_alive() -> int:
+    """Workers whose heartbeat is fresh: a queued job waits for one, and says so when none is."""
+    since = timezone.now() - timedelta(seconds=settings.WANGGE_JOBS_DEAD_AFTER)
+    return WorkerBeat.objects.filter(seen_at__gte=since).count()

@@ -6,13 +6,10 @@ embed the same progress bar (``jobs/_progress.html`` with ``follow``) to follow 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wangge.core.errors import Forbidden, NotFound, ServiceError
@@ -26,21 +23,12 @@ from wangge.jobs.models import JobStatus
 FOLLOW = frozenset({"refresh", "result"})
 
 
-def workers_alive() -> int:
-    from django.conf import settings
-
-    from wangge.jobs.models import WorkerBeat
-
-    since = timezone.now() - timedelta(seconds=settings.WANGGE_JOBS_DEAD_AFTER)
-    return WorkerBeat.objects.filter(seen_at__gte=since).count()
-
-
 @login_required
 @require_GET
 @service_errors
 def job_list(request: HttpRequest) -> HttpResponse:
     jobs = selectors.visible_jobs(request.user)[:200]
-    return render(request, "jobs/job_list.html", {"jobs": jobs, "workers": workers_alive()})
+    return render(request, "jobs/job_list.html", {"jobs": jobs})
 
 
 @login_required
@@ -63,7 +51,7 @@ def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     follow = request.GET.get("follow", "")
     if follow not in FOLLOW:
         follow = ""
-    context = {"job": job, "workers": workers_alive(), "follow": follow}
+    context = {"job": job, "follow": follow}
     if request.headers.get("HX-Request") and request.GET.get("part") == "progress":
         response = render(request, "jobs/_progress.html", context)
         if job.finished and follow == "refresh":

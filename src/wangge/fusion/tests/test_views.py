@@ -309,3 +309,33 @@ def test_import_pages_in_english(sample: SampleDistrict):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get(f"/imports/{batch.pk}/").content.decode()
     assert "Import batch" in page and "Column mapping" in page and "Confirm import" in page
+
+
+def test_a_queued_commit_waits_for_the_worker_without_calling_it_missing(sample: SampleDistrict):
+    """The batch page embeds the job's progress: a queued job there says that no worker runs
+    only when none does (it used to say so whenever the job was queued, until the first poll)."""
+    from django.utils import timezone
+
+    from wangge.fusion.jobs import COMMIT
+    from wangge.jobs.models import Job, JobStatus, WorkerBeat
+
+    client = officer(sample)
+    batch = stage(client)
+    user = sample.users["community"]
+    Job.objects.create(
+        kind=COMMIT,
+        label=f"确认导入批次 {batch.pk}",
+        params={"batch_id": batch.pk},
+        status=JobStatus.QUEUED,
+        user_id=user.pk,
+        username=user.username,
+        region_code=sample.communities[0].code,
+    )
+    now = timezone.now()
+    WorkerBeat.objects.create(
+        name="host:1", host="host", pid=1, backend="database", started_at=now, seen_at=now
+    )
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "排队中" in page and "没有运行中的后台任务进程" not in page
+    WorkerBeat.objects.all().delete()
+    assert "没有运行中的后台任务进程" in client.get(f"/imports/{batch.pk}/").content.decode()
