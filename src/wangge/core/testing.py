@@ -25,6 +25,14 @@ from wangge.geo.models import Region, RegionLevel, StaffAssignment, StaffPost
 from wangge.people.idnumber import make_id_number
 from wangge.people.models import Household, Person, Relation, Residence, ResidenceType, Tag
 
+# The smallest real PNG (1×1 red pixel): it decodes, as every uploaded photo must
+# (core.images.check_image).
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\xdac\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xffV\xc7/\r\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
 PASSWORD = "test-pass-123"
 LON0, LAT0 = 116.40, 39.90
 STEP = 0.01

@@ -1,4 +1,6 @@
-"""Photos of hazards and signed notices: checked to be images, kept encrypted at rest."""
+"""Photos of hazards and signed notices: checked to be images by decoding them
+(`core.images.check_image`: truncated files, decompression bombs and polyglots refused), kept
+encrypted at rest."""
 
 from __future__ import annotations
 
@@ -7,21 +9,10 @@ from typing import Any
 
 from wangge.access.fields import data_cipher
 from wangge.core.errors import ServiceError
+from wangge.core.images import ImageRefused, check_image
 
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-
-
-def image_type(head: bytes) -> str | None:
-    if head[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if head[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return None
 
 
 def checked(photos: Sequence[Any]) -> list[tuple[bytes, str]]:
@@ -35,12 +26,15 @@ def checked(photos: Sequence[Any]) -> list[tuple[bytes, str]]:
             raise ServiceError(f"照片“{name}”超过10MB，请压缩后再上传")
         if hasattr(photo, "seek"):
             photo.seek(0)
-        raw = photo.read() if hasattr(photo, "read") else bytes(photo)
+        # At most one byte past the limit is read: a file that did not say its size is not
+        # taken whole into memory to be refused.
+        raw = photo.read(MAX_PHOTO_BYTES + 1) if hasattr(photo, "read") else bytes(photo)
         if len(raw) > MAX_PHOTO_BYTES:
             raise ServiceError(f"照片“{name}”超过10MB，请压缩后再上传")
-        kind = image_type(raw[:16])
-        if kind is None:
-            raise ServiceError(f"“{name}”不是图片（支持JPEG、PNG、WebP、GIF）")
+        try:
+            kind = check_image(raw, name)
+        except ImageRefused as exc:
+            raise ServiceError(exc.message) from exc
         out.append((data_cipher().encrypt_bytes(raw), kind))
     return out
 

@@ -21,6 +21,7 @@ import datetime
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from wangge.core.images import ImageRefused, check_image
 from wangge.inspections.checklists import CHECKLISTS, answer_problems, failed_items, form_problems
 from wangge.inspections.models import IssuingUnit, NoticeKind, Place
 
@@ -97,6 +98,15 @@ def apply_checklist(received: Received) -> Applied:
     missing = [f.item.label for f in failed_items(code, answers, photos) if not f.photos]
     if missing:
         raise Refused("不合格项必须拍照，提交未写入：" + "；".join(missing))
+    broken = []
+    for photo in photos.values():
+        try:
+            if photo is not None:
+                check_image(photo, photo.name or "照片")
+        except ImageRefused as exc:
+            broken.append(exc.message)
+    if broken:  # the phone's file, not the server's state: sent again it is refused again
+        raise Refused("照片无法使用，提交未写入：" + "；".join(broken))
     made = record_checklist(received.user, place, code, answers, photos, channel="forms")
     task_id = None
     if task is None:

@@ -9,16 +9,9 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from wangge.cases.models import Department, DepartmentMembership
-from wangge.core.testing import SampleDistrict
+from wangge.core.testing import PNG, SampleDistrict
 from wangge.inspections import services
 from wangge.inspections.models import IssuingUnit, Place, PlaceKind
-
-# The smallest PNG there is (1×1), enough for the image check.
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-    b"\x00\x00IEND\xaeB`\x82"
-)
 
 
 def photo(name: str = "p.png") -> SimpleUploadedFile:

@@ -1,4 +1,6 @@
-"""Photos attached to a report, a handling or a verification: checked by their bytes, not their name."""
+"""Photos attached to a report, a handling or a verification: checked by decoding them
+(`core.images.check_image`: truncated files, decompression bombs and polyglots refused), not by
+their name or first bytes."""
 
 from __future__ import annotations
 
@@ -16,21 +18,10 @@ from wangge.cases.models import (
 )
 from wangge.cases.services.common import PUBLIC_CHANNELS, _is_user
 from wangge.core.errors import ServiceError
+from wangge.core.images import ImageRefused, check_image
 
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-
-
-def _image_type(head: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return None
 
 
 def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
@@ -41,11 +32,10 @@ def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, st
         name = photo.name or _("照片")
         if (photo.size or 0) > MAX_PHOTO_BYTES:
             raise ServiceError(_("照片“%(name)s”超过10MB，请压缩后再上传") % {"name": name})
-        photo.seek(0)
-        kind = _image_type(photo.read(16))
-        photo.seek(0)
-        if kind is None:
-            raise ServiceError(_("“%(name)s”不是图片（支持JPEG、PNG、WebP、GIF）") % {"name": name})
+        try:
+            kind = check_image(photo, name)  # the upload's own file, read once in pieces
+        except ImageRefused as exc:
+            raise ServiceError(exc.message) from exc
         checked.append((photo, kind))
     return checked
 

@@ -21,12 +21,11 @@ from wangge.access.services import create_api_token
 from wangge.cases import services
 from wangge.cases.models import Case, CasePhoto, CaseStatus, Category, Channel
 from wangge.cases.testing import grid_centre
-from wangge.core.testing import SampleDistrict
+from wangge.core.testing import PNG, SampleDistrict
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/open311/v2"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture

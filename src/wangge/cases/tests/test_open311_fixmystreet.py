@@ -26,11 +26,10 @@ from wangge.access.services import create_api_token
 from wangge.cases import services
 from wangge.cases.models import Case, CaseEvent, CasePhoto, CaseStatus, EventKind
 from wangge.cases.testing import grid_centre
-from wangge.core.testing import SampleDistrict
+from wangge.core.testing import PNG, SampleDistrict
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 ALWAYS_LIST = {"request", "attribute", "value", "error", "request_update", "service", "group"}
 GROUPS = {"attributes": "attribute", "values": "value"}
 

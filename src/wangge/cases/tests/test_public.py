@@ -13,11 +13,9 @@ from django.test import Client
 from wangge.cases import services
 from wangge.cases.models import Case, CaseStatus, Category, Channel, Rating
 from wangge.cases.testing import grid_centre
-from wangge.core.testing import SampleDistrict
+from wangge.core.testing import PNG, SampleDistrict
 
 pytestmark = pytest.mark.django_db
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture(autouse=True)
@@ -232,3 +230,30 @@ def test_a_resident_who_chose_english_reads_the_pages_in_english(
         == []
     )
     assert client.get("/report/track/" + "x" * 24).content.decode().count("not valid") >= 1
+
+
+def test_a_photo_that_does_not_decode_is_refused_on_the_page_never_a_500(
+    client: Client, sample: SampleDistrict, cases: Any
+) -> None:
+    # Its first bytes are a JPEG's: a truncated photo, a decompression bomb and a page hidden
+    # behind a picture each come back on the form with the reason, and no case is made.
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.frombytes("RGB", (300, 200), bytes(range(256)) * 703 + bytes(32)).save(out, "JPEG")
+    photo = out.getvalue()
+    bomb = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(bomb, "PNG")
+    before = Case.objects.count()
+    for name, data, reason in (
+        ("半张.jpg", photo[: len(photo) // 2], "照片“半张.jpg”已损坏或不完整"),
+        ("炸弹.png", bomb.getvalue(), "照片“炸弹.png”像素过多"),
+        ("网页.jpg", photo + b"<script>alert(1)</script>", "“网页.jpg”除图片外还夹带网页"),
+    ):
+        upload = SimpleUploadedFile(name, data, content_type="image/jpeg")
+        response = _report(client, sample, photos=[upload])
+        assert response.status_code == 400, name
+        assert reason in response.content.decode()
+    assert Case.objects.count() == before

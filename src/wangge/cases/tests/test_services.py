@@ -22,10 +22,9 @@ from wangge.cases.models import (
 )
 from wangge.cases.testing import grid_centre
 from wangge.core.errors import Forbidden, NotFound, ServiceError
+from wangge.core.testing import PNG
 
 pytestmark = pytest.mark.django_db
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def photo(name: str = "现场.png") -> SimpleUploadedFile:

@@ -219,3 +219,21 @@ def test_a_campaign_inspection_sent_from_collect_counts_in_its_progress(sample, 
     assert check.task.status == TaskStatus.DONE and check.hazards_found == 1
     progress = campaigns.progress(campaign)
     assert (progress.total, progress.done, progress.hazards) == (1, 1, 1)
+
+
+def test_a_photo_attachment_that_does_not_decode_refuses_the_checklist(sample, places):
+    """ODK Collect sent the file whole but it is not a picture that opens (cut short on the
+    phone, or crafted): the checklist is refused with the reason, no hazard without evidence."""
+    place = places.places[0]
+    rosa = collect()
+    xml, attachments = fill(
+        xform_of(rosa, "fire_rental_site"),
+        {},
+        overrides=answers("fire_rental_site", {"exits": "后门上锁"}, place_id=str(place.pk)),
+    )
+    data, kind = attachments["exits_photo.jpg"]
+    answer = rosa.submit(xml, {"exits_photo.jpg": (data[: len(data) // 2], kind)})
+    assert answer.status == 400
+    assert "照片无法使用" in answer.message and "“exits_photo.jpg”已损坏或不完整" in answer.message
+    assert not Hazard.objects.exists()
+    assert Submission.objects.get().status == SubmissionStatus.REFUSED

@@ -96,3 +96,14 @@ def test_the_ledger_filters_by_region_category_status_and_period(
     with pytest.raises(ServiceError, match="隐患类别"):
         selectors.hazards(admin, HazardFilter(category="volcano"))
     assert Hazard.objects.count() == 4
+
+
+def test_a_truncated_photo_is_refused_by_name_and_nothing_recorded(sample, places):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    half = SimpleUploadedFile("隐患.png", PNG[:48])  # cut inside its pixel data
+    with pytest.raises(ServiceError, match="照片“隐患.png”已损坏或不完整"):
+        services.record_hazard(
+            sample.users["grid"], places.places[0], category="clutter", photos=[half]
+        )
+    assert not Hazard.objects.exists()
