@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final, Literal
 
+from wangge.addresses.places import places
 from wangge.geo import divisions as _divisions
 from wangge.geo.divisions import Division, all_divisions, full_name, is_placeholder_name
 
@@ -285,10 +286,35 @@ def _step(
         if first_place.short and not _short_fits(s, after, first_place, codes, first and pos == 0):
             continue
         same = [p for p in deeper if p.field == first_place.field and p.name == first_place.name]
+        if first_place.short and not codes:
+            first_place, same = _across_levels(s, after, deeper, first_place, same)
         if first_place.short and _OTHER_SUFFIX.match(s, after):
             after += 1  # 兰溪县 (now 兰溪市), 嘉善区 (嘉善县): the short name with another suffix
         return after, first_place.field, first_place.name, tuple(p.code for p in same)
     return None
+
+
+def _across_levels(
+    s: str, after: int, deeper: list[Place], chosen: Place, same: list[Place]
+) -> tuple[Place, list[Place]]:
+    """A short name that is a city in one place and a district in others (朝阳: 辽宁's 朝阳市
+    and 朝阳县, 北京's and 长春's 朝阳区) is settled by the town written after it, where only
+    one level's places hold that town (朝阳麦子店街道 is 北京's); otherwise every candidate
+    stays in the reading's codes, so that :func:`ambiguity` says so instead of choosing."""
+    current = [p for p in deeper if p.current]
+    if len({p.field for p in current}) < 2:
+        return chosen, same
+    town = _TOWN_AHEAD.match(s, after)
+    if town:
+        holding = [p for p in current if places().is_town(town.group(), (p.code,))]
+        if holding:
+            current = holding
+    # 朝阳县 lies in 朝阳市: reading the city is right for both.
+    current = [p for p in current if not any(q != p and _under(p.code, (q.code,)) for q in current)]
+    first = chosen if chosen in current else current[0]
+    if len({p.field for p in current}) == 1:
+        return first, [p for p in current if p.name == first.name]
+    return first, [first, *(p for p in current if p != first)]
 
 
 def _short_fits(s: str, after: int, place: Place, codes: tuple[str, ...], at_start: bool) -> bool:
@@ -334,7 +360,13 @@ _ROAD_AHEAD: Final = re.compile(r"[东西南北中]{1,2}(?:[路街道巷弄里]|
 _PLACE_WORD: Final = re.compile(r"[胡条门桥庄屯营河口关寺堂塔坊沟店家楼岗湖山里]")
 # (萧山博奥路 is 萧山 and a road of its own name: two characters or more before the type.)
 _ROAD_SOON: Final = re.compile(r"[东西南北中]?[\u4e00-\u9fff]?(?:路|街|巷|胡同|道|弄|条)")
-_TOWN_AHEAD: Final = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:街道|镇|乡)")
+# A town's own name is two characters or more and holds no second suffix: 四方坪街道 is one
+# street's name (长沙), not 四方区 and a street 坪街道.
+_TOWN_AHEAD: Final = re.compile(r"[\u4e00-\u9fff](?:(?!街道|镇|乡)[\u4e00-\u9fff]){1,7}(?:街道|镇|乡)")
+
+
+def _level(code: str) -> str:
+    return "province" if code.endswith("0000") else "city" if code.endswith("00") else "district"
 
 
 def _own_name(code: str) -> str:
@@ -354,6 +386,11 @@ def ambiguity(reading: Reading) -> str:
     # the table still lists (神农架林区: 429021, and 422921 under 林区): one place, re-coded.
     direct = {(c[:2], _own_name(c)) for c in current if c[2:4] == "90"}
     current = [c for c in current if c[2:4] == "90" or (c[:2], _own_name(c)) not in direct]
+    if len({_level(c) for c in current}) > 1:
+        # 朝阳 alone: a city and districts of several provinces (see _across_levels).
+        written = short_name(reading.district or reading.city or reading.province or "")
+        where = "、".join(full_name(c) for c in current)
+        return f"“{written}”可指{where}，未写上级，无法确定是哪一处"
     parents = sorted({c[:4] for c in current})
     if len(parents) < 2:
         return ""

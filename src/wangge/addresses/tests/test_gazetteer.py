@@ -110,3 +110,36 @@ def test_a_citys_suffix_may_open_its_districts_name(text: str, district: str) ->
 def test_a_citys_suffix_opens_only_a_district_under_it() -> None:
     assert parse_address("青岛市北京路1号").district is None
     assert parse_address("青岛市北京路1号").road == "北京路"
+
+
+def test_a_town_written_after_a_county_name_is_not_cut_in_two() -> None:
+    # 四方坪街道 is a street of 长沙 (a town's name has two characters or more), not the
+    # former 四方区 of 青岛 and a street 坪街道.
+    parsed = parse_address("四方坪街道时代先锋A栋")
+    assert (parsed.district, parsed.street) == (None, "四方坪街道")
+    assert parse_address("滨江西兴街道").district == "滨江区"
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "district"),
+    [
+        # 麦子店街道 is in 北京 only: of the places called 朝阳, 北京's 朝阳区.
+        ("朝阳麦子店街道幸福路1号", None, "朝阳区"),
+        # 柳城街道 lies in 朝阳县, which lies in 朝阳市: the city is right either way.
+        ("朝阳柳城街道", "朝阳市", None),
+        # The next level settles it as before.
+        ("朝阳双塔区", "朝阳市", "双塔区"),
+    ],
+)
+def test_a_short_name_of_several_levels_is_settled_by_what_follows(
+    text: str, city: str | None, district: str | None
+) -> None:
+    parsed = parse_address(text)
+    assert (parsed.city, parsed.district, parsed.doubt) == (city, district, "")
+
+
+def test_a_short_name_of_several_levels_left_open_says_so() -> None:
+    # 朝阳 alone is 辽宁's 朝阳市 or the 朝阳区 of 北京 or of 长春: never a silent choice.
+    doubt = parse_address("朝阳幸福路3号").doubt
+    assert "“朝阳”可指" in doubt
+    assert "辽宁省朝阳市" in doubt and "北京市朝阳区" in doubt and "吉林省长春市朝阳区" in doubt
