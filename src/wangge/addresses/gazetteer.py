@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final, Literal
 
-from wangge.addresses.places import places
+from wangge.addresses.places import places as town_places
 from wangge.geo import divisions as _divisions
 from wangge.geo.divisions import Division, all_divisions, full_name, is_placeholder_name
 
@@ -306,7 +306,7 @@ def _across_levels(
         return chosen, same
     town = _TOWN_AHEAD.match(s, after)
     if town:
-        holding = [p for p in current if places().is_town(town.group(), (p.code,))]
+        holding = [p for p in current if town_places().is_town(town.group(), (p.code,))]
         if holding:
             current = holding
     # 朝阳县 lies in 朝阳市: reading the city is right for both.
