@@ -362,7 +362,9 @@ _PLACE_WORD: Final = re.compile(r"[胡条门桥庄屯营河口关寺堂塔坊沟
 _ROAD_SOON: Final = re.compile(r"[东西南北中]?[\u4e00-\u9fff]?(?:路|街|巷|胡同|道|弄|条)")
 # A town's own name is two characters or more and holds no second suffix: 四方坪街道 is one
 # street's name (长沙), not 四方区 and a street 坪街道.
-_TOWN_AHEAD: Final = re.compile(r"[\u4e00-\u9fff](?:(?!街道|镇|乡)[\u4e00-\u9fff]){1,7}(?:街道|镇|乡)")
+_TOWN_AHEAD: Final = re.compile(
+    r"[\u4e00-\u9fff](?:(?!街道|镇|乡)[\u4e00-\u9fff]){1,7}(?:街道|镇|乡)"
+)
 
 
 def _level(code: str) -> str:
