@@ -456,6 +456,25 @@ def page_size(params: Any) -> int:
     return size
 
 
+MAX_PAGE = 1_000_000
+
+
+def page_number(params: Any) -> int:
+    """`page` (1 for the first), the pagination extension's companion of `page_size`
+    (wiki.open311.org/GeoReport_v2/Extensions, the one most servers implement): a client pages
+    until an empty page, so an ignored `page` would hand it the first page for ever."""
+    text = (params.get("page") or "").strip()
+    if not text:
+        return 1
+    try:
+        number = int(text)
+    except ValueError as exc:
+        raise Open311Error(400, f"page“{text[:20]}”必须是整数") from exc
+    if not 1 <= number <= MAX_PAGE:
+        raise Open311Error(400, f"page 须在 1 至 {MAX_PAGE} 之间（收到 {number}）")
+    return number
+
+
 def _extensions(request: HttpRequest) -> bool:
     return request.GET.get("extensions", "").lower() in {"true", "1", "yes"}
 
@@ -469,7 +488,9 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
         # A status poll too long for a URL may come as a form body (no api_key needed,
         # it reads only what GET shows).
         params = request.POST
-    cases = find_requests(params)[: page_size(params)]
+    size = page_size(params)
+    first = (page_number(params) - 1) * size
+    cases = find_requests(params)[first : first + size]  # newest first, then by id: stable
     rows = [request_row(request, c, extensions=_extensions(request)) for c in cases]
     return render(fmt, "service_requests", "request", rows)
 

@@ -517,6 +517,22 @@ def test_bad_dates_are_400_not_500(client: Client, cases: Any, value: str, says:
     assert client.get(f"{BASE}/servicerequestupdates.xml", {"end_date": value}).status_code == 400
 
 
+def test_requests_page_by_page_each_once_then_an_empty_page(client: Client, cases: Any) -> None:
+    """The pagination extension (wiki.open311.org/GeoReport_v2/Extensions: `page` and
+    `page_size`): a client asks page 1, 2, … until a page comes back empty."""
+    seen: list[str] = []
+    for number in range(1, 10):
+        rows = client.get(f"{BASE}/requests.json?page_size=2&page={number}").json()
+        if not rows:
+            break
+        seen += [r["service_request_id"] for r in rows]
+    assert number == 3  # two pages of 2, then the empty one
+    everything = [r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()]
+    assert seen == everything and len(seen) == len(set(seen)) == 4
+    assert "page" in _json_error(client.get(f"{BASE}/requests.json?page=0"), 400)
+    assert "page" in _json_error(client.get(f"{BASE}/requests.json?page=two"), 400)
+
+
 @pytest.mark.parametrize("size", ["-5", "0", "1001", "99999999999999999999", "ten"])
 def test_page_size_out_of_bounds_is_refused(client: Client, cases: Any, size: str) -> None:
     assert "page_size" in _json_error(client.get(f"{BASE}/requests.json?page_size={size}"), 400)
