@@ -33,6 +33,11 @@ def road_start(road: str) -> tuple[str, int]:
     one road). A one-character place word (城, 村) cuts only after two characters (皇城根北街).
     """
     start = 0
+    left = road[2:]
+    if road.startswith("新区") and len(left) >= 3 and not left[0].isdigit():
+        # 红谷滩新区红谷中大道, 龙华新区梅坂大道: the district was read by its short name, and
+        # its 新区 (the new area named after it) is no part of the road.
+        start = 2
     for m in _ROAD_CUT.finditer(road, 1):
         left = road[m.end() :]
         if left[:1] in _DIRECTION and not _ROAD_TYPE.sub("", left[1:]):

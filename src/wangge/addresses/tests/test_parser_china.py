@@ -57,3 +57,18 @@ def test_a_junction_is_where_the_place_is_not_its_name(
     text: str, expected: dict[str, str | None]
 ) -> None:
     _check(text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "district", "road"),
+    [
+        ("南昌市红谷滩新区红谷中大道1326号", "红谷滩区", "红谷中大道"),
+        ("深圳龙华新区梅坂大道民乐科技园", "龙华区", "梅坂大道"),
+        ("沈阳市浑南新区金卡路16号", "浑南区", "金卡路"),
+    ],
+)
+def test_a_districts_new_area_is_no_part_of_the_road(text: str, district: str, road: str) -> None:
+    """红谷滩新区: the district read by its short name, its 新区 set aside, not glued to the road."""
+    parsed = parse_address(text)
+    assert (parsed.district, parsed.road) == (district, road)
+    assert "新区" in parsed.rest
