@@ -190,6 +190,9 @@ JUNCTION: Final = re.compile(
     r"(?:(?:向|往|以)?[东西南北]{1,2}(?:(?:侧|角|面|方向|行)?[0-9]+(?:米|公里)(?:处|左右)?"
     r"(?:路[东西南北])?|侧|角|方向))?"
 )
+# A national or provincial highway named by its number (204国道, 221省道): a road, also after
+# a zone glued before it (天易示范区107国道), not a lane numbered within a place (松园新村3巷).
+HIGHWAY: Final = re.compile(r"[0-9]{2,3}(?:国道|省道)")
 ROAD_END: Final = re.compile("[路街巷弄]|(?<=大)道")
 BUILDING_RANGE: Final = re.compile(r"([0-9]+)-([0-9]+)(?:号楼|号栋|号幢|栋|幢)")
 BUILDING_STRONG: Final = re.compile(r"([0-9]+[A-Z]?)(?:号楼|号栋|号幢|栋|幢)")

@@ -76,6 +76,7 @@ from wangge.addresses.grammar import (
     FLOOR_NEXT,
     GATE,
     GROUP_ROAD,
+    HIGHWAY,
     JUNCTION,
     JUNK,
     LINE_ROAD,
@@ -347,6 +348,13 @@ def _parse(text: str) -> ParsedAddress:
                 # side road's, so the side road is the address's road.
                 rest.append(found.pop("road") + s[pos:at])
                 pos = at
+                continue
+        if "0" <= ch <= "9" and not tail and "road" not in found:
+            m = HIGHWAY.match(s, pos)
+            if m:
+                found["road"] = m.group()  # 平潮镇204国道6号: the highway, then its door
+                admin_next = len(ADMIN)
+                pos = m.end()
                 continue
         if "0" <= ch <= "9" and not tail and "compound" not in found:
             m = NUMBERED_COMPOUND.match(s, pos)

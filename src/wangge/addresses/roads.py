@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from wangge.addresses.grammar import HIGHWAY
 from wangge.addresses.places import places
 
 __all__ = ["place_cut", "road_start"]
@@ -44,7 +45,7 @@ def road_start(road: str) -> tuple[str, int]:
             continue  # 中关村南大街: a road named after the place, not after it
         if m.end() - m.start() == 1 and m.start() < 2:
             continue
-        if len(left) >= 3 and not left[0].isdigit():
+        if len(left) >= 3 and (not left[0].isdigit() or HIGHWAY.fullmatch(left)):
             # 幸福一村一巷, 松园新村3巷: a lane numbered within the place keeps its name.
             start = m.end()
     return road, start

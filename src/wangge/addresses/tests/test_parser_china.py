@@ -72,3 +72,24 @@ def test_a_districts_new_area_is_no_part_of_the_road(text: str, district: str, r
     parsed = parse_address(text)
     assert (parsed.district, parsed.road) == (district, road)
     assert "新区" in parsed.rest
+
+
+@pytest.mark.parametrize(
+    ("text", "road", "number"),
+    [
+        ("南通市通州区平潮镇204国道6号", "204国道", "6"),
+        ("湖南省湘潭县天易示范区107国道旁", "107国道", None),
+        ("江苏省海安县经济开发区221省道与和谐路交汇处", "221省道", None),
+        ("湖北省荆州市沙市区318国道关沮工业园99号", "318国道", None),
+    ],
+)
+def test_a_highway_named_by_its_number_is_the_road(
+    text: str, road: str, number: str | None
+) -> None:
+    """204国道: a national road, not room 204; a zone written before it is cut off."""
+    parsed = parse_address(text)
+    assert (parsed.road, parsed.number) == (road, number)
+
+
+def test_a_lane_numbered_within_a_place_keeps_the_place() -> None:
+    assert parse_address("松园新村3巷5号").road == "松园新村3巷"
