@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
+from wangge.addresses.gazetteer import names
 from wangge.addresses.parser import ParsedAddress, parse_address
 from wangge.core.tabular import (
     EXCEL_SUFFIXES,
@@ -25,6 +26,7 @@ from wangge.core.tabular import (
     export_cell,
     read_sheets,
 )
+from wangge.geo.divisions import division, is_placeholder_name
 
 __all__ = [
     "COLUMNS",
@@ -32,6 +34,7 @@ __all__ = [
     "parse_many",
     "read_addresses",
     "row_of",
+    "upper_levels",
     "write_csv",
 ]
 
@@ -62,12 +65,69 @@ class CleaningError(ValueError):
 
 
 def row_of(address: str, parsed: ParsedAddress) -> dict[str, str]:
-    """The output row of one address: every column, '' where nothing was written."""
+    """The output row of one address: every column, '' where nothing was written, except the
+    levels above the deepest division written, filled in when GB/T 2260 knows one place."""
     row = {"address": address}
     for column in COLUMNS[1:]:
         value = getattr(parsed, column)
         row[column] = "" if value is None else str(value)
+    row.update(upper_levels(parsed))
     return row
+
+
+def upper_levels(parsed: ParsedAddress) -> dict[str, str]:
+    """The province and city above a district or city written alone (天河区体育西路 → 广东省,
+    广州市), when exactly one division in force has that name under what was written.
+
+    A clerk cleaning a column wants each row complete, as cpca and jionlp give it; the parser
+    itself reads only what is written. A name in several places (鼓楼区, 朝阳区 alone) stays
+    as written: its doubt already says so, and filling one in would be a guess."""
+    deepest = parsed.district or parsed.city
+    if not deepest or parsed.province and parsed.city:
+        return {}
+    field = "district" if parsed.district else "city"
+    codes = {
+        place.code
+        for place in names().get(deepest, ())
+        if place.current and place.field == field and place.name == deepest
+    }
+    if parsed.city and field == "district":
+        cities = {p.code[:4] for p in names().get(parsed.city, ()) if p.current}
+        codes = {code for code in codes if code[:4] in cities}
+    if parsed.province:
+        provinces = {p.code[:2] for p in names().get(parsed.province, ()) if p.current}
+        codes = {code for code in codes if code[:2] in provinces}
+    direct = {code for code in codes if code[2:4] == "90"}
+    if direct and {code[:2] for code in codes} == {code[:2] for code in direct}:
+        # 神农架林区 is listed under its old prefecture (422921) and directly under its
+        # province (429021): one place, re-coded.
+        codes = direct
+    if len(codes) != 1:
+        return {}
+    (code,) = codes
+    filled: dict[str, str] = {}
+    province = _name_in_force(code[:2] + "0000")
+    if not parsed.province and province:
+        filled["province"] = province
+    if not parsed.city and field == "district":
+        city = _name_in_force(code[:4] + "00")
+        if code[:2] in _MUNICIPALITIES:
+            city = province  # a municipality is province and city, as the parser reads it
+        if city:
+            filled["city"] = city
+    return filled
+
+
+_MUNICIPALITIES: Final = frozenset({"11", "12", "31", "50"})
+
+
+def _name_in_force(code: str) -> str:
+    """The official name in force, '' for a placeholder (市辖区, 省直辖县级行政单位)."""
+    entry = division(code)
+    current = entry.current if entry is not None else None
+    if current is None or is_placeholder_name(current.name):
+        return ""
+    return current.name
 
 
 def parse_many(addresses: Iterable[str]) -> Iterator[dict[str, str]]:

@@ -38,6 +38,29 @@ def test_one_row_per_input_with_every_column() -> None:
     assert rows[2] == {column: "" for column in COLUMNS}
 
 
+@pytest.mark.parametrize(
+    ("address", "province", "city", "district"),
+    [
+        ("天河区体育西路1号", "广东省", "广州市", "天河区"),
+        ("杭州西湖区文三路", "浙江省", "杭州市", "西湖区"),
+        ("海淀区中关村大街1号", "北京市", "北京市", "海淀区"),  # a municipality
+        ("温岭市太平街道", "浙江省", "台州市", "温岭市"),
+        ("东莞市长安镇", "广东省", "东莞市", ""),
+        ("仙桃市", "湖北省", "", "仙桃市"),  # directly under its province
+        ("神农架林区松柏镇", "湖北省", "", "神农架林区"),  # one place under two codes
+        # A name in several places stays as written: filling one in would be a guess.
+        ("鼓楼区中山路1号", "", "", "鼓楼区"),
+        ("江苏省鼓楼区", "江苏省", "", "鼓楼区"),
+        ("朝阳区幸福路10号", "", "", "朝阳区"),
+    ],
+)
+def test_levels_above_a_division_written_alone_are_filled_where_it_is_one_place(
+    address: str, province: str, city: str, district: str
+) -> None:
+    (row,) = parse_many([address])
+    assert (row["province"], row["city"], row["district"]) == (province, city, district)
+
+
 def test_a_paragraph_is_no_address() -> None:
     (row,) = parse_many(["幸福路" * 100])
     assert row["road"] == "" and "不是一条地址" in row["doubt"]
