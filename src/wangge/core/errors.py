@@ -6,13 +6,25 @@ from dataclasses import dataclass
 
 
 class ServiceError(Exception):
-    """A refusal with a message for the user (Chinese first)."""
+    """A refusal with a message for the user (Chinese first).
+
+    `permanent`: the same request would be refused again whatever happens meanwhile — the input
+    itself is wrong (a file that is not a spreadsheet, a ledger whose rows fail validation) —
+    as opposed to a refusal of the moment (a batch busy with another job, a role not yet
+    granted, a server too busy). A background job failed with a permanent refusal offers no
+    重试 (`wangge.jobs`); `remedy` says what to do instead (请修正文件后重新上传)."""
 
     status = 400
+    permanent = False
+    remedy = ""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, permanent: bool | None = None, remedy: str | None = None):
         super().__init__(message)
         self.message = message
+        if permanent is not None:
+            self.permanent = permanent
+        if remedy is not None:
+            self.remedy = remedy
 
 
 class NotFound(ServiceError):
@@ -45,7 +57,11 @@ class Problem:
 
 
 class ValidationFailed(ServiceError):
-    """A whole batch refused; nothing was stored. Carries every problem found, not just the first."""
+    """A whole batch refused; nothing was stored. Carries every problem found, not just the first.
+    Permanent: the same file is refused again."""
+
+    permanent = True
+    remedy = "请修正文件后重新上传"
 
     def __init__(self, summary: str, problems: list[Problem]):
         super().__init__(summary)

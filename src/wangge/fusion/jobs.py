@@ -224,8 +224,11 @@ def stage(ctx: JobContext, upload: str, channel: str = "web") -> dict[str, Any]:
                 label=str(secret.get("label", "")),
                 progress=ctx.stage_progress,
             )
-        except ServiceError:  # the same files would give the same answer: nothing to keep
+        except ServiceError as exc:  # the same files would give the same answer: nothing kept
             shutil.rmtree(folder, ignore_errors=True)
+            # so a retry has nothing to read whatever the refusal was: upload again instead
+            exc.permanent = True
+            exc.remedy = exc.remedy or "请重新上传台账文件"
             raise
         done_marker.write_text(str(batch.pk))
     ctx.link(_batch_url(batch.pk))

@@ -47,6 +47,9 @@ from wangge.people.models import Person
 
 IMPORT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.STREET_OFFICER, Role.COMMUNITY_OFFICER})
 
+# What to do instead of retrying a job whose ledger file was refused for its content.
+FIX_THE_FILE = "请修正台账文件后重新上传"
+
 
 def read_limits() -> ReadLimits:
     """Limits from settings (WANGGE_IMPORT_MAX_*), so an office can raise them deliberately."""
@@ -249,7 +252,11 @@ def _read_uploads(uploads: Sequence[Upload]) -> list[LedgerSheet]:
             [u.name for u in uploads], limits=read_limits(), contents=[u.data for u in uploads]
         )
     except FusionError as exc:
-        raise ServiceError("台账无法读取，整批未导入：" + "；".join(exc.problems)) from exc
+        raise ServiceError(
+            "台账无法读取，整批未导入：" + "；".join(exc.problems),
+            permanent=True,  # the same file is read the same way: a retry cannot help
+            remedy=FIX_THE_FILE,
+        ) from exc
 
 
 def template_overrides(sheets: Sequence[LedgerSheet]) -> dict[str, dict[str, str]]:
@@ -282,7 +289,11 @@ def _fuse(
             release=True,  # the registry is built per batch; the cells are not needed again
         )
     except FusionError as exc:
-        raise ServiceError("台账无法导入，整批未导入：" + "；".join(exc.problems)) from exc
+        raise ServiceError(
+            "台账无法导入，整批未导入：" + "；".join(exc.problems),
+            permanent=True,
+            remedy=FIX_THE_FILE,
+        ) from exc
     return _outside_scope_rejected(actor, result)
 
 

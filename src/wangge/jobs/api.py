@@ -29,6 +29,9 @@ class JobOut(Schema):
     result: dict[str, Any]
     result_url: str
     error: str
+    retryable: bool  # failed or interrupted for a reason a new run may not meet again
+    permanent: bool  # failed for good (the input is wrong): `remedy` says what to do instead
+    remedy: str
     attempts: int
     started_by: str
     created_at: datetime.datetime
@@ -69,6 +72,10 @@ def download(request: HttpRequest, job_id: str) -> HttpResponse:
     return file_response(data, filename)
 
 
-@router.post("/{job_id}/retry", response=JobOut, summary="重试失败或中断的任务")
+@router.post(
+    "/{job_id}/retry",
+    response=JobOut,
+    summary="重试失败或中断的任务（永久性失败除外：400，附处理建议）",
+)
 def retry(request: HttpRequest, job_id: str) -> Job:
     return services.retry(request.user, job_id)

@@ -52,6 +52,10 @@ class Job(models.Model):
     # Where the outcome can be seen (a batch page), shown as a link when done.
     result_url = models.CharField(max_length=300, blank=True, default="")
     error = models.TextField(_("错误"), blank=True, default="")
+    # The failure is one a retry cannot change (`ServiceError.permanent`: the input is wrong):
+    # no 重试 is offered, and `remedy` says what to do instead.
+    permanent = models.BooleanField(default=False)
+    remedy = models.CharField(max_length=200, blank=True, default="")
 
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=1)
@@ -79,7 +83,8 @@ class Job(models.Model):
 
     @property
     def retryable(self) -> bool:
-        return self.status in RETRYABLE
+        """Failed or interrupted for a reason a new run may not meet again."""
+        return self.status in RETRYABLE and not self.permanent
 
     @property
     def download_until(self) -> datetime | None:

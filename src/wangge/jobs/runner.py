@@ -163,8 +163,9 @@ def execute(job_id: str) -> str:
             heartbeat.__enter__()
         kind = get_kind(job.kind)
         result = kind.handler(ctx, **job.params) or {}
-    except ServiceError as exc:  # the user's message; retrying would give the same answer
-        _finish(job, JobStatus.FAILED, error=exc.message)
+    except ServiceError as exc:  # the user's message, never retried by itself
+        remedy = exc.remedy or ("请按上面的提示修改后重新发起" if exc.permanent else "")
+        _finish(job, JobStatus.FAILED, error=exc.message, permanent=exc.permanent, remedy=remedy)
         return JobStatus.FAILED
     except Exception as exc:
         logger.exception("后台任务 %s（%s）出错", job.pk, job.kind)
@@ -188,13 +189,21 @@ def execute(job_id: str) -> str:
 
 
 def _finish(
-    job: Job, status: str, *, error: str = "", result: dict[str, Any] | None = None
+    job: Job,
+    status: str,
+    *,
+    error: str = "",
+    result: dict[str, Any] | None = None,
+    permanent: bool = False,
+    remedy: str = "",
 ) -> None:
     fields: dict[str, Any] = {
         "status": status,
         "finished_at": timezone.now(),
         "error": error[:2000],
         "heartbeat_at": None,
+        "permanent": permanent,
+        "remedy": remedy[:200],
     }
     if result is not None:
         fields["result"] = json.loads(json.dumps(result, ensure_ascii=False, default=str))

@@ -96,11 +96,16 @@ def retry(actor: Any, job_id: Any) -> Job:
     check = get_kind(job.kind).may_retry
     if check is not None:
         check(actor, job)
+    if job.permanent:
+        raise ServiceError(
+            f"该任务的失败重试也不会改变（{job.error[:100]}）：{job.remedy or '请修改后重新发起'}"
+        )
     if not job.retryable:
         raise ServiceError(f"任务当前为“{job.get_status_display()}”，只有失败或中断的任务可以重试")
-    updated = Job.objects.filter(pk=job.pk, status=job.status).update(
+    updated = Job.objects.filter(pk=job.pk, status=job.status, permanent=False).update(
         status=JobStatus.QUEUED,
         error="",
+        remedy="",
         stage="",
         done=0,
         total=0,

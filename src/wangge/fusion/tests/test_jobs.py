@@ -81,6 +81,28 @@ def test_a_file_that_cannot_be_read_fails_the_job_with_the_reason(
     page = client.get(where).content.decode()
     assert "整批未导入" in page and 'name="ledgers"' in page  # the reason, and the form again
     assert not ImportBatch.objects.exists()
+    # the same file would be refused again: no 重试, but what to do instead
+    job.refresh_from_db()
+    assert job.permanent and job.remedy == "请修正台账文件后重新上传"
+    assert 'value="retry"' not in page and "请修正台账文件后重新上传" in page
+
+
+def test_a_staging_refused_for_any_reason_is_not_offered_a_retry_its_files_are_gone(
+    sample: SampleDistrict, no_worker: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A staging job's kept upload is removed when it is refused (nothing to keep), so even a
+    refusal of the moment cannot be retried: the page asks for the files again."""
+    from wangge.fusion import services as fusion_services
+
+    job = import_jobs.start_stage(sample.users["community"], _uploads(), channel="web")
+
+    def busy(*args: object, **kwargs: object) -> None:
+        raise ServiceError("另一个导入正在进行，请稍后再试")
+
+    monkeypatch.setattr(fusion_services, "stage_batch", busy)
+    assert execute(str(job.pk)) == JobStatus.FAILED
+    job.refresh_from_db()
+    assert job.permanent and not job.retryable and job.remedy == "请重新上传台账文件"
 
 
 def test_commit_runs_in_the_background_and_the_batch_page_follows_it(

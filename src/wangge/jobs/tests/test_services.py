@@ -38,6 +38,10 @@ def _test_kinds() -> Iterator[None]:
     def refuse(ctx: JobContext) -> None:
         raise ServiceError("第 3 行的身份证号校验位不对")
 
+    @job("test-invalid", "测试：文件不对")
+    def invalid(ctx: JobContext) -> None:
+        raise ServiceError("不是可识别的表格文件", permanent=True, remedy="请修正文件后重新上传")
+
     @job("test-flaky", "测试：不稳定的网关", retries=2, backoff=10)
     def flaky(ctx: JobContext, fail_times: int) -> dict[str, Any]:
         CALLS.append({"attempt": ctx.job.attempts})
@@ -76,6 +80,40 @@ def test_a_refusal_is_the_users_message_and_is_not_retried(sample: SampleDistric
     assert failed.status == JobStatus.FAILED
     assert failed.error == "第 3 行的身份证号校验位不对"
     assert failed.attempts == 1 and failed.retryable
+
+
+def test_a_permanent_refusal_is_recorded_as_such_and_offers_what_to_do_instead(
+    sample: SampleDistrict,
+) -> None:
+    """A refusal the input itself causes (a file that is not a spreadsheet) would come back on
+    every retry: the job says so, with the remedy, and a retry is refused with it."""
+    street = sample.users["street"]
+    failed = services.enqueue("test-invalid", street)
+    assert failed.status == JobStatus.FAILED and failed.error == "不是可识别的表格文件"
+    assert failed.permanent and failed.remedy == "请修正文件后重新上传"
+    assert not failed.retryable
+    with pytest.raises(ServiceError) as refused:
+        services.retry(street, failed.pk)
+    assert "重试也不会改变" in refused.value.message
+    assert "请修正文件后重新上传" in refused.value.message
+    assert Job.objects.get(pk=failed.pk).attempts == 1  # not run again
+    # a refusal of the moment stays retryable, as does a failure the runner did not expect
+    transient = services.enqueue("test-refuse", street)
+    assert not transient.permanent and transient.retryable and transient.remedy == ""
+
+
+def test_a_permanent_refusal_without_a_remedy_still_says_what_to_do(
+    sample: SampleDistrict,
+) -> None:
+    from wangge.core.errors import ValidationFailed
+
+    @job("test-validation", "测试：整批校验")
+    def validation(ctx: JobContext) -> None:
+        raise ValidationFailed("地址库有 2 处错误，整批未导入", [])
+
+    failed = services.enqueue("test-validation", sample.users["street"])
+    assert failed.permanent and not failed.retryable
+    assert failed.remedy == "请修正文件后重新上传"  # ValidationFailed's own
 
 
 def test_errors_are_retried_with_exponential_backoff(sample: SampleDistrict) -> None:

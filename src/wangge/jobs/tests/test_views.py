@@ -69,6 +69,33 @@ def test_the_retry_button_reruns_a_failed_job(sample: SampleDistrict) -> None:
     )
 
 
+def test_a_permanent_failure_offers_no_retry_but_what_to_do_instead(
+    sample: SampleDistrict,
+) -> None:
+    failed = _job(
+        sample,
+        status=JobStatus.FAILED,
+        error="台账无法读取，整批未导入：“户籍.xlsx”不是可识别的表格文件",
+        permanent=True,
+        remedy="请修正台账文件后重新上传",
+        attempts=1,
+    )
+    client = _client(sample, "street")
+    page = client.get(f"/jobs/{failed.pk}/").content.decode()
+    assert 'value="retry"' not in page
+    assert "重试不会改变结果" in page and "请修正台账文件后重新上传" in page
+    # a hand-made POST is refused with the same advice, and nothing runs
+    again = client.post(f"/jobs/{failed.pk}/", {"action": "retry"}, follow=True)
+    assert "请修正台账文件后重新上传" in again.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == JobStatus.FAILED and failed.attempts == 1
+    body = client.get(f"/api/jobs/{failed.pk}").json()
+    assert body["permanent"] is True and body["retryable"] is False
+    assert body["remedy"] == "请修正台账文件后重新上传"
+    refused = client.post(f"/api/jobs/{failed.pk}/retry")
+    assert refused.status_code == 400 and "请修正台账文件后重新上传" in refused.json()["message"]
+
+
 def test_the_list_shows_own_and_regional_jobs(sample: SampleDistrict) -> None:
     _job(sample, label="街道导入任务", status=JobStatus.SUCCEEDED)
     assert "街道导入任务" in _client(sample, "admin").get("/jobs/").content.decode()
