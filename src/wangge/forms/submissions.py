@@ -166,12 +166,7 @@ def receive(
     message = ""
     if version is None:
         status = SubmissionStatus.REFUSED
-        known = Form.objects.filter(code=head.form_id).exists()
-        message = (
-            f"表单 {head.form_id} 没有版本 {head.version or '（空）'}，请在客户端更新表单后重新提交"
-            if known
-            else f"没有编号为“{head.form_id[:64]}”的表单"
-        )
+        message = _no_version(head)
     # Stored, audited and (inline) applied in one transaction of the main store: one commit per
     # submission. The apply runs in a savepoint that catches its own failures (`applying`), so
     # what is stored is never rolled back by what it proposed. Its audit entries (the submission,
@@ -215,6 +210,10 @@ def receive(
             logger.exception("storing submission %s failed", head.instance_id)
             forget_versions()
             return Outcome(503, "服务器暂时无法保存该提交，已记录，请稍后重新发送")
+        if existing.status == SubmissionStatus.REFUSED and instance_text(xml) != existing.xml:
+            return _corrected(
+                user, existing, xml, head, uploads, incomplete=incomplete, apply=apply
+            )
         return _again(user, existing, uploads, incomplete=incomplete, apply=apply)
     except InstanceError as exc:
         return Outcome(413 if isinstance(exc, AttachmentTooLarge) else 400, exc.message)
@@ -222,6 +221,72 @@ def receive(
         from wangge.forms.jobs import queue_apply
 
         queue_apply()  # after the commit, so the drain sees the submission
+    return outcome
+
+
+def _no_version(head: Instance) -> str:
+    if Form.objects.filter(code=head.form_id).exists():
+        return (
+            f"表单 {head.form_id} 没有版本 {head.version or '（空）'}，请在客户端更新表单后重新提交"
+        )
+    return f"没有编号为“{head.form_id[:64]}”的表单"
+
+
+def _corrected(
+    user: Any,
+    existing: Submission,
+    xml: bytes,
+    head: Instance,
+    uploads: list[Upload],
+    *,
+    incomplete: bool,
+    apply: bool,
+) -> Outcome:
+    """A refused submission sent again with other answers: the worker corrected the form and
+    sent it under the same instanceID (Collect keeps it when a form is edited). It takes the
+    refused one's place and is taken in as if new; the first refusal stays on record (its
+    refused change and audit entry), nothing of it is lost."""
+    if existing.user_id is not None and existing.user_id != getattr(user, "pk", None):
+        return Outcome(400, "该 instanceID 已被其他用户使用", None)
+    version = _version_for(head)
+    status = SubmissionStatus.INCOMPLETE if incomplete else SubmissionStatus.RECEIVED
+    message = ""
+    if version is None:
+        status, message = SubmissionStatus.REFUSED, _no_version(head)
+    try:
+        with transaction.atomic(), audit.batched():
+            submission = Submission.objects.select_for_update().get(pk=existing.pk)
+            if submission.status != SubmissionStatus.REFUSED:  # the office applied it meanwhile
+                return Outcome(202, "此前已收到该提交，未重复保存", submission)
+            submission.xml = instance_text(xml)
+            submission.form = version.form if version else None
+            submission.form_version = version
+            submission.form_code = head.form_id[:64]
+            submission.version = head.version[:64]
+            submission.device_id = head.device_id[:200]
+            submission.status = status
+            submission.message = message
+            submission.save()
+            store_attachments(submission, uploads)
+            audit.record(
+                user,
+                AuditAction.UPDATE,
+                "forms.submission",
+                submission.pk,
+                channel=submission.channel,
+                detail={
+                    "resent": True,
+                    "form": submission.form_code,
+                    "version": submission.version,
+                },
+            )
+            outcome = _next(user, submission, status, message, incomplete=incomplete, apply=apply)
+    except InstanceError as exc:
+        return Outcome(413 if isinstance(exc, AttachmentTooLarge) else 400, exc.message)
+    if outcome.status == 201 and deferred() and status == SubmissionStatus.RECEIVED and apply:
+        from wangge.forms.jobs import queue_apply
+
+        queue_apply()
     return outcome
 
 
@@ -242,7 +307,7 @@ def _again(
 ) -> Outcome:
     """A POST for an instanceID already stored: more attachments of a split upload, or a
     resend after a lost answer (acknowledged, nothing stored twice; a refused one is refused
-    again, `_refusal`)."""
+    again, `_refusal`, unless its answers changed, `_corrected`)."""
     if existing.user_id is not None and existing.user_id != getattr(user, "pk", None):
         return Outcome(400, "该 instanceID 已被其他用户使用", None)
     try:
@@ -273,6 +338,8 @@ def _refusal(submission: Submission) -> Outcome:
     refused had gone through. Out of scope (the latest refusal a `scope` change): 403; an
     unknown form or version, or a rule of the form's domain: 400. Attachments it brings are
     kept all the same (nothing sent is lost); the office can still apply it again."""
+    if submission.form_version_id is None:
+        return Outcome(400, submission.message, submission)
     latest = (
         Change.objects.filter(submission=submission, status=ChangeStatus.REFUSED)
         .order_by("-pk")
@@ -288,8 +355,7 @@ def _applied(user: Any, submission: Submission) -> Outcome:
     result = apply_submission(user, submission)
     if submission.status == SubmissionStatus.REFUSED:
         # out of scope: 403; refused by a rule of the form's domain (a missing photo): 400
-        by_rule = Change.objects.filter(submission=submission, field="rule").exists()
-        return Outcome(400 if by_rule else 403, submission.message, submission)
+        return _refusal(submission)
     if submission.status == SubmissionStatus.FAILED:
         # Stored, so sending it again changes nothing (202); the worker's phone must not read
         # a bare reason as "sent and done": say it waits in the office's inbox.

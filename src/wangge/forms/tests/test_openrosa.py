@@ -208,6 +208,33 @@ def test_a_refused_submission_sent_again_is_refused_again_not_acknowledged(sampl
     assert Submission.objects.get(instance_id="uuid:again-2").status == SubmissionStatus.REFUSED
 
 
+def test_a_refused_submission_corrected_and_sent_again_is_taken_in(sample):
+    """Collect keeps a form's instanceID when the worker edits it after a refusal; the
+    corrected form sent again is received and applied (201), not held to the old refusal."""
+    rosa = collect()
+    xform, media = fetch_all(rosa, "household_visit")
+    elsewhere = next(h for h in sample.households if h.grid_id == sample.grids[1].pk)
+    wrong, attachments = fill(
+        xform, media, overrides={"/data/household": str(elsewhere.pk)}, instance_id="uuid:fix-1"
+    )
+    assert rosa.submit(wrong, attachments).status == 403
+    right, attachments = fill(xform, media, instance_id="uuid:fix-1")
+    answer = rosa.submit(right, attachments)
+    assert answer.status == 201, answer.message
+    submission = Submission.objects.get(instance_id="uuid:fix-1")
+    assert submission.status == SubmissionStatus.APPLIED, submission.message
+    assert f">{elsewhere.pk}<" not in submission.xml
+    assert rosa.submit(right, attachments).status == 202  # and now an ordinary duplicate
+
+    stale = right.replace(b"uuid:fix-1", b"uuid:fix-2").replace(
+        b'version="2026120701"', b'version="1999010101"', 1
+    )
+    assert rosa.submit(stale, attachments).status == 400
+    current = right.replace(b"uuid:fix-1", b"uuid:fix-2")
+    assert rosa.submit(current, attachments).status == 201
+    assert Submission.objects.get(instance_id="uuid:fix-2").form_version is not None
+
+
 def test_a_post_without_the_instance_is_a_submit_error(sample):
     """The OpenRosa response envelope says what kind of answer it is (`nature`), as the
     server's other refusals do."""
