@@ -409,9 +409,18 @@ def _is_plain_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" and ch not in NUMERAL_CHARS and ch not in _MARKER_START
 
 
+# A household named by its side after a floor or unit (六楼西户, 三门东户): the numeral is one.
+_SIDE_HOUSEHOLD: Final = re.compile("[东西南北中]户")
+
+
 def _replace_before_marker(match: re.Match[str]) -> str:
     run, marker, after = match.group(1), match.group(2), match.group(3)
-    if marker in _AMBIGUOUS_MARKERS and after and _is_plain_cjk(after):
+    if (
+        marker in _AMBIGUOUS_MARKERS
+        and after
+        and _is_plain_cjk(after)
+        and not _SIDE_HOUSEHOLD.match(match.string, match.end() + len(marker))
+    ):
         return run  # 三里屯, 十里河, 三门峡: a place name, not a number
     value = chinese_to_int(run)
     return run if value is None else str(value)

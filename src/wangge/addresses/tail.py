@@ -439,6 +439,13 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["room"] = code_of(m.group(2))
             add_doubt(found, f"“{m.group()}”按{m.group(1)}栋{m.group(2)}室读")
             return m.end()
+    if not has_room and (has_unit or "floor" in found):
+        m = _SIDE_HOUSEHOLD.match(s, pos)
+        if m:
+            # 三单元六楼西户, 5单元1楼东户: the household on that side of the landing (homes in
+            # Henan, Shandong, Hebei are listed so), the room named by its side like 东3.
+            found["room"] = m.group(1)
+            return m.end()
     if not has_room and (has_building or "floor" in found):
         m = GLUED_ROOM.match(s, pos)
         if m:
@@ -502,6 +509,7 @@ _SIDE_SHORT3: Final = re.compile(
     r"([A-Z]?[0-9]+[A-Z]?)-([东西南北中])(?:单元)?-([A-Z]?[0-9]+[A-Z]?)(?:室|户|号|房)?(?![0-9A-Z\-])"
 )
 # A building's code of a letter, a dash and a number, with the building's marker (A-6栋).
+_SIDE_HOUSEHOLD: Final = re.compile(r"([东西南北中])(?:边)?户(?![0-9A-Z])")
 _LETTER_DASH_BUILDING: Final = re.compile(r"([A-Z])-([0-9]+)(?:号楼|栋|幢)")
 # A building and its unit with the unit's marker (8-6单元, 8-6单1342).
 _SHORT_UNIT: Final = re.compile(r"([0-9]+[A-Z]?|[A-Z])-([0-9]+)(?:单元|单(?=[0-9]))")

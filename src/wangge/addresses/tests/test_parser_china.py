@@ -93,3 +93,23 @@ def test_a_highway_named_by_its_number_is_the_road(
 
 def test_a_lane_numbered_within_a_place_keeps_the_place() -> None:
     assert parse_address("松园新村3巷5号").road == "松园新村3巷"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "河南安阳文峰区彰德路棉麻小区一号楼三单元六楼西户",
+            {"building": "1", "unit": "3", "floor": "6", "room": "西", "rest": ""},
+        ),
+        ("金成东苑4号楼5单元1楼东户", {"unit": "5", "floor": "1", "room": "东"}),
+        ("幸福小区3号楼2单元东户", {"unit": "2", "room": "东"}),
+        # a unit named by its side stays the unit
+        ("翡翠公馆11-东单元-1565", {"unit": "东", "room": "1565"}),
+    ],
+)
+def test_a_household_named_by_its_side_is_the_room(
+    text: str, expected: dict[str, str | None]
+) -> None:
+    """六楼西户: the west household on the sixth floor (Henan, Shandong, Hebei registries)."""
+    _check(text, expected)
