@@ -354,7 +354,11 @@ _OTHER_SUFFIX: Final = re.compile(r"(?:[县区旗]|市(?![场政民辖]))(?![镇
 _ESTATE_SOON: Final = re.compile(
     r"(?:[\u4e00-\u9fff]?(?:小区|新村|家园|公寓|山庄|嘉园)|[苑寓邸])(?!街道|镇|乡)"
 )
-_ROAD_AHEAD: Final = re.compile(r"[东西南北中]{1,2}(?:[路街道巷弄里]|大街|大道)")
+# (also a numbered road: 中山五路, 端州三路, 中山1路 are Guangdong's roads, not 中山市 or 端州区)
+_ROAD_AHEAD: Final = re.compile(
+    r"[东西南北中]{1,2}(?:[路街道巷弄里]|大街|大道)"
+    r"|(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})(?:[路街巷]|大街|大道|马路)"
+)
 # Characters that after a county's short name make it a road or place of Beijing's kind
 # (光明胡同, 朝阳门, 大兴庄) rather than the county.
 _PLACE_WORD: Final = re.compile(r"[胡条门桥庄屯营河口关寺堂塔坊沟店家楼岗湖山里]")

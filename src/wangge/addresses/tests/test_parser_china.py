@@ -113,3 +113,21 @@ def test_a_household_named_by_its_side_is_the_room(
 ) -> None:
     """六楼西户: the west household on the sixth floor (Henan, Shandong, Hebei registries)."""
     _check(text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "district", "road"),
+    [
+        ("肇庆市端州三路48号文化创意大厦17楼", "肇庆市", None, "端州三路"),
+        ("中山一路21号天兴大厦东塔3B室", None, None, "中山一路"),
+        ("广州市越秀区中山五路23号", "广州市", "越秀区", "中山五路"),
+        # the short name before a road of its own name is still the division
+        ("中山市火炬开发区逸仙路", "中山市", "火炬开发区", "逸仙路"),
+    ],
+)
+def test_a_short_name_before_a_numbered_road_is_the_roads_name(
+    text: str, city: str | None, district: str | None, road: str
+) -> None:
+    """中山五路, 端州三路: Guangdong's numbered roads, not 中山市 or 端州区 and a road 五路."""
+    parsed = parse_address(text)
+    assert (parsed.city, parsed.district, parsed.road) == (city, district, road)
