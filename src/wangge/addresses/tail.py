@@ -304,6 +304,27 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             return m.end()
     if not has_room and not has_unit:
         m = SHORT2.match(s, pos)
+        if (
+            m
+            and "floor" not in found
+            and CHONGQING in (found.get("province"), found.get("city"))
+            and has_number
+            and not has_building
+            and s.startswith("号", pos - 1)  # right after the road's door
+            and len(m.group(2)) <= 2
+            and int(m.group(1)) <= 60
+        ):
+            # 重庆…民族路168号15-2: Chongqing writes the floor and the door on it (15楼2号)
+            # right after the road's door; elsewhere 幸福路10号3-301 is 3栋301室 (said in doubt).
+            # After a block or a compound (124栋9-12, 水晶国际10-7) ledgers there differ: kept.
+            found["floor"] = code_of(m.group(1))
+            found["room"] = code_of(m.group(2))
+            add_doubt(
+                found,
+                f"“{m.group()}”按重庆的写法读作{found['floor']}楼{found['room']}号，"
+                f"也可能是{found['floor']}栋{found['room']}室",
+            )
+            return m.end()
         if m and "floor" in found and not has_building:
             # 福雷德广场11楼207-1: on a floor, a shop's number with its sub-number.
             found["room"] = f"{code_of(m.group(1))}-{code_of(m.group(2))}"
@@ -509,6 +530,7 @@ _SIDE_SHORT3: Final = re.compile(
     r"([A-Z]?[0-9]+[A-Z]?)-([东西南北中])(?:单元)?-([A-Z]?[0-9]+[A-Z]?)(?:室|户|号|房)?(?![0-9A-Z\-])"
 )
 # A building's code of a letter, a dash and a number, with the building's marker (A-6栋).
+CHONGQING: Final = "重庆市"
 _SIDE_HOUSEHOLD: Final = re.compile(r"([东西南北中])(?:边)?户(?![0-9A-Z])")
 _LETTER_DASH_BUILDING: Final = re.compile(r"([A-Z])-([0-9]+)(?:号楼|栋|幢)")
 # A building and its unit with the unit's marker (8-6单元, 8-6单1342).

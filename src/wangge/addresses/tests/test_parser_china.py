@@ -131,3 +131,30 @@ def test_a_short_name_before_a_numbered_road_is_the_roads_name(
     """中山五路, 端州三路: Guangdong's numbered roads, not 中山市 or 端州区 and a road 五路."""
     parsed = parse_address(text)
     assert (parsed.city, parsed.district, parsed.road) == (city, district, road)
+
+
+@pytest.mark.parametrize(
+    ("text", "floor", "room"),
+    [
+        ("重庆市渝中区民族路168号15-2", "15", "2"),
+        ("重庆重庆渝北区两路镇双龙西路236号5-4", "5", "4"),
+    ],
+)
+def test_chongqings_floor_and_door_after_the_road_door(text: str, floor: str, room: str) -> None:
+    """重庆 writes 15-2 after the door for 15楼2号; the other reading is said in doubt."""
+    parsed = parse_address(text)
+    assert (parsed.building, parsed.floor, parsed.room) == (None, floor, room)
+    assert "也可能是" in parsed.doubt
+
+
+@pytest.mark.parametrize(
+    ("text", "building", "room"),
+    [
+        ("幸福路10号3-301", "3", "301"),  # elsewhere a building and its room
+        ("重庆市沙坪坝区天陈路44号附13号7-901", "7", "901"),  # three digits: a room
+        ("重庆市渝北区龙湖国际4栋9-12", "4", "12"),  # after a block, as before
+    ],
+)
+def test_two_parts_elsewhere_stay_building_and_room(text: str, building: str, room: str) -> None:
+    parsed = parse_address(text)
+    assert (parsed.building, parsed.room) == (building, room)
