@@ -20,6 +20,11 @@ def _name(excluded: str) -> str:
 
 
 _NOT_ROADWARD: Final = "(?!路|街|巷|胡同|大街|大道)"
+# After a town a village may start with 路 (定江镇路莫村委会: the town and its village 路莫),
+# which no road is: a road is not written straight into a village's name.
+_NOT_ROADWARD_BUT_VILLAGE: Final = (
+    f"(?!路(?![{CJK}]{{1,3}}?(?:村民委员会|村委会|村(?![路街道巷])|屯))|街|巷|胡同|大街|大道)"
+)
 
 MUNICIPALITY: Final = re.compile(
     f"(北京|天津|上海|重庆)(?:市|(?![东西南北中]?[路街道巷])(?=[{CJK}]{{1,6}}?[区县]))"
@@ -39,7 +44,7 @@ _STREET: Final = re.compile(
     f"(?:{_name('省市区县号楼')}|{_INNER_LOU}){{1,10}}?"
     "(?:街道办事处|街道办|街道|地区办事处|镇|乡|苏木)"
     # Not before another 镇/乡 (城镇乡), unless that one starts a road: 新埭镇镇南路.
-    f"(?:(?![镇乡])|(?<=镇)(?=镇[{CJK}]{{1,3}}?(?:路|街|巷))){_NOT_ROADWARD}"
+    f"(?:(?![镇乡])|(?<=镇)(?=镇[{CJK}]{{1,3}}?(?:路|街|巷))){_NOT_ROADWARD_BUT_VILLAGE}"
 )
 _COMMUNITY: Final = re.compile(
     f"(?:{_name('省市县号楼')}|{_INNER_LOU}){{1,12}}?"

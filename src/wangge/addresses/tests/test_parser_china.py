@@ -158,3 +158,21 @@ def test_chongqings_floor_and_door_after_the_road_door(text: str, floor: str, ro
 def test_two_parts_elsewhere_stay_building_and_room(text: str, building: str, room: str) -> None:
     parsed = parse_address(text)
     assert (parsed.building, parsed.room) == (building, room)
+
+
+@pytest.mark.parametrize(
+    ("text", "street", "road"),
+    [
+        ("广西百色市田东县定江镇路莫村委会", "定江镇", None),
+        ("大唐镇路西新村巨恒针织1565号", "大唐镇", None),
+        # a road named after the town stays a road
+        ("新埭镇镇南路5号", "新埭镇", "镇南路"),
+        ("大桥镇路东街5号", "大桥镇", "路东街"),
+    ],
+)
+def test_a_village_starting_with_road_after_a_town(
+    text: str, street: str, road: str | None
+) -> None:
+    """定江镇路莫村委会: the town 定江镇 and its village 路莫, not a road 定江镇路."""
+    parsed = parse_address(text)
+    assert (parsed.street, parsed.road) == (street, road)
