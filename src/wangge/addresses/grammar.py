@@ -198,6 +198,10 @@ JUNCTION: Final = re.compile(
 # A national or provincial highway named by its number (204国道, 221省道): a road, also after
 # a zone glued before it (天易示范区107国道), not a lane numbered within a place (松园新村3巷).
 HIGHWAY: Final = re.compile(r"[0-9]{2,3}(?:国道|省道)")
+# A zone's rank written before its name (国家级经济技术开发区, 省级高新区): no part of the name.
+ZONE_RANK: Final = re.compile(
+    r"(?:国家|省)级(?=[\u4e00-\u9fff]{0,10}?(?:开发区|新区|园区|示范区|工业园|保税区|自贸区|集聚区))"
+)
 ROAD_END: Final = re.compile("[路街巷弄]|(?<=大)道")
 BUILDING_RANGE: Final = re.compile(r"([0-9]+)-([0-9]+)(?:号楼|号栋|号幢|栋|幢)")
 BUILDING_STRONG: Final = re.compile(r"([0-9]+[A-Z]?)(?:号楼|号栋|号幢|栋|幢)")

@@ -93,6 +93,7 @@ from wangge.addresses.grammar import (
     SUBAREA,
     SUBAREA_INSIDE,
     VILLAGE_GROUP,
+    ZONE_RANK,
     code_of,
 )
 from wangge.addresses.roads import place_cut, road_start
@@ -231,6 +232,12 @@ def _parse(text: str) -> ParsedAddress:
             or "floor" in found
         )
         ch = s[pos]
+        if not tail and ch in "国省":
+            m = ZONE_RANK.match(s, pos)
+            if m:
+                rest.append(m.group())  # 国家级经济技术开发区: the zone's rank, not its name
+                pos = m.end()
+                continue
         if not tail and not ("0" <= ch <= "9") and "road" not in found:
             if admin_next == 0 and pos == 0 and head.startswith(MUNICIPALITIES):
                 m = MUNICIPALITY.match(s, pos)

@@ -176,3 +176,21 @@ def test_a_village_starting_with_road_after_a_town(
     """定江镇路莫村委会: the town 定江镇 and its village 路莫, not a road 定江镇路."""
     parsed = parse_address(text)
     assert (parsed.street, parsed.road) == (street, road)
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [
+        ("拉萨市国家级经济技术开发区总部基地大楼9层", "经济技术开发区"),
+        ("新疆乌鲁木齐国家级高新技术产业开发区甘泉堡工业园", "高新技术产业开发区"),
+    ],
+)
+def test_a_zones_rank_is_no_part_of_its_name(text: str, district: str) -> None:
+    """国家级经济技术开发区: not a district 家级经济技术开发区 after 国 set aside."""
+    parsed = parse_address(text)
+    assert parsed.district == district
+    assert parsed.rest.startswith("国家级")
+
+
+def test_a_rank_before_no_zone_stays_in_the_name() -> None:
+    assert parse_address("省级机关宿舍3幢").compound == "省级机关宿舍"
