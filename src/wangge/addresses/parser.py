@@ -189,7 +189,7 @@ def _parse(text: str) -> ParsedAddress:
     junction = False  # a junction set aside: the name after it is no side road
     refused = -1  # where a name read by its suffix but refused as a district ended
     pos = 0
-    if s.startswith("中国"):
+    if s.startswith("中国") and len(s) > 2:  # "中国" alone is kept in the rest, not lost
         pos = 2
     corps = _CORPS.search(s, pos, pos + 24) if "兵团" in s else None
     if corps:

@@ -400,6 +400,7 @@ ADDRESS_ALPHABET = (
 
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(st.text(), st.text(alphabet=ADDRESS_ALPHABET, max_size=40)))
+@example("中国")  # found by a run of 3,000 examples: the country alone was dropped
 def test_never_raises_and_loses_nothing_silently(text: str) -> None:
     parsed = _parse(text)  # the uncached core, without parse_address's safety net
     assert isinstance(parsed.rest, str)
