@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
-from wangge.addresses.gazetteer import names
+from wangge.addresses.gazetteer import MUNICIPALITY_CODES, names, one_place_each
 from wangge.addresses.parser import ParsedAddress, parse_address
 from wangge.core.tabular import (
     EXCEL_SUFFIXES,
@@ -97,28 +97,21 @@ def upper_levels(parsed: ParsedAddress) -> dict[str, str]:
     if parsed.province:
         provinces = {p.code[:2] for p in names().get(parsed.province, ()) if p.current}
         codes = {code for code in codes if code[:2] in provinces}
-    direct = {code for code in codes if code[2:4] == "90"}
-    if direct and {code[:2] for code in codes} == {code[:2] for code in direct}:
-        # 神农架林区 is listed under its old prefecture (422921) and directly under its
-        # province (429021): one place, re-coded.
-        codes = direct
-    if len(codes) != 1:
+    places = one_place_each(sorted(codes))  # 神农架林区 under two codes is one place
+    if len(places) != 1:
         return {}
-    (code,) = codes
+    (code,) = places
     filled: dict[str, str] = {}
     province = _name_in_force(code[:2] + "0000")
     if not parsed.province and province:
         filled["province"] = province
     if not parsed.city and field == "district":
         city = _name_in_force(code[:4] + "00")
-        if code[:2] in _MUNICIPALITIES:
+        if code[:2] in MUNICIPALITY_CODES:
             city = province  # a municipality is province and city, as the parser reads it
         if city:
             filled["city"] = city
     return filled
-
-
-_MUNICIPALITIES: Final = frozenset({"11", "12", "31", "50"})
 
 
 def _name_in_force(code: str) -> str:

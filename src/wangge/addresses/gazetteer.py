@@ -24,8 +24,10 @@ from wangge.geo import divisions as _divisions
 from wangge.geo.divisions import Division, all_divisions, full_name, is_placeholder_name
 
 __all__ = [
+    "MUNICIPALITY_CODES",
     "Place",
     "ambiguity",
+    "one_place_each",
     "read_divisions",
     "level_of",
     "names",
@@ -34,7 +36,8 @@ __all__ = [
 
 Field = Literal["province", "city", "district"]
 
-_MUNICIPALITIES: Final = frozenset({"11", "12", "31", "50"})
+# The provinces that are also their city (北京, 天津, 上海, 重庆), by their two digits.
+MUNICIPALITY_CODES: Final = frozenset({"11", "12", "31", "50"})
 # Longest suffixes first; what is left must keep two characters (城区, 郊区 stay whole).
 _ETHNIC: Final = (
     "蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|"
@@ -68,7 +71,7 @@ def short_name(name: str) -> str:
 
 def _field(division: Division) -> Field:
     if division.level == "province":
-        return "city" if division.code[:2] in _MUNICIPALITIES else "province"
+        return "city" if division.code[:2] in MUNICIPALITY_CODES else "province"
     if division.level == "prefecture":
         return "city"
     return "district"
@@ -246,7 +249,7 @@ def _read(s: str, pos: int, later: bool = False) -> Reading:
         codes = place_codes
     if not found:
         return Reading(begin)
-    if found.get("city") and codes and codes[0][:2] in _MUNICIPALITIES:
+    if found.get("city") and codes and codes[0][:2] in MUNICIPALITY_CODES:
         found.setdefault("province", found["city"])
     while pos > begin and s[pos - 1] == "-":
         pos -= 1
@@ -371,6 +374,14 @@ _TOWN_AHEAD: Final = re.compile(
 )
 
 
+def one_place_each(codes: list[str]) -> list[str]:
+    """The codes without a county's second listing: the table keeps a county directly under
+    its province (xx90xx) also under its old prefecture with the name it had there
+    (神农架林区: 429021, and 422921 under 林区), one place re-coded."""
+    direct = {(c[:2], _own_name(c)) for c in codes if c[2:4] == "90"}
+    return [c for c in codes if c[2:4] == "90" or (c[:2], _own_name(c)) not in direct]
+
+
 def _level(code: str) -> str:
     return "province" if code.endswith("0000") else "city" if code.endswith("00") else "district"
 
@@ -390,8 +401,7 @@ def ambiguity(reading: Reading) -> str:
     current = [c for c in reading.codes if (d := _divisions.division(c)) is not None and d.current]
     # A county directly under its province (xx90xx) keeps the name it had under a prefecture
     # the table still lists (神农架林区: 429021, and 422921 under 林区): one place, re-coded.
-    direct = {(c[:2], _own_name(c)) for c in current if c[2:4] == "90"}
-    current = [c for c in current if c[2:4] == "90" or (c[:2], _own_name(c)) not in direct]
+    current = one_place_each(current)
     if len({_level(c) for c in current}) > 1:
         # 朝阳 alone: a city and districts of several provinces (see _across_levels).
         written = short_name(reading.district or reading.city or reading.province or "")
