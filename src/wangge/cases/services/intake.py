@@ -399,6 +399,28 @@ def import_hotline_file(actor: Any, data: bytes, *, file_name: str) -> IntakeRes
     return intake_work_orders(actor, orders, file_name=file_name)
 
 
+def _order_refusal(order: WorkOrder, seen: dict[str, str]) -> str:
+    """What the hotline file's reader refuses in a row, for orders that did not come through
+    it (the API's JSON push): no number, a number twice in the batch (the second reached the
+    unique index: a 500), no text at all, half a position or one outside China."""
+    external_id = order.external_id.strip()
+    if not external_id:
+        return _("工单编号为空")
+    if external_id in seen:
+        return _("工单编号“%(external_id)s”与%(where)s重复") % {
+            "external_id": external_id,
+            "where": seen[external_id],
+        }
+    seen[external_id] = order.where
+    if not order.title.strip() and not order.description.strip():
+        return _("标题和诉求内容都为空")
+    try:
+        _check_location(order.lon, order.lat)
+    except ServiceError as exc:
+        return exc.message
+    return ""
+
+
 @_atomic_after_loading
 def intake_work_orders(
     actor: Any, orders: Sequence[WorkOrder], *, file_name: str, channel: str = "hotline"
@@ -426,8 +448,13 @@ def intake_work_orders(
 
     channel_region = reporter_region(actor, intake.tree)
     cases: list[Case] = []
+    seen: dict[str, str] = {}
     for order, grid_id in zip(orders, located, strict=True):
         where = order.where
+        refusal = _order_refusal(order, seen)
+        if refusal:
+            problems.append(Problem(where, refusal))
+            continue
         if order.external_id in existing:
             problems.append(
                 Problem(

@@ -69,6 +69,36 @@ def test_submit_and_push_hotline(sample, cases):
     assert status == 403
 
 
+def test_a_pushed_batch_is_checked_as_a_hotline_file_is(sample, cases):
+    """The JSON push skips the file reader, so the intake itself refuses what the reader
+    refuses: two orders with one number (they reached the unique index: a 500), an order
+    without a number or without any text, half a position or one outside China (`lat: false`
+    read as 0.0). Each is named by its row, and nothing of the batch is stored."""
+    from wangge.cases.models import Case
+
+    street = client_for(sample.users["street"])
+    before = Case.objects.count()
+    order = {"title": "路灯不亮", "community": "金台里社区"}
+    orders = [
+        {**order, "external_id": "D1"},
+        {**order, "external_id": "D1"},
+        {**order, "external_id": ""},
+        {"external_id": "D3", "title": "", "description": " ", "community": "金台里社区"},
+        {**order, "external_id": "D4", "lat": False},
+        {**order, "external_id": "D5", "lon": 500.0, "lat": -80.0},
+    ]
+    status, body = post(street, "/api/cases/hotline", {"orders": orders})
+    assert status == 400, body
+    assert [(p["where"], p["message"]) for p in body["problems"]] == [
+        ("第2行", "工单编号“D1”与第1行重复"),
+        ("第3行", "工单编号为空"),
+        ("第4行", "标题和诉求内容都为空"),
+        ("第5行", "经度和纬度须同时填写"),
+        ("第6行", "位置（500.0, -80.0）不在中国境内，请检查经纬度"),
+    ]
+    assert Case.objects.count() == before
+
+
 def test_dispatch_by_department_code_and_metrics(sample, cases):
     street = client_for(sample.users["street"])
     case = cases["cases"][0]
