@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from wangge.access import audit
 from wangge.access.admin_scope import DistrictAdmin
@@ -13,9 +14,10 @@ from wangge.access.models import ApiToken, RoleAssignment
 from wangge.access.services import assign_role
 from wangge.audit.models import AuditEntry
 
-admin.site.site_header = "网格平台管理 Wangge administration"
-admin.site.site_title = "网格平台管理"
-admin.site.index_title = "区网格中心"
+# In the user's language, as every page: a Chinese header no longer carries English beside it.
+admin.site.site_header = _("网格平台管理")
+admin.site.site_title = _("网格平台管理")
+admin.site.index_title = _("区网格中心")
 
 
 @admin.register(RoleAssignment)

@@ -42,3 +42,13 @@ def test_a_user_the_log_never_named_may_still_be_deleted():
     client = _admin_client()
     spare = get_user_model().objects.create_user("spare", password="x" * 12)
     assert client.get(f"/admin/auth/user/{spare.pk}/delete/").status_code == 200
+
+
+def test_the_admin_speaks_the_users_language_only():
+    """Its header said 网格平台管理 Wangge administration to a Chinese user."""
+    client = _admin_client()
+    page = client.get("/admin/").content.decode()
+    assert "网格平台管理" in page and "区网格中心" in page and "administration" not in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    page = client.get("/admin/").content.decode()
+    assert "Wangge administration" in page and "网格平台管理" not in page
