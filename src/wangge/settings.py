@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "wangge.core.api_errors.ErrorFormatMiddleware",  # first: sees every error answer
+    "wangge.core.middleware.PageMethodsMiddleware",  # pages: GET, HEAD, POST only
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -5,6 +5,7 @@ English-language phone would get an English UI they never asked for.
 
 And the answer to HEAD has no content (`HeadWithoutBodyMiddleware`), and a page's query or form
 field that cannot be stored is refused before its view reads it (`StorableTextMiddleware`).
+Pages take GET, HEAD and POST only (`PageMethodsMiddleware`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils import translation
 
@@ -92,3 +93,23 @@ class StorableTextMiddleware:
                         message = f"请求参数“{name}”有误：{problem}"
                         return render(request, "core/error.html", {"message": message}, status=400)
         return None
+
+
+class PageMethodsMiddleware:
+    """Pages answer GET, HEAD and POST; any other method is 405 with `Allow` (OWASP ASVS
+    14.5.1: only the methods in use). Most page views read anything that is not a POST as a
+    GET, so DELETE, PUT or TRACE on a case's page answered 200 with the page. The API and the
+    protocol endpoints (Open311, OpenRosa) say for themselves which methods they take."""
+
+    PAGE_METHODS = ("GET", "HEAD", "POST")
+    OWN_METHODS = ("/api/", "/open311/", "/openrosa/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method not in self.PAGE_METHODS and not request.path.startswith(
+            self.OWN_METHODS
+        ):
+            return HttpResponseNotAllowed(self.PAGE_METHODS)
+        return self.get_response(request)
