@@ -371,8 +371,10 @@ def parse_when(name: str, text: str, *, end: bool = False) -> datetime.datetime:
 
 
 def _csv(params: Any, name: str) -> list[str]:
-    """A comma list filter; checked before it reaches a query (PostgreSQL refuses a NUL)."""
-    text = params.get(name, "")
+    """A comma list filter; checked before it reaches a query (PostgreSQL refuses a NUL). The
+    spec's filters "can be declared multiple times, comma delimited": `status=open&status=closed`
+    is both, as `status=open,closed` is (reading only the last would drop the others unsaid)."""
+    text = ",".join(params.getlist(name)) if hasattr(params, "getlist") else params.get(name, "")
     problem = text_problem(text)
     if problem:
         raise Open311Error(400, f"{name}：{problem}")

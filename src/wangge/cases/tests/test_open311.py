@@ -451,6 +451,12 @@ def test_request_filters(client: Client, cases: Any) -> None:
     assert ids("status=open") == sorted(numbers[:3])
     assert ids("service_code=H02") == []
     assert ids("service_code=H02,H01") == sorted(numbers[:3])
+    # "can be declared multiple times, comma delimited": repeated, each counts
+    assert ids("service_code=H02&service_code=H01") == sorted(numbers[:3])
+    assert ids("status=open&status=closed") == sorted(numbers[:3])  # not only the closed
+    assert ids(f"service_request_id={numbers[0]}&service_request_id={numbers[3]}") == sorted(
+        [numbers[0], numbers[3]]
+    )
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     assert ids(f"start_date={tomorrow}") == []
     assert "晚于" in _json_error(
