@@ -257,14 +257,9 @@ def _read(s: str, pos: int, later: bool = False) -> Reading:
 
 
 def _city_suffix_opens_district(s: str, pos: int, found: dict[str, str], begin: int) -> bool:
-    """Whether a city was just read by its full name and its 市 may begin a district's."""
-    return (
-        pos > begin
-        and s[pos - 1] == "市"
-        and "city" in found
-        and "district" not in found
-        and found["city"].endswith("市")
-    )
+    """Whether a city was just read by its full name and its 市 may begin a district's (also
+    when the address repeats itself: 青岛市北区青岛市北区山东路)."""
+    return pos > begin and s[pos - 1] == "市" and "city" in found and found["city"].endswith("市")
 
 
 def _step(

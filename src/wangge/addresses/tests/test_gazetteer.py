@@ -100,6 +100,8 @@ def test_a_county_written_before_its_estate_stays_the_county() -> None:
         ("青岛市北区九江路20号", "市北区"),
         ("济南市中区纬二路51号", "市中区"),
         ("山东省青岛市市北区九江路20号", "市北区"),
+        # the address written twice (courier tests)
+        ("山东青岛市北区青岛市北区山东路132号", "市北区"),
     ],
 )
 def test_a_citys_suffix_may_open_its_districts_name(text: str, district: str) -> None:
@@ -109,6 +111,7 @@ def test_a_citys_suffix_may_open_its_districts_name(text: str, district: str) ->
 
 def test_a_citys_suffix_opens_only_a_district_under_it() -> None:
     assert parse_address("青岛市北京路1号").district is None
+    assert parse_address("山东青岛市北区青岛市北区山东路132号").road == "山东路"
     assert parse_address("青岛市北京路1号").road == "北京路"
 
 
