@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django import template
+from django.contrib.auth import get_user_model
 from django.core.exceptions import DisallowedHost
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -35,6 +36,21 @@ def staff_name(user: Any) -> str:
         return ""
     full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
     return full or user.get_username()
+
+
+@register.simple_tag(takes_context=True)
+def staff_name_of(context: template.Context, username: str) -> str:
+    """The name of the member of staff a record keeps only by login (a background job's
+    starter, a form submission's sender, kept where no foreign key can point); the login
+    itself for an account since removed. One query per login per page."""
+    if not username:
+        return ""
+    render: Any = context.render_context  # django-stubs type its values for the loader only
+    known: dict[str, str] = render.setdefault("staff_names", {})
+    if username not in known:
+        user = get_user_model().objects.filter(username=username).first()
+        known[username] = staff_name(user) if user is not None else username
+    return known[username]
 
 
 @register.simple_tag
