@@ -128,18 +128,34 @@ FormApplier = Callable[[Received], Applied]
 FormCheck = Callable[[list[Any]], list[str]]
 _APPLIERS: dict[str, FormApplier] = {}
 _FORM_CHECKS: dict[str, FormCheck] = {}
+_FROM_TASK: set[str] = set()
 
 
 def register_applier(
-    form_code: str, applier: FormApplier, *, check_form: FormCheck | None = None
+    form_code: str,
+    applier: FormApplier,
+    *,
+    check_form: FormCheck | None = None,
+    opened_from_task: bool = False,
 ) -> None:
     """Apply submissions of `form_code` with `applier` (inside the submission's transaction;
     raise `Refused` or `Forbidden` to refuse it, `ServiceError` to fail it). `check_form`, if
     given, vets every version of the form uploaded: a definition offering answers the applier
-    would not read (a choice it does not know) is refused at upload, not misread later."""
+    would not read (a choice it does not know) is refused at upload, not misread later.
+    `opened_from_task`: the form is only ever filled from a task on the workbench, which fills
+    its hidden answers (the place checked); ODK Collect cannot, so its form list leaves it out
+    rather than offer a form every submission of which would be refused."""
     _APPLIERS[form_code] = applier
     if check_form is not None:
         _FORM_CHECKS[form_code] = check_form
+    if opened_from_task:
+        _FROM_TASK.add(form_code)
+    else:
+        _FROM_TASK.discard(form_code)
+
+
+def opened_from_task(form_code: str) -> bool:
+    return form_code in _FROM_TASK
 
 
 def applier_for(form_code: str) -> FormApplier | None:

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from wangge.access import authn
 from wangge.core.api_errors import mark_formatted
 from wangge.core.errors import ServiceError
-from wangge.forms import openrosa, roster, services
+from wangge.forms import applying, openrosa, roster, services
 from wangge.forms.auth import REALM, LockedOut, TooMany, openrosa_user
 from wangge.forms.submissions import ACCEPT_CONTENT_LENGTH, Upload, receive
 
@@ -104,10 +104,15 @@ def form_list(request: HttpRequest, user: Any) -> HttpResponse:
         response["Allow"] = "GET, HEAD"
         return response
     wanted = request.GET.get("formID", "")
+    # The workbench asks for the forms opened from a task too; ODK Collect, which cannot fill
+    # a task's hidden answers, is not offered them (applying.opened_from_task).
+    workbench = request.GET.get("from") == "workbench"
     listed = []
     for version in services.forms_for(user):
         code = version.form.code
         if wanted and code != wanted:
+            continue
+        if not workbench and applying.opened_from_task(code):
             continue
         listed.append(
             openrosa.ListedForm(

@@ -218,4 +218,4 @@ def register() -> None:
     from wangge.forms.applying import register_applier
 
     for code in CHECKLISTS:
-        register_applier(code, apply_checklist, check_form=form_problems)
+        register_applier(code, apply_checklist, check_form=form_problems, opened_from_task=True)

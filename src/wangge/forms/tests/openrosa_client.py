@@ -110,8 +110,11 @@ class OpenRosaClient:
 
     # -- Form List API ------------------------------------------------------------------------
 
-    def form_list(self) -> tuple[Answer, list[FormEntry]]:
-        answer = self.request("GET", "/openrosa/formList")
+    def form_list(self, workbench: bool = False) -> tuple[Answer, list[FormEntry]]:
+        """`workbench`: ask as the browser's workbench does, for the forms opened from a task
+        too (what ODK Collect is not offered)."""
+        url = "/openrosa/formList?from=workbench" if workbench else "/openrosa/formList"
+        answer = self.request("GET", url)
         if answer.status != 200:
             return answer, []
         root = ET.fromstring(answer.body)

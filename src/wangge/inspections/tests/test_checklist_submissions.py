@@ -1,4 +1,4 @@
-"""A checklist filled in ODK Collect reaches the hazard ledger through the forms app's ordinary
+"""A checklist filled on the workbench reaches the hazard ledger through the forms app's ordinary
 OpenRosa submission path: each failed item becomes a hazard with its photo, the inspection task
 is completed, a failed item without a photo is refused as a whole with the reason."""
 
@@ -36,8 +36,18 @@ def collect(username: str = "grid") -> OpenRosaClient:
     return OpenRosaClient(Client(), username=username, password=PASSWORD)
 
 
+def test_collect_is_not_offered_the_checklists_it_could_never_send() -> None:
+    """A checklist's place comes from the task the workbench opens it from; Collect cannot fill
+    it, so every checklist it sent would be refused (未指明检查的场所)."""
+    _answer, collect_forms = collect().form_list()
+    _answer, workbench_forms = collect().form_list(workbench=True)
+    assert not set(CHECKLISTS) & {f.form_id for f in collect_forms}
+    assert set(CHECKLISTS) <= {f.form_id for f in workbench_forms}
+    assert {f.form_id for f in collect_forms} < {f.form_id for f in workbench_forms}
+
+
 def xform_of(rosa: OpenRosaClient, code: str) -> str:
-    _answer, forms = rosa.form_list()
+    _answer, forms = rosa.form_list(workbench=True)
     entry = next(f for f in forms if f.form_id == code)
     got = rosa.request("GET", entry.download_url)
     assert got.status == 200
