@@ -171,7 +171,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
     text = request.GET.get("text", "")[:2000]
     rows = [
         {"code": c.code, "id": c.pk, "name": c.name, "score": round(score, 3)}
-        for c, score in services.suggest_categories(text, k=3)
+        for c, score in services.suggest_categories(text, k=3, least=services.PLAUSIBLE_SHARE)
     ]
     return JsonResponse({"suggestions": rows})
 

@@ -284,7 +284,11 @@ def _centre(user: Any) -> list[float]:
 @login_required
 def suggest(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("description", "") or request.GET.get("text", "")
-    suggestions = services.suggest_categories(text[:1000]) if text.strip() else []
+    suggestions = (
+        services.suggest_categories(text[:1000], least=services.PLAUSIBLE_SHARE)
+        if text.strip()
+        else []
+    )
     return render(request, "cases/_suggestions.html", {"suggestions": suggestions})
 
 

@@ -40,6 +40,7 @@ from wangge.cases.services.actions import (
 from wangge.cases.services.categories import (
     CATEGORY_COLUMNS,
     DEFAULT_CATEGORY_FILE,
+    PLAUSIBLE_SHARE,
     CategoryLoadSummary,
     load_categories,
     resolve_category,
@@ -140,6 +141,7 @@ __all__ = [
     "shows_reporter_phone",
     "sign_in",
     "submit_case",
+    "PLAUSIBLE_SHARE",
     "suggest_categories",
     "sweep_deadlines",
     "timeline",

@@ -25,15 +25,21 @@ from wangge.cases.services.routing import _reference
 from wangge.core.errors import Problem, ServiceError, ValidationFailed
 from wangge.core.tabular import TabularError, read_sheets
 
+# A category the suggester gives less than this share of its belief is no alternative a person
+# should be shown: "楼下路灯不亮" offered 装修噪音 and 供暖收费 at 0.0 beside 路灯.
+PLAUSIBLE_SHARE = 0.05
 
-def suggest_categories(text: str, k: int = 3) -> list[tuple[Category, float]]:
+
+def suggest_categories(text: str, k: int = 3, least: float = 0.0) -> list[tuple[Category, float]]:
     """Categories proposed from the text by the suggester (the model last trained from this
-    office's confirmed cases, else the one trained from the shipped corpus)."""
+    office's confirmed cases, else the one trained from the shipped corpus). `least`: after
+    the first, only those with at least this score (the pages pass `PLAUSIBLE_SHARE`)."""
     if not text.strip():
         return []
     from wangge.cases.learning import current_suggester
 
     suggestions = current_suggester().suggest(text, k=k)
+    suggestions = suggestions[:1] + [s for s in suggestions[1:] if s.score >= least]
     codes = [s.code for s in suggestions]
     by_code = {c.code: c for c in Category.objects.filter(code__in=codes, active=True)}
     return [(by_code[s.code], float(s.score)) for s in suggestions if s.code in by_code]

@@ -242,3 +242,12 @@ def test_nobody_else_may_retrain_or_look(sample: SampleDistrict, table: None, ro
 def test_anonymous_visitors_are_sent_to_log_in() -> None:
     assert Client().post("/cases/suggester/").status_code == 302
     assert Client().post("/api/cases/suggester/retrain").status_code in {401, 403}
+
+
+def test_a_resident_is_offered_only_plausible_categories(table: None) -> None:
+    """楼下路灯不亮 used to offer 装修噪音 and 供暖收费 too, each at 0.0."""
+    everything = [c.name for c, _ in services.suggest_categories("楼下路灯不亮")]
+    rows = Client().get("/report/suggest", {"text": "楼下路灯不亮"}).json()["suggestions"]
+    assert rows and rows[0]["name"] == everything[0] and "路灯" in rows[0]["name"]
+    assert all(row["score"] >= services.PLAUSIBLE_SHARE for row in rows[1:])
+    assert len(rows) < len(everything)
