@@ -446,16 +446,7 @@ def find_requests(params: Any) -> CaseQuerySet:
 
 
 def page_size(params: Any) -> int:
-    text = (params.get("page_size") or "").strip()
-    if not text:
-        return MAX_REQUESTS
-    try:
-        size = int(text)
-    except ValueError as exc:
-        raise Open311Error(400, f"page_size“{text[:20]}”必须是整数") from exc
-    if not 1 <= size <= MAX_REQUESTS:
-        raise Open311Error(400, f"page_size 须在 1 至 {MAX_REQUESTS} 之间（收到 {size}）")
-    return size
+    return _whole_number(params, "page_size", MAX_REQUESTS, default=MAX_REQUESTS)
 
 
 MAX_PAGE = 1_000_000
@@ -465,15 +456,19 @@ def page_number(params: Any) -> int:
     """`page` (1 for the first), the pagination extension's companion of `page_size`
     (wiki.open311.org/GeoReport_v2/Extensions, the one most servers implement): a client pages
     until an empty page, so an ignored `page` would hand it the first page for ever."""
-    text = (params.get("page") or "").strip()
+    return _whole_number(params, "page", MAX_PAGE, default=1)
+
+
+def _whole_number(params: Any, name: str, most: int, default: int) -> int:
+    text = (params.get(name) or "").strip()
     if not text:
-        return 1
+        return default
     try:
         number = int(text)
     except ValueError as exc:
-        raise Open311Error(400, f"page“{text[:20]}”必须是整数") from exc
-    if not 1 <= number <= MAX_PAGE:
-        raise Open311Error(400, f"page 须在 1 至 {MAX_PAGE} 之间（收到 {number}）")
+        raise Open311Error(400, f"{name}“{text[:20]}”必须是整数") from exc
+    if not 1 <= number <= most:
+        raise Open311Error(400, f"{name} 须在 1 至 {most} 之间（收到 {number}）")
     return number
 
 
