@@ -181,6 +181,10 @@ NOT_ADDRESS: Final = re.compile(
     r"(?:19|20)[0-9]{2}(?=年|级|届|[春夏秋冬]季?|学年|学期)"
     r"|[0-9]+(?:米|公里)(?:处|左右)?"  # 往东400米, 东北130米: a distance, no address number
     r"|4S(?=店)"  # 马自达4S店: a car dealer's kind, no room
+    # A phone written into the address cell (幸福路10号 138-1234-5678, 3号楼 0371-65432109):
+    # no building, unit and room (no unit is numbered 1234, no building 0371).
+    r"|(?<![0-9])(?:1[3-9][0-9](?:-[0-9]{4}-[0-9]{4}|[0-9]{8})|0[1-9][0-9]{1,2}-[0-9]{7,8})"
+    r"(?![0-9\-])"
 )
 # A junction written after the road (濉溪路与蒙城路交叉口, 建设南路亲贤北街交叉口, 体育南大街
 # 与塔北路交叉口), with the way and distance from it (交叉口南行200米): where the place is, not

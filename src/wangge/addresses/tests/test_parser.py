@@ -767,6 +767,21 @@ def test_digits_that_are_no_address() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "kept", "phone"),
+    [
+        ("幸福路10号 138-1234-5678", {"number": "10"}, "138-1234-5678"),
+        ("幸福路10号3号楼 0371-65432109", {"number": "10", "building": "3"}, "0371-65432109"),
+        ("幸福路10号13812345678", {"number": "10"}, "13812345678"),
+    ],
+)
+def test_a_phone_in_the_address_cell_is_no_building_unit_or_room(
+    text: str, kept: dict[str, str], phone: str
+) -> None:
+    parsed = parse_address(text)
+    assert components(parsed) == {"road": "幸福路", **kept, "rest": phone}
+
+
+@pytest.mark.parametrize(
     ("text", "doubt"),
     [
         ("朝阳区幸福路10号", "朝阳区”有2处"),
