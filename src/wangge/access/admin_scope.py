@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from wangge.access import audit, scoping
 from wangge.access.audit import AuditAction
@@ -113,7 +114,7 @@ class AuditedAdmin(admin.ModelAdmin):
                 channel=CHANNEL,
                 detail={"right": str(scoping.Right.CHANGE)},
             )
-            raise PermissionDenied("该记录不在您的管辖范围内")
+            raise PermissionDenied(_("该记录不在您的管辖范围内"))
         super().save_model(request, obj, form, change)
         audit.record(
             request.user,

@@ -34,6 +34,7 @@ class RoleAssignmentForm(forms.ModelForm):
         if role and region and region.level not in ROLE_LEVELS.get(role, set()):
             allowed = "、".join(str(RegionLevel(level).label) for level in ROLE_LEVELS[role])
             raise forms.ValidationError(
-                f"该角色只能授权到{allowed}，不能授权到{region.get_level_display()}"
+                _("该角色只能授权到%(allowed)s，不能授权到%(level)s")
+                % {"allowed": allowed, "level": region.get_level_display()}
             )
         return data

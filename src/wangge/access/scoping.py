@@ -34,6 +34,9 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.access.models import Role
 
@@ -509,12 +512,16 @@ def allows(user: Any, obj: Model, right: Right = Right.VIEW) -> bool:
     return policy_for(obj).allows(scope_for(user), obj, right)
 
 
+# require's words when the caller has none of its own, in the language of the one refused
+OUT_OF_SCOPE = gettext_lazy("该记录不在您的管辖范围内")
+
+
 def require(
     user: Any,
     obj: Model,
     right: Right,
     *,
-    message: str = "该记录不在您的管辖范围内",
+    message: str | Promise = OUT_OF_SCOPE,
     channel: str = "web",
 ) -> None:
     """Raise `Forbidden` (and log the refusal) unless the user holds `right` on `obj`.
@@ -527,7 +534,12 @@ def require(
 
 
 def refuse(
-    user: Any, obj: Model | None, right: Right | str, *, message: str, channel: str = "web"
+    user: Any,
+    obj: Model | None,
+    right: Right | str,
+    *,
+    message: str | Promise,
+    channel: str = "web",
 ) -> None:
     """Log a refused attempt and raise `Forbidden` with a message for the user."""
     from wangge.access import audit
@@ -549,7 +561,7 @@ def get_visible(
     queryset: QuerySet[Any],
     pk: Any,
     *,
-    message: str,
+    message: str | Promise,
     right: Right = Right.VIEW,
     channel: str = "web",
 ) -> Any:
@@ -603,7 +615,7 @@ def require_district_admin(actor: Any, task: str) -> None:
     if not (actor.is_superuser or Role.DISTRICT_ADMIN in scope_for(actor).roles):
         from wangge.core.errors import Forbidden
 
-        raise Forbidden(f"只有区网格中心管理员可以{task}")
+        raise Forbidden(_("只有区网格中心管理员可以%(task)s") % {"task": task})
 
 
 def intake_rights(user: Any) -> tuple[bool, bool]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
 from wangge.access.fields import data_cipher
@@ -72,9 +73,10 @@ def check_exact_search(user: Any, kind: str, hashed: str, *, channel: str) -> No
         detail={"reason": "search_rate_limited", "kind": kind, "query_hash": hashed},
     )
     minutes = max(1, window // 60)
-    what = "身份证号" if kind == "id_number" else "电话"
+    what = _("身份证号") if kind == "id_number" else _("电话")
     raise RateLimited(
-        f"按{what}精确搜索过于频繁：每{minutes}分钟最多{limit}次，请{usage['time_left']}秒后再试"
+        _("按%(what)s精确搜索过于频繁：每%(minutes)s分钟最多%(limit)s次，请%(time_left)s秒后再试")
+        % {"what": what, "minutes": minutes, "limit": limit, "time_left": usage["time_left"]}
     )
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from wangge.access import audit
 from wangge.access.crypto import sm3_hex
@@ -50,13 +51,14 @@ def _reveal_group() -> Group:
 def assign_role(
     actor: Any, user: Any, role: str, region: Region, *, department: str = ""
 ) -> RoleAssignment:
-    require_district_admin(actor, "管理用户和角色")
+    require_district_admin(actor, pgettext("admin task", "管理用户和角色"))
     if role not in ROLE_LEVELS:
-        raise ServiceError(f"未知角色：{role}")
+        raise ServiceError(gettext("未知角色：%(role)s") % {"role": role})
     if region.level not in ROLE_LEVELS[role]:
         allowed = "、".join(str(RegionLevel(level).label) for level in ROLE_LEVELS[role])
         raise ServiceError(
-            f"角色“{Role(role).label}”只能授权到{allowed}，不能授权到{region.get_level_display()}"
+            gettext("角色“%(label)s”只能授权到%(allowed)s，不能授权到%(level)s")
+            % {"label": Role(role).label, "allowed": allowed, "level": region.get_level_display()}
         )
     assignment, _ = RoleAssignment.objects.get_or_create(
         user=user, role=role, region=region, defaults={"department": department}
@@ -83,7 +85,7 @@ def _digest(token: str) -> str:
 def create_api_token(actor: Any, user: Any, name: str = "") -> str:
     """Return the new token once; only its digest is kept."""
     if actor is not None and actor != user:
-        require_district_admin(actor, "为其他用户生成API令牌")
+        require_district_admin(actor, pgettext("admin task", "为其他用户生成API令牌"))
     token = "wg_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, prefix=token[:8], digest=_digest(token))
     audit.record(actor, audit.AuditAction.CREATE, "api_token", user.pk, detail={"name": name})

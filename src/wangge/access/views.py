@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from wangge.access import alerts
 from wangge.access.forms import LoginForm
@@ -24,7 +25,7 @@ def search_alerts(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         alert_id = request.POST.get("alert", "")
         if not alert_id.isdigit():
-            raise ServiceError("请选择要处理的告警")
+            raise ServiceError(_("请选择要处理的告警"))
         alerts.acknowledge(request.user, int(alert_id), request.POST.get("note", ""))
         return redirect("access:search_alerts")
     return render(

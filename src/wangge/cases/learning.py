@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import pgettext
 
 from wangge.access import audit
 from wangge.access.crypto import DecryptionError
@@ -162,7 +163,7 @@ def model_status() -> dict[str, Any]:
 
 def describe(actor: Any) -> dict[str, Any]:
     """The model in use and how many cases would teach the next retraining (district admins)."""
-    require_district_admin(actor, "查看类别推荐模型")
+    require_district_admin(actor, pgettext("admin task", "查看类别推荐模型"))
     return {**model_status(), "confirmed_cases": confirmed_cases().count()}
 
 
@@ -172,7 +173,7 @@ def start_retrain(actor: Any) -> Any:
 
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise Forbidden("请先登录")
-    require_district_admin(actor, "重新训练类别推荐模型")
+    require_district_admin(actor, pgettext("admin task", "重新训练类别推荐模型"))
     return enqueue(RETRAIN_JOB, actor, {"force": True})
 
 
@@ -188,7 +189,7 @@ def retrain(
     since the stored model was trained, or when there are none and no model was ever stored
     (the cold-start model is that model already).
     """
-    require_district_admin(actor, "重新训练类别推荐模型")
+    require_district_admin(actor, pgettext("admin task", "重新训练类别推荐模型"))
     report = progress or (lambda done, total, stage: None)
     cases = confirmed_cases()
     fingerprint = _fingerprint(cases)

@@ -116,7 +116,7 @@ ACTIONS = {
 
 
 def _department(request: HttpRequest) -> Department:
-    pk = parse_record_id(request.POST.get("department"), "承办部门编号")
+    pk = parse_record_id(request.POST.get("department"), _("承办部门编号"))
     department = Department.objects.filter(pk=pk).first() if pk else None
     if department is None:
         raise ServiceError(_("请选择承办部门"))

@@ -5,7 +5,8 @@ conversion to UTC, a lone surrogate cannot be encoded as UTF-8 and a NUL byte is
 PostgreSQL: each of these used to surface as a 500. The API's types (`RecordId`, `PageNumber`,
 `BoundedDate`, …) carry the limits, so they are checked while parsing, reported as a 422 with
 the field's name, and written into the OpenAPI document; form fields and query strings go
-through `parse_record_id`. Pure: no Django import.
+through `parse_record_id`. Pure: no Django import at module level (a refused id is put in the
+user's language by Django's gettext, imported when it refuses).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ BoundedDateTime = Annotated[datetime.datetime, AfterValidator(_check_date)]
 Text = Annotated[str, AfterValidator(_check_text)]
 
 
-def parse_record_id(value: str | None, what: str = "编号") -> int | None:
+def parse_record_id(value: str | None, what: str | None = None) -> int | None:
     """A record id sent in a form field or a query string; None when nothing was sent.
 
     The one parser of ids from a request (form views look records up by ids a browser sends
@@ -88,9 +89,13 @@ def parse_record_id(value: str | None, what: str = "编号") -> int | None:
         number = int(text)
         if 1 <= number <= MAX_ID:
             return number
+    from django.utils.translation import gettext as _
+
     shown = text[:20].encode("utf-8", "replace").decode("utf-8")  # a lone surrogate: "?"
     more = "…" if len(text) > 20 else ""
-    raise ServiceError(f"“{shown}{more}”不是有效的{what}")
+    raise ServiceError(
+        _("“%(value)s”不是有效的%(what)s") % {"value": shown + more, "what": what or _("编号")}
+    )
 
 
 def walk_text(value: Any, where: str = "") -> tuple[str, str] | None:

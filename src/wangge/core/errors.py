@@ -18,7 +18,13 @@ class ServiceError(Exception):
     permanent = False
     remedy = ""
 
-    def __init__(self, message: str, *, permanent: bool | None = None, remedy: str | None = None):
+    def __init__(
+        self, message: object, *, permanent: bool | None = None, remedy: str | None = None
+    ):
+        # A str, or a message made at import time (Django's gettext_lazy, which this module
+        # does not import: it is pure) put in words here, in the language of the request
+        # that meets the refusal.
+        message = str(message)
         super().__init__(message)
         self.message = message
         if permanent is not None:

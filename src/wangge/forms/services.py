@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import pgettext
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -46,7 +47,7 @@ def upload_form(
 
     A version already stored with the same number is refused unless it is the same file (the
     shipped forms are loaded again at every migration without making new versions)."""
-    require_district_admin(actor, "上传表单")
+    require_district_admin(actor, pgettext("admin task", "上传表单"))
     if len(data) > MAX_XLSFORM_BYTES:
         raise ServiceError("XLSForm 文件过大（最多5MB）")
     try:

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -154,7 +155,7 @@ def load_categories(
     actor: Any, source: Path | str | bytes = DEFAULT_CATEGORY_FILE, *, file_name: str = ""
 ) -> CategoryLoadSummary:
     """Create or update the category table from a CSV/xlsx (codes are the key); all or nothing."""
-    require_district_admin(actor, "导入案件类别")
+    require_district_admin(actor, pgettext("admin task", "导入案件类别"))
     if isinstance(source, bytes):
         data, name = source, file_name or "categories.csv"
     else:

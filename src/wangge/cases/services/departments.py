@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import pgettext
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -17,7 +18,7 @@ from wangge.cases.models import (
 
 @transaction.atomic
 def add_department_member(actor: Any, user: Any, department: Department) -> DepartmentMembership:
-    require_district_admin(actor, "设置部门成员")
+    require_district_admin(actor, pgettext("admin task", "设置部门成员"))
     membership, _created = DepartmentMembership.objects.get_or_create(
         user=user, department=department
     )
