@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wangge.access.models import Role
@@ -122,26 +123,26 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     task = services.get_task(request.user, task_id)
     if request.method == "POST":
         action = request.POST.get("action", "")
-        version = parse_record_id(request.POST.get("version"), "版本号")
+        version = parse_record_id(request.POST.get("version"), _("版本号"))
         try:
             if action == "complete":
                 services.complete_task(
                     request.user, task, result=request.POST.get("result", ""), version=version
                 )
-                messages.success(request, f"已完成：{task.title}")
+                messages.success(request, _("已完成：%(title)s") % {"title": task.title})
                 return redirect("tasks:workbench")
             if action == "assign":
                 assignee = _assignee(request.POST.get("assignee", ""))
                 services.assign_task(request.user, task, assignee, version=version)
-                who = staff_name(assignee) if assignee is not None else "本网格网格员"
-                messages.success(request, f"已分派给{who}")
+                who = staff_name(assignee) if assignee is not None else _("本网格网格员")
+                messages.success(request, _("已分派给%(who)s") % {"who": who})
             elif action == "cancel":
                 services.cancel_task(
                     request.user, task, reason=request.POST.get("reason", ""), version=version
                 )
-                messages.success(request, "任务已取消")
+                messages.success(request, _("任务已取消"))
             else:
-                raise ServiceError("未知的操作")
+                raise ServiceError(_("未知的操作"))
         except Forbidden:
             raise  # seen but not theirs to do: 403 with the reason (audited by the service)
         except ServiceError as exc:
@@ -175,12 +176,12 @@ def _offered_form(user: Any, code: str) -> bool:
 
 
 def _assignee(value: str) -> Any:
-    pk = parse_record_id(value, "用户编号")
+    pk = parse_record_id(value, _("用户编号"))
     if pk is None:
         return None
     user = get_user_model().objects.filter(pk=pk, is_active=True).first()
     if user is None:
-        raise ServiceError(f"用户 {pk} 不存在或已停用")
+        raise ServiceError(_("用户 %(pk)s 不存在或已停用") % {"pk": pk})
     return user
 
 
@@ -191,20 +192,20 @@ def visit_round(request: HttpRequest) -> HttpResponse:
     """一轮走访: an office picks a grid, then buildings of it; one visit per household."""
     scope = scope_for(request.user)
     if not scope.is_staff:
-        raise Forbidden("只有社区、街道工作人员可以安排走访轮次")
+        raise Forbidden(_("只有社区、街道工作人员可以安排走访轮次"))
     grids = Region.objects.filter(level=RegionLevel.GRID).order_by("code")
     if not scope.unrestricted:
         grids = grids.filter(pk__in=sorted(scope.staff_region_ids))
     if request.method == "POST":
         ids = [
             i
-            for i in (parse_record_id(v, "楼栋编号") for v in request.POST.getlist("building"))
+            for i in (parse_record_id(v, _("楼栋编号")) for v in request.POST.getlist("building"))
             if i is not None
         ]
-        days = parse_record_id(request.POST.get("days"), "完成期限") or 10
-        priority = parse_record_id(request.POST.get("priority"), "优先级") or Priority.NORMAL
+        days = parse_record_id(request.POST.get("days"), _("完成期限")) or 10
+        priority = parse_record_id(request.POST.get("priority"), _("优先级")) or Priority.NORMAL
         if not 1 <= days <= 60:
-            raise ServiceError("完成期限须在 1–60 个工作日之间")
+            raise ServiceError(_("完成期限须在 1–60 个工作日之间"))
         try:
             made = services.create_visit_round(
                 request.user,
@@ -216,9 +217,13 @@ def visit_round(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已为 {len(made)} 户安排走访，{days} 个工作日内完成")
+            messages.success(
+                request,
+                _("已为 %(count)s 户安排走访，%(days)s 个工作日内完成")
+                % {"count": len(made), "days": days},
+            )
             return redirect("tasks:workbench")
-    grid_id = parse_record_id(request.GET.get("grid"), "网格编号")
+    grid_id = parse_record_id(request.GET.get("grid"), _("网格编号"))
     grid = grids.filter(pk=grid_id).first() if grid_id is not None else None
     buildings = selectors.round_buildings(request.user, grid) if grid is not None else []
     return render(

@@ -8,6 +8,8 @@ import logging
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.access import audit
 from wangge.access.scoping import scope_for
@@ -30,7 +32,7 @@ VERIFY_WORKING_DAYS = 5  # an import's verification visits
 CASE_VERIFY_WORKING_DAYS = 1  # a handled case checked on site
 GRID_POSTS = (StaffPost.GRID_WORKER, StaffPost.GRID_LEADER)
 # One answer for a task id that does not exist and one the user may not see (`get_task`).
-TASK_NOT_FOUND = "未找到该任务，或不在您的工作范围内"
+TASK_NOT_FOUND = gettext_lazy("未找到该任务，或不在您的工作范围内")
 BULK = 2000
 
 
@@ -75,7 +77,7 @@ def check_assignee(assignee: Any, region_id: int) -> None:
         return
     if not getattr(assignee, "is_active", False) or not covers(assignee, region_id):
         name = assignee.get_username() if hasattr(assignee, "get_username") else "该用户"
-        raise ServiceError(f"{name}不在该任务所在区域工作，不能承办")
+        raise ServiceError(_("%(name)s不在该任务所在区域工作，不能承办") % {"name": name})
 
 
 def default_title(kind: str, household: Any, building: Any, case: Any) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access.models import AuditAction
 from wangge.access.scoping import scope_for
@@ -55,11 +56,11 @@ def create_visit_round(
     from wangge.people.models import Household
 
     if not building_ids:
-        raise ServiceError("请至少选择一栋楼")
+        raise ServiceError(_("请至少选择一栋楼"))
     if actor is not None and not scope_for(actor).is_staff:
-        raise Forbidden("只有社区、街道工作人员可以安排走访轮次")
+        raise Forbidden(_("只有社区、街道工作人员可以安排走访轮次"))
     if priority not in Priority.values:
-        raise ServiceError(f"优先级须为 1–4，收到“{priority}”")
+        raise ServiceError(_("优先级须为 1–4，收到“%(priority)s”") % {"priority": priority})
     buildings = Building.objects.filter(pk__in=list(building_ids))
     if actor is not None:
         allowed = set(
@@ -69,7 +70,7 @@ def create_visit_round(
         )
         outside = set(buildings.values_list("pk", flat=True)) - allowed
         if outside:
-            raise Forbidden(f"有 {len(outside)} 栋楼不在您的管辖范围内")
+            raise Forbidden(_("有 %(count)s 栋楼不在您的管辖范围内") % {"count": len(outside)})
     staff_regions = scope_for(actor).staff_region_ids if actor is not None else None
     due = due_date_in(due_in_working_days)
     busy = set(

@@ -10,6 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from wangge.access.models import AuditAction
 from wangge.access.scoping import Right, allows, get_visible, refuse, require
@@ -59,13 +61,13 @@ def create_task(
     working days from today (default 5)."""
     region_id = region_of(region, household, person, building, case, source_record)
     if region_id is None:
-        raise ServiceError("任务须有所属区域（网格或社区）：对象未落到任何网格时请指定区域")
+        raise ServiceError(_("任务须有所属区域（网格或社区）：对象未落到任何网格时请指定区域"))
     if kind not in TaskKind.values:
-        raise ServiceError(f"未知的任务类型“{str(kind)[:30]}”")
+        raise ServiceError(_("未知的任务类型“%(kind)s”") % {"kind": str(kind)[:30]})
     if priority not in Priority.values:
-        raise ServiceError(f"优先级须为 1–4，收到“{priority}”")
+        raise ServiceError(_("优先级须为 1–4，收到“%(priority)s”") % {"priority": priority})
     if post and post not in StaffPost.values:
-        raise ServiceError(f"未知的岗位“{str(post)[:30]}”")
+        raise ServiceError(_("未知的岗位“%(post)s”") % {"post": str(post)[:30]})
     if building is None and household is not None and household.room_id:
         building = household.room.building
     task = Task(
@@ -90,7 +92,7 @@ def create_task(
     if actor is not None and not allows(actor, task, Right.DISPATCH):
         own = assignee is None or assignee.pk == actor.pk
         if not (own and allows(actor, task, Right.CHANGE)):
-            refuse(actor, task, Right.DISPATCH, message="只能在自己工作的网格内给自己创建任务")
+            refuse(actor, task, Right.DISPATCH, message=_("只能在自己工作的网格内给自己创建任务"))
     check_assignee(assignee, region_id)
     task.save()
     audit_task(actor, AuditAction.CREATE, task, channel, kind=kind, region=region_id)
@@ -126,7 +128,7 @@ def _write(task: Task, version: int | None, **changes: Any) -> None:
         **changes, version=F("version") + 1
     )
     if not updated:
-        raise StaleTask(f"任务“{task.title}”已被他人修改，请刷新后再试")
+        raise StaleTask(_("任务“%(title)s”已被他人修改，请刷新后再试") % {"title": task.title})
     for name, value in changes.items():
         setattr(task, name, value)
     task.version = expected + 1
@@ -134,7 +136,10 @@ def _write(task: Task, version: int | None, **changes: Any) -> None:
 
 def _require_open(task: Task, doing: str) -> None:
     if task.status != TaskStatus.OPEN:
-        raise ServiceError(f"任务“{task.title}”{task.get_status_display()}，不能{doing}")
+        raise ServiceError(
+            _("任务“%(title)s”%(status)s，不能%(doing)s")
+            % {"title": task.title, "status": task.get_status_display(), "doing": doing}
+        )
 
 
 @transaction.atomic
@@ -149,17 +154,17 @@ def complete_task(
 ) -> Task:
     """完成: the assignee (or, unassigned, whoever holds the post there; or the office over it)
     records the result. A case's task completes with the case, not here."""
-    require(actor, task, Right.CHANGE, message="该任务不在您的工作范围内", channel=channel)
+    require(actor, task, Right.CHANGE, message=_("该任务不在您的工作范围内"), channel=channel)
     if (
         actor is not None
         and task.assignee_id is not None
         and task.assignee_id != actor.pk
         and not allows(actor, task, Right.DISPATCH)
     ):
-        refuse(actor, task, Right.CHANGE, message="该任务已分派给他人", channel=channel)
-    _require_open(task, "完成")
+        refuse(actor, task, Right.CHANGE, message=_("该任务已分派给他人"), channel=channel)
+    _require_open(task, pgettext("task action", "完成"))
     if task.kind == TaskKind.CASE:
-        raise ServiceError("案件任务随案件办理自动完成，请在案件页面处理")
+        raise ServiceError(_("案件任务随案件办理自动完成，请在案件页面处理"))
     _write(
         task,
         version,
@@ -186,8 +191,10 @@ def assign_task(
     actor: Any, task: Task, assignee: Any, *, version: int | None = None, channel: str = "web"
 ) -> Task:
     """分派 / 改派: the office over the task gives it to one user (None: back to the post)."""
-    require(actor, task, Right.DISPATCH, message="只有上级社区、街道可以分派任务", channel=channel)
-    _require_open(task, "分派")
+    require(
+        actor, task, Right.DISPATCH, message=_("只有上级社区、街道可以分派任务"), channel=channel
+    )
+    _require_open(task, pgettext("task action", "分派"))
     check_assignee(assignee, task.region_id)
     before = task.assignee_id
     _write(task, version, assignee=assignee)
@@ -207,10 +214,12 @@ def assign_task(
 def cancel_task(
     actor: Any, task: Task, *, reason: str, version: int | None = None, channel: str = "web"
 ) -> Task:
-    require(actor, task, Right.DISPATCH, message="只有上级社区、街道可以取消任务", channel=channel)
-    _require_open(task, "取消")
+    require(
+        actor, task, Right.DISPATCH, message=_("只有上级社区、街道可以取消任务"), channel=channel
+    )
+    _require_open(task, pgettext("task action", "取消"))
     if not reason.strip():
-        raise ServiceError("请填写取消原因")
+        raise ServiceError(_("请填写取消原因"))
     _write(task, version, status=TaskStatus.CANCELLED, result=reason.strip()[:2000])
     audit_task(actor, AuditAction.UPDATE, task, channel, event="cancelled")
     return task

@@ -333,3 +333,21 @@ def test_the_assignment_message_names_the_worker_not_the_login(sample: SampleDis
     assert (
         "已分派给李强" in answer.content.decode() and "已分派给grid" not in answer.content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_a_grid_worker_who_chose_english_is_refused_in_english(sample: SampleDistrict) -> None:
+    """The task services' refusals follow the language the user chose: a grid worker may not
+    cancel the grid's task (403, the reason in English), and a version that is not a number
+    is named with its field, in English."""
+    task = visit(sample, 0)
+    client = login(Client(), "grid")
+    client.cookies["django_language"] = "en"
+    cancel = {"action": "cancel", "reason": "x", "version": task.version}
+    refused = client.post(f"/tasks/{task.pk}/", cancel)
+    assert refused.status_code == 403
+    assert "Only the community or street above can cancel tasks" in refused.content.decode()
+    wrong = client.post(f"/tasks/{task.pk}/", {"action": "complete", "version": "abc"})
+    assert wrong.status_code == 400 and "“abc” is not a valid version" in wrong.content.decode()
+    missing = client.get("/api/tasks/999999")
+    assert missing.json()["message"] == "Task not found, or outside your area of work"
