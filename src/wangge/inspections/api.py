@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PaginationBase, paginate
 
@@ -249,7 +250,7 @@ class BlockOut(Schema):
 def _unit(code: str) -> IssuingUnit:
     unit = IssuingUnit.objects.select_related("region").filter(code=code).first()
     if unit is None:
-        raise NotFound(f"发文单位“{code[:32]}”不存在")
+        raise NotFound(_("发文单位“%(code)s”不存在") % {"code": code[:32]})
     return unit
 
 
@@ -315,9 +316,9 @@ def issue_notice(request: HttpRequest, body: NoticeIn) -> Any:
         visible_to(request.user, Hazard.objects.select_related("place")).filter(pk__in=body.hazards)
     )
     if len(found) != len(set(body.hazards)):
-        raise NotFound("有隐患不存在或不在您的管辖范围内")
+        raise NotFound(_("有隐患不存在或不在您的管辖范围内"))
     if body.issued_at and body.issued_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise ServiceError("开具时间晚于当前时间")
+        raise ServiceError(_("开具时间晚于当前时间"))
     return notices.issue_notice(
         request.user,
         unit=unit,
@@ -358,7 +359,7 @@ def refer_notice(request: HttpRequest, number: str, body: ReferIn) -> Any:
     if body.department:
         department = Department.objects.filter(code=body.department).first()
         if department is None:
-            raise NotFound(f"部门“{body.department[:32]}”不存在")
+            raise NotFound(_("部门“%(department)s”不存在") % {"department": body.department[:32]})
     case = referral.refer_missed_deadline(
         request.user, notice, department=department, note=body.note, channel="api"
     )

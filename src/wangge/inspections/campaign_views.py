@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wangge.access.scoping import Right, allows, scope_for, visible_to
@@ -35,7 +36,7 @@ def _date(text: str, what: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text.strip())
     except ValueError:
-        raise ServiceError(f"请填写{what}，格式如 2026-12-01") from None
+        raise ServiceError(_("请填写%(what)s，格式如 2026-12-01") % {"what": what}) from None
 
 
 def _organising_regions(user: Any) -> list[Region]:
@@ -52,7 +53,7 @@ def _create(request: HttpRequest) -> Campaign:
     code = data.get("region", "")[:24]
     region = next((r for r in _organising_regions(request.user) if r.code == code), None)
     if region is None:
-        raise ServiceError("请选择组织专项检查的街道")
+        raise ServiceError(_("请选择组织专项检查的街道"))
     return campaigns.create_campaign(
         request.user,
         name=data.get("name", "")[:100],
@@ -77,7 +78,9 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
             return redirect("inspections:campaigns")
-        messages.success(request, f"已建立专项检查“{campaign.name}”，请添加检查组成员后启动")
+        messages.success(
+            request, _("已建立专项检查“%(name)s”，请添加检查组成员后启动") % {"name": campaign.name}
+        )
         return redirect("inspections:campaign", campaign_id=campaign.pk)
     rows = list(campaigns.campaigns(request.user)[:200])
     made = campaigns.progress_of([c.pk for c in rows])
@@ -100,13 +103,15 @@ def _member(request: HttpRequest, campaign: Campaign) -> str:
     username = request.POST.get("username", "").strip()[:150]
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise ServiceError(f"没有账号“{username[:30]}”，或该账号已停用")
+        raise ServiceError(
+            _("没有账号“%(username)s”，或该账号已停用") % {"username": username[:30]}
+        )
     department = None
     raw = request.POST.get("department", "")
     if raw:
         department = Department.objects.filter(code=raw[:32]).first()
         if department is None:
-            raise ServiceError("所选部门不存在")
+            raise ServiceError(_("所选部门不存在"))
     campaigns.add_member(
         request.user,
         campaign,
@@ -114,7 +119,7 @@ def _member(request: HttpRequest, campaign: Campaign) -> str:
         department=department,
         unit=request.POST.get("unit", "")[:100],
     )
-    return f"已将 {username} 加入检查组"
+    return _("已将 %(username)s 加入检查组") % {"username": username}
 
 
 @login_required
@@ -140,7 +145,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             elif action == "member":
                 messages.success(request, _member(request, campaign))
             else:
-                raise ServiceError("未知操作")
+                raise ServiceError(_("未知操作"))
         except Forbidden:
             raise
         except ServiceError as exc:

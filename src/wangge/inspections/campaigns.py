@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.scoping import Right, get_visible, require, scope_for, visible_to
@@ -64,28 +65,28 @@ def _check(
     region: Region,
 ) -> None:
     if not name.strip():
-        raise ServiceError("请填写专项检查的名称")
+        raise ServiceError(_("请填写专项检查的名称"))
     if not place_kinds:
-        raise ServiceError("请至少选择一种场所类型")
+        raise ServiceError(_("请至少选择一种场所类型"))
     bad = [k for k in place_kinds if k not in PlaceKind.values]
     if bad:
-        raise ServiceError(f"场所类型“{str(bad[0])[:20]}”无效")
+        raise ServiceError(_("场所类型“%(kind)s”无效") % {"kind": str(bad[0])[:20]})
     if checklist not in CHECKLISTS:
-        raise ServiceError(f"检查表“{checklist[:40]}”不存在")
+        raise ServiceError(_("检查表“%(checklist)s”不存在") % {"checklist": checklist[:40]})
     for day in (starts_on, ends_on):
         problem = date_problem(day)
         if problem:
             raise ServiceError(problem)
     if ends_on < starts_on:
-        raise ServiceError("结束日期早于开始日期")
+        raise ServiceError(_("结束日期早于开始日期"))
     if region.level not in (RegionLevel.STREET, RegionLevel.DISTRICT):
-        raise ServiceError("专项检查由街道或区组织，请选择街道")
+        raise ServiceError(_("专项检查由街道或区组织，请选择街道"))
 
 
 def _add_member(campaign: Campaign, member: Member) -> CampaignMember:
     user = member.user
     if user is None or not getattr(user, "is_active", False):
-        raise ServiceError("联合检查组成员须为在用的账号")
+        raise ServiceError(_("联合检查组成员须为在用的账号"))
     unit = member.unit.strip()[:100] or (member.department.name if member.department else "")
     made, _created = CampaignMember.objects.update_or_create(
         campaign=campaign, user=user, defaults={"department": member.department, "unit": unit}
@@ -126,7 +127,7 @@ def create_campaign(
         actor,
         campaign,
         Right.CHANGE,
-        message="只有街道、区的工作人员可以组织本辖区的专项检查",
+        message=_("只有街道、区的工作人员可以组织本辖区的专项检查"),
         channel=channel,
     )
     campaign.save()
@@ -154,7 +155,7 @@ def add_member(
     channel: str = "web",
 ) -> CampaignMember:
     """A member joins the joint team (again: their unit is updated)."""
-    require(actor, campaign, Right.CHANGE, message="只有组织该专项检查的街道可以调整检查组")
+    require(actor, campaign, Right.CHANGE, message=_("只有组织该专项检查的街道可以调整检查组"))
     made = _add_member(campaign, Member(user, department, unit))
     audit.record(
         actor,
@@ -193,7 +194,7 @@ def require_organiser(actor: Any, campaign: Campaign, *, channel: str = "web") -
         actor,
         campaign,
         Right.CHANGE,
-        message="只有组织该专项检查的街道、区工作人员可以操作",
+        message=_("只有组织该专项检查的街道、区工作人员可以操作"),
         channel=channel,
     )
 
@@ -205,11 +206,13 @@ def check_startable(actor: Any, campaign: Campaign, *, channel: str = "web") -> 
         actor,
         campaign,
         Right.CHANGE,
-        message="只有组织该专项检查的街道、区工作人员可以启动",
+        message=_("只有组织该专项检查的街道、区工作人员可以启动"),
         channel=channel,
     )
     if campaign.ends_on < timezone.localdate():
-        raise ServiceError(f"专项检查已于{campaign.ends_on:%Y-%m-%d}结束，不能再启动")
+        raise ServiceError(
+            _("专项检查已于%(date)s结束，不能再启动") % {"date": f"{campaign.ends_on:%Y-%m-%d}"}
+        )
 
 
 def start_campaign(
@@ -306,7 +309,7 @@ def get_campaign(user: Any, campaign_id: int, *, channel: str = "web") -> Campai
         user,
         Campaign.objects.select_related("region", "created_by"),
         campaign_id,
-        message="未找到该专项检查，或不在您的管辖范围内",
+        message=_("未找到该专项检查，或不在您的管辖范围内"),
         channel=channel,
     )
     return campaign
@@ -398,16 +401,19 @@ def inspections(user: Any, f: InspectionFilter) -> QuerySet[CampaignCheck]:
     workers, the department in charge of the place), newest campaign first. The period is the
     check's day: the day it was done, or for one not done its due date."""
     if f.status and f.status not in STATUSES:
-        raise ServiceError(f"状态“{f.status[:20]}”无效，可选：open、done、cancelled、overdue")
+        raise ServiceError(
+            _("状态“%(status)s”无效，可选：open、done、cancelled、overdue")
+            % {"status": f.status[:20]}
+        )
     if f.start and f.end and f.end < f.start:
-        raise ServiceError("结束日期早于开始日期")
+        raise ServiceError(_("结束日期早于开始日期"))
     query = visible_to(user, CampaignCheck.objects.all())
     if f.region:
         # region codes are not personal data: a department filters by them too; what it may
         # see is still decided by the policy above
         region = Region.objects.filter(code=f.region[:24]).first()
         if region is None:
-            raise NotFound(f"未找到区域“{f.region[:24]}”")
+            raise NotFound(_("未找到区域“%(region)s”") % {"region": f.region[:24]})
         grids = Region.objects.subtree(region.code).filter(level=RegionLevel.GRID)
         query = query.filter(grid__in=grids)
     if f.campaign is not None:

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from wangge.inspections.models import HazardCategory, Severity
 
 VERSION = "2026120602"
@@ -293,10 +295,12 @@ def record_checklist(
     from wangge.inspections.models import Place
 
     if code not in CHECKLISTS:
-        raise ServiceError(f"没有编号为“{code[:40]}”的检查表")
+        raise ServiceError(_("没有编号为“%(code)s”的检查表") % {"code": code[:40]})
     problems = answer_problems(code, answers)
     if problems:
-        raise ServiceError("检查表的答案无法识别，未写入：" + "；".join(problems))
+        raise ServiceError(
+            _("检查表的答案无法识别，未写入：%(problems)s") % {"problems": _("；").join(problems)}
+        )
     failed = failed_items(code, answers, photos)
     missing = [f.item.label for f in failed if not f.photos]
     if missing:
@@ -317,7 +321,7 @@ def record_checklist(
         if not made:
             from wangge.access.scoping import Right, require
 
-            require(actor, place, Right.CHANGE, message="该场所不在您的管辖范围内")
+            require(actor, place, Right.CHANGE, message=_("该场所不在您的管辖范围内"))
             Place.objects.filter(pk=place.pk).update(last_checked_at=timezone.now())
     return made
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wangge.access import audit
 from wangge.access.scoping import visible_to
@@ -109,11 +110,13 @@ def counts(
     end: datetime.date | None = None,
 ) -> Counts:
     if level not in LEVELS:
-        raise ServiceError(f"不支持按“{level[:20]}”统计，可选：街道、社区、网格")
+        raise ServiceError(
+            gettext("不支持按“%(level)s”统计，可选：街道、社区、网格") % {"level": level[:20]}
+        )
     end = end or timezone.localdate()
     start = start or end.replace(month=1, day=1)
     if end < start:
-        raise ServiceError("结束日期早于开始日期")
+        raise ServiceError(gettext("结束日期早于开始日期"))
     since, until = _moment(start), _moment(end + datetime.timedelta(days=1))
     by_grid: dict[int | None, CountRow] = defaultdict(lambda: CountRow("", ""))
     places = visible_to(user, Place.objects.all()).order_by()

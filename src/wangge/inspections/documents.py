@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from docxtpl import DocxTemplate
 
 from wangge.core.errors import Busy, ServiceError
@@ -109,7 +110,7 @@ def conversion_slot() -> Iterator[None]:
                 handle.close()
             return
         if time.monotonic() >= deadline:
-            raise Busy("正在生成的PDF较多，请稍后再试，或先下载Word版本")
+            raise Busy(_("正在生成的PDF较多，请稍后再试，或先下载Word版本"))
         time.sleep(0.2)
 
 
@@ -117,7 +118,7 @@ def to_pdf(docx: bytes) -> bytes:
     """The same document as PDF, through LibreOffice headless, in one of the slots."""
     program = soffice()
     if program is None:
-        raise ServiceError("服务器未安装LibreOffice（soffice），无法生成PDF，请下载Word版本")
+        raise ServiceError(_("服务器未安装LibreOffice（soffice），无法生成PDF，请下载Word版本"))
     with conversion_slot(), tempfile.TemporaryDirectory(prefix="wangge-notice-") as tmp:
         work = Path(tmp)
         source = work / "notice.docx"
@@ -142,8 +143,10 @@ def to_pdf(docx: bytes) -> bytes:
                 env={**os.environ, "HOME": tmp},
             )
         except (subprocess.SubprocessError, OSError) as exc:
-            raise ServiceError(f"PDF生成失败（{type(exc).__name__}），请下载Word版本") from exc
+            raise ServiceError(
+                _("PDF生成失败（%(name)s），请下载Word版本") % {"name": type(exc).__name__}
+            ) from exc
         target = work / "notice.pdf"
         if not target.is_file():
-            raise ServiceError("PDF生成失败，请下载Word版本")
+            raise ServiceError(_("PDF生成失败，请下载Word版本"))
         return target.read_bytes()

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.scoping import Right, require, visible_to
@@ -60,28 +61,33 @@ def issue_notice(
         known = Notice.objects.filter(client_id=client_id).first()
         if known is not None:
             if known.issued_by_id != getattr(actor, "pk", None):
-                raise ServiceError("该通知书编号已由他人同步")
+                raise ServiceError(_("该通知书编号已由他人同步"))
             return known
     if kind not in NoticeKind.values:
-        raise ServiceError(f"通知书类型“{kind[:20]}”无效")
+        raise ServiceError(_("通知书类型“%(kind)s”无效") % {"kind": kind[:20]})
     if not hazards:
-        raise ServiceError("请选择要责令改正的隐患")
+        raise ServiceError(_("请选择要责令改正的隐患"))
     places = {h.place_id for h in hazards}
     if len(places) != 1:
-        raise ServiceError("一份通知书只能针对一个场所的隐患")
+        raise ServiceError(_("一份通知书只能针对一个场所的隐患"))
     for hazard in hazards:
-        require(actor, hazard, Right.CHANGE, message="该隐患不在您的管辖范围内")
+        require(actor, hazard, Right.CHANGE, message=_("该隐患不在您的管辖范围内"))
         if hazard.status != HazardStatus.OPEN:
             raise ServiceError(
-                f"隐患 {hazard.pk} 已{hazard.get_status_display()}，不能再下达通知书"
+                _("隐患 %(pk)s 已%(status)s，不能再下达通知书")
+                % {"pk": hazard.pk, "status": hazard.get_status_display()}
             )
     if kind == NoticeKind.DEADLINE:
         if deadline_days is None or not 1 <= deadline_days <= MAX_DEADLINE_DAYS:
-            raise ServiceError(f"限期改正须填写整改期限（1至{MAX_DEADLINE_DAYS}个工作日）")
+            raise ServiceError(
+                _("限期改正须填写整改期限（1至%(most)s个工作日）") % {"most": MAX_DEADLINE_DAYS}
+            )
     else:
         deadline_days = None
     if not numbering.may_issue_for(actor, unit):
-        raise Forbidden(f"您不是{unit.name}辖区的检查人员，不能以其名义下达通知书")
+        raise Forbidden(
+            _("您不是%(name)s辖区的检查人员，不能以其名义下达通知书") % {"name": unit.name}
+        )
     now = issued_at or timezone.now()
     place = hazards[0].place
     block = None
@@ -91,7 +97,8 @@ def issue_notice(
             block = numbering.block_for(actor, unit, year, serial)
             if block is None:
                 raise ServiceError(
-                    f"文号第{serial:04d}号不在为您预留的{year}年文号段内，请先预留文号"
+                    _("文号第%(serial)04d号不在为您预留的%(year)s年文号段内，请先预留文号")
+                    % {"serial": serial, "year": year}
                 )
         else:
             year = timezone.localtime(now).year
@@ -117,7 +124,9 @@ def issue_notice(
             with transaction.atomic():
                 notice.save()
         except IntegrityError:
-            raise ServiceError(f"文号“{notice.number}”已被使用，请换用文号段内的下一个号") from None
+            raise ServiceError(
+                _("文号“%(number)s”已被使用，请换用文号段内的下一个号") % {"number": notice.number}
+            ) from None
         Hazard.objects.filter(pk__in=[h.pk for h in hazards]).update(
             notice=notice, status=HazardStatus.NOTICE_ISSUED
         )
@@ -144,14 +153,14 @@ def get_notice(actor: Any, number: str, *, channel: str = "web") -> Notice:
         .first()
     )
     if notice is None:
-        raise NotFound("未找到该通知书，或不在您的管辖范围内")
+        raise NotFound(_("未找到该通知书，或不在您的管辖范围内"))
     audit.record(actor, audit.AuditAction.VIEW, "inspections.notice", notice.pk, channel=channel)
     return notice
 
 
 def attach_signed(actor: Any, notice: Notice, photo: Any, *, channel: str = "web") -> Notice:
     """The photo of the copy the place's person signed on site."""
-    require(actor, notice, Right.CHANGE, message="该通知书不在您的管辖范围内")
+    require(actor, notice, Right.CHANGE, message=_("该通知书不在您的管辖范围内"))
     stored = photo_store.checked([photo])
     notice.signed_photo, notice.signed_content_type = stored[0]
     notice.signed_at = timezone.now()
@@ -170,7 +179,7 @@ def attach_signed(actor: Any, notice: Notice, photo: Any, *, channel: str = "web
 def signed_photo(actor: Any, number: str) -> tuple[bytes, str]:
     notice = get_notice(actor, number)
     if not notice.signed_photo:
-        raise NotFound("该通知书还没有签收照片")
+        raise NotFound(_("该通知书还没有签收照片"))
     return photo_store.plain(notice.signed_photo), notice.signed_content_type
 
 
@@ -181,7 +190,7 @@ def document(
     from wangge.inspections import documents
 
     if fmt not in ("docx", "pdf"):
-        raise ServiceError("格式应为 docx 或 pdf")
+        raise ServiceError(_("格式应为 docx 或 pdf"))
     notice = get_notice(actor, number, channel=channel)
     data = documents.render_docx(notice)
     name = f"{notice.number}.docx"

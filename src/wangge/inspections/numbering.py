@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.scoping import scope_for
@@ -73,7 +74,7 @@ def _take(unit: IssuingUnit, year: int, size: int, then: Callable[[int], Any] | 
             if attempt == RETRIES - 1:
                 raise
             time.sleep(0.01 * (attempt + 1))
-    raise ServiceError("文号分配失败，请重试")  # pragma: no cover
+    raise ServiceError(_("文号分配失败，请重试"))  # pragma: no cover
 
 
 def take_serial(unit: IssuingUnit, year: int) -> int:
@@ -85,12 +86,12 @@ def reserve_block(
 ) -> NumberBlock:
     """Serials reserved to `actor` for issuing notices offline."""
     if not 1 <= size <= MAX_BLOCK:
-        raise ServiceError(f"预留文号数量应在1到{MAX_BLOCK}之间")
+        raise ServiceError(_("预留文号数量应在1到%(most)s之间") % {"most": MAX_BLOCK})
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise Forbidden("请先登录")
+        raise Forbidden(_("请先登录"))
     if not may_issue_for(actor, unit):
         audit.record(actor, "refused", "inspections.issuingunit", unit.pk, channel=channel)
-        raise Forbidden(f"您不是{unit.name}辖区的检查人员，不能预留其文号")
+        raise Forbidden(_("您不是%(name)s辖区的检查人员，不能预留其文号") % {"name": unit.name})
     made: list[NumberBlock] = []
     _take(
         unit,

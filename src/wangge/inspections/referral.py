@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.scoping import refuse, scope_for
@@ -83,17 +84,20 @@ def refer_missed_deadline(
             actor,
             notice,
             "refer",
-            message="只有该网格所属社区、街道的工作人员可以将逾期未改转为案件",
+            message=_("只有该网格所属社区、街道的工作人员可以将逾期未改转为案件"),
             channel=channel,
         )
     known = referred_case(notice)
     if known is not None:
-        raise ServiceError(f"通知书 {notice.number} 已转为案件 {known.number}")
+        raise ServiceError(
+            _("通知书 %(number)s 已转为案件 %(case)s")
+            % {"number": notice.number, "case": known.number}
+        )
     if not missed(notice):
-        raise ServiceError("只有整改期限已过且仍有隐患未整改的限期改正通知书可以转为案件")
+        raise ServiceError(_("只有整改期限已过且仍有隐患未整改的限期改正通知书可以转为案件"))
     department = department or notice.place.department
     if department is None:
-        raise ServiceError("该场所没有登记主管部门，请选择接收案件的部门")
+        raise ServiceError(_("该场所没有登记主管部门，请选择接收案件的部门"))
     open_hazards = list(notice.hazards.exclude(status=HazardStatus.RECTIFIED).order_by("pk"))
     place = notice.place
     with transaction.atomic():

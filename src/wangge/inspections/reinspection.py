@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wangge.access import audit
 from wangge.access.scoping import Right, allows, refuse, require
@@ -151,10 +152,10 @@ def get_recheck(actor: Any, task_id: int, *, channel: str = "web") -> tuple[Any,
     task = get_task(actor, task_id, channel=channel)
     pk = task.subject_ref[len(PREFIX) :] if task.subject_ref.startswith(PREFIX) else ""
     if task.kind != TaskKind.REINSPECTION or not pk.isdigit():
-        raise NotARecheck(f"任务 {task_id} 不是回头看任务")
+        raise NotARecheck(gettext("任务 %(task_id)s 不是回头看任务") % {"task_id": task_id})
     notice = Notice.objects.select_related("place", "grid", "unit").filter(pk=int(pk)).first()
     if notice is None:
-        raise NotFound("该回头看任务的整改通知书已不存在")
+        raise NotFound(gettext("该回头看任务的整改通知书已不存在"))
     return task, notice
 
 
@@ -195,16 +196,24 @@ def submit_recheck(
             refuse(actor, task, Right.CHANGE, message=message, channel=channel)
         require(actor, task, Right.CHANGE, message=message, channel=channel)
         if not may_submit(actor, task):
-            refuse(actor, task, Right.CHANGE, message="该回头看任务已分派给他人", channel=channel)
+            refuse(
+                actor,
+                task,
+                Right.CHANGE,
+                message=gettext("该回头看任务已分派给他人"),
+                channel=channel,
+            )
         require(actor, notice, Right.CHANGE, message=message, channel=channel)
     if task.kind != TaskKind.REINSPECTION or task.subject_ref != subject(notice):
-        raise ServiceError("该任务不是这份通知书的回头看任务")
+        raise ServiceError(gettext("该任务不是这份通知书的回头看任务"))
     if task.status != TaskStatus.OPEN:
-        raise ServiceError(f"该回头看任务{task.get_status_display()}，不能再次提交")
+        raise ServiceError(
+            gettext("该回头看任务%(status)s，不能再次提交") % {"status": task.get_status_display()}
+        )
     hazards = list(notice.hazards.order_by("pk"))
     by_id = {o.hazard_id: o for o in outcomes}
     if set(by_id) - {h.pk for h in hazards}:
-        raise ServiceError("提交的事项不属于该整改通知书，请刷新后重试")
+        raise ServiceError(gettext("提交的事项不属于该整改通知书，请刷新后重试"))
     pending = [(n, h) for n, h in enumerate(hazards, start=1) if h.status != HazardStatus.RECTIFIED]
     problems = []
     for n, hazard in pending:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access.scoping import visible_to
 from wangge.core.errors import NotFound, ServiceError
@@ -35,20 +36,21 @@ class HazardFilter:
 
     def check(self) -> None:
         if self.category and self.category not in HazardCategory.values:
-            raise ServiceError(f"隐患类别“{self.category[:20]}”无效")
+            raise ServiceError(_("隐患类别“%(category)s”无效") % {"category": self.category[:20]})
         if self.status and self.status not in HazardStatus.values:
             raise ServiceError(
-                f"状态“{self.status[:20]}”无效，可选：open、notice_issued、rectified"
+                _("状态“%(status)s”无效，可选：open、notice_issued、rectified")
+                % {"status": self.status[:20]}
             )
         if self.start and self.end and self.end < self.start:
-            raise ServiceError("结束日期早于开始日期")
+            raise ServiceError(_("结束日期早于开始日期"))
 
 
 def region_grid_ids(user: Any, code: str) -> list[int]:
     """The grids under a region the user can see (NotFound for an unknown or hidden one)."""
     region = Region.objects.visible_to(user).filter(code=code[:24]).first()
     if region is None:
-        raise NotFound(f"未找到区域“{code[:24]}”，或不在您的管辖范围内")
+        raise NotFound(_("未找到区域“%(code)s”，或不在您的管辖范围内") % {"code": code[:24]})
     return list(
         Region.objects.subtree(region.code)
         .filter(level=RegionLevel.GRID)
@@ -141,7 +143,7 @@ def hazard_page(query: QuerySet[Hazard], cursor: str, size: int) -> LedgerPage:
 
 def places(user: Any, *, kind: str = "", region: str = "") -> QuerySet[Place]:
     if kind and kind not in PlaceKind.values:
-        raise ServiceError(f"场所类型“{kind[:20]}”无效")
+        raise ServiceError(_("场所类型“%(kind)s”无效") % {"kind": kind[:20]})
     query = visible_to(user, Place.objects.select_related("grid", "department"))
     if region:
         query = query.filter(grid_id__in=region_grid_ids(user, region))

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wangge.access import audit
 from wangge.access.scoping import Right, allows, can_reveal_identifiers, require, visible_to
@@ -80,7 +81,7 @@ def _clean_phone(phone: str) -> str:
         return ""
     result = check_phone(phone)
     if not result.valid or result.normalized is None:
-        raise ServiceError(f"负责人电话无效（{result.reason}）")
+        raise ServiceError(gettext("负责人电话无效（%(reason)s）") % {"reason": result.reason})
     return result.normalized
 
 
@@ -100,11 +101,11 @@ def create_place(
     note: str = "",
 ) -> Place:
     if kind not in PlaceKind.values:
-        raise ServiceError(f"场所类型“{kind[:20]}”无效")
+        raise ServiceError(gettext("场所类型“%(kind)s”无效") % {"kind": kind[:20]})
     if not name.strip():
-        raise ServiceError("场所名称不能为空")
+        raise ServiceError(gettext("场所名称不能为空"))
     if room is None and grid is None:
-        raise ServiceError("请选择场所所在的地址（户室）或网格")
+        raise ServiceError(gettext("请选择场所所在的地址（户室）或网格"))
     place = Place(
         name=name.strip()[:100],
         kind=kind,
@@ -117,7 +118,7 @@ def create_place(
         note=note,
     )
     _placed(place, room, grid)
-    require(actor, place, Right.CHANGE, message="该场所所在网格不在您的管辖范围内")
+    require(actor, place, Right.CHANGE, message=gettext("该场所所在网格不在您的管辖范围内"))
     with transaction.atomic():
         place.save()
     audit.record(actor, audit.AuditAction.CREATE, "inspections.place", place.pk)
@@ -131,7 +132,10 @@ class PlaceImport:
 
     @property
     def message(self) -> str:
-        return f"已导入场所：新增 {self.created} 个，更新 {self.updated} 个"
+        return gettext("已导入场所：新增 %(created)s 个，更新 %(updated)s 个") % {
+            "created": self.created,
+            "updated": self.updated,
+        }
 
 
 def import_places(actor: Any, data: bytes, *, file_name: str, channel: str = "web") -> PlaceImport:
@@ -163,15 +167,29 @@ def import_places(actor: Any, data: bytes, *, file_name: str, channel: str = "we
         grid = grids.get(row.grid_code) if row.grid_code else None
         if row.address_code and room is None:
             problems.append(
-                Problem(row.where, f"地址编码 {row.address_code[:30]} 不在标准地址库中")
+                Problem(
+                    row.where,
+                    gettext("地址编码 %(address_code)s 不在标准地址库中")
+                    % {"address_code": row.address_code[:30]},
+                )
             )
             continue
         if row.grid_code and room is None and grid is None:
-            problems.append(Problem(row.where, f"网格编码 {row.grid_code[:30]} 不存在"))
+            problems.append(
+                Problem(
+                    row.where,
+                    gettext("网格编码 %(grid_code)s 不存在") % {"grid_code": row.grid_code[:30]},
+                )
+            )
             continue
         department: Department | None = departments.get(row.department) if row.department else None
         if row.department and department is None:
-            problems.append(Problem(row.where, f"主管部门“{row.department[:30]}”不存在"))
+            problems.append(
+                Problem(
+                    row.where,
+                    gettext("主管部门“%(department)s”不存在") % {"department": row.department[:30]},
+                )
+            )
             continue
         place = Place(
             name=row.name,
@@ -186,12 +204,14 @@ def import_places(actor: Any, data: bytes, *, file_name: str, channel: str = "we
         )
         _placed(place, room, grid)
         if actor is not None and not allows(actor, place, Right.CHANGE):
-            problems.append(Problem(row.where, "该场所所在网格不在您的管辖范围内"))
+            problems.append(Problem(row.where, gettext("该场所所在网格不在您的管辖范围内")))
             continue
         places.append((place, row))
     if problems:
         raise ValidationFailed(
-            f"{file_name}：发现 {len(problems)} 个问题，未导入任何场所，请修改后重新上传", problems
+            gettext("%(file_name)s：发现 %(count)s 个问题，未导入任何场所，请修改后重新上传")
+            % {"file_name": file_name, "count": len(problems)},
+            problems,
         )
     created = updated = 0
     with transaction.atomic():
@@ -203,7 +223,12 @@ def import_places(actor: Any, data: bytes, *, file_name: str, channel: str = "we
             known = existing.get((place.name, place.address))
             if known is not None:
                 if actor is not None:
-                    require(actor, known, Right.CHANGE, message="该场所所在网格不在您的管辖范围内")
+                    require(
+                        actor,
+                        known,
+                        Right.CHANGE,
+                        message=gettext("该场所所在网格不在您的管辖范围内"),
+                    )
                 place.pk = known.pk
                 place.created_at = known.created_at
                 place.last_checked_at = known.last_checked_at
@@ -229,7 +254,7 @@ def get_place(actor: Any, place_id: int, *, channel: str = "web") -> Place:
         .first()
     )
     if place is None:
-        raise NotFound("未找到该场所，或不在您的管辖范围内")
+        raise NotFound(gettext("未找到该场所，或不在您的管辖范围内"))
     audit.record(actor, audit.AuditAction.VIEW, "inspections.place", place.pk, channel=channel)
     return place
 
@@ -238,7 +263,7 @@ def reveal_phone(actor: Any, place: Place, *, channel: str = "web") -> str:
     """The responsible person's full phone, for who may see identifiers (logged)."""
     if not can_reveal_identifiers(actor):
         audit.record(actor, "refused", "inspections.place", place.pk, channel=channel)
-        raise Forbidden("您没有查看完整电话的权限")
+        raise Forbidden(gettext("您没有查看完整电话的权限"))
     require(actor, place, Right.VIEW)
     audit.record(
         actor,
@@ -267,10 +292,10 @@ def record_hazard(
 ) -> Hazard:
     """A hazard found at a place, with its photos (整改前)."""
     if category not in HazardCategory.values:
-        raise ServiceError(f"隐患类别“{category[:20]}”无效")
+        raise ServiceError(gettext("隐患类别“%(category)s”无效") % {"category": category[:20]})
     if severity not in Severity.values:
-        raise ServiceError(f"隐患等级“{severity[:20]}”无效")
-    require(actor, place, Right.CHANGE, message="该场所不在您的管辖范围内")
+        raise ServiceError(gettext("隐患等级“%(severity)s”无效") % {"severity": severity[:20]})
+    require(actor, place, Right.CHANGE, message=gettext("该场所不在您的管辖范围内"))
     stored = photo_store.checked(photos)
     now = timezone.now()
     with transaction.atomic():
@@ -309,7 +334,7 @@ def get_hazard(actor: Any, hazard_id: int, *, channel: str = "web") -> Hazard:
         .first()
     )
     if hazard is None:
-        raise NotFound("未找到该隐患，或不在您的管辖范围内")
+        raise NotFound(gettext("未找到该隐患，或不在您的管辖范围内"))
     audit.record(actor, audit.AuditAction.VIEW, "inspections.hazard", hazard.pk, channel=channel)
     return hazard
 
@@ -317,7 +342,7 @@ def get_hazard(actor: Any, hazard_id: int, *, channel: str = "web") -> Hazard:
 def get_photo(actor: Any, photo_id: int) -> tuple[bytes, str]:
     photo = HazardPhoto.objects.filter(pk=photo_id).first()
     if photo is None or not visible_to(actor, Hazard.objects.filter(pk=photo.hazard_id)).exists():
-        raise NotFound("未找到该照片，或不在您的管辖范围内")
+        raise NotFound(gettext("未找到该照片，或不在您的管辖范围内"))
     audit.record(
         actor,
         audit.AuditAction.VIEW,
@@ -341,14 +366,14 @@ def close_hazard(
 
     Closing the last hazard of a notice completes its open re-inspection (`settle_recheck`);
     the re-inspection screen passes False, as it completes the task itself with its result."""
-    require(actor, hazard, Right.CHANGE, message="该隐患不在您的管辖范围内")
+    require(actor, hazard, Right.CHANGE, message=gettext("该隐患不在您的管辖范围内"))
     if hazard.status == HazardStatus.RECTIFIED:
-        raise ServiceError("该隐患已整改销号")
+        raise ServiceError(gettext("该隐患已整改销号"))
     stored = photo_store.checked(after_photos)
     if not stored:
-        raise ServiceError("销号须上传整改后的照片")
+        raise ServiceError(gettext("销号须上传整改后的照片"))
     if not hazard.photos.filter(stage=PhotoStage.BEFORE).exists():
-        raise ServiceError("该隐患没有整改前的照片，不能销号：请先补传整改前照片")
+        raise ServiceError(gettext("该隐患没有整改前的照片，不能销号：请先补传整改前照片"))
     with transaction.atomic():
         _add_photos(actor, hazard, stored, PhotoStage.AFTER)
         hazard.status = HazardStatus.RECTIFIED
@@ -371,10 +396,10 @@ def close_hazard(
 
 
 def add_before_photos(actor: Any, hazard: Hazard, photos: Sequence[Any]) -> None:
-    require(actor, hazard, Right.CHANGE, message="该隐患不在您的管辖范围内")
+    require(actor, hazard, Right.CHANGE, message=gettext("该隐患不在您的管辖范围内"))
     stored = photo_store.checked(photos)
     if not stored:
-        raise ServiceError("请选择照片")
+        raise ServiceError(gettext("请选择照片"))
     with transaction.atomic():
         _add_photos(actor, hazard, stored, PhotoStage.BEFORE)
     audit.record(actor, audit.AuditAction.UPDATE, "inspections.hazard", hazard.pk)

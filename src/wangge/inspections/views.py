@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.access.scoping import (
@@ -137,7 +138,7 @@ def map_data(request: HttpRequest) -> HttpResponse:
     """Hazards not yet fixed, with a position, as GeoJSON points (no personal data)."""
     crs = request.GET.get("crs", "wgs84")
     if crs not in TILE_CRS:
-        raise ServiceError(f"不支持的坐标系：{crs[:10]}（可用 wgs84 或 gcj02）")
+        raise ServiceError(_("不支持的坐标系：%(crs)s（可用 wgs84 或 gcj02）") % {"crs": crs[:10]})
     rows = (
         visible_to(request.user, Hazard.objects.exclude(status=HazardStatus.RECTIFIED))
         .exclude(lon=None)
@@ -196,7 +197,7 @@ def place_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            context["error"] = "请选择要导入的场所台账（.xlsx、.xls 或 .csv）"
+            context["error"] = _("请选择要导入的场所台账（.xlsx、.xls 或 .csv）")
         else:
             try:
                 result = services.import_places(
@@ -220,7 +221,7 @@ def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
     may_change = allows(request.user, place, Right.CHANGE)
     if request.method == "POST":
         # one who may only read it is refused (403, logged), not shown the page again
-        require(request.user, place, Right.CHANGE, message="您只能查看该场所，不能办理")
+        require(request.user, place, Right.CHANGE, message=_("您只能查看该场所，不能办理"))
         action = request.POST.get("action", "")
         try:
             if action == "hazard":
@@ -232,15 +233,23 @@ def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
                     description=request.POST.get("description", "")[:2000],
                     photos=request.FILES.getlist("photos"),
                 )
-                messages.success(request, "已登记隐患")
+                messages.success(request, _("已登记隐患"))
             elif action == "notice":
                 notice = _issue(request, place)
-                messages.success(request, f"已下达{notice.get_kind_display()} {notice.number}")
+                messages.success(
+                    request,
+                    _("已下达%(kind)s %(number)s")
+                    % {"kind": notice.get_kind_display(), "number": notice.number},
+                )
                 return redirect("inspections:notice", notice_id=notice.pk)
             elif action == "reveal":
-                messages.info(request, f"负责人电话：{services.reveal_phone(request.user, place)}")
+                messages.info(
+                    request,
+                    _("负责人电话：%(phone)s")
+                    % {"phone": services.reveal_phone(request.user, place)},
+                )
             else:
-                raise ServiceError("未知操作")
+                raise ServiceError(_("未知操作"))
         except ServiceError as exc:
             if exc.status != 400:
                 messages.error(request, exc.message)
@@ -296,16 +305,16 @@ def _units(place: Any) -> list[IssuingUnit]:
 
 
 def _issue(request: HttpRequest, place: Any) -> Notice:
-    unit_id = parse_record_id(request.POST.get("unit"), "发文单位编号")
+    unit_id = parse_record_id(request.POST.get("unit"), _("发文单位编号"))
     unit = (
         IssuingUnit.objects.select_related("region").filter(pk=unit_id).first()
         if unit_id is not None
         else None
     )
     if unit is None:
-        raise ServiceError("请选择发文单位")
+        raise ServiceError(_("请选择发文单位"))
     ids = [
-        i for i in (parse_record_id(v, "隐患编号") for v in request.POST.getlist("hazards")) if i
+        i for i in (parse_record_id(v, _("隐患编号")) for v in request.POST.getlist("hazards")) if i
     ]
     chosen = list(
         visible_to(request.user, Hazard.objects.select_related("place")).filter(
@@ -313,14 +322,14 @@ def _issue(request: HttpRequest, place: Any) -> Notice:
         )
     )
     if len(chosen) != len(set(ids)):
-        raise NotFound("有隐患不存在或不在您的管辖范围内")
+        raise NotFound(_("有隐患不存在或不在您的管辖范围内"))
     days = request.POST.get("deadline_days", "").strip()
     return notices.issue_notice(
         request.user,
         unit=unit,
         hazards=chosen,
         kind=request.POST.get("kind", ""),
-        deadline_days=parse_record_id(days, "整改期限"),
+        deadline_days=parse_record_id(days, _("整改期限")),
     )
 
 
@@ -332,18 +341,18 @@ def hazard_detail(request: HttpRequest, hazard_id: int) -> HttpResponse:
     may_change = allows(request.user, hazard, Right.CHANGE)
     if request.method == "POST":
         # one who may only read it is refused (403, logged), not shown the page again
-        require(request.user, hazard, Right.CHANGE, message="您只能查看该隐患，不能办理")
+        require(request.user, hazard, Right.CHANGE, message=_("您只能查看该隐患，不能办理"))
         action = request.POST.get("action", "")
         photos = request.FILES.getlist("photos")
         try:
             if action == "close":
                 services.close_hazard(request.user, hazard, after_photos=photos)
-                messages.success(request, "已整改销号")
+                messages.success(request, _("已整改销号"))
             elif action == "before":
                 services.add_before_photos(request.user, hazard, photos)
-                messages.success(request, "已补传整改前照片")
+                messages.success(request, _("已补传整改前照片"))
             else:
-                raise ServiceError("未知操作")
+                raise ServiceError(_("未知操作"))
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("inspections:hazard", hazard_id=hazard.pk)
@@ -378,7 +387,7 @@ def _notice(request: HttpRequest, notice_id: int) -> Notice:
     )
     found = number.first()
     if found is None:
-        raise NotFound("未找到该通知书，或不在您的管辖范围内")
+        raise NotFound(_("未找到该通知书，或不在您的管辖范围内"))
     return notices.get_notice(request.user, found)
 
 
@@ -390,13 +399,13 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
     may_change = allows(request.user, notice, Right.CHANGE)
     if request.method == "POST":
         # one who may only read it is refused (403, logged), not shown the page again
-        require(request.user, notice, Right.CHANGE, message="您只能查看该文书，不能办理")
+        require(request.user, notice, Right.CHANGE, message=_("您只能查看该文书，不能办理"))
         upload = request.FILES.get("photo")
         try:
             if upload is None:
-                raise ServiceError("请选择签收照片")
+                raise ServiceError(_("请选择签收照片"))
             notices.attach_signed(request.user, notice, upload)
-            messages.success(request, "已上传签收照片")
+            messages.success(request, _("已上传签收照片"))
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("inspections:notice", notice_id=notice.pk)
@@ -427,7 +436,7 @@ def notice_refer(request: HttpRequest, notice_id: int) -> HttpResponse:
     if chosen:
         department = Department.objects.filter(pk=chosen if chosen.isdigit() else 0).first()
         if department is None:
-            raise ServiceError("请选择有效的部门")
+            raise ServiceError(_("请选择有效的部门"))
     try:
         case = referral.refer_missed_deadline(
             request.user, notice, department=department, note=request.POST.get("note", "")
@@ -437,7 +446,11 @@ def notice_refer(request: HttpRequest, notice_id: int) -> HttpResponse:
             raise
         messages.error(request, exc.message)
         return redirect("inspections:notice", notice_id=notice.pk)
-    messages.success(request, f"已转为案件 {case.number}，派遣给{case.department}")
+    messages.success(
+        request,
+        _("已转为案件 %(number)s，派遣给%(department)s")
+        % {"number": case.number, "department": case.department},
+    )
     return redirect("cases:detail", case.pk)
 
 
@@ -508,11 +521,17 @@ def recheck(request: HttpRequest, task_id: int) -> HttpResponse:
             ]
             return render(request, "inspections/recheck.html", context, status=400)
         if result.passed:
-            messages.success(request, "复查通过：所列隐患均已整改销号")
+            messages.success(request, _("复查通过：所列隐患均已整改销号"))
         elif result.missed:
-            messages.warning(request, f"复查未通过：{len(result.not_fixed)}项未整改，整改期限已过")
+            messages.warning(
+                request,
+                _("复查未通过：%(count)s项未整改，整改期限已过") % {"count": len(result.not_fixed)},
+            )
         else:
-            messages.info(request, f"{len(result.not_fixed)}项未整改，已安排到期再次回头看")
+            messages.info(
+                request,
+                _("%(count)s项未整改，已安排到期再次回头看") % {"count": len(result.not_fixed)},
+            )
         return redirect("inspections:recheck", task_id=task.pk)
     context["missed"] = referral.missed(notice)
     context["may_refer"] = context["missed"] and referral.may_refer(request.user, notice)
@@ -523,7 +542,7 @@ def recheck(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 def _version(text: str | None) -> int | None:
-    return parse_record_id(text, "版本号")
+    return parse_record_id(text, _("版本号"))
 
 
 @login_required

@@ -226,3 +226,26 @@ def test_a_refused_hazard_keeps_its_description(sample, places):
     form = answer.content.decode().split('id="record-hazard"')[1].split("</form>")[0]
     assert 'role="alert"' in form and "楼道堆物</textarea>" in form
     assert '<option value="serious" selected>' in form
+
+
+def test_an_inspector_who_chose_english_is_refused_in_english(sample, places):
+    """The inspection services' refusals follow the language the user chose, on the pages and
+    in the API: a hazard closed without an after-photo, an unknown kind of place, a place out
+    of reach."""
+    grid = sample.users["grid"]
+    hazard = services.record_hazard(grid, places.places[0], category="partition", photos=[photo()])
+    client = _client(grid)
+    client.cookies["django_language"] = "en"
+    url = reverse("inspections:hazard", args=[hazard.pk])
+    answer = client.post(url, {"action": "close"}, follow=True)
+    assert "Closing a hazard needs a photo after correction" in answer.content.decode()
+    admin = _client(sample.users["admin"])
+    admin.cookies["django_language"] = "en"
+    wrong = admin.get("/api/places?kind=volcano")
+    assert wrong.status_code == 400
+    assert wrong.json()["message"] == "Kind of place “volcano” is not valid"
+    nobody = _client(sample.users["nobody"])
+    nobody.cookies["django_language"] = "en"
+    away = nobody.get(reverse("inspections:place", args=[places.places[0].pk]))
+    assert away.status_code == 404
+    assert "Place not found, or outside your jurisdiction" in away.content.decode()
