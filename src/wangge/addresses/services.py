@@ -10,6 +10,7 @@ import shapely
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext, pgettext
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -38,7 +39,7 @@ def get_building(user: Any, building_id: int, *, channel: str = "web") -> Buildi
         .first()
     )
     if building is None:
-        raise NotFound("未找到该楼栋，或不在您的管辖范围内")
+        raise NotFound(gettext("未找到该楼栋，或不在您的管辖范围内"))
     rooms = list(
         Room.objects.visible_to(user)
         .filter(building=building)
@@ -84,7 +85,7 @@ def load_addresses(
     actor: Any, path: str | Path, *, data: bytes | None = None, channel: str = "cli"
 ) -> RegistryLoadSummary:
     """Validate the whole file, place every room in a grid, then write it all or nothing."""
-    require_district_admin(actor, "导入标准地址")
+    require_district_admin(actor, pgettext("admin task", "导入标准地址"))
     rows, problems = read_address_file(path, data=data)
     name = Path(path).name
     communities = {
@@ -109,8 +110,9 @@ def load_addresses(
         if row.community_code not in communities:
             problems.append(
                 Problem(
-                    f"{name}第{row.row}行",
-                    f"社区编码 {row.community_code} 不存在（或不是社区级区域）",
+                    gettext("%(name)s第%(row)s行") % {"name": name, "row": row.row},
+                    gettext("社区编码 %(community_code)s 不存在（或不是社区级区域）")
+                    % {"community_code": row.community_code},
                 )
             )
     placement = place_rooms(
@@ -135,7 +137,11 @@ def load_addresses(
         if grid is not None
     ]
     if problems:
-        raise ValidationFailed(f"{name}：发现 {len(problems)} 个问题，未导入任何数据", problems)
+        raise ValidationFailed(
+            gettext("%(name)s：发现 %(count)s 个问题，未导入任何数据")
+            % {"name": name, "count": len(problems)},
+            problems,
+        )
     with transaction.atomic():
         summary = _write_registry(placed)
         summary.warnings.extend(f"{where}：{message}" for where, message in placement.warnings)
@@ -257,7 +263,11 @@ def _require_parser_user(user: Any, channel: str) -> None:
     if scope.unrestricted or scope.roles:
         return
     refuse(
-        user, None, "parse_addresses", message="您没有任何角色，不能使用地址解析", channel=channel
+        user,
+        None,
+        "parse_addresses",
+        message=gettext("您没有任何角色，不能使用地址解析"),
+        channel=channel,
     )
 
 
@@ -270,7 +280,9 @@ def parse_address_list(
     _require_parser_user(user, channel)
     if len(addresses) > PARSE_MAX_ADDRESSES:
         raise ValidationFailed(
-            f"一次最多解析 {PARSE_MAX_ADDRESSES} 条地址，本次 {len(addresses)} 条，请分批提交", []
+            gettext("一次最多解析 %(most)s 条地址，本次 %(count)s 条，请分批提交")
+            % {"most": PARSE_MAX_ADDRESSES, "count": len(addresses)},
+            [],
         )
     rows = list(parse_many(addresses))
     audit.record(
@@ -283,7 +295,9 @@ def check_parse_upload(user: Any, filename: str, size: int, *, channel: str = "a
     _require_parser_user(user, channel)
     if size > PARSE_MAX_FILE_BYTES:
         raise ValidationFailed(
-            f"{filename}：文件超过 {PARSE_MAX_FILE_BYTES // (1024 * 1024)} MB，请拆分后再提交", []
+            gettext("%(filename)s：文件超过 %(mb)s MB，请拆分后再提交")
+            % {"filename": filename, "mb": PARSE_MAX_FILE_BYTES // (1024 * 1024)},
+            [],
         )
 
 

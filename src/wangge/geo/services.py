@@ -12,6 +12,8 @@ import shapely
 import shapely.geometry
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -38,9 +40,9 @@ def get_region(user: Any, code: str) -> Region:
     found = Region.objects.select_related("parent").filter(code=code)
     region = found.first() if text_problem(code) is None else None
     if region is None:
-        raise NotFound(f"区域编码 {code.replace(chr(0), '')} 不存在")
+        raise NotFound(_("区域编码 %(code)s 不存在") % {"code": code.replace(chr(0), "")})
     if not scope_for(user).covers_code(region.code):
-        raise Forbidden("该区域不在您的管辖范围内")
+        raise Forbidden(_("该区域不在您的管辖范围内"))
     return region
 
 
@@ -137,7 +139,7 @@ def geometry_in_crs(geometry: dict[str, Any], crs: str) -> dict[str, Any]:
     if crs == "wgs84":
         return geometry
     if crs != "gcj02":
-        raise ServiceError(f"不支持的坐标系：{crs}（可用 wgs84 或 gcj02）")
+        raise ServiceError(_("不支持的坐标系：%(crs)s（可用 wgs84 或 gcj02）") % {"crs": crs})
     shifted = shapely.transform(shapely.geometry.shape(geometry), _to_gcj02)
     return dict(shapely.geometry.mapping(shifted))
 
@@ -177,7 +179,7 @@ def region_map_features(user: Any, code: str, *, crs: str = "wgs84") -> dict[str
     with at most `DISPLAY_MAX_VERTICES` points each (`display_geometry`).
     """
     if crs not in ("wgs84", "gcj02"):
-        raise ServiceError(f"不支持的坐标系：{crs}（可用 wgs84 或 gcj02）")
+        raise ServiceError(_("不支持的坐标系：%(crs)s（可用 wgs84 或 gcj02）") % {"crs": crs})
     region = get_region(user, code)
     features: list[dict[str, Any]] = []
     for node in Region.objects.subtree(region.code).exclude(boundary=""):
@@ -235,7 +237,7 @@ def load_grids(actor: Any, source: str | Path | bytes, *, channel: str = "cli") 
     Nothing is written unless every feature passes: a half-loaded tree would leave rooms and
     people hanging under regions that do not exist.
     """
-    require_district_admin(actor, "导入网格")
+    require_district_admin(actor, pgettext("admin task", "导入网格"))
     stored = {
         r.code: r for r in Region.objects.only("pk", "code", "level", "boundary", "parent_id")
     }
@@ -256,7 +258,11 @@ def load_grids(actor: Any, source: str | Path | bytes, *, channel: str = "cli") 
             )
             for e in errors
         ]
-        raise ValidationFailed(f"{name}：发现 {len(problems)} 个问题，未导入任何数据", problems)
+        raise ValidationFailed(
+            _("%(name)s：发现 %(count)s 个问题，未导入任何数据")
+            % {"name": name, "count": len(problems)},
+            problems,
+        )
     created = updated = 0
     with transaction.atomic():
         for code, district in implied_districts(features, existing):

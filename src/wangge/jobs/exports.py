@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.fields import data_cipher
@@ -94,15 +95,16 @@ def download(actor: Any, job_id: Any, *, channel: str = "web") -> tuple[bytes, s
     """The export's bytes and file name, for the user who asked for it, while it lasts."""
     job = get_job(actor, job_id)
     if "filename" not in job.result or job.status != JobStatus.SUCCEEDED:
-        raise NotFound("该后台任务没有可下载的文件")
+        raise NotFound(_("该后台任务没有可下载的文件"))
     if job.user_id != actor.pk:
-        raise Forbidden("导出的文件只能由发起导出的人下载，请自行导出")
+        raise Forbidden(_("导出的文件只能由发起导出的人下载，请自行导出"))
     path = _path(job.pk)
     until = job.download_until
     if until is None or until <= timezone.now() or not path.is_file():
         path.unlink(missing_ok=True)
         raise Gone(
-            f"导出文件已过期（保留 {settings.WANGGE_EXPORT_KEEP_HOURS} 小时）并已删除，请重新导出"
+            _("导出文件已过期（保留 %(hours)s 小时）并已删除，请重新导出")
+            % {"hours": settings.WANGGE_EXPORT_KEEP_HOURS}
         )
     data = data_cipher().decrypt_bytes(path.read_bytes())
     audit.record(

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access.models import Role
 from wangge.access.scoping import scope_for
@@ -37,7 +38,7 @@ def visible_jobs(user: Any) -> Any:
 def get_job(user: Any, job_id: Any) -> Job:
     job = visible_jobs(user).filter(pk=str(job_id)).first() if _is_uuid(job_id) else None
     if job is None:
-        raise NotFound("后台任务不存在或不在您的权限范围内")
+        raise NotFound(_("后台任务不存在或不在您的权限范围内"))
     return job
 
 

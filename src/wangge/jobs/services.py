@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.scoping import scope_for
@@ -92,16 +93,20 @@ def retry(actor: Any, job_id: Any) -> Job:
     job = get_job(actor, job_id)
     scope = scope_for(actor)
     if job.user_id != actor.pk and not (actor.is_superuser or scope.roles & STAFF_ROLES):
-        raise Forbidden("只有发起人或管辖该区域的工作人员可以重试此任务")
+        raise Forbidden(_("只有发起人或管辖该区域的工作人员可以重试此任务"))
     check = get_kind(job.kind).may_retry
     if check is not None:
         check(actor, job)
     if job.permanent:
         raise ServiceError(
-            f"该任务的失败重试也不会改变（{job.error[:100]}）：{job.remedy or '请修改后重新发起'}"
+            _("该任务的失败重试也不会改变（%(error)s）：%(remedy)s")
+            % {"error": job.error[:100], "remedy": job.remedy or _("请修改后重新发起")}
         )
     if not job.retryable:
-        raise ServiceError(f"任务当前为“{job.get_status_display()}”，只有失败或中断的任务可以重试")
+        raise ServiceError(
+            _("任务当前为“%(status)s”，只有失败或中断的任务可以重试")
+            % {"status": job.get_status_display()}
+        )
     updated = Job.objects.filter(pk=job.pk, status=job.status, permanent=False).update(
         status=JobStatus.QUEUED,
         error="",
@@ -114,7 +119,7 @@ def retry(actor: Any, job_id: Any) -> Job:
         max_attempts=job.attempts + 1 + get_kind(job.kind).retries,
     )
     if not updated:
-        raise ServiceError("任务状态刚刚发生了变化，请刷新后再试")
+        raise ServiceError(_("任务状态刚刚发生了变化，请刷新后再试"))
     audit.record(actor, "job.retry", "jobs.job", job.pk, detail={"kind": job.kind})
     _hand_over(job)
     job.refresh_from_db()

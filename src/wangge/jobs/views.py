@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wangge.core.errors import Forbidden, NotFound, ServiceError
@@ -38,7 +39,7 @@ def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.get_job(request.user, job_id)
     if request.method == "POST":
         if request.POST.get("action") != "retry":
-            raise ServiceError("未知的操作")
+            raise ServiceError(_("未知的操作"))
         try:
             services.retry(request.user, job.pk)
         except (Forbidden, NotFound):

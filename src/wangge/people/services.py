@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from wangge.access import audit, searchguard
 from wangge.access.audit import AuditAction
@@ -45,7 +46,7 @@ def get_person(user: Any, person_id: int, *, channel: str = "web") -> Person:
         .first()
     )
     if person is None:
-        raise NotFound("未找到该人员，或不在您的管辖范围内")
+        raise NotFound(_("未找到该人员，或不在您的管辖范围内"))
     audit.record(user, AuditAction.VIEW, "person", person.pk, channel=channel)
     return person
 
@@ -82,7 +83,7 @@ def get_household_file(user: Any, household_id: int, *, channel: str = "web") ->
         .first()
     )
     if household is None:
-        raise NotFound("未找到该户，或不在您的管辖范围内")
+        raise NotFound(_("未找到该户，或不在您的管辖范围内"))
     residences = list(household.residences.all())
     audit.record(user, AuditAction.VIEW, "household", household.pk, channel=channel)
     return HouseholdFile(
@@ -105,10 +106,10 @@ class RevealedIdentifiers:
 
 def reveal_identifiers(user: Any, person_id: int, *, channel: str = "web") -> RevealedIdentifiers:
     if not can_reveal_identifiers(user):
-        raise Forbidden("您没有查看完整身份证号和电话的权限")
+        raise Forbidden(_("您没有查看完整身份证号和电话的权限"))
     person = visible_persons(user).filter(pk=person_id).first()
     if person is None:
-        raise NotFound("未找到该人员，或不在您的管辖范围内")
+        raise NotFound(_("未找到该人员，或不在您的管辖范围内"))
     audit.record(
         user,
         AuditAction.REVEAL,
@@ -145,7 +146,7 @@ def search_people(
     if not text:
         return []
     if len(text) > 100:
-        raise ServiceError("搜索内容过长（最多100个字符）")
+        raise ServiceError(_("搜索内容过长（最多100个字符）"))
     base = visible_persons(user).select_related(
         "grid", "household__room__building", "household__room__unit"
     )
@@ -210,8 +211,8 @@ def move_person(
     """End the person's current residence and start one in `household` (history kept).
 
     The scope is checked on both targets as stored: the person and the household moved into."""
-    require(user, person, Right.CHANGE, message="未找到该人员，或不在您的管辖范围内")
-    require(user, household, Right.CHANGE, message="未找到该户，或不在您的管辖范围内")
+    require(user, person, Right.CHANGE, message=_("未找到该人员，或不在您的管辖范围内"))
+    require(user, household, Right.CHANGE, message=_("未找到该户，或不在您的管辖范围内"))
     Residence.objects.filter(person=person, until__isnull=True).update(until=since)
     residence = Residence.objects.create(
         person=person, household=household, relation=relation, since=since
@@ -262,9 +263,9 @@ def apply_person_values(
     Bulk callers (the import commit) pass `audited=False` and write one audit entry for the
     batch with the before-images they keep for undo."""
     if not may_change(user, person):
-        refuse(user, person, Right.CHANGE, message="该人员不在您的管辖范围内", channel=channel)
+        refuse(user, person, Right.CHANGE, message=_("该人员不在您的管辖范围内"), channel=channel)
     if grid_id and person.grid_id != grid_id and not may_place(user, grid_id):
-        refuse(user, person, Right.CHANGE, message="目标网格不在您的管辖范围内", channel=channel)
+        refuse(user, person, Right.CHANGE, message=_("目标网格不在您的管辖范围内"), channel=channel)
     changed: list[str] = []
     for fld in PERSON_FIELDS:
         if fld not in values:
@@ -326,7 +327,7 @@ def person_with_id_number(number: str) -> Person | None:
         # A ledger import writing this person right now (rows hidden until it publishes):
         # creating one here would give the number a second person once the import shows its
         # own, and attaching anything to the unpublished one would be lost if it is undone.
-        raise IdNumberBeingImported("该身份证号码的人员正随台账导入，请在导入完成后再办理")
+        raise IdNumberBeingImported(_("该身份证号码的人员正随台账导入，请在导入完成后再办理"))
     return holder
 
 
@@ -376,15 +377,17 @@ def create_person(
     persons not placed anywhere only at district level. An ID number somebody on the platform
     holds already is refused (`IdNumberTaken`): the number is the person."""
     if not may_place(user, grid_id):
-        refuse(user, None, Right.CHANGE, message="不能在您的管辖范围以外新增人员", channel=channel)
+        refuse(
+            user, None, Right.CHANGE, message=_("不能在您的管辖范围以外新增人员"), channel=channel
+        )
     name = normalize_name(str(values.get("name") or ""))
     if not name:
-        raise ServiceError("姓名不能为空")
+        raise ServiceError(_("姓名不能为空"))
     number = str(values.get("id_number") or "")
     if number:
         lock_id_number(number)
         if person_with_id_number(number) is not None:
-            raise IdNumberTaken("平台中已有该身份证号码的人员，未重复建档")
+            raise IdNumberTaken(_("平台中已有该身份证号码的人员，未重复建档"))
     person = Person(name=name[:50], grid_id=grid_id, residence_type=residence_type)
     for fld in PERSON_FIELDS[1:]:
         value = values.get(fld)
@@ -424,7 +427,7 @@ def apply_household_values(
     """Set the given fields on a stored household, scope checked on the household as stored.
     Returns the fields changed (audited)."""
     if not may_change(user, household):
-        refuse(user, household, Right.CHANGE, message="该户不在您的管辖范围内", channel=channel)
+        refuse(user, household, Right.CHANGE, message=_("该户不在您的管辖范围内"), channel=channel)
     changed: list[str] = []
     for fld in HOUSEHOLD_FIELDS:
         if fld in values and values[fld] is not None and values[fld] != getattr(household, fld):
@@ -449,7 +452,7 @@ def end_residence(
 ) -> bool:
     """The person has moved out of `household`: their residence there ends (history kept) and
     they are no longer its member. False when they did not live there."""
-    require(user, household, Right.CHANGE, message="该户不在您的管辖范围内", channel=channel)
+    require(user, household, Right.CHANGE, message=_("该户不在您的管辖范围内"), channel=channel)
     ended = Residence.objects.filter(person=person, household=household, until__isnull=True).update(
         until=until
     )

@@ -1,0 +1,24 @@
+"""A staff member who chose English reads the geo app's refusals in English."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from wangge.core.testing import SampleDistrict
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_unknown_region_is_named_in_english(sample: SampleDistrict) -> None:
+    client = Client()
+    client.force_login(sample.users["street"])
+    client.cookies["django_language"] = "en"
+    answer = client.get("/api/regions/999999999999")
+    assert answer.status_code == 404
+    assert answer.json()["message"] == "Region code 999999999999 does not exist"
+    chinese = Client()
+    chinese.force_login(sample.users["street"])
+    assert (
+        chinese.get("/api/regions/999999999999").json()["message"] == "区域编码 999999999999 不存在"
+    )
