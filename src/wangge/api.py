@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -45,7 +46,7 @@ def token_user(request: HttpRequest, token: str) -> Any:
             request, group="api-token", key=lambda _g, _r: str(user.pk), rate=rate, increment=True
         )
     ):
-        raise HttpError(429, f"请求过于频繁（上限 {rate}），请稍后再试")
+        raise HttpError(429, _("请求过于频繁（上限 %(rate)s），请稍后再试") % {"rate": rate})
     return user
 
 

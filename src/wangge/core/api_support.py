@@ -19,6 +19,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.pagination import PageNumberPagination
 from ninja.parser import Parser
@@ -36,13 +37,13 @@ class BodyRefused(Exception):
 
 
 def _no_constant(name: str) -> float:
-    raise BodyRefused(422, f"请求体含 {name}，JSON 数值必须是有限的数")
+    raise BodyRefused(422, _("请求体含 %(name)s，JSON 数值必须是有限的数") % {"name": name})
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise BodyRefused(422, f"请求体的数值 {text[:40]} 超出范围")
+        raise BodyRefused(422, _("请求体的数值 %(text)s 超出范围") % {"text": text[:40]})
     return value
 
 
@@ -55,16 +56,27 @@ class StrictParser(Parser):
         except BodyRefused:
             raise
         except (ValueError, UnicodeDecodeError) as exc:
-            raise BodyRefused(400, f"请求体不是有效的 JSON（UTF-8）：{exc}") from exc
+            raise BodyRefused(
+                400, _("请求体不是有效的 JSON（UTF-8）：%(exc)s") % {"exc": exc}
+            ) from exc
         if not isinstance(data, dict):
-            kind = {str: "字符串", list: "数组", int: "数字", float: "数字", bool: "布尔值"}.get(
-                type(data), "null"
+            kind = {
+                str: _("字符串"),
+                list: _("数组"),
+                int: _("数字"),
+                float: _("数字"),
+                bool: _("布尔值"),
+            }.get(type(data), "null")
+            raise BodyRefused(
+                422, _("请求体必须是 JSON 对象（{…}），收到的是%(kind)s") % {"kind": kind}
             )
-            raise BodyRefused(422, f"请求体必须是 JSON 对象（{{…}}），收到的是{kind}")
         bad = walk_text(data)
         if bad is not None:
             where, problem = bad
-            raise BodyRefused(422, f"请求参数有误：{where}: {problem}")
+            raise BodyRefused(
+                422,
+                _("请求参数有误：%(where)s: %(problem)s") % {"where": where, "problem": problem},
+            )
         return data
 
     def parse_querydict(
@@ -75,7 +87,11 @@ class StrictParser(Parser):
                 if isinstance(value, str):
                     problem = text_problem(value)
                     if problem:
-                        raise BodyRefused(422, f"请求参数有误：{key}: {problem}")
+                        raise BodyRefused(
+                            422,
+                            _("请求参数有误：%(key)s: %(problem)s")
+                            % {"key": key, "problem": problem},
+                        )
         return super().parse_querydict(data, list_fields, request)
 
 

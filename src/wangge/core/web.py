@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from wangge.core.bounds import date_problem
 from wangge.core.errors import ServiceError
@@ -40,7 +41,9 @@ def form_date(text: str) -> datetime.date | None:
     try:
         day = datetime.date.fromisoformat(text)
     except ValueError:
-        raise ServiceError(f"日期“{text[:20]}”格式不对，应如 2026-11-01") from None
+        raise ServiceError(
+            _("日期“%(text)s”格式不对，应如 2026-11-01") % {"text": text[:20]}
+        ) from None
     problem = date_problem(day)
     if problem:
         raise ServiceError(problem)

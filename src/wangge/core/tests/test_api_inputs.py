@@ -206,3 +206,13 @@ def test_each_schema_name_in_the_document_is_one_class() -> None:
                         walk(model)
     shared = {name: sorted(c.__module__ for c in found) for name, found in classes.items()}
     assert {name: mods for name, mods in shared.items() if len(mods) > 1} == {}
+
+
+def test_a_refused_body_is_named_in_the_language_the_user_chose(sample: SampleDistrict) -> None:
+    """The body checks answer in the user's language: English for one who chose it (the
+    `django_language` cookie), Chinese otherwise (above)."""
+    client = Client()
+    client.force_login(sample.users["admin"])
+    client.cookies["django_language"] = "en"
+    message = _error(client.post("/api/cases/", '"hello"', content_type="application/json"), 422)
+    assert message == "The request body must be a JSON object ({…}); it was a string"
