@@ -32,9 +32,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wangge.access import audit, searchguard
 from wangge.access.audit import AuditAction
@@ -664,7 +665,17 @@ def check_gender(gender: str, today: datetime.date, id_number: str = "") -> None
 
 
 def apply_submission(user: Any, submission: Submission) -> str:
-    """Apply one stored submission as `user`; sets its status and returns a message."""
+    """Apply one stored submission as `user`; sets its status and returns a message.
+
+    The outcome is stored with the submission (its message, each refused change's reason) and
+    read later by other staff: it is written in the source language, Chinese, whoever sent it
+    and whatever language they chose for their pages (the services' refusals follow the active
+    language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _apply_submission(user, submission)
+
+
+def _apply_submission(user: Any, submission: Submission) -> str:
     version = submission.form_version
     if version is None:
         submission.status = SubmissionStatus.REFUSED

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -64,16 +65,16 @@ def get_change(user: Any, change_id: int) -> Change:
         .first()
     )
     if change is None:
-        raise NotFound("未找到该冲突，或不在您的管辖范围内")
+        raise NotFound(_("未找到该冲突，或不在您的管辖范围内"))
     return change
 
 
 @transaction.atomic
 def decide(user: Any, change_id: int, *, accept: bool, note: str = "") -> Change:
     change = get_change(user, change_id)
-    require(user, change, Right.CHANGE, message="该冲突不在您的管辖范围内")
+    require(user, change, Right.CHANGE, message=_("该冲突不在您的管辖范围内"))
     if change.status != ChangeStatus.CONFLICT:
-        raise ServiceError("该冲突已处理")
+        raise ServiceError(_("该冲突已处理"))
     detail: dict[str, Any] = {}
     if accept:
         detail = _write(user, change)
@@ -105,7 +106,7 @@ def _write(user: Any, change: Change) -> dict[str, Any]:
     if change.model == "person":
         person = Person.objects.filter(pk=change.object_id).first()
         if person is None:
-            raise ServiceError("该人员已不存在")
+            raise ServiceError(_("该人员已不存在"))
         # Checked again now: against today, and against an ID number stored since.
         try:
             if change.field == "birth_date":
@@ -113,17 +114,19 @@ def _write(user: Any, change: Change) -> dict[str, Any]:
             elif change.field == "gender":
                 check_gender(value, timezone.localdate(), person.id_number)
         except ServiceError as exc:
-            raise ServiceError(f"不能采纳：{exc.message}，请驳回") from None
+            raise ServiceError(
+                _("不能采纳：%(message)s，请驳回") % {"message": exc.message}
+            ) from None
         people.apply_person_values(user, person, {change.field: value}, channel=CHANNEL)
     elif change.model == "household":
         household = Household.objects.filter(pk=change.object_id).first()
         if household is None:
-            raise ServiceError("该户已不存在")
+            raise ServiceError(_("该户已不存在"))
         if change.field == "is_rental":
             value = value == "是"
         people.apply_household_values(user, household, {change.field: value}, channel=CHANNEL)
     else:
-        raise ServiceError("该冲突不能直接采纳")
+        raise ServiceError(_("该冲突不能直接采纳"))
     return {}
 
 
@@ -133,7 +136,7 @@ def _held_values(change: Change) -> dict[str, Any]:
     except ValueError:
         values = None
     if not isinstance(values, dict) or not check_id_number(values.get("id_number") or "").valid:
-        raise ServiceError("不能采纳：该迁入人员的信息无法读取，请驳回")
+        raise ServiceError(_("不能采纳：该迁入人员的信息无法读取，请驳回"))
     return values
 
 
@@ -145,7 +148,7 @@ def _register_newcomer(user: Any, change: Change) -> dict[str, Any]:
     values = _held_values(change)
     household = Household.objects.filter(pk=change.object_id).first()
     if household is None:
-        raise ServiceError("该户已不存在")
+        raise ServiceError(_("该户已不存在"))
     relation = str(values.get("relation") or "")
     if relation not in Relation.values:
         relation = Relation.OTHER
@@ -172,12 +175,13 @@ def _register_newcomer(user: Any, change: Change) -> dict[str, Any]:
                 user,
                 person,
                 Right.CHANGE,
-                message="该身份证号登记的人员不在您的管辖范围内",
+                message=_("该身份证号登记的人员不在您的管辖范围内"),
                 channel=CHANNEL,
             )
         except Forbidden as exc:  # refused and audited; the item stays for an office over both
             raise ServiceError(
-                f"不能采纳：{exc.message}，请由其所在社区或街道核对，或驳回"
+                _("不能采纳：%(message)s，请由其所在社区或街道核对，或驳回")
+                % {"message": exc.message}
             ) from None
         created = False
         before = {f: getattr(person, f) for f in fields}
@@ -288,9 +292,9 @@ def reapply(user: Any, submission_id: int) -> str:
         visible_to(user, Submission.objects.all(), Right.CHANGE).filter(pk=submission_id).first()
     )
     if submission is None:
-        raise NotFound("未找到该提交，或不在您的管辖范围内")
+        raise NotFound(_("未找到该提交，或不在您的管辖范围内"))
     if submission.status not in (SubmissionStatus.REFUSED, SubmissionStatus.FAILED):
-        raise ServiceError("只有被拒绝或写入失败的提交可以重新写入")
+        raise ServiceError(_("只有被拒绝或写入失败的提交可以重新写入"))
     audit.record(
         user, AuditAction.UPDATE, "forms.submission", submission.pk, detail={"reapply": True}
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from wangge.access import audit
@@ -49,7 +50,7 @@ def upload_form(
     shipped forms are loaded again at every migration without making new versions)."""
     require_district_admin(actor, pgettext("admin task", "上传表单"))
     if len(data) > MAX_XLSFORM_BYTES:
-        raise ServiceError("XLSForm 文件过大（最多5MB）")
+        raise ServiceError(_("XLSForm 文件过大（最多5MB）"))
     try:
         compiled = compile_xlsform(data, file_name)
     except XLSFormError as exc:
@@ -60,7 +61,7 @@ def upload_form(
         raise ServiceError("XLSForm 有误：" + "；".join(problems))
     for role in roles or []:
         if role not in Role.values:
-            raise ServiceError(f"未知角色“{role[:30]}”")
+            raise ServiceError(_("未知角色“%(role)s”") % {"role": role[:30]})
     form, _created = Form.objects.get_or_create(
         code=compiled.code,
         defaults={"title": compiled.title[:200], "roles": roles or [], "shipped": shipped},
@@ -71,7 +72,8 @@ def upload_form(
         if existing.md5 == md5:
             return existing
         raise ServiceError(
-            f"表单 {form.code} 已有版本 {compiled.version}：修改表单后请在 settings 表提高 version"
+            _("表单 %(code)s 已有版本 %(version)s：修改表单后请在 settings 表提高 version")
+            % {"code": form.code, "version": compiled.version}
         )
     FormVersion.objects.filter(form=form, current=True).update(current=False)
     version = FormVersion.objects.create(
@@ -131,5 +133,5 @@ def forms_for(user: Any) -> QuerySet[FormVersion]:
 def form_for(user: Any, code: str) -> FormVersion:
     version = forms_for(user).filter(form__code=code).first()
     if version is None:
-        raise NotFound(f"没有编号为“{code[:64]}”的表单，或您无权使用")
+        raise NotFound(_("没有编号为“%(code)s”的表单，或您无权使用") % {"code": code[:64]})
     return version

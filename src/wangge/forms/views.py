@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wangge.access.scoping import Right, scope_for, visible_to
@@ -33,7 +34,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("xlsform")
         if upload is None:
-            raise ServiceError("请选择 XLSForm 文件（.xlsx）")
+            raise ServiceError(_("请选择 XLSForm 文件（.xlsx）"))
         try:
             version = services.upload_form(request.user, upload.read(), upload.name or "form.xlsx")
         except (Forbidden, NotFound):
@@ -41,7 +42,11 @@ def form_list(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已上传 {version.form.code} 版本 {version.version}")
+            messages.success(
+                request,
+                _("已上传 %(code)s 版本 %(version)s")
+                % {"code": version.form.code, "version": version.version},
+            )
         return redirect("forms:list")
     # The forms this user fills themselves: only these get the XForm and 填写 links (a district
     # admin sees every form but fills none, and both links answered 404).
@@ -164,7 +169,7 @@ def _shown(field: str, value: str) -> str:
 def conflict_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     if action not in ("accept", "reject"):
-        raise ServiceError(f"未知的操作“{action[:20]}”")
+        raise ServiceError(_("未知的操作“%(action)s”") % {"action": action[:20]})
     try:
         change = conflicts.decide(
             request.user,
