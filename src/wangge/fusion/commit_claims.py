@@ -23,6 +23,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wangge.access import audit
 from wangge.core import hidden
@@ -42,12 +43,17 @@ def claim(batch: ImportBatch) -> str:
         busy = ImportBatch.objects.filter(status=BatchStatus.COMMITTING).exclude(pk=batch.pk)
         other = busy.values_list("pk", flat=True).first()
         if other is not None:
-            raise ServiceError(f"批次 {other} 正在导入，请等它完成后再导入批次 {batch.pk}")
+            raise ServiceError(
+                gettext("批次 %(other)s 正在导入，请等它完成后再导入批次 %(pk)s")
+                % {"other": other, "pk": batch.pk}
+            )
         claimed = ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.STAGED).update(
             status=BatchStatus.COMMITTING, commit_owner=token, commit_heartbeat=timezone.now()
         )
         if claimed != 1:
-            raise ServiceError(f"批次 {batch.pk} 的状态刚刚改变，请刷新后再试")
+            raise ServiceError(
+                gettext("批次 %(pk)s 的状态刚刚改变，请刷新后再试") % {"pk": batch.pk}
+            )
     batch.status = BatchStatus.COMMITTING
     batch.commit_owner = token
     return token
@@ -60,7 +66,9 @@ def beat(batch: ImportBatch, token: str) -> None:
         pk=batch.pk, status=BatchStatus.COMMITTING, commit_owner=token
     ).update(commit_heartbeat=timezone.now())
     if alive != 1:
-        raise ServiceError(f"批次 {batch.pk} 的导入已被另一个进程接手，本进程停止写入")
+        raise ServiceError(
+            gettext("批次 %(pk)s 的导入已被另一个进程接手，本进程停止写入") % {"pk": batch.pk}
+        )
 
 
 def _process_alive(pid: int) -> bool:

@@ -47,6 +47,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wangge.access.fields import data_cipher
 from wangge.access.scoping import Right
@@ -125,9 +126,12 @@ def commit_batch(actor: Any, batch_id: int, *, progress: Progress | None = None)
     recover_abandoned()
     batch.refresh_from_db()
     if batch.status == BatchStatus.COMMITTING:
-        raise ServiceError(f"批次 {batch.pk} 正在导入中，请稍后刷新查看结果")
+        raise ServiceError(gettext("批次 %(pk)s 正在导入中，请稍后刷新查看结果") % {"pk": batch.pk})
     if batch.status != BatchStatus.STAGED:
-        raise ServiceError(f"批次 {batch.pk} 当前为“{batch.get_status_display()}”，不能再导入")
+        raise ServiceError(
+            gettext("批次 %(pk)s 当前为“%(status)s”，不能再导入")
+            % {"pk": batch.pk, "status": batch.get_status_display()}
+        )
     token = claim(batch)
     try:
         with big_write_cache():

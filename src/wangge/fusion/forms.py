@@ -47,11 +47,12 @@ def uploads_from(files: Iterable[UploadedFile]) -> list[Upload]:
         name = f.name or "未命名文件"
         if f.size is not None and f.size > limit:
             raise ServiceError(
-                f"文件“{name}”有 {f.size / 1e6:.1f} MB，超过上限 {limit / 1e6:.0f} MB，整批未导入"
+                _("文件“%(name)s”有 %(size).1f MB，超过上限 %(limit).0f MB，整批未导入")
+                % {"name": name, "size": f.size / 1000000.0, "limit": limit / 1000000.0}
             )
         uploads.append(Upload(name, f.read()))
     if not uploads:
-        raise ServiceError("请选择要导入的台账文件")
+        raise ServiceError(_("请选择要导入的台账文件"))
     return uploads
 
 
@@ -76,7 +77,10 @@ def mapping_overrides(
                 if role is None or fld is None:
                     continue
                 if role not in ROLES or (fld and fld not in FIELDS):
-                    raise ServiceError(f"第 {c['index'] + 1} 列“{c['header']}”的对应无效")
+                    raise ServiceError(
+                        _("第 %(column)s 列“%(header)s”的对应无效")
+                        % {"column": c["index"] + 1, "header": c["header"]}
+                    )
                 value = f"{role}:{fld}"
                 if value == current:
                     continue

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.core.bulk import begin_write
@@ -42,5 +43,6 @@ def refuse_while_committing(actor: Any, model: type[Model], pks: list[Any]) -> N
             detail={"reason": "import_committing", "batch": batch},
         )
     raise PermissionDenied(
-        f"批次 {batch} 正在导入人口档案，导入完成前不能删除网格、楼栋、单元或房屋，请稍后再试"
+        _("批次 %(batch)s 正在导入人口档案，导入完成前不能删除网格、楼栋、单元或房屋，请稍后再试")
+        % {"batch": batch}
     )

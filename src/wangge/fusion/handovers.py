@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.access import audit
 from wangge.access.masking import mask_id_number, mask_phone
@@ -50,7 +51,9 @@ def visible_handovers(actor: Any, *, status: str = HandOverStatus.PENDING) -> Qu
 def get_handover(actor: Any, handover_id: int, *, channel: str = "web") -> HandOver:
     item = visible_handovers(actor, status="").filter(pk=handover_id).first()
     if item is None:
-        raise NotFound(f"移交事项 {handover_id} 不存在或不在您的管辖范围内")
+        raise NotFound(
+            _("移交事项 %(handover_id)s 不存在或不在您的管辖范围内") % {"handover_id": handover_id}
+        )
     audit.record(actor, audit.AuditAction.VIEW, "fusion.handover", item.pk, channel=channel)
     return item
 
@@ -80,10 +83,15 @@ def _pending(actor: Any, handover_id: int) -> HandOver:
         .first()
     )
     if item is None:
-        raise NotFound(f"移交事项 {handover_id} 不存在或不在您的管辖范围内")
+        raise NotFound(
+            _("移交事项 %(handover_id)s 不存在或不在您的管辖范围内") % {"handover_id": handover_id}
+        )
     require(actor, item, Right.CHANGE)
     if item.status != HandOverStatus.PENDING:
-        raise ServiceError(f"移交事项 {item.pk} 已是“{item.get_status_display()}”，不能再处理")
+        raise ServiceError(
+            _("移交事项 %(pk)s 已是“%(status)s”，不能再处理")
+            % {"pk": item.pk, "status": item.get_status_display()}
+        )
     return item
 
 
@@ -100,7 +108,7 @@ def accept_handover(
     else:
         number = values.get("id_number") or ""
         if number and person_with_id_number(number) is not None:
-            raise ServiceError("平台中已有该身份证号码的人员，请拒绝本事项后在该人员档案中核对")
+            raise ServiceError(_("平台中已有该身份证号码的人员，请拒绝本事项后在该人员档案中核对"))
         item.person = create_person(
             actor,
             values,

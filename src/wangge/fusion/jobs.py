@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from wangge.access.fields import data_cipher
 from wangge.access.scoping import Right
@@ -48,7 +49,7 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.WAITING)
 
 def _pending_dir(token: str) -> Path:
     if not token or not all(c in "0123456789abcdef" for c in token):
-        raise ServiceError("上传记录无效，请重新上传")
+        raise ServiceError(_("上传记录无效，请重新上传"))
     return Path(settings.DATA_DIR) / "imports" / "pending" / token
 
 
@@ -69,7 +70,7 @@ def _keep_uploads(uploads: Sequence[Upload]) -> str:
 def _kept_uploads(token: str, names: list[str]) -> list[Upload]:
     folder = _pending_dir(token)
     if not folder.is_dir():
-        raise ServiceError("上传的台账文件已不在服务器上（已处理或已清理），请重新上传")
+        raise ServiceError(_("上传的台账文件已不在服务器上（已处理或已清理），请重新上传"))
     cipher = data_cipher()
     return [
         Upload(name, cipher.decrypt_bytes((folder / f"file-{n}.enc").read_bytes()))
@@ -84,7 +85,7 @@ def start_stage(actor: Any, uploads: Sequence[Upload], *, channel: str, label: s
     """Keep the uploads and queue their staging; the batch exists once the job has run."""
     services.require_importer(actor)
     if not uploads:
-        raise ServiceError("请选择要导入的台账文件")
+        raise ServiceError(_("请选择要导入的台账文件"))
     token = _keep_uploads(uploads)
     count = len(uploads)
     return enqueue(
@@ -124,8 +125,8 @@ def _start_on_batch(
     running = active_job(batch.pk)
     if running is not None:
         raise ServiceError(
-            f"批次 {batch.pk} 正在执行“{running.label}”（{running.get_status_display()}），"
-            "请等它结束后再操作"
+            _("批次 %(pk)s 正在执行“%(label)s”（%(status)s），请等它结束后再操作")
+            % {"pk": batch.pk, "label": running.label, "status": running.get_status_display()}
         )
     return enqueue(kind, actor, {"batch_id": batch.pk, **params}, label=label)
 

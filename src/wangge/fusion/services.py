@@ -20,6 +20,7 @@ import polars as pl
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wangge.access import audit
 from wangge.access.fields import data_cipher
@@ -76,7 +77,7 @@ def require_importer(actor: Any) -> None:
     if actor is None or actor.is_superuser:
         return
     if not scope_for(actor).roles & IMPORT_ROLES:
-        raise Forbidden("只有区、街道、社区工作人员可以导入台账")
+        raise Forbidden(gettext("只有区、街道、社区工作人员可以导入台账"))
 
 
 def office_of(actor: Any) -> Region | None:
@@ -104,7 +105,9 @@ def get_batch(
     with the refusal in the audit log. A batch they may not read does not exist for them."""
     batch = visible_batches(actor).select_related("region").filter(pk=batch_id).first()
     if batch is None:
-        raise NotFound(f"导入批次 {batch_id} 不存在或不在您的权限范围内")
+        raise NotFound(
+            gettext("导入批次 %(batch_id)s 不存在或不在您的权限范围内") % {"batch_id": batch_id}
+        )
     if right != Right.VIEW:
         require(actor, batch, right, message=NOT_YOUR_BATCH, channel=channel)
     return batch
@@ -194,7 +197,7 @@ def stage_batch(
     """
     require_importer(actor)
     if not uploads:
-        raise ServiceError("请选择要导入的台账文件")
+        raise ServiceError(gettext("请选择要导入的台账文件"))
     sheets = _read_uploads(uploads)
     result = _fuse(actor, sheets, overrides or {}, allow_rejects, progress)
     with transaction.atomic():
@@ -230,7 +233,7 @@ def restage_batch(
     """Run the batch again with a corrected column mapping."""
     batch = get_batch(actor, batch_id, Right.CHANGE)
     if batch.status != BatchStatus.STAGED:
-        raise ServiceError("只有待确认的批次可以修改列对应")
+        raise ServiceError(gettext("只有待确认的批次可以修改列对应"))
     uploads = _uploads_of(batch)
     sheets = _read_uploads(uploads)
     result = _fuse(actor, sheets, overrides, allow_rejects, progress)
@@ -253,7 +256,8 @@ def _read_uploads(uploads: Sequence[Upload]) -> list[LedgerSheet]:
         )
     except FusionError as exc:
         raise ServiceError(
-            "台账无法读取，整批未导入：" + "；".join(exc.problems),
+            gettext("台账无法读取，整批未导入：%(problems)s")
+            % {"problems": gettext("；").join(exc.problems)},
             permanent=True,  # the same file is read the same way: a retry cannot help
             remedy=FIX_THE_FILE,
         ) from exc
@@ -290,7 +294,8 @@ def _fuse(
         )
     except FusionError as exc:
         raise ServiceError(
-            "台账无法导入，整批未导入：" + "；".join(exc.problems),
+            gettext("台账无法导入，整批未导入：%(problems)s")
+            % {"problems": gettext("；").join(exc.problems)},
             permanent=True,
             remedy=FIX_THE_FILE,
         ) from exc
@@ -407,7 +412,7 @@ def staged_records(batch: ImportBatch, columns: Sequence[str] | None = None) -> 
     frame), which only the commit reads; the batch's pages, exports and tasks need not hold
     them."""
     if not batch.staged_file:
-        raise ServiceError("该批次没有暂存的数据")
+        raise ServiceError(gettext("该批次没有暂存的数据"))
     data = io.BytesIO(_load(_batch_dir(batch) / batch.staged_file))
     present = list(pl.read_parquet_schema(data))
     data.seek(0)
@@ -429,19 +434,19 @@ def save_template(actor: Any, batch_id: int, file_sheet: str, name: str) -> Mapp
                 )
                 audit.record(actor, "import.template", "fusion.mappingtemplate", template.pk)
                 return template
-    raise NotFound(f"批次中没有工作表 {file_sheet}")
+    raise NotFound(gettext("批次中没有工作表 %(file_sheet)s") % {"file_sheet": file_sheet})
 
 
 def decide_pair(actor: Any, batch_id: int, rid: int, decision: str) -> ImportBatch:
     """A reviewer's answer on a doubtful row: 'same' joins the suggested person, 'different'
     imports it as its own person."""
     if decision not in ("same", "different"):
-        raise ServiceError("核实结果只能是“同一人”或“不是同一人”")
+        raise ServiceError(gettext("核实结果只能是“同一人”或“不是同一人”"))
     batch = get_batch(actor, batch_id, Right.CHANGE)
     if batch.status != BatchStatus.STAGED:
-        raise ServiceError("该批次已不在待确认状态")
+        raise ServiceError(gettext("该批次已不在待确认状态"))
     if not any(p["rid"] == rid for p in batch.summary.get("review", [])):
-        raise NotFound(f"批次中没有待核实的第 {rid + 1} 条记录")
+        raise NotFound(gettext("批次中没有待核实的第 %(number)s 条记录") % {"number": rid + 1})
     batch.decisions = {**batch.decisions, str(rid): decision}
     batch.save(update_fields=["decisions"])
     audit.record(actor, "import.review", "fusion.importbatch", batch.pk, detail={"rid": rid})
@@ -451,7 +456,7 @@ def decide_pair(actor: Any, batch_id: int, rid: int, decision: str) -> ImportBat
 def discard_batch(actor: Any, batch_id: int) -> ImportBatch:
     batch = get_batch(actor, batch_id, Right.CHANGE)
     if batch.status != BatchStatus.STAGED:
-        raise ServiceError("只有待确认的批次可以放弃")
+        raise ServiceError(gettext("只有待确认的批次可以放弃"))
     batch.status = BatchStatus.DISCARDED
     batch.save(update_fields=["status"])
     audit.record(actor, "import.discard", "fusion.importbatch", batch.pk)
@@ -502,7 +507,10 @@ def undo_batch(actor: Any, batch_id: int) -> ImportBatch:
     must be undone first, or their changes would be lost silently."""
     batch = get_batch(actor, batch_id, Right.CHANGE)
     if batch.status != BatchStatus.COMMITTED:
-        raise ServiceError(f"批次 {batch.pk} 当前为“{batch.get_status_display()}”，不能撤销")
+        raise ServiceError(
+            gettext("批次 %(pk)s 当前为“%(status)s”，不能撤销")
+            % {"pk": batch.pk, "status": batch.get_status_display()}
+        )
     from django.apps import apps
 
     later = ImportBatch.objects.filter(
@@ -516,7 +524,10 @@ def undo_batch(actor: Any, batch_id: int) -> ImportBatch:
     for other in later:
         overlap = SourceRecord.objects.filter(batch=other, person_id__in=list(touched)[:50000])
         if overlap.exists():
-            raise ServiceError(f"之后的批次 {other.pk} 也修改了这些人员，请先撤销批次 {other.pk}")
+            raise ServiceError(
+                gettext("之后的批次 %(batch)s 也修改了这些人员，请先撤销批次 %(batch)s")
+                % {"batch": other.pk}
+            )
     with transaction.atomic():
         begin_write()  # reads first, then writes: take SQLite's lock now (core.bulk)
         changes = list(batch.changes.order_by("-pk"))

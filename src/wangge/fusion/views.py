@@ -53,7 +53,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         try:
             if not form.is_valid():
                 raise ServiceError(
-                    "；".join(str(e) for errors in form.errors.values() for e in errors)
+                    _("；").join(str(e) for errors in form.errors.values() for e in errors)
                 )
             uploads = uploads_from(request.FILES.getlist("ledgers"))
             job = import_jobs.start_stage(
@@ -70,7 +70,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     elif request.GET.get("job"):
         job = get_job(request.user, request.GET["job"])
         if job.kind != import_jobs.STAGE:
-            raise NotFound("后台任务不存在或不在您的权限范围内")
+            raise NotFound(_("后台任务不存在或不在您的权限范围内"))
         if job.status == JobStatus.SUCCEEDED and job.result_url:
             return redirect(job.result_url)
     status = 400 if error else 200
@@ -162,7 +162,7 @@ def _act(request: HttpRequest, batch_id: int, action: str) -> HttpResponse:
         return redirect("fusion:list")
     if action == "undo":
         return _started(request, import_jobs.start_undo(user, batch_id), here)
-    raise ServiceError(f"未知的操作“{action[:20]}”")
+    raise ServiceError(_("未知的操作“%(action)s”") % {"action": action[:20]})
 
 
 def _started(request: HttpRequest, job: Job, here: str) -> HttpResponse:
@@ -218,7 +218,7 @@ def handover_detail(request: HttpRequest, handover_id: int) -> HttpResponse:
                 handovers.reject_handover(request.user, handover_id, note=note)
                 messages.success(request, _("已拒绝该移交事项"))
             else:
-                raise ServiceError(f"未知的操作“{action[:20]}”")
+                raise ServiceError(_("未知的操作“%(action)s”") % {"action": action[:20]})
         except (Forbidden, NotFound):
             raise
         except ServiceError as exc:
