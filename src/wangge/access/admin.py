@@ -83,7 +83,7 @@ class WanggeUserAdmin(DistrictAdmin, UserAdmin):
                 channel="admin",
                 detail={"is_active": False},
             )
-        messages.success(request, "已停用所选用户。")
+        messages.success(request, _("已停用所选用户。"))
 
 
 # The audit log's own admin lives here, with the district-admin base it needs: audit is the

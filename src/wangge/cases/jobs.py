@@ -8,6 +8,7 @@ import datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import ServiceError
 from wangge.jobs.exports import export_job
@@ -69,9 +70,11 @@ def start_metrics_export(
     from wangge.jobs.services import enqueue
 
     if group not in GROUPS:
-        raise ServiceError(f"不支持按“{group[:20]}”统计，可选：街道、社区、网格、部门、类别")
+        raise ServiceError(
+            _("不支持按“%(group)s”统计，可选：街道、社区、网格、部门、类别") % {"group": group[:20]}
+        )
     if start and end and end < start:
-        raise ServiceError("结束日期早于开始日期")
+        raise ServiceError(_("结束日期早于开始日期"))
     return enqueue(
         METRICS_EXPORT,
         actor,

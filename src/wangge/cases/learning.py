@@ -26,7 +26,8 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import pgettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from wangge.access import audit
 from wangge.access.crypto import DecryptionError
@@ -111,7 +112,8 @@ def read_model(path: Path | None = None) -> CategorySuggester:
     try:
         data = data_cipher().decrypt_bytes(path.read_bytes())
     except DecryptionError as exc:
-        raise ModelFileError(f"模型文件校验失败：{exc}") from exc
+        # logged, not shown: the source language
+        raise ModelFileError(gettext_noop("模型文件校验失败：%(exc)s") % {"exc": exc}) from exc
     return CategorySuggester.from_bytes(data, category_names())
 
 
@@ -172,7 +174,7 @@ def start_retrain(actor: Any) -> Any:
     from wangge.jobs.services import enqueue
 
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise Forbidden("请先登录")
+        raise Forbidden(_("请先登录"))
     require_district_admin(actor, pgettext("admin task", "重新训练类别推荐模型"))
     return enqueue(RETRAIN_JOB, actor, {"force": True})
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -134,9 +135,12 @@ def case_metrics(
 ) -> Metrics:
     """Rates per group over cases accepted from `start` to `end` (both days included)."""
     if group not in GROUPS:
-        raise ServiceError(f"不支持按“{group}”统计，可选：街道、社区、网格、部门、类别")
+        raise ServiceError(
+            gettext("不支持按“%(group)s”统计，可选：街道、社区、网格、部门、类别")
+            % {"group": group}
+        )
     if start and end and end < start:
-        raise ServiceError("结束日期早于开始日期")
+        raise ServiceError(gettext("结束日期早于开始日期"))
     queryset = visible_cases(user)
     tz = timezone.get_current_timezone()
     if start:

@@ -251,9 +251,13 @@ def load_grids(actor: Any, source: str | Path | bytes, *, channel: str = "cli") 
     if errors:
         problems = [
             Problem(
-                f"要素 {e.code}"
+                _("要素 %(code)s") % {"code": e.code}
                 if e.code
-                else (f"第{e.feature_index + 1}个要素" if e.feature_index is not None else name),
+                else (
+                    _("第%(number)s个要素") % {"number": e.feature_index + 1}
+                    if e.feature_index is not None
+                    else name
+                ),
                 e.message,
             )
             for e in errors

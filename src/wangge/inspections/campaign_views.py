@@ -139,9 +139,9 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
                     # …and go on to the campaign, its tasks listed, as soon as it is done
                     return redirect(reverse("jobs:detail", args=[job.pk]) + "?follow=result")
                 if job.status == JobStatus.SUCCEEDED:
-                    messages.success(request, str((job.result or {}).get("message", "已启动")))
+                    messages.success(request, str((job.result or {}).get("message", _("已启动"))))
                 else:
-                    messages.error(request, job.error or "启动失败")
+                    messages.error(request, job.error or _("启动失败"))
             elif action == "member":
                 messages.success(request, _member(request, campaign))
             else:

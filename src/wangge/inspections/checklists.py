@@ -304,7 +304,7 @@ def record_checklist(
     failed = failed_items(code, answers, photos)
     missing = [f.item.label for f in failed if not f.photos]
     if missing:
-        raise ServiceError("不合格项必须拍照：" + "；".join(missing))
+        raise ServiceError(_("不合格项必须拍照：%(items)s") % {"items": _("；").join(missing)})
     with transaction.atomic():
         made = [
             services.record_hazard(

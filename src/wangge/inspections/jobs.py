@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.jobs.exports import export_job
 from wangge.jobs.models import Job
@@ -123,9 +124,11 @@ def start_counts_export(
     from wangge.jobs.services import enqueue
 
     if level not in LEVELS:
-        raise ServiceError(f"不支持按“{level[:20]}”统计，可选：街道、社区、网格")
+        raise ServiceError(
+            _("不支持按“%(level)s”统计，可选：街道、社区、网格") % {"level": level[:20]}
+        )
     if start and end and end < start:
-        raise ServiceError("结束日期早于开始日期")
+        raise ServiceError(_("结束日期早于开始日期"))
     return enqueue(
         COUNTS_EXPORT,
         actor,

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
 if TYPE_CHECKING:
     from wangge.jobs.runner import JobContext
 
@@ -76,7 +78,7 @@ def get_kind(name: str) -> JobKind:
     except KeyError:
         from wangge.core.errors import ServiceError
 
-        raise ServiceError(f"未知的后台任务类型“{name[:40]}”") from None
+        raise ServiceError(_("未知的后台任务类型“%(name)s”") % {"name": name[:40]}) from None
 
 
 def periodic() -> list[JobKind]:

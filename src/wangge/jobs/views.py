@@ -47,7 +47,7 @@ def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "已重新提交该任务")
+            messages.success(request, _("已重新提交该任务"))
         return redirect("jobs:detail", job_id=job.pk)
     follow = request.GET.get("follow", "")
     if follow not in FOLLOW:
