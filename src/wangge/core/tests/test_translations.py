@@ -186,3 +186,126 @@ def test_each_msgid_has_one_entry() -> None:
             twice.append(entry.msgid)
         seen.add(key)
     assert not twice, twice
+
+
+# ------------------------------------------------- messages the services produce for a person
+
+# Where a Chinese message is raised or shown without gettext on purpose, by module. Modules
+# that import no Django (the pure logic: ID rules, address parsing, ledger reading) are not
+# listed: their words are data (a row's reason, a parse's explanation) and they cannot call
+# gettext; where one of their reasons is shown at once it is wrapped at that boundary
+# (`fusion.services`: 台账无法读取，整批未导入：%(problems)s, the problems as the reader wrote them).
+CHINESE_BY_DESIGN = {
+    # the operator's console: commands print to a terminal, not to a chosen UI language
+    "management/commands/": "command line",
+    "core/commands.py": "command line",
+    "settings.py": "start-up configuration errors",
+    # the demo district and the test fixtures are Chinese data
+    "demo": "demo data",
+    "testing.py": "test fixtures",
+    # written into the database and read later by others, in the source language
+    "forms/applying.py": "a submission's stored outcome (applied under translation.override)",
+    "inspections/submitted.py": "a checklist submission's stored outcome (applied as above)",
+    "jobs/runner.py": "a job's stored outcome, written by the worker",
+    "audit/": "the audit log's entries",
+    # machine clients with no language to choose: ODK Collect over OpenRosa, Open311 clients
+    "forms/submissions.py": "OpenRosa answers to ODK Collect",
+    "forms/openrosa_views.py": "OpenRosa answers to ODK Collect",
+    "cases/open311": "Open311 answers to machine clients",
+}
+SHOWN = {"success", "error", "warning", "info", "add_error"}
+EXCEPTIONS = re.compile(
+    r"[A-Z]\w*(Error|Exception|Refused|Denied|NotFound|Forbidden|Conflict)$|"
+    r"^(NotFound|Forbidden|Conflict|RateLimited|Busy|Gone|StaleTask|Refused|"
+    r"Problem|Http404|HttpError|NotARecheck|IdNumberTaken|DemoExists)$"
+)
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _imports_django(tree: ast.AST) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("django"):
+            return True
+        if isinstance(node, ast.Import) and any(a.name.startswith("django") for a in node.names):
+            return True
+    return False
+
+
+def _name(func: ast.expr) -> str:
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
+def unmarked_messages(source: str) -> list[tuple[int, str]]:
+    """Chinese literals a request would show as they are: in a raise, an exception or Problem
+    built, a refusal's `message=`, or a page's `messages.success(…)` / `add_error(…)`, and not
+    inside a gettext call."""
+    tree = ast.parse(source)
+    marked: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node.func) in GETTEXT:
+            marked |= {id(n) for n in ast.walk(node)}
+    found: dict[int, tuple[int, str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            if not isinstance(node.exc, ast.Call):
+                continue
+            roots: list[ast.AST] = list(node.exc.args)
+        elif isinstance(node, ast.Call):
+            name = _name(node.func)
+            # messages.success(request, …) or form.add_error(…); not a logger's info/error
+            shown = name == "add_error" or (
+                name in SHOWN
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "messages"
+            )
+            roots = []
+            if EXCEPTIONS.search(name) or shown:
+                roots += node.args
+            if shown or name in {"require", "refuse", "get_visible", "message_user"}:
+                roots += [k.value for k in node.keywords if k.arg == "message"]
+            if name == "message_user":
+                roots += node.args[1:2]
+        else:
+            continue
+        for root in roots:
+            for leaf in ast.walk(root):
+                if (
+                    isinstance(leaf, ast.Constant)
+                    and isinstance(leaf.value, str)
+                    and CJK.search(leaf.value)
+                    and id(leaf) not in marked
+                ):
+                    found[id(leaf)] = (leaf.lineno, leaf.value)
+    return sorted(found.values())
+
+
+def test_the_check_for_unmarked_messages_finds_them() -> None:
+    source = (
+        "from django.utils.translation import gettext as _\n"
+        "def f(user, x):\n"
+        "    raise ServiceError(f'批次 {x} 不存在')\n"
+        "    raise Forbidden(_('只有%(who)s可以') % {'who': x})\n"
+        "    require(user, x, 'change', message='不在您的管辖范围内')\n"
+        "    messages.success(request, '已保存')\n"
+        "    problems.append(Problem(x, '编码重复'))\n"
+        "    note = '按责任清单自动派遣'\n"
+    )
+    assert sorted({line for line, _text in unmarked_messages(source)}) == [3, 5, 6, 7]
+
+
+def test_the_services_messages_are_marked_for_translation() -> None:
+    """A refusal or notice a request shows is marked, so a user who chose English reads it in
+    English (Chinese stays the source language). A new `raise ServiceError("…")` without
+    `_()` fails here, naming the file and line; words left Chinese on purpose are listed in
+    CHINESE_BY_DESIGN with the reason."""
+    unmarked = []
+    for path in _python_sources():
+        where = str(path.relative_to(SRC))
+        if any(part in where for part in CHINESE_BY_DESIGN):
+            continue
+        source = path.read_text(encoding="utf-8")
+        if not _imports_django(ast.parse(source)):
+            continue
+        unmarked += [f"{where}:{line}: {text}" for line, text in unmarked_messages(source)]
+    assert not unmarked, "Messages not marked for translation:\n" + "\n".join(unmarked)
