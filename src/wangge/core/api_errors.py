@@ -23,32 +23,45 @@ from django.core.exceptions import (
 )
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 ErrorFormatter = Callable[[HttpRequest, int, str], HttpResponse]
 
 MESSAGES = {
-    400: "请求无效",
-    401: "未认证：请登录，或提供有效的API令牌",
-    403: "禁止访问",
-    404: "接口不存在",
-    405: "该路径不支持此请求方法",
-    408: "请求超时",
-    409: "记录已被他人修改",
-    413: "请求体过大",
-    415: "不支持的内容类型",
-    429: "请求过于频繁，请稍后再试",
-    500: "服务器内部错误，已记录，请稍后重试或联系管理员",
-    503: "服务暂时不可用，请稍后重试",
+    400: gettext_lazy("请求无效"),
+    401: gettext_lazy("未认证：请登录，或提供有效的API令牌"),
+    403: gettext_lazy("禁止访问"),
+    404: gettext_lazy("接口不存在"),
+    405: gettext_lazy("该路径不支持此请求方法"),
+    408: gettext_lazy("请求超时"),
+    409: gettext_lazy("记录已被他人修改"),
+    413: gettext_lazy("请求体过大"),
+    415: gettext_lazy("不支持的内容类型"),
+    429: gettext_lazy("请求过于频繁，请稍后再试"),
+    500: gettext_lazy("服务器内部错误，已记录，请稍后重试或联系管理员"),
+    503: gettext_lazy("服务暂时不可用，请稍后重试"),
 }
 
 
 def default_message(request: HttpRequest, status: int, allow: str = "") -> str:
-    message = MESSAGES.get(status, f"请求失败（HTTP {status}）")
-    if status == 404:
-        return f"{message}：{request.path}"
-    if status == 405:
-        return f"{message}（{request.method}）" + (f"；允许：{allow}" if allow else "")
-    return message
+    """The words for an error answer that came without any, in the language the user chose
+    (the middleware that produced it may have run after the language was let go)."""
+    with translation.override(getattr(request, "LANGUAGE_CODE", None) or settings.LANGUAGE_CODE):
+        known = MESSAGES.get(status)
+        message = str(known) if known else _("请求失败（HTTP %(status)s）") % {"status": status}
+        if status == 404:
+            return _("%(message)s：%(path)s") % {"message": message, "path": request.path}
+        if status == 405:
+            if allow:
+                return _("%(message)s（%(method)s）；允许：%(allow)s") % {
+                    "message": message,
+                    "method": request.method,
+                    "allow": allow,
+                }
+            return _("%(message)s（%(method)s）") % {"message": message, "method": request.method}
+        return message
 
 
 def json_error(request: HttpRequest, status: int, message: str) -> HttpResponse:
@@ -165,9 +178,14 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if isinstance(exception, _TOO_BIG):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
         status = 413
-        message = f"请求体过大：超过 {limit // 1024} KB 或字段过多" if limit else "请求体过大"
+        message = (
+            _("请求体过大：超过 %(kb)s KB 或字段过多") % {"kb": limit // 1024}
+            if limit
+            else _("请求体过大")
+        )
     else:
-        status, message = 400, "请求无效" + (f"：{exception}" if exception else "")
+        status = 400
+        message = _("请求无效：%(reason)s") % {"reason": exception} if exception else _("请求无效")
     formatter = formatter_for(request.path)
     if formatter is not None:
         return formatter(request, status, message)
@@ -177,7 +195,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler403: the refusal's own Chinese reason (该记录不在您的管辖范围内), not Django's bare
     English "403 Forbidden"; a machine client gets its own format."""
-    message = str(exception) if exception is not None and str(exception) else "您无权执行此操作"
+    message = str(exception) if exception is not None and str(exception) else _("您无权执行此操作")
     formatter = formatter_for(request.path)
     if formatter is not None:
         return formatter(request, 403, message)
@@ -186,7 +204,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: a machine client gets its own format; a person, a page that says why."""
-    message = "CSRF 校验失败：请刷新页面后重试" + (f"（{reason}）" if reason else "")
+    message = _("CSRF 校验失败：请刷新页面后重试")
+    if reason:
+        message = _("CSRF 校验失败：请刷新页面后重试（%(reason)s）") % {"reason": reason}
     formatter = formatter_for(request.path)
     if formatter is not None:
         return formatter(request, 403, message)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from wangge.core.bounds import text_problem
 
@@ -90,7 +91,10 @@ class StorableTextMiddleware:
                     problem = text_problem(value)
                     if problem:
                         name = key[:40].replace("\x00", "")
-                        message = f"请求参数“{name}”有误：{problem}"
+                        message = _("请求参数“%(name)s”有误：%(problem)s") % {
+                            "name": name,
+                            "problem": problem,
+                        }
                         return render(request, "core/error.html", {"message": message}, status=400)
         return None
 

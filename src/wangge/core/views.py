@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 
 @login_required
@@ -31,14 +32,19 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"message": f"接口不存在：{request.path}"}, status=404)
+        return JsonResponse(
+            {"message": _("接口不存在：%(path)s") % {"path": request.path}}, status=404
+        )
     return render(
-        request, "core/error.html", {"message": f"页面不存在：{request.path}"}, status=404
+        request,
+        "core/error.html",
+        {"message": _("页面不存在：%(path)s") % {"path": request.path}},
+        status=404,
     )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    message = "服务器内部错误，已记录，请稍后重试或联系管理员"
+    message = _("服务器内部错误，已记录，请稍后重试或联系管理员")
     if _wants_json(request):
         return JsonResponse({"message": message}, status=500)
     return render(request, "core/error.html", {"message": message}, status=500)

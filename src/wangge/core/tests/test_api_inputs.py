@@ -216,3 +216,20 @@ def test_a_refused_body_is_named_in_the_language_the_user_chose(sample: SampleDi
     client.cookies["django_language"] = "en"
     message = _error(client.post("/api/cases/", '"hello"', content_type="application/json"), 422)
     assert message == "The request body must be a JSON object ({…}); it was a string"
+
+
+def test_an_error_answer_without_words_of_its_own_is_in_the_chosen_language(
+    sample: SampleDistrict,
+) -> None:
+    """The error middleware stands outside the language middleware, so the words it supplies
+    (an unknown path, a method not allowed) are put in the language the request chose."""
+    client = Client()
+    client.force_login(sample.users["admin"])
+    client.cookies["django_language"] = "en"
+    assert _error(client.get("/api/nope"), 404) == "No such endpoint: /api/nope"
+    assert _error(client.delete("/api/cases/"), 405).startswith(
+        "This path does not allow this method (DELETE)"
+    )
+    chinese = Client()
+    chinese.force_login(sample.users["admin"])
+    assert _error(chinese.get("/api/nope"), 404) == "接口不存在：/api/nope"
