@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from wangge.core.errors import ServiceError
@@ -215,5 +215,10 @@ def _finish(
 
 @task()
 def run_job(job_id: str) -> str:
-    """The one django-tasks task: run the Job with this id."""
-    return str(execute(job_id))
+    """The one django-tasks task: run the Job with this id.
+
+    In the source language, Chinese, whoever started it: the outcome (message, error, stage)
+    is stored on the Job and read by other staff, and the immediate backend runs the job inside
+    the starter's request, whose language may be English."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(execute(job_id))
