@@ -58,7 +58,7 @@ def upload_form(
     check = form_check_for(compiled.code)
     problems = check(compiled.questions) if check is not None else []
     if problems:
-        raise ServiceError("XLSForm 有误：" + "；".join(problems))
+        raise ServiceError(_("XLSForm 有误：%(problems)s") % {"problems": _("；").join(problems)})
     for role in roles or []:
         if role not in Role.values:
             raise ServiceError(_("未知角色“%(role)s”") % {"role": role[:30]})
