@@ -161,10 +161,16 @@ def build_demo(
         same = marker.get("size") == size and marker.get("seed") == seed
         if same and not reset:
             counts = demo_counts()
-            counts.update(_after(DemoContext(size, seed, DISTRICT_CODE, STREET_CODE), report))
+            redone: list[str] = []
+            counts.update(
+                _after(DemoContext(size, seed, DISTRICT_CODE, STREET_CODE), report, redone)
+            )
+            message = f"演示数据已存在（规模 {size}，种子 {seed}），" + (
+                "；".join(redone) if redone else "未做任何改动"
+            )
             return DemoSummary(
                 created=False,
-                message=f"演示数据已存在（规模 {size}，种子 {seed}），未做任何改动",
+                message=message,
                 size=size,
                 seed=seed,
                 counts=counts,
@@ -223,14 +229,21 @@ def _write_district(context: DemoContext, modules: Sequence[Any], report: Progre
         report("楼栋、户室、住户与人员", done, context.size)
 
 
-def _after(context: DemoContext, report: ProgressCallback) -> dict[str, int]:
+def _after(
+    context: DemoContext, report: ProgressCallback, redone: list[str] | None = None
+) -> dict[str, int]:
     """The contributions that work in transactions of their own (an import's commit), run
-    once the district is committed; each makes sure its part is there."""
+    once the district is committed; each makes sure its part is there. One that had to put
+    its part back says so (``"redone"`` in its counts, its ``REDONE`` text into ``redone``),
+    so a demo already there is not reported as untouched when something was redone."""
     counts: dict[str, int] = {}
     for module in _contributions():
         if hasattr(module, "after"):
             report(module.STAGE, 0, 1)
-            counts.update(module.after(context))
+            done = dict(module.after(context))
+            if done.pop("redone", 0) and redone is not None:
+                redone.append(getattr(module, "REDONE", f"{module.STAGE}：已补回"))
+            counts.update(done)
     return counts
 
 

@@ -27,6 +27,9 @@ from wangge.core.demo import (
     build_demo,
 )
 from wangge.fusion.demo import _NEWCOMERS
+from wangge.fusion.demo import LABEL as DEMO_LEDGER
+from wangge.fusion.models import BatchStatus, ImportBatch
+from wangge.fusion.services import undo_batch
 from wangge.geo.models import Region, RegionLevel, StaffAssignment, StaffPost
 from wangge.geo.pointindex import GridIndex
 from wangge.people.demo_district import DemoGenerator
@@ -111,6 +114,18 @@ def test_second_run_changes_nothing(demo: DemoSummary) -> None:
     assert not summary.created
     assert (_snapshot(), Building.objects.count(), Residence.objects.count()) == before
     assert AuditEntry.objects.count() == entries
+    assert summary.message.endswith("未做任何改动")
+
+
+def test_a_second_run_says_what_it_put_back(demo: DemoSummary) -> None:
+    """The demo ledger's import undone (a fuzzer did it): the run imports it again and says
+    so, not 未做任何改动."""
+    batch = ImportBatch.objects.get(label=DEMO_LEDGER, status=BatchStatus.COMMITTED)
+    undo_batch(get_user_model().objects.get(username="community"), batch.pk)
+    summary = build_demo(size=SIZE, seed=SEED)
+    assert not summary.created
+    assert "已重新导入" in summary.message and "未做任何改动" not in summary.message
+    assert ImportBatch.objects.filter(label=DEMO_LEDGER, status=BatchStatus.COMMITTED).exists()
 
 
 def test_other_size_needs_reset(demo: DemoSummary) -> None:
