@@ -288,7 +288,12 @@ WANGGE_TILE_CRS = _env_str("WANGGE_TILE_CRS", "wgs84")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "client_errors": {"()": "wangge.core.logfilters.ClientErrorsWithoutTraceback"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors"]},
+    },
     "root": {"handlers": ["console"], "level": _env_str("WANGGE_LOG_LEVEL", "WARNING")},
 }
 
