@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from wangge.access.models import Role
 from wangge.access.services import assign_role
@@ -170,3 +171,12 @@ def make_role_users(sample: SampleDistrict) -> dict[str, Any]:
         users[username] = user
     users["nobody"] = user_model.objects.create_user(username="nobody", password=PASSWORD)
     return users
+
+
+def english_client(user: Any) -> Client:
+    """A test client logged in as ``user`` who chose English with the 中文/English switch (the
+    ``django_language`` cookie), as the English-mode tests of every app need one."""
+    client = Client()
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    return client

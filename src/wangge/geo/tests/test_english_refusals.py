@@ -5,15 +5,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from wangge.core.testing import SampleDistrict
+from wangge.core.testing import SampleDistrict, english_client
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_unknown_region_is_named_in_english(sample: SampleDistrict) -> None:
-    client = Client()
-    client.force_login(sample.users["street"])
-    client.cookies["django_language"] = "en"
+    client = english_client(sample.users["street"])
     answer = client.get("/api/regions/999999999999")
     assert answer.status_code == 404
     assert answer.json()["message"] == "Region code 999999999999 does not exist"

@@ -6,16 +6,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from wangge.core.testing import SampleDistrict
+from wangge.core.testing import SampleDistrict, english_client
 
 pytestmark = pytest.mark.django_db
 
 
 def _english(sample: SampleDistrict, username: str) -> Client:
-    client = Client()
-    client.force_login(sample.users[username])
-    client.cookies["django_language"] = "en"
-    return client
+    return english_client(sample.users[username])
 
 
 def test_a_person_out_of_reach_is_not_found_in_english(sample: SampleDistrict) -> None:
