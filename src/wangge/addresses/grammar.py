@@ -244,7 +244,11 @@ FLOOR_NEXT: Final = re.compile(r"(?:-|B|负|地下)?[0-9]+(?:楼|层|F)")
 GLUED_ROOM: Final = re.compile(r"([0-9]{1,4}[A-Z][0-9]{2,5})(?:室|号|房)?(?![0-9A-Z])")
 STALL: Final = re.compile(r"([A-Z]?[0-9]+)号(?![楼栋幢座院0-9])")
 FLOOR_LOU: Final = re.compile(r"(-|B|负|地下)?([0-9]+)楼")
-ROOM: Final = re.compile(rf"((?:[东西南北中前后][厢]?)?(?:{_ID})(?:-[0-9]+)?){_ROOM_MARK}(?![0-9])")
+# A room's own word (室, 户, 房) ends it, whatever follows (301室13812345678: a phone after it);
+# without one, or after 号, no digit may follow.
+ROOM: Final = re.compile(
+    rf"((?:[东西南北中前后][厢]?)?(?:{_ID})(?:-[0-9]+)?)(?:号房|室|户|房|号?(?![0-9]))"
+)
 # A letter and one digit standing alone (A6, C3号) is a block; with more digits (A1264) a room.
 DIGIT_BLOCK: Final = re.compile(r"([0-9]{1,2}[A-Z])(?![0-9A-Z\-室户房楼层栋幢座单门号])")
 LETTER_BLOCK: Final = re.compile(r"([A-Z][0-9])号?(?![0-9A-Z\-室户房楼层栋幢座单门])")

@@ -772,6 +772,9 @@ def test_digits_that_are_no_address() -> None:
         ("幸福路10号 138-1234-5678", {"number": "10"}, "138-1234-5678"),
         ("幸福路10号3号楼 0371-65432109", {"number": "10", "building": "3"}, "0371-65432109"),
         ("幸福路10号13812345678", {"number": "10"}, "13812345678"),
+        # the room's own word ends the room: 室 is not left over before the phone
+        ("幸福路10号301室13812345678", {"number": "10", "room": "301"}, "13812345678"),
+        ("幸福路10号3号楼2单元301户0371-65432109", ROOM_3_2_301, "0371-65432109"),
     ],
 )
 def test_a_phone_in_the_address_cell_is_no_building_unit_or_room(
