@@ -5,8 +5,9 @@ const XFORMS_LIST = "http://openrosa.org/xforms/xformsList";
 const XFORMS_MANIFEST = "http://openrosa.org/xforms/xformsManifest";
 const HEADERS = { "X-OpenRosa-Version": "1.0", Accept: "text/xml" };
 
-// "from=workbench": the forms opened from a task (the inspection checklists) are listed too;
-// ODK Collect, which cannot fill a task's hidden answers, is not offered them.
+// "from=workbench": forms registered as opened only from a task are listed too; ODK Collect,
+// which cannot fill a task's hidden answers, is not offered them. (The inspection checklists
+// are listed to both: Collect picks their place from places.csv.)
 export const FORM_LIST_URL = "/openrosa/formList?from=workbench";
 
 function text(parent, ns, name) {

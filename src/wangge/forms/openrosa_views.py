@@ -104,8 +104,9 @@ def form_list(request: HttpRequest, user: Any) -> HttpResponse:
         response["Allow"] = "GET, HEAD"
         return response
     wanted = request.GET.get("formID", "")
-    # The workbench asks for the forms opened from a task too; ODK Collect, which cannot fill
-    # a task's hidden answers, is not offered them (applying.opened_from_task).
+    # The workbench asks for the forms opened only from a task too; ODK Collect, which cannot
+    # fill a task's hidden answers, is not offered those (applying.opened_from_task). The
+    # inspection checklists are not such forms: Collect picks their place from places.csv.
     workbench = request.GET.get("from") == "workbench"
     listed = []
     for version in services.forms_for(user):
@@ -140,7 +141,7 @@ def form_download(request: HttpRequest, user: Any, form_code: str) -> HttpRespon
 def manifest(request: HttpRequest, user: Any, form_code: str) -> HttpResponse:
     code = form_code
     version = services.form_for(user, code)
-    files = roster.roster(user)
+    files = roster.roster(user, version.media)
     listed = [
         (
             name,
@@ -157,7 +158,7 @@ def manifest(request: HttpRequest, user: Any, form_code: str) -> HttpResponse:
 def media(request: HttpRequest, user: Any, form_code: str, name: str) -> HttpResponse:
     code = form_code
     version = services.form_for(user, code)
-    files = roster.roster(user)
+    files = roster.roster(user, [name] if name in version.media else [])
     if name not in version.media or name not in files:
         return _message(f"表单 {code} 没有文件 {name[:60]}", 404)
     response = HttpResponse(files[name].data, content_type="text/csv; charset=utf-8")

@@ -9,6 +9,11 @@ was filled against, so the server can tell which values changed since (the confl
 
 Built rosters are cached per set of grids and that stamp, so a manifest that asks again and
 again costs two aggregate queries; Collect refreshes its copy when the MD5 in the manifest moves.
+
+An app above this one serves a roster of its own the same way (the inspections app's
+`places.csv`, what a checklist's place is chosen from in Collect): it registers the file's
+builder and the key that moves when its rows would (`register_roster`, from its
+AppConfig.ready), so the forms app lists and serves it without importing that app.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +89,50 @@ class RosterFile:
         return hashlib.md5(self.data).hexdigest()  # noqa: S324 - the OpenRosa manifest hash
 
 
-def roster(user: Any) -> dict[str, RosterFile]:
+@dataclass(frozen=True)
+class RosterSource:
+    """A roster file another app provides: `build(user)` the CSV's bytes, `key(user)` a text
+    that changes whenever what `build` would return for that user does (the cache key)."""
+
+    name: str
+    build: Callable[[Any], bytes]
+    key: Callable[[Any], str]
+
+
+_SOURCES: dict[str, RosterSource] = {}
+
+
+def register_roster(name: str, build: Callable[[Any], bytes], key: Callable[[Any], str]) -> None:
+    """Serve `name` (a form's `select_one_from_file <name>`) built by another app."""
+    if name in ROSTER_FILES:
+        raise ValueError(f"roster file {name} is the forms app's own")
+    _SOURCES[name] = RosterSource(name, build, key)
+
+
+def roster(user: Any, names: Iterable[str] | None = None) -> dict[str, RosterFile]:
+    """The roster files of `user` by name; `names`: only those (a form's media), so a manifest
+    builds only what its form reads."""
+    wanted = set(names) if names is not None else set(ROSTER_FILES) | set(_SOURCES)
+    files: dict[str, RosterFile] = {}
+    if wanted & set(ROSTER_FILES):
+        files.update(_people_roster(user))
+    for name in sorted(wanted & set(_SOURCES)):
+        files[name] = _registered(_SOURCES[name], user)
+    return {name: f for name, f in files.items() if name in wanted}
+
+
+def _registered(source: RosterSource, user: Any) -> RosterFile:
+    key = (
+        "forms:roster:" + source.name + ":" + hashlib.sha256(source.key(user).encode()).hexdigest()
+    )
+    data = cache.get(key)
+    if data is None:
+        data = source.build(user)
+        cache.set(key, data, CACHE_SECONDS)
+    return RosterFile(source.name, data)
+
+
+def _people_roster(user: Any) -> dict[str, RosterFile]:
     grids = roster_grids(user)
     at = stamp(grids)
     tags = Tag.objects.aggregate(n=Count("pk"), m=Max("pk"))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from wangge.inspections.models import HazardCategory, Severity
 
-VERSION = "2026120602"
+VERSION = "2026120701"
 
 # The notice an inspector may issue on the spot when items failed (docs/inspections.md, "A notice
 # issued offline"): the kind and working days are answered; the unit, serial, year and time are
@@ -144,7 +144,13 @@ SURVEY_COLUMNS = (
     "relevant",
     "constraint",
     "constraint_message",
+    "appearance",
 )
+# ODK Collect has no task to take the place from: its user picks the place from the places
+# roster (places_roster.py) in this question, which the workbench, filling `task_id` or
+# `place_id`, never shows.
+PLACE_QUESTION = "place"
+PLACE_RELEVANT = "${task_id} = '' and ${place_id} = ''"
 
 
 def _row(*cells: str) -> str:
@@ -154,8 +160,9 @@ def _row(*cells: str) -> str:
 
 
 def xlsform(code: str) -> bytes:
-    """The checklist as an XLSForm (the markdown form pyxform reads): for each item pass/fail,
-    a photo required when it fails, and a note."""
+    """The checklist as an XLSForm (the markdown form pyxform reads): the place (chosen from
+    `places.csv` when no task or place is filled in), then for each item pass/fail, a photo
+    required when it fails, and a note."""
     checklist = CHECKLISTS[code]
     lines = [
         f"# {checklist.title}（{code}）: written from the item table in inspections/checklists.py",
@@ -166,6 +173,18 @@ def xlsform(code: str) -> bytes:
         _row("end", "ended", "", "", "", "", ""),
         _row("hidden", "task_id", "", "", "", "", ""),
         _row("hidden", "place_id", "", "", "", "", ""),
+        _row(
+            "select_one_from_file places.csv",
+            PLACE_QUESTION,
+            "检查场所",
+            "从场所名单中选择，可输入名称或地址查找",
+            "",
+            "yes",
+            PLACE_RELEVANT,
+            "",
+            "",
+            "autocomplete",
+        ),
     ]
     for n, item in enumerate(checklist.items, start=1):
         failed = f"${{{item.name}}} = 'fail'"

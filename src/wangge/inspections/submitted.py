@@ -4,8 +4,12 @@ completed. Registered with the forms app for each checklist's form code in
 `InspectionsConfig.ready`, so the forms app (below in the layers) imports nothing from here.
 
 Which place: the subject of the task the submission names (`inspections.place:<id>`), or the
-hidden `place_id` answer. With no task named, the open inspection task of that place for this
-checklist (one a campaign made) is the one completed.
+hidden `place_id` answer (both filled by the workbench), or else the `place` chosen from the
+places roster (`places.csv`, places_roster.py: how ODK Collect, which has no task to open the
+form from, names it). With no task named, the open inspection task of that place for this
+checklist (one a campaign made) is the one completed. A place that is not there (deleted since
+the roster was downloaded, or a crafted number) or that the sender may not inspect refuses the
+checklist as a whole, in words the sender's phone shows, and is logged.
 
 A checklist with failed items may carry the notice the inspector issued on the spot
 (`notice_kind`, `notice_days`, and the unit, serial, year and time the phone wrote from its
@@ -19,15 +23,24 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 from typing import TYPE_CHECKING, Any
 
+from wangge.access.scoping import Right, allows, refuse
 from wangge.core.images import ImageRefused, check_image
-from wangge.inspections.checklists import CHECKLISTS, answer_problems, failed_items, form_problems
+from wangge.inspections.checklists import (
+    CHECKLISTS,
+    PLACE_QUESTION,
+    answer_problems,
+    failed_items,
+    form_problems,
+)
 from wangge.inspections.models import IssuingUnit, NoticeKind, Place
 
 if TYPE_CHECKING:
     from wangge.forms.applying import Applied, Received
 
+logger = logging.getLogger("wangge.inspections")
 PLACE_REF = "inspections.place:"
 ISSUED_AT_SLACK = datetime.timedelta(minutes=5)
 ISSUED_AT_OLDEST = datetime.timedelta(days=30)
@@ -58,13 +71,52 @@ def _named_place(received: Received) -> tuple[int | None, Any]:
         except NotFound:
             task = None
     from_task = _place_from_ref(task.subject_ref) if task is not None else None
-    raw = received.instance.first("place_id")
+    raw = received.instance.first("place_id") or received.instance.first(PLACE_QUESTION)
     if raw and not raw.isdigit():
-        raise Refused(f"场所编号“{raw[:20]}”无效")
+        raise Refused(f"场所编号“{raw[:20]}”无效，检查表未写入；请从场所名单中重新选择")
     from_answer = int(raw) if raw else None
     if from_task and from_answer and from_task != from_answer:
         raise Refused("提交中的场所与任务的检查场所不一致，未写入")
     return from_task or from_answer, task
+
+
+def _place_for(received: Received, place_id: int) -> Place:
+    """The place named, if it is there and the sender may inspect it (record hazards at it:
+    the right the hazards service asks, checked first so the answer says so rather than
+    whatever rule of the checklist the answers break). Each refusal is logged; one outside the
+    sender's scope is audited as a refused attempt too."""
+    from wangge.forms.applying import Refused
+
+    user = received.user
+    place = Place.objects.filter(pk=place_id).first()
+    if place is None:
+        logger.warning(
+            "checklist submission %s by user %s names place %s, which does not exist",
+            received.submission.pk,
+            user.pk,
+            place_id,
+        )
+        raise Refused(
+            f"所选场所（编号{place_id}）不存在或已删除，检查表未写入；"
+            "请在 ODK Collect 中更新表单（获取最新场所名单）后重新选择"
+        )
+    received.grid_id = place.grid_id
+    if not allows(user, place, Right.CHANGE):
+        logger.warning(
+            "checklist submission %s by user %s names place %s, outside their scope",
+            received.submission.pk,
+            user.pk,
+            place_id,
+        )
+        refuse(
+            user,
+            place,
+            Right.CHANGE,
+            message=f"所选场所（编号{place_id}）不在您的管辖范围内，检查表未写入；"
+            "请从本人的场所名单中选择",
+            channel="forms",
+        )
+    return place
 
 
 def apply_checklist(received: Received) -> Applied:
@@ -75,11 +127,8 @@ def apply_checklist(received: Received) -> Applied:
     code = received.submission.form_code
     place_id, task = _named_place(received)
     if place_id is None:
-        raise Refused("未指明检查的场所（任务的检查对象或 place_id），未写入")
-    place = Place.objects.filter(pk=place_id).first()
-    if place is None:
-        raise Refused(f"场所 {place_id} 不存在，未写入")
-    received.grid_id = place.grid_id
+        raise Refused("未指明检查的场所（请在“检查场所”中从场所名单选择），未写入")
+    place = _place_for(received, place_id)
     answers = {
         name: received.instance.first(name)
         for item in CHECKLISTS[code].items
@@ -218,4 +267,4 @@ def register() -> None:
     from wangge.forms.applying import register_applier
 
     for code in CHECKLISTS:
-        register_applier(code, apply_checklist, check_form=form_problems, opened_from_task=True)
+        register_applier(code, apply_checklist, check_form=form_problems)

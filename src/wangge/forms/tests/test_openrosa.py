@@ -4,6 +4,7 @@ split uploads, every shipped form filled and accepted, scope and conflicts."""
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -460,3 +461,42 @@ def test_an_openrosa_answer_made_elsewhere_keeps_its_message(rf):
     )(rf.post("/openrosa/submission"))
     assert isinstance(answer, HttpResponse)
     assert answer.status_code == 400 and "住户已迁出" in answer.content.decode()
+
+
+SITE_FORM = """| survey |
+| | type | name | label | required |
+| | select_one_from_file sites.csv | site | 地点 | yes |
+
+| settings |
+| | form_title | form_id | version |
+| | 地点登记 | site_visit | 2026120701 |
+"""
+
+
+def test_a_roster_registered_by_another_app_is_served_in_the_manifest_with_its_md5(sample):
+    """An app above forms registers a roster file of its own (the inspections app's places.csv)
+    by name, with its builder and the key that moves when its rows do; a form reading it lists
+    it in its manifest, its hash moving with the key, and nothing of that app is imported."""
+    from wangge.access.models import Role
+    from wangge.forms import roster
+    from wangge.forms.services import upload_form
+
+    rows = {"data": b"name,label\n1,\xe4\xb8\x80\xe5\x8f\xb7\n"}
+    roster.register_roster("sites.csv", lambda user: rows["data"], lambda user: rows["data"].hex())
+    try:
+        upload_form(sample.users["admin"], SITE_FORM.encode(), "site.md", roles=[Role.GRID_WORKER])
+        rosa = collect()
+        _answer, forms = rosa.form_list()
+        entry = next(f for f in forms if f.form_id == "site_visit")
+        [(name, md5, url)] = rosa.manifest(entry)
+        assert name == "sites.csv"
+        assert md5 == "md5:" + hashlib.md5(rows["data"]).hexdigest()  # noqa: S324
+        assert rosa.request("GET", url).body == rows["data"]
+        rows["data"] += b"2,\xe4\xba\x8c\xe5\x8f\xb7\n"
+        [(_name, moved, url)] = rosa.manifest(entry)
+        assert moved == "md5:" + hashlib.md5(rows["data"]).hexdigest()  # noqa: S324
+        assert rosa.request("GET", url).body == rows["data"]
+        with pytest.raises(ValueError):
+            roster.register_roster("households.csv", lambda user: b"", lambda user: "")
+    finally:
+        roster._SOURCES.pop("sites.csv", None)

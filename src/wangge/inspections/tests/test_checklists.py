@@ -3,6 +3,8 @@ filled checklist makes one hazard per failed item."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from wangge.core.errors import ServiceError
@@ -27,6 +29,34 @@ def test_each_checklist_compiles_with_a_required_photo_when_an_item_fails(code):
     assert f"/data/{first}_photo" in compiled.xform
     assert f"/data/{first}  = 'fail'" in compiled.xform
     assert 'required="true()"' in compiled.xform
+
+
+@pytest.mark.parametrize("code", sorted(CHECKLISTS))
+def test_each_checklist_asks_for_its_place_from_the_places_roster_unless_a_task_fills_it(code):
+    compiled = compile_xlsform(xlsform(code), f"{code}.md")
+    assert compiled.media == ["places.csv"]  # so its manifest lists the roster
+    place = next(q for q in compiled.questions if q.name == "place")
+    assert place.type == "select one from file"
+    assert (
+        '<bind nodeset="/data/place" type="string" required="true()"'
+        " relevant=\" /data/task_id  = '' and  /data/place_id  = ''\"/>"
+    ) in compiled.xform
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate runs on Java")
+def test_odk_validate_accepts_every_checklist(tmp_path):
+    """ODK Validate (pyxform's bundled JavaRosa checker, what Collect's form parser is) loads
+    each checklist: its expressions, the places.csv itemset and the binds."""
+    from pyxform.validators.odk_validate import ODKValidateError, check_xform
+
+    for code in sorted(CHECKLISTS):
+        path = tmp_path / f"{code}.xml"
+        path.write_text(compile_xlsform(xlsform(code), f"{code}.md").xform, encoding="utf-8")
+        try:
+            warnings = check_xform(str(path))
+        except ODKValidateError as exc:
+            pytest.fail(f"{code}: {exc}")
+        assert warnings == [], (code, warnings)
 
 
 def test_loaded_checklists_are_offered_to_grid_workers(sample):
