@@ -307,7 +307,7 @@ def hotline_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            context["error"] = _("请选择要导入的文件（.xlsx 或 .csv）")
+            context["error"] = _("请选择要导入的文件（.xlsx、.ods 或 .csv）")
         else:
             try:
                 result = services.import_hotline_file(

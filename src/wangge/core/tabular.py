@@ -1,4 +1,5 @@
-"""Reading the tabular files offices bring (CSV in any common Chinese encoding, xlsx, xls).
+"""Reading the tabular files offices bring (CSV in any common Chinese encoding, xlsx, xls, and
+the .ods WPS and LibreOffice save).
 
 Pure Python, no Django: the registry loader uses it now and the ledger import builds on it.
 """
@@ -9,15 +10,21 @@ import csv
 import datetime
 import io
 import re
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from wangge.core import odf
 from wangge.core.zipguard import BrokenZip, ZipBomb, check_archive
 
 # Tried in order; GB18030 is a superset of GBK and GB2312, so it also reads their files.
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+# Rows x columns a workbook's sheets may spread over together (the ledger reader's default):
+# an .ods can repeat one filled cell over millions with a few bytes, and calamine would
+# allocate every one of them.
+MAX_CELLS = 40_000_000
 
 
 class TabularError(ValueError):
@@ -122,21 +129,38 @@ def read_sheets(path: str | Path, *, data: bytes | None = None) -> list[Sheet]:
                 f"{path.name}：第{len(rows) + 1}行附近：{csv_error_message(exc)}"
             ) from exc
         return [Sheet("", rows)]
-    raise TabularError(f"{path.name}：不支持的文件类型“{suffix}”，请使用 .csv、.xlsx 或 .xls")
+    raise TabularError(f"{path.name}：不支持的文件类型“{suffix}”，请使用 .csv、.xlsx、.xls 或 .ods")
 
 
 def _guard_zip(raw: bytes, filename: str) -> None:
     """Refuse a zip bomb before calamine inflates it into memory (`core.zipguard`, the rule the
     ledger reader uses too). Without it a 300 KB hotline export that inflates to 300 MB was
-    read in full (found in issue 12's ASVS pass)."""
+    read in full (found in issue 12's ASVS pass). A zip must be an Excel workbook or an
+    OpenDocument spreadsheet, and an .ods's sheets must stay within `MAX_CELLS` once its
+    repeated cells are counted (`core.odf`)."""
     try:
-        check_archive(raw)
+        archive = check_archive(raw)
     except ZipBomb as exc:
         raise TabularError(
             f"{filename}：文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；如确为正常文件，请拆分后再导入"
         ) from exc
     except BrokenZip:
         return  # not a zip (.xls) or broken: calamine says so
+    names = set(archive.namelist())
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        return
+    if not odf.is_spreadsheet(archive):
+        raise TabularError(
+            f"{filename}：不是 Excel 或 OpenDocument 表格文件，请另存为 .xlsx 后再导入"
+        )
+    try:
+        tables = odf.scan(archive)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise TabularError(f"{filename}：表格文件已损坏或格式不正确") from exc
+    if sum(t.rows * max(t.columns, 1) for t in tables) > MAX_CELLS:
+        raise TabularError(
+            f"{filename}：单元格数超过上限 {MAX_CELLS:,} 个（含重复的单元格），请拆分后再导入"
+        )
 
 
 def _read_excel(raw: bytes, filename: str) -> list[Sheet]:

@@ -31,9 +31,9 @@ class UploadForm(forms.Form):
     ledgers = MultipleFileField(
         label=_("台账文件"),
         widget=MultipleFileInput(
-            attrs={"accept": ".xlsx,.xlsm,.xlsb,.xls,.csv,.txt", "multiple": True}
+            attrs={"accept": ".xlsx,.xlsm,.xlsb,.xls,.ods,.csv,.txt", "multiple": True}
         ),
-        help_text=_("可一次选择多个 .xlsx、.xls 或 .csv 文件"),
+        help_text=_("可一次选择多个 .xlsx、.xls、.ods 或 .csv 文件"),
         required=False,
     )
     label = forms.CharField(label=_("说明"), max_length=200, required=False)

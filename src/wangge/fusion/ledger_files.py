@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from wangge.core import odf
 from wangge.core.zipguard import BrokenZip, ZipBomb, ZipLimits, check_archive
 
 MergeRange = tuple[tuple[int, int], tuple[int, int]]
@@ -150,7 +151,8 @@ def ole_is_encrypted_ooxml(raw: bytes) -> bool:
 
 def guard_zip(raw: bytes, name: str, limits: ReadLimits) -> bool:
     """Refuse zip bombs before calamine inflates anything (`core.zipguard`) and anything that
-    is not an Excel workbook; returns the workbook's date1904."""
+    is neither an Excel workbook nor an OpenDocument spreadsheet (an .odt renamed, a zip of
+    photos); returns the workbook's date1904."""
     bad = LedgerReadError(
         "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx", file_name=name
     )
@@ -160,11 +162,13 @@ def guard_zip(raw: bytes, name: str, limits: ReadLimits) -> bool:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise bad from exc
     if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        if "content.xml" in names:
+        if "mimetype" in names and not odf.is_spreadsheet(archive):
             raise LedgerReadError(
-                "这是 OpenDocument（.ods）文件，请在 WPS/Excel 中另存为 .xlsx", file_name=name
+                "这是 OpenDocument 文档或演示文稿，不是表格；请上传表格文件（.xlsx、.ods 等）",
+                file_name=name,
             )
-        raise bad
+        if "content.xml" not in names or not odf.is_spreadsheet(archive):
+            raise bad
     try:
         check_archive(
             raw,
@@ -182,6 +186,28 @@ def guard_zip(raw: bytes, name: str, limits: ReadLimits) -> bool:
     with archive.open("xl/workbook.xml") as handle:
         head = handle.read(64 * 1024)
     return re.search(rb"date1904\s*=\s*[\"'](1|true)[\"']", head) is not None
+
+
+def ods_layout(raw: bytes, name: str, limits: ReadLimits) -> dict[str, odf.OdsTable] | None:
+    """An OpenDocument spreadsheet's sheets as `core.odf` scans them, once every sheet's extent
+    is within the limits (calamine expands repeated cells while opening the file, so this
+    comes first); None for any other file."""
+    if raw[:4] != b"PK\x03\x04":
+        return None
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        if "xl/workbook.xml" in archive.namelist() or not odf.is_spreadsheet(archive):
+            return None
+        tables = odf.scan(archive)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise LedgerReadError(
+            "文件已损坏或格式不正确，请在 WPS/LibreOffice 中打开后另存为 .ods 或 .xlsx 再导入",
+            file_name=name,
+        ) from exc
+    extent = Budget(limits, name)
+    for table in tables:
+        extent.take(table.rows, table.columns, table.name)
+    return {table.name: table for table in tables}
 
 
 # --------------------------------------------------------------------------- workbooks
@@ -202,13 +228,19 @@ class Grid:
 def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list[Grid]:
     from python_calamine import CalamineWorkbook
 
+    ods = ods_layout(raw, name, budget.limits)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         metadata = {m.name: m for m in workbook.sheets_metadata}
         sheet_names = list(workbook.sheet_names)
     except Exception as exc:  # calamine raises several error types for broken files
         raise _calamine_error(exc, name, None) from exc
-    hidden = hidden_rows(raw) if raw[:4] == b"PK\x03\x04" else xls_hidden_rows(raw)
+    if ods is not None:
+        hidden = {sheet: table.hidden_rows() for sheet, table in ods.items()}
+    elif raw[:4] == b"PK\x03\x04":
+        hidden = hidden_rows(raw)
+    else:
+        hidden = xls_hidden_rows(raw)
     grids = []
     for sheet_name in sheet_names:
         try:
@@ -228,7 +260,10 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
             rows = sheet.to_python(skip_empty_area=False)
         except Exception as exc:
             raise _calamine_error(exc, name, sheet_name) from exc
-        merges = _merged_ranges(sheet, raw, sheet_name)
+        if ods is not None:  # calamine reads no merged cells from an .ods
+            merges = ods[sheet_name].merges if sheet_name in ods else []
+        else:
+            merges = _merged_ranges(sheet, raw, sheet_name)
         grid = Grid(
             sheet_name, rows, merges, date1904, hidden_rows=hidden.get(sheet_name, frozenset())
         )

@@ -310,7 +310,7 @@ def _worth_a_second_process(paths: Sequence[str | Path]) -> bool:
     return big and (os.cpu_count() or 1) > 1
 
 
-_SLOW_TO_READ: Final = (".xlsx", ".xlsm", ".xls")
+_SLOW_TO_READ: Final = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 
 def _read_beside(

@@ -1,4 +1,5 @@
-"""Reading office ledgers (台账) as they are: xlsx/xls/csv with title rows, merged cells, footers.
+"""Reading office ledgers (台账) as they are: xlsx/xls/ods/csv with title rows, merged cells,
+footers.
 
 Pure Python, no Django. Every cell comes out as text exactly as a clerk would read it in Excel,
 with the row number the spreadsheet shows, so every later decision can point back at its source.
@@ -110,7 +111,7 @@ def read_ledger(
         grids = read_html(raw, name, budget)
     else:
         raise LedgerReadError(
-            "不是可识别的表格文件（支持 .xlsx、.xlsm、.xls、.csv），请在 Excel 中另存为 .xlsx",
+            "不是可识别的表格文件（支持 .xlsx、.xlsm、.xls、.ods、.csv），请在 Excel 中另存为 .xlsx",
             file_name=name,
         )
     return _sheets_from_grids(grids, name, budget, header_score)

@@ -1,4 +1,4 @@
-"""The places ledger as offices keep it (.xlsx/.xls/.csv), read into rows (no Django).
+"""The places ledger as offices keep it (.xlsx/.xls/.ods/.csv), read into rows (no Django).
 
 One row per place, English or Chinese headers. Every problem is collected with the sheet and
 the row number the spreadsheet shows, so a clerk fixes the file in one pass; nothing is stored

@@ -197,7 +197,7 @@ def place_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            context["error"] = _("请选择要导入的场所台账（.xlsx、.xls 或 .csv）")
+            context["error"] = _("请选择要导入的场所台账（.xlsx、.xls、.ods 或 .csv）")
         else:
             try:
                 result = services.import_places(

@@ -130,6 +130,26 @@ def test_command_reads_an_xlsx_column(tmp_path: Path) -> None:
     )
 
 
+def test_command_reads_an_ods_column(tmp_path: Path) -> None:
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    path = tmp_path / "台账.ods"
+    path.write_bytes(
+        ods_bytes(OdsSheet("居民", [["姓名", "现住址"], ["张三", "幸福路10号3-2-301"]]))
+    )
+    out = tmp_path / "out.csv"
+    call_command(
+        "parse_addresses", str(path), "--column", "现住址", "--out", str(out), stdout=io.StringIO()
+    )
+    (row,) = _read(out)
+    assert (row["road"], row["number"], row["building"], row["room"]) == (
+        "幸福路",
+        "10",
+        "3",
+        "301",
+    )
+
+
 def test_command_errors_are_chinese(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="找不到文件"):
         call_command("parse_addresses", str(tmp_path / "no.txt"), "--out", str(tmp_path / "o"))

@@ -62,6 +62,20 @@ def test_english_headers_and_xlsx(sample: SampleDistrict, tmp_path):
     assert load_addresses(None, path).rooms_created == 4
 
 
+def test_an_ods_registry_loads_as_the_csv_does(sample: SampleDistrict, tmp_path):
+    # WPS and LibreOffice save .ods; codes typed as numbers keep no ".0".
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    cells: list[list[object]] = [list(ZH.split(","))]
+    for line in _rows():
+        text = line.split(",")
+        cells.append([*text[:1], int(text[1]), *text[2:7], float(text[7]), float(text[8]), text[9]])
+    path = tmp_path / "addresses.ods"
+    path.write_bytes(ods_bytes(OdsSheet("地址", cells)))
+    assert load_addresses(None, path).rooms_created == 4
+    assert Room.objects.get(address_code="A004").building.community.code == "110105001002"
+
+
 def test_reloading_updates_rooms_in_place(sample: SampleDistrict, tmp_path):
     load_addresses(None, _csv(tmp_path, _rows()))
     changed = [r.replace(",自住", ",空置") for r in _rows()]

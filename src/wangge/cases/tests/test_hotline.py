@@ -137,6 +137,21 @@ def test_import_places_routes_and_timestamps(sample, cases):
 
 
 @pytest.mark.django_db
+def test_an_export_saved_as_ods_imports_as_its_xlsx_does(sample, cases):
+    # A clerk who opened the export in WPS or LibreOffice and saved it keeps an .ods.
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    data = ods_bytes(
+        OdsSheet("工单", [["12345热线派单明细（2026年11月）"], HEADER, order(1), order(2)])
+    )
+    result = services.import_hotline_file(sample.users["street"], data, file_name="派单.ods")
+    first, second = result.cases
+    assert result.batch.case_count == 2 and first.grid == sample.grids[0]
+    assert first.created_at.isoformat() == "2026-11-20T09:30:00+08:00"
+    assert first.reporter_phone == "13512345678"
+
+
+@pytest.mark.django_db
 def test_the_registry_locator_is_built_before_the_write_transaction(sample, cases, monkeypatch):
     # On SQLite the write lock is taken at BEGIN: built inside, the locator (seconds in a fresh
     # worker) held every other writer back until they failed with "database is locked".

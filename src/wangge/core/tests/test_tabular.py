@@ -72,6 +72,55 @@ def test_xlsx_with_several_sheets_and_typed_cells(tmp_path: Path):
     assert list(iter_records(sheets[1])) == [(2, {"姓名": "李四"})]
 
 
+def test_ods_with_several_sheets_and_typed_cells_reads_as_the_xlsx_does(tmp_path: Path):
+    # The same cells WPS or LibreOffice save as .ods: an ID number kept as text stays whole,
+    # a phone stored as a number loses no ".0", a date is its day.
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    path = tmp_path / "ledger.ods"
+    path.write_bytes(
+        ods_bytes(
+            OdsSheet(
+                "第1网格",
+                [
+                    ["姓名", "出生日期", "电话", "门牌号", "身份证号"],
+                    ["张三", datetime.date(2020, 5, 18), 13812345678, 10.0, "11010519491231002X"],
+                ],
+            ),
+            OdsSheet("第2网格", [["姓名"], ["李四"]]),
+        )
+    )
+    sheets = read_sheets(path)
+    assert [s.name for s in sheets] == ["第1网格", "第2网格"]
+    assert sheets[0].rows[1] == ["张三", "2020-05-18", "13812345678", "10", "11010519491231002X"]
+    assert list(iter_records(sheets[1])) == [(2, {"姓名": "李四"})]
+
+
+def test_an_ods_that_repeats_a_cell_into_millions_or_is_no_spreadsheet_is_refused(
+    tmp_path: Path,
+):
+    from wangge.core.tests.ods import OdsSheet, content_xml, ods_bytes, package
+
+    bomb = tmp_path / "炸弹.ods"
+    bomb.write_bytes(
+        package(
+            content_xml(OdsSheet("表", [["姓名"]])).replace(
+                "<table:table-row><table:table-cell ",
+                '<table:table-row table:number-rows-repeated="10000">'
+                '<table:table-cell table:number-columns-repeated="5000" ',
+            )
+        )
+    )
+    with pytest.raises(TabularError, match="炸弹.ods：单元格数超过上限"):
+        read_sheets(bomb)
+    text = tmp_path / "文档.ods"
+    text.write_bytes(
+        ods_bytes(OdsSheet("表", [["姓名"]]), mimetype="application/vnd.oasis.opendocument.text")
+    )
+    with pytest.raises(TabularError, match="文档.ods：不是 Excel 或 OpenDocument 表格文件"):
+        read_sheets(text)
+
+
 def test_password_protected_and_corrupt_workbooks_are_named(tmp_path: Path):
     locked = tmp_path / "加密.xlsx"
     locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
@@ -84,7 +133,7 @@ def test_password_protected_and_corrupt_workbooks_are_named(tmp_path: Path):
 
 
 def test_unsupported_file_types_say_which_are_supported(tmp_path: Path):
-    with pytest.raises(TabularError, match=r"\.csv、\.xlsx 或 \.xls"):
+    with pytest.raises(TabularError, match=r"\.csv、\.xlsx、\.xls 或 \.ods"):
         read_sheets(tmp_path / "ledger.pdf", data=b"%PDF")
 
 

@@ -114,6 +114,32 @@ def test_fuse_writes_one_row_per_person_row_with_keys_room_and_grid(
     assert stranger["address_code"] == "" and "地址未匹配" in stranger["reason"]
 
 
+def test_fuse_reads_an_ods_ledger(tmp_path: Path, registry_files: tuple[Path, Path]) -> None:
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    ledger = tmp_path / "社区台账.ods"
+    ledger.write_bytes(
+        ods_bytes(
+            OdsSheet(
+                "人口",
+                [
+                    ["幸福社区人口台账", None, None, None],
+                    ["姓名", "身份证号", "电话", "住址"],
+                    ["王伟", ID, 13812345678, "幸福路10号3号楼2单元301室"],
+                ],
+                merges=[(0, 0, 1, 4)],
+            )
+        )
+    )
+    (row,) = _fuse(tmp_path, registry_files, ledger)
+    assert (row["source_file"], row["source_sheet"], row["source_row"]) == (
+        "社区台账.ods",
+        "人口",
+        "3",
+    )
+    assert row["address_code"] == "R301" and row["person_key"] != ""
+
+
 def test_fuse_refuses_an_unreadable_ledger_with_its_name(
     tmp_path: Path, registry_files: tuple[Path, Path]
 ) -> None:

@@ -681,3 +681,129 @@ def test_a_quote_inside_an_unquoted_cell_names_its_row_and_column_in_chinese(bad
     assert f"台账.csv 第 {bad_row} 行" in message, message
     assert "“联系电话”列" in message and "引号没有成对" in message, message
     assert "infer_schema" not in message and "offset" not in message
+
+
+# --------------------------------------------------------------------------- OpenDocument (.ods)
+# WPS and LibreOffice save .ods: the same workbook must read the same as when saved as .xlsx.
+
+ODS_TITLE: list[object] = ["XX社区流动人口登记台账", None, None, None, None, None]
+ODS_ROWS: list[list[object]] = [
+    ODS_TITLE,
+    list(HEADER),
+    [1, "张三", "110105199001011234", 13812345678, "幸福路1号", datetime.date(1990, 1, 1)],
+    [2, "李四", 110105199202021234, 13912345678.0, None, datetime.datetime(1992, 3, 3, 0, 0)],
+    [3, "王五", "110105199303031234", "13712345678", "幸福路3号", "1993-03-03"],
+    [4, "赵六", "110105199404041234", "", "幸福路4号", True],
+]
+# (first row, first column, rows, columns), 0-based: the title, and 李四 living with 张三
+ODS_MERGES = [(0, 0, 1, 6), (2, 4, 2, 1)]
+
+
+OdsCase = tuple[str, list[list[object]], list[tuple[int, int, int, int]], set[int], bool]
+
+
+def same_in_xlsx(sheets: list[OdsCase]) -> bytes:
+    def build(book: openpyxl.Workbook) -> None:
+        book.remove(book.active)
+        for name, cells, merges, hidden, hidden_sheet in sheets:
+            ws = book.create_sheet(name)
+            for row in cells:
+                ws.append(row)
+            for r, c, rs, cs in merges:
+                ws.merge_cells(
+                    start_row=r + 1, start_column=c + 1, end_row=r + rs, end_column=c + cs
+                )
+            for number in hidden:
+                ws.row_dimensions[number].hidden = True
+            if hidden_sheet:
+                ws.sheet_state = "hidden"
+
+    return xlsx_bytes(build)
+
+
+def test_an_ods_reads_as_the_same_workbook_saved_as_xlsx() -> None:
+    # Title row merged over the header, a merged address for two rows, an ID number stored as
+    # a number (its last digits lost: said, as for xlsx), dates, a hidden row, a second sheet,
+    # a hidden sheet: every cell, note and row number as the xlsx gives them.
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    second: list[list[object]] = [
+        ["姓名", "身份证号", "联系电话"],
+        ["孙七", "110105199505051234", "13612345678"],
+    ]
+    sheets: list[OdsCase] = [
+        ("一网格", ODS_ROWS, ODS_MERGES, {5}, False),
+        ("二网格", second, [], set(), False),
+        ("旧表", second, [], set(), True),
+    ]
+    ods = ods_bytes(
+        *(OdsSheet(n, c, merges=m, hidden_rows=h, hidden=s) for n, c, m, h, s in sheets)
+    )
+    from_ods = read_ledger("台账.ods", data=ods)
+    from_xlsx = read_ledger("台账.xlsx", data=same_in_xlsx(sheets))
+
+    assert [s.sheet_name for s in from_ods] == ["一网格", "二网格", "旧表"]
+    for got, want in zip(from_ods, from_xlsx, strict=True):
+        assert got.frame.to_dicts() == want.frame.to_dicts()
+        assert got.columns == want.columns and got.header_rows == want.header_rows
+        assert got.notes == want.notes
+        assert got.lossy_cells == want.lossy_cells
+    first = from_ods[0]
+    assert rows(first)[1] == {
+        "序号": "2", "姓名": "李四", "身份证号": "1.10105199202021E+17", "联系电话": "13912345678",
+        "现居住地址": "幸福路1号", "出生日期": "1992-03-03", "_source_row": 4,
+    }  # fmt: skip
+    assert "第 4 行 身份证号 为科学计数法，后几位已丢失" in first.notes
+    assert "第 5 行是隐藏的行，仍已读取" in first.notes
+    assert "工作表“旧表”是隐藏的工作表，仍已读取" in from_ods[2].notes
+
+
+def test_an_ods_says_which_rows_a_filter_hides_and_counts_repeated_empty_rows() -> None:
+    # LibreOffice writes a run of empty rows as one row repeated: the rows after it keep the
+    # numbers the spreadsheet shows.
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    cells = [["姓名", "身份证号"], ["张三", "110105199001011234"], ["李四", "110105199202021234"]]
+    data = ods_bytes(OdsSheet("表", cells, filtered_rows={13}, repeated_blank=(2, 10)))
+    (sheet,) = read_ledger("台账.ods", data=data)
+    assert [(r["姓名"], r["_source_row"]) for r in rows(sheet)] == [("张三", 2), ("李四", 13)]
+    assert "第 13 行是隐藏的行，仍已读取" in sheet.notes
+
+
+def test_an_ods_repeating_a_filled_cell_millions_of_times_is_refused_before_reading() -> None:
+    # 600 bytes that calamine would expand into a dense grid of 50 million cells (1.2 GB for
+    # 10 million): counted from content.xml first, refused as too big a file.
+    from wangge.core.tests.ods import OdsSheet, content_xml, package
+
+    data = package(
+        content_xml(OdsSheet("表", [["姓名"]])).replace(
+            "<table:table-row><table:table-cell ",
+            '<table:table-row table:number-rows-repeated="10000">'
+            '<table:table-cell table:number-columns-repeated="5000" ',
+        )
+    )
+    assert len(data) < 1000
+    error = error_of("炸弹.ods", data)
+    assert "单元格数超过上限" in error.message and error.sheet == "表"
+
+
+def test_an_ods_goes_through_the_zip_bomb_guard_too() -> None:
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    padded = ods_bytes(OdsSheet("表", [["姓名", "身份证号"], [" " * (3 * 1024 * 1024), "1"]]))
+    limits = ReadLimits(max_uncompressed_bytes=2 * 1024 * 1024, max_compression_ratio=10_000)
+    assert "压缩炸弹" in error_of("炸弹.ods", padded, limits=limits).message
+
+
+def test_a_zip_that_is_no_spreadsheet_is_refused() -> None:
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    text_document = ods_bytes(
+        OdsSheet("表", [["姓名"]]), mimetype="application/vnd.oasis.opendocument.text"
+    )
+    assert "不是表格" in error_of("文档.ods", text_document).message
+    photos = io.BytesIO()
+    with zipfile.ZipFile(photos, "w") as archive:
+        archive.writestr("content.xml", "<x/>")
+        archive.writestr("photo.jpg", b"\xff\xd8\xff")
+    assert "不是有效的 Excel 文件" in error_of("照片.ods", photos.getvalue()).message

@@ -91,7 +91,39 @@ def test_the_file_picker_offers_every_kind_of_ledger_the_reader_takes(sample: Sa
     page = officer(sample).get("/imports/new/").content.decode()
     accept = re.search(r'accept="([^"]*)"', page)
     assert accept is not None
-    assert set(accept.group(1).split(",")) >= {".xlsx", ".xlsm", ".xlsb", ".xls", ".csv", ".txt"}
+    assert set(accept.group(1).split(",")) >= {
+        *(".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".txt")
+    }
+    assert ".ods" in page  # said beside the picker too
+
+
+def ledger_ods() -> bytes:
+    """`ledger_csv` as WPS or LibreOffice save it: the same cells in an .ods."""
+    import csv
+
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    cells = list(csv.reader(io.StringIO(ledger_csv().decode("utf-8"))))
+    return ods_bytes(OdsSheet("幸福一村", [[c or None for c in row] for row in cells]))
+
+
+def test_an_ods_ledger_is_staged_as_its_xlsx_or_csv_would_be(sample: SampleDistrict):
+    client = officer(sample)
+    batch = stage(client, ledger_ods(), "幸福一村台账.ods")
+    assert batch.status == BatchStatus.STAGED and batch.summary["rows"] == 7
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "幸福一村台账.ods" in page and "姓名为空" in page
+
+
+def test_the_import_command_takes_an_ods_ledger(sample: SampleDistrict, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "幸福一村台账.ods"
+    path.write_bytes(ledger_ods())
+    out = io.StringIO()
+    call_command("import", str(path), "--no-progress", stdout=out)
+    assert "读入 7 行" in out.getvalue()
+    assert ImportBatch.objects.get().status == BatchStatus.STAGED
 
 
 def test_the_list_names_how_a_batch_arrived(sample: SampleDistrict):

@@ -115,6 +115,25 @@ def test_an_xlsx_ledger_is_imported_and_imported_again_updates(
     assert (again.created, again.updated) == (0, 2)
 
 
+def test_an_ods_ledger_is_imported_as_the_xlsx_is(sample: SampleDistrict, places: SamplePlaces):
+    from wangge.core.tests.ods import OdsSheet, ods_bytes
+
+    data = ods_bytes(
+        OdsSheet(
+            "第1网格",
+            [
+                ["场所台账"],
+                HEADER,
+                ["金台充电站", "充电桩", "", int(sample.grids[2].code), "李站长", 13911112222, ""],
+            ],
+        )
+    )
+    result = services.import_places(sample.users["street"], data, file_name="场所.ods")
+    assert (result.created, result.updated) == (1, 0)
+    station = Place.objects.get(name="金台充电站")
+    assert station.grid == sample.grids[2] and station.responsible_phone == "13911112222"
+
+
 def test_a_bad_ledger_is_refused_whole_with_a_chinese_reason_per_row(
     sample: SampleDistrict, places
 ):

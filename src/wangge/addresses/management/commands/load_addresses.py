@@ -11,7 +11,7 @@ from wangge.core.commands import run_loader
 
 
 class Command(BaseCommand):
-    help = "导入标准地址（addresses.csv 或 .xlsx；中英文表头均可）。有任何错误则不导入。"
+    help = "导入标准地址（addresses.csv、.xlsx 或 .ods；中英文表头均可）。有任何错误则不导入。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")

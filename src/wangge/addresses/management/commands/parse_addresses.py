@@ -13,11 +13,11 @@ from wangge.addresses.cleaning import CleaningError, parse_many, read_addresses,
 class Command(BaseCommand):
     help = (
         "把地址拆分为省、市、区县、街道、社区、道路、门牌号、小区、楼栋、单元、楼层、户室"
-        "（文本文件每行一条，或CSV/xlsx的一列），写入CSV，每条输入一行。"
+        "（文本文件每行一条，或CSV/xlsx/ods的一列），写入CSV，每条输入一行。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="文本文件（每行一条地址）或 .csv/.xlsx/.xls")
+        parser.add_argument("file", help="文本文件（每行一条地址）或 .csv/.xlsx/.xls/.ods")
         parser.add_argument("--column", help="地址所在列的表头（表格文件有多列时必填）")
         parser.add_argument("--out", required=True, help="输出的CSV文件")
 

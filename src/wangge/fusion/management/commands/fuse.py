@@ -19,7 +19,7 @@ from wangge.fusion.readers import ReadLimits
 
 class Command(BaseCommand):
     help = (
-        "把多个台账（.xlsx/.xls/.csv）汇聚为一人一档：识别表头和列，校验规范化，"
+        "把多个台账（.xlsx/.xls/.ods/.csv）汇聚为一人一档：识别表头和列，校验规范化，"
         "人员比对合并，按户室分户，结果写入CSV。不写数据库。"
     )
     # The system checks import every URL module and API router (about half a second);
