@@ -91,7 +91,9 @@ LINE_ROAD: Final = re.compile(f"(?:(?![村镇乡区县市号])[{CJK}]){{2,3}}线
 # A door number written without 号 right after the road: digits (and one "-N") followed by
 # nothing, or by a name (a compound, a shop), never by a building/unit/room marker or more
 # dashes ("幸福路10-3-2-301" stays a 4-part shorthand).
-BARE_DOOR: Final = re.compile(r"([0-9]+)(?:-([0-9]+))?(?![0-9A-Z\-号院弄楼栋幢座单门层室户之附])")
+BARE_DOOR: Final = re.compile(
+    r"([0-9]+)(?:-([0-9]+))?(?![0-9A-Z\-号院弄楼栋幢座单门层室户之附区期])"
+)
 ROAD_CHAR: Final = re.compile("[路街道巷弄条同]")
 STREET_END: Final = re.compile(r"^[^村区县]{1,6}(?:街道|镇|乡)$")
 

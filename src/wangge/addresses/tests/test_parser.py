@@ -743,6 +743,18 @@ def test_real_world_failure_classes(text: str, expected: dict[str, str]) -> None
     assert components(parse_address(text)).items() >= expected.items()
 
 
+def test_a_sub_area_right_after_a_road_is_no_door_number() -> None:
+    """环城西路3区102号 was read as door 3, room 102, with 区 left over."""
+    parsed = parse_address("环城西路3区102号")
+    assert (parsed.road, parsed.number, parsed.compound, parsed.building, parsed.rest) == (
+        "环城西路",
+        None,
+        "3区",
+        "102",
+        "",
+    )
+
+
 def test_a_housing_compound_has_no_door_before_four_parts() -> None:
     assert parse_address("双益小区2-6-5-1187").number is None
 
