@@ -99,6 +99,9 @@ def _counted_to_digits(match: re.Match[str]) -> str:
 # in a name (第一广场, 兰州大学第一医院, 第二中学), which registries write with it.
 # 第 before a number in digits (第3单元; after the numerals are rewritten, 第九层 too).
 _ORDINAL: Final = re.compile("第+(?=[0-9])")
+# "88号之一901房": the 附号 written in numerals, the room in digits right after it; kept apart
+# by a dash (88号之1-901房), not glued into one number (之1901).
+_ANNEX_BEFORE_DIGITS: Final = re.compile(f"(?<=[之附])[{_NUMERAL_CLASS}]+(?=[0-9])")
 _NUMERAL_AFTER_MARK: Final = re.compile(
     f"(?:(?<=[单元门楼号层室户院座栋幢\\-0-9])[{_NUMERAL_CLASS}]+$)|(?:(?<=[之附])[{_NUMERAL_CLASS}]+)"
 )
@@ -113,7 +116,8 @@ def prepare_text(text: str) -> str:
     vanish ("幸 福路"); brackets and punctuation vanish but their content stays; a
     leading "地址：" label goes; numerals before markers become digits, as does a
     numeral run ending the text right after a marker ("二单元三〇一") or following
-    之/附 ("10号之一"); "第" before a counted number goes ("第3单元", not 第一广场); 懂 typed for 栋 after a
+    之/附 ("10号之一"; kept apart from digits after it: "88号之一901房" → "88号之1-901房");
+    "第" before a counted number goes ("第3单元", not 第一广场); 懂 typed for 栋 after a
     number ("94懂") is 栋; a numeral glued after digits before a floor, building, unit or 号
     marker starts its own number ("576九楼" → "576号9楼", "870四号" → "870号4号").
     """
@@ -137,7 +141,13 @@ def prepare_text(text: str) -> str:
     return s
 
 
+def _annex_apart(match: re.Match[str]) -> str:
+    return _numeral_to_digits(match) + "-"
+
+
 def _numbers_to_digits(s: str) -> str:
+    if "之" in s or "附" in s:
+        s = _ANNEX_BEFORE_DIGITS.sub(_annex_apart, s)
     s = numerals.rewrite_numerals(s)
     # right to left in effect: a count before 街N is one once N is in digits (〇街十区)
     while (again := _NUMERAL_SUBAREA.sub(_counted_to_digits, s)) != s:

@@ -112,6 +112,12 @@ def test_without_road(text: str, expected: dict[str, str]) -> None:
         ("幸福路10-1号", {"road": "幸福路", "number": "10-1"}),
         ("幸福路10号之一", {"road": "幸福路", "number": "10-1"}),
         ("幸福路10之1号", {"road": "幸福路", "number": "10-1"}),
+        # the 附号 in numerals, then the room in digits: not one number 88-1901
+        ("东风路88号之一901房", {"road": "东风路", "number": "88-1", "room": "901"}),
+        (
+            "东风路88号附二3栋1168",
+            {"road": "东风路", "number": "88-2", "building": "3", "room": "1168"},
+        ),
         ("幸福路010号", {"road": "幸福路", "number": "10"}),
     ],
 )
