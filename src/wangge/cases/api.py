@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from wangge.cases import metrics, placement, services
 from wangge.cases.hotline import WorkOrder
@@ -132,6 +133,15 @@ class CaseIn(Schema):
     reporter_name: str = ""
     reporter_phone: str = ""
     external_id: str = ""
+
+    @field_validator("reporter_phone")
+    @classmethod
+    def _callable_phone(cls, value: str) -> str:
+        """Refused here, so the 422 names the field (`body.payload.reporter_phone`)."""
+        try:
+            return services.clean_reporter_phone(value)
+        except services.InvalidPhone as exc:
+            raise ValueError(exc.message) from exc
 
 
 class WorkOrderIn(Schema):

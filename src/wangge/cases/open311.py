@@ -682,6 +682,10 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         answers[MEDIA_KEY] = {"name": "附件链接", "value": links, "text": "\n".join(links)}
     name = full_name(text_field(params, "first_name", 50), text_field(params, "last_name", 50))
     try:
+        phone = services.clean_reporter_phone(text_field(params, "phone", 30))
+    except services.InvalidPhone as exc:
+        raise Open311Error(400, f"phone：{exc.message}") from exc
+    try:
         case = services.submit_case(
             actor,
             channel=Channel.OPEN311,
@@ -692,7 +696,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             lon=lon,
             lat=lat,
             reporter_name=name,
-            reporter_phone=text_field(params, "phone", 30),
+            reporter_phone=phone,
             photos=posted_photos(request),
             description_private=(params.get("description_private") or "").lower()
             in {"1", "true", "yes"},

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -53,18 +54,26 @@ class ReportForm(forms.Form):
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     crs = PositionCrs()
     name = forms.CharField(label=gettext_lazy("称呼"), max_length=50, required=False)
-    phone = forms.RegexField(
-        label=gettext_lazy("联系电话"),
-        regex=r"^[0-9+\- ]{5,20}$",
-        required=False,
-        error_messages={"invalid": gettext_lazy("电话号码格式不对")},
-    )
+    phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=30, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["category"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Category.objects.filter(pk__in=[c.pk for c in open311_services()])
+
+    def clean_phone(self) -> str:
+        """The phone by the rules every resident's phone follows (`services.clean_reporter_phone`),
+        stored cleaned. Why a number is refused is said in Chinese only (`people.phone` speaks
+        no other language); the English page says that it is."""
+        try:
+            return services.clean_reporter_phone(self.cleaned_data.get("phone") or "")
+        except services.InvalidPhone as exc:
+            if (translation.get_language() or "zh").startswith("zh"):
+                message = _("电话号码格式不对（%(reason)s）") % {"reason": exc.reason}
+            else:
+                message = _("电话号码格式不对")
+            raise forms.ValidationError(message) from exc
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -65,6 +65,8 @@ from wangge.cases.services.departments import (
 )
 from wangge.cases.services.intake import (
     IntakeResult,
+    InvalidPhone,
+    clean_reporter_phone,
     import_hotline_file,
     intake_work_orders,
     reserve_numbers,
@@ -95,6 +97,8 @@ from wangge.cases.services.writing import (
 )
 
 __all__ = [
+    "InvalidPhone",
+    "clean_reporter_phone",
     "ACTIVE",
     "CATEGORY_COLUMNS",
     "COUNT_CAP",

@@ -53,6 +53,7 @@ from wangge.core.bulk import insert_one, insert_returning_ids, insert_values
 from wangge.core.errors import Forbidden, Problem, ServiceError, ValidationFailed
 from wangge.core.tabular import TabularError, read_sheets
 from wangge.geo.models import Region, RegionLevel
+from wangge.people.phone import check_phone
 
 
 def reserve_numbers(count: int, now: datetime.datetime) -> list[str]:
@@ -239,6 +240,30 @@ def _atomic_after_loading(func: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+class InvalidPhone(ServiceError):
+    """A reporter's phone that no one could call back; `reason` says why (Chinese)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(_("联系电话无效（%(reason)s）") % {"reason": reason})
+        self.reason = reason
+
+
+def clean_reporter_phone(raw: str) -> str:
+    """The phone a reporter gave, cleaned by the rules residents' phones follow everywhere
+    (`people.phone`: +86, spaces, full-width digits, 转 for an extension), so a handler can
+    call back and the blind index finds every spelling of one number. Several numbers in one
+    field are all kept, the mobile first. Empty stays empty: a phone is optional. A number no
+    one could call (12345, a mobile prefix not issued, letters) is refused with the reason:
+    residents typed anything, and the handler found out only when calling."""
+    text = raw.strip()
+    if not text:
+        return ""
+    check = check_phone(text)
+    if not check.valid or check.normalized is None:
+        raise InvalidPhone(check.reason or _("电话号码格式不对"))
+    return "/".join((check.normalized, *check.others))
+
+
 @_atomic_after_loading
 def submit_case(
     actor: Any,
@@ -262,6 +287,7 @@ def submit_case(
 ) -> Case:
     """Accept one case from any channel, place it on the grid and dispatch it if a rule fits."""
     _check_can_submit(actor, channel)
+    reporter_phone = clean_reporter_phone(reporter_phone)
     title, description = title.strip(), description.strip()
     if not title and not description:
         raise ServiceError(_("请填写问题描述"))
@@ -286,7 +312,7 @@ def submit_case(
         lon=lon,
         lat=lat,
         reporter_name=reporter_name.strip()[:50],
-        reporter_phone=reporter_phone.strip(),
+        reporter_phone=reporter_phone,
         reporter_user=actor if _is_user(actor) else None,
         created_at=created_at or intake.now,
         rating_token=_token(),

@@ -69,6 +69,21 @@ def test_submit_and_push_hotline(sample, cases):
     assert status == 403
 
 
+def test_a_submitted_reporter_phone_is_checked_and_stored_cleaned(sample, cases):
+    from wangge.cases.models import Case
+
+    street = client_for(sample.users["street"])
+    case = {"title": "路灯不亮", "lon": 116.405, "lat": 39.905}
+    status, body = post(street, "/api/cases/", {**case, "reporter_phone": "12345"})
+    assert status == 422 and "reporter_phone" in body["message"]
+    assert body["errors"][0]["message"] == "联系电话无效（号码位数不对：实际为5位）"
+    assert not Case.objects.filter(title="路灯不亮").exists()
+    status, body = post(street, "/api/cases/", {**case, "reporter_phone": "+86 139 1111 2222"})
+    assert status == 200 and Case.objects.get(title="路灯不亮").reporter_phone == "13911112222"
+    status, body = post(street, "/api/cases/", {**case, "reporter_phone": ""})
+    assert status == 200 and body["reporter_phone"] == ""
+
+
 def test_a_pushed_batch_is_checked_as_a_hotline_file_is(sample, cases):
     """The JSON push skips the file reader, so the intake itself refuses what the reader
     refuses: two orders with one number (they reached the unique index: a 500), an order

@@ -234,6 +234,49 @@ def test_post_refusals(client: Client, sample: SampleDistrict, api_key: str) -> 
     assert not Case.objects.filter(channel=Channel.OPEN311).exists()
 
 
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("12345", "号码位数不对"),  # the hotline's number, not the resident's
+        ("1401234567", "手机号应为11位"),
+        ("14012345678", "手机号段140未分配"),
+        ("call me", "含非法字符"),
+    ],
+)
+def test_a_phone_no_one_could_call_back_is_refused_naming_the_field(
+    client: Client, sample: SampleDistrict, api_key: str, given: str, reason: str
+) -> None:
+    message = _json_error(_post(client, **_noise(sample, api_key, phone=given)), 400)
+    assert message.startswith("phone：联系电话无效") and reason in message
+    xml = client.post(f"{BASE}/requests.xml", _noise(sample, api_key, phone=given))
+    assert _xml_error(xml, 400).startswith("phone：联系电话无效")
+    assert not Case.objects.filter(channel=Channel.OPEN311).exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "stored", "masked"),
+    [
+        ("+86 139-1111-2222", "13911112222", "139******22"),
+        ("（010）6234 5678转12", "010-62345678-12", "010-******78"),
+        ("", "", ""),  # a phone stays optional
+    ],
+)
+def test_a_phone_is_stored_cleaned_and_still_masked_and_encrypted(
+    client: Client, sample: SampleDistrict, api_key: str, given: str, stored: str, masked: str
+) -> None:
+    from django.db import connection
+
+    response = _post(client, **_noise(sample, api_key, phone=given))
+    assert response.status_code == 200, response.content
+    case = Case.objects.get(number=response.json()[0]["service_request_id"])
+    assert case.reporter_phone == stored and case.reporter_phone_masked.startswith(masked)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reporter_phone FROM cases_case WHERE id = %s", [case.pk])
+        (raw,) = cursor.fetchone()
+    assert raw == "" if not stored else stored not in raw  # encrypted as before
+    assert bool(case.reporter_phone_index) == bool(stored)
+
+
 def test_a_description_over_4000_characters_is_refused(
     client: Client, sample: SampleDistrict, api_key: str
 ) -> None:

@@ -93,13 +93,37 @@ def test_a_mistake_low_on_the_form_is_named_at_its_top(
     top = body[: body.index('id="report-form"')]
     assert (
         "还没有提交，请修改" in top
-        and '<a href="#id_phone">联系电话</a>：电话号码格式不对。' in top
+        and '<a href="#id_phone">联系电话</a>：电话号码格式不对（含非法字符：a）。' in top
     )
     assert "重新选择" in top
     assert "楼道里堆满杂物，消防通道堵了</textarea>" in body and 'value="王女士"' in body
     missing = client.post("/report/", {"description": "", "address": "金台里3号"})
     assert '<a href="#id_description">问题描述</a>' in missing.content.decode()
     assert "重新选择" not in missing.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [("12345", "号码位数不对：实际为5位"), ("14012345678", "手机号段140未分配")],
+)
+def test_a_phone_no_one_could_call_back_is_refused_with_why(
+    client: Client, sample: SampleDistrict, cases: Any, given: str, said: str
+) -> None:
+    response = _report(client, sample, phone=given, name="王女士")
+    assert response.status_code == 400 and not Case.objects.filter(reporter_name="王女士")
+    body = response.content.decode()
+    assert f'<a href="#id_phone">联系电话</a>：电话号码格式不对（{said}' in body
+
+
+def test_a_phone_is_stored_in_its_cleaned_form(
+    client: Client, sample: SampleDistrict, cases: Any
+) -> None:
+    # Written as residents write them: brackets, spaces, 转 for an extension, full-width digits.
+    response = _report(client, sample, phone="（010）６２３４ ５６７８转12", name="王女士")
+    assert response.status_code == 302
+    case = Case.objects.get(rating_token=_token(response))
+    assert case.reporter_phone == "010-62345678-12"
+    assert case.reporter_phone_masked == "010-******78"
 
 
 def test_reports_are_rate_limited_per_address(
