@@ -19,7 +19,6 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from wangge.access import authn
-from wangge.access.services import user_for_token
 from wangge.core.api_support import BodyRefused, StrictParser, WanggeAPI
 from wangge.core.errors import ServiceError
 from wangge.core.validation_messages import message_zh
@@ -27,15 +26,16 @@ from wangge.core.validation_messages import message_zh
 
 def token_user(request: HttpRequest, token: str) -> Any:
     """The token's user, under the log-in lockout (a bad token is a failed log-in from this
-    address) and the per-user API rate limit (WANGGE_API_RATE_LIMIT), both django-axes and
+    address; a valid one always passes, see `authn.presented_token_user`) and the per-user API
+    rate limit (WANGGE_API_RATE_LIMIT), both django-axes and
     django-ratelimit on the shared store, so they hold across workers."""
     if not token:  # this header was not sent; another scheme may apply
         return None
-    if not authn.token_allowed(request):
-        raise HttpError(429, authn.lockout_message())
-    user = user_for_token(token)
+    try:
+        user = authn.presented_token_user(request, token)
+    except authn.TokenLockedOut:
+        raise HttpError(429, authn.lockout_message()) from None
     if user is None:
-        authn.token_failed(request)
         return None
     request.user = user
     rate = settings.WANGGE_API_RATE_LIMIT

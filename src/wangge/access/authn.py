@@ -30,6 +30,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from wangge.access.forms import LoginForm
+from wangge.access.services import user_for_token
 from wangge.audit.log import NUL_SHOWN
 
 # The username under which bad API tokens are counted (no real username can contain spaces).
@@ -93,6 +94,26 @@ def lockout_response(
     form = LoginForm(request, data=None, initial={"username": request.POST.get("username", "")})
     context = {"form": form, "lockout": message, "next": request.POST.get("next", "")}
     return render(request, "access/login.html", context, status=429)
+
+
+class TokenLockedOut(Exception):
+    """This address sent too many wrong tokens: answer 429 with `lockout_message()`."""
+
+
+def presented_token_user(request: HttpRequest, token: str) -> Any | None:
+    """The live token's user, or None for a wrong one, counted as a failed log-in.
+
+    A valid token passes even from an address locked out by wrong ones: it holds 256 random
+    bits, so the lockout guards nothing there, while refusing it let one misconfigured client
+    behind an office's shared NAT lock every other system of that office out for 15 minutes.
+    Wrong tokens from a locked address are refused (TokenLockedOut) and not counted again."""
+    user = user_for_token(token)
+    if user is not None:
+        return user
+    if not token_allowed(request):
+        raise TokenLockedOut
+    token_failed(request)
+    return None
 
 
 def token_allowed(request: HttpRequest) -> bool:

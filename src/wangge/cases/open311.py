@@ -11,7 +11,7 @@ without a service is not a GeoReport request). `?extensions=true` adds FixMyStre
 
 POST takes the spec's form fields plus what FixMyStreet's client sends (`photo1…N` uploads,
 `attribute[code]`, `#NOTPINPOINTED#`); the api_key is a platform API token
-(`wangge.access.services.user_for_token`), and anonymous resident posts are accepted only if
+(`wangge.access.authn.presented_token_user`), and anonymous resident posts are accepted only if
 `WANGGE_OPEN311_ANONYMOUS_POST` is set (rate-limited per IP like the public report page).
 The update extension (`servicerequestupdates`) is in `open311_updates`.
 """
@@ -34,7 +34,6 @@ from django_ratelimit.core import is_ratelimited
 
 from wangge.access import authn
 from wangge.access.clientip import ratelimit_key
-from wangge.access.services import user_for_token
 from wangge.cases import services
 from wangge.cases.models import (
     Case,
@@ -637,11 +636,11 @@ def authorise_post(request: HttpRequest) -> Any:
     params = request.POST
     api_key = params.get("api_key", "") or request.GET.get("api_key", "")
     if api_key:
-        if not authn.token_allowed(request):
-            raise Open311Error(429, authn.lockout_message())
-        actor = user_for_token(api_key)
+        try:
+            actor = authn.presented_token_user(request, api_key)
+        except authn.TokenLockedOut:
+            raise Open311Error(429, authn.lockout_message()) from None
         if actor is None:
-            authn.token_failed(request)
             raise Open311Error(403, "api_key 无效或已停用")
         return actor
     if not settings.WANGGE_OPEN311_ANONYMOUS_POST:
