@@ -69,7 +69,10 @@ ROAD: Final = re.compile(
     # A numbered section (人民南路四段, 一环路西三段, 中山大街5段): doors are numbered again in
     # each, so the section is part of the road; a section named only by its side (东段) is not.
     r"(?:[东西南北中]?(?:[一二三四五六七八九十]{1,2}|[0-9]{1,2})段)?"
-    r"(?:[东西南北](?=[甲乙丙丁]?[0-9]+[号院弄]))?"
+    # A side after 大道 names the road's part (中山大道中, 解放大道西: Guangzhou's and Wuhan's
+    # avenues), before its door or ending the address; before a name it may start the name
+    # (建设大道中海金沙湾, 世纪大道东方润园) and stays with it.
+    r"(?:(?<=大道)[东西南北中](?=[甲乙丙丁]?[0-9]|$)|[东西南北](?=[甲乙丙丁]?[0-9]+[号院弄]))?"
     r"(?![街道巷屯庄河桥村]|路(?!口)|(?<!路)口|胡同|[东西南北中]{1,2}(?:[路街道巷]|大街|大道)|[0-9]+(?:巷|弄|条|里)|头条"
     r"|[东西南北中]?(?:[一二三四五六七八九十]{1,2}|[0-9]{1,2})段)"
 )

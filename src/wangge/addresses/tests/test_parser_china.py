@@ -194,3 +194,32 @@ def test_a_zones_rank_is_no_part_of_its_name(text: str, district: str) -> None:
 
 def test_a_rank_before_no_zone_stays_in_the_name() -> None:
     assert parse_address("省级机关宿舍3幢").compound == "省级机关宿舍"
+
+
+@pytest.mark.parametrize(
+    ("text", "road", "number"),
+    [
+        ("广州市越秀区中山大道中123号", "中山大道中", "123"),
+        ("武汉市江汉区解放大道中688号", "解放大道中", "688"),
+        ("广州市天河区中山大道西", "中山大道西", None),
+        ("广州市黄埔区黄埔大道东88号", "黄埔大道东", "88"),
+    ],
+)
+def test_a_side_after_an_avenue_is_part_of_its_name(
+    text: str, road: str, number: str | None
+) -> None:
+    """中山大道中, 解放大道西: Guangzhou and Wuhan name an avenue's parts by their side."""
+    parsed = parse_address(text)
+    assert (parsed.road, parsed.number) == (road, number)
+
+
+@pytest.mark.parametrize(
+    ("text", "road"),
+    [
+        ("佛山市南海区建设大道中海金沙湾A29", "建设大道"),
+        ("嘉善世纪大道东方润园87-2221", "世纪大道"),
+        ("广州市黄埔大道东侧100米", "黄埔大道"),
+    ],
+)
+def test_a_side_starting_a_name_after_an_avenue_stays_with_the_name(text: str, road: str) -> None:
+    assert parse_address(text).road == road
