@@ -20,7 +20,7 @@ from wangge.access.audit import AuditAction
 from wangge.access.scoping import require_district_admin, scope_for
 from wangge.addresses.models import Building, Room, RoomUse
 from wangge.core.bounds import text_problem
-from wangge.core.errors import Forbidden, NotFound, Problem, ServiceError, ValidationFailed
+from wangge.core.errors import NotFound, Problem, ServiceError, ValidationFailed
 from wangge.geo.coords import wgs84_to_gcj02_array
 from wangge.geo.gridfile import implied_districts, read_grid_file
 from wangge.geo.models import Region, RegionLevel, StaffAssignment
@@ -36,13 +36,20 @@ def home_regions(user: Any) -> list[Region]:
 
 
 def get_region(user: Any, code: str) -> Region:
+    """The region with this code, if the user's scope covers it.
+
+    A region outside the scope is refused exactly as an unknown code is — 404, the same words —
+    as people, cases and places are: a 403 told anyone signed in which codes exist elsewhere,
+    one guess at a time. The refusal is still audited: `RefusalAuditMiddleware` logs every 404
+    a signed-in user meets, with its path."""
     # a code from the path: one PostgreSQL cannot hold (a NUL) names no region
     found = Region.objects.select_related("parent").filter(code=code)
     region = found.first() if text_problem(code) is None else None
-    if region is None:
-        raise NotFound(_("区域编码 %(code)s 不存在") % {"code": code.replace(chr(0), "")})
-    if not scope_for(user).covers_code(region.code):
-        raise Forbidden(_("该区域不在您的管辖范围内"))
+    if region is None or not scope_for(user).covers_code(region.code):
+        raise NotFound(
+            _("未找到区域“%(code)s”，或不在您的管辖范围内")
+            % {"code": code.replace(chr(0), "")[:24]}
+        )
     return region
 
 

@@ -14,9 +14,12 @@ def test_an_unknown_region_is_named_in_english(sample: SampleDistrict) -> None:
     client = english_client(sample.users["street"])
     answer = client.get("/api/regions/999999999999")
     assert answer.status_code == 404
-    assert answer.json()["message"] == "Region code 999999999999 does not exist"
+    assert (
+        answer.json()["message"] == "Region “999999999999” not found, or outside your jurisdiction"
+    )
     chinese = Client()
     chinese.force_login(sample.users["street"])
     assert (
-        chinese.get("/api/regions/999999999999").json()["message"] == "区域编码 999999999999 不存在"
+        chinese.get("/api/regions/999999999999").json()["message"]
+        == "未找到区域“999999999999”，或不在您的管辖范围内"
     )

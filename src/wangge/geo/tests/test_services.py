@@ -2,7 +2,7 @@
 
 import pytest
 
-from wangge.core.errors import Forbidden, NotFound
+from wangge.core.errors import NotFound
 from wangge.core.testing import SampleDistrict
 from wangge.geo.services import region_map_features, region_summary
 
@@ -37,12 +37,17 @@ def test_a_grid_has_no_breakdown_and_counts_only_itself(sample: SampleDistrict):
     assert summary.residents == 4 and summary.breakdown == []
 
 
-def test_regions_outside_scope_or_unknown_are_refused(sample: SampleDistrict):
-    with pytest.raises(Forbidden):
+def test_regions_outside_scope_or_unknown_are_refused_alike(sample: SampleDistrict):
+    with pytest.raises(NotFound) as outside:
         region_summary(sample.users["community"], sample.communities[1].code)
+    with pytest.raises(NotFound) as unknown:
+        region_summary(sample.users["community"], "110105001003")
+    assert outside.value.message.replace(sample.communities[1].code, "…") == (
+        unknown.value.message.replace("110105001003", "…")
+    )
     with pytest.raises(NotFound):
         region_summary(sample.users["admin"], "999")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         region_map_features(sample.users["nobody"], sample.street.code)
 
 

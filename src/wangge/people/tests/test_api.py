@@ -86,7 +86,7 @@ def test_regions_and_buildings(sample: SampleDistrict, street_api: Client):
     [
         ("/api/persons/abc", 422, "请求参数有误"),
         ("/api/persons/999999", 404, "未找到该人员"),
-        ("/api/regions/000000", 404, "区域编码 000000 不存在"),
+        ("/api/regions/000000", 404, "未找到区域“000000”"),
         ("/api/persons?page=0", 422, "请求参数有误"),
         ("/api/search", 422, "q"),
         ("/api/search?q=" + "王" * 200, 400, "过长"),
