@@ -249,3 +249,20 @@ def test_an_inspector_who_chose_english_is_refused_in_english(sample, places):
     away = nobody.get(reverse("inspections:place", args=[places.places[0].pk]))
     assert away.status_code == 404
     assert "Place not found, or outside your jurisdiction" in away.content.decode()
+
+
+def test_the_lists_become_cards_on_a_phone_not_a_sideways_scroll(sample, places):
+    """A hazard's state, a place's kind and a campaign's progress are what a grid worker looks
+    for; in a sideways-scrolling table (`phone-scroll`, for matrices) they sat off the screen's
+    edge at 390 px. Plain list tables turn into one card per row (docs/ui.md)."""
+    client = _client(sample.users["grid"])
+    place = places.places[0]
+    services.record_hazard(sample.users["grid"], place, category="partition", severity="general")
+    for url in (
+        reverse("inspections:ledger"),
+        reverse("inspections:places"),
+        reverse("inspections:campaigns"),
+        reverse("inspections:place", args=[place.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert '<table class="list' in page and "phone-scroll" not in page, url
