@@ -423,11 +423,13 @@ def team(user: Any, today: datetime.date | None = None) -> Team:
         .annotate(n=Count("pk"))
         .values_list("grid_id", "n")
     )
+    # Each worker by the name on the account (李强), the login ("grid") only where none is set,
+    # as staff are shown everywhere else (docs/ui.md; core's `staff_name`).
     workers: dict[int, list[str]] = {}
-    for region_id, username in RoleAssignment.objects.filter(
+    for region_id, first, last, username in RoleAssignment.objects.filter(
         role=Role.GRID_WORKER, region_id__in=ids
-    ).values_list("region_id", "user__username"):
-        workers.setdefault(region_id, []).append(username)
+    ).values_list("region_id", "user__first_name", "user__last_name", "user__username"):
+        workers.setdefault(region_id, []).append(f"{first} {last}".strip() or username)
     grid_rows = []
     for grid in grids:
         counts = per_grid.get(grid.pk, {})

@@ -136,6 +136,15 @@ def test_the_office_sees_each_grid_behind_first_and_its_coverage(sample: SampleD
 
 
 @pytest.mark.django_db
+def test_the_office_sees_each_grids_worker_by_name_not_login(sample: SampleDistrict) -> None:
+    sample.users["grid"].first_name = "李强"
+    sample.users["grid"].save(update_fields=["first_name"])
+    page = login(Client(), "community").get("/tasks/").content.decode()
+    assert '<div class="wb-gridwho">李强</div>' in page
+    assert '<div class="wb-gridwho">grid</div>' not in page
+
+
+@pytest.mark.django_db
 def test_the_office_assigns_reassigns_and_cancels_on_the_task_page(
     sample: SampleDistrict,
 ) -> None:
