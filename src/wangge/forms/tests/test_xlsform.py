@@ -156,3 +156,22 @@ def test_the_upload_page_shows_the_chinese_error(sample, client):
     assert "survey表第2行" in page.content.decode()
     ok = client.post("/forms/", {"xlsform": SimpleUploadedFile("ok.xlsx", xlsx(GOOD))}, follow=True)
     assert "已上传 demo" in ok.content.decode()
+
+
+def test_every_shipped_roster_question_is_a_dropdown_filtered_by_typing():
+    """A community's roster holds hundreds of households and thousands of people: drawn as one
+    radio button each, 核实疑似同一人 opened without its task was a page 60,000 px long on a
+    phone. Every question choosing from the whole roster is a dropdown filtered by typing."""
+    import re
+
+    from wangge.forms.services import shipped_sources
+
+    checked = 0
+    for code, data in shipped_sources().items():
+        xform = compile_xlsform(data, f"{code}.md").xform
+        for tag, body in re.findall(r"<select1 ([^>]*)>(.*?)</select1>", xform, re.DOTALL):
+            # the whole roster (a choice filtered to one household's members stays radio buttons)
+            if re.search(r"instance\('(households|persons)'\)/root/item\"", body):
+                checked += 1
+                assert 'appearance="minimal autocomplete"' in tag, (code, tag)
+    assert checked >= 6  # household_visit's household, verify_pair's two, verify_value's two, …
