@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from wangge.access import audit
 from wangge.access.audit import AuditAction
@@ -30,12 +30,13 @@ from wangge.cases.models import CaseStatus, Rating
 from wangge.cases.services.reads import overdue_q, visible_cases
 from wangge.core.errors import ServiceError
 
+# (the field grouped by, its name: Chinese in the export; the dashboard translates it)
 GROUPS: dict[str, tuple[str, str]] = {
-    "street": ("street", "街道"),
-    "community": ("community", "社区"),
-    "grid": ("grid", "网格"),
-    "department": ("department", "部门"),
-    "category": ("category", "类别"),
+    "street": ("street", gettext_noop("街道")),
+    "community": ("community", gettext_noop("社区")),
+    "grid": ("grid", gettext_noop("网格")),
+    "department": ("department", gettext_noop("部门")),
+    "category": ("category", gettext_noop("类别")),
 }
 
 
@@ -165,7 +166,7 @@ def case_metrics(
         rows.append(
             MetricRow(
                 key=values[field],
-                name=values[f"{field}__name"] or "（未确定）",
+                name=values[f"{field}__name"] or gettext("（未确定）"),
                 code=values[f"{field}__code"] or "",
                 **{k: values[k] for k in aggregates},
             )

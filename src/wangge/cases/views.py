@@ -396,7 +396,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cases/dashboard.html",
         {
             "metrics": result,
-            "groups": [(k, v[1]) for k, v in metrics.GROUPS.items()],
+            "groups": [(k, _(v[1])) for k, v in metrics.GROUPS.items()],
             "group": group,
             "start": start,
             "end": end,

@@ -53,3 +53,16 @@ def test_period_and_scope(sample, cases):
     assert case_metrics(sample.users["nobody"]).rows == []
     empty = case_metrics(sample.users["nobody"]).total
     assert empty.response_rate is None and empty.satisfaction_rate is None
+
+
+def test_the_dashboards_grouping_is_named_in_the_users_language(sample, cases):
+    """The 统计维度 choice, the first column's head and the row of cases with no community said
+    "By 街道", "社区" and "（未确定）" in English."""
+    from wangge.core.testing import english_client
+
+    Case.objects.filter(pk=cases["cases"][0].pk).update(community=None, grid=None)
+    page = english_client(sample.users["street"]).get("/cases/dashboard/?group=community")
+    text = page.content.decode()
+    assert "By Street" in text and "By Community" in text and "<th>Community</th>" in text
+    assert "By 街道" not in text and "<th>社区</th>" not in text
+    assert "(not set)" in text and "（未确定）" not in text  # a case not yet in a community
