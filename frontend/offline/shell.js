@@ -7,6 +7,12 @@ import { pageContext, startPage } from "./page.js";
 import { keepNumbers, noticeNumber, numbersLeft } from "./notices.js";
 
 const ctx = pageContext();
+// The page's words in the user's language (the server puts them in #offline-strings, keyed by
+// the Chinese; offline/views.py): `t("填写")`, `t("截止 %(date)s", { date })`.
+const STRINGS = JSON.parse(document.getElementById("offline-strings")?.textContent || "{}");
+const t = (text, values = {}) =>
+  (STRINGS[text] || text).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+const locale = document.documentElement.lang || "zh-CN";
 const $ = (selector) => ctx.root.querySelector(selector);
 const fillUrl = (formID, taskId) =>
   `/offline/fill/?form=${encodeURIComponent(formID)}${taskId ? `&task=${encodeURIComponent(taskId)}` : ""}`;
@@ -22,12 +28,12 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const STATE_LABEL = { [WAITING]: "待发送", [SENT]: "已发送", [REFUSED]: "被拒绝" };
+const STATE_LABEL = { [WAITING]: t("待发送"), [SENT]: t("已发送") };
 
 function showNetwork() {
   const online = navigator.onLine;
   const banner = $("#network");
-  banner.textContent = online ? "在线：填好的表单会立即发送" : "离线：表单先存在本机，联网后自动发送";
+  banner.textContent = online ? t("在线：填好的表单会立即发送") : t("离线：表单先存在本机，联网后自动发送");
   banner.className = online ? "network online" : "network offline";
 }
 
@@ -44,8 +50,8 @@ async function showQueue() {
   list.replaceChildren();
   $("#queue-empty").hidden = items.length > 0;
   for (const item of items) {
-    const state = item.state === REFUSED ? `被拒绝：${item.reason}` : STATE_LABEL[item.state];
-    const when = new Date(item.createdAt).toLocaleString("zh-CN", { hour12: false });
+    const state = item.state === REFUSED ? t("被拒绝：%(reason)s", { reason: item.reason }) : STATE_LABEL[item.state];
+    const when = new Date(item.createdAt).toLocaleString(locale, { hour12: false });
     const li = el(
       "li",
       { class: `submission ${item.state}`, dataset: { id: item.id, state: item.state } },
@@ -54,7 +60,7 @@ async function showQueue() {
       el("small", { class: "when" }, `${when}${item.note ? ` · ${item.note}` : ""}`),
     );
     if (item.state === REFUSED) {
-      const retry = el("button", { type: "button", class: "retry secondary" }, "重新发送");
+      const retry = el("button", { type: "button", class: "retry secondary" }, t("重新发送"));
       retry.addEventListener("click", async () => {
         item.state = WAITING;
         item.reason = "";
@@ -64,7 +70,7 @@ async function showQueue() {
       li.append(retry);
     }
     if (item.state === SENT) {
-      const drop = el("button", { type: "button", class: "drop secondary" }, "从本机清除");
+      const drop = el("button", { type: "button", class: "drop secondary" }, t("从本机清除"));
       drop.addEventListener("click", async () => {
         await remove(item.id);
         showQueue();
@@ -101,27 +107,27 @@ async function showTasks() {
     $("#tasks-empty").hidden = tasks.length > 0;
     const groups = new Map();
     for (const task of tasks) {
-      const building = task.building?.label || (typeof task.building === "string" ? task.building : "") || "其他";
+      const building = task.building?.label || (typeof task.building === "string" ? task.building : "") || t("其他");
       if (!groups.has(building)) groups.set(building, []);
       groups.get(building).push(task);
     }
     for (const [building, items] of groups) {
       box.append(el("li", { class: "group" }, el("span", { class: "what" }, building)));
       for (const task of items) {
-        const title = task.title || task.kind_label || task.kind || `任务 ${task.id}`;
-        const due = task.due_date ? `${task.overdue ? "已逾期 · " : ""}截止 ${task.due_date}` : "";
+        const title = task.title || task.kind_label || task.kind || t("任务 %(id)s", { id: task.id });
+        const due = task.due_date ? `${task.overdue ? `${t("已逾期")} · ` : ""}${t("截止 %(date)s", { date: task.due_date })}` : "";
         const li = el(
           "li",
           { class: task.overdue ? "task overdue" : "task", dataset: { id: task.id } },
           el("span", { class: "what" }, title),
         );
         const fill = taskFillUrl(task);
-        if (fill) li.append(el("a", { class: "button fill", href: fill }, "填写"));
+        if (fill) li.append(el("a", { class: "button fill", href: fill }, t("填写")));
         // no form: the task's own screen (a re-inspection's items) or else the task page, which
         // need the network (a re-inspection uploads its after-photos as it closes the hazards)
         else if (task.fill_url || task.url) {
-          const open = el("a", { class: "button secondary open", href: task.fill_url || task.url }, "打开");
-          const hint = el("small", { class: "needs-network" }, "此任务需联网办理，请到有信号处再打开");
+          const open = el("a", { class: "button secondary open", href: task.fill_url || task.url }, t("打开"));
+          const hint = el("small", { class: "needs-network" }, t("此任务需联网办理，请到有信号处再打开"));
           hint.hidden = navigator.onLine;
           open.addEventListener("click", (event) => {
             if (navigator.onLine) return;
@@ -137,7 +143,7 @@ async function showTasks() {
     }
   } catch {
     $("#tasks-empty").hidden = false;
-    $("#tasks-empty").textContent = navigator.onLine ? "任务暂不可用" : "离线：本机没有保存任务";
+    $("#tasks-empty").textContent = navigator.onLine ? t("任务暂不可用") : t("离线：本机没有保存任务");
   }
 }
 
@@ -151,14 +157,14 @@ async function showForms() {
       box.append(
         el("li", { class: "form", dataset: { form: form.formID } },
           el("span", { class: "what" }, form.name),
-          el("a", { class: "button fill", href: fillUrl(form.formID) }, "填写")),
+          el("a", { class: "button fill", href: fillUrl(form.formID) }, t("填写"))),
       );
     }
     if (navigator.onLine) $("#forms-ready").hidden = false;
     await showNumbers(forms.some((f) => f.issuesNotices));
   } catch {
     $("#forms-empty").hidden = false;
-    $("#forms-empty").textContent = navigator.onLine ? "表单暂不可用" : "离线：本机没有保存表单";
+    $("#forms-empty").textContent = navigator.onLine ? t("表单暂不可用") : t("离线：本机没有保存表单");
   }
 }
 
@@ -175,8 +181,11 @@ async function showNumbers(wanted) {
   if (!held && !wanted) return;
   box.hidden = false;
   $("#numbers-text").textContent = held
-    ? `下一个文号：${noticeNumber(held.prefix, held.year, held.next)}，本机还有${held.left}个`
-    : "本机没有预留文号：联网打开工作台时自动预留";
+    ? t("下一个文号：%(number)s，本机还有%(left)s个", {
+        number: noticeNumber(held.prefix, held.year, held.next),
+        left: held.left,
+      })
+    : t("本机没有预留文号：联网打开工作台时自动预留");
   box.dataset.left = String(held ? held.left : 0);
 }
 

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET
 
 
@@ -63,11 +64,39 @@ def web_manifest(request: HttpRequest) -> JsonResponse:
     return response
 
 
+# What the workbench's script writes on the page (frontend/offline/shell.js): handed to it in the
+# user's language inside the page (a JSON block, which the CSP allows), so that the page works
+# offline from its cached copy. Keys are the Chinese; `%(name)s` is filled in by the script.
+SHELL_STRINGS = [
+    gettext_noop("待发送"),
+    gettext_noop("已发送"),
+    gettext_noop("被拒绝：%(reason)s"),
+    gettext_noop("在线：填好的表单会立即发送"),
+    gettext_noop("离线：表单先存在本机，联网后自动发送"),
+    gettext_noop("重新发送"),
+    gettext_noop("从本机清除"),
+    gettext_noop("其他"),
+    gettext_noop("任务 %(id)s"),
+    gettext_noop("已逾期"),
+    gettext_noop("截止 %(date)s"),
+    gettext_noop("填写"),
+    gettext_noop("打开"),
+    gettext_noop("此任务需联网办理，请到有信号处再打开"),
+    gettext_noop("任务暂不可用"),
+    gettext_noop("离线：本机没有保存任务"),
+    gettext_noop("表单暂不可用"),
+    gettext_noop("离线：本机没有保存表单"),
+    gettext_noop("下一个文号：%(number)s，本机还有%(left)s个"),
+    gettext_noop("本机没有预留文号：联网打开工作台时自动预留"),
+]
+
+
 @login_required
 @require_GET
 def workbench(request: HttpRequest) -> HttpResponse:
     """离线工作台: tasks, forms and the queue of filled forms with their states."""
-    return render(request, "offline/shell.html")
+    strings = {text: gettext(text) for text in SHELL_STRINGS}
+    return render(request, "offline/shell.html", {"strings": strings})
 
 
 # Two relaxations of the site's policy, on this page only (it runs nothing but the engine's

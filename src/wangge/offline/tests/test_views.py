@@ -97,6 +97,23 @@ def test_the_pages_carry_the_user_and_token_for_the_queue_and_link_the_manifest(
     assert 'type="module" src="/static/offline/shell.js"' in body
 
 
+def test_the_workbench_hands_its_script_its_words_in_the_users_language(
+    sample: SampleDistrict,
+) -> None:
+    """In English the workbench said 在线：填好的表单会立即发送 and 填写: shell.js wrote Chinese."""
+    from wangge.core.testing import english_client
+
+    def words(client: Client) -> dict[str, str]:
+        body = client.get("/offline/").content.decode()
+        block = body.split('<script id="offline-strings" type="application/json">', 1)[1]
+        return dict(json.loads(block.split("</script>", 1)[0]))
+
+    english = words(english_client(sample.users["grid"]))
+    assert english["填写"] == "Fill in" and english["截止 %(date)s"] == "due %(date)s"
+    assert english["在线：填好的表单会立即发送"] == "Online: filled forms are sent at once"
+    assert words(_grid(sample))["填写"] == "填写"
+
+
 def test_the_forms_app_fill_link_leads_to_the_offline_fill_page(sample: SampleDistrict) -> None:
     from wangge.forms.services import load_shipped_forms
 
