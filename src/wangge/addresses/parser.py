@@ -285,6 +285,17 @@ def _parse(text: str) -> ParsedAddress:
                 pos = g.end()
                 continue
             m = ROAD.match(s, pos) or GROUP_ROAD.match(s, pos) or LINE_ROAD.match(s, pos)
+            if m and "与" in m.group():
+                # 外环线与微山路交口: a road named by its ends (线), which no road's type ends,
+                # then another road: two roads, not one; the junction goes to the rest below.
+                at = pos + m.group().index("与")
+                line = LINE_ROAD.fullmatch(s, pos, at)
+                other = ROAD.match(s, at + 1)
+                if line and (
+                    JUNCTION.match(s, at)
+                    or (other and (other.end() == end or "0" <= s[other.end()] <= "9"))
+                ):
+                    m = line
             if m and m.group().endswith("街道") and "street" not in found:
                 found["street"] = m.group()  # 庄市街道: a street office, not a road
                 admin_next = 4

@@ -223,3 +223,21 @@ def test_a_side_after_an_avenue_is_part_of_its_name(
 )
 def test_a_side_starting_a_name_after_an_avenue_stays_with_the_name(text: str, road: str) -> None:
     assert parse_address(text).road == road
+
+
+@pytest.mark.parametrize(
+    ("text", "road", "rest"),
+    [
+        ("天津市外环线与微山路交口", "外环线", "与微山路交口"),
+        ("外环线与微山路", "外环线", "与微山路"),
+    ],
+)
+def test_a_line_road_and_a_road_after_it_are_two_roads(text: str, road: str, rest: str) -> None:
+    """线 ends no road's type, so the line once ran on into the road after 与 as one name."""
+    parsed = parse_address(text)
+    assert (parsed.road, parsed.rest) == (road, rest)
+
+
+def test_a_line_road_and_a_side_road_with_the_door_is_the_side_road() -> None:
+    parsed = parse_address("外环线与微山路88号")
+    assert (parsed.road, parsed.number) == ("微山路", "88")
