@@ -77,6 +77,11 @@ def _field(division: Division) -> Field:
     return "district"
 
 
+# Short names in everyday use that GB/T 2260 does not derive (its short name of 昆都仑区 is
+# 昆都仑): written so on shop signs and ledgers (包头市昆区110国道), read as the division.
+_INFORMAL: Final = {"昆区": "150203"}
+
+
 @cache
 def names() -> Mapping[str, tuple[Place, ...]]:
     """Every official and short name → its readings, current divisions first."""
@@ -97,6 +102,11 @@ def names() -> Mapping[str, tuple[Place, ...]]:
                 table.setdefault(short, []).append(
                     Place(division.code, field, entry.name, True, current)
                 )
+    for informal, code in _INFORMAL.items():
+        division = all_divisions()[code]
+        table.setdefault(informal, []).append(
+            Place(code, _field(division), _current_name(division), True, True)
+        )
     order = {"province": 0, "city": 1, "district": 2}
     return {
         key: tuple(
@@ -107,6 +117,10 @@ def names() -> Mapping[str, tuple[Place, ...]]:
         )
         for key, places in table.items()
     }
+
+
+def _current_name(division: Division) -> str:
+    return next(e.name for e in division.names if e.last_year is None)
 
 
 def level_of(name: str) -> Field | None:
@@ -324,7 +338,11 @@ def _short_fits(s: str, after: int, place: Place, codes: tuple[str, ...], at_sta
         ahead += 1
     if _match_at(s, ahead):
         return True  # another division follows: 浙江杭州, 宁波镇海, 浙江-杭州
-    if _SHORT_BLOCKED.match(s, after) or _ROAD_AHEAD.match(s, after) or _PLACE_WORD.match(s, after):
+    if _HIGHWAY_AHEAD.match(s, after):
+        pass  # 昆区110国道, 中山105国道: a highway is named by its number, after no place
+    elif (
+        _SHORT_BLOCKED.match(s, after) or _ROAD_AHEAD.match(s, after) or _PLACE_WORD.match(s, after)
+    ):
         return False  # 杭州路, 滨江花园, 温州商会
     if not codes and _ESTATE_SOON.match(s, after):
         return False  # 城东小区, 朝阳小区, 六合天寓: an estate named after a place, not the place
@@ -357,6 +375,7 @@ _ROAD_AHEAD: Final = re.compile(
     r"[东西南北中]{1,2}(?:[路街道巷弄里]|大街|大道)"
     r"|(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})(?:[路街巷]|大街|大道|马路)"
 )
+_HIGHWAY_AHEAD: Final = re.compile(r"G?[0-9]{2,3}(?:国道|省道)")
 # Characters that after a county's short name make it a road or place of Beijing's kind
 # (光明胡同, 朝阳门, 大兴庄) rather than the county.
 _PLACE_WORD: Final = re.compile(r"[胡条门桥庄屯营河口关寺堂塔坊沟店家楼岗湖山里]")

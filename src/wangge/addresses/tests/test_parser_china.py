@@ -241,3 +241,23 @@ def test_a_line_road_and_a_road_after_it_are_two_roads(text: str, road: str, res
 def test_a_line_road_and_a_side_road_with_the_door_is_the_side_road() -> None:
     parsed = parse_address("外环线与微山路88号")
     assert (parsed.road, parsed.number) == ("微山路", "88")
+
+
+@pytest.mark.parametrize(
+    ("text", "district", "road"),
+    [
+        ("内蒙古包头市昆区110国道", "昆都仑区", "110国道"),
+        ("包头昆区110国道15号", "昆都仑区", "110国道"),
+        ("包头市昆区钢铁大街88号", "昆都仑区", "钢铁大街"),
+    ],
+)
+def test_an_informal_short_name_is_the_division_not_part_of_the_road(
+    text: str, district: str, road: str
+) -> None:
+    """昆区 is how 包头 writes its 昆都仑区 (GB/T 2260's short name is 昆都仑)."""
+    parsed = parse_address(text)
+    assert (parsed.district, parsed.road) == (district, road)
+
+
+def test_an_informal_short_name_counts_only_under_its_city() -> None:
+    assert parse_address("北京市昆区110国道").district != "昆都仑区"
