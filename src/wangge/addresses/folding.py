@@ -107,6 +107,26 @@ _NUMERAL_AFTER_MARK: Final = re.compile(
 )
 
 
+# "5—8楼", "8~9层", "五至八层": a range of floors (a shop over several), written with the range
+# mark of GB/T 15834 (一字线 —, 浪纹线 ～) or 至/到, which the dash folding would make a
+# building's shorthand (5-8楼: building 5, floor 8). Kept as "5至8楼" for the parser.
+_RANGE_NUMBER: Final = f"[0-9０-９]{{1,3}}|[{_NUMERAL_CLASS}]{{1,3}}"
+_FLOOR_RANGE: Final = re.compile(
+    rf"(?<![0-9０-９\-－—―~～〜])({_RANGE_NUMBER})\s*(?:[—―~～〜]{{1,2}}|至|到)\s*({_RANGE_NUMBER})"
+    r"(?=\s*(?:楼|层|樓|層|F|Ｆ)(?![0-9０-９\-－—―~～〜]))"
+)
+
+
+def _floor_range(match: re.Match[str]) -> str:
+    low, high = (
+        chinese_to_int(n) if n[0] in NUMERAL_CHARS else int(numerals.to_halfwidth(n))
+        for n in match.groups()
+    )
+    if low is None or high is None or low >= high:
+        return match.group()
+    return f"{low}至{high}"
+
+
 def prepare_text(text: str) -> str:
     """Fold free text before parsing: the steps every ledger needs, in order.
 
@@ -119,8 +139,11 @@ def prepare_text(text: str) -> str:
     之/附 ("10号之一"; kept apart from digits after it: "88号之一901房" → "88号之1-901房");
     "第" before a counted number goes ("第3单元", not 第一广场); 懂 typed for 栋 after a
     number ("94懂") is 栋; a numeral glued after digits before a floor, building, unit or 号
-    marker starts its own number ("576九楼" → "576号9楼", "870四号" → "870号4号").
+    marker starts its own number ("576九楼" → "576号9楼", "870四号" → "870号4号"); a range of
+    floors written with a range mark (5—8楼, 8~9层, 五至八层) is kept as one ("5至8楼").
     """
+    if any(mark in text for mark in "—―~～〜至到"):
+        text = _FLOOR_RANGE.sub(_floor_range, text)
     s = _BRACKETS.sub("", numerals.normalize_text(text).translate(_MORE))
     s = _DROP.sub("", _BETWEEN_DIGITS.sub("-", s))
     s = _LABEL.sub("", s)

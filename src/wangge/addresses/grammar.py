@@ -95,7 +95,7 @@ LINE_ROAD: Final = re.compile(f"(?:(?![村镇乡区县市号])[{CJK}]){{2,3}}线
 # nothing, or by a name (a compound, a shop), never by a building/unit/room marker or more
 # dashes ("幸福路10-3-2-301" stays a 4-part shorthand).
 BARE_DOOR: Final = re.compile(
-    r"([0-9]+)(?:-([0-9]+))?(?![0-9A-Z\-号院弄楼栋幢座单门层室户之附区期])"
+    r"([0-9]+)(?:-([0-9]+))?(?![0-9A-Z\-号院弄楼栋幢座单门层室户之附区期至])"
 )
 ROAD_CHAR: Final = re.compile("[路街道巷弄条同]")
 STREET_END: Final = re.compile(r"^[^村区县]{1,6}(?:街道|镇|乡)$")
@@ -129,6 +129,8 @@ _ROOM_MARK: Final = r"(?:号房|室|户|号|房)?"
 SHORT4: Final = re.compile(rf"([0-9]+)-({_ID})-([0-9]+|[A-Z])-((?:{_ID})){_ROOM_MARK}(?![0-9A-Z-])")
 SHORT3: Final = re.compile(rf"({_ID})-([0-9]+|[A-Z])-({_ID}){_ROOM_MARK}(?![0-9A-Z-])")
 SHORT_FLOOR: Final = re.compile(rf"({_ID})-([0-9]+)(?:-([0-9]+))?(?:楼|层)")
+# A range of floors, as `folding.prepare_text` keeps it (5—8楼, 8~9层, 五至八层 → 5至8楼).
+FLOOR_RANGE: Final = re.compile(r"([0-9]+)至([0-9]+)(?:楼|层|F)")
 SHORT2: Final = re.compile(rf"({_ID})-({_ID}){_ROOM_MARK}(?![0-9A-Z-])")
 NUMBER: Final = re.compile(
     r"([甲乙丙丁]?)([0-9]+)(?:[-之]([0-9]+))?(号院|号|院|弄)(?![楼栋幢座])(?:[之附]([0-9]+)号?)?"

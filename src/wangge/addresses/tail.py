@@ -28,6 +28,7 @@ from wangge.addresses.grammar import (
     FLOOR,
     FLOOR_LOU,
     FLOOR_NEXT,
+    FLOOR_RANGE,
     GLUED_ROOM,
     HOUSING,
     LANE,
@@ -268,6 +269,12 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["number"] = number
             return m.end()
 
+    if not has_room and "floor" not in found:
+        m = FLOOR_RANGE.match(s, pos)
+        if m:
+            # 5—8楼, 8~9层: a shop over several floors, not a building and its floor.
+            found["floor"] = f"{code_of(m.group(1))}-{code_of(m.group(2))}"
+            return m.end()
     if not has_room and not has_unit and "floor" not in found:
         m = SHORT_FLOOR.match(s, pos)
         if m and m.group(3) and not has_building:
@@ -281,6 +288,20 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # first number is the door in it.
             found["room" if has_building else "building"] = code_of(m.group(1))
             found["floor"] = code_of(m.group(2))
+            if (
+                m.group(1).isdigit()
+                and int(m.group(1)) < int(m.group(2))
+                and FIRST_DIGIT.search(s, m.end()) is None  # a room after: one floor
+            ):
+                # 香年广场5-10楼: building 5, floor 10 (so the corpus reads it 3 times of 4),
+                # or a shop over floors 5 to 10 (written 5—10楼 or 5~10楼 it is the range);
+                # after a building (104号楼1-4层) door 1 on floor 4, or floors 1 to 4.
+                first = f"{m.group(1)}号" if has_building else f"{m.group(1)}栋"
+                add_doubt(
+                    found,
+                    f"“{m.group()}”按{first}、{m.group(2)}层读，"
+                    f"也可能是{m.group(1)}至{m.group(2)}层",
+                )
             return m.end()
     if not has_building and not has_room:
         m = SHORT3.match(s, pos) or (_SIDE_SHORT3.match(s, pos) if "-" in s else None)

@@ -261,3 +261,29 @@ def test_an_informal_short_name_is_the_division_not_part_of_the_road(
 
 def test_an_informal_short_name_counts_only_under_its_city() -> None:
     assert parse_address("北京市昆区110国道").district != "昆都仑区"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("广州市天河路208号5—8楼", {"number": "208", "building": None, "floor": "5-8"}),
+        ("幸福大厦8~9层", {"compound": "幸福大厦", "building": None, "floor": "8-9"}),
+        ("天河城三至五层", {"building": None, "floor": "3-5"}),
+        ("中山路5到8楼", {"road": "中山路", "number": None, "floor": "5-8"}),
+    ],
+)
+def test_a_range_of_floors_is_the_floor_not_a_building(
+    text: str, expected: dict[str, str | None]
+) -> None:
+    """A shop over several floors, written with a range mark (—, ～, 至, 到)."""
+    _check(text, expected)
+
+
+def test_a_dashed_pair_before_a_floor_is_a_building_and_says_it_may_be_a_range() -> None:
+    parsed = parse_address("成都市香年广场5-10楼")
+    assert (parsed.building, parsed.floor) == ("5", "10")
+    assert "也可能是5至10层" in parsed.doubt
+
+
+def test_a_long_dash_between_codes_is_still_a_dash() -> None:
+    _check("幸福小区3—2—301", {"building": "3", "unit": "2", "room": "301", "floor": None})
