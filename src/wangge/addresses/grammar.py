@@ -158,7 +158,11 @@ HOUSING: Final = (
 
 
 TOWER: Final = ("大厦", "大楼", "写字楼")
-SHOP_WORD: Final = re.compile("[铺店档]|商铺|门面|摊位")
+SHOP_WORD: Final = re.compile("[铺店档]|商铺|门面|摊位|商服")
+# A shop's word written before its number (商铺12号, 门面16号; 商服: 商业服务用房, as the
+# north-east writes a shop unit): the number is the shop's, a room.
+SHOP_BEFORE: Final = frozenset({"商铺", "门面", "商服", "摊位", "铺位", "店面"})
+SHOP_NUMBER: Final = re.compile(r"([A-Z]?[0-9]+)号?(?![0-9A-Z\-号院楼栋幢座单层室户])")
 
 
 def is_park(compound: str) -> bool:
@@ -217,7 +221,9 @@ ROAD_END: Final = re.compile("[路街巷弄]|(?<=大)道")
 BUILDING_RANGE: Final = re.compile(r"([0-9]+)-([0-9]+)(?:号楼|号栋|号幢|栋|幢)")
 BUILDING_STRONG: Final = re.compile(r"([0-9]+[A-Z]?)(?:号楼|号栋|号幢|栋|幢)")
 # 单元, 门; "8单583" (单元 cut short) and 梯 (Guangdong's staircase, 二梯1483) too.
-UNIT: Final = re.compile(r"([0-9]+|[A-Z])(?:单元|门|单(?=[0-9])|梯(?=[0-9]))|([东西南北中])单元")
+UNIT: Final = re.compile(
+    r"([0-9]+|[A-Z])(?:单元|门(?!面)|单(?=[0-9])|梯(?=[0-9]))|([东西南北中])单元"
+)
 # After a building, "128号" before a room is the entrance (宁舟新村98幢128号1466室); in a
 # market, a lane or row between the area and the stall (国际商贸城4区166街40028).
 # Not before a floor: in 110栋4号6楼 the 4号 is the room, on the sixth floor.

@@ -89,6 +89,7 @@ from wangge.addresses.grammar import (
     NUMBERED_COMPOUND,
     ROAD,
     ROAD_CHAR,
+    SHOP_BEFORE,
     STREET_END,
     SUBAREA,
     SUBAREA_INSIDE,
@@ -387,7 +388,13 @@ def _parse(text: str) -> ParsedAddress:
             m = NATURAL_VILLAGE.match(s, pos) or COMPOUND_WITH_DIGITS.match(s, pos)
             m = m or (COMPOUND_AFTER_NUMBER if tail else COMPOUND).match(s, pos)
             if m:
-                found["compound"] = m.group()
+                name = m.group()
+                if name[-2:] in SHOP_BEFORE and len(name) > 3 and "road" in found:
+                    # 泰安西路同心苑商铺91号: the shops' word is no part of the compound's name
+                    # (without a road, 连园商铺191号, the number may be the place's door).
+                    name = name[:-2]
+                    rest.append(m.group()[-2:])
+                found["compound"] = name
                 admin_next = len(ADMIN)
                 pos = m.end()
                 continue

@@ -43,6 +43,8 @@ from wangge.addresses.grammar import (
     ROOM_ON_FLOOR,
     ROOM_RANGE,
     ROW,
+    SHOP_BEFORE,
+    SHOP_NUMBER,
     SHOP_WORD,
     SHORT2,
     SHORT3,
@@ -70,6 +72,18 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     has_unit = "unit" in found
     has_room = "room" in found
 
+    if not has_room and not has_number and s.endswith(found.get("road", "?"), 0, pos):
+        m = _SHOP_AFTER_ROAD.match(s, pos)
+        if m:
+            # 幸福路16门面: the sixteenth shop front, or the shop at door 16.
+            found["room"] = code_of(m.group(1))
+            add_doubt(found, f"“{m.group()}”按户室（商铺）读，也可能是门牌号{found['room']}")
+            return m.end()
+    if not has_room and ("road" in found or has_building) and s[pos - 2 : pos] in SHOP_BEFORE:
+        m = SHOP_NUMBER.match(s, pos)
+        if m:
+            found["room"] = code_of(m.group(1))  # 幸福小区商铺12号: the shop, a room
+            return m.end()
     if "A" <= s[pos] <= "Z":
         if pos > 0 and "A" <= s[pos - 1] <= "Z":
             return 0  # 中天MCC5号楼, mcc10座: a letter inside a word of letters starts no code
@@ -546,6 +560,8 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     return 0
 
 
+# A shop's number with its word, no 号 between (16门面, 3商服).
+_SHOP_AFTER_ROAD: Final = re.compile(r"([0-9]+)(?=门面|商服|商铺|铺位|店面)")
 # A building, a unit named by its side, a room (951-东-1122, 11-东单元-1565).
 _SIDE_SHORT3: Final = re.compile(
     r"([A-Z]?[0-9]+[A-Z]?)-([东西南北中])(?:单元)?-([A-Z]?[0-9]+[A-Z]?)(?:室|户|号|房)?(?![0-9A-Z\-])"

@@ -287,3 +287,27 @@ def test_a_dashed_pair_before_a_floor_is_a_building_and_says_it_may_be_a_range()
 
 def test_a_long_dash_between_codes_is_still_a_dash() -> None:
     _check("幸福小区3—2—301", {"building": "3", "unit": "2", "room": "301", "floor": None})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 门 before 面 is a shop front's, not a unit's (2门301)
+        ("中山路88号16门面", {"number": "88", "unit": None, "room": "16", "rest": "门面"}),
+        # 商服 (商业服务用房): a shop unit, read like 11号商铺 after the door
+        ("幸福路12号3号商服", {"number": "12", "building": None, "room": "3"}),
+        # the shop's word before its number: a room, the word no part of the compound
+        ("泰安西路同心苑商铺91号", {"compound": "同心苑", "number": None, "room": "91"}),
+        ("新湖苑9栋商铺8号", {"building": "9", "room": "8"}),
+        # without a road the number may be the place's own door: kept as it was
+        ("连园商铺191号", {"number": "191", "room": None}),
+    ],
+)
+def test_a_shops_number_is_a_room(text: str, expected: dict[str, str | None]) -> None:
+    _check(text, expected)
+
+
+def test_a_shop_front_right_after_a_road_may_be_its_door() -> None:
+    parsed = parse_address("幸福路16门面")
+    assert (parsed.number, parsed.room) == (None, "16")
+    assert "也可能是门牌号16" in parsed.doubt
