@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 
 MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
-# The tags that lay the grid out. Attribute values may hold ">" (formulas), hence the quoting;
-# never "<", so no attempt to match reads past the next tag.
+# The tags that lay the grid out: a sheet, a row, a cell opened; a row or a sheet closed (a
+# cell's end says nothing, and skipping it halves the matches). Attribute values may hold ">"
+# (formulas), hence the quoting; never "<", so no attempt to match reads past the next tag.
 _TAG = re.compile(
-    rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])"
+    rb"<table:(table-cell|covered-table-cell|table-row|table)(?=[\s/>])"
     rb"((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>"
+    rb"|</table:(table-row|table)>"
 )
 _ATTRIBUTE = re.compile(rb"([\w:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 CHUNK = 4 * 1024 * 1024
@@ -73,7 +75,13 @@ def scan(archive: zipfile.ZipFile) -> list[OdsTable]:
             text = tail + chunk
             end = 0
             for match in _TAG.finditer(text):
-                scanner.tag(match.group(1) == b"/", match.group(2), match.group(3))
+                kind, attributes, closed = match.groups()
+                if closed is not None:
+                    scanner.close(closed)
+                elif kind == b"table-cell" or kind == b"covered-table-cell":
+                    scanner.cell(kind, attributes)
+                else:
+                    scanner.open(kind, attributes)
                 end = match.end()
             # What follows the last whole tag may be a tag cut in two: kept for the next piece.
             cut = text.rfind(b"<", end)
@@ -94,51 +102,58 @@ class _Scanner:
         self.column = 0
         self.filled = 0  # one past the last filled column of the current row
 
-    def tag(self, closing: bool, kind: bytes, attributes: bytes) -> None:
-        empty = attributes.rstrip().endswith(b"/")
+    def open(self, kind: bytes, attributes: bytes) -> None:
+        empty = attributes.endswith(b"/")  # <table:table-row .../>: opened and closed
         if kind == b"table":
-            self._table(closing, empty, attributes)
-        elif self.table is None or self.nested:
-            return
-        elif kind == b"table-row":
-            if closing:
-                self._end_row()
+            if self.table is not None:
+                self.nested += not empty
             else:
-                values = _attributes(attributes)
-                self.repeat = _count(values.get("table:number-rows-repeated"))
-                self.hidden = values.get("table:visibility") in ("collapse", "filter")
-                self.column = self.filled = 0
+                self.table = OdsTable(_attributes(attributes).get("table:name", ""))
+                self.row = 0
                 if empty:
-                    self._end_row()
-        elif not closing:  # a cell or a covered cell
-            values = _attributes(attributes)
-            repeat = _count(values.get("table:number-columns-repeated"))
-            if not empty or "office:value-type" in values:
-                self.filled = self.column + repeat
-            rows = _count(values.get("table:number-rows-spanned"))
-            columns = _count(values.get("table:number-columns-spanned"))
-            if kind == b"table-cell" and (rows > 1 or columns > 1):
-                self.table.merges.append(
-                    ((self.row, self.column), (self.row + rows - 1, self.column + columns - 1))
-                )
-            self.column += repeat
+                    self.close(b"table")
+        elif self.table is not None and not self.nested:  # a row
+            values = _attributes(attributes) if attributes.strip(b" /") else {}
+            self.repeat = _count(values.get("table:number-rows-repeated"))
+            self.hidden = values.get("table:visibility") in ("collapse", "filter")
+            self.column = self.filled = 0
+            if empty:
+                self._end_row()
 
-    def _table(self, closing: bool, empty: bool, attributes: bytes) -> None:
-        if self.table is not None and not closing and not empty:
-            self.nested += 1
-        elif self.table is not None and closing:
+    def close(self, kind: bytes) -> None:
+        if self.table is None:
+            return
+        if kind == b"table":
             if self.nested:
                 self.nested -= 1
             else:
                 self.tables.append(self.table)
                 self.table = None
-        elif self.table is None and not closing:
-            name = _attributes(attributes).get("table:name", "")
-            self.table = OdsTable(name)
-            self.row = 0
-            if empty:
-                self.tables.append(self.table)
-                self.table = None
+        elif not self.nested:
+            self._end_row()
+
+    def cell(self, kind: bytes, attributes: bytes) -> None:
+        """Most cells repeat nothing and span nothing: they are told apart without parsing
+        their attributes (the scan's time is spent here, once per cell)."""
+        if self.table is None or self.nested:
+            return
+        filled = not attributes.endswith(b"/") or b"office:value-type" in attributes
+        if b"table:number-" not in attributes:
+            if filled:
+                self.filled = self.column + 1
+            self.column += 1
+            return
+        values = _attributes(attributes)
+        repeat = _count(values.get("table:number-columns-repeated"))
+        if filled:
+            self.filled = self.column + repeat
+        rows = _count(values.get("table:number-rows-spanned"))
+        columns = _count(values.get("table:number-columns-spanned"))
+        if kind == b"table-cell" and (rows > 1 or columns > 1):
+            self.table.merges.append(
+                ((self.row, self.column), (self.row + rows - 1, self.column + columns - 1))
+            )
+        self.column += repeat
 
     def _end_row(self) -> None:
         assert self.table is not None

@@ -77,3 +77,13 @@ def test_only_a_spreadsheet_says_so_in_its_mimetype() -> None:
     with zipfile.ZipFile(other, "w") as archive:
         archive.writestr("content.xml", "<x/>")
     assert not said(other.getvalue())
+
+
+def test_a_row_written_as_one_empty_tag_still_counts_in_the_numbering() -> None:
+    content = content_xml(OdsSheet("表", [["a"], ["b"]])).replace(
+        "</table:table-row><table:table-row",
+        '</table:table-row><table:table-row table:number-rows-repeated="2"/><table:table-row',
+        1,
+    )
+    (table,) = _scan(package(content))
+    assert (table.rows, table.columns) == (4, 1)  # "b" is row 4
