@@ -241,6 +241,7 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
         hidden = hidden_rows(raw)
     else:
         hidden = xls_hidden_rows(raw)
+    errors = error_cells(raw) if ods is None and raw[:4] == b"PK\x03\x04" else {}
     grids = []
     for sheet_name in sheet_names:
         try:
@@ -260,6 +261,9 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
             rows = sheet.to_python(skip_empty_area=False)
         except Exception as exc:
             raise _calamine_error(exc, name, sheet_name) from exc
+        for (r, c), text in errors.get(sheet_name, {}).items():
+            if r < len(rows) and c < len(rows[r]) and rows[r][c] in (None, ""):
+                rows[r][c] = text  # calamine reads an error cell as empty
         if ods is not None:  # calamine reads no merged cells from an .ods
             merges = ods[sheet_name].merges if sheet_name in ods else []
         else:
@@ -288,23 +292,8 @@ def hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
     pieces: a big sheet costs a pass of `bytes.find`, not a parse. Best effort: a workbook whose
     parts cannot be followed reports none (calamine has read it already).
     """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return {}
-    targets = {}
-    for tag in _RELATIONSHIP_TAG.findall(rels):
-        rel_id, target = _attribute(tag, b"Id"), _attribute(tag, b"Target")
-        if rel_id and target:
-            targets[rel_id] = target.lstrip("/") if target.startswith("/") else "xl/" + target
     found: dict[str, frozenset[int]] = {}
-    for tag in _SHEET_TAG.findall(workbook):
-        name, rel_id = _attribute(tag, b"name"), _attribute(tag, rb"\w+:id", literal=False)
-        member = targets.get(rel_id or "")
-        if not name or member is None:
-            continue
+    for name, archive, member in _sheet_members(raw):
         try:
             rows = _hidden_in_member(archive, member)
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
@@ -312,6 +301,84 @@ def hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
         if rows:
             found[name] = frozenset(rows)
     return found
+
+
+# What Excel, WPS and LibreOffice show in a cell whose formula failed (a VLOOKUP that found
+# nothing is #N/A). A CSV saved from such a sheet holds the same text.
+EXCEL_ERRORS: frozenset[str] = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+)(\d+)"[^>]*>\s*(?:<(?:\w+:)?f\b[^>]*'
+    rb"(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?v>([^<]{1,16})</(?:\w+:)?v>"
+)
+
+
+_OVERLAP = 8192
+
+
+def error_cells(raw: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells of each xlsx sheet holding an error value (#N/A, #REF!…), by sheet name and
+    0-based (row, column).
+
+    calamine reads such a cell as empty, so a VLOOKUP that found no ID number would reach the
+    clerk as a row without one, and nobody would learn that the formula failed; put back, the
+    value is said as Excel shows it, as it is when the sheet comes as CSV. The sheets' XML is
+    searched for the error type mark (`t="e"`) with `bytes.find`, a piece at a time, as for
+    hidden rows. Best effort, like `hidden_rows`.
+    """
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    for name, archive, member in _sheet_members(raw):
+        cells: dict[tuple[int, int], str] = {}
+        try:
+            with archive.open(member) as handle:
+                tail = b""
+                while chunk := handle.read(4 * 1024 * 1024):
+                    text = tail + chunk
+                    at = text.find(b't="e"')
+                    while at != -1:
+                        match = _ERROR_CELL.match(text, text.rfind(b"<", 0, at))
+                        if match is not None:
+                            column, row, value = match.groups()
+                            cells[(int(row) - 1, _column_index(column))] = html.unescape(
+                                value.decode("ascii", "replace")
+                            )
+                        at = text.find(b't="e"', at + 1)
+                    # The pieces overlap, so a cell cut between two is found whole in the next.
+                    tail = text[-_OVERLAP:]
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+            continue
+        if cells:
+            found[name] = cells
+    return found
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - ord("A") + 1
+    return index - 1
+
+
+def _sheet_members(raw: bytes) -> Iterator[tuple[str, zipfile.ZipFile, str]]:
+    """(sheet name, the archive, the sheet's member) for each sheet of an xlsx whose parts can
+    be followed."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    targets = {}
+    for tag in _RELATIONSHIP_TAG.findall(rels):
+        rel_id, target = _attribute(tag, b"Id"), _attribute(tag, b"Target")
+        if rel_id and target:
+            targets[rel_id] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    for tag in _SHEET_TAG.findall(workbook):
+        name, rel_id = _attribute(tag, b"name"), _attribute(tag, rb"\w+:id", literal=False)
+        member = targets.get(rel_id or "")
+        if name and member is not None:
+            yield name, archive, member
 
 
 # BIFF8 record types: the workbook's BOUNDSHEET (a sheet's name and where its records start),

@@ -166,6 +166,21 @@ def test_a_placeholder_id_number_counts_as_no_number() -> None:
     assert out.get_column("status").to_list() == ["accepted"] * 3
 
 
+def test_an_excel_error_value_is_said_as_a_failed_formula() -> None:
+    # "#N/A" in the ID column is a lookup that found nothing, not a number with an illegal
+    # character "#": the row counts as without a number and says the formula failed.
+    out = _normalise(
+        ["姓名", "身份证号", "电话"],
+        [["王伟", "#N/A", "#REF!"], ["李娜", "11010519491231002X", " #VALUE! "]],
+    )
+    assert out.get_column("id_number").to_list() == [None, "11010519491231002X"]
+    assert out.get_column("phone").to_list() == [None, None]
+    first, second = out.get_column("reasons").to_list()
+    assert "身份证号是Excel错误值“#N/A”（公式出错），按未填写处理" in first
+    assert "电话是Excel错误值“#REF!”（公式出错），按未填写处理" in first
+    assert "电话是Excel错误值“#VALUE!”（公式出错），按未填写处理" in second
+
+
 def test_a_region_code_gb_t_2260_never_had_makes_the_row_doubtful_not_rejected() -> None:
     def number(region: str, year: int) -> str:
         from wangge.people.idnumber import check_digit

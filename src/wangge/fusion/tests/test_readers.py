@@ -418,6 +418,25 @@ def test_hidden_rows_are_read_and_said() -> None:
     assert "第 4、6-7 行是隐藏的行，仍已读取" in sheet.notes
 
 
+def test_excel_error_values_are_read_as_excel_shows_them() -> None:
+    # A VLOOKUP that found no ID number leaves #N/A in the cell; calamine reads it as empty,
+    # which would import the row as if the number had never been asked for. Read back as the
+    # text Excel shows (as a CSV saved from the sheet holds it), the clerk is told.
+    def build(book: openpyxl.Workbook) -> None:
+        ws = book.active
+        ws.append(["姓名", "身份证号", "联系电话", "备注"])
+        ws.append(["张三", "=VLOOKUP(A2,名单!A:B,2,0)", "#REF!", ""])
+        ws.append(["李四", "110105194912310021", "13800138000", "#DIV/0!"])
+        ws["B2"].value = "#N/A"  # openpyxl writes the cached error, as Excel saves one
+        ws["B2"].data_type = "e"
+
+    (sheet,) = read_ledger("台账.xlsx", data=xlsx_bytes(build))
+    assert [(r["身份证号"], r["联系电话"], r["备注"]) for r in rows(sheet)] == [
+        ("#N/A", "#REF!", ""),
+        ("110105194912310021", "13800138000", "#DIV/0!"),
+    ]
+
+
 def test_hidden_rows_of_a_legacy_xls_are_said_too() -> None:
     # An .xls keeps a row's hidden flag in its ROW record (BIFF8): read from there, the same
     # note as for an xlsx, per sheet, and a sheet with none says nothing.
