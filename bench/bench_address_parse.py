@@ -3,7 +3,9 @@
 Why: ledgers from a real office are written like the public NAACL-2019 Chinese address-parsing
 corpus (Li et al., "Neural Chinese Address Parsing"; repository
 ``leodotnet/neural-chinese-address-parsing``, ``data/{train,dev,test}.txt``: 14,927 real
-addresses, one character or digit run per line with a BIO label, mostly Zhejiang). The corpus is
+addresses, one character or digit run per line with a BIO label, mostly Zhejiang; spaces
+dropped, so two digit runs in a row, the second starting a field, are read back with the space
+between them that split them: 华南公富13 2950室). The corpus is
 not in this repository (no licence to ship it): fetch it and copy the three files to a directory,
 then run ``.venv/bin/python bench/bench_address_parse.py DIR``. Without DIR only the project's
 own Beijing-style set is scored.
@@ -72,14 +74,22 @@ def read_corpus(path: Path) -> list[Example]:
     """One example per blank-line separated block of ``token label`` lines."""
     examples: list[Example] = []
     spans: list[tuple[str, str]] = []
+    gaps: set[int] = set()  # spans written after a space (see below)
+    previous = ""
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if spans:
-                examples.append(_example(spans))
-            spans = []
+                examples.append(_example(spans, gaps))
+            spans, gaps, previous = [], set(), ""
             continue
         token, _, label = line.rpartition(" ")
         kind = "O" if label == "O" else label[2:].lower()
+        if previous.isdigit() and token.isdigit() and not label.startswith("I-"):
+            # One digit run per line: two in a row, the second starting a field, were apart in
+            # the address (a space the corpus dropped: 华南公富13 2950室); glued they would read
+            # as one number. (Two runs inside one field, a room "1156" "1243", stay glued.)
+            gaps.add(len(spans))
+        previous = token
         if label.startswith("B-") or not spans or spans[-1][0] != kind or label == "O":
             spans.append((kind, token))
         else:
@@ -115,8 +125,8 @@ def name(value: str) -> str:
     return fold(value)
 
 
-def _example(spans: list[tuple[str, str]]) -> Example:
-    text = "".join(token for _, token in spans)
+def _example(spans: list[tuple[str, str]], gaps: set[int] | None = None) -> Example:
+    text = "".join((" " if i in (gaps or ()) else "") + token for i, (_, token) in enumerate(spans))
     first: dict[str, str] = {}
     for kind, token in spans:
         first.setdefault(kind, token)
