@@ -266,3 +266,14 @@ def test_the_lists_become_cards_on_a_phone_not_a_sideways_scroll(sample, places)
     ):
         page = client.get(url).content.decode()
         assert '<table class="list' in page and "phone-scroll" not in page, url
+
+
+def test_a_hazard_without_a_notice_says_so_with_a_dash_not_a_blank(sample, places):
+    """On a phone each row is a card of "label · value": 通知书 with nothing after it read as a
+    value that failed to load."""
+    client = _client(sample.users["grid"])
+    place = places.places[0]
+    services.record_hazard(sample.users["grid"], place, category="partition", severity="general")
+    for url in (reverse("inspections:ledger"), reverse("inspections:place", args=[place.pk])):
+        page = client.get(url).content.decode()
+        assert '<td class="mono">—</td>' in page and '<td class="mono"></td>' not in page, url
