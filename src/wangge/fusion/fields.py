@@ -206,6 +206,8 @@ _KEYWORDS: Final[tuple[tuple[str, str], ...]] = (
     ("手机", "phone"),
     ("电话", "phone"),
     ("联系方式", "phone"),
+    ("座机", "phone"),
+    ("固话", "phone"),
     ("出生", "birth_date"),
     ("生日", "birth_date"),
     ("年龄", "age"),
@@ -376,6 +378,9 @@ class ColumnMapping:
     field: str  # IGNORE when not imported
     confidence: float
     evidence: str  # Chinese: why this assignment
+    # Not imported itself, but read where the column of this field is empty on a row: a
+    # 独居老人 ledger's 座机 beside 手机, when the person has no mobile.
+    spare_of: str = ""
 
 
 @dataclass
@@ -391,6 +396,10 @@ class SheetMapping:
 
     def resident_fields(self) -> dict[str, int]:
         return {c.field: c.index for c in self.columns if c.role == RESIDENT and c.field}
+
+    def spares(self, fld: str) -> list[int]:
+        """Columns read, in order, where the resident's `fld` column is empty on a row."""
+        return [c.index for c in self.columns if c.role == RESIDENT and c.spare_of == fld]
 
     @property
     def rows_are_heads(self) -> bool:
@@ -501,6 +510,23 @@ def _resolve_duplicates(mapping: SheetMapping) -> SheetMapping:
         key = (col.role, col.field)
         if col.field and col.field not in ("note", "serial") and best[key] is not col:
             winner = best[key]
+            if key == (RESIDENT, "phone"):
+                # Two numbers of one person (手机 and 座机): the first is the phone, the
+                # other is taken on the rows where the first is empty, so that someone with a
+                # landline only keeps it.
+                resolved.append(
+                    ColumnMapping(
+                        col.index,
+                        col.header,
+                        col.role,
+                        IGNORE,
+                        0.0,
+                        f"与“{winner.header}”同为{ROLES[col.role]}的{FIELDS[col.field]}，"
+                        f"只在“{winner.header}”为空的行导入",
+                        spare_of="phone",
+                    )
+                )
+                continue
             resolved.append(
                 ColumnMapping(
                     col.index,

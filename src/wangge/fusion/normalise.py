@@ -201,7 +201,13 @@ def raw_frame(
         elif index is None or index >= len(columns) - 1:
             cells.append(pl.lit("", dtype=pl.Utf8).alias(fld))
         else:
-            cells.append(pl.col(columns[index]).cast(pl.Utf8).fill_null("").alias(fld))
+            cell = pl.col(columns[index]).cast(pl.Utf8).fill_null("")
+            spares = [columns[i] for i in mapping.spares(fld) if i < len(columns) - 1]
+            for spare in spares:  # 座机 where 手机 is empty (`fields._resolve_duplicates`)
+                cell = pl.when(cell.str.strip_chars() == "").then(
+                    pl.col(spare).cast(pl.Utf8).fill_null("")
+                ).otherwise(cell)
+            cells.append(cell.alias(fld))
     return frame.select(
         pl.lit(source_file, dtype=pl.Utf8).alias("source_file"),
         pl.lit(source_sheet, dtype=pl.Utf8).alias("source_sheet"),

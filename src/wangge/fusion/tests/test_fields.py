@@ -73,6 +73,15 @@ def test_two_columns_for_one_field_keep_the_surer_one() -> None:
     assert "不重复导入" in mapping.columns[1].evidence
 
 
+def test_a_second_phone_column_backs_up_the_first() -> None:
+    # 独居老人 often have a landline only: the 座机 beside 手机 is read where 手机 is empty.
+    mapping = map_columns(["姓名", "座机", "手机"], [["王伟"], ["65551234"], [""]])
+    assert [c.field for c in mapping.columns] == ["name", IGNORE, "phone"]
+    assert mapping.columns[1].evidence == "与“手机”同为居民本人的联系电话，只在“手机”为空的行导入"
+    assert mapping.spares("phone") == [1]
+    assert mapping.spares("name") == []
+
+
 def test_a_ledger_without_person_columns_says_so() -> None:
     mapping = map_columns(["品名", "数量"], [["沙袋", "铁锹"], ["100", "20"]])
     assert not mapping.has_person_columns

@@ -166,6 +166,14 @@ def test_a_placeholder_id_number_counts_as_no_number() -> None:
     assert out.get_column("status").to_list() == ["accepted"] * 3
 
 
+def test_a_row_without_a_mobile_keeps_its_landline() -> None:
+    out = _normalise(
+        ["姓名", "手机", "座机"],
+        [["王伟", "", "0371-65551234"], ["李娜", "13800000002", "0371-65551235"]],
+    )
+    assert out.get_column("phone").to_list() == ["0371-65551234", "13800000002"]
+
+
 def test_an_excel_error_value_is_said_as_a_failed_formula() -> None:
     # "#N/A" in the ID column is a lookup that found nothing, not a number with an illegal
     # character "#": the row counts as without a number and says the formula failed.
