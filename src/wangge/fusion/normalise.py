@@ -204,9 +204,11 @@ def raw_frame(
             cell = pl.col(columns[index]).cast(pl.Utf8).fill_null("")
             spares = [columns[i] for i in mapping.spares(fld) if i < len(columns) - 1]
             for spare in spares:  # 座机 where 手机 is empty (`fields._resolve_duplicates`)
-                cell = pl.when(cell.str.strip_chars() == "").then(
-                    pl.col(spare).cast(pl.Utf8).fill_null("")
-                ).otherwise(cell)
+                cell = (
+                    pl.when(cell.str.strip_chars() == "")
+                    .then(pl.col(spare).cast(pl.Utf8).fill_null(""))
+                    .otherwise(cell)
+                )
             cells.append(cell.alias(fld))
     return frame.select(
         pl.lit(source_file, dtype=pl.Utf8).alias("source_file"),
