@@ -18,7 +18,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -28,6 +27,7 @@ from wangge.cases.forms import PositionCrs, stored_position
 from wangge.cases.models import Case, CaseEvent, CaseStatus, Category, Channel, EventKind, Rating
 from wangge.cases.open311 import open311_services, rate_limit_exceeded
 from wangge.core.errors import ServiceError
+from wangge.core.wording import say
 from wangge.geo.models import Region, RegionLevel
 
 HIDDEN_EVENTS = {EventKind.REMINDED, EventKind.ESCALATED}
@@ -64,15 +64,12 @@ class ReportForm(forms.Form):
 
     def clean_phone(self) -> str:
         """The phone by the rules every resident's phone follows (`services.clean_reporter_phone`),
-        stored cleaned. Why a number is refused is said in Chinese only (`people.phone` speaks
-        no other language); the English page says that it is."""
+        stored cleaned. Why a number is refused is said in the page's language (`people.phone`
+        gives a Reason, `core.wording.say` renders it)."""
         try:
             return services.clean_reporter_phone(self.cleaned_data.get("phone") or "")
         except services.InvalidPhone as exc:
-            if (translation.get_language() or "zh").startswith("zh"):
-                message = _("电话号码格式不对（%(reason)s）") % {"reason": exc.reason}
-            else:
-                message = _("电话号码格式不对")
+            message = _("电话号码格式不对（%(reason)s）") % {"reason": say(exc.reason)}
             raise forms.ValidationError(message) from exc
 
     def clean(self) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from wangge.access import audit, searchguard
 from wangge.access.audit import AuditAction
 from wangge.access.scoping import Right, refuse
 from wangge.core.errors import Forbidden, RateLimited, ServiceError
+from wangge.core.wording import say
 from wangge.forms.models import Attachment, Change, ChangeStatus, Submission, SubmissionStatus
 from wangge.forms.openrosa import Instance, InstanceError, parse_instance
 from wangge.people import services as people
@@ -653,7 +654,7 @@ def _date_sent(raw: str) -> datetime.date:
 def check_birth_date(born: datetime.date, today: datetime.date, id_number: str = "") -> None:
     problem = birth_date_problem(born, today=today, id_number=id_number)
     if problem:
-        raise ServiceError(problem)
+        raise ServiceError(say(problem))
 
 
 def check_gender(gender: str, today: datetime.date, id_number: str = "") -> None:
@@ -661,7 +662,7 @@ def check_gender(gender: str, today: datetime.date, id_number: str = "") -> None
     wins); ServiceError in Chinese otherwise. The conflict inbox checks again before writing."""
     problem = gender_problem(gender, id_number=id_number, today=today)
     if problem:
-        raise ServiceError(problem)
+        raise ServiceError(say(problem))
 
 
 def apply_submission(user: Any, submission: Submission) -> str:

@@ -21,6 +21,7 @@ from wangge.access.scoping import Right, allows, can_reveal_identifiers, require
 from wangge.addresses.models import Room
 from wangge.cases.models import Department
 from wangge.core.errors import Forbidden, NotFound, Problem, ServiceError, ValidationFailed
+from wangge.core.wording import say
 from wangge.geo.models import Region, RegionLevel
 from wangge.inspections import photos as photo_store
 from wangge.inspections.models import (
@@ -81,7 +82,7 @@ def _clean_phone(phone: str) -> str:
         return ""
     result = check_phone(phone)
     if not result.valid or result.normalized is None:
-        raise ServiceError(gettext("负责人电话无效（%(reason)s）") % {"reason": result.reason})
+        raise ServiceError(gettext("负责人电话无效（%(reason)s）") % {"reason": say(result.reason)})
     return result.normalized
 
 

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from wangge.core.reasons import Reason
 from wangge.geo.divisions import division
 
 __all__ = [
@@ -191,15 +192,17 @@ def check_id_number(raw: str | int | float | None, *, today: date | None = None)
     batch import uses one reference day for every row.
     """
     if isinstance(raw, float) and raw.is_integer() and abs(raw) >= _FLOAT_EXACT_LIMIT:
-        return _invalid(raw, "数字被Excel当成数值保存，后几位已丢失，请把该列设为文本后重新录入")
+        return _invalid(
+            raw, Reason("数字被Excel当成数值保存，后几位已丢失，请把该列设为文本后重新录入")
+        )
     text = normalize_id_number(raw)
     if not text:
-        return _invalid(raw, "身份证号为空")
+        return _invalid(raw, Reason("身份证号为空"))
     checked = _check_text(raw, text, today)
     if not checked.valid:
         kind = placeholder_kind(text)
         if kind is not None:
-            return _invalid(raw, f"{PLACEHOLDER_REASON}（{kind}）")
+            return _invalid(raw, Reason("占位号码，不代表任何人（%(kind)s）", kind=kind))
     return checked
 
 
@@ -219,50 +222,57 @@ def placeholder_kind(text: str) -> str | None:
     if not body or not body.isascii() or not body.isdigit():
         return None
     if set(body) == {"0"}:
-        return "全为0"
+        return Reason("全为0")
     if len(body) < 6:
         return None
     if len(set(body)) == 1:
-        return "全为同一数字"
+        return Reason("全为同一数字")
     if len(set(text)) <= 2:
-        return "只含两种数字"
+        return Reason("只含两种数字")
     for period in (2, 3, 4):
         if all(body[i] == body[i % period] for i in range(len(body))):
-            return "数字循环重复"
+            return Reason("数字循环重复")
     steps = {(int(b) - int(a)) % 10 for a, b in zip(body, body[1:], strict=False)}
     if steps in ({1}, {9}):
-        return "连续数字"
+        return Reason("连续数字")
     if len(body) >= 15 and set(body[6:]) <= {"0"}:
-        return "地区码之后全为0"
+        return Reason("地区码之后全为0")
     return None
 
 
 def _check_text(raw: str | int | float | None, text: str, today: date | None) -> IdNumberCheck:
     if _SCIENTIFIC.match(text):
-        return _invalid(raw, "数字被Excel转成科学计数法，后几位已丢失")
+        return _invalid(raw, Reason("数字被Excel转成科学计数法，后几位已丢失"))
     bad = _first_illegal_char(text)
     if bad is not None:
         return _invalid(raw, bad)
     if len(text) == 15:
         if not text.isdigit():
-            return _invalid(raw, "含非法字符：15位旧号不能含 X")
+            return _invalid(raw, Reason("含非法字符：15位旧号不能含 X"))
         full = upgrade_15_to_18(text)
         upgraded = True
     elif len(text) == 18:
         full = text
         upgraded = False
     else:
-        return _invalid(raw, f"长度应为18位（或15位旧号），实际为{len(text)}位")
+        return _invalid(raw, Reason("长度应为18位（或15位旧号），实际为%(n)s位", n=len(text)))
 
     problem = _region_problem(full[:6])
     if problem is not None:
         return _invalid(raw, problem)
     birth, problem = _parse_birth(full[6:14], today or date.today())
     if problem is not None or birth is None:
-        return _invalid(raw, problem or f"出生日期无效：{full[6:14]}")
+        return _invalid(raw, problem or Reason("出生日期无效：%(digits)s", digits=full[6:14]))
     expected = check_digit(full[:17])
     if full[17] != expected:
-        return _invalid(raw, f"校验位错误：应为 {expected}，实际为 {full[17]}")
+        return _invalid(
+            raw,
+            Reason(
+                "校验位错误：应为 %(expected)s，实际为 %(actual)s",
+                expected=expected,
+                actual=full[17],
+            ),
+        )
     return IdNumberCheck(
         raw=raw,
         normalized=full,
@@ -411,8 +421,8 @@ def _first_illegal_char(text: str) -> str | None:
         if ch == "X":
             if i == len(text) - 1:
                 continue
-            return "含非法字符：X 只能出现在最后一位"
-        return f"含非法字符：{ch}"
+            return Reason("含非法字符：X 只能出现在最后一位")
+        return Reason("含非法字符：%(char)s", char=ch)
     return None
 
 
@@ -421,8 +431,8 @@ def _region_problem(region: str) -> str | None:
     if province not in PROVINCE_CODES:
         # 2023 外国人永久居留身份证: 9, then the issuing province, then a country code.
         if province.startswith("9") and region[1:3] in MAINLAND_PROVINCES:
-            return "行政区划代码无效：以9开头的是外国人永久居留身份证号码，不是公民身份号码"
-        return f"行政区划代码无效：前两位 {province} 不是省级代码"
+            return Reason("行政区划代码无效：以9开头的是外国人永久居留身份证号码，不是公民身份号码")
+        return Reason("行政区划代码无效：前两位 %(province)s 不是省级代码", province=province)
     return None
 
 
@@ -435,12 +445,15 @@ def region_doubt(region: str, birth_year: int, this_year: int) -> str | None:
         return None  # 台湾 and the 港澳台 residence permits: no table below the province
     entry = division(region)
     if entry is None:
-        return f"地区码{region}不在GB/T 2260（1980年以来各版）中，请核实"
+        return Reason("地区码%(region)s不在GB/T 2260（1980年以来各版）中，请核实", region=region)
     if not entry.in_force(birth_year, max(this_year, birth_year)):
         latest = entry.latest
-        return (
-            f"地区码{region}（{latest.name}）{latest.last_year}年已撤销，"
-            f"早于出生年份{birth_year}，请核实"
+        return Reason(
+            "地区码%(region)s（%(name)s）%(year)s年已撤销，早于出生年份%(born)s，请核实",
+            region=region,
+            name=latest.name,
+            year=latest.last_year,
+            born=birth_year,
         )
     return None
 
@@ -456,7 +469,7 @@ def birth_date_problem(born: date, *, today: date, id_number: str = "") -> str |
     check = check_id_number(id_number, today=today) if id_number else None
     if check is not None and check.valid:
         if born != check.birth_date:
-            return f"出生日期“{born.isoformat()}”与身份证号不符，以身份证号为准"
+            return Reason("出生日期“%(date)s”与身份证号不符，以身份证号为准", date=born.isoformat())
         return None
     if born > today:
         return birth_after_today(born.isoformat())
@@ -469,12 +482,12 @@ def birth_too_early(written: str) -> str:
     """The words for a birth date before 1900, however early (1895 and 1870 alike), `written`
     as it was typed: the field forms' (`birth_date_problem`) and the ledger import's, which
     builds them over a whole column (`birth_too_early("{}")` is its format)."""
-    return f"出生日期“{written}”早于{EARLIEST_TYPED_BIRTH.year}年"
+    return Reason("出生日期“%(date)s”早于%(year)s年", date=written, year=EARLIEST_TYPED_BIRTH.year)
 
 
 def birth_after_today(written: str) -> str:
     """The words for a birth date after today, shared as `birth_too_early`'s are."""
-    return f"出生日期“{written}”晚于今天"
+    return Reason("出生日期“%(date)s”晚于今天", date=written)
 
 
 def gender_problem(gender: str, *, id_number: str = "", today: date | None = None) -> str | None:
@@ -485,10 +498,10 @@ def gender_problem(gender: str, *, id_number: str = "", today: date | None = Non
     the same contradiction (`fusion.normalise`), so a row and a form answer read alike.
     """
     if gender not in ("男", "女"):
-        return f"性别“{gender[:10]}”无效，应为男或女"
+        return Reason("性别“%(gender)s”无效，应为男或女", gender=gender[:10])
     check = check_id_number(id_number, today=today) if id_number else None
     if check is not None and check.valid and check.gender != gender:
-        return f"性别“{gender}”与身份证号不符，以身份证号为准"
+        return Reason("性别“%(gender)s”与身份证号不符，以身份证号为准", gender=gender)
     return None
 
 
@@ -496,9 +509,9 @@ def _parse_birth(yyyymmdd: str, today: date) -> tuple[date | None, str | None]:
     try:
         born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
-        return None, f"出生日期无效：{yyyymmdd}"
+        return None, Reason("出生日期无效：%(digits)s", digits=yyyymmdd)
     if born > today:
-        return None, f"出生日期无效：{yyyymmdd} 晚于今天"
+        return None, Reason("出生日期无效：%(digits)s 晚于今天", digits=yyyymmdd)
     if born < EARLIEST_BIRTH:
-        return None, f"出生日期无效：{yyyymmdd} 早于1880年"
+        return None, Reason("出生日期无效：%(digits)s 早于1880年", digits=yyyymmdd)
     return born, None

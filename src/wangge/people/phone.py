@@ -34,6 +34,8 @@ from typing import Literal
 
 import phonenumbers
 
+from wangge.core.reasons import Reason
+
 __all__ = [
     "MOBILE_ALLOCATED_PATTERN",
     "PhoneCheck",
@@ -76,8 +78,8 @@ _TEL_SCHEME = re.compile(r"^\s*tel:\s*", re.IGNORECASE)
 _ALLOWED_PUNCTUATION = frozenset(" -()[].")
 _DIGIT_GROUPS = re.compile(r"\d+")
 
-_SCIENTIFIC_REASON = "数字被Excel转成科学计数法，后几位已丢失"
-_EMPTY_REASON = "电话号码为空"
+_SCIENTIFIC_REASON = Reason("数字被Excel转成科学计数法，后几位已丢失")
+_EMPTY_REASON = Reason("电话号码为空")
 
 
 @dataclass(frozen=True)
@@ -204,16 +206,29 @@ def _allocated(parsed: _Parsed) -> _Parsed:
     if parsed.kind == "mobile":
         if MOBILE_ALLOCATED.fullmatch(number):
             return parsed
-        return _Parsed(None, None, f"手机号段{number[:3]}未分配，不是在用的手机号码")
+        return _Parsed(
+            None, None, Reason("手机号段%(prefix)s未分配，不是在用的手机号码", prefix=number[:3])
+        )
     area, local = number.split("-")[:2]
     if _issued(area + local):
         return parsed
     lengths = [n for n in (7, 8) if n != len(local) and _issued(area + (local + "0" * 8)[:n])]
     if lengths:
-        return _Parsed(None, None, f"区号{area}的本地号码应为{lengths[0]}位，实际为{len(local)}位")
+        return _Parsed(
+            None,
+            None,
+            Reason(
+                "区号%(area)s的本地号码应为%(wanted)s位，实际为%(n)s位",
+                area=area,
+                wanted=lengths[0],
+                n=len(local),
+            ),
+        )
     if not any(_issued(area + first + "2345678"[: n - 1]) for first in "2345678" for n in (7, 8)):
-        return _Parsed(None, None, f"区号{area}不存在")
-    return _Parsed(None, None, f"区号{area}下没有以{local[:3]}开头的号码段")
+        return _Parsed(None, None, Reason("区号%(area)s不存在", area=area))
+    return _Parsed(
+        None, None, Reason("区号%(area)s下没有以%(start)s开头的号码段", area=area, start=local[:3])
+    )
 
 
 def _issued(national: str) -> bool:
@@ -241,7 +256,7 @@ def _read_one(segment: str) -> _Parsed:
         international = True
         text = stripped[intl_match.end() :]
     elif stripped.startswith("+") or re.match(r"^00\d", stripped):
-        return _Parsed(None, None, "不支持境外号码（国家代码不是86）")
+        return _Parsed(None, None, Reason("不支持境外号码（国家代码不是86）"))
 
     # Extension markers become '#'; labels and annotations such as 手机：or （本人）
     # carry no digits and are dropped.
@@ -254,10 +269,10 @@ def _read_one(segment: str) -> _Parsed:
     if marker:
         extension = "".join(_DIGIT_GROUPS.findall(extension_text))
         if not 1 <= len(extension) <= 6 or not _only_allowed(extension_text):
-            return _Parsed(None, None, "分机号无效：应为1-6位数字")
+            return _Parsed(None, None, Reason("分机号无效：应为1-6位数字"))
     for ch in main:
         if not (ch.isascii() and ch.isdigit()) and ch not in _ALLOWED_PUNCTUATION:
-            return _Parsed(None, None, f"含非法字符：{ch}")
+            return _Parsed(None, None, Reason("含非法字符：%(char)s", char=ch))
 
     groups = _DIGIT_GROUPS.findall(main)
     digits = "".join(groups)
@@ -283,13 +298,13 @@ def _read_one(segment: str) -> _Parsed:
         return _parse_landline(digits, groups, extension)
     # 400/800 numbers are one 10-digit run (or 3-3-4); "40000000-00" is a local line + extension.
     if len(digits) == 10 and digits[:3] in ("400", "800") and len(groups[0]) not in (7, 8):
-        return _Parsed(None, None, "400/800开头的是企业客服号码，不是个人电话")
+        return _Parsed(None, None, Reason("400/800开头的是企业客服号码，不是个人电话"))
     options = _split_local(digits, groups, extension)
     if not options:
-        return _Parsed(None, None, f"号码位数不对：实际为{len(digits)}位")
+        return _Parsed(None, None, Reason("号码位数不对：实际为%(n)s位", n=len(digits)))
     local, ext = options[0]
     if local[0] in "01":
-        return _Parsed(None, None, "本地号码不能以0或1开头")
+        return _Parsed(None, None, Reason("本地号码不能以0或1开头"))
     return _Parsed(local + (f"-{ext}" if ext else ""), "landline", None)
 
 
@@ -298,40 +313,48 @@ def _parse_mobile(digits: str, extension: str | None) -> _Parsed:
     if len(digits) != 11:
         if not mobile_prefix:
             # 110, 12345 and the like: service numbers, not a mangled mobile.
-            return _Parsed(None, None, f"号码位数不对：实际为{len(digits)}位")
-        return _Parsed(None, None, f"手机号应为11位，实际为{len(digits)}位")
+            return _Parsed(None, None, Reason("号码位数不对：实际为%(n)s位", n=len(digits)))
+        return _Parsed(None, None, Reason("手机号应为11位，实际为%(n)s位", n=len(digits)))
     if not mobile_prefix:
-        return _Parsed(None, None, f"手机号号段无效：第二位应为3-9，实际为{digits[1]}")
+        return _Parsed(
+            None, None, Reason("手机号号段无效：第二位应为3-9，实际为%(digit)s", digit=digits[1])
+        )
     if extension is not None:
         return _mobile_extension()
     return _Parsed(digits, "mobile", None)
 
 
 def _mobile_extension() -> _Parsed:
-    return _Parsed(None, None, "手机号不能带分机号")
+    return _Parsed(None, None, Reason("手机号不能带分机号"))
 
 
 def _parse_landline(digits: str, groups: list[str], extension: str | None) -> _Parsed:
     if digits.startswith("00"):
-        return _Parsed(None, None, "不支持境外号码（国家代码不是86）")
+        return _Parsed(None, None, Reason("不支持境外号码（国家代码不是86）"))
     if digits.startswith("01") and not digits.startswith("010"):
-        return _Parsed(None, None, f"区号无效：{digits[:3]}")
+        return _Parsed(None, None, Reason("区号无效：%(area)s", area=digits[:3]))
     area_length = 3 if digits[:3] in THREE_DIGIT_AREAS else 4
     area = digits[:area_length]
     rest = digits[area_length:]
     rest_groups = _drop_prefix(groups, area_length)
     options = _split_local(rest, rest_groups, extension)
     if not options:
-        return _Parsed(None, None, f"本地号码应为7-8位，实际为{len(rest)}位")
+        return _Parsed(None, None, Reason("本地号码应为7-8位，实际为%(n)s位", n=len(rest)))
     if area_length == 3:
         # Every city with a 3-digit area code has 8-digit local numbers.
         eight = [option for option in options if len(option[0]) == 8]
         if not eight:
-            return _Parsed(None, None, f"区号{area}的本地号码应为8位，实际为{len(options[0][0])}位")
+            return _Parsed(
+                None,
+                None,
+                Reason(
+                    "区号%(area)s的本地号码应为8位，实际为%(n)s位", area=area, n=len(options[0][0])
+                ),
+            )
         options = eight
     local, ext = options[0]
     if local[0] in "01":
-        return _Parsed(None, None, "本地号码不能以0或1开头")
+        return _Parsed(None, None, Reason("本地号码不能以0或1开头"))
     return _Parsed(f"{area}-{local}" + (f"-{ext}" if ext else ""), "landline", None)
 
 

@@ -52,6 +52,7 @@ from wangge.cases.services.writing import _event
 from wangge.core.bulk import insert_one, insert_returning_ids, insert_values
 from wangge.core.errors import Forbidden, Problem, ServiceError, ValidationFailed
 from wangge.core.tabular import TabularError, read_sheets
+from wangge.core.wording import say
 from wangge.geo.models import Region, RegionLevel
 from wangge.people.phone import check_phone
 
@@ -241,10 +242,11 @@ def _atomic_after_loading(func: Callable[P, R]) -> Callable[P, R]:
 
 
 class InvalidPhone(ServiceError):
-    """A reporter's phone that no one could call back; `reason` says why (Chinese)."""
+    """A reporter's phone that no one could call back; `reason` says why (Chinese, a
+    `people.phone` Reason: `core.wording.say` puts it in the reader's language)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(_("联系电话无效（%(reason)s）") % {"reason": reason})
+        super().__init__(_("联系电话无效（%(reason)s）") % {"reason": say(reason)})
         self.reason = reason
 
 

@@ -84,6 +84,17 @@ def test_a_submitted_reporter_phone_is_checked_and_stored_cleaned(sample, cases)
     assert status == 200 and body["reporter_phone"] == ""
 
 
+def test_a_reporter_phone_is_refused_in_english_for_a_user_who_chose_english(sample, cases):
+    """The phone rule's reason (`people.phone`, pure code) is said in English too."""
+    from wangge.core.testing import english_client
+
+    english = english_client(sample.users["street"])
+    case = {"title": "路灯不亮", "lon": 116.405, "lat": 39.905, "reporter_phone": "12345"}
+    status, body = post(english, "/api/cases/", case)
+    assert status == 422
+    assert body["errors"][0]["message"] == "Invalid phone number (wrong number of digits: 5)"
+
+
 def test_a_pushed_batch_is_checked_as_a_hotline_file_is(sample, cases):
     """The JSON push skips the file reader, so the intake itself refuses what the reader
     refuses: two orders with one number (they reached the unique index: a 500), an order

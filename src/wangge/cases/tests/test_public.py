@@ -227,7 +227,10 @@ def test_a_resident_who_chose_english_reads_the_pages_in_english(
     wrong = _report(client, sample, phone="abc12")
     body = wrong.content.decode()
     assert wrong.status_code == 400 and _chinese_shown(body, "楼道里堆满杂物，消防通道堵了") == []
-    assert '<a href="#id_phone">Phone</a>: The phone number is not in a valid format.' in body
+    assert (
+        '<a href="#id_phone">Phone</a>: The phone number is not in a valid format'
+        " (illegal character: a)." in body
+    )
     abroad = client.post("/report/", {"description": "x", "lat": 48.8, "lon": 2.3})
     assert "is outside China" in abroad.content.decode()
     photo = SimpleUploadedFile("p.jpg", b"not a picture", content_type="image/jpeg")

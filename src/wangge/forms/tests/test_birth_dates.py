@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from wangge.access.models import Role
-from wangge.core.testing import PASSWORD
+from wangge.core.testing import PASSWORD, english_client
 from wangge.forms.auth import forget_all
 from wangge.forms.models import Change, ChangeStatus, Submission, SubmissionStatus
 from wangge.forms.services import upload_form
@@ -261,3 +261,17 @@ def test_a_conflict_is_checked_against_an_id_number_stored_since(sample, client)
     person.refresh_from_db()
     assert person.birth_date is None
     assert Change.objects.get(pk=change.pk).status == ChangeStatus.CONFLICT
+
+
+def test_a_conflict_against_the_id_number_is_refused_in_english(sample):
+    """The people rule's reason (`people.idnumber`, pure code) reads in English on the inbox
+    of a user who chose English."""
+    person, change = _conflict(sample, "1971-07-08")
+    person.id_number = make_id_number("110105", datetime.date(1972, 1, 1), 55, "女")
+    person.save()
+    client = english_client(sample.users["community"])
+    answer = client.post(f"/forms/conflicts/{change.pk}/", {"action": "accept"}, follow=True)
+    assert (
+        "Cannot accept: birth date “1971-07-08” does not match the ID number; the ID number"
+        " wins; reject it" in answer.content.decode()
+    )
