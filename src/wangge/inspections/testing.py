@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from wangge.cases.models import Department, DepartmentMembership
-from wangge.core.testing import PNG, SampleDistrict
+from wangge.core.testing import PASSWORD, PNG, SampleDistrict
+from wangge.forms.tests.openrosa_client import OpenRosaClient
 from wangge.inspections import services
+from wangge.inspections.checklists import CHECKLISTS
 from wangge.inspections.models import IssuingUnit, Place, PlaceKind
 
 
@@ -108,3 +111,30 @@ def walk_values() -> dict[str, list[tuple[Any, str | None]]]:
         # a campaign belongs to the street (or district) that organises it
         "campaign_id": [(c.pk, c.region.code) for c in organised],
     }
+
+
+def collect(username: str = "grid") -> OpenRosaClient:
+    """An OpenRosa client, written from the spec, logged in as a sample user."""
+    return OpenRosaClient(Client(), username=username, password=PASSWORD)
+
+
+def checklist_answers(code: str, failed: dict[str, str], **extra: str) -> dict[str, str]:
+    """Every item passed but `failed` (item → note); `extra` sets other fields by name. The
+    place question (`place`, chosen from places.csv in Collect) is not shown on the workbench:
+    left empty unless `extra` names it."""
+    out = {"/data/place": ""}
+    for item in CHECKLISTS[code].items:
+        out[f"/data/{item.name}"] = "fail" if item.name in failed else "pass"
+        out[f"/data/{item.name}_note"] = failed.get(item.name, "")
+        if item.name not in failed:
+            out[f"/data/{item.name}_photo"] = ""
+    return out | {f"/data/{k}": v for k, v in extra.items()}
+
+
+def xform_of(rosa: OpenRosaClient, code: str) -> str:
+    """The checklist's XForm as the workbench downloads it."""
+    _answer, forms = rosa.form_list(workbench=True)
+    entry = next(f for f in forms if f.form_id == code)
+    got = rosa.request("GET", entry.download_url)
+    assert got.status == 200
+    return got.body.decode()

@@ -6,42 +6,28 @@ serial the server will not accept leaves the hazards recorded and says why."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from wangge.core.testing import PASSWORD
-from wangge.forms import submissions
-from wangge.forms.auth import forget_all
 from wangge.forms.models import Submission, SubmissionStatus
 from wangge.forms.tests.openrosa_client import OpenRosaClient, fill
 from wangge.inspections import numbering, reinspection
-from wangge.inspections.checklists import load_checklists
 from wangge.inspections.models import Hazard, HazardStatus, Notice, NoticeKind
-from wangge.inspections.tests.test_checklist_submissions import answers, xform_of
+from wangge.inspections.testing import checklist_answers, xform_of
 from wangge.tasks.models import TaskKind, TaskStatus
 from wangge.tasks.services import create_task
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _checklist_forms(sample: object) -> Iterator[None]:
-    forget_all()
-    submissions._versions.clear()
-    load_checklists()
-    yield
-    submissions._versions.clear()
-    forget_all()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("checklist_forms")]
 
 
 def _send(rosa: OpenRosaClient, place_id: int, task_id: str = "", **notice: str):
     xml, attachments = fill(
         xform_of(rosa, "fire_rental_site"),
         {},
-        overrides=answers(
+        overrides=checklist_answers(
             "fire_rental_site",
             {"partition": "三楼隔成六间", "ebike": "楼道里三辆在充电"},
             task_id=task_id,

@@ -4,57 +4,16 @@ is completed, a failed item without a photo is refused as a whole with the reaso
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.test import Client
 
-from wangge.core.testing import PASSWORD
-from wangge.forms import submissions
-from wangge.forms.auth import forget_all
 from wangge.forms.models import Change, ChangeStatus, Submission, SubmissionStatus
-from wangge.forms.tests.openrosa_client import OpenRosaClient, fill
-from wangge.inspections.checklists import CHECKLISTS, load_checklists
+from wangge.forms.tests.openrosa_client import fill
 from wangge.inspections.models import CampaignCheck, Hazard, HazardCategory, Place
+from wangge.inspections.testing import checklist_answers, collect, xform_of
 from wangge.tasks.models import TaskKind, TaskStatus
 from wangge.tasks.services import create_task
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _checklist_forms(sample: object) -> Iterator[None]:
-    forget_all()
-    submissions._versions.clear()  # versions loaded by an earlier test were rolled back
-    load_checklists()
-    yield
-    submissions._versions.clear()
-    forget_all()
-
-
-def collect(username: str = "grid") -> OpenRosaClient:
-    return OpenRosaClient(Client(), username=username, password=PASSWORD)
-
-
-def xform_of(rosa: OpenRosaClient, code: str) -> str:
-    _answer, forms = rosa.form_list(workbench=True)
-    entry = next(f for f in forms if f.form_id == code)
-    got = rosa.request("GET", entry.download_url)
-    assert got.status == 200
-    return got.body.decode()
-
-
-def answers(code: str, failed: dict[str, str], **extra: str) -> dict[str, str]:
-    """Every item passed but `failed` (item → note); `extra` sets other fields by name. The
-    place question (`place`, chosen from places.csv in Collect) is not shown on the workbench:
-    left empty unless `extra` names it."""
-    out = {"/data/place": ""}
-    for item in CHECKLISTS[code].items:
-        out[f"/data/{item.name}"] = "fail" if item.name in failed else "pass"
-        out[f"/data/{item.name}_note"] = failed.get(item.name, "")
-        if item.name not in failed:
-            out[f"/data/{item.name}_photo"] = ""
-    return out | {f"/data/{k}": v for k, v in extra.items()}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("checklist_forms")]
 
 
 def test_a_checklist_sent_for_a_task_makes_hazards_with_photos_and_completes_it(sample, places):
@@ -71,7 +30,7 @@ def test_a_checklist_sent_for_a_task_makes_hazards_with_photos_and_completes_it(
     xml, attachments = fill(
         xform_of(rosa, "fire_rental_site"),
         {},
-        overrides=answers(
+        overrides=checklist_answers(
             "fire_rental_site",
             {"partition": "三楼隔成六间", "ebike": "楼道里三辆在充电"},
             task_id=str(task.pk),
@@ -108,7 +67,7 @@ def test_a_failed_item_without_its_photo_is_refused_and_nothing_written(sample, 
     xml, attachments = fill(
         xform_of(rosa, "fire_rental_site"),
         {},
-        overrides=answers(
+        overrides=checklist_answers(
             "fire_rental_site",
             {"exits": "后门上锁"},
             exits_photo="",
@@ -129,7 +88,9 @@ def test_a_failed_item_without_its_photo_is_refused_and_nothing_written(sample, 
     xml, attachments = fill(
         xform_of(rosa, "fire_rental_site"),
         {},
-        overrides=answers("fire_rental_site", {"exits": ""}, place_id=str(place.pk), task_id=""),
+        overrides=checklist_answers(
+            "fire_rental_site", {"exits": ""}, place_id=str(place.pk), task_id=""
+        ),
     )
     assert rosa.submit(xml, {}).status == 400
     assert not Hazard.objects.exists()
@@ -148,7 +109,7 @@ def test_a_place_named_in_the_submission_completes_its_open_inspection_task(samp
     xml, attachments = fill(
         xform_of(rosa, "flood_risk"),
         {},
-        overrides=answers("flood_risk", {}, place_id=str(place.pk), task_id=""),
+        overrides=checklist_answers("flood_risk", {}, place_id=str(place.pk), task_id=""),
     )
     answer = rosa.submit(xml, attachments)
     assert answer.status == 201, answer.message
@@ -164,7 +125,7 @@ def test_a_place_outside_the_senders_grid_is_refused_as_out_of_scope(sample, pla
     xml, attachments = fill(
         xform_of(rosa, "charging_facility"),
         {},
-        overrides=answers(
+        overrides=checklist_answers(
             "charging_facility", {"cables": "破皮"}, place_id=str(elsewhere.pk), task_id=""
         ),
     )
@@ -179,7 +140,7 @@ def test_no_place_at_all_is_refused_with_a_message(sample, places):
     xml, attachments = fill(
         xform_of(rosa, "flood_risk"),
         {},
-        overrides=answers("flood_risk", {}, place_id="", task_id=""),
+        overrides=checklist_answers("flood_risk", {}, place_id="", task_id=""),
     )
     answer = rosa.submit(xml, attachments)
     assert answer.status == 400 and "未指明检查的场所" in answer.message
@@ -210,7 +171,7 @@ def test_a_campaign_inspection_sent_from_collect_counts_in_its_progress(sample, 
     xml, attachments = fill(
         xform_of(rosa, "fire_rental_site"),
         {},
-        overrides=answers(
+        overrides=checklist_answers(
             "fire_rental_site", {"wiring": "插线板串接"}, place_id=str(place.pk), task_id=""
         ),
     )
@@ -231,7 +192,9 @@ def test_a_photo_attachment_that_does_not_decode_refuses_the_checklist(sample, p
     xml, attachments = fill(
         xform_of(rosa, "fire_rental_site"),
         {},
-        overrides=answers("fire_rental_site", {"exits": "后门上锁"}, place_id=str(place.pk)),
+        overrides=checklist_answers(
+            "fire_rental_site", {"exits": "后门上锁"}, place_id=str(place.pk)
+        ),
     )
     data, kind = attachments["exits_photo.jpg"]
     answer = rosa.submit(xml, {"exits_photo.jpg": (data[: len(data) // 2], kind)})

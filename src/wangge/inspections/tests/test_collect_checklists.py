@@ -9,39 +9,20 @@ import csv
 import hashlib
 import io
 import logging
-from collections.abc import Iterator
 
 import pytest
-from django.test import Client
 
 from wangge.audit.models import AuditEntry
-from wangge.core.testing import PASSWORD
-from wangge.forms import submissions
-from wangge.forms.auth import forget_all
 from wangge.forms.models import Submission, SubmissionStatus
 from wangge.forms.tests.openrosa_client import FormEntry, OpenRosaClient, fill
 from wangge.inspections import services
-from wangge.inspections.checklists import CHECKLISTS, load_checklists
+from wangge.inspections.checklists import CHECKLISTS
 from wangge.inspections.models import Hazard, HazardCategory, Place, PlaceKind
-from wangge.inspections.tests.test_checklist_submissions import answers
+from wangge.inspections.testing import checklist_answers, collect
 from wangge.tasks.models import TaskKind, TaskStatus
 from wangge.tasks.services import create_task
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _checklist_forms(sample: object) -> Iterator[None]:
-    forget_all()
-    submissions._versions.clear()  # versions loaded by an earlier test were rolled back
-    load_checklists()
-    yield
-    submissions._versions.clear()
-    forget_all()
-
-
-def collect(username: str = "grid") -> OpenRosaClient:
-    return OpenRosaClient(Client(), username=username, password=PASSWORD)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("checklist_forms")]
 
 
 def listed(rosa: OpenRosaClient, code: str) -> FormEntry:
@@ -67,7 +48,7 @@ def rows(data: bytes) -> list[dict[str, str]]:
 def collect_answers(code: str, place: str, failed: dict[str, str] | None = None) -> dict[str, str]:
     """What Collect sends: the hidden task_id and place_id empty (nothing fills them), the place
     chosen, every item passed but `failed`."""
-    return answers(code, failed or {}, task_id="", place_id="", place=place)
+    return checklist_answers(code, failed or {}, task_id="", place_id="", place=place)
 
 
 def test_collect_is_offered_the_checklists_with_the_places_roster_in_their_manifest(sample, places):
