@@ -35,6 +35,9 @@ class UploadForm(forms.Form):
         ),
         help_text=_("可一次选择多个 .xlsx、.xls、.ods 或 .csv 文件"),
         required=False,
+        # An empty file is refused by the reader, which names it (空.csv：文件是空的);
+        # Django's own 所提交的是空文件 did not say which of several files it was.
+        allow_empty_file=True,
     )
     label = forms.CharField(label=_("说明"), max_length=200, required=False)
 

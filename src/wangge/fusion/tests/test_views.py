@@ -148,6 +148,16 @@ def test_a_bad_file_says_why_in_chinese_and_stores_nothing(sample: SampleDistric
     assert not ImportBatch.objects.exists()
 
 
+def test_an_empty_file_among_several_is_named(sample: SampleDistrict):
+    client = officer(sample)
+    files = [_file(ledger_csv(), "一网格.csv"), _file(b"", "二网格.xlsx")]
+    response = client.post("/imports/new/", {"ledgers": files})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "二网格.xlsx：文件是空的" in page and "整批未导入" in page
+    assert not ImportBatch.objects.exists()
+
+
 def test_too_big_a_file_is_refused_before_reading(sample: SampleDistrict, settings):
     settings.WANGGE_IMPORT_MAX_FILE_BYTES = 100
     response = officer(sample).post("/imports/new/", {"ledgers": [_file(ledger_csv(), "大.csv")]})
