@@ -151,6 +151,9 @@ class Normaliser:
 
 
 _UPGRADED: Final = "15位旧身份证号已升级为18位"
+# 80-5-3, 80.05.03, 80/5/3: a two-digit year, which may be 1925 or 2025 for a 独居老人 ledger,
+# so it is not guessed; the clerk is told why rather than just 无法识别.
+_TWO_DIGIT_YEAR: Final = r"^\s*[0-9０-９]{2}\s*[-./年－．／]\s*[0-9０-９]{1,2}\s*[-./月－．／]\s*[0-9０-９]{1,2}\s*日?\s*$"
 
 
 def _excel_error(label: str, raw: str) -> str:
@@ -505,7 +508,13 @@ def normalise_frame(
                 & (col("written_gender") != col("id_gender"))
             ).then(pl.format("性别“{}”与身份证号不符，以身份证号为准", col("written_gender"))),
             pl.when(col("id_number_v").is_null() & (col("birth_date") != "") & ~col("b_ok")).then(
-                pl.format("出生日期“{}”无法识别", col("birth_date"))
+                pl.when(col("birth_date").str.contains(_TWO_DIGIT_YEAR))
+                .then(
+                    pl.format(
+                        "出生日期“{}”的年份只有两位，无法确定年代，请写四位年份", col("birth_date")
+                    )
+                )
+                .otherwise(pl.format("出生日期“{}”无法识别", col("birth_date")))
             ),
             pl.when(col("id_number_v").is_null() & col("b_problem").is_not_null()).then(
                 pl.format("{}，未导入", col("b_problem"))

@@ -174,6 +174,18 @@ def test_a_row_without_a_mobile_keeps_its_landline() -> None:
     assert out.get_column("phone").to_list() == ["0371-65551234", "13800000002"]
 
 
+def test_a_two_digit_year_is_not_guessed_and_says_why() -> None:
+    # 25-3-3 on a 独居老人 ledger may be 1925: no century is guessed.
+    out = _normalise(
+        ["姓名", "出生日期"], [["王伟", "80-5-3"], ["李娜", "25.03.03"], ["张三", "八零年"]]
+    )
+    assert out.get_column("birth_date").to_list() == [None, None, None]
+    first, second, third = out.get_column("reasons").to_list()
+    assert "出生日期“80-5-3”的年份只有两位，无法确定年代，请写四位年份" in first
+    assert "出生日期“25.03.03”的年份只有两位" in second
+    assert "出生日期“八零年”无法识别" in third
+
+
 def test_an_excel_error_value_is_said_as_a_failed_formula() -> None:
     # "#N/A" in the ID column is a lookup that found nothing, not a number with an illegal
     # character "#": the row counts as without a number and says the formula failed.
