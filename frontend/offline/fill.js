@@ -5,7 +5,7 @@ import { createApp, h } from "vue";
 import { OdkWebForm, webFormsPlugin } from "@getodk/web-forms";
 import { enqueue } from "./store.js";
 import { formList, formXml, manifest } from "./forms.js";
-import { pageContext, requestBackgroundSync, startPage } from "./page.js";
+import { english, pageContext, requestBackgroundSync, startPage, t } from "./page.js";
 import { takeSerial } from "./notices.js";
 import { syncQueue } from "./sync.js";
 
@@ -176,7 +176,7 @@ function translateButtons() {
 async function main() {
   await startPage(ctx, () => {});
   if (!formID) {
-    say("没有指定表单：请从离线工作台打开", "error");
+    say(t("没有指定表单：请从离线工作台打开"), "error");
     return;
   }
   let form;
@@ -187,7 +187,12 @@ async function main() {
     if (!form) throw new Error("not listed");
     [xml, files] = await Promise.all([formXml(form), manifest(form)]);
   } catch {
-    say(navigator.onLine ? `找不到表单 ${formID}` : `离线：本机没有保存表单 ${formID}，请联网后打开一次工作台`, "error");
+    say(
+      navigator.onLine
+        ? t("找不到表单 %(form)s", { form: formID })
+        : t("离线：本机没有保存表单 %(form)s，请联网后打开一次工作台", { form: formID }),
+      "error",
+    );
     return;
   }
   ctx.root.querySelector("#form-title").textContent = form.name;
@@ -216,7 +221,12 @@ async function main() {
             xml: new Blob([text], { type: "text/xml" }),
             attachments: [...(data.attachments || [])],
           });
-          say(notice?.number ? `已保存到本机：待发送。通知书文号 ${notice.number}` : "已保存到本机：待发送", "ok");
+          say(
+            notice?.number
+              ? t("已保存到本机：待发送。通知书文号 %(number)s", { number: notice.number })
+              : t("已保存到本机：待发送"),
+            "ok",
+          );
           await requestBackgroundSync();
           if (navigator.onLine) await syncQueue(ctx.user).catch(() => 0);
           callback?.({});
@@ -226,7 +236,7 @@ async function main() {
   });
   app.use(webFormsPlugin);
   app.mount(mount);
-  translateButtons();
+  if (!english) translateButtons(); // in English the engine's own words stand
   ctx.root.dataset.ready = "1";
 }
 

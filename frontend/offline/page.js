@@ -4,6 +4,14 @@ import { syncQueue } from "./sync.js";
 
 const RETRY_EVERY_MS = 15000;
 
+/** The page's words in the user's language: the server puts them, keyed by the Chinese, in a
+ * JSON block (#offline-strings; offline/views.py), which the cached page carries offline.
+ * `t("填写")`, `t("截止 %(date)s", { date })`; a word the block lacks stays as written. */
+const STRINGS = JSON.parse(document.getElementById("offline-strings")?.textContent || "{}");
+export const t = (text, values = {}) =>
+  (STRINGS[text] || text).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+export const english = document.documentElement.lang === "en";
+
 export function pageContext() {
   const root = document.getElementById("offline-app");
   return { root, user: document.body.dataset.user, csrf: document.body.dataset.csrf };

@@ -3,15 +3,10 @@
 // /api/tasks/mine and /openrosa/…) and from this browser's queue; see docs/offline.md.
 import { REFUSED, SENT, itemsOf, remove, update, WAITING } from "./store.js";
 import { formList, keepForOffline } from "./forms.js";
-import { pageContext, startPage } from "./page.js";
+import { pageContext, startPage, t } from "./page.js";
 import { keepNumbers, noticeNumber, numbersLeft } from "./notices.js";
 
 const ctx = pageContext();
-// The page's words in the user's language (the server puts them in #offline-strings, keyed by
-// the Chinese; offline/views.py): `t("填写")`, `t("截止 %(date)s", { date })`.
-const STRINGS = JSON.parse(document.getElementById("offline-strings")?.textContent || "{}");
-const t = (text, values = {}) =>
-  (STRINGS[text] || text).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
 const locale = document.documentElement.lang || "zh-CN";
 const $ = (selector) => ctx.root.querySelector(selector);
 const fillUrl = (formID, taskId) =>

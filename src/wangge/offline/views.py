@@ -90,6 +90,16 @@ SHELL_STRINGS = [
     gettext_noop("本机没有预留文号：联网打开工作台时自动预留"),
 ]
 
+# The fill page's own words (frontend/offline/fill.js); in English the form engine's buttons
+# keep their own English instead of the Chinese the page gives them otherwise.
+FILL_STRINGS = [
+    gettext_noop("没有指定表单：请从离线工作台打开"),
+    gettext_noop("找不到表单 %(form)s"),
+    gettext_noop("离线：本机没有保存表单 %(form)s，请联网后打开一次工作台"),
+    gettext_noop("已保存到本机：待发送。通知书文号 %(number)s"),
+    gettext_noop("已保存到本机：待发送"),
+]
+
 
 @login_required
 @require_GET
@@ -126,4 +136,5 @@ def workbench(request: HttpRequest) -> HttpResponse:
 @require_GET
 def fill(request: HttpRequest) -> HttpResponse:
     """The form-fill page: /offline/fill/?form=<formID>&task=<task id>."""
-    return render(request, "offline/fill.html")
+    strings = {text: gettext(text) for text in FILL_STRINGS}
+    return render(request, "offline/fill.html", {"strings": strings})

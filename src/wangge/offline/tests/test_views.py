@@ -114,6 +114,19 @@ def test_the_workbench_hands_its_script_its_words_in_the_users_language(
     assert words(_grid(sample))["填写"] == "填写"
 
 
+def test_the_fill_page_hands_its_script_its_messages_in_the_users_language(
+    sample: SampleDistrict,
+) -> None:
+    """In English a form that could not be found said 找不到表单 household_visit."""
+    from wangge.core.testing import english_client
+
+    body = english_client(sample.users["grid"]).get("/offline/fill/?form=x").content.decode()
+    block = body.split('<script id="offline-strings" type="application/json">', 1)[1]
+    words = json.loads(block.split("</script>", 1)[0])
+    assert words["找不到表单 %(form)s"] == "Form %(form)s not found"
+    assert words["已保存到本机：待发送"] == "Saved on this phone, waiting to send"
+
+
 def test_the_forms_app_fill_link_leads_to_the_offline_fill_page(sample: SampleDistrict) -> None:
     from wangge.forms.services import load_shipped_forms
 
