@@ -277,3 +277,14 @@ def test_a_hazard_without_a_notice_says_so_with_a_dash_not_a_blank(sample, place
     for url in (reverse("inspections:ledger"), reverse("inspections:place", args=[place.pk])):
         page = client.get(url).content.decode()
         assert '<td class="mono">—</td>' in page and '<td class="mono"></td>' not in page, url
+
+
+def test_a_column_naming_one_place_or_notice_is_singular_in_english(sample, places):
+    """In English each hazard's card read "Places · 幸福一村…" and "Notices · —": the bare words
+    are the lists' names (the Places tab); a column naming one of them says Place, Notice."""
+    from wangge.core.testing import english_client
+
+    page = english_client(sample.users["grid"]).get(reverse("inspections:ledger"))
+    text = page.content.decode()
+    assert "<th>Place</th>" in text and "<th>Notice</th>" in text
+    assert ">Places</a>" in text  # the tab keeps the list's name
