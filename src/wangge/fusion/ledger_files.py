@@ -241,9 +241,13 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
         hidden = hidden_rows(raw)
     else:
         hidden = xls_hidden_rows(raw)
-    errors = error_cells(raw) if ods is None and raw[:4] == b"PK\x03\x04" else {}
+    xlsx = ods is None and raw[:4] == b"PK\x03\x04"
+    errors = error_cells(raw) if xlsx else {}
+    extents = filled_extents(raw) if xlsx else {}
     grids = []
     for sheet_name in sheet_names:
+        if sheet_name in extents:
+            _check_extent(extents[sheet_name], name, sheet_name, budget.limits)
         try:
             sheet = workbook.get_sheet_by_name(sheet_name)
         except Exception as exc:
@@ -351,6 +355,74 @@ def error_cells(raw: bytes) -> dict[str, dict[tuple[int, int], str]]:
         if cells:
             found[name] = cells
     return found
+
+
+# A cell tag that holds something (not `<c r="B2" s="1"/>` or `…></c>`, which only style the cell), its
+# reference first as Excel, WPS, LibreOffice and openpyxl write it: one plain pattern, so that
+# a 50,000-row sheet costs a tenth of a second.
+_FILLED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>(?!</c>)')
+
+
+@dataclass(frozen=True)
+class Extent:
+    """The farthest filled cell of a sheet (0-based row and column of each)."""
+
+    rows: int
+    columns: int
+    far_row: str  # the cell that reaches farthest down, as Excel names it (A1048576)
+    far_column: str  # and the one farthest to the right
+
+
+def filled_extents(raw: bytes) -> dict[str, Extent]:
+    """How far each xlsx sheet's filled cells reach, by sheet name.
+
+    calamine allocates a dense grid from the first filled cell to the last before a sheet can
+    be looked at, and a failed allocation aborts the process (Rust's out-of-memory handler, no
+    exception): a 6 KB ledger with one space typed in XFD1048576 asked for 512 GB and took the
+    import worker down. The sheets' XML is searched for cell tags with content a piece at a
+    time, as for hidden rows, so the extent is known first. Best effort, like `hidden_rows`.
+    """
+    found: dict[str, Extent] = {}
+    for name, archive, member in _sheet_members(raw):
+        rows = columns = 0
+        far_row = far_column = ""
+        try:
+            with archive.open(member) as handle:
+                tail = b""
+                while chunk := handle.read(4 * 1024 * 1024):
+                    text = tail + chunk
+                    cells = _FILLED_CELL.findall(text)
+                    if not cells:
+                        tail = text[-_OVERLAP:]
+                        continue
+                    # Columns compare as (length, letters): AA comes after Z.
+                    letters, digits = max(cells, key=lambda c: (len(c[0]), c[0]))
+                    if _column_index(letters) + 1 > columns:
+                        columns, far_column = (
+                            _column_index(letters) + 1,
+                            (letters + digits).decode(),
+                        )
+                    letters, digits = max(cells, key=lambda c: (len(c[1]), c[1]))
+                    if int(digits) > rows:
+                        rows, far_row = int(digits), (letters + digits).decode()
+                    tail = text[-_OVERLAP:]
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+            continue
+        found[name] = Extent(rows, columns, far_row, far_column)
+    return found
+
+
+def _check_extent(extent: Extent, name: str, sheet: str, limits: ReadLimits) -> None:
+    if extent.rows * max(extent.columns, 1) <= limits.max_cells:
+        return
+    far = extent.far_row if extent.rows >= extent.columns else extent.far_column
+    raise LedgerReadError(
+        f"有内容的单元格远至 {far}，整张表要按 {extent.rows:,} 行 × {extent.columns:,} 列读取，"
+        f"超过单元格数上限 {limits.max_cells:,} 个；多半是远处误填的空格或内容，"
+        f"请在 Excel 中删除 {far} 等多余单元格后另存再导入",
+        file_name=name,
+        sheet=sheet,
+    )
 
 
 def _column_index(letters: bytes) -> int:

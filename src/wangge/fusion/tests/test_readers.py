@@ -806,6 +806,26 @@ def test_an_ods_repeating_a_filled_cell_millions_of_times_is_refused_before_read
     assert "单元格数超过上限" in error.message and error.sheet == "表"
 
 
+def test_a_stray_cell_far_away_is_refused_before_calamine_reads_the_sheet() -> None:
+    # One space typed in XFD1048576 made calamine allocate 512 GB for the sheet, and a failed
+    # allocation aborts the process: the import worker died with no word to the clerk.
+    def build(book: openpyxl.Workbook, far: str | None) -> None:
+        ws = book.active
+        ws.title = "台账"
+        ws.append(["姓名", "身份证号", "联系电话"])
+        ws.append(["张三", "11010519491231002X", "13800138000"])
+        ws["XFD1048576"].font = openpyxl.styles.Font(bold=True)  # styled only: no content
+        if far is not None:
+            ws["XFD1048576"] = far
+
+    error = error_of("台账.xlsx", xlsx_bytes(lambda book: build(book, " ")))
+    assert error.sheet == "台账"
+    assert "有内容的单元格远至 XFD1048576" in error.message
+    assert "请在 Excel 中删除 XFD1048576 等多余单元格后另存再导入" in error.message
+    (sheet,) = read_ledger("台账.xlsx", data=xlsx_bytes(lambda book: build(book, None)))
+    assert [r["姓名"] for r in rows(sheet)] == ["张三"]
+
+
 def test_an_ods_goes_through_the_zip_bomb_guard_too() -> None:
     from wangge.core.tests.ods import OdsSheet, ods_bytes
 
