@@ -235,15 +235,15 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
         sheet_names = list(workbook.sheet_names)
     except Exception as exc:  # calamine raises several error types for broken files
         raise _calamine_error(exc, name, None) from exc
+    xlsx = ods is None and raw[:4] == b"PK\x03\x04"
+    errors: dict[str, dict[tuple[int, int], str]] = {}  # an .ods's error cells stay empty
+    extents: dict[str, Extent] = {}
     if ods is not None:
         hidden = {sheet: table.hidden_rows() for sheet, table in ods.items()}
-    elif raw[:4] == b"PK\x03\x04":
-        hidden = hidden_rows(raw)
+    elif xlsx:
+        hidden, errors, extents = hidden_rows(raw), error_cells(raw), filled_extents(raw)
     else:
-        hidden = xls_hidden_rows(raw)
-    xlsx = ods is None and raw[:4] == b"PK\x03\x04"
-    errors = error_cells(raw) if xlsx else {}
-    extents = filled_extents(raw) if xlsx else {}
+        hidden, errors = xls_marks(raw)
     grids = []
     for sheet_name in sheet_names:
         if sheet_name in extents:
@@ -456,10 +456,19 @@ def _sheet_members(raw: bytes) -> Iterator[tuple[str, zipfile.ZipFile, str]]:
 # BIFF8 record types: the workbook's BOUNDSHEET (a sheet's name and where its records start),
 # BOF/EOF around each substream, a sheet's ROW records (flags at byte 12; 0x20 fDyZero = hidden).
 _BIFF_BOUNDSHEET, _BIFF_BOF, _BIFF_EOF, _BIFF_ROW = 0x0085, 0x0809, 0x000A, 0x0208
+# A cell's boolean or error value (byte 7: 1 = error), a formula with its cached result.
+_BIFF_BOOLERR, _BIFF_FORMULA = 0x0205, 0x0006
 _BIFF8 = 0x0600
 
 
 def xls_hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
+    """Rows hidden in each sheet of a legacy .xls, by sheet name (`xls_marks`)."""
+    return xls_marks(raw)[0]
+
+
+def xls_marks(
+    raw: bytes,
+) -> tuple[dict[str, frozenset[int]], dict[str, dict[tuple[int, int], str]]]:
     """Rows hidden in each sheet of a legacy .xls (BIFF8, Excel 97–2003), by sheet name.
 
     calamine does not say which rows are hidden here either. Each row's flags are in its ROW
@@ -472,7 +481,7 @@ def xls_hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
     from xlrd.compdoc import CompDoc, CompDocError
 
     if raw[:8] != OLE_MAGIC:
-        return {}
+        return {}, {}
     try:
         document = CompDoc(raw, logfile=io.StringIO())
         for stream_name in ("Workbook", "Book"):
@@ -480,13 +489,13 @@ def xls_hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
             if stream is not None:
                 break
         else:
-            return {}
+            return {}, {}
         end = base + size
         sheets = []
         for kind, at, length in _biff_records(stream, base, end):
             if kind == _BIFF_BOF and at == base + 4:
                 if struct.unpack_from("<H", stream, at)[0] != _BIFF8:
-                    return {}  # BIFF5 and older name sheets in the file's code page
+                    return {}, {}  # BIFF5 and older name sheets in the file's code page
             elif kind == _BIFF_BOUNDSHEET:
                 offset, _visibility, sheet_type = struct.unpack_from("<iBB", stream, at)
                 if sheet_type == 0:  # a worksheet (not a chart or a macro sheet)
@@ -499,13 +508,16 @@ def xls_hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
         starts = sorted({start for _name, start in sheets} | {end})
         following = dict(zip(starts, starts[1:], strict=False))
         found: dict[str, frozenset[int]] = {}
+        errors: dict[str, dict[tuple[int, int], str]] = {}
         for name, start in sheets:
-            rows = _xls_hidden_in_sheet(stream, start, following.get(start, end))
+            rows, cells = _xls_marks_in_sheet(stream, start, following.get(start, end))
             if rows:
                 found[name] = frozenset(rows)
-        return found
+            if cells:
+                errors[name] = cells
+        return found, errors
     except (CompDocError, AssertionError, struct.error, IndexError, KeyError, ValueError):
-        return {}
+        return {}, {}
 
 
 def _biff_records(stream: bytes, at: int, end: int) -> Iterator[tuple[int, int, int]]:
@@ -516,10 +528,28 @@ def _biff_records(stream: bytes, at: int, end: int) -> Iterator[tuple[int, int, 
         at += 4 + length
 
 
-def _xls_hidden_in_sheet(stream: bytes, start: int, end: int) -> list[int]:
-    """1-based numbers of the hidden rows of the sheet whose BOF is at `start`; a chart drawn
-    on the sheet is a BOF…EOF substream of its own inside it, skipped by depth."""
+# BIFF8 error codes, as Excel shows them.
+_BIFF_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+}
+
+
+def _xls_marks_in_sheet(
+    stream: bytes, start: int, end: int
+) -> tuple[list[int], dict[tuple[int, int], str]]:
+    """1-based numbers of the hidden rows of the sheet whose BOF is at `start`, and its cells
+    holding an error value by 0-based (row, column) (calamine reads them as empty, as in an
+    xlsx: `error_cells`): a BOOLERR record flagged as an error, or a FORMULA record whose
+    cached result is one. A chart drawn on the sheet is a BOF…EOF substream of its own inside
+    it, skipped by depth."""
     rows = []
+    errors: dict[tuple[int, int], str] = {}
     depth = 0
     for kind, at, length in _biff_records(stream, start, end):
         if kind == _BIFF_BOF:
@@ -532,7 +562,16 @@ def _xls_hidden_in_sheet(stream: bytes, start: int, end: int) -> list[int]:
             number, flags = struct.unpack_from("<H10xH", stream, at)
             if flags & 0x20:
                 rows.append(number + 1)
-    return sorted(set(rows))
+        elif kind == _BIFF_BOOLERR and depth == 1 and length >= 8:
+            row, column, _xf, value, is_error = struct.unpack_from("<HHHBB", stream, at)
+            if is_error and value in _BIFF_ERRORS:
+                errors[(row, column)] = _BIFF_ERRORS[value]
+        elif kind == _BIFF_FORMULA and depth == 1 and length >= 14:
+            row, column, _xf, result_type, code = struct.unpack_from("<HHHBxB", stream, at)
+            cached_error = stream[at + 12 : at + 14] == b"\xff\xff" and result_type == 2
+            if cached_error and code in _BIFF_ERRORS:
+                errors[(row, column)] = _BIFF_ERRORS[code]
+    return sorted(set(rows)), errors
 
 
 def _attribute(tag: bytes, name: bytes, *, literal: bool = True) -> str | None:

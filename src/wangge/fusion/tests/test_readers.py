@@ -437,6 +437,27 @@ def test_excel_error_values_are_read_as_excel_shows_them() -> None:
     ]
 
 
+def test_excel_error_values_of_a_legacy_xls_are_read_too() -> None:
+    # calamine reads an .xls error cell as empty as well; its BOOLERR record says which.
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("一网格")
+    for c, text in enumerate(["姓名", "身份证号", "联系电话"]):
+        ws.write(0, c, text)
+    ws.write(1, 0, "张三")
+    ws.row(1).set_cell_error(1, 0x2A)  # #N/A
+    ws.row(1).set_cell_error(2, 0x17)  # #REF!
+    ws.write(2, 0, "李四")
+    ws.write(2, 1, "11010519491231002X")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (sheet,) = read_ledger("台账.xls", data=buffer.getvalue())
+    assert [(r["身份证号"], r["联系电话"]) for r in rows(sheet)] == [
+        ("#N/A", "#REF!"),
+        ("11010519491231002X", ""),
+    ]
+
+
 def test_hidden_rows_of_a_legacy_xls_are_said_too() -> None:
     # An .xls keeps a row's hidden flag in its ROW record (BIFF8): read from there, the same
     # note as for an xlsx, per sheet, and a sheet with none says nothing.
