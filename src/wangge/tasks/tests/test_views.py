@@ -375,3 +375,13 @@ def test_a_grid_worker_who_chose_english_is_refused_in_english(sample: SampleDis
     assert wrong.status_code == 400 and "“abc” is not a valid version" in wrong.content.decode()
     missing = client.get("/api/tasks/999999")
     assert missing.json()["message"] == "Task not found, or outside your area of work"
+
+
+@pytest.mark.django_db
+def test_a_tasks_building_and_household_are_singular_in_english(sample: SampleDistrict) -> None:
+    """The task page's facts read "Buildings · 幸福一村一巷1号" and "Households · 1室" in English."""
+    from wangge.core.testing import english_client
+
+    task = visit(sample, 0)
+    text = english_client(sample.users["grid"]).get(f"/tasks/{task.pk}/").content.decode()
+    assert "<dt>Building</dt>" in text and "<dt>Household</dt>" in text
