@@ -132,7 +132,21 @@ class Normaliser:
         if raw.strip() in EXCEL_ERRORS:
             return None, _excel_error("电话", raw)
         check = check_phone(raw)
-        return check.normalized, None if check.valid else f"电话无效：{check.reason}"
+        if not check.valid:
+            return check.normalized, f"电话无效：{check.reason}"
+        # 138…/0371-…: one phone is imported; the clerk learns the other one was not.
+        others = [
+            part.strip()
+            for part in _PHONE_SEPARATORS.split(raw)
+            if part.strip()
+            and check_phone(part).valid
+            and check_phone(part).normalized != check.normalized
+        ]
+        if others:
+            return check.normalized, (
+                f"电话一格有多个号码，已导入“{check.normalized}”，“{'”“'.join(others)}”未导入"
+            )
+        return check.normalized, None
 
     def address(self, text: str | ParsedAddress, community: str | None) -> AddressMatch | None:
         """The matcher's answer (for the text, or for it already parsed); the caller has tried
@@ -151,6 +165,8 @@ class Normaliser:
 
 
 _UPGRADED: Final = "15位旧身份证号已升级为18位"
+# Between two phone numbers in one cell (spaces are not: 138 0013 8000 is one number).
+_PHONE_SEPARATORS: Final = re.compile(r"[/／、,，;；\n]|或")
 # 80-5-3, 80.05.03, 80/5/3: a two-digit year, which may be 1925 or 2025 for a 独居老人 ledger,
 # so it is not guessed; the clerk is told why rather than just 无法识别.
 _TWO_DIGIT_YEAR: Final = r"^\s*[0-9０-９]{2}\s*[-./年－．／]\s*[0-9０-９]{1,2}\s*[-./月－．／]\s*[0-9０-９]{1,2}\s*日?\s*$"

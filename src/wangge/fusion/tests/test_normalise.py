@@ -186,6 +186,18 @@ def test_a_two_digit_year_is_not_guessed_and_says_why() -> None:
     assert "出生日期“八零年”无法识别" in third
 
 
+def test_a_second_phone_in_one_cell_is_said_not_imported() -> None:
+    out = _normalise(
+        ["姓名", "电话"],
+        [["王伟", "138 0013 8001/0371-65551235"], ["李娜", "13800138002"]],
+    )
+    assert out.get_column("phone").to_list() == ["13800138001", "13800138002"]
+    first, second = out.get_column("reasons").to_list()
+    assert "电话一格有多个号码，已导入“13800138001”，“0371-65551235”未导入" in first
+    assert not second
+    assert out.get_column("status").to_list() == ["accepted", "accepted"]
+
+
 def test_an_excel_error_value_is_said_as_a_failed_formula() -> None:
     # "#N/A" in the ID column is a lookup that found nothing, not a number with an illegal
     # character "#": the row counts as without a number and says the formula failed.
