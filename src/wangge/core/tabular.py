@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wangge.core import odf
+from wangge.core.reasons import Reason
 from wangge.core.zipguard import BrokenZip, ZipBomb, check_archive
 
 # Tried in order; GB18030 is a superset of GBK and GB2312, so it also reads their files.
@@ -28,7 +29,13 @@ MAX_CELLS = 40_000_000
 
 
 class TabularError(ValueError):
-    """The file cannot be read at all; the message says why in Chinese."""
+    """The file cannot be read at all; the message says why in Chinese. `reason` is that
+    message as a `core.reasons.Reason`, for the Django layer to say in the reader's language
+    (`str(exc)` is plain Chinese)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -44,26 +51,30 @@ def decode_csv_bytes(data: bytes, *, filename: str = "") -> str:
         except UnicodeDecodeError:
             continue
     raise TabularError(
-        f"{filename or '文件'}：无法识别文本编码（已尝试 UTF-8、GBK/GB18030），请另存为UTF-8的CSV"
+        Reason(
+            "%(file)s：无法识别文本编码（已尝试 UTF-8、GBK/GB18030），请另存为UTF-8的CSV",
+            file=filename or Reason("文件"),
+        )
     )
 
 
-NUL_MESSAGE = "文件中有空字符（NUL），可能不是文本文件；请在Excel中打开后另存为CSV"
+NUL_MESSAGE = Reason("文件中有空字符（NUL），可能不是文本文件；请在Excel中打开后另存为CSV")
 
 
 def csv_error_message(exc: csv.Error) -> str:
     """Python's csv module explains itself in English; a clerk needs to know what to fix."""
     text = str(exc)
     if "field larger than field limit" in text:
-        return (
-            f"有一个单元格超过 {csv.field_size_limit():,} 个字符，通常是某个引号没有成对，"
-            "使后面的内容都并入了这一格；请在Excel中打开后另存为CSV"
+        return Reason(
+            "有一个单元格超过 %(limit)s 个字符，通常是某个引号没有成对，"
+            "使后面的内容都并入了这一格；请在Excel中打开后另存为CSV",
+            limit=f"{csv.field_size_limit():,}",
         )
     if "new-line character seen in unquoted field" in text:
-        return "有单元格中的换行不在引号内；请在Excel中打开后另存为CSV"
+        return Reason("有单元格中的换行不在引号内；请在Excel中打开后另存为CSV")
     if "NUL" in text:
         return NUL_MESSAGE
-    return "CSV格式无法解析；请在Excel中打开后另存为CSV"
+    return Reason("CSV格式无法解析；请在Excel中打开后另存为CSV")
 
 
 def cell_text(value: object) -> str:
@@ -119,17 +130,25 @@ def read_sheets(path: str | Path, *, data: bytes | None = None) -> list[Sheet]:
         text = decode_csv_bytes(raw, filename=path.name)
         if "\x00" in text:  # csv stopped refusing NUL in Python 3.11; PostgreSQL stores none
             line = text.count("\n", 0, text.index("\x00")) + 1
-            raise TabularError(f"{path.name}：第{line}行附近：{NUL_MESSAGE}")
+            raise TabularError(_near(path.name, line, NUL_MESSAGE))
         rows: list[list[str]] = []
         try:
             for row in csv.reader(io.StringIO(text, newline="")):
                 rows.append([excel_text(c).strip() for c in row])
         except csv.Error as exc:
-            raise TabularError(
-                f"{path.name}：第{len(rows) + 1}行附近：{csv_error_message(exc)}"
-            ) from exc
+            raise TabularError(_near(path.name, len(rows) + 1, csv_error_message(exc))) from exc
         return [Sheet("", rows)]
-    raise TabularError(f"{path.name}：不支持的文件类型“{suffix}”，请使用 .csv、.xlsx、.xls 或 .ods")
+    raise TabularError(
+        Reason(
+            "%(file)s：不支持的文件类型“%(suffix)s”，请使用 .csv、.xlsx、.xls 或 .ods",
+            file=path.name,
+            suffix=suffix,
+        )
+    )
+
+
+def _near(file: str, line: int, why: str) -> Reason:
+    return Reason("%(file)s：第%(line)s行附近：%(why)s", file=file, line=line, why=why)
 
 
 def _guard_zip(raw: bytes, filename: str) -> None:
@@ -142,7 +161,11 @@ def _guard_zip(raw: bytes, filename: str) -> None:
         archive = check_archive(raw)
     except ZipBomb as exc:
         raise TabularError(
-            f"{filename}：文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；如确为正常文件，请拆分后再导入"
+            Reason(
+                "%(file)s：文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；"
+                "如确为正常文件，请拆分后再导入",
+                file=filename,
+            )
         ) from exc
     except BrokenZip:
         return  # not a zip (.xls) or broken: calamine says so
@@ -151,15 +174,22 @@ def _guard_zip(raw: bytes, filename: str) -> None:
         return
     if not odf.is_spreadsheet(archive):
         raise TabularError(
-            f"{filename}：不是 Excel 或 OpenDocument 表格文件，请另存为 .xlsx 后再导入"
+            Reason(
+                "%(file)s：不是 Excel 或 OpenDocument 表格文件，请另存为 .xlsx 后再导入",
+                file=filename,
+            )
         )
     try:
         tables = odf.scan(archive)
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise TabularError(f"{filename}：表格文件已损坏或格式不正确") from exc
+        raise TabularError(Reason("%(file)s：表格文件已损坏或格式不正确", file=filename)) from exc
     if sum(t.rows * max(t.columns, 1) for t in tables) > MAX_CELLS:
         raise TabularError(
-            f"{filename}：单元格数超过上限 {MAX_CELLS:,} 个（含重复的单元格），请拆分后再导入"
+            Reason(
+                "%(file)s：单元格数超过上限 %(limit)s 个（含重复的单元格），请拆分后再导入",
+                file=filename,
+                limit=f"{MAX_CELLS:,}",
+            )
         )
 
 
@@ -169,23 +199,43 @@ def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
     _guard_zip(raw, filename)
 
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and filename.lower().endswith(".xlsx"):
-        raise TabularError(f"{filename}：文件已加密（设置了打开密码），请取消密码后再导入")
+        raise TabularError(
+            Reason("%(file)s：文件已加密（设置了打开密码），请取消密码后再导入", file=filename)
+        )
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(raw))
     except Exception as exc:  # calamine raises several error types for broken files
-        raise TabularError(f"{filename}：Excel文件已损坏或格式不正确（{exc}）") from exc
+        raise TabularError(
+            Reason(
+                "%(file)s：Excel文件已损坏或格式不正确（%(detail)s）",
+                file=filename,
+                detail=str(exc),
+            )
+        ) from exc
     sheets = []
     for name in workbook.sheet_names:
         try:
             values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:
-            raise TabularError(f"{filename}：工作表“{name}”无法读取（{exc}）") from exc
+            raise TabularError(
+                Reason(
+                    "%(file)s：工作表“%(sheet)s”无法读取（%(detail)s）",
+                    file=filename,
+                    sheet=name,
+                    detail=str(exc),
+                )
+            ) from exc
         rows = [[cell_text(v) for v in row] for row in values]
         for number, row in enumerate(rows, start=1):
             if any("\x00" in cell for cell in row):  # Excel's _x0000_, read back as NUL
                 raise TabularError(
-                    f"{filename}：工作表“{name}”第{number}行：有单元格含空字符（NUL），"
-                    "数据库无法保存；请删除该字符后重新导入"
+                    Reason(
+                        "%(file)s：工作表“%(sheet)s”第%(row)s行：有单元格含空字符（NUL），"
+                        "数据库无法保存；请删除该字符后重新导入",
+                        file=filename,
+                        sheet=name,
+                        row=number,
+                    )
                 )
         sheets.append(Sheet(name, rows))
     return sheets

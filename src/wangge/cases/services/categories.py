@@ -25,6 +25,7 @@ from wangge.cases.services.common import DEFAULT_HANDLE_WORKING_DAYS, DEFAULT_RE
 from wangge.cases.services.routing import _reference
 from wangge.core.errors import Problem, ServiceError, ValidationFailed
 from wangge.core.tabular import TabularError, read_sheets
+from wangge.core.wording import say
 
 # A category the suggester gives less than this share of its belief is no alternative a person
 # should be shown: "楼下路灯不亮" offered 装修噪音 and 供暖收费 at 0.0 beside 路灯.
@@ -90,7 +91,7 @@ def _category_rows(data: bytes, file_name: str) -> tuple[list[dict[str, Any]], l
     try:
         sheets = read_sheets(file_name, data=data)
     except TabularError as exc:
-        raise ServiceError(str(exc)) from exc
+        raise ServiceError(say(exc.reason)) from exc
     rows = sheets[0].rows if sheets else []
     if not rows:
         raise ServiceError(_("%(file_name)s：文件为空") % {"file_name": file_name})

@@ -416,7 +416,7 @@ def import_hotline_file(actor: Any, data: bytes, *, file_name: str) -> IntakeRes
     try:
         sheets = read_sheets(file_name, data=data)
     except TabularError as exc:
-        raise ServiceError(str(exc)) from exc
+        raise ServiceError(say(exc.reason)) from exc
     orders, problems = parse_work_orders(sheets)
     if problems:
         raise ValidationFailed(

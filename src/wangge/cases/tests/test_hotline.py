@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from wangge.cases import services
 from wangge.cases.hotline import parse_work_orders
@@ -238,3 +239,47 @@ def test_bulk_rows_read_back_like_orm_rows(sample, cases):
     assert at is not None and all(e.data == {} and e.at == at for e in events)
     assert [e.kind for e in events[:2]] == ["submitted", "dispatched"]
     assert events[1].department == result.cases[0].department
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "data", "chinese", "english"),
+    [
+        (
+            "派单.xlsx",
+            b"PK\x03\x04 not a workbook",
+            "派单.xlsx：Excel文件已损坏或格式不正确",
+            "派单.xlsx: the Excel file is damaged or not in a valid format",
+        ),
+        (
+            "派单.csv",
+            b"a,b\n1,\x002\n",
+            "派单.csv：第2行附近：文件中有空字符（NUL）",
+            "派单.csv, near line 2: the file holds NUL characters",
+        ),
+        (
+            "派单.pdf",
+            b"%PDF-1.4",
+            "派单.pdf：不支持的文件类型“.pdf”",
+            "派单.pdf: file type “.pdf” is not supported",
+        ),
+    ],
+)
+def test_a_broken_file_is_refused_in_the_readers_language(
+    sample, cases, name, data, chinese, english
+):
+    """The table reader (`core.tabular`, pure code) says why in Chinese, and in English to a
+    user who chose English; nothing is imported either way."""
+    from django.test import Client
+
+    from wangge.core.testing import english_client
+
+    before = Case.objects.count()
+    chinese_client = Client()
+    chinese_client.force_login(sample.users["street"])
+    upload = {"file": SimpleUploadedFile(name, data)}
+    assert chinese in chinese_client.post("/cases/import/", upload).content.decode()
+    upload = {"file": SimpleUploadedFile(name, data)}
+    page = english_client(sample.users["street"]).post("/cases/import/", upload).content.decode()
+    assert english in page and chinese not in page
+    assert Case.objects.count() == before
