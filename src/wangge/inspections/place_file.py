@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wangge.core.errors import Problem
+from wangge.core.reasons import Reason
 from wangge.core.tabular import Sheet, TabularError, find_header, iter_records, read_sheets
 from wangge.people.phone import check_phone
 
@@ -53,32 +54,57 @@ def parse_sheet(
     found = find_header(sheet.rows, HEADERS, REQUIRED, 5)  # title rows may stand above
     if found is None:
         names = "、".join(HEADERS[f][1] for f in REQUIRED)
-        return [], [Problem(f"{where}前5行", f"找不到表头：需要列 {names}")]
+        return [], [
+            Problem(
+                Reason("%(sheet)s前5行", sheet=where) if where else Reason("前5行"),
+                Reason("找不到表头：需要列 %(names)s", names=names),
+            )
+        ]
     header_index, mapping = found
     rows: list[PlaceRow] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}
     for line, record in iter_records(sheet, header_index):
-        at = f"{where}第{line}行"
+        at = (
+            Reason("%(sheet)s第%(row)s行", sheet=where, row=line)
+            if where
+            else Reason("第%(row)s行", row=line)
+        )
         v = {f: record.get(col, "").strip() for f, col in mapping.items()}
         if not v["name"]:
-            problems.append(Problem(at, "场所名称不能为空"))
+            problems.append(Problem(at, Reason("场所名称不能为空")))
             continue
         kind = kinds.get(v["kind"])
         if kind is None:
             options = "、".join(sorted({k for k in kinds if not k.isascii()}))
-            problems.append(Problem(at, f"场所类型“{v['kind'][:20]}”无效，应为：{options}"))
+            problems.append(
+                Problem(
+                    at,
+                    Reason(
+                        "场所类型“%(kind)s”无效，应为：%(options)s",
+                        kind=v["kind"][:20],
+                        options=options,
+                    ),
+                )
+            )
             continue
         key = (v["name"], v.get("address", ""))
         if key in seen:
-            problems.append(Problem(at, f"场所“{v['name'][:30]}”与第{seen[key]}行重复"))
+            problems.append(
+                Problem(
+                    at,
+                    Reason("场所“%(name)s”与第%(line)s行重复", name=v["name"][:30], line=seen[key]),
+                )
+            )
             continue
         seen[key] = line
         phone = v.get("responsible_phone", "")
         if phone:
             checked = check_phone(phone)
             if not checked.valid or checked.normalized is None:
-                problems.append(Problem(at, f"负责人电话无效（{checked.reason}）"))
+                problems.append(
+                    Problem(at, Reason("负责人电话无效（%(reason)s）", reason=checked.reason))
+                )
                 continue
             phone = checked.normalized
         lon = lat = None
@@ -86,13 +112,20 @@ def parse_sheet(
             try:
                 lon, lat = float(v.get("lon", "")), float(v.get("lat", ""))
             except ValueError:
-                problems.append(Problem(at, "经纬度不是数字"))
+                problems.append(Problem(at, Reason("经纬度不是数字")))
                 continue
             if not (LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
-                problems.append(Problem(at, f"坐标({lon}, {lat})不在中国境内，应为WGS-84经纬度"))
+                problems.append(
+                    Problem(
+                        at,
+                        Reason(
+                            "坐标(%(lon)s, %(lat)s)不在中国境内，应为WGS-84经纬度", lon=lon, lat=lat
+                        ),
+                    )
+                )
                 continue
         if not v.get("address_code") and not v.get("grid_code"):
-            problems.append(Problem(at, "须填写地址编码或网格编码，才能把场所落到网格"))
+            problems.append(Problem(at, Reason("须填写地址编码或网格编码，才能把场所落到网格")))
             continue
         rows.append(
             PlaceRow(
@@ -119,16 +152,16 @@ def read_place_file(
     try:
         sheets = read_sheets(file_name, data=data)
     except TabularError as exc:
-        return [], [Problem("", str(exc))]
+        return [], [Problem("", exc.reason)]
     rows: list[PlaceRow] = []
     problems: list[Problem] = []
     for sheet in sheets:
         if not any(any(c for c in row) for row in sheet.rows):
             continue
-        where = f"工作表“{sheet.name}”" if sheet.name else ""
+        where = Reason("工作表“%(name)s”", name=sheet.name) if sheet.name else ""
         got, bad = parse_sheet(sheet, where, kinds)
         rows += got
         problems += bad
     if not rows and not problems:
-        problems.append(Problem(file_name, "文件中没有数据行"))
+        problems.append(Problem(file_name, Reason("文件中没有数据行")))
     return rows, problems

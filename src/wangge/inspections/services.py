@@ -145,7 +145,9 @@ def import_places(actor: Any, data: bytes, *, file_name: str, channel: str = "we
     A row names its registry room (地址编码) or its grid (网格编码); a place already known by
     name and address is updated (the ledger is kept current by re-importing it).
     """
-    rows, problems = read_place_file(file_name, data, KIND_SPELLINGS)
+    rows, read = read_place_file(file_name, data, KIND_SPELLINGS)
+    # the reader's words (pure code) in the reader's language, as are the rows' places below
+    problems = [Problem(say(p.where), say(p.message)) for p in read]
     rooms = {
         r.address_code: r
         for r in Room.objects.select_related("building", "unit").filter(
@@ -169,7 +171,7 @@ def import_places(actor: Any, data: bytes, *, file_name: str, channel: str = "we
         if row.address_code and room is None:
             problems.append(
                 Problem(
-                    row.where,
+                    say(row.where),
                     gettext("地址编码 %(address_code)s 不在标准地址库中")
                     % {"address_code": row.address_code[:30]},
                 )
@@ -178,7 +180,7 @@ def import_places(actor: Any, data: bytes, *, file_name: str, channel: str = "we
         if row.grid_code and room is None and grid is None:
             problems.append(
                 Problem(
-                    row.where,
+                    say(row.where),
                     gettext("网格编码 %(grid_code)s 不存在") % {"grid_code": row.grid_code[:30]},
                 )
             )
@@ -187,7 +189,7 @@ def import_places(actor: Any, data: bytes, *, file_name: str, channel: str = "we
         if row.department and department is None:
             problems.append(
                 Problem(
-                    row.where,
+                    say(row.where),
                     gettext("主管部门“%(department)s”不存在") % {"department": row.department[:30]},
                 )
             )
@@ -205,7 +207,7 @@ def import_places(actor: Any, data: bytes, *, file_name: str, channel: str = "we
         )
         _placed(place, room, grid)
         if actor is not None and not allows(actor, place, Right.CHANGE):
-            problems.append(Problem(row.where, gettext("该场所所在网格不在您的管辖范围内")))
+            problems.append(Problem(say(row.where), gettext("该场所所在网格不在您的管辖范围内")))
             continue
         places.append((place, row))
     if problems:

@@ -164,3 +164,30 @@ def test_an_office_cannot_import_places_outside_its_region(sample: SampleDistric
     with pytest.raises(ValidationFailed) as refused:
         services.import_places(sample.users["community"], data, file_name="x.xlsx")
     assert "不在您的管辖范围内" in refused.value.report()
+
+
+def test_a_bad_ledger_is_refused_in_english_for_a_user_who_chose_english(
+    sample: SampleDistrict, places
+):
+    """The places reader (pure code) gives its reasons as templates the page says in English:
+    the row, the wrong phone's own reason, the wrong type."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wangge.core.testing import english_client
+
+    data = _xlsx(
+        [
+            HEADER,
+            ["怪场所", "游乐场", "", sample.grids[0].code, "", "", ""],
+            ["错电话", "企业", "", sample.grids[0].code, "", "12345", ""],
+        ]
+    )
+    client = english_client(sample.users["community"])
+    upload = {"file": SimpleUploadedFile("场所.xlsx", data)}
+    page = client.post("/inspections/places/import/", upload).content.decode()
+    assert "sheet “第1网格”, row 3：place type “游乐场” is not valid" in page
+    assert (
+        "sheet “第1网格”, row 4：The contact&#x27;s phone is not valid"
+        " (wrong number of digits: 5)" in page
+    )
+    assert "无效" not in page and "号码位数" not in page  # the column names stay Chinese
