@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wangge.core import odf
+from wangge.core import odf, ooxml
 from wangge.core.reasons import Reason
 from wangge.core.zipguard import BrokenZip, ZipBomb, check_archive
 
@@ -155,8 +155,9 @@ def _guard_zip(raw: bytes, filename: str) -> None:
     """Refuse a zip bomb before calamine inflates it into memory (`core.zipguard`, the rule the
     ledger reader uses too). Without it a 300 KB hotline export that inflates to 300 MB was
     read in full (found in issue 12's ASVS pass). A zip must be an Excel workbook or an
-    OpenDocument spreadsheet, and an .ods's sheets must stay within `MAX_CELLS` once its
-    repeated cells are counted (`core.odf`)."""
+    OpenDocument spreadsheet, and its sheets must stay within `MAX_CELLS` as calamine will
+    allocate them: an .ods's repeated cells counted (`core.odf`), an xlsx's grid up to its
+    farthest value (`core.ooxml`). An .xlsb is not scanned."""
     try:
         archive = check_archive(raw)
     except ZipBomb as exc:
@@ -170,7 +171,31 @@ def _guard_zip(raw: bytes, filename: str) -> None:
     except BrokenZip:
         return  # not a zip (.xls) or broken: calamine says so
     names = set(archive.namelist())
-    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+    if "xl/workbook.bin" in names:
+        return
+    if "xl/workbook.xml" in names:
+        try:
+            sheets = ooxml.extents(archive)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise TabularError(
+                Reason("%(file)s：Excel文件已损坏或格式不正确", file=filename)
+            ) from exc
+        for sheet, extent in sheets.items():
+            if extent.cells > MAX_CELLS:
+                far = extent.far_row if extent.rows >= extent.columns else extent.far_column
+                raise TabularError(
+                    Reason(
+                        "%(file)s：工作表“%(sheet)s”有内容的单元格远至 %(far)s，整张表要按 "
+                        "%(rows)s 行 × %(columns)s 列读取，超过单元格数上限 %(limit)s 个；"
+                        "多半是远处误填的空格或内容，请删除 %(far)s 等多余单元格后另存再导入",
+                        file=filename,
+                        sheet=sheet,
+                        far=far,
+                        rows=f"{extent.rows:,}",
+                        columns=f"{extent.columns:,}",
+                        limit=f"{MAX_CELLS:,}",
+                    )
+                )
         return
     if not odf.is_spreadsheet(archive):
         raise TabularError(

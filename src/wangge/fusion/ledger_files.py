@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from wangge.core import odf
+from wangge.core import odf, ooxml
 from wangge.core.zipguard import BrokenZip, ZipBomb, ZipLimits, check_archive
 
 MergeRange = tuple[tuple[int, int], tuple[int, int]]
@@ -237,11 +237,11 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
         raise _calamine_error(exc, name, None) from exc
     xlsx = ods is None and raw[:4] == b"PK\x03\x04"
     errors: dict[str, dict[tuple[int, int], str]] = {}  # an .ods's error cells stay empty
-    extents: dict[str, Extent] = {}
+    extents: dict[str, ooxml.Extent] = {}
     if ods is not None:
         hidden = {sheet: table.hidden_rows() for sheet, table in ods.items()}
     elif xlsx:
-        hidden, errors, extents = hidden_rows(raw), error_cells(raw), filled_extents(raw)
+        hidden, errors, extents = hidden_rows(raw), error_cells(raw), filled_extents(raw, name)
     else:
         hidden, errors = xls_marks(raw)
     grids = []
@@ -282,8 +282,6 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
     return grids
 
 
-_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
-_RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
 _HIDDEN_MARKS = (b'hidden="1"', b'hidden="true"')
 
@@ -344,7 +342,7 @@ def error_cells(raw: bytes) -> dict[str, dict[tuple[int, int], str]]:
                         match = _ERROR_CELL.match(text, text.rfind(b"<", 0, at))
                         if match is not None:
                             column, row, value = match.groups()
-                            cells[(int(row) - 1, _column_index(column))] = html.unescape(
+                            cells[(int(row) - 1, ooxml.column_index(column))] = html.unescape(
                                 value.decode("ascii", "replace")
                             )
                         at = text.find(b't="e"', at + 1)
@@ -357,63 +355,26 @@ def error_cells(raw: bytes) -> dict[str, dict[tuple[int, int], str]]:
     return found
 
 
-# A cell tag that holds something (not `<c r="B2" s="1"/>` or `…></c>`, which only style the cell), its
-# reference first as Excel, WPS, LibreOffice and openpyxl write it: one plain pattern, so that
-# a 50,000-row sheet costs a tenth of a second.
-_FILLED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>(?!</c>)')
-
-
-@dataclass(frozen=True)
-class Extent:
-    """The farthest filled cell of a sheet (0-based row and column of each)."""
-
-    rows: int
-    columns: int
-    far_row: str  # the cell that reaches farthest down, as Excel names it (A1048576)
-    far_column: str  # and the one farthest to the right
-
-
-def filled_extents(raw: bytes) -> dict[str, Extent]:
-    """How far each xlsx sheet's filled cells reach, by sheet name.
+def filled_extents(raw: bytes, name: str) -> dict[str, ooxml.Extent]:
+    """How far each xlsx sheet's filled cells reach, by sheet name (`core.ooxml`).
 
     calamine allocates a dense grid from the first filled cell to the last before a sheet can
     be looked at, and a failed allocation aborts the process (Rust's out-of-memory handler, no
     exception): a 6 KB ledger with one space typed in XFD1048576 asked for 512 GB and took the
-    import worker down. The sheets' XML is searched for cell tags with content a piece at a
-    time, as for hidden rows, so the extent is known first. Best effort, like `hidden_rows`.
+    import worker down. A workbook whose parts cannot be followed has none (calamine says).
     """
-    found: dict[str, Extent] = {}
-    for name, archive, member in _sheet_members(raw):
-        rows = columns = 0
-        far_row = far_column = ""
-        try:
-            with archive.open(member) as handle:
-                tail = b""
-                while chunk := handle.read(4 * 1024 * 1024):
-                    text = tail + chunk
-                    cells = _FILLED_CELL.findall(text)
-                    if not cells:
-                        tail = text[-_OVERLAP:]
-                        continue
-                    # Columns compare as (length, letters): AA comes after Z.
-                    letters, digits = max(cells, key=lambda c: (len(c[0]), c[0]))
-                    if _column_index(letters) + 1 > columns:
-                        columns, far_column = (
-                            _column_index(letters) + 1,
-                            (letters + digits).decode(),
-                        )
-                    letters, digits = max(cells, key=lambda c: (len(c[1]), c[1]))
-                    if int(digits) > rows:
-                        rows, far_row = int(digits), (letters + digits).decode()
-                    tail = text[-_OVERLAP:]
-        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
-            continue
-        found[name] = Extent(rows, columns, far_row, far_column)
-    return found
+    try:
+        return ooxml.extents(zipfile.ZipFile(io.BytesIO(raw)))
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+        return {}
+    except ValueError as exc:  # a tag longer than any spreadsheet writes
+        raise LedgerReadError(
+            "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx", file_name=name
+        ) from exc
 
 
-def _check_extent(extent: Extent, name: str, sheet: str, limits: ReadLimits) -> None:
-    if extent.rows * max(extent.columns, 1) <= limits.max_cells:
+def _check_extent(extent: ooxml.Extent, name: str, sheet: str, limits: ReadLimits) -> None:
+    if extent.cells <= limits.max_cells:
         return
     far = extent.far_row if extent.rows >= extent.columns else extent.far_column
     raise LedgerReadError(
@@ -425,32 +386,15 @@ def _check_extent(extent: Extent, name: str, sheet: str, limits: ReadLimits) -> 
     )
 
 
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + letter - ord("A") + 1
-    return index - 1
-
-
 def _sheet_members(raw: bytes) -> Iterator[tuple[str, zipfile.ZipFile, str]]:
     """(sheet name, the archive, the sheet's member) for each sheet of an xlsx whose parts can
     be followed."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return
-    targets = {}
-    for tag in _RELATIONSHIP_TAG.findall(rels):
-        rel_id, target = _attribute(tag, b"Id"), _attribute(tag, b"Target")
-        if rel_id and target:
-            targets[rel_id] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    for tag in _SHEET_TAG.findall(workbook):
-        name, rel_id = _attribute(tag, b"name"), _attribute(tag, rb"\w+:id", literal=False)
-        member = targets.get(rel_id or "")
-        if name and member is not None:
-            yield name, archive, member
+    for name, member in ooxml.sheet_members(archive):
+        yield name, archive, member
 
 
 # BIFF8 record types: the workbook's BOUNDSHEET (a sheet's name and where its records start),
@@ -572,12 +516,6 @@ def _xls_marks_in_sheet(
             if cached_error and code in _BIFF_ERRORS:
                 errors[(row, column)] = _BIFF_ERRORS[code]
     return sorted(set(rows)), errors
-
-
-def _attribute(tag: bytes, name: bytes, *, literal: bool = True) -> str | None:
-    pattern = re.escape(name) if literal else name  # r:id's prefix is the writer's choice
-    match = re.search(rb"\s" + pattern + rb"=\"([^\"]*)\"", tag)
-    return html.unescape(match.group(1).decode("utf-8", "replace")) if match else None
 
 
 def _hidden_in_member(archive: zipfile.ZipFile, member: str) -> list[int]:
