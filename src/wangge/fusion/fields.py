@@ -510,23 +510,11 @@ def _resolve_duplicates(mapping: SheetMapping) -> SheetMapping:
         key = (col.role, col.field)
         if col.field and col.field not in ("note", "serial") and best[key] is not col:
             winner = best[key]
-            if key == (RESIDENT, "phone"):
-                # Two numbers of one person (手机 and 座机): the first is the phone, the
-                # other is taken on the rows where the first is empty, so that someone with a
-                # landline only keeps it.
-                resolved.append(
-                    ColumnMapping(
-                        col.index,
-                        col.header,
-                        col.role,
-                        IGNORE,
-                        0.0,
-                        f"与“{winner.header}”同为{ROLES[col.role]}的{FIELDS[col.field]}，"
-                        f"只在“{winner.header}”为空的行导入",
-                        spare_of="phone",
-                    )
-                )
-                continue
+            # Two numbers of one person (手机 and 座机): the first is the phone, the other is
+            # taken on the rows where the first is empty, so that someone with a landline only
+            # keeps it. Any other field found twice is read from its best column alone.
+            spare = key == (RESIDENT, "phone")
+            same = f"与“{winner.header}”同为{ROLES[col.role]}的{FIELDS[col.field]}，"
             resolved.append(
                 ColumnMapping(
                     col.index,
@@ -534,7 +522,8 @@ def _resolve_duplicates(mapping: SheetMapping) -> SheetMapping:
                     col.role,
                     IGNORE,
                     0.0,
-                    f"与“{winner.header}”同为{ROLES[col.role]}的{FIELDS[col.field]}，不重复导入",
+                    same + (f"只在“{winner.header}”为空的行导入" if spare else "不重复导入"),
+                    spare_of="phone" if spare else "",
                 )
             )
         else:

@@ -26,6 +26,19 @@ def workbook(*cells: tuple[int, int], styled: tuple[int, int] | None = None) -> 
     return out.getvalue()
 
 
+def rewritten(data: bytes, old: bytes, new: bytes) -> bytes:
+    """The workbook with its sheet's XML edited as a hand-made (or hostile) file would be."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(old, new)
+            target.writestr(item.filename, body)
+    return out.getvalue()
+
+
 def extents(data: bytes) -> list[tuple[str, int, int]]:
     found = ooxml.extents(zipfile.ZipFile(io.BytesIO(data)))
     return [(name, extent.rows, extent.columns) for name, extent in found.items()]
@@ -39,29 +52,13 @@ def test_the_extent_reaches_the_farthest_value_from_a1() -> None:
 
 def test_the_reference_is_found_wherever_it_stands_among_the_attributes() -> None:
     """calamine reads `<c s="1" r="…">` as well; a scan for `<c r="` alone was blind to it."""
-    data = workbook((1, 1), (2, 2))
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            body = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(b'<c r="B2"', b'<c s="0" r="XFD900000"')
-            target.writestr(item.filename, body)
-    assert extents(out.getvalue()) == [("独居老人", 900_000, 16_384)]
+    data = rewritten(workbook((1, 1), (2, 2)), b'<c r="B2"', b'<c s="0" r="XFD900000"')
+    assert extents(data) == [("独居老人", 900_000, 16_384)]
 
 
 def test_a_row_number_written_with_leading_zeros_does_not_hide_a_farther_one() -> None:
-    data = workbook((1, 1), (200_000, 2))
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            body = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(b'<c r="A1"', b'<c r="A0000001"')
-            target.writestr(item.filename, body)
-    assert extents(out.getvalue()) == [("独居老人", 200_000, 2)]
+    data = rewritten(workbook((1, 1), (200_000, 2)), b'<c r="A1"', b'<c r="A0000001"')
+    assert extents(data) == [("独居老人", 200_000, 2)]
     assert extents(workbook((5, 3))) == [("独居老人", 5, 3)]
 
 
