@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from wangge.core.ooxml import column_letters
 from wangge.fusion.fields import read_header
 from wangge.fusion.ledger_files import (
     MergeRange,
@@ -161,15 +162,6 @@ def find_header(rows: Sequence[Sequence[str]], scorer: HeaderScore | None) -> in
     )
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def header_block(
     rows: Sequence[Sequence[str]], header: int, merges: Sequence[MergeRange], width: int
 ) -> tuple[list[str], list[int], int]:
@@ -209,7 +201,7 @@ def header_block(
             text = text_at(r, c)
             if text and (not parts or parts[-1] != text):
                 parts.append(text)
-        names.append("/".join(parts) if parts else f"第{_column_letter(c)}列")
+        names.append("/".join(parts) if parts else f"第{column_letters(c)}列")
         if parts:
             named = c + 1
     seen: Counter[str] = Counter()
