@@ -85,6 +85,11 @@ class Extent:
     def cells(self) -> int:
         return self.rows * max(self.columns, 1)
 
+    @property
+    def far(self) -> str:
+        """The cell to name when the sheet reaches too far: along its longer side."""
+        return self.far_row if self.rows >= self.columns else self.far_column
+
 
 def extent(archive: zipfile.ZipFile, member: str) -> Extent:
     """The extent of the sheet in `member`; rows and columns 0 for a sheet without values.

@@ -182,7 +182,7 @@ def _guard_zip(raw: bytes, filename: str) -> None:
             ) from exc
         for sheet, extent in sheets.items():
             if extent.cells > MAX_CELLS:
-                far = extent.far_row if extent.rows >= extent.columns else extent.far_column
+                far = extent.far
                 raise TabularError(
                     Reason(
                         "%(file)s：工作表“%(sheet)s”有内容的单元格远至 %(far)s，整张表要按 "

@@ -376,7 +376,7 @@ def filled_extents(raw: bytes, name: str) -> dict[str, ooxml.Extent]:
 def _check_extent(extent: ooxml.Extent, name: str, sheet: str, limits: ReadLimits) -> None:
     if extent.cells <= limits.max_cells:
         return
-    far = extent.far_row if extent.rows >= extent.columns else extent.far_column
+    far = extent.far
     raise LedgerReadError(
         f"有内容的单元格远至 {far}，整张表要按 {extent.rows:,} 行 × {extent.columns:,} 列读取，"
         f"超过单元格数上限 {limits.max_cells:,} 个；多半是远处误填的空格或内容，"
