@@ -15,6 +15,9 @@ from wangge.forms.tests.openrosa_client import OpenRosaClient
 from wangge.inspections import services
 from wangge.inspections.checklists import CHECKLISTS
 from wangge.inspections.models import IssuingUnit, Place, PlaceKind
+from wangge.inspections.submitted import PLACE_REF
+from wangge.tasks.models import TaskKind
+from wangge.tasks.services import create_task
 
 
 def photo(name: str = "p.png") -> SimpleUploadedFile:
@@ -138,3 +141,15 @@ def xform_of(rosa: OpenRosaClient, code: str) -> str:
     got = rosa.request("GET", entry.download_url)
     assert got.status == 200
     return got.body.decode()
+
+
+def place_task(sample: SampleDistrict, place: Place, form_code: str, **fields: Any) -> Any:
+    """An open task of the first grid's community officer to inspect `place` with a checklist."""
+    return create_task(
+        sample.users["community"],
+        kind=TaskKind.OTHER,
+        region=sample.grids[0],
+        form_code=form_code,
+        subject_ref=f"{PLACE_REF}{place.pk}",
+        **fields,
+    )

@@ -16,9 +16,8 @@ from wangge.forms.models import Submission, SubmissionStatus
 from wangge.forms.tests.openrosa_client import OpenRosaClient, fill
 from wangge.inspections import numbering, reinspection
 from wangge.inspections.models import Hazard, HazardStatus, Notice, NoticeKind
-from wangge.inspections.testing import checklist_answers, xform_of
-from wangge.tasks.models import TaskKind, TaskStatus
-from wangge.tasks.services import create_task
+from wangge.inspections.testing import checklist_answers, place_task, xform_of
+from wangge.tasks.models import TaskStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("checklist_forms")]
 
@@ -49,14 +48,7 @@ def test_a_notice_numbered_offline_from_the_block_is_issued_with_the_checklist(s
     grid = sample.users["grid"]
     year = timezone.localdate().year
     block = numbering.reserve_block(grid, places.unit, year=year, size=5)
-    task = create_task(
-        sample.users["community"],
-        kind=TaskKind.OTHER,
-        region=sample.grids[0],
-        title=f"消防检查：{place.name}",
-        form_code="fire_rental_site",
-        subject_ref=f"inspections.place:{place.pk}",
-    )
+    task = place_task(sample, place, "fire_rental_site", title=f"消防检查：{place.name}")
     issued = timezone.now() - datetime.timedelta(hours=2)
     rosa = OpenRosaClient(Client(), username="grid", password=PASSWORD)
     answer = _send(

@@ -9,23 +9,15 @@ import pytest
 from wangge.forms.models import Change, ChangeStatus, Submission, SubmissionStatus
 from wangge.forms.tests.openrosa_client import fill
 from wangge.inspections.models import CampaignCheck, Hazard, HazardCategory, Place
-from wangge.inspections.testing import checklist_answers, collect, xform_of
+from wangge.inspections.testing import checklist_answers, collect, place_task, xform_of
 from wangge.tasks.models import TaskKind, TaskStatus
-from wangge.tasks.services import create_task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("checklist_forms")]
 
 
 def test_a_checklist_sent_for_a_task_makes_hazards_with_photos_and_completes_it(sample, places):
     place = places.places[0]  # a rental site in the grid worker's grid
-    task = create_task(
-        sample.users["community"],
-        kind=TaskKind.OTHER,
-        region=sample.grids[0],
-        title=f"消防检查：{place.name}",
-        form_code="fire_rental_site",
-        subject_ref=f"inspections.place:{place.pk}",
-    )
+    task = place_task(sample, place, "fire_rental_site", title=f"消防检查：{place.name}")
     rosa = collect()
     xml, attachments = fill(
         xform_of(rosa, "fire_rental_site"),
@@ -98,13 +90,7 @@ def test_a_failed_item_without_its_photo_is_refused_and_nothing_written(sample, 
 
 def test_a_place_named_in_the_submission_completes_its_open_inspection_task(sample, places):
     place = places.places[0]
-    task = create_task(
-        sample.users["community"],
-        kind=TaskKind.OTHER,
-        region=sample.grids[0],
-        form_code="flood_risk",
-        subject_ref=f"inspections.place:{place.pk}",
-    )
+    task = place_task(sample, place, "flood_risk")
     rosa = collect()
     xml, attachments = fill(
         xform_of(rosa, "flood_risk"),

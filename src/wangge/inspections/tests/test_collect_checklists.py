@@ -18,9 +18,8 @@ from wangge.forms.tests.openrosa_client import FormEntry, OpenRosaClient, fill
 from wangge.inspections import services
 from wangge.inspections.checklists import CHECKLISTS
 from wangge.inspections.models import Hazard, HazardCategory, Place, PlaceKind
-from wangge.inspections.testing import checklist_answers, collect
-from wangge.tasks.models import TaskKind, TaskStatus
-from wangge.tasks.services import create_task
+from wangge.inspections.testing import checklist_answers, collect, place_task
+from wangge.tasks.models import TaskStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("checklist_forms")]
 
@@ -120,13 +119,7 @@ def test_a_checklist_filled_in_collect_with_a_place_from_the_roster_makes_its_ha
 
 def test_a_place_chosen_in_collect_completes_the_places_open_inspection_task(sample, places):
     place = places.places[0]
-    task = create_task(
-        sample.users["community"],
-        kind=TaskKind.OTHER,
-        region=sample.grids[0],
-        form_code="charging_facility",
-        subject_ref=f"inspections.place:{place.pk}",
-    )
+    task = place_task(sample, place, "charging_facility")
     rosa = collect()
     xform, media = rosa.fetch_form("charging_facility")
     xml, attachments = fill(
@@ -190,13 +183,7 @@ def test_a_place_chosen_that_is_not_the_tasks_place_is_refused(sample, places):
     """The place question is not shown when the workbench fills `task_id`; a client that sends
     both anyway is held to the task's place."""
     place, other = places.places[0], places.places[2]
-    task = create_task(
-        sample.users["community"],
-        kind=TaskKind.OTHER,
-        region=sample.grids[0],
-        form_code="flood_risk",
-        subject_ref=f"inspections.place:{place.pk}",
-    )
+    task = place_task(sample, place, "flood_risk")
     rosa = collect()
     xform, media = rosa.fetch_form("flood_risk")
     overrides = collect_answers("flood_risk", str(other.pk)) | {"/data/task_id": str(task.pk)}
