@@ -65,26 +65,27 @@ def _chinese_left(text: str) -> list[str]:
     return CJK.findall(text.replace("男", "").replace("女", ""))
 
 
+def _reads_in_english(reason: str) -> None:
+    """Said in English with no Chinese left, and in Chinese exactly as stored."""
+    with translation.override("en"):
+        english = say(reason)
+    assert english and _chinese_left(english) == [], english
+    with translation.override("zh-hans"):
+        assert say(reason) == str(reason)
+
+
 @pytest.mark.parametrize("raw", BAD_ID_NUMBERS)
 def test_an_id_numbers_reason_reads_in_english(raw: str | float) -> None:
     check = check_id_number(raw, today=TODAY)
     assert not check.valid and check.reason
-    with translation.override("en"):
-        english = say(check.reason)
-    assert english and _chinese_left(english) == [], english
-    with translation.override("zh-hans"):
-        assert say(check.reason) == str(check.reason)
+    _reads_in_english(check.reason)
 
 
 @pytest.mark.parametrize("raw", BAD_PHONES)
 def test_a_phones_reason_reads_in_english(raw: str) -> None:
     check = check_phone(raw)
     assert not check.valid and check.reason
-    with translation.override("en"):
-        english = say(check.reason)
-    assert english and _chinese_left(english) == [], english
-    with translation.override("zh-hans"):
-        assert say(check.reason) == str(check.reason)
+    _reads_in_english(check.reason)
 
 
 def test_the_chinese_words_are_unchanged() -> None:
