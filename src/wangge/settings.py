@@ -63,12 +63,25 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _key_file(name: str, nbytes: int) -> str:
-    """Read a key from the data directory, creating it (mode 0600) the first time."""
+    """Read a key from the data directory, creating it (mode 0600) the first time.
+
+    The web server and the worker start together on a fresh data directory, so two processes
+    may create the key at once. Each writes its own key to a private file and links it into
+    place; the first link wins and every process reads the winner's key. Nobody can read a
+    half-written key, and the loser does not fail with "file exists".
+    """
     path = DATA_DIR / name
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(nbytes))
+        draft = DATA_DIR / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(nbytes))
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process linked its key first; that one is the key
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
