@@ -35,6 +35,17 @@ def attribute(tag: bytes, name: bytes, *, literal: bool = True) -> str | None:
     return html.unescape(match.group(1).decode("utf-8", "replace")) if match else None
 
 
+def relationships(rels: bytes) -> dict[str, str]:
+    """The targets of a workbook's relationships part (`xl/_rels/workbook.xml.rels`, or
+    `workbook.bin.rels` in an .xlsb) as written, by relationship id."""
+    targets = {}
+    for tag in _RELATIONSHIP_TAG.findall(rels):
+        rel_id, target = attribute(tag, b"Id"), attribute(tag, b"Target")
+        if rel_id and target:
+            targets[rel_id] = target
+    return targets
+
+
 def sheet_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
     """(sheet name, its member) for each sheet of a workbook whose parts can be followed."""
     try:
@@ -42,11 +53,10 @@ def sheet_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
         rels = archive.read("xl/_rels/workbook.xml.rels")
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
         return
-    targets = {}
-    for tag in _RELATIONSHIP_TAG.findall(rels):
-        rel_id, target = attribute(tag, b"Id"), attribute(tag, b"Target")
-        if rel_id and target:
-            targets[rel_id] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    targets = {
+        rel_id: target.lstrip("/") if target.startswith("/") else "xl/" + target
+        for rel_id, target in relationships(rels).items()
+    }
     for tag in _SHEET_TAG.findall(workbook):
         name, rel_id = attribute(tag, b"name"), attribute(tag, rb"\w+:id", literal=False)
         member = targets.get(rel_id or "")

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wangge.core import odf, ooxml
+from wangge.core import odf, ooxml, xlsb
 from wangge.core.reasons import Reason
 from wangge.core.zipguard import BrokenZip, ZipBomb, check_archive
 
@@ -157,7 +157,7 @@ def _guard_zip(raw: bytes, filename: str) -> None:
     read in full (found in issue 12's ASVS pass). A zip must be an Excel workbook or an
     OpenDocument spreadsheet, and its sheets must stay within `MAX_CELLS` as calamine will
     allocate them: an .ods's repeated cells counted (`core.odf`), an xlsx's grid up to its
-    farthest value (`core.ooxml`). An .xlsb is not scanned."""
+    farthest value (`core.ooxml`), an .xlsb's the same way from its records (`core.xlsb`)."""
     try:
         archive = check_archive(raw)
     except ZipBomb as exc:
@@ -171,11 +171,10 @@ def _guard_zip(raw: bytes, filename: str) -> None:
     except BrokenZip:
         return  # not a zip (.xls) or broken: calamine says so
     names = set(archive.namelist())
-    if "xl/workbook.bin" in names:
-        return
-    if "xl/workbook.xml" in names:
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         try:
-            sheets = ooxml.extents(archive)
+            scan = ooxml.extents if "xl/workbook.xml" in names else xlsb.extents
+            sheets = scan(archive)
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise TabularError(
                 Reason("%(file)s：Excel文件已损坏或格式不正确", file=filename)
@@ -218,6 +217,14 @@ def _guard_zip(raw: bytes, filename: str) -> None:
         )
 
 
+def calamine_failed(exc: BaseException) -> bool:
+    """Whether calamine failing on a file is what `exc` says. Its Rust code panics on some
+    damaged or hostile files (an .xlsb cell pointing past the shared strings), and pyo3 raises
+    that as `PanicException`, a BaseException, which `except Exception` let through as a crash;
+    an interrupt or an exit is still not calamine's."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
@@ -229,7 +236,9 @@ def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
         )
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-    except Exception as exc:  # calamine raises several error types for broken files
+    except BaseException as exc:  # calamine raises several error types for broken files
+        if not calamine_failed(exc):
+            raise
         raise TabularError(
             Reason(
                 "%(file)s：Excel文件已损坏或格式不正确（%(detail)s）",
@@ -241,7 +250,9 @@ def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
     for name in workbook.sheet_names:
         try:
             values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:
+        except BaseException as exc:
+            if not calamine_failed(exc):
+                raise
             raise TabularError(
                 Reason(
                     "%(file)s：工作表“%(sheet)s”无法读取（%(detail)s）",

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from wangge.core import odf, ooxml
+from wangge.core import odf, ooxml, xlsb
+from wangge.core.tabular import calamine_failed
 from wangge.core.zipguard import BrokenZip, ZipBomb, ZipLimits, check_archive
 
 MergeRange = tuple[tuple[int, int], tuple[int, int]]
@@ -233,7 +234,9 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         metadata = {m.name: m for m in workbook.sheets_metadata}
         sheet_names = list(workbook.sheet_names)
-    except Exception as exc:  # calamine raises several error types for broken files
+    except BaseException as exc:  # calamine raises several error types, and panics
+        if not calamine_failed(exc):
+            raise
         raise _calamine_error(exc, name, None) from exc
     xlsx = ods is None and raw[:4] == b"PK\x03\x04"
     errors: dict[str, dict[tuple[int, int], str]] = {}  # an .ods's error cells stay empty
@@ -250,7 +253,9 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
             _check_extent(extents[sheet_name], name, sheet_name, budget.limits)
         try:
             sheet = workbook.get_sheet_by_name(sheet_name)
-        except Exception as exc:
+        except BaseException as exc:
+            if not calamine_failed(exc):
+                raise
             raise _calamine_error(exc, name, sheet_name) from exc
         meta = metadata.get(sheet_name)
         if meta is not None and "WorkSheet" not in str(meta.typ):
@@ -263,7 +268,9 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
         budget.take(height, width, sheet_name)
         try:
             rows = sheet.to_python(skip_empty_area=False)
-        except Exception as exc:
+        except BaseException as exc:
+            if not calamine_failed(exc):
+                raise
             raise _calamine_error(exc, name, sheet_name) from exc
         for (r, c), text in errors.get(sheet_name, {}).items():
             if r < len(rows) and c < len(rows[r]) and rows[r][c] in (None, ""):
@@ -356,18 +363,29 @@ def error_cells(raw: bytes) -> dict[str, dict[tuple[int, int], str]]:
 
 
 def filled_extents(raw: bytes, name: str) -> dict[str, ooxml.Extent]:
-    """How far each xlsx sheet's filled cells reach, by sheet name (`core.ooxml`).
+    """How far each sheet's filled cells reach in an xlsx (`core.ooxml`) or an .xlsb
+    (`core.xlsb`), by sheet name.
 
     calamine allocates a dense grid from the first filled cell to the last before a sheet can
     be looked at, and a failed allocation aborts the process (Rust's out-of-memory handler, no
     exception): a 6 KB ledger with one space typed in XFD1048576 asked for 512 GB and took the
-    import worker down. A workbook whose parts cannot be followed has none (calamine says).
+    import worker down. An xlsx whose parts cannot be followed has none (calamine says); an
+    .xlsb's records that cannot be followed refuse the file, as calamine would.
     """
+    broken = (KeyError, zipfile.BadZipFile, OSError, EOFError)
+    binary = False
     try:
-        return ooxml.extents(zipfile.ZipFile(io.BytesIO(raw)))
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        binary = "xl/workbook.bin" in archive.namelist()
+        return xlsb.extents(archive) if binary else ooxml.extents(archive)
+    except broken as exc:
+        if binary:
+            raise LedgerReadError(
+                "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx",
+                file_name=name,
+            ) from exc
         return {}
-    except ValueError as exc:  # a tag longer than any spreadsheet writes
+    except ValueError as exc:  # a tag longer than any spreadsheet writes, a record cut short
         raise LedgerReadError(
             "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx", file_name=name
         ) from exc
@@ -539,7 +557,7 @@ def _hidden_in_member(archive: zipfile.ZipFile, member: str) -> list[int]:
     return sorted(set(rows))
 
 
-def _calamine_error(exc: Exception, name: str, sheet: str | None) -> LedgerReadError:
+def _calamine_error(exc: BaseException, name: str, sheet: str | None) -> LedgerReadError:
     text = str(exc).lower()
     if "password" in text or "encrypt" in text:
         return LedgerReadError(
@@ -554,14 +572,21 @@ def _calamine_error(exc: Exception, name: str, sheet: str | None) -> LedgerReadE
     )
 
 
+def _is_xlsb(raw: bytes) -> bool:
+    try:
+        return "xl/workbook.bin" in zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+
+
 def _merged_ranges(
     sheet: Any, raw: bytes, sheet_name: str
 ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     ranges = getattr(sheet, "merged_cell_ranges", None)
     if ranges is not None:
         return [((int(a[0]), int(a[1])), (int(b[0]), int(b[1]))) for a, b in ranges]
-    if raw[:4] != b"PK\x03\x04":  # pragma: no cover - only with an old python-calamine
-        return []
+    if raw[:4] != b"PK\x03\x04" or _is_xlsb(raw):
+        return []  # calamine reads no merged cells from an .xlsb, nor does openpyxl
     import openpyxl  # pragma: no cover
 
     book = openpyxl.load_workbook(io.BytesIO(raw))  # pragma: no cover

@@ -847,6 +847,19 @@ def test_a_stray_cell_far_away_is_refused_before_calamine_reads_the_sheet() -> N
     assert [r["姓名"] for r in rows(sheet)] == ["张三"]
 
 
+def test_an_xlsb_is_read_and_a_stray_far_cell_in_one_is_refused_before_calamine() -> None:
+    # An .xlsb is records, not XML; the same 512 GB grid is found from them (core.xlsb).
+    from wangge.core.tests.xlsb import XlsbSheet, xlsb_bytes
+
+    table = [["姓名", "身份证号", "联系电话"], ["张三", "11010519491231002X", "13800138000"]]
+    (sheet,) = read_ledger("台账.xlsb", data=xlsb_bytes(XlsbSheet("台账", table)))
+    assert [r["姓名"] for r in rows(sheet)] == ["张三"]
+    hostile = xlsb_bytes(XlsbSheet("台账", table, far=[(1_048_575, 16_383, " ")]))
+    error = error_of("台账.xlsb", hostile)
+    assert error.sheet == "台账"
+    assert "有内容的单元格远至 XFD1048576" in error.message
+
+
 def test_an_ods_goes_through_the_zip_bomb_guard_too() -> None:
     from wangge.core.tests.ods import OdsSheet, ods_bytes
 
