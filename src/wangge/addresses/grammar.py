@@ -210,6 +210,15 @@ JUNCTION: Final = re.compile(
     r"(?:(?:向|往|以)?[东西南北]{1,2}(?:(?:侧|角|面|方向|行)?[0-9]+(?:米|公里)(?:处|左右)?"
     r"(?:路[东西南北])?|侧|角|方向))?"
 )
+# A section of a road named only by its side (春熙路南段8号, 鄞县大道中段1771号): the doors
+# run on along the road, so it is no part of the road, and no compound either (the compound
+# comes after it: 剑门路西段海珂三千城).
+SIDE_SECTION: Final = re.compile(r"[东西南北中]段")
+# A branch road numbered along its road (建新北路二支路9号, 五一大道一支路): like a numbered lane
+# (永新街一巷) it is named with its road, not a side road of its own.
+NUMBERED_BRANCH: Final = re.compile(
+    r"(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})(?:支路|横路|横街|支巷)"
+)
 # A national or provincial highway named by its number (204国道, 221省道): a road, also after
 # a zone glued before it (天易示范区107国道), not a lane numbered within a place (松园新村3巷).
 HIGHWAY: Final = re.compile(r"[0-9]{2,3}(?:国道|省道)")

@@ -86,10 +86,12 @@ from wangge.addresses.grammar import (
     MUNICIPALITY,
     NATURAL_VILLAGE,
     NOT_ADDRESS,
+    NUMBERED_BRANCH,
     NUMBERED_COMPOUND,
     ROAD,
     ROAD_CHAR,
     SHOP_BEFORE,
+    SIDE_SECTION,
     STREET_END,
     SUBAREA,
     SUBAREA_INSIDE,
@@ -321,6 +323,10 @@ def _parse(text: str) -> ParsedAddress:
                 found["road"] = road[start:]
                 admin_next = len(ADMIN)
                 pos = m.end()
+                side = SIDE_SECTION.match(s, pos)
+                if side:
+                    rest.append(side.group())  # 春熙路南段8号: the road's side, then its door
+                    pos = side.end()
                 if NUMBERED_COMPOUND.match(s, pos):
                     continue  # 北三路25小区: read as the compound below, not a door
                 if BARE_DOOR.match(s, pos):
@@ -363,6 +369,10 @@ def _parse(text: str) -> ParsedAddress:
                 and not m.group().endswith(("里", "街道"))
                 and "段" not in m.group()  # 环城西路北段245弄: a section of the same road
             ):
+                if at == pos and NUMBERED_BRANCH.fullmatch(m.group()):
+                    found["road"] += m.group()  # 建新北路二支路9号: a branch named with its road
+                    pos = m.end()
+                    continue
                 # 天长北路东禅巷11号, 温州大道与牛山北路2785号: the door number is the
                 # side road's, so the side road is the address's road.
                 rest.append(found.pop("road") + s[pos:at])

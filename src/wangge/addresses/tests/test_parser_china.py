@@ -311,3 +311,39 @@ def test_a_shop_front_right_after_a_road_may_be_its_door() -> None:
     parsed = parse_address("幸福路16门面")
     assert (parsed.number, parsed.room) == (None, "16")
     assert "也可能是门牌号16" in parsed.doubt
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "成都市锦江区春熙路南段8号",
+            {"road": "春熙路", "number": "8", "compound": None, "rest": "南段"},
+        ),
+        (
+            "四川省绵阳市涪城区剑门路西段海珂三千城",
+            {"road": "剑门路", "compound": "海珂三千城", "rest": "西段"},
+        ),
+        # a numbered section is part of the road: its doors are numbered again
+        ("四川省凉山彝族自治州西昌市航天大道三段22号", {"road": "航天大道三段", "number": "22"}),
+    ],
+)
+def test_a_section_named_by_its_side_is_neither_road_nor_compound(
+    text: str, expected: dict[str, str | None]
+) -> None:
+    _check(text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("重庆市江北区建新北路二支路9号", {"road": "建新北路二支路", "rest": ""}),
+        ("湖南省长沙市芙蓉区五一大道一支路12号", {"road": "五一大道一支路", "number": "12"}),
+        # a named side road holding the door number is still the road of its own
+        ("浙江省台州市黄岩区天长北路东禅巷11号", {"road": "东禅巷", "rest": "天长北路"}),
+    ],
+)
+def test_a_branch_numbered_along_its_road_is_named_with_it(
+    text: str, expected: dict[str, str | None]
+) -> None:
+    _check(text, expected)
