@@ -239,10 +239,11 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
             raise
         raise _calamine_error(exc, name, None) from exc
     xlsx = ods is None and raw[:4] == b"PK\x03\x04"
-    errors: dict[str, dict[tuple[int, int], str]] = {}  # an .ods's error cells stay empty
+    errors: dict[str, dict[tuple[int, int], str]] = {}
     extents: dict[str, ooxml.Extent] = {}
     if ods is not None:
         hidden = {sheet: table.hidden_rows() for sheet, table in ods.items()}
+        errors = {sheet: table.errors for sheet, table in ods.items() if table.errors}
     elif xlsx:
         hidden, errors, extents = hidden_rows(raw), error_cells(raw), filled_extents(raw, name)
     else:
@@ -273,8 +274,10 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
                 raise
             raise _calamine_error(exc, name, sheet_name) from exc
         for (r, c), text in errors.get(sheet_name, {}).items():
-            if r < len(rows) and c < len(rows[r]) and rows[r][c] in (None, ""):
-                rows[r][c] = text  # calamine reads an error cell as empty
+            # calamine reads an error cell as empty, and an .ods's as empty or as 0 (its
+            # stored value): the scan's word is taken for an .ods.
+            if r < len(rows) and c < len(rows[r]) and (ods is not None or rows[r][c] in (None, "")):
+                rows[r][c] = text
         if ods is not None:  # calamine reads no merged cells from an .ods
             merges = ods[sheet_name].merges if sheet_name in ods else []
         else:
@@ -313,10 +316,9 @@ def hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
 
 
 # What Excel, WPS and LibreOffice show in a cell whose formula failed (a VLOOKUP that found
-# nothing is #N/A). A CSV saved from such a sheet holds the same text.
-EXCEL_ERRORS: frozenset[str] = frozenset(
-    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
-)
+# nothing is #N/A). A CSV saved from such a sheet holds the same text. LibreOffice shows some
+# failures as numbered errors (Err:502): `odf.is_error_value` knows both.
+is_error_value = odf.is_error_value
 _ERROR_CELL = re.compile(
     rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+)(\d+)"[^>]*>\s*(?:<(?:\w+:)?f\b[^>]*'
     rb"(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?v>([^<]{1,16})</(?:\w+:)?v>"

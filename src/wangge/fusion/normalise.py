@@ -24,7 +24,7 @@ from wangge.addresses.parser import ParsedAddress
 from wangge.fusion.dates import ANY_WRITTEN_YEAR, MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.distinct import per_distinct_value
 from wangge.fusion.fields import SheetMapping
-from wangge.fusion.ledger_files import EXCEL_ERRORS
+from wangge.fusion.ledger_files import is_error_value
 from wangge.fusion.readers import SOURCE_ROW as SOURCE_ROW_COLUMN
 from wangge.fusion.registry import Registry
 from wangge.fusion.row_addresses import composed_address, exact_addresses, match_addresses
@@ -111,7 +111,7 @@ class Normaliser:
     def id_number(self, raw: str) -> tuple[str | None, str | None, str | None, str | None, Any]:
         """(valid number, invalid 18-character number as typed, rounded prefix, problem, check)."""
         check = check_id_number(raw, today=self.today)
-        if raw.strip() in EXCEL_ERRORS:
+        if is_error_value(raw):
             # A formula that failed (a VLOOKUP that found nothing): no number, and the clerk
             # must learn the formula failed rather than read "illegal character #".
             return None, None, None, _excel_error("身份证号", raw), check
@@ -129,7 +129,7 @@ class Normaliser:
         return None, typed, _rounded_prefix(cleaned), f"身份证号无效：{check.reason}", check
 
     def phone(self, raw: str) -> tuple[str | None, str | None]:
-        if raw.strip() in EXCEL_ERRORS:
+        if is_error_value(raw):
             return None, _excel_error("电话", raw)
         check = check_phone(raw)
         if not check.valid:

@@ -2,7 +2,7 @@
 
 No office suite is needed: an .ods is a zip whose first member is the uncompressed `mimetype`,
 with the cells in `content.xml`. Only what the readers look at is written — typed cells
-(text, numbers, dates, booleans), merged cells, hidden rows and sheets, repeated rows.
+(text, numbers, dates, booleans, failed formulas), merged cells, hidden rows and sheets, repeated rows.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ _NAMESPACES = (
     'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
     'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
     'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"'
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
 )
 
 _MANIFEST = (
@@ -125,9 +126,29 @@ def _table(sheet: OdsSheet) -> str:
     return "".join(out)
 
 
+@dataclass(frozen=True)
+class OdsError:
+    """A cell whose formula failed, as LibreOffice saves it (its value 0, marked as an error,
+    the error shown as its text) or, not `marked`, as a writer that only shows the text."""
+
+    text: str
+    formula: str = "of:=VLOOKUP([.A2];[$名单.A1:.B9];2;0)"
+    marked: bool = True
+
+
 def _cell(value: object, extra: str) -> str:
     if value is None:
         return f"<table:table-cell{extra}/>"
+    if isinstance(value, OdsError):
+        kind = (
+            'office:value-type="float" office:value="0" calcext:value-type="error"'
+            if value.marked
+            else 'office:value-type="string" office:string-value=""'
+        )
+        return (
+            f"<table:table-cell table:formula={quoteattr(value.formula)} {kind}{extra}>"
+            f"<text:p>{escape(value.text)}</text:p></table:table-cell>"
+        )
     if isinstance(value, bool):
         attrs = f'office:value-type="boolean" office:boolean-value="{str(value).lower()}"'
         text = "TRUE" if value else "FALSE"

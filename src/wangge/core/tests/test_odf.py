@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from wangge.core import odf
-from wangge.core.tests.ods import OdsSheet, content_xml, ods_bytes, package
+from wangge.core.tests.ods import OdsError, OdsSheet, content_xml, ods_bytes, package
 
 
 def _scan(data: bytes) -> list[odf.OdsTable]:
@@ -16,7 +16,12 @@ def _scan(data: bytes) -> list[odf.OdsTable]:
 SHEETS = (
     OdsSheet(
         "一网格",
-        [["台账", None, None], ["姓名", "电话", "住址"], ["张三", 1, "幸福路"], ["李四", 2, None]],
+        [
+            ["台账", None, None],
+            ["姓名", "电话", "住址"],
+            ["张三", 1, "幸福路"],
+            ["李四", OdsError("#N/A"), None],
+        ],
         merges=[(0, 0, 1, 3), (2, 2, 2, 1)],
         hidden_rows={3},
         filtered_rows={14},
@@ -31,6 +36,7 @@ def test_extent_merges_and_hidden_rows_of_every_sheet() -> None:
     assert (first.name, first.rows, first.columns) == ("一网格", 14, 3)
     assert first.merges == [((0, 0), (0, 2)), ((2, 2), (3, 2))]
     assert first.hidden_rows() == {3, 14}
+    assert first.errors == {(13, 1): "#N/A"}  # after the ten blank rows
     assert (empty.name, empty.rows, empty.columns) == ("空表", 0, 0)
 
 
@@ -87,3 +93,16 @@ def test_a_row_written_as_one_empty_tag_still_counts_in_the_numbering() -> None:
     )
     (table,) = _scan(package(content))
     assert (table.rows, table.columns) == (4, 1)  # "b" is row 4
+
+
+def test_a_failed_formula_is_told_by_its_mark_or_by_an_error_value_shown() -> None:
+    """LibreOffice marks the value as an error; a writer that does not only shows the text,
+    and then only an error value's text counts (a formula may well give "#1号楼")."""
+    row = [
+        OdsError("#DIV/0!", marked=False),
+        OdsError("#1号楼", marked=False),
+        OdsError("Err:504"),
+        "#N/A",  # typed, no formula: read as text already
+    ]
+    (table,) = _scan(ods_bytes(OdsSheet("表", [["a", "b", "c", "d"], row])))
+    assert table.errors == {(1, 0): "#DIV/0!", (1, 2): "Err:504"}

@@ -437,6 +437,28 @@ def test_excel_error_values_are_read_as_excel_shows_them() -> None:
     ]
 
 
+def test_error_values_of_an_ods_are_read_as_it_shows_them() -> None:
+    # calamine reads LibreOffice's failed formula as its stored value, 0 (or as empty when the
+    # writer stores text): an ID number "0" would reach the clerk instead of the failure.
+    from wangge.core.tests.ods import OdsError, OdsSheet, ods_bytes
+
+    data = ods_bytes(
+        OdsSheet(
+            "台账",
+            [
+                ["姓名", "身份证号", "联系电话", "备注"],
+                ["张三", OdsError("#N/A"), OdsError("#REF!", marked=False), ""],
+                ["李四", "110105194912310021", "13800138000", OdsError("Err:502")],
+            ],
+        )
+    )
+    (sheet,) = read_ledger("台账.ods", data=data)
+    assert [(r["身份证号"], r["联系电话"], r["备注"]) for r in rows(sheet)] == [
+        ("#N/A", "#REF!", ""),
+        ("110105194912310021", "13800138000", "Err:502"),
+    ]
+
+
 def test_excel_error_values_of_a_legacy_xls_are_read_too() -> None:
     # calamine reads an .xls error cell as empty as well; its BOOLERR record says which.
     xlwt = pytest.importorskip("xlwt")
