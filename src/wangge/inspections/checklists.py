@@ -346,11 +346,13 @@ def record_checklist(
 
 
 def load_checklists() -> list[Any]:
-    """Register the checklists as shipped forms (grid workers and offices are offered them)."""
-    from wangge.access.models import Role
+    """Register the checklists as shipped forms, offered to the roles that inspect in person
+    (grid workers and the street and community offices): the roles whose grids' places make
+    up the places roster Collect chooses from."""
     from wangge.forms.services import upload_form
+    from wangge.inspections.places_roster import INSPECTING_ROLES
 
-    roles = [Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.STREET_OFFICER]
+    roles = sorted(INSPECTING_ROLES)
     return [
         upload_form(None, xlsform(code), f"{code}.md", roles=list(roles), shipped=True)
         for code in CHECKLISTS

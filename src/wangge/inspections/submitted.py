@@ -86,8 +86,16 @@ def _place_for(received: Received, place_id: int) -> Place:
     whatever rule of the checklist the answers break). Each refusal is logged; one outside the
     sender's scope is audited as a refused attempt too."""
     from wangge.forms.applying import Refused
+    from wangge.inspections.places_roster import NOTICE_ID, notice_words
 
     user = received.user
+    if place_id == NOTICE_ID:  # the roster's one row when it was not handed out
+        logger.warning(
+            "checklist submission %s by user %s chose the roster's notice row, not a place",
+            received.submission.pk,
+            user.pk,
+        )
+        raise Refused(f"所选的是场所名单的提示，不是场所，检查表未写入；{notice_words()}")
     place = Place.objects.filter(pk=place_id).first()
     if place is None:
         logger.warning(

@@ -13,6 +13,7 @@ import logging
 import pytest
 
 from wangge.audit.models import AuditEntry
+from wangge.core.testing import PASSWORD
 from wangge.forms.models import Submission, SubmissionStatus
 from wangge.forms.tests.openrosa_client import FormEntry, OpenRosaClient, fill
 from wangge.inspections import services
@@ -192,3 +193,58 @@ def test_a_place_chosen_that_is_not_the_tasks_place_is_refused(sample, places):
     assert answer.status == 400 and "与任务的检查场所不一致" in answer.message
     task.refresh_from_db()
     assert task.status == TaskStatus.OPEN
+
+
+def test_a_superuser_inspects_nowhere_and_is_told_so_not_sent_the_whole_district(
+    sample, places, django_user_model
+):
+    """A superuser is offered every form and may record hazards at every place, but does not
+    inspect in person: its roster is one notice row (`name` 0, no place's), not the whole
+    district's places on a phone. The district grid centre's role is not offered the
+    checklists at all, a department handler neither."""
+    django_user_model.objects.create_superuser("root", password=PASSWORD)
+    _md5, data = places_file(collect("root"), "fire_rental_site")
+    assert rows(data) == [
+        {
+            "name": "0",
+            "label": "区级账号不做现场检查，不下发场所名单；请在工作台从检查任务打开检查表",
+            "kind": "",
+            "address": "",
+            "grid": "",
+        }
+    ]
+    # a street officer inspects: every place of the street's grids
+    _md5, street = places_file(collect("street"), "fire_rental_site")
+    assert {r["name"] for r in rows(street)} == {str(p.pk) for p in places.places if p.grid_id}
+    for username in ("admin", "police"):
+        _answer, offered = collect(username).form_list()
+        assert not set(CHECKLISTS) & {f.form_id for f in offered}
+
+
+def test_a_roster_over_the_cap_is_one_notice_row_and_choosing_it_is_refused_with_its_words(
+    sample, places, monkeypatch
+):
+    from wangge.inspections import places_roster
+
+    monkeypatch.setattr(places_roster, "MAX_PLACES", 1)
+    rosa = collect("community")
+    xform, media = rosa.fetch_form("charging_facility")
+    (only,) = rows(media["places.csv"])
+    count = places_roster.places_in_scope(sample.users["community"]).count()
+    assert count > 1
+    assert only["name"] == "0"
+    assert only["label"] == (
+        f"您负责的场所有{count}个，超过名单上限1个，未下发；请在工作台从检查任务打开检查表"
+    )
+    xml, attachments = fill(xform, media, overrides=collect_answers("charging_facility", "0"))
+    answer = rosa.submit(xml, attachments)
+    assert answer.status == 400
+    assert answer.message == (
+        "所选的是场所名单的提示，不是场所，检查表未写入；请在工作台从检查任务打开检查表"
+    )
+    assert not Hazard.objects.exists()
+    assert Submission.objects.get().status == SubmissionStatus.REFUSED
+    # under the cap again, the list comes back (the cap is in the roster's cache key)
+    monkeypatch.setattr(places_roster, "MAX_PLACES", 5000)
+    _md5, data = places_file(rosa, "charging_facility")
+    assert len(rows(data)) == count
