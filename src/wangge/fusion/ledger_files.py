@@ -224,6 +224,9 @@ class Grid:
     date1904: bool = False
     notes: list[str] = field(default_factory=list)
     hidden_rows: frozenset[int] = frozenset()  # 1-based, as the spreadsheet numbers them
+    # Cells with a formula and no saved result (calamine reads them as empty): by 0-based
+    # column, their 0-based rows (`unsaved_formulas`)
+    unsaved: dict[int, list[int]] = field(default_factory=dict)
 
 
 def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list[Grid]:
@@ -241,11 +244,13 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
     xlsx = ods is None and raw[:4] == b"PK\x03\x04"
     errors: dict[str, dict[tuple[int, int], str]] = {}
     extents: dict[str, ooxml.Extent] = {}
+    unsaved: dict[str, dict[int, list[int]]] = {}
     if ods is not None:
         hidden = {sheet: table.hidden_rows() for sheet, table in ods.items()}
         errors = {sheet: table.errors for sheet, table in ods.items() if table.errors}
     elif xlsx:
         hidden, errors, extents = hidden_rows(raw), error_cells(raw), filled_extents(raw, name)
+        unsaved = unsaved_formulas(raw)
     else:
         hidden, errors = xls_marks(raw)
     grids = []
@@ -283,7 +288,12 @@ def read_workbook(raw: bytes, name: str, date1904: bool, budget: Budget) -> list
         else:
             merges = _merged_ranges(sheet, raw, sheet_name)
         grid = Grid(
-            sheet_name, rows, merges, date1904, hidden_rows=hidden.get(sheet_name, frozenset())
+            sheet_name,
+            rows,
+            merges,
+            date1904,
+            hidden_rows=hidden.get(sheet_name, frozenset()),
+            unsaved=unsaved.get(sheet_name, {}),
         )
         if meta is not None and "Visible" not in str(meta.visible).split(".")[-1:]:
             grid.notes.append(f"工作表“{sheet_name}”是隐藏的工作表，仍已读取")
@@ -361,6 +371,57 @@ def error_cells(raw: bytes) -> dict[str, dict[tuple[int, int], str]]:
             continue
         if cells:
             found[name] = cells
+    return found
+
+
+# A cell holding a formula and nothing after it but, at most, an empty value: openpyxl writes
+# `<c r="B2"><f>VLOOKUP(…)</f><v></v></c>` and never computes the formula; Excel, WPS and
+# LibreOffice save its result in <v>.
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_UNSAVED_CELL = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def unsaved_formulas(raw: bytes) -> dict[str, dict[int, list[int]]]:
+    """Cells of each xlsx sheet with a formula but no saved result, by sheet name, as 0-based
+    rows by 0-based column.
+
+    A program that writes workbooks (openpyxl, a system's export) writes a formula without
+    computing it; calamine then reads the cell as empty, and a ledger whose ID numbers are a
+    VLOOKUP would come in without them, unsaid. Opening the file in Excel or WPS and saving it
+    stores the results. Excel writes an empty text result as `t="str"` with an empty value,
+    which is a result and is not counted. Best effort, like `error_cells`: found where a
+    formula tag is, a piece at a time."""
+    found: dict[str, dict[int, list[int]]] = {}
+    for name, archive, member in _sheet_members(raw):
+        seen: set[tuple[int, int]] = set()
+        try:
+            with archive.open(member) as handle:
+                tail = b""
+                while chunk := handle.read(4 * 1024 * 1024):
+                    text = tail + chunk
+                    for formula in _FORMULA_TAG.finditer(text):
+                        match = _UNSAVED_CELL.match(text, text.rfind(b"<", 0, formula.start()))
+                        if match is None:
+                            continue
+                        attributes, value = match.groups()
+                        if value is not None and re.search(rb'\bt="str"', attributes):
+                            continue  # an empty text result, saved
+                        reference = _REFERENCE.search(attributes)
+                        if reference is not None:
+                            column, row = reference.groups()
+                            seen.add((int(row) - 1, ooxml.column_index(column)))
+                    tail = text[-_OVERLAP:]
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+            continue
+        if seen:
+            columns: dict[int, list[int]] = {}
+            for row, column in sorted(seen):
+                columns.setdefault(column, []).append(row)
+            found[name] = columns
     return found
 
 

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from wangge.core.reasons import Reason
 from wangge.fusion.distinct import per_distinct_value
 from wangge.fusion.fields import SheetMapping, map_columns
 from wangge.fusion.linkage import (
@@ -41,7 +42,7 @@ from wangge.fusion.normalise import (
     normalise_frame,
     raw_frame,
 )
-from wangge.fusion.readers import LedgerSheet, ReadLimits
+from wangge.fusion.readers import LedgerSheet, ReadLimits, cell_list
 from wangge.fusion.registry import Registry
 from wangge.fusion.sheets import MAX_NOTES_PER_KIND
 from wangge.fusion.workers import cyclic_gc_paused, read_each
@@ -177,6 +178,7 @@ def fuse_sheets(
     reports: list[SheetReport] = []
     skipped: list[str] = []
     raws: list[pl.DataFrame] = []
+    unsaved: list[str] = []
     with _timed(timings, "normalise"):
         for ledger, sheet in enumerate(sheets):
             mapping = map_sheet(sheet, (overrides or {}).get((sheet.file_name, sheet.sheet_name)))
@@ -191,6 +193,7 @@ def fuse_sheets(
             if not mapping.has_person_columns:
                 skipped.append(f"{report.where}：{'；'.join(mapping.problems)}")
                 continue
+            unsaved.extend(_unsaved_in_imported_columns(sheet, mapping, report.where))
             reports.append(report)
             raw = raw_frame(
                 sheet.frame,
@@ -205,6 +208,8 @@ def fuse_sheets(
             raws.append(raw)
             if release:
                 sheet.frame = sheet.frame.clear()
+        if unsaved:
+            raise FusionError(unsaved)
         if not raws:
             nothing = [
                 "没有读到任何数据行",
@@ -241,6 +246,28 @@ def fuse_sheets(
     with _timed(timings, "group"):
         records = _finish(records, linked)
     return FusionResult(records, linked.review, reports, skipped, timings)
+
+
+def _unsaved_in_imported_columns(
+    sheet: LedgerSheet, mapping: SheetMapping, where: str
+) -> list[str]:
+    """Refusals for the columns the import reads whose cells hold a formula without its saved
+    result (`LedgerSheet.unsaved`): read as empty, a VLOOKUP'd ID number column would import
+    every resident without one. A column the import does not read is only noted (the sheet's
+    notes say which cells): its emptiness costs nothing."""
+    return [
+        Reason(
+            "%(where)s：“%(column)s”列的%(cells)s 有公式但没有保存计算结果，导入后将是空白；"
+            "请在 Excel 或 WPS 中打开此文件、保存后重新导入",
+            where=where,
+            column=sheet.columns[col.index],
+            cells=cell_list(sheet.unsaved[sheet.columns[col.index]]),
+        )
+        for col in mapping.columns
+        if (col.field or col.spare_of)
+        and col.index < len(sheet.columns)
+        and sheet.columns[col.index] in sheet.unsaved
+    ]
 
 
 def _beyond_notes(raw: pl.DataFrame) -> list[str]:

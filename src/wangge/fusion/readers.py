@@ -21,6 +21,8 @@ from typing import Any
 
 import polars as pl
 
+from wangge.core.ooxml import column_letters
+from wangge.core.reasons import Reason
 from wangge.fusion.csv_ledgers import read_csv
 from wangge.fusion.ledger_files import (
     Budget,
@@ -214,6 +216,14 @@ def _sheet_from_grid(
     notes.extend(lossy_notes)
     if lossy > len(lossy_notes):
         notes.append(f"另有 {lossy - len(lossy_notes)} 处数字因位数过长已丢失后几位")
+    unsaved = {
+        columns[c]: [f"{column_letters(c)}{r + 1}" for r in found if r >= first_data]
+        for c, found in grid.unsaved.items()
+        if c < width
+    }
+    unsaved = {column: cells for column, cells in unsaved.items() if cells}
+    if grid.unsaved:
+        notes.append(unsaved_note(grid.unsaved))
     return LedgerSheet(
         file_name=name,
         sheet_name=grid.name,
@@ -223,6 +233,27 @@ def _sheet_from_grid(
         notes=notes,
         lossy_cells=lossy,
         header_width=header_width,
+        unsaved=unsaved,
+    )
+
+
+def unsaved_note(unsaved: dict[int, list[int]]) -> Reason:
+    """Which cells hold a formula without its result, the first few as a clerk reads them
+    (row by row), and what to do."""
+    cells = sorted((r, c) for c, rows in unsaved.items() for r in rows)
+    return Reason(
+        "%(cells)s 有公式但没有保存计算结果，已读作空白；"
+        "请在 Excel 或 WPS 中打开此文件、保存后重新导入",
+        cells=cell_list([f"{column_letters(c)}{r + 1}" for r, c in cells]),
+    )
+
+
+def cell_list(names: Sequence[str], most: int = 5) -> str:
+    """Cells named as a clerk reads them: B2、B3、C5, or the first few and how many."""
+    if len(names) <= most:
+        return Reason("单元格 %(cells)s", cells="、".join(names))
+    return Reason(
+        "单元格 %(cells)s 等 %(count)s 个", cells="、".join(names[:most]), count=len(names)
     )
 
 

@@ -47,6 +47,8 @@ class LedgerSheet:
     lossy_cells: int = 0
     header_width: int | None = None  # None: every column is named
     overflow: dict[int, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    # Data cells with a formula and no saved result, read as empty: their names (B7) by column
+    unsaved: dict[str, list[str]] = field(default_factory=dict)
 
 
 HeaderScore = Callable[[str], float]
