@@ -554,6 +554,28 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # 北苑4季2区117栋9单元437, 2小区85-9-1023: a bare number running into a name,
             # with a building written later, belongs to the name; the room comes later.
             return 0
+        if (
+            m
+            and m.end(1) == m.end() == len(s)
+            and m.group(1).isdigit()
+            and len(m.group(1)) <= 2
+            and not (has_number or has_building or has_unit or "floor" in found)
+            and found.get("compound")
+            and s.endswith(found["compound"], 0, pos)
+        ):
+            # 青口西区58, 杰丰电高大厦17; 孔墅村胡家塔98: one or two digits alone ending the
+            # address right after a place's name number no room (none of nine in the corpus's
+            # train and dev): after a compound of buildings (an estate, a zone's area, a
+            # tower) the building (3 of 5), after a hamlet (no such suffix) its door (3 of 4).
+            value = code_of(m.group(1))
+            compound = found["compound"]
+            if is_housing(found) or is_park(compound) or compound.endswith(TOWER):
+                found["building"] = value
+                add_doubt(found, f"“{value}”按楼栋读，也可能是门牌号或户室号")
+            else:
+                found["number"] = value
+                add_doubt(found, f"“{value}”按门牌号读，也可能是楼栋号或户室号")
+            return m.end()
         if m and not (m.group(1).isalpha() and _NAME_GOES_ON.match(s, m.end())):
             found["room"] = code_of(m.group(1))
             return m.end()

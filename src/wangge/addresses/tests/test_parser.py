@@ -654,6 +654,11 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("海曙区望春工业园区308", {"building": "308"}),
         ("余杭区仓前街道梦想科技园1208", {"room": "1208"}),
         ("义乌国际商贸城五区318", {"room": "318"}),
+        # One or two digits alone ending the address right after a place's name are no
+        # room: after an estate, an area or a tower the building, after a hamlet its door.
+        ("浙江省义乌市青口西区58", {"compound": "青口西区", "building": "58"}),
+        ("西槎跆聚源街杰丰电高大厦17", {"compound": "杰丰电高大厦", "building": "17"}),
+        ("宁波市北仑区小港街道孔墅村胡家塔98", {"number": "98"}),
         # A side (东/西/南/北) before a building's shorthand says where it stands; after the
         # door of a courtyard 东3-1 stays the room.
         (
@@ -826,6 +831,8 @@ def test_a_phone_in_the_address_cell_is_no_building_unit_or_room(
         ("清江路655号5单元1105", "也可能是655号楼"),
         ("金街美地4号楼金街美地13号楼2299", "写了两个楼栋（4、13号楼），按后一个读"),
         ("余姚市阳明街道城东工业区65", "也可能是户室号"),
+        ("浙江省义乌市青口西区58", "也可能是门牌号"),
+        ("宁波市北仑区小港街道孔墅村胡家塔98", "也可能是楼栋号"),
     ],
 )
 def test_an_ambiguous_reading_says_so(text: str, doubt: str) -> None:
