@@ -369,6 +369,20 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["room"] = code_of(m.group(2))
             return m.end()
 
+    if not has_building and not has_unit and not has_room and "floor" not in found:
+        m = _LETTER_FLOOR.match(s, pos)
+        if m and not (pos > 0 and "A" <= s[pos - 1] <= "Z"):
+            # 滨安路1818号A82层, 民生金融中心A153楼, 杭州大厦A一楼: a block's letter glued to
+            # its floor (the corpus labels the letter the building 4 times of 4 it labels one
+            # at all); not B, F or L, which start a floor themselves (B1层 is the basement).
+            found["building"] = m.group(1)
+            found["floor"] = code_of(m.group(2))
+            add_doubt(
+                found,
+                f"“{m.group()}”按{m.group(1)}座{found['floor']}层读，"
+                f"也可能是{m.group(1)}{found['floor']}号楼",
+            )
+            return m.end()
     if not has_building and not has_unit and not has_room:
         m = ROW.match(s, pos)
         if m:
@@ -582,6 +596,8 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
     return 0
 
 
+# A block's letter glued to its floor (A82层, A153楼), no more digits after it.
+_LETTER_FLOOR: Final = re.compile(r"([AC-EG-KM-Z])([0-9]+)(?:层|楼)(?![0-9A-Z])")
 # A shop's number with its word, no 号 between (16门面, 3商服).
 _SHOP_AFTER_ROAD: Final = re.compile(r"([0-9]+)(?=门面|商服|商铺|铺位|店面)")
 # A building, a unit named by its side, a room (951-东-1122, 11-东单元-1565).

@@ -659,6 +659,12 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("浙江省义乌市青口西区58", {"compound": "青口西区", "building": "58"}),
         ("西槎跆聚源街杰丰电高大厦17", {"compound": "杰丰电高大厦", "building": "17"}),
         ("宁波市北仑区小港街道孔墅村胡家塔98", {"number": "98"}),
+        # A block's letter glued to its floor is the block and the floor; B stays the
+        # basement (B1层).
+        ("浙江省杭州市滨江区滨安路1818号A82层", {"number": "1818", "building": "A", "floor": "82"}),
+        ("五星路943号民生金融中心A153楼", {"building": "A", "floor": "153"}),
+        ("梧田街道辽前西路G五层", {"building": "G", "floor": "5"}),
+        ("幸福路3号B1层", {"number": "3", "floor": "-1"}),
         # A side (东/西/南/北) before a building's shorthand says where it stands; after the
         # door of a courtyard 东3-1 stays the room.
         (
@@ -832,6 +838,7 @@ def test_a_phone_in_the_address_cell_is_no_building_unit_or_room(
         ("金街美地4号楼金街美地13号楼2299", "写了两个楼栋（4、13号楼），按后一个读"),
         ("余姚市阳明街道城东工业区65", "也可能是户室号"),
         ("浙江省义乌市青口西区58", "也可能是门牌号"),
+        ("滨安路1818号A82层", "按A座82层读，也可能是A82号楼"),
         ("宁波市北仑区小港街道孔墅村胡家塔98", "也可能是楼栋号"),
     ],
 )
