@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import subprocess
@@ -196,6 +197,40 @@ def test_a_big_batch_is_read_and_matched_in_a_second_process_with_the_same_resul
     a, b = background.records.select(columns), inline.records.select(columns)
     for col in columns:
         assert a.get_column(col).to_list() == b.get_column(col).to_list(), col
+
+
+def test_fuse_prints_the_notes_the_import_page_shows_beside_each_sheet(
+    tmp_path: Path, registry_files: tuple[Path, Path]
+) -> None:
+    """Hidden sheets and rows read, title rows skipped: said on the page, and here too."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "一网格"
+    sheet.append(["幸福社区人口台账"])
+    sheet.append(["姓名", "身份证号", "住址"])
+    sheet.append(["王伟", ID, "幸福路10号3号楼2单元301室"])
+    book.create_sheet("旧表").sheet_state = "hidden"
+    book["旧表"].append(["姓名", "身份证号", "住址"])
+    book["旧表"].append(["李娜", "", "幸福路10号3号楼2单元302室"])
+    ledger = tmp_path / "台账.xlsx"
+    book.save(ledger)
+    err = io.StringIO()
+    call_command(
+        "fuse",
+        str(ledger),
+        "--grids",
+        str(registry_files[0]),
+        "--addresses",
+        str(registry_files[1]),
+        "--out",
+        str(tmp_path / "result.csv"),
+        "--no-progress",
+        stderr=err,
+        stdout=io.StringIO(),
+    )
+    lines = err.getvalue().splitlines()
+    assert "台账.xlsx［一网格］：跳过标题行 1" in lines
+    assert "台账.xlsx［旧表］：工作表“旧表”是隐藏的工作表，仍已读取" in lines
 
 
 def test_a_file_the_second_process_cannot_read_stops_the_batch_with_its_problems(

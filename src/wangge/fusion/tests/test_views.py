@@ -126,6 +126,18 @@ def test_the_import_command_takes_an_ods_ledger(sample: SampleDistrict, tmp_path
     assert ImportBatch.objects.get().status == BatchStatus.STAGED
 
 
+def test_the_import_command_prints_the_notes_the_page_shows_beside_each_sheet(
+    sample: SampleDistrict, tmp_path
+):
+    from django.core.management import call_command
+
+    path = tmp_path / "幸福一村台账.csv"
+    path.write_bytes("幸福一村人口台账\n".encode() + ledger_csv())
+    out = io.StringIO()
+    call_command("import", str(path), "--no-progress", stdout=out)
+    assert "幸福一村台账.csv：跳过标题行 1" in out.getvalue().splitlines()
+
+
 def test_the_list_names_how_a_batch_arrived(sample: SampleDistrict):
     """A batch loaded from the command line reads 命令行 beside its uploader, not `cli`."""
     client = officer(sample)

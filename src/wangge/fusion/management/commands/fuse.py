@@ -95,6 +95,11 @@ class Command(BaseCommand):
                 self.stderr.write(f"注意：{warning}")
         for skipped in result.skipped:
             self.stderr.write(f"跳过 {skipped}")
+        # What the import page says beside each sheet (hidden sheets and rows read, title rows
+        # skipped, formulas without results…): a clerk at the command line needs it as much.
+        for report in result.sheets:
+            for note in report.notes:
+                self.stderr.write(f"{report.where}：{note}")
         self.stdout.write(
             f"读入 {s['rows']} 行 → {s['persons']} 人、{s['households']} 户；"
             f"通过 {s['accepted']}，待核实 {s['doubtful']}，拒绝 {s['rejected']}，"

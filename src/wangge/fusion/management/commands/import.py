@@ -69,6 +69,12 @@ class Command(BaseCommand):
         )
         for skipped in s.get("skipped", []):
             self.stdout.write(f"跳过 {skipped}")
+        # The notes the batch's page shows beside each sheet, as the page stores them.
+        for file in batch.files:
+            for sheet in file["sheets"]:
+                where = file["name"] + (f"［{sheet['name']}］" if sheet["name"] else "")
+                for note in sheet["notes"]:
+                    self.stdout.write(f"{where}：{note}")
         if not options["yes"]:
             if not sys.stdin.isatty():
                 self.stdout.write(f"未确认，批次 {batch.pk} 保留为待确认；加 --yes 可直接导入。")
