@@ -182,3 +182,53 @@ def test_grid_worker_reports_from_a_phone(
     assert case.department is not None  # the map centre lies in a grid with a rule
     page.screenshot(path=SHOTS / "cases-report-done-phone.png", full_page=True)
     page.context.close()
+
+
+LEGEND = """
+(names) => {
+  const chart = document.querySelector("#rates-chart").getBoundingClientRect();
+  const texts = [...document.querySelectorAll("#rates-chart svg text")];
+  const box = (t) => { const r = t.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; };
+  const top = texts.find((t) => t.textContent === "100%");
+  return {
+    chart: [chart.left, chart.right],
+    names: names.map((n) => { const t = texts.find((t) => t.textContent === n); return t ? box(t) : null; }),
+    paged: texts.some((t) => /^\\d+\\/\\d+$/.test(t.textContent)),
+    barsTop: top ? box(top)[2] : null,
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("options", [PHONE, DESKTOP], ids=["phone", "desk"])
+def test_rate_chart_shows_every_rate_name_in_english(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    sample: SampleDistrict,
+    options: dict[str, Any],
+) -> None:
+    """The rate chart's legend names all three rates in full, above the bars: in English on a
+    phone "Satisfaction rate" did not fit one row and the paged legend hid it behind 1/2 ▸."""
+    build_sample_cases(sample)
+    base = live_server.url
+    context = browser.new_context(**options)
+    context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    page = context.new_page()
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", "street")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.goto(f"{base}/cases/dashboard/?group=community")
+    page.wait_for_selector("#rates-chart[data-rendered] svg")
+    names = ["Response rate", "Resolution rate", "Satisfaction rate"]
+    seen = page.evaluate(LEGEND, names)
+    page.locator("#rates-chart").screenshot(
+        path=SHOTS / f"cases-rate-legend-en-{options['viewport']['width']}.png"
+    )
+    context.close()
+    assert not seen["paged"], "the legend is paged: some rates are out of sight"
+    left, right = seen["chart"]
+    for name, box in zip(names, seen["names"], strict=True):
+        assert box, f"{name!r} is not in the legend"
+        assert left <= box[0] and box[1] <= right, f"{name!r} runs past the chart's edge"
+        assert box[3] <= seen["barsTop"], f"{name!r} overlaps the bars' axis"

@@ -117,17 +117,35 @@
   });
 
   // --- dashboard chart
+  // ECharts' plain legend wraps its items onto more rows when they are wider than the chart,
+  // but the bars' grid does not move down for them: count the rows it will take (its
+  // default layout: a 25 px swatch, 5 px to the text, the gap, 5 px padding each side).
+  var LEGEND = { font: 12, gap: 10, row: 24 };
+  var legendRows = function (names, width) {
+    var ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = LEGEND.font + "px sans-serif";
+    var rows = 1, x = 0;
+    names.forEach(function (name) {
+      var w = 25 + 5 + ctx.measureText(name).width;
+      if (x && x + w > width - 10) { rows += 1; x = 0; }
+      x += w + LEGEND.gap;
+    });
+    return rows;
+  };
   var chartEl = document.getElementById("rates-chart");
   var source = document.getElementById("rates-data");
   if (chartEl && source && window.echarts) {
     var rows = JSON.parse(source.textContent);
     var pct = function (v) { return v === null ? null : Math.round(v * 1000) / 10; };
+    var names = [chartEl.dataset.response, chartEl.dataset.resolution, chartEl.dataset.satisfaction];
     var chart = echarts.init(chartEl, null, { renderer: "svg" });
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; } },
-      legend: { top: 0, type: "scroll" },  // one line even on a phone: no overlap with the bars
-      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      // every name in sight, wrapped onto a second row when they do not fit (English on a
+      // phone): a paged legend hid 满意率/Satisfaction rate behind an arrow
+      legend: { top: 0, type: "plain", itemGap: LEGEND.gap, textStyle: { fontSize: LEGEND.font } },
+      grid: { left: 8, right: 16, top: legendRows(names, chartEl.clientWidth) * LEGEND.row + 8, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { interval: 0, rotate: (rows.length > 6 || chartEl.clientWidth / Math.max(rows.length, 1) < 90) ? 35 : 0 } },
       yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
       series: [
@@ -137,7 +155,10 @@
       ]
     });
     chartEl.dataset.rendered = "1";
-    window.addEventListener("resize", function () { chart.resize(); });
+    window.addEventListener("resize", function () {
+      chart.setOption({ grid: { top: legendRows(names, chartEl.clientWidth) * LEGEND.row + 8 } });
+      chart.resize();
+    });
   }
 
   // --- open cases map
