@@ -260,6 +260,26 @@ def test_the_timeline_names_staff_by_the_name_on_their_account(sample, cases):
     assert handler.get_username() in page[page.index('class="timeline"') :]
 
 
+def test_the_systems_own_timeline_notes_read_in_english(sample, cases):
+    """按责任清单自动派遣 is written by the system in Chinese (gettext_noop) and shown in the
+    reader's language, as the public tracking page does; what staff wrote stays as written."""
+    from django.utils import timezone
+
+    from wangge.cases.models import CaseEvent, EventKind
+
+    case = cases["cases"][0]
+    for channel, note in (("auto", "按责任清单自动派遣"), ("web", "按责任清单自动派遣")):
+        CaseEvent.objects.create(
+            case=case, at=timezone.now(), kind=EventKind.DISPATCHED, channel=channel, note=note
+        )
+    street = client_for(sample.users["street"])
+    street.cookies["django_language"] = "en"
+    page = street.get(f"/cases/{case.pk}/").content.decode()
+    timeline = page[page.index('class="timeline"') :]
+    assert "Dispatched automatically by the responsibility table" in timeline
+    assert timeline.count("按责任清单自动派遣") == 1  # the one a person typed
+
+
 def test_a_staff_member_who_chose_english_is_refused_in_english(sample, cases):
     """The services' refusals follow the language the user chose (the 中文/English switch), on
     the pages and in the API alike; without a choice they stay Chinese (the tests above)."""
