@@ -13,8 +13,9 @@ page is walked without touching this file. On each page it fails on:
 - a table cell hidden by CSS (a column dropped at phone width);
 - a value in a list of facts (`dl dd`) squeezed narrower than 32 px by a long label (numbers
   broken digit by digit);
-- buttons, fields, navigation links and a case action's folded summary (转派) smaller than
-  24×24 px (WCAG 2.2 target size minimum), and links standing alone in a list's cells or cards
+- buttons, fields, navigation links (the top bar's, tabs, filters, section links, pagers) and a
+  case action's folded summary (转派) smaller than 24×24 px (WCAG 2.2 target size minimum) or
+  under 40 px high (a thumb on the move), and links standing alone in a list's cells or cards
   less than 24 px high;
 - a link drawn as a button (`a.button`) whose word sits off the middle of its box;
 - what sits beside a page's title (`.heading`), wrapped under it, touching what follows, or an
@@ -142,7 +143,7 @@ CHECK_PAGE = """
     }
   }
   const targets = "button, select, textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), "
-    + "header a, nav a, .tabs a, .actions a, .actions summary, .pager a, .filters a";
+    + "header a, nav a, .tabs a, .actions a, .actions summary, .pager a, .filters a, .sections a";
   for (const el of document.querySelectorAll(targets)) {
     if (el.closest(".leaflet-container")) continue;
     const r = el.getBoundingClientRect();
@@ -150,6 +151,8 @@ CHECK_PAGE = """
     if (getComputedStyle(el).visibility === "hidden") continue;
     if (r.width < 24 || r.height < 24) {
       problems.push(`${describe(el)} is too small to tap (${Math.round(r.width)}×${Math.round(r.height)}px)`);
+    } else if (r.height < 39.5) {  // a thumb on the move needs 40 px (docs/ui.md)
+      problems.push(`${describe(el)} is under 40 px high (${Math.round(r.height)}px)`);
     }
   }
   // what sits beside a page's title (地图, 待签收), wrapped under it, keeps clear of what follows
