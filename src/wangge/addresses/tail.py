@@ -384,6 +384,21 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             )
             return m.end()
     if not has_building and not has_unit and not has_room:
+        m = _SIDE_TOWER.match(s, pos)
+        if (
+            m
+            and _after_name(s, pos)
+            and (
+                m.end() == len(s)
+                or not FIRST_DIGIT.match(s, m.end())
+                or FLOOR_NEXT.match(s, m.end())
+            )
+        ):
+            # 文华大厦西座三楼, 华丽园北座大堂: a tower named by its side is the building (the
+            # corpus labels it so each time nothing numbered but a floor follows); before a
+            # number (东方大厦东座146-6, 东座2310室) ledgers differ, so it stays in the rest.
+            found["building"] = m.group(1)
+            return m.end()
         m = ROW.match(s, pos)
         if m:
             found["building"] = code_of(m.group(1))  # 九堡家苑3区12排59号: row 12, door 59
@@ -598,6 +613,8 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
 
 # A block's letter glued to its floor (A82层, A153楼), no more digits after it.
 _LETTER_FLOOR: Final = re.compile(r"([AC-EG-KM-Z])([0-9]+)(?:层|楼)(?![0-9A-Z])")
+# A tower named by its side (西座, 北座).
+_SIDE_TOWER: Final = re.compile("([东西南北])座")
 # A shop's number with its word, no 号 between (16门面, 3商服).
 _SHOP_AFTER_ROAD: Final = re.compile(r"([0-9]+)(?=门面|商服|商铺|铺位|店面)")
 # A building, a unit named by its side, a room (951-东-1122, 11-东单元-1565).

@@ -665,6 +665,11 @@ def test_preparing_twice_changes_nothing_more(text: str) -> None:
         ("五星路943号民生金融中心A153楼", {"building": "A", "floor": "153"}),
         ("梧田街道辽前西路G五层", {"building": "G", "floor": "5"}),
         ("幸福路3号B1层", {"number": "3", "floor": "-1"}),
+        # A tower named by its side is the building, with at most a floor after it; before a
+        # number ledgers differ, so the side stays in the rest.
+        ("深圳市罗湖区深南东路文华大厦西座三楼", {"building": "西", "floor": "3"}),
+        ("翠竹街道田贝一路华丽园北座大堂", {"road": "田贝一路", "building": "北"}),
+        ("金华义乌东方大厦东座146-6", {"building": "146", "room": "6"}),
         # A side (东/西/南/北) before a building's shorthand says where it stands; after the
         # door of a courtyard 东3-1 stays the room.
         (
