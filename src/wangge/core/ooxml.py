@@ -130,6 +130,52 @@ def extent(archive: zipfile.ZipFile, member: str) -> Extent:
     return Extent(rows, columns, far_row.decode(), far_column.decode())
 
 
+# A cell holding a formula and nothing after it but, at most, an empty value: openpyxl writes
+# `<c r="B2"><f>VLOOKUP(…)</f><v></v></c>` and never computes the formula; Excel, WPS and
+# LibreOffice save its result in <v>.
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_UNSAVED_CELL = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_OVERLAP = 8192  # the pieces overlap, so a cell cut between two is found whole in the next
+
+
+def unsaved_formulas(archive: zipfile.ZipFile, member: str) -> dict[int, list[int]]:
+    """Cells of the sheet in `member` with a formula but no saved result, as 0-based rows by
+    0-based column.
+
+    A program that writes workbooks (openpyxl, a system's export) writes a formula without
+    computing it; calamine then reads the cell as empty, and a ledger whose ID numbers are a
+    VLOOKUP, or a registry whose address codes are a concatenation, would come in without
+    them, unsaid. Opening the file in Excel or WPS and saving it stores the results. Excel
+    writes an empty text result as `t="str"` with an empty value, which is a result and is not
+    counted. Found where a formula tag is, a piece at a time; raises what reading the member
+    raises (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError)."""
+    seen: set[tuple[int, int]] = set()
+    with archive.open(member) as handle:
+        tail = b""
+        while chunk := handle.read(CHUNK):
+            text = tail + chunk
+            for formula in _FORMULA_TAG.finditer(text):
+                match = _UNSAVED_CELL.match(text, text.rfind(b"<", 0, formula.start()))
+                if match is None:
+                    continue
+                attributes, value = match.groups()
+                if value is not None and re.search(rb'\bt="str"', attributes):
+                    continue  # an empty text result, saved
+                reference = _REFERENCE.search(attributes)
+                if reference is not None:
+                    column, row = reference.groups()
+                    seen.add((int(row) - 1, column_index(column)))
+            tail = text[-_OVERLAP:]
+    columns: dict[int, list[int]] = {}
+    for row, column in sorted(seen):
+        columns.setdefault(column, []).append(row)
+    return columns
+
+
 def extents(archive: zipfile.ZipFile) -> dict[str, Extent]:
     """Each sheet's extent by name, for the sheets whose parts can be followed."""
     return {name: extent(archive, member) for name, member in sheet_members(archive)}

@@ -175,6 +175,7 @@ def _guard_zip(raw: bytes, filename: str) -> None:
         try:
             scan = ooxml.extents if "xl/workbook.xml" in names else xlsb.extents
             sheets = scan(archive)
+            unsaved = _unsaved_formulas(archive) if scan is ooxml.extents else {}
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise TabularError(
                 Reason("%(file)s：Excel文件已损坏或格式不正确", file=filename)
@@ -195,6 +196,17 @@ def _guard_zip(raw: bytes, filename: str) -> None:
                         limit=f"{MAX_CELLS:,}",
                     )
                 )
+        for sheet, columns in unsaved.items():
+            cells = sorted((r, c) for c, rows in columns.items() for r in rows)
+            raise TabularError(
+                Reason(
+                    "%(file)s：工作表“%(sheet)s”的%(cells)s 有公式但没有保存计算结果，"
+                    "读出来将是空白；请在 Excel 或 WPS 中打开此文件、保存后重新导入",
+                    file=filename,
+                    sheet=sheet,
+                    cells=cell_list([f"{ooxml.column_letters(c)}{r + 1}" for r, c in cells]),
+                )
+            )
         return
     if not odf.is_spreadsheet(archive):
         raise TabularError(
@@ -215,6 +227,34 @@ def _guard_zip(raw: bytes, filename: str) -> None:
                 limit=f"{MAX_CELLS:,}",
             )
         )
+
+
+def _unsaved_formulas(archive: zipfile.ZipFile) -> dict[str, dict[int, list[int]]]:
+    """Each xlsx sheet's cells with a formula but no saved result (`core.ooxml.unsaved_formulas`),
+    for the sheets that have some.
+
+    calamine reads such a cell as empty: an address code, a phone or a place's name computed
+    by a formula that a program wrote and never computed would be stored blank, or the row
+    refused as blank with no word of why. Every cell of the sheet counts, not only the columns
+    a caller reads: tabular's callers find their header and columns after reading, each its
+    own way, and a false refusal costs the clerk one open-and-save in Excel or WPS, where a
+    missed one stores wrong data. (The ledger import, which knows its columns, only notes a
+    formula in a column it does not read.)"""
+    found = {}
+    for name, member in ooxml.sheet_members(archive):
+        columns = ooxml.unsaved_formulas(archive, member)
+        if columns:
+            found[name] = columns
+    return found
+
+
+def cell_list(names: Sequence[str], most: int = 5) -> str:
+    """Cells named as a clerk reads them: B2、B3、C5, or the first few and how many."""
+    if len(names) <= most:
+        return Reason("单元格 %(cells)s", cells="、".join(names))
+    return Reason(
+        "单元格 %(cells)s 等 %(count)s 个", cells="、".join(names[:most]), count=len(names)
+    )
 
 
 def calamine_failed(exc: BaseException) -> bool:

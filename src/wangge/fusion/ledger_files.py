@@ -374,53 +374,17 @@ def error_cells(raw: bytes) -> dict[str, dict[tuple[int, int], str]]:
     return found
 
 
-# A cell holding a formula and nothing after it but, at most, an empty value: openpyxl writes
-# `<c r="B2"><f>VLOOKUP(…)</f><v></v></c>` and never computes the formula; Excel, WPS and
-# LibreOffice save its result in <v>.
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
-_UNSAVED_CELL = re.compile(
-    rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
-    rb"(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
-)
-_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
-
-
 def unsaved_formulas(raw: bytes) -> dict[str, dict[int, list[int]]]:
     """Cells of each xlsx sheet with a formula but no saved result, by sheet name, as 0-based
-    rows by 0-based column.
-
-    A program that writes workbooks (openpyxl, a system's export) writes a formula without
-    computing it; calamine then reads the cell as empty, and a ledger whose ID numbers are a
-    VLOOKUP would come in without them, unsaid. Opening the file in Excel or WPS and saving it
-    stores the results. Excel writes an empty text result as `t="str"` with an empty value,
-    which is a result and is not counted. Best effort, like `error_cells`: found where a
-    formula tag is, a piece at a time."""
+    rows by 0-based column (`core.ooxml.unsaved_formulas`, which `core.tabular` uses too).
+    Best effort, like `error_cells`: a sheet whose parts cannot be followed has none."""
     found: dict[str, dict[int, list[int]]] = {}
     for name, archive, member in _sheet_members(raw):
-        seen: set[tuple[int, int]] = set()
         try:
-            with archive.open(member) as handle:
-                tail = b""
-                while chunk := handle.read(4 * 1024 * 1024):
-                    text = tail + chunk
-                    for formula in _FORMULA_TAG.finditer(text):
-                        match = _UNSAVED_CELL.match(text, text.rfind(b"<", 0, formula.start()))
-                        if match is None:
-                            continue
-                        attributes, value = match.groups()
-                        if value is not None and re.search(rb'\bt="str"', attributes):
-                            continue  # an empty text result, saved
-                        reference = _REFERENCE.search(attributes)
-                        if reference is not None:
-                            column, row = reference.groups()
-                            seen.add((int(row) - 1, ooxml.column_index(column)))
-                    tail = text[-_OVERLAP:]
+            columns = ooxml.unsaved_formulas(archive, member)
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
             continue
-        if seen:
-            columns: dict[int, list[int]] = {}
-            for row, column in sorted(seen):
-                columns.setdefault(column, []).append(row)
+        if columns:
             found[name] = columns
     return found
 

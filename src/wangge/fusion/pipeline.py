@@ -24,6 +24,7 @@ from typing import Any, Final
 import polars as pl
 
 from wangge.core.reasons import Reason
+from wangge.core.tabular import cell_list
 from wangge.fusion.distinct import per_distinct_value
 from wangge.fusion.fields import SheetMapping, map_columns
 from wangge.fusion.linkage import (
@@ -42,7 +43,7 @@ from wangge.fusion.normalise import (
     normalise_frame,
     raw_frame,
 )
-from wangge.fusion.readers import LedgerSheet, ReadLimits, cell_list
+from wangge.fusion.readers import LedgerSheet, ReadLimits
 from wangge.fusion.registry import Registry
 from wangge.fusion.sheets import MAX_NOTES_PER_KIND
 from wangge.fusion.workers import cyclic_gc_paused, read_each

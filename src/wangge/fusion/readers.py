@@ -23,6 +23,7 @@ import polars as pl
 
 from wangge.core.ooxml import column_letters
 from wangge.core.reasons import Reason
+from wangge.core.tabular import cell_list
 from wangge.fusion.csv_ledgers import read_csv
 from wangge.fusion.ledger_files import (
     Budget,
@@ -245,15 +246,6 @@ def unsaved_note(unsaved: dict[int, list[int]]) -> Reason:
         "%(cells)s 有公式但没有保存计算结果，已读作空白；"
         "请在 Excel 或 WPS 中打开此文件、保存后重新导入",
         cells=cell_list([f"{column_letters(c)}{r + 1}" for r, c in cells]),
-    )
-
-
-def cell_list(names: Sequence[str], most: int = 5) -> str:
-    """Cells named as a clerk reads them: B2、B3、C5, or the first few and how many."""
-    if len(names) <= most:
-        return Reason("单元格 %(cells)s", cells="、".join(names))
-    return Reason(
-        "单元格 %(cells)s 等 %(count)s 个", cells="、".join(names[:most]), count=len(names)
     )
 
 

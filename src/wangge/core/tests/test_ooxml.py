@@ -93,3 +93,29 @@ def test_a_tiny_sparse_workbook_is_refused_before_calamine_allocates_its_grid() 
     message = str(caught.value)
     assert "热线.xlsx" in message and "独居老人" in message
     assert "远至 BXX200000" in message
+
+
+def unsaved(data: bytes) -> dict[int, list[int]]:
+    return ooxml.unsaved_formulas(zipfile.ZipFile(io.BytesIO(data)), "xl/worksheets/sheet1.xml")
+
+
+def test_a_formula_written_without_its_result_is_found_by_row_and_column() -> None:
+    """openpyxl writes `<f>A1</f><v></v>` and never computes it: calamine reads it as empty."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["地址编码", "街路巷"])
+    sheet.append(['=CONCAT("A",B2)', "幸福路"])
+    sheet.append(["A3", "=B2"])
+    out = io.BytesIO()
+    book.save(out)
+    assert unsaved(out.getvalue()) == {0: [1], 1: [2]}
+
+
+def test_a_saved_result_and_excels_empty_text_result_are_not_counted() -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["=1+1", '=""'])
+    out = io.BytesIO()
+    book.save(out)
+    data = rewritten(out.getvalue(), b"<f>1+1</f><v></v>", b"<f>1+1</f><v>2</v>")
+    data = rewritten(data, b'<c r="B1"><f>""</f>', b'<c r="B1" t="str"><f>""</f>')
+    assert unsaved(data) == {}

@@ -164,3 +164,33 @@ def test_a_csv_cell_written_as_an_excel_formula_is_its_text() -> None:
     data = '工单编号,诉求人电话\n="202611180001",="13800138000"\n普通,="a""b"\n'.encode()
     (sheet,) = read_sheets("12345工单.csv", data=data)
     assert sheet.rows[1:] == [["202611180001", "13800138000"], ["普通", 'a"b']]
+
+
+def test_a_formula_without_its_saved_result_refuses_the_workbook_naming_its_cells(
+    tmp_path: Path,
+) -> None:
+    """calamine reads a formula that a program wrote and never computed as empty: an address
+    code or a phone computed that way would be stored blank. The cells are named, the first
+    five and how many, row by row; opening and saving in Excel or WPS stores the results."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "场所"
+    sheet.append(["名称", "电话"])
+    for n in range(6):
+        sheet.append([f"店{n}", "=VLOOKUP(A2,Sheet2!A:B,2,0)"])
+    sheet["A3"] = '="店"&1'
+    path = tmp_path / "场所.xlsx"
+    workbook.save(path)
+    with pytest.raises(TabularError) as caught:
+        read_sheets(path)
+    assert str(caught.value) == (
+        "场所.xlsx：工作表“场所”的单元格 B2、A3、B3、B4、B5 等 7 个 有公式但没有保存计算结果，"
+        "读出来将是空白；请在 Excel 或 WPS 中打开此文件、保存后重新导入"
+    )
+    del sheet["A3"]
+    for row in range(2, 8):
+        sheet.cell(row=row, column=2, value="13800138000")
+    sheet["B4"] = "=B3"
+    workbook.save(path)
+    with pytest.raises(TabularError, match="工作表“场所”的单元格 B4 有公式"):
+        read_sheets(path)
