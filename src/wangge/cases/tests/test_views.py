@@ -280,6 +280,23 @@ def test_the_systems_own_timeline_notes_read_in_english(sample, cases):
     assert timeline.count("按责任清单自动派遣") == 1  # the one a person typed
 
 
+def test_case_action_buttons_read_as_actions_in_english(sample, cases):
+    """签收, 退单, 转派 on the buttons are things to do (Sign in, Return, Transfer), not the
+    timeline's past tense for the same words (Signed in, Returned, Transferred)."""
+    case = cases["cases"][0]
+    handler = client_for(sample.users["chengguan"])
+    handler.cookies["django_language"] = "en"
+    page = handler.get(f"/cases/{case.pk}/").content.decode()
+    actions = page[page.index('class="card actions"') : page.index('class="timeline"')]
+    assert ">Sign in</button>" in actions and "<summary>Return</summary>" in actions
+    assert "Signed in" not in actions and "Returned" not in actions
+    street = client_for(sample.users["street"])
+    street.cookies["django_language"] = "en"
+    page = street.get(f"/cases/{case.pk}/").content.decode()
+    actions = page[page.index('class="card actions"') : page.index('class="timeline"')]
+    assert "<summary>Transfer</summary>" in actions and "Transferred" not in actions
+
+
 def test_a_staff_member_who_chose_english_is_refused_in_english(sample, cases):
     """The services' refusals follow the language the user chose (the 中文/English switch), on
     the pages and in the API alike; without a choice they stay Chinese (the tests above)."""
