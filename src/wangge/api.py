@@ -22,6 +22,7 @@ from wangge.access import authn
 from wangge.core.api_support import BodyRefused, StrictParser, WanggeAPI
 from wangge.core.errors import ServiceError
 from wangge.core.validation_messages import message_zh
+from wangge.core.wording import say
 
 
 def token_user(request: HttpRequest, token: str) -> Any:
@@ -74,7 +75,8 @@ api = WanggeAPI(
 
 @api.exception_handler(ServiceError)
 def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return api.create_response(request, {"message": exc.message}, status=exc.status)
+    # say: a refusal that is a `core.reasons.Reason` comes in the caller's language
+    return api.create_response(request, {"message": say(exc.message)}, status=exc.status)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wangge.core.reasons import Reason
+
 
 class ServiceError(Exception):
     """A refusal with a message for the user (Chinese first).
@@ -23,8 +25,9 @@ class ServiceError(Exception):
     ):
         # A str, or a message made at import time (Django's gettext_lazy, which this module
         # does not import: it is pure) put in words here, in the language of the request
-        # that meets the refusal.
-        message = str(message)
+        # that meets the refusal. A `Reason` stays one (its text is the Chinese), so a
+        # background job keeps its template and says it in each reader's language.
+        message = message if isinstance(message, Reason) else str(message)
         super().__init__(message)
         self.message = message
         if permanent is not None:

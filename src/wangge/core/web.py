@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from wangge.core.bounds import date_problem
 from wangge.core.errors import ServiceError
+from wangge.core.wording import say
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -24,7 +25,9 @@ def service_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         try:
             return view(request, *args, **kwargs)
         except ServiceError as exc:
-            return render(request, "core/error.html", {"message": exc.message}, status=exc.status)
+            return render(
+                request, "core/error.html", {"message": say(exc.message)}, status=exc.status
+            )
 
     return wrapper
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import polars as pl
 
+from wangge.core.reasons import Reason
 from wangge.core.tabular import csv_error_message, excel_text
 from wangge.fusion.ledger_files import (
     Budget,
@@ -74,15 +75,24 @@ def _csv_body_error(
     found = _POLARS_UNPARSED.search(str(exc))
     if found is None:
         return LedgerReadError(
-            "CSV格式无法解析，通常是某个引号没有成对；请在Excel中打开后另存为CSV", file_name=name
+            Reason("CSV格式无法解析，通常是某个引号没有成对；请在Excel中打开后另存为CSV"),
+            file_name=name,
         )
     value, index = found.group(1), int(found.group(2))
     at = payload.find(value.encode("utf-8"))
     row = header + 1 + payload.count(b"\n", 0, at) if at >= 0 else None
-    column = columns[index] if index < len(columns) and columns[index] else f"第 {index + 1} 列"
+    column: str = (
+        columns[index]
+        if index < len(columns) and columns[index]
+        else Reason("第 %(number)s 列", number=index + 1)
+    )
     return LedgerReadError(
-        f"“{column}”列的“{value[:40]}”中的引号没有成对（引号要包住整个单元格，单元格里的"
-        "引号要写成两个）；请在Excel中打开后另存为CSV",
+        Reason(
+            "“%(column)s”列的“%(value)s”中的引号没有成对（引号要包住整个单元格，单元格里的"
+            "引号要写成两个）；请在Excel中打开后另存为CSV",
+            column=column,
+            value=value[:40],
+        ),
         file_name=name,
         row=row,
     )
@@ -115,14 +125,16 @@ def read_csv(
                 break
     except csv.Error as exc:
         raise LedgerReadError(
-            f"CSV 格式错误：{csv_error_message(exc)}", file_name=name, row=len(records) + 1
+            Reason("CSV 格式错误：%(error)s", error=csv_error_message(exc)),
+            file_name=name,
+            row=len(records) + 1,
         ) from exc
     if not any(any(c for c in r) for r in records):
-        raise LedgerReadError("文件中没有数据", file_name=name)
+        raise LedgerReadError(Reason("文件中没有数据"), file_name=name)
     header = find_header(records, scorer)
     if header is None:
         raise LedgerReadError(
-            "没有找到表头（前 30 行中没有像“姓名、身份证号、联系电话”这样的列名行）",
+            Reason("没有找到表头（前 30 行中没有像“姓名、身份证号、联系电话”这样的列名行）"),
             file_name=name,
         )
     # As wide as the widest record scanned, trailing empty fields included (Excel pads every
@@ -270,7 +282,9 @@ def _wider_records(
                 found[header + 2 + index] = (last, extra)
     except csv.Error as exc:
         raise LedgerReadError(
-            f"CSV 格式错误：{csv_error_message(exc)}", file_name=name, row=header + 3 + index
+            Reason("CSV 格式错误：%(error)s", error=csv_error_message(exc)),
+            file_name=name,
+            row=header + 3 + index,
         ) from exc
     return found
 

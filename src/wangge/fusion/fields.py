@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from wangge.core.reasons import Reason
+
 # Fields a column can hold, with their Chinese labels for the mapping screen.
 FIELDS: Final[dict[str, str]] = {
     "name": "姓名",
@@ -531,6 +533,6 @@ def _resolve_duplicates(mapping: SheetMapping) -> SheetMapping:
     mapping.columns = resolved
     if not mapping.has_person_columns:
         mapping.problems.append(
-            "没有识别出人员信息列：至少需要“姓名”和身份证号、电话、地址、出生日期或年龄之一"
+            Reason("没有识别出人员信息列：至少需要“姓名”和身份证号、电话、地址、出生日期或年龄之一")
         )
     return mapping

@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from wangge.access.fields import data_cipher
 from wangge.access.scoping import Right
@@ -229,7 +230,7 @@ def stage(ctx: JobContext, upload: str, channel: str = "web") -> dict[str, Any]:
             shutil.rmtree(folder, ignore_errors=True)
             # so a retry has nothing to read whatever the refusal was: upload again instead
             exc.permanent = True
-            exc.remedy = exc.remedy or "请重新上传台账文件"
+            exc.remedy = exc.remedy or gettext_noop("请重新上传台账文件")
             raise
         done_marker.write_text(str(batch.pk))
     ctx.link(_batch_url(batch.pk))

@@ -2,7 +2,8 @@
 
 Offices rename files freely (an .xls that is an HTML page, a .csv in GBK), protect them with
 passwords and send files that unpack to gigabytes; this module finds out what a file really is,
-refuses what cannot or must not be read with a Chinese reason (`LedgerReadError`), and keeps
+refuses what cannot or must not be read with a reason (`LedgerReadError`, its message a
+`core.reasons.Reason`: Chinese text that the job page says in English too), and keeps
 rows and cells within `ReadLimits` while reading. What the cells mean is `readers`' business.
 Pure Python, no Django.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wangge.core import odf, ooxml, xlsb
+from wangge.core.reasons import Reason
 from wangge.core.tabular import calamine_failed
 from wangge.core.zipguard import BrokenZip, ZipBomb, ZipLimits, check_archive
 
@@ -36,7 +38,8 @@ class ReadLimits:
 
 
 class LedgerReadError(ValueError):
-    """Whole file unreadable; .message is Chinese and names the file (and sheet/row when known)."""
+    """Whole file unreadable; .message names the file (and sheet/row when known) and says why,
+    a `core.reasons.Reason` whose text is the Chinese (`文件.xlsx 工作表“名单”：…`)."""
 
     message: str
     file_name: str
@@ -46,29 +49,65 @@ class LedgerReadError(ValueError):
     def __init__(
         self, message: str, *, file_name: str, sheet: str | None = None, row: int | None = None
     ) -> None:
-        where = file_name
-        if sheet:
-            where += f" 工作表“{sheet}”"
-        if row is not None:
-            where += f" 第 {row} 行"
-        full = f"{where}：{message}"
+        if sheet and row is not None:
+            full = Reason(
+                "%(file)s 工作表“%(sheet)s” 第 %(row)s 行：%(message)s",
+                file=file_name,
+                sheet=sheet,
+                row=row,
+                message=message,
+            )
+        elif sheet:
+            full = Reason(
+                "%(file)s 工作表“%(sheet)s”：%(message)s",
+                file=file_name,
+                sheet=sheet,
+                message=message,
+            )
+        elif row is not None:
+            full = Reason(
+                "%(file)s 第 %(row)s 行：%(message)s", file=file_name, row=row, message=message
+            )
+        else:
+            full = Reason("%(file)s：%(message)s", file=file_name, message=message)
         super().__init__(full)
         self.message = full
         self.file_name = file_name
         self.sheet = sheet
         self.row = row
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a reading process: rebuilt from its parts, so the message stays a Reason.
+        return (_rebuild_read_error, (self.args[0], self.file_name, self.sheet, self.row))
+
+
+def _rebuild_read_error(
+    full: str, file_name: str, sheet: str | None, row: int | None
+) -> LedgerReadError:
+    error = LedgerReadError("", file_name=file_name, sheet=sheet, row=row)
+    error.args = (full,)
+    error.message = full
+    return error
+
 
 def check_size(size: int, name: str, limits: ReadLimits) -> None:
     if size > limits.max_file_bytes:
         raise LedgerReadError(
-            f"文件大小 {_mb(size)} 超过上限 {_mb(limits.max_file_bytes)}，请拆分后再导入",
+            Reason(
+                "文件大小 %(size)s 超过上限 %(limit)s，请拆分后再导入",
+                size=_mb(size),
+                limit=_mb(limits.max_file_bytes),
+            ),
             file_name=name,
         )
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size} 字节"
+    return (
+        f"{size / 1024 / 1024:.1f} MB"
+        if size >= 1024 * 1024
+        else Reason("%(size)s 字节", size=size)
+    )
 
 
 class Budget:
@@ -85,13 +124,18 @@ class Budget:
         self.cells += rows * max(columns, 1)
         if self.rows > self.limits.max_rows:
             raise LedgerReadError(
-                f"行数超过上限 {self.limits.max_rows:,} 行，请拆分后再导入",
+                Reason(
+                    "行数超过上限 %(limit)s 行，请拆分后再导入", limit=f"{self.limits.max_rows:,}"
+                ),
                 file_name=self.name,
                 sheet=sheet,
             )
         if self.cells > self.limits.max_cells:
             raise LedgerReadError(
-                f"单元格数超过上限 {self.limits.max_cells:,} 个，请拆分后再导入",
+                Reason(
+                    "单元格数超过上限 %(limit)s 个，请拆分后再导入",
+                    limit=f"{self.limits.max_cells:,}",
+                ),
                 file_name=self.name,
                 sheet=sheet,
             )
@@ -155,7 +199,7 @@ def guard_zip(raw: bytes, name: str, limits: ReadLimits) -> bool:
     is neither an Excel workbook nor an OpenDocument spreadsheet (an .odt renamed, a zip of
     photos); returns the workbook's date1904."""
     bad = LedgerReadError(
-        "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx", file_name=name
+        Reason("文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx"), file_name=name
     )
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
@@ -165,7 +209,9 @@ def guard_zip(raw: bytes, name: str, limits: ReadLimits) -> bool:
     if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
         if "mimetype" in names and not odf.is_spreadsheet(archive):
             raise LedgerReadError(
-                "这是 OpenDocument 文档或演示文稿，不是表格；请上传表格文件（.xlsx、.ods 等）",
+                Reason(
+                    "这是 OpenDocument 文档或演示文稿，不是表格；请上传表格文件（.xlsx、.ods 等）"
+                ),
                 file_name=name,
             )
         if "content.xml" not in names or not odf.is_spreadsheet(archive):
@@ -177,7 +223,9 @@ def guard_zip(raw: bytes, name: str, limits: ReadLimits) -> bool:
         )
     except ZipBomb as exc:
         raise LedgerReadError(
-            "文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；如确为正常台账，请拆分后再导入",
+            Reason(
+                "文件解压后异常巨大（疑似压缩炸弹），已拒绝读取；如确为正常台账，请拆分后再导入"
+            ),
             file_name=name,
         ) from exc
     except BrokenZip as exc:
@@ -202,7 +250,9 @@ def ods_layout(raw: bytes, name: str, limits: ReadLimits) -> dict[str, odf.OdsTa
         tables = odf.scan(archive)
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise LedgerReadError(
-            "文件已损坏或格式不正确，请在 WPS/LibreOffice 中打开后另存为 .ods 或 .xlsx 再导入",
+            Reason(
+                "文件已损坏或格式不正确，请在 WPS/LibreOffice 中打开后另存为 .ods 或 .xlsx 再导入"
+            ),
             file_name=name,
         ) from exc
     extent = Budget(limits, name)
@@ -414,7 +464,8 @@ def filled_extents(raw: bytes, name: str) -> dict[str, ooxml.Extent]:
         return {}
     except ValueError as exc:  # a tag longer than any spreadsheet writes, a record cut short
         raise LedgerReadError(
-            "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx", file_name=name
+            Reason("文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx"),
+            file_name=name,
         ) from exc
 
 
@@ -423,9 +474,15 @@ def _check_extent(extent: ooxml.Extent, name: str, sheet: str, limits: ReadLimit
         return
     far = extent.far
     raise LedgerReadError(
-        f"有内容的单元格远至 {far}，整张表要按 {extent.rows:,} 行 × {extent.columns:,} 列读取，"
-        f"超过单元格数上限 {limits.max_cells:,} 个；多半是远处误填的空格或内容，"
-        f"请在 Excel 中删除 {far} 等多余单元格后另存再导入",
+        Reason(
+            "有内容的单元格远至 %(far)s，整张表要按 %(rows)s 行 × %(columns)s 列读取，"
+            "超过单元格数上限 %(limit)s 个；多半是远处误填的空格或内容，"
+            "请在 Excel 中删除 %(far)s 等多余单元格后另存再导入",
+            far=far,
+            rows=f"{extent.rows:,}",
+            columns=f"{extent.columns:,}",
+            limit=f"{limits.max_cells:,}",
+        ),
         file_name=name,
         sheet=sheet,
     )
@@ -588,12 +645,12 @@ def _calamine_error(exc: BaseException, name: str, sheet: str | None) -> LedgerR
     text = str(exc).lower()
     if "password" in text or "encrypt" in text:
         return LedgerReadError(
-            "文件设置了打开密码，无法读取；请在 Excel 中取消密码后另存再导入",
+            Reason("文件设置了打开密码，无法读取；请在 Excel 中取消密码后另存再导入"),
             file_name=name,
             sheet=sheet,
         )
     return LedgerReadError(
-        "文件已损坏或格式不正确，请在 Excel 中打开后另存为 .xlsx 再导入",
+        Reason("文件已损坏或格式不正确，请在 Excel 中打开后另存为 .xlsx 再导入"),
         file_name=name,
         sheet=sheet,
     )
@@ -718,7 +775,7 @@ def read_html(raw: bytes, name: str, budget: Budget) -> list[Grid]:
         grids.append(Grid("" if len(parser.tables) == 1 else f"表格{index + 1}", rows, merges))
     budget.rows = budget.cells = 0
     if not grids:
-        raise LedgerReadError("文件是网页格式，但其中没有表格", file_name=name)
+        raise LedgerReadError(Reason("文件是网页格式，但其中没有表格"), file_name=name)
     return grids
 
 
@@ -754,8 +811,10 @@ def decode_text(raw: bytes, name: str) -> tuple[str, str, bytes | None]:
                 return text, label, raw[skip:]
             return text.lstrip("\ufeff"), label, None
     raise LedgerReadError(
-        "无法识别文件的文字编码（已尝试 UTF-8、GBK、GB18030、UTF-16），"
-        "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入",
+        Reason(
+            "无法识别文件的文字编码（已尝试 UTF-8、GBK、GB18030、UTF-16），"
+            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入"
+        ),
         file_name=name,
     )
 

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from wangge.core.reasons import Reason
+from wangge.core.reasons import Reason, joined
 from wangge.core.tabular import cell_list
 from wangge.fusion.distinct import per_distinct_value
 from wangge.fusion.fields import SheetMapping, map_columns
@@ -64,7 +64,8 @@ MAX_REJECTED_SHARE: Final = 0.5
 
 
 class FusionError(ValueError):
-    """The batch cannot be fused as a whole; ``problems`` say what and where, in Chinese."""
+    """The batch cannot be fused as a whole; ``problems`` say what and where, each a
+    `core.reasons.Reason` (Chinese text, said in English where an English reader sees it)."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         super().__init__("；".join(problems))
@@ -192,7 +193,13 @@ def fuse_sheets(
                 list(sheet.notes),
             )
             if not mapping.has_person_columns:
-                skipped.append(f"{report.where}：{'；'.join(mapping.problems)}")
+                skipped.append(
+                    Reason(
+                        "%(where)s：%(problems)s",
+                        where=report.where,
+                        problems=joined(mapping.problems),
+                    )
+                )
                 continue
             unsaved.extend(_unsaved_in_imported_columns(sheet, mapping, report.where))
             reports.append(report)
@@ -213,8 +220,8 @@ def fuse_sheets(
             raise FusionError(unsaved)
         if not raws:
             nothing = [
-                "没有读到任何数据行",
-                "未找到可导入的人员信息：请确认表头含“姓名”以及身份证号、电话或地址等列",
+                Reason("没有读到任何数据行"),
+                Reason("未找到可导入的人员信息：请确认表头含“姓名”以及身份证号、电话或地址等列"),
             ]
             raise FusionError(skipped or nothing)
         raw = pl.concat(raws, how="vertical")
@@ -399,8 +406,13 @@ def _refuse_mostly_broken(records: pl.DataFrame, reports: list[SheetReport]) -> 
                 f"［{row['source_sheet']}］" if row["source_sheet"] else ""
             )
             problems.append(
-                f"{where}：{row['rows']} 行中有 {row['rejected']} 行无法导入，"
-                "疑似列对应错误或文件损坏；请检查列对应后重试（整批未导入）"
+                Reason(
+                    "%(where)s：%(rows)s 行中有 %(rejected)s 行无法导入，"
+                    "疑似列对应错误或文件损坏；请检查列对应后重试（整批未导入）",
+                    where=where,
+                    rows=row["rows"],
+                    rejected=row["rejected"],
+                )
             )
     if problems:
         raise FusionError(problems)

@@ -89,14 +89,16 @@ def read_ledger(
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise LedgerReadError(f"无法打开文件（{exc.strerror}）", file_name=name) from exc
+            raise LedgerReadError(
+                Reason("无法打开文件（%(error)s）", error=exc.strerror or ""), file_name=name
+            ) from exc
         check_size(size, name, limits)
         raw = path.read_bytes()
     else:
         check_size(len(data), name, limits)
         raw = data
     if re.search(rb"[^\s\x00]", raw) is None:
-        raise LedgerReadError("文件是空的", file_name=name)
+        raise LedgerReadError(Reason("文件是空的"), file_name=name)
     kind = sniff(raw)
     budget = Budget(limits, name)
     if kind == "csv":
@@ -107,14 +109,17 @@ def read_ledger(
     elif kind == "ole":
         if ole_is_encrypted_ooxml(raw):
             raise LedgerReadError(
-                "文件设置了打开密码，无法读取；请在 Excel 中取消密码后另存再导入", file_name=name
+                Reason("文件设置了打开密码，无法读取；请在 Excel 中取消密码后另存再导入"),
+                file_name=name,
             )
         grids = read_workbook(raw, name, False, budget)
     elif kind == "html":
         grids = read_html(raw, name, budget)
     else:
         raise LedgerReadError(
-            "不是可识别的表格文件（支持 .xlsx、.xlsm、.xls、.ods、.csv），请在 Excel 中另存为 .xlsx",
+            Reason(
+                "不是可识别的表格文件（支持 .xlsx、.xlsm、.xls、.ods、.csv），请在 Excel 中另存为 .xlsx"
+            ),
             file_name=name,
         )
     return _sheets_from_grids(grids, name, budget, header_score)
@@ -137,9 +142,9 @@ def _sheets_from_grids(
             sheets.append(sheet)
     if not sheets:
         if nonempty == 0:
-            raise LedgerReadError("文件中没有数据（所有工作表都是空的）", file_name=name)
+            raise LedgerReadError(Reason("文件中没有数据（所有工作表都是空的）"), file_name=name)
         raise LedgerReadError(
-            "没有找到表头（前 30 行中没有像“姓名、身份证号、联系电话”这样的列名行）",
+            Reason("没有找到表头（前 30 行中没有像“姓名、身份证号、联系电话”这样的列名行）"),
             file_name=name,
             sheet=grids[0].name if len(grids) == 1 else None,
         )

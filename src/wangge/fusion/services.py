@@ -20,7 +20,7 @@ import polars as pl
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from wangge.access import audit
 from wangge.access.fields import data_cipher
@@ -30,6 +30,7 @@ from wangge.addresses.matcher import RegistryRoom
 from wangge.addresses.models import Room
 from wangge.core.bulk import begin_write
 from wangge.core.errors import Forbidden, NotFound, ServiceError
+from wangge.core.reasons import Reason, joined
 from wangge.fusion.fields import SheetMapping
 from wangge.fusion.models import (
     BatchStatus,
@@ -49,7 +50,7 @@ from wangge.people.models import Person
 IMPORT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.STREET_OFFICER, Role.COMMUNITY_OFFICER})
 
 # What to do instead of retrying a job whose ledger file was refused for its content.
-FIX_THE_FILE = "请修正台账文件后重新上传"
+FIX_THE_FILE = gettext_noop("请修正台账文件后重新上传")  # stored on the job, said where shown
 
 
 def read_limits() -> ReadLimits:
@@ -256,8 +257,8 @@ def _read_uploads(uploads: Sequence[Upload]) -> list[LedgerSheet]:
         )
     except FusionError as exc:
         raise ServiceError(
-            gettext("台账无法读取，整批未导入：%(problems)s")
-            % {"problems": gettext("；").join(exc.problems)},
+            # a Reason, not gettext: the job that meets it keeps it and says it to each reader
+            Reason("台账无法读取，整批未导入：%(problems)s", problems=joined(exc.problems)),
             permanent=True,  # the same file is read the same way: a retry cannot help
             remedy=FIX_THE_FILE,
         ) from exc
@@ -294,8 +295,8 @@ def _fuse(
         )
     except FusionError as exc:
         raise ServiceError(
-            gettext("台账无法导入，整批未导入：%(problems)s")
-            % {"problems": gettext("；").join(exc.problems)},
+            # a Reason, not gettext: the job that meets it keeps it and says it to each reader
+            Reason("台账无法导入，整批未导入：%(problems)s", problems=joined(exc.problems)),
             permanent=True,
             remedy=FIX_THE_FILE,
         ) from exc

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wangge.core.errors import Forbidden, NotFound, ServiceError
 from wangge.core.web import service_errors
+from wangge.core.wording import say
 from wangge.fusion import handovers, selectors, services
 from wangge.fusion import jobs as import_jobs
 from wangge.fusion.fields import FIELDS, ROLES
@@ -60,13 +61,13 @@ def upload(request: HttpRequest) -> HttpResponse:
                 request.user, uploads, channel="web", label=form.cleaned_data["label"]
             )
         except ServiceError as exc:  # shown beside the form, so the clerk can pick other files
-            error = exc.message
+            error = say(exc.message)
         else:
             if job.status == JobStatus.SUCCEEDED and job.result_url:  # ran at once
                 return redirect(job.result_url)
             if not job.finished:
                 return redirect(reverse("fusion:upload") + f"?job={job.pk}")
-            error = job.error  # refused at once: beside the form, as before
+            error = job.error_text  # refused at once: beside the form, as before
     elif request.GET.get("job"):
         job = get_job(request.user, request.GET["job"])
         if job.kind != import_jobs.STAGE:
@@ -98,8 +99,10 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         except ServiceError as exc:  # shown on the batch page, which stays as it was
             if request.headers.get("HX-Request"):
                 # htmx swaps only 2xx answers: the message replaces the pair it concerns
-                return HttpResponse(f'<p class="error-text" role="alert">{escape(exc.message)}</p>')
-            messages.error(request, exc.message)
+                return HttpResponse(
+                    f'<p class="error-text" role="alert">{escape(say(exc.message))}</p>'
+                )
+            messages.error(request, say(exc.message))
             return redirect("fusion:batch", batch_id=batch_id)
     status = request.GET.get("status", REJECTED)
     if status not in dict(ROW_FILTERS):
@@ -171,7 +174,7 @@ def _started(request: HttpRequest, job: Job, here: str) -> HttpResponse:
     if job.status == JobStatus.SUCCEEDED:
         messages.success(request, str(job.result.get("message", _("已完成"))))
     elif job.finished:
-        messages.error(request, job.error)
+        messages.error(request, job.error_text)
     else:
         messages.info(request, _("已交给后台执行“%(label)s”，进度见下方") % {"label": job.label})
     return redirect(here)
@@ -222,7 +225,7 @@ def handover_detail(request: HttpRequest, handover_id: int) -> HttpResponse:
         except (Forbidden, NotFound):
             raise
         except ServiceError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, say(exc.message))
         return redirect("fusion:handover", handover_id=handover_id)
     return render(
         request,

@@ -141,7 +141,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 if job.status == JobStatus.SUCCEEDED:
                     messages.success(request, str((job.result or {}).get("message", _("已启动"))))
                 else:
-                    messages.error(request, job.error or _("启动失败"))
+                    messages.error(request, job.error_text or _("启动失败"))
             elif action == "member":
                 messages.success(request, _member(request, campaign))
             else:

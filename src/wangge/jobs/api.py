@@ -47,6 +47,14 @@ class JobOut(Schema):
         return str(obj.get_status_display())
 
     @staticmethod
+    def resolve_error(obj: Job) -> str:
+        return obj.error_text  # in the caller's language when the error kept its Reason
+
+    @staticmethod
+    def resolve_remedy(obj: Job) -> str:
+        return obj.remedy_text
+
+    @staticmethod
     def resolve_started_by(obj: Job) -> str:
         return obj.username
 

@@ -12,9 +12,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wangge.access.fields import EncryptedTextField
+from wangge.core.reasons import from_stored
+from wangge.core.wording import say
 
 
 class JobStatus(models.TextChoices):
@@ -52,6 +55,10 @@ class Job(models.Model):
     # Where the outcome can be seen (a batch page), shown as a link when done.
     result_url = models.CharField(max_length=300, blank=True, default="")
     error = models.TextField(_("错误"), blank=True, default="")
+    # The error as a `core.reasons.Reason` kept as data (`reasons.stored`) when the failure
+    # gave one (a ledger that cannot be read): `error` is its Chinese text, and `error_text`
+    # says it in the reader's language. Empty for errors that are only text.
+    error_reason = models.JSONField(default=dict, blank=True)
     # The failure is one a retry cannot change (`ServiceError.permanent`: the input is wrong):
     # no 重试 is offered, and `remedy` says what to do instead.
     permanent = models.BooleanField(default=False)
@@ -80,6 +87,18 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def error_text(self) -> str:
+        """The error in the reader's language: the kept Reason said, else the stored text."""
+        reason = from_stored(self.error_reason)
+        return say(reason) if reason is not None else self.error
+
+    @property
+    def remedy_text(self) -> str:
+        """What to do instead of retrying, in the reader's language: remedies are fixed
+        sentences (marked with gettext_noop where they are set), stored in Chinese."""
+        return gettext(self.remedy) if self.remedy else ""
 
     @property
     def retryable(self) -> bool:

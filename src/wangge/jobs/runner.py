@@ -22,9 +22,11 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import F
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from wangge.core.errors import ServiceError
+from wangge.core.reasons import stored
 from wangge.jobs.models import Job, JobStatus
 from wangge.jobs.registry import get_kind
 
@@ -164,7 +166,9 @@ def execute(job_id: str) -> str:
         kind = get_kind(job.kind)
         result = kind.handler(ctx, **job.params) or {}
     except ServiceError as exc:  # the user's message, never retried by itself
-        remedy = exc.remedy or ("请按上面的提示修改后重新发起" if exc.permanent else "")
+        remedy = exc.remedy or (
+            gettext_noop("请按上面的提示修改后重新发起") if exc.permanent else ""
+        )
         _finish(job, JobStatus.FAILED, error=exc.message, permanent=exc.permanent, remedy=remedy)
         return JobStatus.FAILED
     except Exception as exc:
@@ -176,6 +180,7 @@ def execute(job_id: str) -> str:
                 status=JobStatus.WAITING,
                 run_after=timezone.now() + timedelta(seconds=delay),
                 error=f"第 {job.attempts} 次执行出错（{detail}），{delay:.0f} 秒后自动重试",
+                error_reason={},
                 heartbeat_at=None,
             )
             return JobStatus.WAITING
@@ -201,6 +206,8 @@ def _finish(
         "status": status,
         "finished_at": timezone.now(),
         "error": error[:2000],
+        # a Reason kept as data, for readers of another language (`Job.error_text`)
+        "error_reason": stored(error) if len(error) <= 2000 else {},
         "heartbeat_at": None,
         "permanent": permanent,
         "remedy": remedy[:200],
@@ -219,6 +226,7 @@ def run_job(job_id: str) -> str:
 
     In the source language, Chinese, whoever started it: the outcome (message, error, stage)
     is stored on the Job and read by other staff, and the immediate backend runs the job inside
-    the starter's request, whose language may be English."""
+    the starter's request, whose language may be English. An error that is a
+    `core.reasons.Reason` is kept with its template too, and shown in each reader's language."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(execute(job_id))

@@ -100,7 +100,7 @@ def retry(actor: Any, job_id: Any) -> Job:
     if job.permanent:
         raise ServiceError(
             _("该任务的失败重试也不会改变（%(error)s）：%(remedy)s")
-            % {"error": job.error[:100], "remedy": job.remedy or _("请修改后重新发起")}
+            % {"error": job.error_text[:100], "remedy": job.remedy_text or _("请修改后重新发起")}
         )
     if not job.retryable:
         raise ServiceError(
@@ -110,6 +110,7 @@ def retry(actor: Any, job_id: Any) -> Job:
     updated = Job.objects.filter(pk=job.pk, status=job.status, permanent=False).update(
         status=JobStatus.QUEUED,
         error="",
+        error_reason={},
         remedy="",
         stage="",
         done=0,
@@ -159,9 +160,15 @@ def reap_dead(now: datetime | None = None) -> int:
                 "status": JobStatus.WAITING,
                 "run_after": now + timedelta(seconds=get_kind(job.kind).delay(job.attempts)),
                 "error": f"第 {job.attempts} 次执行时后台进程停止，稍后自动重试",
+                "error_reason": {},
             }
         else:
-            fields = {"status": JobStatus.DEAD, "finished_at": now, "error": DEAD_MESSAGE}
+            fields = {
+                "status": JobStatus.DEAD,
+                "finished_at": now,
+                "error": DEAD_MESSAGE,
+                "error_reason": {},
+            }
         if Job.objects.filter(
             pk=job.pk, status=JobStatus.RUNNING, heartbeat_at=job.heartbeat_at
         ).update(heartbeat_at=None, **fields):

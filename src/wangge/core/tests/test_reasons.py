@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 
 from django.utils import translation
 
-from wangge.core.reasons import Reason
+from wangge.core.reasons import Reason, from_stored, joined, stored
 from wangge.core.wording import say
 
 
@@ -39,3 +40,22 @@ def test_say_leaves_plain_text_as_it_is() -> None:
     with translation.override("en"):
         assert say("区号0999不存在") == "区号0999不存在"
         assert say(None) == ""
+
+
+def test_a_reason_kept_as_data_is_a_reason_again() -> None:
+    """A background job keeps its error this way, for readers of either language."""
+    reason = Reason("占位号码，不代表任何人（%(kind)s）", kind=Reason("全为0"))
+    back = from_stored(json.loads(json.dumps(stored(reason))))
+    assert back == reason and back is not None and back.params["kind"].template == "全为0"
+    with translation.override("en"):
+        assert say(back) == "a placeholder number that stands for nobody (all zeros)"
+    assert stored("纯文字") == {} and from_stored({}) is None
+    assert from_stored({"template": "区号%(area)s不存在", "params": {"code": "1"}}) is None
+
+
+def test_joined_reasons_are_said_one_after_another() -> None:
+    both = joined([Reason("全为0"), Reason("区号%(area)s不存在", area="0999")])
+    assert both == "全为0；区号0999不存在"
+    with translation.override("en"):
+        assert say(both).startswith("all zeros; ")
+    assert joined([]) == "" and joined(["一"]) == "一"

@@ -185,9 +185,11 @@ def test_a_bad_ledger_is_refused_in_english_for_a_user_who_chose_english(
     client = english_client(sample.users["community"])
     upload = {"file": SimpleUploadedFile("场所.xlsx", data)}
     page = client.post("/inspections/places/import/", upload).content.decode()
-    assert "sheet “第1网格”, row 3：place type “游乐场” is not valid" in page
+    # field and reason joined with the English colon (the list says "：" as `translate "："`)
+    assert "sheet “第1网格”, row 3: place type “游乐场” is not valid" in page
     assert (
-        "sheet “第1网格”, row 4：The contact&#x27;s phone is not valid"
+        "sheet “第1网格”, row 4: The contact&#x27;s phone is not valid"
         " (wrong number of digits: 5)" in page
     )
     assert "无效" not in page and "号码位数" not in page  # the column names stay Chinese
+    assert "：" not in page.split('class="problems"')[1].split("</ul>")[0]
