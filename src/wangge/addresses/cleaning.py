@@ -19,6 +19,7 @@ from typing import Final
 
 from wangge.addresses.gazetteer import MUNICIPALITY_CODES, names, one_place_each
 from wangge.addresses.parser import ParsedAddress, parse_address
+from wangge.core.reasons import Reason
 from wangge.core.tabular import (
     EXCEL_SUFFIXES,
     TabularError,
@@ -70,7 +71,8 @@ def row_of(address: str, parsed: ParsedAddress) -> dict[str, str]:
     row = {"address": address}
     for column in COLUMNS[1:]:
         value = getattr(parsed, column)
-        row[column] = "" if value is None else str(value)
+        # a doubt stays a `core.reasons.Reason` (str() would keep only its Chinese text)
+        row[column] = "" if value is None else value if isinstance(value, str) else str(value)
     row.update(upper_levels(parsed))
     return row
 
@@ -128,7 +130,7 @@ def parse_many(addresses: Iterable[str]) -> Iterator[dict[str, str]]:
         text = address.strip()
         if len(text) > MAX_LENGTH:
             row = row_of(text, ParsedAddress(rest=text))
-            row["doubt"] = f"超过{MAX_LENGTH}个字符，不是一条地址，未解析"
+            row["doubt"] = Reason("超过%(most)s个字符，不是一条地址，未解析", most=MAX_LENGTH)
             yield row
             continue
         yield row_of(text, parse_address(text))

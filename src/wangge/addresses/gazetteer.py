@@ -20,6 +20,7 @@ from functools import cache
 from typing import Final, Literal
 
 from wangge.addresses.places import places as town_places
+from wangge.core.reasons import Reason
 from wangge.geo import divisions as _divisions
 from wangge.geo.divisions import Division, all_divisions, full_name, is_placeholder_name
 
@@ -407,7 +408,7 @@ def _own_name(code: str) -> str:
 
 
 def ambiguity(reading: Reading) -> str:
-    """A Chinese doubt when the deepest level read names divisions in several places.
+    """A doubt (a `core.reasons.Reason`, Chinese text) when the deepest level read names divisions in several places.
 
     "朝阳区" alone is in 北京市 and in 吉林省长春市: the parser keeps the name and says so
     instead of choosing one.
@@ -420,10 +421,17 @@ def ambiguity(reading: Reading) -> str:
         # 朝阳 alone: a city and districts of several provinces (see _across_levels).
         written = short_name(reading.district or reading.city or reading.province or "")
         where = "、".join(full_name(c) for c in current)
-        return f"“{written}”可指{where}，未写上级，无法确定是哪一处"
+        return Reason(
+            "“%(written)s”可指%(where)s，未写上级，无法确定是哪一处", written=written, where=where
+        )
     parents = sorted({c[:4] for c in current})
     if len(parents) < 2:
         return ""
     written = reading.district or reading.city or reading.province or ""
     places = "、".join(full_name(p + "00") or full_name(p[:2] + "0000") for p in parents)
-    return f"“{written}”有{len(parents)}处（{places}），未写上级，无法确定是哪一处"
+    return Reason(
+        "“%(written)s”有%(count)s处（%(places)s），未写上级，无法确定是哪一处",
+        written=written,
+        count=len(parents),
+        places=places,
+    )

@@ -105,6 +105,7 @@ from wangge.addresses.tail import (
     side_of_building,
     tail_token,
 )
+from wangge.core.reasons import Reason
 
 __all__ = [
     "ParsedAddress",
@@ -314,7 +315,14 @@ def _parse(text: str) -> ParsedAddress:
                 road, start = road_start(m.group())
                 cut = place_cut(road, start, divisions.codes)
                 if cut > start and not divisions.codes:
-                    add_doubt(found, f"“{road[start:cut]}”按地名读，道路按“{road[cut:]}”")
+                    add_doubt(
+                        found,
+                        Reason(
+                            "“%(place)s”按地名读，道路按“%(road)s”",
+                            place=road[start:cut],
+                            road=road[cut:],
+                        ),
+                    )
                 start = cut
                 if start and "street" not in found and STREET_END.search(road[:start]):
                     found["street"] = road[:start]  # 柳市镇, 庄市街道 (市 inside the name)
@@ -344,8 +352,12 @@ def _parse(text: str) -> ParsedAddress:
                     if d.group(2):
                         add_doubt(
                             found,
-                            f"“{d.group()}”按门牌号及附号读，"
-                            f"也可能是门牌号{d.group(1)}、{d.group(2)}号楼或户室",
+                            Reason(
+                                "“%(written)s”按门牌号及附号读，也可能是门牌号%(number)s、%(annex)s号楼或户室",
+                                written=d.group(),
+                                number=d.group(1),
+                                annex=d.group(2),
+                            ),
                         )
                     pos = d.end()
                 continue
@@ -445,7 +457,12 @@ def _parse(text: str) -> ParsedAddress:
                 rest.append(first)
                 found["building"] = code_of(m.group(1))
                 add_doubt(
-                    found, f"写了两个楼栋（{first}、{m.group()}），按后一个读（户室写在它后面）"
+                    found,
+                    Reason(
+                        "写了两个楼栋（%(first)s、%(written)s），按后一个读（户室写在它后面）",
+                        first=first,
+                        written=m.group(),
+                    ),
                 )
                 pos = m.end()
                 continue
@@ -453,7 +470,14 @@ def _parse(text: str) -> ParsedAddress:
                 # 厚富小区76幢厚富小区-203幢: a second building is no room; which one is meant
                 # cannot be told (ledgers correct by rewriting, or name a block and a house).
                 rest.append(m.group())
-                add_doubt(found, f"写了两个楼栋（{found['building']}、{m.group()}），按第一个读")
+                add_doubt(
+                    found,
+                    Reason(
+                        "写了两个楼栋（%(building)s、%(written)s），按第一个读",
+                        building=found["building"],
+                        written=m.group(),
+                    ),
+                )
                 pos = m.end()
                 continue
         m = NOT_ADDRESS.match(s, pos)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from wangge.addresses import locating
 from wangge.addresses.models import Building, BuildingKind, Room, Unit
 from wangge.addresses.registry_file import AddressRow, read_address_file
 from wangge.core.errors import NotFound, Problem, ValidationFailed
+from wangge.core.wording import say
 from wangge.geo.models import Region, RegionLevel
 from wangge.geo.placement import GridShape, RoomPoint, place_rooms
 from wangge.people.models import Household
@@ -271,6 +273,14 @@ def _require_parser_user(user: Any, channel: str) -> None:
     )
 
 
+def _said(rows: Iterable[dict[str, str]]) -> Iterator[dict[str, str]]:
+    """The parser's doubts (`core.reasons.Reason`s) in the caller's language: Chinese to a
+    token's client and to whoever chose nothing, English to a user who chose English. The
+    command line's CSV (`wangge parse_addresses`) keeps the parser's Chinese."""
+    for row in rows:
+        yield {**row, "doubt": say(row["doubt"])} if row.get("doubt") else row
+
+
 def parse_address_list(
     user: Any, addresses: list[str], *, channel: str = "api"
 ) -> list[dict[str, str]]:
@@ -284,7 +294,7 @@ def parse_address_list(
             % {"most": PARSE_MAX_ADDRESSES, "count": len(addresses)},
             [],
         )
-    rows = list(parse_many(addresses))
+    rows = list(_said(parse_many(addresses)))
     audit.record(
         user, AuditAction.EXPORT, "address_parse", "", channel=channel, detail={"rows": len(rows)}
     )
@@ -318,7 +328,7 @@ def parse_address_file(
         raise ValidationFailed(str(exc), []) from exc
     out = io.StringIO()
     out.write("\ufeff")
-    count = write_csv(parse_many(addresses), out)
+    count = write_csv(_said(parse_many(addresses)), out)
     audit.record(
         user,
         AuditAction.EXPORT,

@@ -59,10 +59,13 @@ from wangge.addresses.grammar import (
     is_housing,
     is_park,
 )
+from wangge.core.reasons import Reason, joined
 
 
 def add_doubt(found: dict[str, str], text: str) -> None:
-    found["doubt"] = f"{found['doubt']}；{text}" if found.get("doubt") else text
+    """Add a doubt to those already found. Doubts are `core.reasons.Reason`s (their text the
+    Chinese, "；"-joined as before), so the parse-addresses API says them in English too."""
+    found["doubt"] = joined([found["doubt"], text]) if found.get("doubt") else text
 
 
 def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
@@ -77,7 +80,14 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
         if m:
             # 幸福路16门面: the sixteenth shop front, or the shop at door 16.
             found["room"] = code_of(m.group(1))
-            add_doubt(found, f"“{m.group()}”按户室（商铺）读，也可能是门牌号{found['room']}")
+            add_doubt(
+                found,
+                Reason(
+                    "“%(written)s”按户室（商铺）读，也可能是门牌号%(room)s",
+                    written=m.group(),
+                    room=found["room"],
+                ),
+            )
             return m.end()
     if not has_room and ("road" in found or has_building) and s[pos - 2 : pos] in SHOP_BEFORE:
         m = SHOP_NUMBER.match(s, pos)
@@ -112,7 +122,15 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # (a road holds doors, not buildings; 复地连城国际3-2幢 stays building "3-2").
             found["number"] = code_of(m.group(1))
             found["building"] = code_of(m.group(2))
-            add_doubt(found, f"“{m.group()}”按门牌号{found['number']}、{found['building']}幢读")
+            add_doubt(
+                found,
+                Reason(
+                    "“%(written)s”按门牌号%(number)s、%(building)s幢读",
+                    written=m.group(),
+                    number=found["number"],
+                    building=found["building"],
+                ),
+            )
             return m.end()
         if m and (not has_building or found["building"].isalpha()):
             if has_building:
@@ -159,7 +177,10 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # 时代广场7-3号: building 7, room 3 (read below), not a door number.  A 新村 is
             # an estate of buildings (秀湖新村92-9号 as 秀湖新村92-9), not a village's doors.
             if not is_housing(found):
-                add_doubt(found, f"“{m.group()}”按楼栋、户室读，也可能是门牌号及附号")
+                add_doubt(
+                    found,
+                    Reason("“%(written)s”按楼栋、户室读，也可能是门牌号及附号", written=m.group()),
+                )
             m = None
         if (
             m
@@ -175,7 +196,7 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # after a road, when a name stands between (解放路丰家兜15号2278), likewise.
             found["building"] = m.group(1) + code_of(m.group(2))
             if "road" in found:
-                add_doubt(found, f"“{m.group()}”按楼栋读，也可能是门牌号")
+                add_doubt(found, Reason("“%(written)s”按楼栋读，也可能是门牌号", written=m.group()))
             return m.end()
         if (
             m
@@ -190,7 +211,14 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # even before a unit (a road holds doors; 幸福路3号2单元 stays building 3); the
             # matcher still tries N as the building when no such door is registered.
             found["number"] = m.group(1) + code_of(m.group(2))
-            add_doubt(found, f"“{m.group()}”按门牌号读，也可能是{found['number']}号楼")
+            add_doubt(
+                found,
+                Reason(
+                    "“%(written)s”按门牌号读，也可能是%(number)s号楼",
+                    written=m.group(),
+                    number=found["number"],
+                ),
+            )
             return m.end()
         if m and not (m.group(4) == "号" and UNIT.match(s, m.end())):
             number = m.group(1) + code_of(m.group(2))
@@ -201,7 +229,14 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 if a:
                     # 老杭海路9号-7: the 门牌号 with its 附号 written after the 号.
                     sub, end_at = a.group(1), a.end()
-                    add_doubt(found, f"“{m.group()}{a.group()}”按门牌号及附号读，也可能是户室{sub}")
+                    add_doubt(
+                        found,
+                        Reason(
+                            "“%(written)s”按门牌号及附号读，也可能是户室%(sub)s",
+                            written=m.group() + a.group(),
+                            sub=sub,
+                        ),
+                    )
             if sub:
                 number += "-" + code_of(sub)
             if end_at != m.end():
@@ -218,7 +253,13 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 # building and a room in it.
                 found["building"] = number
                 found["room"] = code_of(a.group(1))
-                add_doubt(found, f"“{m.group()}{a.group()}”按楼栋、户室读，也可能是门牌号及附号")
+                add_doubt(
+                    found,
+                    Reason(
+                        "“%(written)s”按楼栋、户室读，也可能是门牌号及附号",
+                        written=m.group() + a.group(),
+                    ),
+                )
                 return a.end()
             word = _BUILDING_WORD.match(s, m.end()) if "road" not in found else None
             if word and m.group(4) == "号" and number.isdigit() and not SHORT3.match(s, word.end()):
@@ -239,7 +280,7 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             ):
                 # 鑫湖家园11号6楼, 归谷园区902号13楼: a compound's building, then its floor.
                 found["building"] = number
-                add_doubt(found, f"“{number}号”按楼栋读，也可能是门牌号")
+                add_doubt(found, Reason("“%(number)s号”按楼栋读，也可能是门牌号", number=number))
                 return m.end()
             if (
                 ("road" not in found or ("compound" in found and _after_name(s, pos)))
@@ -256,7 +297,9 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                     # 青蟹批发交易中心A区14号: in a market's area, one or two digits number a
                     # hall (a building); three or more a stall (远大市场D区745号).
                     found["building"] = number
-                    add_doubt(found, f"“{number}号”按楼栋读，也可能是摊位号")
+                    add_doubt(
+                        found, Reason("“%(number)s号”按楼栋读，也可能是摊位号", number=number)
+                    )
                     return m.end()
                 if MARKET.search(compound):
                     found["room"] = number  # 小商品市场3348号, 远大市场D区745号: a stall
@@ -272,13 +315,19 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 ):
                     # 文华小区3115号, 毛衫城2163号: four digits number a room or a shop.
                     found["room"] = number
-                    add_doubt(found, f"“{number}号”按户室读，也可能是门牌号或楼栋号")
+                    add_doubt(
+                        found,
+                        Reason("“%(number)s号”按户室读，也可能是门牌号或楼栋号", number=number),
+                    )
                     return m.end()
                 if _PHASE_END.sub("", compound).endswith(HOUSING) and number.isdigit():
                     # 奥林花园24号, 黎明工业区28号旁超市, 东方郡公寓东期4号: a compound's
                     # building (its phase written with it).
                     found["building"] = number
-                    add_doubt(found, f"“{number}号”按楼栋读，也可能是门牌号或户室号")
+                    add_doubt(
+                        found,
+                        Reason("“%(number)s号”按楼栋读，也可能是门牌号或户室号", number=number),
+                    )
                     return m.end()
             found["number"] = number
             return m.end()
@@ -310,11 +359,20 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 # 香年广场5-10楼: building 5, floor 10 (so the corpus reads it 3 times of 4),
                 # or a shop over floors 5 to 10 (written 5—10楼 or 5~10楼 it is the range);
                 # after a building (104号楼1-4层) door 1 on floor 4, or floors 1 to 4.
-                first = f"{m.group(1)}号" if has_building else f"{m.group(1)}栋"
+                first = (
+                    Reason("%(number)s号", number=m.group(1))
+                    if has_building
+                    else Reason("%(number)s栋", number=m.group(1))
+                )
                 add_doubt(
                     found,
-                    f"“{m.group()}”按{first}、{m.group(2)}层读，"
-                    f"也可能是{m.group(1)}至{m.group(2)}层",
+                    Reason(
+                        "“%(written)s”按%(first)s、%(high)s层读，也可能是%(low)s至%(high)s层",
+                        written=m.group(),
+                        first=first,
+                        high=m.group(2),
+                        low=m.group(1),
+                    ),
                 )
             return m.end()
     if not has_building and not has_room:
@@ -356,8 +414,12 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["room"] = code_of(m.group(2))
             add_doubt(
                 found,
-                f"“{m.group()}”按重庆的写法读作{found['floor']}楼{found['room']}号，"
-                f"也可能是{found['floor']}栋{found['room']}室",
+                Reason(
+                    "“%(written)s”按重庆的写法读作%(floor)s楼%(room)s号，也可能是%(floor)s栋%(room)s室",
+                    written=m.group(),
+                    floor=found["floor"],
+                    room=found["room"],
+                ),
             )
             return m.end()
         if m and "floor" in found and not has_building:
@@ -410,7 +472,7 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             if marker == "号" and (after >= len(s) or not _continues(s, after)):
                 if not has_number and "compound" in found and len(value) < 4:
                     found["building"] = value  # 奥林花园24号: a compound's building
-                    add_doubt(found, f"“{value}号”按楼栋读，也可能是户室号")
+                    add_doubt(found, Reason("“%(value)s号”按楼栋读，也可能是户室号", value=value))
                     return after
                 compound = found.get("compound", "")
                 if (
@@ -425,7 +487,7 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 ):
                     # 孙塘北路3094号清水湾173号: after the door, a compound's building.
                     found["building"] = value
-                    add_doubt(found, f"“{value}号”按楼栋读，也可能是户室号")
+                    add_doubt(found, Reason("“%(value)s号”按楼栋读，也可能是户室号", value=value))
                     return after
                 if (
                     has_number
@@ -438,13 +500,15 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                     # 中河路650号12号仓库: after the door, N号 with a name behind it is a
                     # building (a courtyard's room ends the address: 幸福路10号院1号).
                     found["building"] = value
-                    add_doubt(found, f"“{value}号”按楼栋读，也可能是户室号")
+                    add_doubt(found, Reason("“%(value)s号”按楼栋读，也可能是户室号", value=value))
                     return after
                 found["room"] = value  # 幸福路10号院1号: a courtyard room; 文华小区3115号
                 if has_number and "compound" not in found and s.startswith("号", pos - 1):
                     # 宏远路1820号12号 without 院: a courtyard's room here, though many ledgers
                     # mean the 12th building behind door 1820.
-                    add_doubt(found, f"“{value}号”按院内户室读，也可能是楼栋号")
+                    add_doubt(
+                        found, Reason("“%(value)s号”按院内户室读，也可能是楼栋号", value=value)
+                    )
                 return after
             # N楼 may be a floor; A楼 and 4A楼 (a letter in it) name a building.
             if marker == "楼" and value.isdigit() and not UNIT.match(s, after):
@@ -463,7 +527,9 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                 if named:
                     # 港湾商务酒店12楼1581, 银亿时代7楼939: N楼 right after a name, before a
                     # room, is the floor (as real ledgers write it), though it may be a block.
-                    add_doubt(found, f"“{value}楼”按楼层读，也可能是{value}号楼")
+                    add_doubt(
+                        found, Reason("“%(value)s楼”按楼层读，也可能是%(value)s号楼", value=value)
+                    )
                 if (
                     room is None
                     or named
@@ -475,9 +541,9 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
                     # a lettered shop or office on the seventh floor (homes are numbered).
                     found["floor"] = value
                     if room is None and not has_number and "compound" not in found:
-                        add_doubt(found, f"“{value}楼”可能是楼栋号，按楼层读")
+                        add_doubt(found, Reason("“%(value)s楼”可能是楼栋号，按楼层读", value=value))
                     return after
-                add_doubt(found, f"“{value}楼”按楼栋读，也可能是{value}层")
+                add_doubt(found, Reason("“%(value)s楼”按楼栋读，也可能是%(value)s层", value=value))
             found["building"] = value
             return after
     elif "floor" not in found and not has_room:
@@ -522,7 +588,15 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # 时代电子市场9B1161室, 幸福城润园6C2288室: building 9B, room 1161.
             found["building"] = code_of(m.group(1))
             found["room"] = code_of(m.group(2))
-            add_doubt(found, f"“{m.group()}”按{m.group(1)}栋{m.group(2)}室读")
+            add_doubt(
+                found,
+                Reason(
+                    "“%(written)s”按%(building)s栋%(room)s室读",
+                    written=m.group(),
+                    building=m.group(1),
+                    room=m.group(2),
+                ),
+            )
             return m.end()
     if not has_room and (has_unit or "floor" in found):
         m = _SIDE_HOUSEHOLD.match(s, pos)
@@ -557,7 +631,7 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             # 竹山工业区142, 正和电商园598: an industrial park numbers its buildings (as with
             # 号: 复兴工业园1113号); four digits (安通科技园1046) stay an office, the room.
             found["building"] = m.group(1)
-            add_doubt(found, f"“{m.group(1)}”按楼栋读，也可能是户室号")
+            add_doubt(found, Reason("“%(written)s”按楼栋读，也可能是户室号", written=m.group(1)))
             return m.end()
         m = _TOWER_ROOM.match(s, pos)
         if m and _in_tower(s, pos, found):
@@ -568,7 +642,12 @@ def tail_token(s: str, pos: int, found: dict[str, str]) -> int:
             found["room"] = code_of(m.group(2))
             add_doubt(
                 found,
-                f"“{m.group(1)}{m.group(2)}”按{m.group(1)}座{m.group(2)}室读，也可能是一个户室号",
+                Reason(
+                    "“%(written)s”按%(building)s座%(room)s室读，也可能是一个户室号",
+                    written=m.group(1) + m.group(2),
+                    building=m.group(1),
+                    room=m.group(2),
+                ),
             )
             return m.end()
     if not has_room:

@@ -15,7 +15,7 @@ from wangge.access.services import create_api_token
 from wangge.addresses import services
 from wangge.addresses.cleaning import COLUMNS, CleaningError, parse_many, read_addresses
 from wangge.audit.models import AuditEntry
-from wangge.core.testing import SampleDistrict
+from wangge.core.testing import SampleDistrict, english_client
 
 ADDRESSES = [
     "浙江杭州滨江区六和路368号",
@@ -225,3 +225,41 @@ def test_api_refuses_a_user_without_role_and_logs_it(sample: SampleDistrict) -> 
     assert "没有任何角色" in response.json()["message"]
     assert AuditEntry.objects.using("audit").filter(action="refused").exists()
     assert Client().post("/api/addresses/parse", {"addresses": []}).status_code == 401
+
+
+DOUBTFUL = "朝阳区香年广场5-10楼"
+DOUBT_ZH = (
+    "“朝阳区”有2处（北京市、吉林省长春市），未写上级，无法确定是哪一处；"
+    "“5-10楼”按5栋、10层读，也可能是5至10层"
+)
+DOUBT_EN = (
+    "“朝阳区” is in 2 places (北京市、吉林省长春市); with no higher division written, which "
+    "one cannot be told; “5-10楼” read as building 5, floor 10; it may also be floors 5 to 10"
+)
+
+
+def test_the_parsers_doubts_are_chinese_text_that_can_be_said_in_english() -> None:
+    """The command line's CSV writes the text, Chinese as before."""
+    (row,) = parse_many([DOUBTFUL])
+    assert row["doubt"] == DOUBT_ZH
+
+
+@pytest.mark.django_db
+def test_api_says_the_doubts_in_the_callers_language(sample: SampleDistrict, api: Client) -> None:
+    """A user who chose English reads them in English, in the list and in the file's CSV; a
+    token's client (no language chosen) reads Chinese."""
+    english = english_client(sample.users["street"])
+    answer = english.post(
+        "/api/addresses/parse", {"addresses": [DOUBTFUL]}, content_type="application/json"
+    )
+    assert answer.json()["items"][0]["doubt"] == DOUBT_EN
+    upload = io.BytesIO(f"地址\n{DOUBTFUL}\n".encode())
+    upload.name = "ledger.csv"
+    rows = csv.DictReader(
+        io.StringIO(english.post("/api/addresses/parse-file", {"file": upload}).content.decode())
+    )
+    assert next(rows)["doubt"] == DOUBT_EN
+    chinese = api.post(
+        "/api/addresses/parse", {"addresses": [DOUBTFUL]}, content_type="application/json"
+    )
+    assert chinese.json()["items"][0]["doubt"] == DOUBT_ZH
