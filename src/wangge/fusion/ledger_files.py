@@ -458,7 +458,7 @@ def filled_extents(raw: bytes, name: str) -> dict[str, ooxml.Extent]:
     except broken as exc:
         if binary:
             raise LedgerReadError(
-                "文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx",
+                Reason("文件已损坏或不是有效的 Excel 文件，请在 Excel 中打开后另存为 .xlsx"),
                 file_name=name,
             ) from exc
         return {}
