@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from wangge.core.reasons import Reason
+from wangge.core.reasons import Reason, joined
 
 # Fields a column can hold, with their Chinese labels for the mapping screen.
 FIELDS: Final[dict[str, str]] = {
@@ -389,6 +389,11 @@ class ColumnMapping:
 class SheetMapping:
     columns: list[ColumnMapping]
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def problem(self) -> str:
+        """The problems as one `core.reasons.Reason` ("；"-joined, said "; " in English)."""
+        return joined(self.problems)
 
     def index_of(self, fld: str, role: str = RESIDENT) -> int | None:
         for col in self.columns:

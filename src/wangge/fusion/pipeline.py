@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from wangge.core.reasons import Reason, joined
+from wangge.core.reasons import Reason
 from wangge.core.tabular import cell_list
 from wangge.fusion.distinct import per_distinct_value
 from wangge.fusion.fields import SheetMapping, map_columns
@@ -197,7 +197,7 @@ def fuse_sheets(
                     Reason(
                         "%(where)s：%(problems)s",
                         where=report.where,
-                        problems=joined(mapping.problems),
+                        problems=mapping.problem,
                     )
                 )
                 continue
