@@ -19,6 +19,7 @@ from typing import Final
 
 from wangge.addresses.gazetteer import MUNICIPALITY_CODES, names, one_place_each
 from wangge.addresses.parser import ParsedAddress, parse_address
+from wangge.core.odf import is_error_value
 from wangge.core.reasons import Reason
 from wangge.core.tabular import (
     EXCEL_SUFFIXES,
@@ -128,6 +129,13 @@ def _name_in_force(code: str) -> str:
 def parse_many(addresses: Iterable[str]) -> Iterator[dict[str, str]]:
     for address in addresses:
         text = address.strip()
+        if is_error_value(text):
+            # A failed formula's value (#N/A of a VLOOKUP): no address, and the clerk learns
+            # which row instead of reading "#N/A" parsed into rest.
+            row = row_of(text, ParsedAddress(rest=text))
+            row["doubt"] = Reason("公式错误值（公式出错），不是一条地址，未解析")
+            yield row
+            continue
         if len(text) > MAX_LENGTH:
             row = row_of(text, ParsedAddress(rest=text))
             row["doubt"] = Reason("超过%(most)s个字符，不是一条地址，未解析", most=MAX_LENGTH)

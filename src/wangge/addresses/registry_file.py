@@ -7,15 +7,18 @@ one pass; the loader stores nothing unless the whole file is clean.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from wangge.core.errors import Problem
+from wangge.core.odf import ERROR_VALUES
 from wangge.core.tabular import (
     Sheet,
     TabularError,
+    failed_formulas,
     find_header,
     header_columns,
     iter_records,
@@ -50,6 +53,8 @@ USES = {
 USES.update({v: v for v in list(USES.values())})
 # Mainland China, generously: a point outside is a swapped lat/lon or a projected coordinate.
 LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)
+# A failed formula's value (`core.odf.is_error_value`), for the fast path's columns at a time
+_FAILED_FORMULA = "^(?:" + "|".join(re.escape(v) for v in sorted(ERROR_VALUES)) + r"|Err:\d{3})$"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,10 @@ def parse_rows(sheet: Sheet, where: str) -> tuple[list[AddressRow], list[Problem
     for line, record in iter_records(sheet, header):
         at = f"{where}第{line}行"
         values = {f: record.get(col, "").strip() for f, col in mapping.items()}
+        failed = failed_formulas({col: record.get(col, "") for col in mapping.values()})
+        if failed is not None:
+            problems.append(Problem(at, failed))
+            continue
         bad = [HEADERS[f][1] for f in REQUIRED if not values.get(f)]
         if bad:
             problems.append(Problem(at, f"{'、'.join(bad)}不能为空"))
@@ -207,6 +216,7 @@ def _clean_csv_rows(path: str | Path, data: bytes | None) -> list[AddressRow] | 
         and lon.null_count() == 0
         and bool(lat.is_between(*LAT_RANGE).all() and lon.is_between(*LON_RANGE).all())
         and bool(uses.is_in(list(USES)).all())
+        and not any(values.get_column(f).str.contains(_FAILED_FORMULA).any() for f in mapping)
     )
     if not clean:
         return None

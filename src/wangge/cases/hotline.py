@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from wangge.core.errors import Problem
-from wangge.core.tabular import Sheet
+from wangge.core.tabular import Sheet, failed_formulas
 
 __all__ = ["HEADERS", "WorkOrder", "parse_datetime", "parse_work_orders"]
 
@@ -156,6 +156,12 @@ def parse_work_orders(sheets: list[Sheet]) -> tuple[list[WorkOrder], list[Proble
             prefix = f"{sheet.name} " if sheet.name else ""
             where = f"{prefix}第{index + 1}行"
             before = len(problems)
+            failed = failed_formulas(
+                {rows[header_index][pos]: row[pos] for pos in columns.values() if pos < len(row)}
+            )
+            if failed is not None:
+                problems.append(Problem(where, failed))
+                continue
             external_id = cell("external_id")
             if not external_id:
                 problems.append(Problem(where, "工单编号为空"))

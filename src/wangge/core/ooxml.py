@@ -176,6 +176,37 @@ def unsaved_formulas(archive: zipfile.ZipFile, member: str) -> dict[int, list[in
     return columns
 
 
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+)(\d+)"[^>]*>\s*(?:<(?:\w+:)?f\b[^>]*'
+    rb"(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?v>([^<]{1,16})</(?:\w+:)?v>"
+)
+
+
+def error_cells(archive: zipfile.ZipFile, member: str) -> dict[tuple[int, int], str]:
+    """Cells of the sheet in `member` holding an error value (#N/A of a VLOOKUP that found
+    nothing, #REF!…), as Excel shows it, by 0-based (row, column).
+
+    calamine reads such a cell as empty; put back, the failed formula can be said, as it is when
+    the sheet comes as CSV. The sheet's XML is searched for the error type mark (`t="e"`) with
+    `bytes.find`, a piece at a time; raises what reading the member raises."""
+    cells: dict[tuple[int, int], str] = {}
+    with archive.open(member) as handle:
+        tail = b""
+        while chunk := handle.read(CHUNK):
+            text = tail + chunk
+            at = text.find(b't="e"')
+            while at != -1:
+                match = _ERROR_CELL.match(text, text.rfind(b"<", 0, at))
+                if match is not None:
+                    column, row, value = match.groups()
+                    cells[(int(row) - 1, column_index(column))] = html.unescape(
+                        value.decode("ascii", "replace")
+                    )
+                at = text.find(b't="e"', at + 1)
+            tail = text[-_OVERLAP:]
+    return cells
+
+
 def extents(archive: zipfile.ZipFile) -> dict[str, Extent]:
     """Each sheet's extent by name, for the sheets whose parts can be followed."""
     return {name: extent(archive, member) for name, member in sheet_members(archive)}

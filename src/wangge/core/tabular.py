@@ -151,13 +151,20 @@ def _near(file: str, line: int, why: str) -> Reason:
     return Reason("%(file)s：第%(line)s行附近：%(why)s", file=file, line=line, why=why)
 
 
-def _guard_zip(raw: bytes, filename: str) -> None:
+# A failed formula's value by sheet, then by 0-based (row, column), as the spreadsheet shows it
+Failed = dict[str, dict[tuple[int, int], str]]
+
+
+def _guard_zip(raw: bytes, filename: str) -> Failed:
     """Refuse a zip bomb before calamine inflates it into memory (`core.zipguard`, the rule the
     ledger reader uses too). Without it a 300 KB hotline export that inflates to 300 MB was
     read in full (found in issue 12's ASVS pass). A zip must be an Excel workbook or an
     OpenDocument spreadsheet, and its sheets must stay within `MAX_CELLS` as calamine will
     allocate them: an .ods's repeated cells counted (`core.odf`), an xlsx's grid up to its
-    farthest value (`core.ooxml`), an .xlsb's the same way from its records (`core.xlsb`)."""
+    farthest value (`core.ooxml`), an .xlsb's the same way from its records (`core.xlsb`).
+
+    Returns the cells whose formula failed (#N/A, Err:502), found in the same pass, which
+    calamine reads as empty (an .ods's as 0)."""
     try:
         archive = check_archive(raw)
     except ZipBomb as exc:
@@ -169,13 +176,13 @@ def _guard_zip(raw: bytes, filename: str) -> None:
             )
         ) from exc
     except BrokenZip:
-        return  # not a zip (.xls) or broken: calamine says so
+        return {}  # not a zip (.xls) or broken: calamine says so
     names = set(archive.namelist())
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         try:
             scan = ooxml.extents if "xl/workbook.xml" in names else xlsb.extents
             sheets = scan(archive)
-            unsaved = _unsaved_formulas(archive) if scan is ooxml.extents else {}
+            unsaved, failed = _formula_marks(archive) if scan is ooxml.extents else ({}, {})
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise TabularError(
                 Reason("%(file)s：Excel文件已损坏或格式不正确", file=filename)
@@ -207,7 +214,7 @@ def _guard_zip(raw: bytes, filename: str) -> None:
                     cells=cell_list([f"{ooxml.column_letters(c)}{r + 1}" for r, c in cells]),
                 )
             )
-        return
+        return failed
     if not odf.is_spreadsheet(archive):
         raise TabularError(
             Reason(
@@ -227,11 +234,13 @@ def _guard_zip(raw: bytes, filename: str) -> None:
                 limit=f"{MAX_CELLS:,}",
             )
         )
+    return {table.name: table.errors for table in tables if table.errors}
 
 
-def _unsaved_formulas(archive: zipfile.ZipFile) -> dict[str, dict[int, list[int]]]:
+def _formula_marks(archive: zipfile.ZipFile) -> tuple[dict[str, dict[int, list[int]]], Failed]:
     """Each xlsx sheet's cells with a formula but no saved result (`core.ooxml.unsaved_formulas`),
-    for the sheets that have some.
+    and its cells holding an error value (`core.ooxml.error_cells`), for the sheets that have
+    some.
 
     calamine reads such a cell as empty: an address code, a phone or a place's name computed
     by a formula that a program wrote and never computed would be stored blank, or the row
@@ -240,12 +249,30 @@ def _unsaved_formulas(archive: zipfile.ZipFile) -> dict[str, dict[int, list[int]
     own way, and a false refusal costs the clerk one open-and-save in Excel or WPS, where a
     missed one stores wrong data. (The ledger import, which knows its columns, only notes a
     formula in a column it does not read.)"""
-    found = {}
+    unsaved, failed = {}, {}
     for name, member in ooxml.sheet_members(archive):
         columns = ooxml.unsaved_formulas(archive, member)
         if columns:
-            found[name] = columns
-    return found
+            unsaved[name] = columns
+        errors = ooxml.error_cells(archive, member)
+        if errors:
+            failed[name] = errors
+    return unsaved, failed
+
+
+def failed_formulas(values: Mapping[str, str]) -> Reason | None:
+    """What to say of a row whose cells, by column name, hold a failed formula's value (#N/A of a
+    VLOOKUP that found nothing, #REF!, LibreOffice's Err:502; `core.odf.is_error_value`), or
+    None. Stored as read, "#N/A" would become an address code, a phone or a place's name; each
+    loader calls this where it checks a row, for the columns it reads."""
+    failed = [(column, text.strip()) for column, text in values.items() if odf.is_error_value(text)]
+    if not failed:
+        return None
+    return Reason(
+        "%(columns)s是公式错误值“%(values)s”（公式出错）；请在表格中改正公式或填写正确的值后重新导入",
+        columns="、".join(f"“{column}”" for column, _ in failed),
+        values="、".join(dict.fromkeys(text for _, text in failed)),
+    )
 
 
 def cell_list(names: Sequence[str], most: int = 5) -> str:
@@ -268,7 +295,7 @@ def calamine_failed(exc: BaseException) -> bool:
 def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
-    _guard_zip(raw, filename)
+    failed = _guard_zip(raw, filename)
 
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and filename.lower().endswith(".xlsx"):
         raise TabularError(
@@ -302,6 +329,12 @@ def _read_excel(raw: bytes, filename: str) -> list[Sheet]:
                 )
             ) from exc
         rows = [[cell_text(v) for v in row] for row in values]
+        for (r, c), text in failed.get(name, {}).items():
+            # calamine reads an xlsx's failed formula as empty and an .ods's as its stored
+            # value (0): the text the spreadsheet shows is put back, as a CSV saved from the
+            # sheet holds it, for the caller to say (`failed_formulas`).
+            if r < len(rows) and c < len(rows[r]):
+                rows[r][c] = text
         for number, row in enumerate(rows, start=1):
             if any("\x00" in cell for cell in row):  # Excel's _x0000_, read back as NUL
                 raise TabularError(

@@ -379,44 +379,21 @@ def hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
 # nothing is #N/A). A CSV saved from such a sheet holds the same text. LibreOffice shows some
 # failures as numbered errors (Err:502): `odf.is_error_value` knows both.
 is_error_value = odf.is_error_value
-_ERROR_CELL = re.compile(
-    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+)(\d+)"[^>]*>\s*(?:<(?:\w+:)?f\b[^>]*'
-    rb"(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?v>([^<]{1,16})</(?:\w+:)?v>"
-)
-
-
-_OVERLAP = 8192
 
 
 def error_cells(raw: bytes) -> dict[str, dict[tuple[int, int], str]]:
     """Cells of each xlsx sheet holding an error value (#N/A, #REF!…), by sheet name and
-    0-based (row, column).
+    0-based (row, column) (`core.ooxml.error_cells`, which `core.tabular` uses too).
 
     calamine reads such a cell as empty, so a VLOOKUP that found no ID number would reach the
     clerk as a row without one, and nobody would learn that the formula failed; put back, the
-    value is said as Excel shows it, as it is when the sheet comes as CSV. The sheets' XML is
-    searched for the error type mark (`t="e"`) with `bytes.find`, a piece at a time, as for
-    hidden rows. Best effort, like `hidden_rows`.
+    value is said as Excel shows it, as it is when the sheet comes as CSV. Best effort, like
+    `hidden_rows`.
     """
     found: dict[str, dict[tuple[int, int], str]] = {}
     for name, archive, member in _sheet_members(raw):
-        cells: dict[tuple[int, int], str] = {}
         try:
-            with archive.open(member) as handle:
-                tail = b""
-                while chunk := handle.read(4 * 1024 * 1024):
-                    text = tail + chunk
-                    at = text.find(b't="e"')
-                    while at != -1:
-                        match = _ERROR_CELL.match(text, text.rfind(b"<", 0, at))
-                        if match is not None:
-                            column, row, value = match.groups()
-                            cells[(int(row) - 1, ooxml.column_index(column))] = html.unescape(
-                                value.decode("ascii", "replace")
-                            )
-                        at = text.find(b't="e"', at + 1)
-                    # The pieces overlap, so a cell cut between two is found whole in the next.
-                    tail = text[-_OVERLAP:]
+            cells = ooxml.error_cells(archive, member)
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
             continue
         if cells:

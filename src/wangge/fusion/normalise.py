@@ -21,6 +21,7 @@ import polars as pl
 
 from wangge.addresses.matcher import AddressMatch
 from wangge.addresses.parser import ParsedAddress
+from wangge.core.reasons import Reason
 from wangge.fusion.dates import ANY_WRITTEN_YEAR, MAX_YEAR, MIN_YEAR, ParsedDate, parse_date_text
 from wangge.fusion.distinct import per_distinct_value
 from wangge.fusion.fields import SheetMapping
@@ -114,7 +115,7 @@ class Normaliser:
         if is_error_value(raw):
             # A formula that failed (a VLOOKUP that found nothing): no number, and the clerk
             # must learn the formula failed rather than read "illegal character #".
-            return None, None, None, _excel_error("身份证号", raw), check
+            return None, None, None, _failed_formula(Reason("身份证号"), raw), check
         if check.valid:
             notes = [_UPGRADED] if check.upgraded_from_15 else []
             if check.doubt is not None:
@@ -130,7 +131,7 @@ class Normaliser:
 
     def phone(self, raw: str) -> tuple[str | None, str | None]:
         if is_error_value(raw):
-            return None, _excel_error("电话", raw)
+            return None, _failed_formula(Reason("电话"), raw)
         check = check_phone(raw)
         if not check.valid:
             return check.normalized, f"电话无效：{check.reason}"
@@ -172,8 +173,11 @@ _PHONE_SEPARATORS: Final = re.compile(r"[/／、,，;；\n]|或")
 _TWO_DIGIT_YEAR: Final = r"^\s*[0-9０-９]{2}\s*[-./年－．／]\s*[0-9０-９]{1,2}\s*[-./月－．／]\s*[0-9０-９]{1,2}\s*日?\s*$"
 
 
-def _excel_error(label: str, raw: str) -> str:
-    return f"{label}是Excel错误值“{raw.strip()}”（公式出错），按未填写处理"
+def _failed_formula(label: str, raw: str) -> str:
+    """A failed formula's value, Excel's (#N/A) or LibreOffice's (Err:502): not a value."""
+    return Reason(
+        "%(field)s是公式错误值“%(value)s”（公式出错），按未填写处理", field=label, value=raw.strip()
+    )
 
 
 RAW_FIELDS: Final = (

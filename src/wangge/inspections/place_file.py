@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 from wangge.core.errors import Problem
 from wangge.core.reasons import Reason
-from wangge.core.tabular import Sheet, TabularError, find_header, iter_records, read_sheets
+from wangge.core.tabular import (
+    Sheet,
+    TabularError,
+    failed_formulas,
+    find_header,
+    iter_records,
+    read_sheets,
+)
 from wangge.people.phone import check_phone
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -71,6 +78,10 @@ def parse_sheet(
             else Reason("第%(row)s行", row=line)
         )
         v = {f: record.get(col, "").strip() for f, col in mapping.items()}
+        failed = failed_formulas({col: record.get(col, "") for col in mapping.values()})
+        if failed is not None:
+            problems.append(Problem(at, failed))
+            continue
         if not v["name"]:
             problems.append(Problem(at, Reason("场所名称不能为空")))
             continue

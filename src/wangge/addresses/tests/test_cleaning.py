@@ -263,3 +263,8 @@ def test_api_says_the_doubts_in_the_callers_language(sample: SampleDistrict, api
         "/api/addresses/parse", {"addresses": [DOUBTFUL]}, content_type="application/json"
     )
     assert chinese.json()["items"][0]["doubt"] == DOUBT_ZH
+
+
+def test_a_failed_formulas_value_is_no_address() -> None:
+    (row,) = parse_many(["#N/A"])
+    assert row["road"] == "" and row["doubt"] == "公式错误值（公式出错），不是一条地址，未解析"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from wangge.addresses import registry_file
@@ -93,3 +94,26 @@ def test_a_title_row_above_the_header_is_skipped(tmp_path: Path, suffix: str) ->
     rows, problems = read_address_file(path)
     assert not problems
     assert [(r.address_code, r.row) for r in rows] == [("A1", 3), ("A2", 4), ("A3", 5), ("A4", 6)]
+
+
+def test_a_failed_formulas_value_is_said_with_its_row_and_column(tmp_path: Path) -> None:
+    """A CSV saved from a sheet whose address codes are a VLOOKUP holds #N/A where it found
+    nothing; an xlsx holds the error cell. Neither is stored as a code."""
+    path = tmp_path / "addresses.csv"
+    path.write_text(
+        HEADER + "\n".join([*ROWS, "#N/A,C1,幸福路,11,1,1,101,39.9,116.4,"]) + "\n",
+        encoding="utf-8",
+    )
+    rows, problems = read_address_file(path)
+    (problem,) = problems
+    assert problem.where == "addresses.csv第6行"
+    assert problem.message.startswith("“address_code”是公式错误值“#N/A”（公式出错）")
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.strip().split(","))
+    book.active.append(["A1", "C1", "幸福路", "10", "", "", "#REF!", "39.9", "116.4", ""])
+    book.save(tmp_path / "地址.xlsx")
+    rows, problems = read_address_file(tmp_path / "地址.xlsx")
+    assert [str(p) for p in problems] == [
+        "地址.xlsx［Sheet］第2行：“room”是公式错误值“#REF!”（公式出错）；"
+        "请在表格中改正公式或填写正确的值后重新导入"
+    ]

@@ -24,7 +24,7 @@ from wangge.cases.models import (
 from wangge.cases.services.common import DEFAULT_HANDLE_WORKING_DAYS, DEFAULT_RESPONSE_HOURS
 from wangge.cases.services.routing import _reference
 from wangge.core.errors import Problem, ServiceError, ValidationFailed
-from wangge.core.tabular import TabularError, read_sheets
+from wangge.core.tabular import TabularError, failed_formulas, read_sheets
 from wangge.core.wording import say
 
 # A category the suggester gives less than this share of its belief is no alternative a person
@@ -113,6 +113,16 @@ def _category_rows(data: bytes, file_name: str) -> tuple[list[dict[str, Any]], l
             for c in CATEGORY_COLUMNS
         }
         where = f"第{number}行"
+        failed = failed_formulas(
+            {
+                c: row[header.index(c)]
+                for c in CATEGORY_COLUMNS
+                if c in header and header.index(c) < len(row)
+            }
+        )
+        if failed is not None:
+            problems.append(Problem(where, say(failed)))
+            continue
         if not record["code"] or not record["name"]:
             problems.append(Problem(where, _("编码和名称不能为空")))
             continue

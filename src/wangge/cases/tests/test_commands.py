@@ -45,6 +45,15 @@ def test_bad_category_file_is_refused_whole(tmp_path, db):
     assert Category.objects.count() == 0
 
 
+def test_a_failed_formulas_value_in_a_category_file_is_said_with_its_row(tmp_path, db):
+    path = tmp_path / "categories.csv"
+    path.write_text("code,name,kind\nA,甲,event\nB,#NAME?,event\n", encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        run("load_categories", str(path))
+    assert "第3行：“name”是公式错误值“#NAME?”（公式出错）" in str(error.value)
+    assert Category.objects.count() == 0
+
+
 def test_sweep_command(sample, cases):
     case = cases["cases"][0]
     Case.objects.filter(pk=case.pk).update(

@@ -87,6 +87,25 @@ def test_parser_reads_spellings_and_reports_rows():
     ]
 
 
+def test_a_failed_formulas_value_is_said_with_its_row_not_stored():
+    sheet = Sheet(
+        "导出",
+        [
+            ["工单号", "来电时间", "反映内容", "来电人电话"],
+            ["A1", "2026-11-20", "路灯不亮", "#N/A"],
+            ["A2", "2026-11-20", "Err:502", ""],
+        ],
+    )
+    orders, problems = parse_work_orders([sheet])
+    assert orders == []
+    assert [str(p) for p in problems] == [
+        "导出 第2行：“来电人电话”是公式错误值“#N/A”（公式出错）；"
+        "请在表格中改正公式或填写正确的值后重新导入",
+        "导出 第3行：“反映内容”是公式错误值“Err:502”（公式出错）；"
+        "请在表格中改正公式或填写正确的值后重新导入",
+    ]
+
+
 def test_the_column_names_of_a_12345_system_export_are_understood():
     header = ["工单编码", "来电日期", "诉求人", "诉求人电话", "来电内容", "诉求分类"]
     header += ["问题发生地址", "街道（乡镇）", "社区（村）", "承办单位", "办理时限"]

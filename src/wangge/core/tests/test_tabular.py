@@ -6,7 +6,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from wangge.core.tabular import TabularError, cell_text, iter_records, read_sheets
+from wangge.core.tabular import (
+    TabularError,
+    cell_text,
+    failed_formulas,
+    iter_records,
+    read_sheets,
+)
 
 ROWS = [["姓名", "身份证号码", "住址"], ["张三", "11010519491231002X", "幸福路10号"]]
 
@@ -194,3 +200,29 @@ def test_a_formula_without_its_saved_result_refuses_the_workbook_naming_its_cell
     workbook.save(path)
     with pytest.raises(TabularError, match="工作表“场所”的单元格 B4 有公式"):
         read_sheets(path)
+
+
+def test_a_failed_formulas_value_is_read_as_the_spreadsheet_shows_it(tmp_path: Path) -> None:
+    """calamine reads an xlsx's error cell as empty and an .ods's as 0: the text is put back, as
+    a CSV saved from the sheet holds it, for the loader to say (`failed_formulas`)."""
+    from wangge.core.tests.ods import OdsError, OdsSheet, ods_bytes
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["名称", "电话"])
+    workbook.active.append(["店1", "#N/A"])  # openpyxl writes an error code as t="e"
+    workbook.save(tmp_path / "场所.xlsx")
+    [sheet] = read_sheets(tmp_path / "场所.xlsx")
+    assert sheet.rows == [["名称", "电话"], ["店1", "#N/A"]]
+    data = ods_bytes(OdsSheet("场所", [["名称", "电话"], ["店1", OdsError("Err:502")]]))
+    [sheet] = read_sheets("场所.ods", data=data)
+    assert sheet.rows == [["名称", "电话"], ["店1", "Err:502"]]
+
+
+def test_failed_formulas_names_the_columns_and_the_values() -> None:
+    assert failed_formulas({"名称": "店1", "电话": " 13800138000 "}) is None
+    assert failed_formulas({"名称": "#N/A", "地址编码": "#REF!", "电话": "#N/A"}) == (
+        "“名称”、“地址编码”、“电话”是公式错误值“#N/A、#REF!”（公式出错）；"
+        "请在表格中改正公式或填写正确的值后重新导入"
+    )
+    assert failed_formulas({"地址": "Err:502"}) is not None
+    assert failed_formulas({"地址": "#1号楼"}) is None

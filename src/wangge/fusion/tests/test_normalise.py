@@ -208,15 +208,15 @@ def test_an_excel_error_value_is_said_as_a_failed_formula() -> None:
     assert out.get_column("id_number").to_list() == [None, "11010519491231002X"]
     assert out.get_column("phone").to_list() == [None, None]
     first, second = out.get_column("reasons").to_list()
-    assert "身份证号是Excel错误值“#N/A”（公式出错），按未填写处理" in first
-    assert "电话是Excel错误值“#REF!”（公式出错），按未填写处理" in first
-    assert "电话是Excel错误值“#VALUE!”（公式出错），按未填写处理" in second
+    assert "身份证号是公式错误值“#N/A”（公式出错），按未填写处理" in first
+    assert "电话是公式错误值“#REF!”（公式出错），按未填写处理" in first
+    assert "电话是公式错误值“#VALUE!”（公式出错），按未填写处理" in second
 
 
 def test_a_numbered_libreoffice_error_is_said_as_a_failed_formula_too() -> None:
     out = _normalise(["姓名", "身份证号", "电话"], [["王伟", "Err:502", "13800138000"]])
     assert out.get_column("id_number").to_list() == [None]
-    assert "身份证号是Excel错误值“Err:502”（公式出错），按未填写处理" in out["reasons"][0]
+    assert "身份证号是公式错误值“Err:502”（公式出错），按未填写处理" in out["reasons"][0]
 
 
 def test_a_region_code_gb_t_2260_never_had_makes_the_row_doubtful_not_rejected() -> None:

@@ -159,6 +159,17 @@ def test_a_bad_ledger_is_refused_whole_with_a_chinese_reason_per_row(
     assert not Place.objects.filter(name="好场所").exists()
 
 
+def test_a_failed_formulas_value_is_refused_with_its_row_and_column(sample: SampleDistrict, places):
+    """#N/A of a VLOOKUP is no phone or grid code: said, not stored."""
+    data = _xlsx([HEADER, ["好场所", "企业", "", "#N/A", "", "#REF!", ""]])
+    with pytest.raises(ValidationFailed) as refused:
+        services.import_places(sample.users["community"], data, file_name="场所.xlsx")
+    assert (
+        "工作表“第1网格”第3行：“网格编码”、“联系电话”是公式错误值“#N/A、#REF!”（公式出错）"
+        in refused.value.report()
+    )
+
+
 def test_an_office_cannot_import_places_outside_its_region(sample: SampleDistrict, places):
     data = _xlsx([HEADER, ["远处场所", "企业", "", sample.grids[3].code, "", "", ""]])
     with pytest.raises(ValidationFailed) as refused:
