@@ -149,15 +149,18 @@ def model_status() -> dict[str, Any]:
     """What the retraining page shows about the model in use."""
     path = model_path()
     if not path.exists():
-        return {"stored": False, "message": "尚未用本单位的案件训练，使用随系统提供的语料"}
+        return {"stored": False, "message": _("尚未用本单位的案件训练，使用随系统提供的语料")}
     try:
         info = read_model(path).info
     except (OSError, ModelFileError) as exc:
-        return {"stored": False, "message": f"模型文件无法使用（{exc}），使用随系统提供的语料"}
+        return {
+            "stored": False,
+            "message": _("模型文件无法使用（%(reason)s），使用随系统提供的语料") % {"reason": exc},
+        }
     trained_at = parse_datetime(str(info.get("trained_at", "")))
     return {
         "stored": True,
-        "message": "使用本单位确认的案件训练的模型",
+        "message": _("使用本单位确认的案件训练的模型"),
         **info,
         "trained_at": trained_at,
     }

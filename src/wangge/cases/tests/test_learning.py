@@ -197,6 +197,9 @@ def test_a_district_admin_retrains_from_the_page_and_sees_the_result(
     client.force_login(sample.users["admin"])
     page = client.get("/cases/suggester/")
     assert page.status_code == 200 and "尚未用本单位的案件训练" in page.content.decode()
+    client.cookies["django_language"] = "en"
+    assert "Not yet trained on this office" in client.get("/cases/suggester/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
     response = client.post("/cases/suggester/")
     job = Job.objects.get(kind="suggester-retrain")
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
@@ -204,6 +207,10 @@ def test_a_district_admin_retrains_from_the_page_and_sees_the_result(
     assert "已用本单位确认的 1 件案件" in job.result["message"]
     assert "已用本单位确认的 1 件案件" in client.get(f"/jobs/{job.pk}/").content.decode()
     assert "使用本单位确认的案件训练的模型" in client.get("/cases/suggester/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/cases/suggester/").content.decode()
+    assert "Using the model trained on the cases this office confirmed" in english
+    assert "使用本单位确认的案件训练的模型" not in english
 
 
 def test_the_retraining_is_audited(sample: SampleDistrict, table: None, small_corpus: None) -> None:
