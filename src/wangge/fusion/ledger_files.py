@@ -16,9 +16,9 @@ import io
 import re
 import struct
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from wangge.core import odf, ooxml, xlsb
 from wangge.core.reasons import Reason
@@ -364,15 +364,7 @@ def hidden_rows(raw: bytes) -> dict[str, frozenset[int]]:
     pieces: a big sheet costs a pass of `bytes.find`, not a parse. Best effort: a workbook whose
     parts cannot be followed reports none (calamine has read it already).
     """
-    found: dict[str, frozenset[int]] = {}
-    for name, archive, member in _sheet_members(raw):
-        try:
-            rows = _hidden_in_member(archive, member)
-        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
-            continue
-        if rows:
-            found[name] = frozenset(rows)
-    return found
+    return {name: frozenset(rows) for name, rows in _scan_sheets(raw, _hidden_in_member).items()}
 
 
 # What Excel, WPS and LibreOffice show in a cell whose formula failed (a VLOOKUP that found
@@ -390,30 +382,14 @@ def error_cells(raw: bytes) -> dict[str, dict[tuple[int, int], str]]:
     value is said as Excel shows it, as it is when the sheet comes as CSV. Best effort, like
     `hidden_rows`.
     """
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    for name, archive, member in _sheet_members(raw):
-        try:
-            cells = ooxml.error_cells(archive, member)
-        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
-            continue
-        if cells:
-            found[name] = cells
-    return found
+    return _scan_sheets(raw, ooxml.error_cells)
 
 
 def unsaved_formulas(raw: bytes) -> dict[str, dict[int, list[int]]]:
     """Cells of each xlsx sheet with a formula but no saved result, by sheet name, as 0-based
     rows by 0-based column (`core.ooxml.unsaved_formulas`, which `core.tabular` uses too).
     Best effort, like `error_cells`: a sheet whose parts cannot be followed has none."""
-    found: dict[str, dict[int, list[int]]] = {}
-    for name, archive, member in _sheet_members(raw):
-        try:
-            columns = ooxml.unsaved_formulas(archive, member)
-        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
-            continue
-        if columns:
-            found[name] = columns
-    return found
+    return _scan_sheets(raw, ooxml.unsaved_formulas)
 
 
 def filled_extents(raw: bytes, name: str) -> dict[str, ooxml.Extent]:
@@ -463,6 +439,24 @@ def _check_extent(extent: ooxml.Extent, name: str, sheet: str, limits: ReadLimit
         file_name=name,
         sheet=sheet,
     )
+
+
+_Found = TypeVar("_Found")
+
+
+def _scan_sheets(raw: bytes, scan: Callable[[zipfile.ZipFile, str], _Found]) -> dict[str, _Found]:
+    """What `scan` finds in each sheet of an xlsx, by sheet name, for the sheets where it finds
+    something. Best effort: a sheet whose parts cannot be followed has nothing (calamine has
+    read it already, or refused it)."""
+    found: dict[str, _Found] = {}
+    for name, archive, member in _sheet_members(raw):
+        try:
+            result = scan(archive, member)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+            continue
+        if result:
+            found[name] = result
+    return found
 
 
 def _sheet_members(raw: bytes) -> Iterator[tuple[str, zipfile.ZipFile, str]]:

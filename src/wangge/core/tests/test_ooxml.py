@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 
 from wangge.core import ooxml
 from wangge.core.tabular import TabularError, read_sheets
+from wangge.core.tests.xlsx import rewritten
 
 
 def workbook(*cells: tuple[int, int], styled: tuple[int, int] | None = None) -> bytes:
@@ -23,19 +24,6 @@ def workbook(*cells: tuple[int, int], styled: tuple[int, int] | None = None) -> 
         sheet.cell(row=styled[0], column=styled[1]).font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
-
-
-def rewritten(data: bytes, old: bytes, new: bytes) -> bytes:
-    """The workbook with its sheet's XML edited as a hand-made (or hostile) file would be."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            body = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(old, new)
-            target.writestr(item.filename, body)
     return out.getvalue()
 
 
@@ -52,12 +40,12 @@ def test_the_extent_reaches_the_farthest_value_from_a1() -> None:
 
 def test_the_reference_is_found_wherever_it_stands_among_the_attributes() -> None:
     """calamine reads `<c s="1" r="…">` as well; a scan for `<c r="` alone was blind to it."""
-    data = rewritten(workbook((1, 1), (2, 2)), b'<c r="B2"', b'<c s="0" r="XFD900000"')
+    data = rewritten(workbook((1, 1), (2, 2)), (b'<c r="B2"', b'<c s="0" r="XFD900000"'))
     assert extents(data) == [("独居老人", 900_000, 16_384)]
 
 
 def test_a_row_number_written_with_leading_zeros_does_not_hide_a_farther_one() -> None:
-    data = rewritten(workbook((1, 1), (200_000, 2)), b'<c r="A1"', b'<c r="A0000001"')
+    data = rewritten(workbook((1, 1), (200_000, 2)), (b'<c r="A1"', b'<c r="A0000001"'))
     assert extents(data) == [("独居老人", 200_000, 2)]
     assert extents(workbook((5, 3))) == [("独居老人", 5, 3)]
 
@@ -116,6 +104,6 @@ def test_a_saved_result_and_excels_empty_text_result_are_not_counted() -> None:
     book.active.append(["=1+1", '=""'])
     out = io.BytesIO()
     book.save(out)
-    data = rewritten(out.getvalue(), b"<f>1+1</f><v></v>", b"<f>1+1</f><v>2</v>")
-    data = rewritten(data, b'<c r="B1"><f>""</f>', b'<c r="B1" t="str"><f>""</f>')
+    data = rewritten(out.getvalue(), (b"<f>1+1</f><v></v>", b"<f>1+1</f><v>2</v>"))
+    data = rewritten(data, (b'<c r="B1"><f>""</f>', b'<c r="B1" t="str"><f>""</f>'))
     assert unsaved(data) == {}

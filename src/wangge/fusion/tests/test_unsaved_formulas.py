@@ -5,11 +5,11 @@ import says which cells, and refuses the file when a column it imports is one of
 from __future__ import annotations
 
 import io
-import zipfile
 
 import openpyxl
 import pytest
 
+from wangge.core.tests.xlsx import rewritten
 from wangge.fusion.ledger_files import unsaved_formulas
 from wangge.fusion.pipeline import FusionError, fuse_sheets
 from wangge.fusion.readers import read_ledger
@@ -72,22 +72,16 @@ def test_saved_results_and_excels_empty_text_result_are_not_counted() -> None:
     """Excel saves a formula's result in <v>; an empty text result is `t="str"` with an empty
     value, which is a result."""
     data = ledger(LOOKUP, note_cell='=""')
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            body = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(
-                    b'<c r="B2"><f>VLOOKUP(A2,Sheet2!A:B,2,0)</f><v></v>',
-                    b'<c r="B2" t="str"><f>VLOOKUP(A2,Sheet2!A:B,2,0)</f><v>'
-                    + ID.encode()
-                    + b"</v>",
-                )
-                body = body.replace(b'<c r="D2"><f>""</f>', b'<c r="D2" t="str"><f>""</f>')
-                body = body.replace(b'<c r="D3"><f>""</f>', b'<c r="D3" t="str"><f>""</f>')
-            target.writestr(item.filename, body)
-    assert unsaved_formulas(out.getvalue()) == {}
-    (sheet,) = read_ledger("台账.xlsx", data=out.getvalue())
+    data = rewritten(
+        data,
+        (
+            b'<c r="B2"><f>VLOOKUP(A2,Sheet2!A:B,2,0)</f><v></v>',
+            b'<c r="B2" t="str"><f>VLOOKUP(A2,Sheet2!A:B,2,0)</f><v>' + ID.encode() + b"</v>",
+        ),
+        (b'<c r="D2"><f>""</f>', b'<c r="D2" t="str"><f>""</f>'),
+        (b'<c r="D3"><f>""</f>', b'<c r="D3" t="str"><f>""</f>'),
+    )
+    assert unsaved_formulas(data) == {}
+    (sheet,) = read_ledger("台账.xlsx", data=data)
     assert sheet.unsaved == {}
     assert sheet.frame.get_column("身份证号").to_list() == [ID, ID]
