@@ -165,11 +165,18 @@ class BatchIn(Schema):
     orders: list[WorkOrderIn]
 
 
+class NoticeOut(Schema):
+    where: str
+    message: str
+
+
 class HotlineBatchOut(Schema):
     batch_id: int
     cases: int
     dispatched: int
     numbers: list[str]
+    # rows taken in otherwise than sent (a phone no one could call back, not stored)
+    notices: list[NoticeOut] = []
 
 
 class DepartmentIn(Schema):
@@ -451,6 +458,7 @@ def push_hotline(request: HttpRequest, payload: BatchIn) -> Any:
         "cases": result.batch.case_count,
         "dispatched": result.batch.dispatched_count,
         "numbers": [c.number for c in result.cases],
+        "notices": [{"where": n.where, "message": n.message} for n in result.notices],
     }
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -409,6 +410,8 @@ def _category_of(written: str, by_code: dict[str, int], by_name: dict[str, int])
 class IntakeResult:
     batch: HotlineBatch
     cases: list[Case] = field(default_factory=list)
+    # what was taken in otherwise than written, by row (a phone no one could call, dropped)
+    notices: list[Problem] = field(default_factory=list)
 
 
 def import_hotline_file(actor: Any, data: bytes, *, file_name: str) -> IntakeResult:
@@ -477,6 +480,8 @@ def intake_work_orders(
     channel_region = reporter_region(actor, intake.tree)
     cases: list[Case] = []
     seen: dict[str, str] = {}
+    notices: list[Problem] = []
+    dropped: dict[str, str] = {}  # external id → why its phone was not stored
     for order, grid_id in zip(orders, located, strict=True):
         where = order.where
         refusal = _order_refusal(order, seen)
@@ -504,6 +509,17 @@ def intake_work_orders(
         region_id = _region_of(order, grid_id, intake.tree, problems)
         if region_id is False:
             continue
+        phone, bad_phone = _order_phone(order)
+        if bad_phone is not None:
+            with translation.override(settings.LANGUAGE_CODE):  # the stored note's language
+                dropped[order.external_id] = InvalidPhone(bad_phone).message
+            notices.append(
+                Problem(
+                    where,
+                    _("%(why)s，工单已导入，未保存该电话，请向来电人核实")
+                    % {"why": InvalidPhone(bad_phone).message},
+                )
+            )
         case = Case(
             channel=channel,
             external_id=order.external_id,
@@ -514,7 +530,7 @@ def intake_work_orders(
             lon=order.lon,
             lat=order.lat,
             reporter_name=order.reporter_name,
-            reporter_phone=order.reporter_phone,
+            reporter_phone=phone,
             created_at=(timezone.make_aware(order.created_at) if order.created_at else intake.now),
             rating_token=_token(),
         )
@@ -567,7 +583,8 @@ def intake_work_orders(
                 "actor_name": name,
                 "channel": channel,
                 "to_status": CaseStatus.NEW,
-                "note": f"热线工单 {case.external_id}（{file_name}）",
+                "note": f"热线工单 {case.external_id}（{file_name}）"
+                + (f"；{dropped[case.external_id]}，未保存" if case.external_id in dropped else ""),
             }
         )
         if case.status == CaseStatus.DISPATCHED:
@@ -593,7 +610,12 @@ def intake_work_orders(
         "hotline_batch",
         batch.pk,
         channel="web" if channel == Channel.HOTLINE else channel,
-        detail={"file": file_name, "cases": len(cases), "dispatched": dispatched},
+        detail={
+            "file": file_name,
+            "cases": len(cases),
+            "dispatched": dispatched,
+            "phones_dropped": len(dropped),
+        },
     )
     per_department: dict[int, int] = {}
     for case in cases:
@@ -610,7 +632,18 @@ def intake_work_orders(
         for department, count in per_department.items()
     ]
     transaction.on_commit(lambda: deliver(notes))
-    return IntakeResult(batch, cases)
+    return IntakeResult(batch, cases, notices)
+
+
+def _order_phone(order: WorkOrder) -> tuple[str, str | None]:
+    """(the order's phone cleaned as every reporter's phone is, the reason it was dropped): a
+    number no one could call back is not stored as written, but the citizen's case is still
+    taken in (a typo in the hotline's record must not lose it), without the phone and saying
+    so, to the uploader by row and to the handler in the case's first event."""
+    try:
+        return clean_reporter_phone(order.reporter_phone), None
+    except InvalidPhone as exc:
+        return "", exc.reason
 
 
 def _region_of(

@@ -138,3 +138,22 @@ def test_dispatch_by_department_code_and_metrics(sample, cases):
     assert street.get("/api/cases/metrics", {"group": "x"}).status_code == 400
     categories = street.get("/api/cases/categories").json()
     assert {"code": "0101", "parent_code": "01"}.items() <= categories[1].items()
+
+
+def test_a_pushed_order_with_a_bad_phone_is_taken_in_without_it_and_the_answer_says_so(
+    sample, cases
+):
+    from wangge.cases.models import Case
+
+    street = client_for(sample.users["street"])
+    order = {"title": "路灯不亮", "community": "金台里社区"}
+    orders = [
+        {**order, "external_id": "P1", "reporter_phone": "139 1111 2222"},
+        {**order, "external_id": "P2", "reporter_phone": "电话打不通"},
+    ]
+    status, body = post(street, "/api/cases/hotline", {"orders": orders})
+    assert status == 200 and body["cases"] == 2, body
+    assert Case.objects.get(external_id="P1").reporter_phone == "13911112222"
+    assert Case.objects.get(external_id="P2").reporter_phone == ""
+    assert [n["where"] for n in body["notices"]] == ["第2行"]
+    assert body["notices"][0]["message"].endswith("工单已导入，未保存该电话，请向来电人核实")

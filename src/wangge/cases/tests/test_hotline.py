@@ -302,3 +302,43 @@ def test_a_broken_file_is_refused_in_the_readers_language(
     page = english_client(sample.users["street"]).post("/cases/import/", upload).content.decode()
     assert english in page and chinese not in page
     assert Case.objects.count() == before
+
+
+def test_a_reporter_phone_is_cleaned_and_a_bad_one_dropped_with_a_notice_naming_its_row(
+    sample, cases
+):
+    """Hotline phones follow the rules residents' phones follow everywhere (`people.phone`):
+    +86, spaces, Excel's `.0` are cleaned away. A number no one could call back is not stored
+    as it was written, but a citizen's case is not lost over a typo: the order is taken in
+    without the phone, and the uploader is told so with the row, as is the case's handler."""
+    data = xlsx(
+        [
+            order(1, 联系电话="+86 135 1234 5678"),
+            order(2, 联系电话="12345"),
+            order(3, 联系电话="13812345678.0"),
+            order(4, 联系电话=""),
+        ]
+    )
+    result = services.import_hotline_file(sample.users["street"], data, file_name="派单.xlsx")
+    assert [c.reporter_phone for c in result.cases] == ["13512345678", "", "13812345678", ""]
+    assert [str(n) for n in result.notices] == [
+        "工单 第4行：联系电话无效（号码位数不对：实际为5位），工单已导入，未保存该电话，请向来电人核实"
+    ]
+    dropped = Case.objects.get(external_id="GD202600002")
+    assert dropped.reporter_phone == "" and not dropped.reporter_phone_index
+    note = CaseEvent.objects.get(case=dropped, kind="submitted").note
+    assert note.endswith("；联系电话无效（号码位数不对：实际为5位），未保存")
+    assert "12345" not in note.replace("GD2026", "")
+    from wangge.audit.models import AuditEntry
+
+    entry = AuditEntry.objects.get(action="import", object_id=str(result.batch.pk))
+    assert entry.detail["phones_dropped"] == 1
+
+
+def test_the_import_page_says_which_rows_phones_were_dropped(sample, cases, client):
+    client.force_login(sample.users["street"])
+    upload = SimpleUploadedFile("派单.xlsx", xlsx([order(1, 联系电话="1350000")]))
+    page = client.post("/cases/import/", {"file": upload})
+    text = page.content.decode()
+    assert page.status_code == 200 and "已导入 1 件工单" in text
+    assert "工单 第3行：联系电话无效" in text and "未保存该电话" in text
