@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from wangge.cases import metrics, placement, services
 from wangge.cases.hotline import WorkOrder
@@ -132,7 +132,7 @@ class CaseIn(Schema):
     region: str = ""
     reporter_name: str = ""
     reporter_phone: str = ""
-    external_id: str = ""
+    external_id: str = Field("", max_length=64)  # the column's length: PostgreSQL refuses more
 
     @field_validator("reporter_phone")
     @classmethod

@@ -430,6 +430,9 @@ def import_hotline_file(actor: Any, data: bytes, *, file_name: str) -> IntakeRes
     return intake_work_orders(actor, orders, file_name=file_name)
 
 
+EXTERNAL_ID_MAX = Case._meta.get_field("external_id").max_length or 64
+
+
 def _order_refusal(order: WorkOrder, seen: dict[str, str]) -> str:
     """What the hotline file's reader refuses in a row, for orders that did not come through
     it (the API's JSON push): no number, a number twice in the batch (the second reached the
@@ -437,6 +440,8 @@ def _order_refusal(order: WorkOrder, seen: dict[str, str]) -> str:
     external_id = order.external_id.strip()
     if not external_id:
         return _("工单编号为空")
+    if len(external_id) > EXTERNAL_ID_MAX:  # PostgreSQL refuses it: a 500 there
+        return _("工单编号超过%(n)d个字符") % {"n": EXTERNAL_ID_MAX}
     if external_id in seen:
         return _("工单编号“%(external_id)s”与%(where)s重复") % {
             "external_id": external_id,
@@ -523,13 +528,13 @@ def intake_work_orders(
         case = Case(
             channel=channel,
             external_id=order.external_id,
-            title=order.title,
+            title=order.title[:200],  # cut to the columns as the file reader cuts them
             description=order.description,
             category_id=category_id,
-            address=order.address,
+            address=order.address[:255],
             lon=order.lon,
             lat=order.lat,
-            reporter_name=order.reporter_name,
+            reporter_name=order.reporter_name[:50],
             reporter_phone=phone,
             created_at=(timezone.make_aware(order.created_at) if order.created_at else intake.now),
             rating_token=_token(),

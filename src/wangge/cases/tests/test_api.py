@@ -157,3 +157,37 @@ def test_a_pushed_order_with_a_bad_phone_is_taken_in_without_it_and_the_answer_s
     assert Case.objects.get(external_id="P2").reporter_phone == ""
     assert [n["where"] for n in body["notices"]] == ["第2行"]
     assert body["notices"][0]["message"].endswith("工单已导入，未保存该电话，请向来电人核实")
+
+
+def test_over_long_fields_of_a_pushed_order_are_refused_by_row_or_cut_not_a_500(sample, cases):
+    """A work order number longer than the column (64) reached PostgreSQL, which refused it:
+    a 500 there (SQLite stored it whole). It is refused by its row, as the file reader's
+    problems are; the texts the file reader cuts to their columns are cut the same way."""
+    from wangge.cases.models import Case
+
+    street = client_for(sample.users["street"])
+    order = {"title": "路灯不亮", "community": "金台里社区"}
+    status, body = post(
+        street, "/api/cases/hotline", {"orders": [{**order, "external_id": "L" * 65}]}
+    )
+    assert status == 400, body
+    assert body["problems"] == [{"where": "第1行", "message": "工单编号超过64个字符"}]
+    status, body = post(
+        street,
+        "/api/cases/hotline",
+        {
+            "orders": [
+                {
+                    **order,
+                    "external_id": "L" * 64,
+                    "reporter_name": "名" * 60,
+                    "address": "址" * 300,
+                }
+            ]
+        },
+    )
+    assert status == 200, body
+    case = Case.objects.get(external_id="L" * 64)
+    assert case.reporter_name == "名" * 50 and case.address == "址" * 255
+    status, body = post(street, "/api/cases/", {"title": "路灯不亮", "external_id": "E" * 65})
+    assert status == 422 and body["errors"][0]["where"].endswith("external_id"), body

@@ -342,3 +342,11 @@ def test_the_import_page_says_which_rows_phones_were_dropped(sample, cases, clie
     text = page.content.decode()
     assert page.status_code == 200 and "已导入 1 件工单" in text
     assert "工单 第3行：联系电话无效" in text and "未保存该电话" in text
+
+
+def test_a_work_order_number_longer_than_its_column_is_a_problem_of_its_row(sample, cases):
+    with pytest.raises(ValidationFailed) as refused:
+        services.import_hotline_file(
+            sample.users["street"], xlsx([order(1, 工单编号="G" * 65)]), file_name="派单.xlsx"
+        )
+    assert [str(p) for p in refused.value.problems] == ["工单 第3行：工单编号超过64个字符"]
