@@ -45,6 +45,7 @@ from wangge.cases.services.writing import (
     _write,
 )
 from wangge.core.errors import Forbidden, ServiceError
+from wangge.geo.models import StaffPost
 
 
 def _check_department(case: Case, department: Department) -> None:
@@ -70,6 +71,11 @@ def dispatch_case(
     """派遣: staff send a waiting (new or returned) case to a department."""
     if not allows(actor, case, Right.DISPATCH):
         raise Forbidden(_("只有案件所在街道、社区的工作人员可以派遣"))
+    if post and post not in StaffPost.values:  # stored as given: any text, a 500 on PostgreSQL
+        raise ServiceError(
+            _("岗位“%(post)s”不存在，应为：%(posts)s")
+            % {"post": post[:40], "posts": "、".join(StaffPost.values)}
+        )
     if version is not None and version != case.version:
         raise _conflict(case, version, case.version)
     if case.status in ACTIVE and case.department is not None:

@@ -191,3 +191,32 @@ def test_over_long_fields_of_a_pushed_order_are_refused_by_row_or_cut_not_a_500(
     assert case.reporter_name == "名" * 50 and case.address == "址" * 255
     status, body = post(street, "/api/cases/", {"title": "路灯不亮", "external_id": "E" * 65})
     assert status == 422 and body["errors"][0]["where"].endswith("external_id"), body
+
+
+def test_a_dispatch_names_one_of_the_staff_posts_or_none(sample, cases):
+    """`post` went into the case as sent: any text was stored as the case's post, and one over
+    the column's 32 characters was a 500 on PostgreSQL. It is one of the staff posts or empty."""
+    from wangge.cases import services
+
+    street = client_for(sample.users["street"])
+    case = services.submit_case(
+        sample.users["street"],
+        channel="api",
+        title="楼道堆物",
+        region=sample.grids[0],
+        auto_dispatch=False,
+    )
+    for bad in ("不存在的岗位", "p" * 40):
+        status, body = post(
+            street, f"/api/cases/{case.pk}/dispatch", {"department": "城管", "post": bad}
+        )
+        assert status == 400, body
+        assert body["message"].startswith(f"岗位“{bad[:40]}”不存在，应为：grid_leader、")
+    case.refresh_from_db()
+    assert case.post == ""
+    status, body = post(
+        street, f"/api/cases/{case.pk}/dispatch", {"department": "城管", "post": "police"}
+    )
+    assert status == 200, body
+    case.refresh_from_db()
+    assert case.post == "police"
