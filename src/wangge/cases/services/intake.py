@@ -487,6 +487,7 @@ def intake_work_orders(
     seen: dict[str, str] = {}
     notices: list[Problem] = []
     dropped: dict[str, str] = {}  # external id → why its phone was not stored
+    outside: list[str] = []  # rows placed in another office's area: a refused attempt
     for order, grid_id in zip(orders, located, strict=True):
         where = order.where
         refusal = _order_refusal(order, seen)
@@ -553,12 +554,22 @@ def intake_work_orders(
                 )
                 continue
             if code is not None and not scope.covers_staff_code(code):
+                outside.append(where)
                 name = intake.tree.by_id[case.region_id][1]  # type: ignore[index]
                 problems.append(
                     Problem(where, _("位置在%(name)s，不在您的管辖范围内") % {"name": name})
                 )
                 continue
         cases.append(case)
+    if outside:  # logged like every refusal (the audit store keeps it past the rollback)
+        audit.record(
+            actor,
+            "refused",  # as access.scoping.refuse logs a refused attempt
+            "hotline_batch",
+            "",
+            channel="web" if channel == Channel.HOTLINE else channel,
+            detail={"right": "import", "file": file_name, "rows": outside[:100]},
+        )
     if problems:
         raise ValidationFailed(
             _("%(file_name)s：发现%(count)s个问题，整批未导入，请修改后重新上传")

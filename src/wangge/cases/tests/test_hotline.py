@@ -240,6 +240,19 @@ def test_only_staff_import_and_only_inside_their_area(sample, cases):
     assert "不在您的管辖范围内" in str(error.value.problems[0])
 
 
+def test_an_import_of_orders_outside_the_importers_area_is_audited_as_refused(sample, cases):
+    """Nothing of the batch is stored, and the attempt to place cases in another office's
+    area is a refusal like any other (PIPL: every refusal logged), naming the rows."""
+    from wangge.audit.models import AuditEntry
+
+    data = xlsx([order(1), order(2, 社区="金台里社区")])
+    with pytest.raises(ValidationFailed):
+        services.import_hotline_file(sample.users["community"], data, file_name="a.xlsx")
+    entry = AuditEntry.objects.get(action="refused", object_type="hotline_batch")
+    assert entry.user_id == sample.users["community"].pk
+    assert entry.detail == {"right": "import", "file": "a.xlsx", "rows": ["工单 第4行"]}
+
+
 @pytest.mark.django_db
 def test_bulk_rows_read_back_like_orm_rows(sample, cases):
     from wangge.access.fields import data_cipher
