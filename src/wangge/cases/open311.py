@@ -354,7 +354,11 @@ def parse_when(name: str, text: str, *, end: bool = False) -> datetime.datetime:
         value = parse_datetime(text.replace(" ", "+")) if "T" in text else None
         day = None if value is not None else parse_date(text)
     except ValueError as exc:
-        raise Open311Error(400, f"{name}“{text[:40]}”不是有效的日期时间：{exc}{example}") from exc
+        # Python's own words (year 0 is out of range, day is out of range for month) would
+        # put English into a Chinese answer; the parts that can be out of range are named.
+        raise Open311Error(
+            400, f"{name}“{text[:40]}”不是有效的日期时间：年、月、日或时刻超出范围{example}"
+        ) from exc
     if value is None:
         if day is None:
             raise Open311Error(400, f"{name}“{text[:40]}”不是 ISO 8601 时间{example}")
