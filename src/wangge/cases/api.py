@@ -165,7 +165,7 @@ class BatchIn(Schema):
     orders: list[WorkOrderIn]
 
 
-class NoticeOut(Schema):
+class HotlineRowNoticeOut(Schema):
     where: str
     message: str
 
@@ -176,7 +176,7 @@ class HotlineBatchOut(Schema):
     dispatched: int
     numbers: list[str]
     # rows taken in otherwise than sent (a phone no one could call back, not stored)
-    notices: list[NoticeOut] = []
+    notices: list[HotlineRowNoticeOut] = []
 
 
 class DepartmentIn(Schema):
