@@ -47,6 +47,21 @@ def _finite(text: str) -> float:
     return value
 
 
+def _body_problem(exc: ValueError) -> str:
+    """Where the body stops being JSON, in the reader's words: the decoder's own message is
+    English ("Expecting value: line 1 column 1"), which a Chinese answer should not carry."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _("请求体不是 UTF-8 编码：第 %(position)d 个字节无法解码") % {
+            "position": exc.start + 1
+        }
+    if isinstance(exc, json.JSONDecodeError):
+        return _("请求体不是有效的 JSON：第 %(line)d 行第 %(column)d 列有误") % {
+            "line": exc.lineno,
+            "column": exc.colno,
+        }
+    return _("请求体不是有效的 JSON（例如数字位数过多）")
+
+
 class StrictParser(Parser):
     """JSON objects only; text that cannot be stored is refused where it stands."""
 
@@ -56,9 +71,7 @@ class StrictParser(Parser):
         except BodyRefused:
             raise
         except (ValueError, UnicodeDecodeError) as exc:
-            raise BodyRefused(
-                400, _("请求体不是有效的 JSON（UTF-8）：%(exc)s") % {"exc": exc}
-            ) from exc
+            raise BodyRefused(400, _body_problem(exc)) from exc
         if not isinstance(data, dict):
             kind = {
                 str: _("字符串"),

@@ -98,6 +98,22 @@ def test_broken_json_is_refused(api: Client, raw: str) -> None:
     _error(response, response.status_code)
 
 
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (b"notjson", "第 1 行第 1 列有误"),
+        (b'{\n  "title": "x",\n  oops}', "第 3 行第 3 列有误"),
+        (b'{"title": "\xff"}', "不是 UTF-8 编码：第 12 个字节"),
+        (b'{"n": ' + b"9" * 5000 + b"}", "数字位数过多"),
+    ],
+)
+def test_a_body_that_is_not_json_says_where_in_chinese(api: Client, raw: bytes, says: str) -> None:
+    """The decoder's English ("Expecting value: line 1 column 1") does not reach the answer."""
+    message = _error(api.post("/api/cases/", raw, content_type="application/json"), 400)
+    assert says in message
+    assert "Expecting" not in message and "codec" not in message and "digits" not in message
+
+
 def test_query_text_with_nul_is_422(api: Client) -> None:
     _error(api.get("/api/search?q=%00abc"), 422)
 
